@@ -1,0 +1,229 @@
+"""Boundary checks shared by the public functions.
+
+Validate once at the boundary: these helpers turn user input into clean,
+C-contiguous float64 / int64 arrays or raise an :class:`InvalidInputError`
+whose message names the argument, the expectation and what was found.
+Kernels below the boundary assume clean input and do not re-check.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import (
+    DegenerateInputError,
+    DuplicatePointsError,
+    InvalidInputError,
+)
+
+__all__ = [
+    "as_float_array",
+    "check_points",
+    "check_values",
+    "check_query",
+    "check_option",
+    "check_positive",
+    "check_int",
+    "as_generator",
+    "find_duplicates",
+]
+
+
+def _shape_str(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarray:
+    """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness."""
+    try:
+        arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"'{name}' must be a numeric array, got {type(x).__name__}: {exc}") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{k}-D" for k in allowed)
+            raise InvalidInputError(f"'{name}' must be a {want} array, found shape {_shape_str(arr.shape)}")
+    if finite and arr.size and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))
+        first = tuple(int(i) for i in bad[0])
+        raise InvalidInputError(
+            f"'{name}' must be finite, found {len(bad)} NaN/inf entries (first at index {first})"
+        )
+    return arr
+
+
+def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, ...]]:
+    """Groups of indices of points closer than ``rtol * diameter`` (exact when rtol=0).
+
+    Points are snapped to a grid of spacing ``rtol * scale`` and neighbouring
+    cells compared, so the cost is O(n log n).
+    """
+    n, d = points.shape
+    if n < 2:
+        return []
+    scale = float(np.max(np.ptp(points, axis=0))) if n else 0.0
+    tol = rtol * scale
+    if tol == 0.0:
+        _, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        groups = []
+        for g in np.flatnonzero(counts > 1):
+            groups.append(tuple(int(i) for i in np.flatnonzero(inverse == g)))
+        return groups
+    from scipy.spatial import cKDTree
+
+    pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
+    if len(pairs) == 0:
+        return []
+    # union-find over close pairs so that groups are reported once
+    parent = np.arange(n)
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    roots = np.array([root(i) for i in range(n)])
+    groups = []
+    for r in np.unique(roots[np.unique(pairs.ravel())]):
+        members = np.flatnonzero(roots == r)
+        groups.append(tuple(int(i) for i in members))
+    return groups
+
+
+def check_points(
+    points,
+    name: str = "points",
+    *,
+    min_points: int | None = None,
+    dim: int | None = None,
+    duplicate_rtol: float | None = 1e-10,
+    full_rank: bool = True,
+) -> np.ndarray:
+    """Validate a point set and return it as clean ``(n_points, n_dims)`` float64.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+        A 1-D array is read as ``n_points`` points in 1D.
+    name : str
+        Argument name used in error messages.
+    min_points : int, optional
+        Smallest allowed number of points (default ``n_dims + 1``).
+    dim : int, optional
+        Required dimension.
+    duplicate_rtol : float or None
+        Points closer than ``duplicate_rtol`` times the diameter are duplicates;
+        ``0`` checks exact duplicates only, ``None`` skips the check.
+    full_rank : bool
+        Require ``n_dims + 1`` affinely independent points.
+
+    Raises
+    ------
+    InvalidInputError, DuplicatePointsError, DegenerateInputError
+    """
+    arr = as_float_array(points, name, ndim=(1, 2))
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    n, d = arr.shape
+    if d < 1:
+        raise InvalidInputError(f"'{name}' must have at least one coordinate column, found shape {_shape_str(arr.shape)}")
+    if dim is not None and d != dim:
+        raise InvalidInputError(f"'{name}' must have {dim} columns (n_dims), found {d}")
+    need = d + 1 if min_points is None else min_points
+    if n < need:
+        raise DegenerateInputError(f"'{name}' must hold at least {need} points in {d}D, found {n}")
+    if duplicate_rtol is not None:
+        groups = find_duplicates(arr, duplicate_rtol)
+        if groups:
+            shown = ", ".join(str(g) for g in groups[:5])
+            more = f" and {len(groups) - 5} more groups" if len(groups) > 5 else ""
+            raise DuplicatePointsError(
+                f"'{name}' must not contain duplicate points, found {len(groups)} group(s) of coinciding "
+                f"points at indices {shown}{more}",
+                groups,
+            )
+    if full_rank:
+        centred = arr - arr.mean(axis=0)
+        sv = np.linalg.svd(centred, compute_uv=False)
+        rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300))) if sv.size else 0
+        if rank < d:
+            what = {0: "all equal", 1: "collinear", 2: "coplanar"}.get(rank, f"in a {rank}-dimensional affine subspace")
+            raise DegenerateInputError(
+                f"'{name}' must contain {d + 1} affinely independent points in {d}D, "
+                f"but all {n} points are {what} (affine rank {rank})"
+            )
+    return arr
+
+
+def check_values(values, n_points: int, name: str = "values") -> np.ndarray:
+    """Validate data values ``(n_points,)`` as finite float64."""
+    arr = as_float_array(values, name, ndim=1)
+    if arr.shape[0] != n_points:
+        raise InvalidInputError(f"'{name}' must have shape ({n_points},) to match the points, found {_shape_str(arr.shape)}")
+    return arr
+
+
+def check_query(xi, n_dims: int, name: str = "xi", *, finite: bool = True) -> np.ndarray:
+    """Validate query points ``(..., n_dims)``; 1D queries may omit the last axis."""
+    arr = as_float_array(xi, name, finite=finite)
+    if n_dims == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
+        arr = arr[..., None]
+    if arr.ndim == 0 or arr.shape[-1] != n_dims:
+        raise InvalidInputError(
+            f"'{name}' must have shape (..., {n_dims}), found {_shape_str(arr.shape)}"
+        )
+    return arr
+
+
+def check_option(value, name: str, options):
+    """Check that ``value`` is one of ``options`` (case-sensitive)."""
+    if value not in options:
+        opts = ", ".join(repr(o) for o in options)
+        raise InvalidInputError(f"'{name}' must be one of {opts}, found {value!r}")
+    return value
+
+
+def check_positive(value, name: str, *, strict: bool = True, allow_inf: bool = False) -> float:
+    """Check a positive (or non-negative) finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidInputError(f"'{name}' must be a real number, found {value!r}")
+    v = float(value)
+    if np.isnan(v) or (np.isinf(v) and not allow_inf) or (v <= 0 if strict else v < 0):
+        raise InvalidInputError(f"'{name}' must be {'> 0' if strict else '>= 0'} and finite, found {value!r}")
+    return v
+
+
+def check_int(value, name: str, *, min_value: int | None = None, max_value: int | None = None) -> int:
+    """Check an integer in ``[min_value, max_value]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(f"'{name}' must be an integer, found {value!r}")
+    v = int(value)
+    if min_value is not None and v < min_value:
+        raise InvalidInputError(f"'{name}' must be >= {min_value}, found {v}")
+    if max_value is not None and v > max_value:
+        raise InvalidInputError(f"'{name}' must be <= {max_value}, found {v}")
+    return v
+
+
+def as_generator(seed) -> np.random.Generator:
+    """Turn ``seed`` (None, int, SeedSequence or Generator) into a Generator.
+
+    ``seed=None`` is allowed only to mean "fresh entropy"; geoquant's public
+    functions default to an explicit integer seed so results are reproducible.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(seed, numbers.Integral) and int(seed) < 0:
+            raise InvalidInputError(f"'seed' must be a non-negative integer, found {seed}")
+        return np.random.default_rng(seed)
+    raise InvalidInputError(f"'seed' must be an int, a numpy SeedSequence or Generator, found {type(seed).__name__}")
