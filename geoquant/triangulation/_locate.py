@@ -113,7 +113,13 @@ class SimplexLocator:
             coord = rem % sp[:, axis]
             rem = rem // sp[:, axis]
             cell += (c0[sid, axis] + coord) * strides[axis]
-        order = np.argsort(cell, kind="stable")
+        # Within a cell, try first the simplices that contain the cell's centre
+        # (most queries of the cell fall in them): sort by how far outside the
+        # centre lies, measured by its most negative barycentric coordinate.
+        centre = self.lo + (np.stack(np.unravel_index(cell, tuple(res), order="F"), axis=1) + 0.5) * h
+        b = np.einsum("qij,qj->qi", self.inv[sid], centre - self.ref[sid])
+        outside = -np.minimum(b.min(axis=1), 1.0 - b.sum(axis=1))
+        order = np.lexsort((outside, cell))
         self.cell_simplices = sid[order]
         n_total_cells = int(np.prod(res))
         counts = np.bincount(cell, minlength=n_total_cells)
@@ -128,10 +134,11 @@ class SimplexLocator:
         out_s = np.full(q, -1, dtype=np.int64)
         out_lam = np.full((q, d + 1), np.nan)
         rel = (x - self.lo) / self.h
-        cidx = np.floor(rel).astype(np.int64)
-        # points on the upper boundary of the box belong to the last cell
-        cidx = np.where(cidx == self.res, self.res - 1, cidx)
-        inbox = np.all((cidx >= 0) & (cidx < self.res), axis=1) & np.all(np.isfinite(x), axis=1)
+        # Points within round-off of the box (on the hull boundary) belong to the
+        # nearest edge cell; the barycentric test below decides membership.
+        slack = 1e-6
+        inbox = np.all((rel >= -slack) & (rel <= self.res + slack), axis=1)
+        cidx = np.clip(np.floor(np.where(inbox[:, None], rel, 0.0)).astype(np.int64), 0, self.res - 1)
         pending = np.flatnonzero(inbox)
         cell = (cidx[pending] * self.strides).sum(axis=1)
         start = self.cell_start[cell]
