@@ -1,0 +1,69 @@
+"""geoquant: ReLU networks trained by gradient descent from small initialization,
+side by side with linear interpolants over triangulations of the same points.
+
+The public surface is curated here; implementations live in private modules.
+Names load lazily (PEP 562), so ``import geoquant`` does not import torch or
+matplotlib until a name that needs them is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+from .errors import (
+    DegenerateInputError,
+    DuplicatePointsError,
+    GeoquantError,
+    InvalidInputError,
+    SpecError,
+    TooLargeError,
+    UnsupportedError,
+)
+
+# public name -> module that provides it
+_LAZY = {
+    # points and targets
+    "load_points": ".points",
+    "sample_points": ".points",
+    "write_points": ".points",
+    "PointSet": ".points",
+    "get_target": ".targets",
+    "list_targets": ".targets",
+    "Target": ".targets",
+    # triangulations
+    "Triangulation": ".triangulation",
+    "delaunay": ".triangulation",
+    # interpolants and errors
+    "PiecewiseLinearInterpolant": ".interpolate",
+    "ErrorResult": ".interpolate",
+    "interpolation_error": ".interpolate",
+    "simplex_errors": ".interpolate",
+    "error_bounds": ".interpolate",
+    "min_enclosing_radius": ".interpolate",
+    "circumspheres": ".interpolate",
+    # plots
+    "plot_triangulation": ".plotting",
+    "plot_interpolant_1d": ".plotting",
+    "plot_error_map": ".plotting",
+}
+
+__all__ = sorted(
+    ["__version__", "GeoquantError", "InvalidInputError", "DegenerateInputError", "DuplicatePointsError",
+     "TooLargeError", "UnsupportedError", "SpecError"]
+    + list(_LAZY)
+)
+
+
+def __getattr__(name):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'geoquant' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
