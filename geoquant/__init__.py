@@ -28,9 +28,11 @@ _LAZY = {
     "sample_points": ".points",
     "write_points": ".points",
     "PointSet": ".points",
+    "SAMPLE_KINDS": ".points",
     "get_target": ".targets",
     "list_targets": ".targets",
     "Target": ".targets",
+    "describe_target": ".targets",
     # triangulations
     "Triangulation": ".triangulation",
     "delaunay": ".triangulation",

@@ -38,7 +38,8 @@ def _shape_str(shape) -> str:
 def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarray:
     """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness."""
     try:
-        arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+        arr = np.asarray(x, dtype=np.float64)
+        arr = np.ascontiguousarray(arr) if arr.ndim else arr  # keep 0-d scalars 0-d
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"'{name}' must be a numeric array, got {type(x).__name__}: {exc}") from None
     if ndim is not None:

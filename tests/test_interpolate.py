@@ -169,3 +169,31 @@ def test_bad_input():
         error_bounds(tri, -1.0)
     with pytest.raises(InvalidInputError, match="'values' must be finite"):
         PiecewiseLinearInterpolant(tri, np.r_[np.zeros(8), np.nan])
+
+
+def _registered_targets(d):
+    from geoquant.targets import get_target, list_targets
+
+    out = []
+    for name in list_targets():
+        try:
+            out.append(get_target(name, dim=d))
+        except InvalidInputError:
+            continue  # not defined in this dimension
+    return out
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_measured_linf_within_waldron_bound_for_every_target(d, rng):
+    targets = _registered_targets(d)
+    assert len(targets) >= 5
+    for target in targets:
+        lo, hi = target.domain[:, 0], target.domain[:, 1]
+        pts = lo + (hi - lo) * rng.random((8 + 6 * d, d))
+        tris = [delaunay(pts)]
+        if d > 1:
+            tris.append(lifted_triangulation(pts, rng))
+        for tri in tris:
+            res = interpolation_error(tri, target, "linf", linf_order=6 if d < 3 else 3)
+            bound = error_bounds(tri, target.hessian_bound)
+            assert np.all(res.per_simplex <= bound * (1 + 1e-9) + 1e-14), target.name

@@ -1,0 +1,692 @@
+"""Smooth target functions with exact derivatives and a certified curvature bound.
+
+A :class:`Target` is a function ``f`` on a box ``domain`` in ``R^dim`` together
+with its gradient, its Hessian and a number ``hessian_bound`` ``M`` with
+
+    M >= sup over x in domain of ||D^2 f(x)||_2 = |f|_{2,inf}  (theory.md §6),
+
+so that Waldron's bound ``||f - I f||_inf <= 1/2 * M * R_min**2`` holds on every
+simplex inside the domain. ``bound_kind`` says how much to trust ``M``:
+
+``"exact"``
+    ``M`` equals the supremum over the domain (it is attained there); derived in
+    closed form.
+``"rigorous"``
+    ``M`` is a proven upper bound, possibly not attained; ``bound_note`` gives
+    the argument.
+
+(``"analytic"`` is reserved for closed-form values that are believed but not
+proven to bound the supremum; no shipped target uses it.)
+
+Every bound below is computed for the target's actual ``domain`` (targets take
+a ``domain=`` parameter), in closed form or by a certified partition argument,
+never by sampling.
+
+Input convention: ``f(x)``, ``f.gradient(x)``, ``f.hessian(x)`` take
+``x`` of shape ``(..., dim)`` and return ``(...)``, ``(..., dim)`` and
+``(..., dim, dim)``. For ``dim == 1`` a plain ``(...)`` array whose last axis is
+not of length 1 is read as that many points; an array whose last axis has
+length 1 is read as ``(..., 1)``. A single point gives a NumPy scalar.
+
+Use :func:`get_target` to build a target by name and :func:`list_targets` /
+:func:`describe_target` to see what exists.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+
+from ._validation import as_float_array, as_generator, check_int, check_option, check_positive, check_query
+from .errors import InvalidInputError
+from .points import check_domain
+
+__all__ = ["Target", "get_target", "list_targets", "describe_target", "BOUND_KINDS"]
+
+#: Allowed values of :attr:`Target.bound_kind`.
+BOUND_KINDS = ("exact", "analytic", "rigorous")
+
+# Floating-point safety factor for bounds assembled from several computed pieces.
+_SAFETY = 1.0 + 1e-12
+
+
+class Target:
+    """A smooth function on a box with value, gradient, Hessian and Hessian bound.
+
+    Subclasses implement ``_value``, ``_gradient`` and ``_hessian`` on clean
+    ``(..., dim)`` float64 arrays and call ``Target.__init__`` with the bound.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    dim : int
+        Input dimension.
+    domain : (dim, 2) ndarray of float64
+        The box ``[low, high]`` per axis on which the bound holds.
+    hessian_bound : float
+        ``M >= sup_{x in domain} ||D^2 f(x)||_2``.
+    bound_kind : {"exact", "analytic", "rigorous"}
+        See the module docstring.
+    bound_note : str
+        How ``hessian_bound`` was derived.
+    params : dict
+        Plain-Python parameters (lists and floats) such that
+        ``get_target(name, dim=dim, domain=domain, **params)`` rebuilds the target.
+    """
+
+    def __init__(self, name, dim, domain, params, hessian_bound, bound_kind, bound_note):
+        check_option(bound_kind, "bound_kind", BOUND_KINDS)
+        self.name = name
+        self.dim = int(dim)
+        self.domain = domain
+        self.domain.setflags(write=False)
+        self.params = params
+        self.hessian_bound = float(hessian_bound)
+        self.bound_kind = bound_kind
+        self.bound_note = bound_note
+
+    # -- public evaluation --------------------------------------------------------------
+    def __call__(self, x):
+        """Values ``(...)`` at points ``x`` ``(..., dim)``."""
+        return self._value(check_query(x, self.dim, "x"))[()]
+
+    def gradient(self, x):
+        """Gradients ``(..., dim)`` at points ``x`` ``(..., dim)``."""
+        return self._gradient(check_query(x, self.dim, "x"))
+
+    def hessian(self, x):
+        """Hessians ``(..., dim, dim)`` (symmetric) at points ``x`` ``(..., dim)``."""
+        return self._hessian(check_query(x, self.dim, "x"))
+
+    def hessian_norm(self, x):
+        """Spectral norms ``(...)`` of the Hessians at ``x`` ``(..., dim)``."""
+        h = self.hessian(x)
+        return np.abs(np.linalg.eigvalsh(h)).max(axis=-1)[()]
+
+    def __repr__(self) -> str:
+        return (
+            f"Target({self.name!r}, dim={self.dim}, domain={self.domain.tolist()}, "
+            f"hessian_bound={self.hessian_bound:.6g}, bound_kind={self.bound_kind!r})"
+        )
+
+    # -- kernels (clean float64 input) ----------------------------------------------------
+    def _value(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _gradient(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _hessian(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# ================================================================================================
+# helpers
+
+
+def _vector(value, dim, name, default):
+    """A scalar or ``(dim,)`` parameter as a ``(dim,)`` float64 array."""
+    value = default if value is None else value
+    if np.ndim(value) == 0:  # as_float_array would turn a scalar into shape (1,)
+        return np.full(dim, _real(value, name))
+    arr = as_float_array(value, name, ndim=1).copy()
+    if arr.shape != (dim,):
+        raise InvalidInputError(f"'{name}' must be a scalar or have shape ({dim},), found ({arr.shape[0]},)")
+    return arr
+
+
+def _real(value, name):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidInputError(f"'{name}' must be a real number, found {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise InvalidInputError(f"'{name}' must be finite, found {value!r}")
+    return v
+
+
+def _sq_dist_range(domain, centre):
+    """Range ``[tmin, tmax]`` of ``|x - centre|^2`` over the box (both attained: the box is connected)."""
+    lo, hi = domain[:, 0], domain[:, 1]
+    near = np.clip(centre, lo, hi)
+    far = np.where(np.abs(lo - centre) > np.abs(hi - centre), lo, hi)
+    return float(np.sum((near - centre) ** 2)), float(np.sum((far - centre) ** 2))
+
+
+def _interval_max(fun, tmin, tmax, critical):
+    """Max of ``|fun|`` over ``t in [tmin, tmax]`` (arrays allowed) for ``fun`` monotone between
+    the points in ``critical``: the max of ``|fun|`` sits at an end or at an extremum of ``fun``."""
+    best = np.maximum(np.abs(fun(tmin)), np.abs(fun(tmax)))
+    for tc in critical:
+        inside = (tmin <= tc) & (tc <= tmax)
+        best = np.where(inside, np.maximum(best, np.abs(fun(np.asarray(tc, dtype=float)))), best)
+    return best
+
+
+def _gauss_norm_max(tmin, tmax, multi):
+    """Max over ``t in [tmin, tmax]`` of ``||Hessian||`` of ``exp(-|y|^2/2)`` at ``|y|^2 = t``.
+
+    The Hessian is ``g (y y^T - I)``: eigenvalue ``(t - 1) e^{-t/2}`` along ``y``
+    (extremum at ``t = 3``) and ``-e^{-t/2}`` across it (only if ``multi``, i.e. dim >= 2;
+    decreasing in ``t``, so largest at ``tmin``)."""
+    best = _interval_max(lambda t: (t - 1.0) * np.exp(-t / 2.0), tmin, tmax, (3.0,))
+    if multi:
+        best = np.maximum(best, np.exp(-np.asarray(tmin) / 2.0))
+    return best
+
+
+def _gauss_terms(x, centres, s2, amps):
+    """Value, gradient, Hessian of sum_k a_k exp(-|x - c_k|^2 / (2 s_k^2))."""
+    diff = x[..., None, :] - centres  # (..., K, d)
+    g = amps * np.exp(-np.sum(diff**2, axis=-1) / (2.0 * s2))  # (..., K)
+    val = g.sum(axis=-1)
+    grad = -np.einsum("...k,...kd->...d", g / s2, diff)
+    d = x.shape[-1]
+    hess = np.einsum("...k,...ki,...kj->...ij", g / s2**2, diff, diff) - np.einsum("...k->...", g / s2)[
+        ..., None, None
+    ] * np.eye(d)
+    return val, grad, hess
+
+
+# ================================================================================================
+# registry
+
+_REGISTRY: dict[str, tuple[type, str, tuple | None, int]] = {}
+
+
+def _register(name, description, dims=None, default_dim=2):
+    def deco(cls):
+        _REGISTRY[name] = (cls, description, dims, default_dim)
+        cls.registry_name = name
+        return cls
+
+    return deco
+
+
+def list_targets(details: bool = False):
+    """Names of the registered targets (sorted).
+
+    Parameters
+    ----------
+    details : bool
+        If true return a dict name -> one-line description instead.
+    """
+    names = sorted(_REGISTRY)
+    if details:
+        return {n: describe_target(n) for n in names}
+    return names
+
+
+def _param_names(cls):
+    sig = inspect.signature(cls.__init__)
+    return [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def describe_target(name: str) -> str:
+    """One-line description of target ``name``: formula, dimensions, default domain, parameters."""
+    check_option(name, "name", list_targets())
+    cls, desc, dims, default_dim = _REGISTRY[name]
+    dims_txt = "any dim" if dims is None else "dim " + "/".join(str(d) for d in dims)
+    return f"{desc} [{dims_txt}; parameters: {', '.join(_param_names(cls))}]"
+
+
+def get_target(name: str, dim: int | None = None, **params) -> Target:
+    """Build a registered target.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_targets`.
+    dim : int, optional
+        Input dimension; default 2 for targets defined in any dimension, else the
+        target's only dimension.
+    **params
+        Target parameters (see :func:`describe_target`); every target takes
+        ``domain`` ((dim, 2) or (2,) box).
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown name (the message lists the names), unknown parameter (named),
+        unsupported ``dim`` or a bad parameter value.
+    """
+    if not isinstance(name, str):
+        raise InvalidInputError(f"'name' must be a string naming a target, found {type(name).__name__}")
+    check_option(name, "name", list_targets())
+    cls, _, dims, default_dim = _REGISTRY[name]
+    dim = default_dim if dim is None else check_int(dim, "dim", min_value=1)
+    if dims is not None and dim not in dims:
+        allowed = " or ".join(str(d) for d in dims)
+        raise InvalidInputError(f"'dim' must be {allowed} for target {name!r}, found {dim}")
+    allowed_params = _param_names(cls)
+    for key in params:
+        if key not in allowed_params:
+            raise InvalidInputError(
+                f"'{key}' is not a parameter of target {name!r}; its parameters are {', '.join(allowed_params)}"
+            )
+    return cls(dim, **params)
+
+
+def _box(domain, dim, default):
+    return check_domain(np.array([default] * dim, dtype=float) if domain is None else domain, dim)
+
+
+# ================================================================================================
+# targets
+
+
+@_register("quadratic", "f(x) = x^T A x + b.x + c on [0,1]^d (default A = I, b = 0, c = 0)")
+class _Quadratic(Target):
+    def __init__(self, dim, *, A=None, b=None, c=0.0, domain=None):
+        if A is None:
+            A = np.eye(dim)
+        if np.ndim(A) == 0:
+            A = _real(A, "A") * np.eye(dim)
+        A = as_float_array(A, "A", ndim=2).copy()
+        if A.shape != (dim, dim):
+            raise InvalidInputError(f"'A' must be a scalar or have shape ({dim}, {dim}), found {A.shape}")
+        self.A = A
+        self.b = _vector(b, dim, "b", 0.0)
+        self.c = _real(c, "c")
+        self._H = A + A.T
+        box = _box(domain, dim, (0.0, 1.0))
+        M = float(np.abs(np.linalg.eigvalsh(self._H)).max())
+        super().__init__(
+            "quadratic", dim, box, {"A": A.tolist(), "b": self.b.tolist(), "c": self.c}, M, "exact",
+            "The Hessian is the constant A + A^T, so M = ||A + A^T||_2 = 2||A||_2 for symmetric A (exact).",
+        )
+
+    def _value(self, x):
+        return np.einsum("...i,ij,...j->...", x, self.A, x) + x @ self.b + self.c
+
+    def _gradient(self, x):
+        return x @ self._H.T + self.b
+
+    def _hessian(self, x):
+        return np.broadcast_to(self._H, x.shape[:-1] + self._H.shape).copy()
+
+
+# Franke (1979) test function as four terms: three isotropic Gaussians a exp(-|x-c|^2/(2 s^2))
+# and one exp(-(9x+1)^2/49 - (9y+1)/10) term.
+_FRANKE_GAUSS = (
+    (0.75, (2 / 9, 2 / 9), 2 / 81),
+    (0.50, (7 / 9, 3 / 9), 2 / 81),
+    (-0.20, (4 / 9, 7 / 9), 1 / 162),
+)
+_FRANKE_CELLS = 256
+# bound on ||Hessian of exp(q)|| / exp(q) = |grad q|^2 + ||D^2 q|| for the second term:
+# phi(u) e^{-u^2/49} = e^{-u^2/49} ((18u/49)^2 + 0.81 + 162/49), u = 9x + 1.
+_F2_ALPHA = (18 / 49) ** 2
+_F2_BETA = 0.81 + 162 / 49
+_F2_TSTAR = 49.0 - _F2_BETA / _F2_ALPHA  # maximiser of (alpha t + beta) e^{-t/49} in t = u^2
+
+
+def _franke_bound(domain, cells=_FRANKE_CELLS):
+    """Certified sup of ||D^2 franke|| over the box: on each cell of a cells x cells partition add
+    per-term maxima of the term's Hessian norm over the cell; take the largest cell total."""
+    ex = np.linspace(domain[0, 0], domain[0, 1], cells + 1)
+    ey = np.linspace(domain[1, 0], domain[1, 1], cells + 1)
+    x0, x1, y0, y1 = ex[:-1], ex[1:], ey[:-1], ey[1:]
+
+    def dist_range(a, b, c):  # range of |t - c| for t in [a, b]
+        near = np.where(c < a, a - c, np.where(c > b, c - b, 0.0))
+        return near, np.maximum(np.abs(a - c), np.abs(b - c))
+
+    total = np.zeros((cells, cells))
+    for amp, (cx, cy), s2 in _FRANKE_GAUSS:
+        nx, fx = dist_range(x0, x1, cx)
+        ny, fy = dist_range(y0, y1, cy)
+        tmin = (nx[:, None] ** 2 + ny[None, :] ** 2) / s2
+        tmax = (fx[:, None] ** 2 + fy[None, :] ** 2) / s2
+        total += abs(amp) / s2 * _gauss_norm_max(tmin, tmax, True)
+    u0, u1 = 9 * x0 + 1, 9 * x1 + 1
+    t_lo = np.where((u0 <= 0) & (u1 >= 0), 0.0, np.minimum(u0**2, u1**2))
+    t_hi = np.maximum(u0**2, u1**2)
+    t_best = np.clip(_F2_TSTAR, t_lo, t_hi)  # (alpha t + beta) e^{-t/49} is unimodal in t
+    phi = (_F2_ALPHA * t_best + _F2_BETA) * np.exp(-t_best / 49.0)
+    total += 0.75 * phi[:, None] * np.exp(-(9 * y0 + 1) / 10.0)[None, :]
+    return float(total.max()) * _SAFETY
+
+
+@_register(
+    "franke",
+    "Franke's 2D test function (three Gaussians and a skewed exponential) on [0,1]^2",
+    dims=(2,),
+    default_dim=2,
+)
+class _Franke(Target):
+    def __init__(self, dim, *, domain=None):
+        box = _box(domain, dim, (0.0, 1.0))
+        self._amps = np.array([t[0] for t in _FRANKE_GAUSS])
+        self._centres = np.array([t[1] for t in _FRANKE_GAUSS])
+        self._s2 = np.array([t[2] for t in _FRANKE_GAUSS])
+        M = _franke_bound(box)
+        note = (
+            f"Rigorous: the domain is cut into {_FRANKE_CELLS}x{_FRANKE_CELLS} cells; on each cell the "
+            "Hessian norm of each of the 4 terms is bounded by its exact maximum over the cell's range of "
+            "distances to the term's centre (Gaussian terms a e^{-r^2/(2s^2)}: norm |a| e^{-t/2} "
+            "max(|t-1|, 1)/s^2, t = r^2/s^2) or, for 0.75 exp(q) with q = -(9x+1)^2/49 - (9y+1)/10, by "
+            "0.75 e^q (|grad q|^2 + 162/49) maximised over the cell; M is the largest cell sum "
+            "(triangle inequality). Within a few per cent of the true supremum."
+        )
+        super().__init__("franke", dim, box, {}, M, "rigorous", note)
+
+    def _term2(self, x):
+        u = 9 * x[..., 0] + 1
+        e = 0.75 * np.exp(-(u**2) / 49 - (9 * x[..., 1] + 1) / 10)
+        qx = -18 * u / 49
+        qy = np.full_like(qx, -0.9)
+        return e, qx, qy
+
+    def _value(self, x):
+        v, _, _ = _gauss_terms(x, self._centres, self._s2, self._amps)
+        return v + self._term2(x)[0]
+
+    def _gradient(self, x):
+        _, g, _ = _gauss_terms(x, self._centres, self._s2, self._amps)
+        e, qx, qy = self._term2(x)
+        return g + e[..., None] * np.stack([qx, qy], axis=-1)
+
+    def _hessian(self, x):
+        _, _, h = _gauss_terms(x, self._centres, self._s2, self._amps)
+        e, qx, qy = self._term2(x)
+        h2 = np.stack([np.stack([qx**2 - 162 / 49, qx * qy], -1), np.stack([qx * qy, qy**2], -1)], -2)
+        return h + e[..., None, None] * h2
+
+
+@_register(
+    "gaussian",
+    "sum of Gaussian bumps sum_k a_k exp(-|x - c_k|^2 / (2 s_k^2)) on [0,1]^d "
+    "(default one bump, c = 0.5, s = 0.15, a = 1)",
+)
+class _Gaussian(Target):
+    def __init__(self, dim, *, centers=None, widths=0.15, amplitudes=1.0, domain=None):
+        centres = as_float_array(np.full(dim, 0.5) if centers is None else centers, "centers", ndim=(1, 2)).copy()
+        if centres.ndim == 1:
+            centres = centres[None, :]
+        if centres.shape[1] != dim:
+            raise InvalidInputError(f"'centers' must have shape (n_bumps, {dim}) or ({dim},), found {centres.shape}")
+        k = centres.shape[0]
+        widths = _vector(widths, k, "widths", None)
+        if np.any(widths <= 0):
+            raise InvalidInputError(f"'widths' must be > 0, found {widths.tolist()}")
+        amps = _vector(amplitudes, k, "amplitudes", None)
+        box = _box(domain, dim, (0.0, 1.0))
+        self._centres, self._s2, self._amps = centres, widths**2, amps
+        sups = []
+        for c, s2, a in zip(centres, self._s2, amps):
+            tmin, tmax = _sq_dist_range(box, c)
+            sups.append(abs(a) / s2 * float(_gauss_norm_max(tmin / s2, tmax / s2, dim >= 2)))
+        M = sum(sups)
+        exact = k == 1
+        note = (
+            "Per bump the Hessian a g (y y^T/s^4 - I/s^2), y = x - c, has eigenvalues a g (t-1)/s^2 (radial, "
+            "t = |y|^2/s^2) and -a g/s^2 (across, dim >= 2); its norm depends on t only, so its maximum over "
+            "the box is the maximum over the attained range [t_min, t_max] (ends and t = 3); "
+            + ("one bump: exact (|a|/s^2 when c lies in the box)." if exact else "summed over bumps: rigorous.")
+        )
+        super().__init__(
+            "gaussian", dim, box,
+            {"centers": centres.tolist(), "widths": widths.tolist(), "amplitudes": amps.tolist()},
+            M * (1.0 if exact else _SAFETY), "exact" if exact else "rigorous", note,
+        )
+
+    def _value(self, x):
+        return _gauss_terms(x, self._centres, self._s2, self._amps)[0]
+
+    def _gradient(self, x):
+        return _gauss_terms(x, self._centres, self._s2, self._amps)[1]
+
+    def _hessian(self, x):
+        return _gauss_terms(x, self._centres, self._s2, self._amps)[2]
+
+
+@_register(
+    "localized",
+    "gentle quadratic plus a narrow bump, q |x - m|^2 + a exp(-|x - c|^2 / (2 s^2)) on [0,1]^d: curvature "
+    "large only near c (defaults q = 0.5, m = 0.5, a = 0.1, c = 0.3, s = 0.05)",
+)
+class _Localized(Target):
+    def __init__(self, dim, *, q=0.5, m=None, amplitude=0.1, center=None, width=0.05, domain=None):
+        self.q = _real(q, "q")
+        self.m = _vector(m, dim, "m", 0.5)
+        self.a = _real(amplitude, "amplitude")
+        self.c = _vector(center, dim, "center", 0.3)
+        self.s = check_positive(width, "width")
+        box = _box(domain, dim, (0.0, 1.0))
+        s2, q2, a = self.s**2, 2 * self.q, self.a
+        tmin, tmax = (t / s2 for t in _sq_dist_range(box, self.c))
+        # eigenvalues: radial 2q + a e^{-t/2}(t-1)/s^2 (extremum at t = 3), across 2q - a e^{-t/2}/s^2
+        # (monotone); both depend on t = |x-c|^2/s^2 only, whose range over the box is [tmin, tmax].
+        M = float(_interval_max(lambda t: q2 + a * (t - 1) * np.exp(-t / 2) / s2, tmin, tmax, (3.0,)))
+        if dim >= 2:
+            M = max(M, float(_interval_max(lambda t: q2 - a * np.exp(-t / 2) / s2, tmin, tmax, ())))
+        note = (
+            "Hessian 2q I + a g (y y^T/s^4 - I/s^2), y = x - c: eigenvalues 2q + a g (t-1)/s^2 and "
+            "2q - a g/s^2 depend on t = |y|^2/s^2 only; maximised exactly over the range of t on the box."
+        )
+        super().__init__(
+            "localized", dim, box,
+            {"q": self.q, "m": self.m.tolist(), "amplitude": a, "center": self.c.tolist(), "width": self.s},
+            M, "exact", note,
+        )
+
+    def _parts(self, x):
+        return _gauss_terms(x, self.c[None, :], np.array([self.s**2]), np.array([self.a]))
+
+    def _value(self, x):
+        return self.q * np.sum((x - self.m) ** 2, axis=-1) + self._parts(x)[0]
+
+    def _gradient(self, x):
+        return 2 * self.q * (x - self.m) + self._parts(x)[1]
+
+    def _hessian(self, x):
+        return 2 * self.q * np.eye(self.dim) + self._parts(x)[2]
+
+
+@_register(
+    "sines",
+    "product of sines prod_i sin(k_i x_i + phi_i) on [0,1]^d (default k = 2 pi, phi = 0)",
+)
+class _Sines(Target):
+    def __init__(self, dim, *, k=2 * math.pi, phase=0.0, domain=None):
+        self.k = _vector(k, dim, "k", None)
+        if np.any(self.k <= 0):
+            raise InvalidInputError(f"'k' must be > 0, found {self.k.tolist()}")
+        self.phase = _vector(phase, dim, "phase", None)
+        box = _box(domain, dim, (0.0, 1.0))
+        M = float(np.max(self.k) ** 2)
+        # attained iff some x in the box has |sin(k_i x_i + phi_i)| = 1 on every axis (then H = -f diag(k^2))
+        lo = box[:, 0] * self.k + self.phase
+        hi = box[:, 1] * self.k + self.phase
+        first = np.ceil((lo - math.pi / 2) / math.pi)  # first m with pi/2 + m pi >= lo
+        exact = bool(np.all(math.pi / 2 + first * math.pi <= hi))
+        note = (
+            "Writing prod_i sin(y_i) = (2i)^{-d} sum_eps (prod eps) e^{i eps.y}, y = k*x + phi, gives "
+            "|D_u^2 f| <= 2^{-d} sum_eps (eps.Ku)^2 = |Ku|^2 <= max(k)^2 |u|^2; so M = max(k)^2, "
+            + ("attained where every |sin| = 1 (exact)." if exact else "not attained on this box (rigorous).")
+        )
+        super().__init__(
+            "sines", dim, box, {"k": self.k.tolist(), "phase": self.phase.tolist()}, M,
+            "exact" if exact else "rigorous", note,
+        )
+
+    def _sc(self, x):
+        y = x * self.k + self.phase
+        return np.sin(y), np.cos(y)
+
+    @staticmethod
+    def _prod_without(s, skip):
+        keep = [i for i in range(s.shape[-1]) if i not in skip]
+        return np.prod(s[..., keep], axis=-1) if keep else np.ones(s.shape[:-1])
+
+    def _value(self, x):
+        return np.prod(self._sc(x)[0], axis=-1)
+
+    def _gradient(self, x):
+        s, c = self._sc(x)
+        # products without factor i are formed directly (not f / s_i) so zeros of sin are harmless
+        return np.stack([self.k[i] * c[..., i] * self._prod_without(s, {i}) for i in range(self.dim)], -1)
+
+    def _hessian(self, x):
+        s, c = self._sc(x)
+        d = self.dim
+        f = np.prod(s, axis=-1)
+        h = np.empty(x.shape[:-1] + (d, d))
+        for i in range(d):
+            h[..., i, i] = -self.k[i] ** 2 * f
+            for j in range(i + 1, d):
+                v = self.k[i] * self.k[j] * c[..., i] * c[..., j] * self._prod_without(s, {i, j})
+                h[..., i, j] = h[..., j, i] = v
+        return h
+
+
+@_register(
+    "fourier",
+    "random Fourier series sum_k c_k cos(w_k.x + p_k) on [0,1]^d with w_k ~ N(0, bandwidth^2 I), "
+    "p_k ~ U[0, 2pi), c_k ~ N(0, 2/n_terms), drawn from 'seed' (defaults n_terms = 16, bandwidth = 4)",
+)
+class _Fourier(Target):
+    def __init__(self, dim, *, n_terms=16, bandwidth=4.0, seed=0, domain=None):
+        n_terms = check_int(n_terms, "n_terms", min_value=1)
+        bandwidth = check_positive(bandwidth, "bandwidth")
+        seed = check_int(seed, "seed", min_value=0)
+        rng = as_generator(seed)
+        self.omega = bandwidth * rng.standard_normal((n_terms, dim))
+        self.phases = rng.uniform(0.0, 2 * math.pi, n_terms)
+        self.coef = rng.standard_normal(n_terms) * math.sqrt(2.0 / n_terms)
+        box = _box(domain, dim, (0.0, 1.0))
+        self._outer = self.omega[:, :, None] * self.omega[:, None, :]
+        # |u^T H u| = |sum_k c_k cos(.) (w_k.u)^2| <= u^T (sum_k |c_k| w_k w_k^T) u
+        W = np.einsum("k,kij->ij", np.abs(self.coef), self._outer)
+        M = float(np.linalg.eigvalsh(W).max()) * _SAFETY
+        note = (
+            "Rigorous: |u^T H(x) u| = |sum_k c_k cos(w_k.x + p_k) (w_k.u)^2| <= u^T W u with "
+            "W = sum_k |c_k| w_k w_k^T, so M = lambda_max(W) (<= sum_k |c_k| |w_k|^2); valid on all of R^d."
+        )
+        super().__init__(
+            "fourier", dim, box, {"n_terms": n_terms, "bandwidth": bandwidth, "seed": seed}, M, "rigorous", note
+        )
+
+    def _theta(self, x):
+        return x @ self.omega.T + self.phases
+
+    def _value(self, x):
+        return np.cos(self._theta(x)) @ self.coef
+
+    def _gradient(self, x):
+        return -(np.sin(self._theta(x)) * self.coef) @ self.omega
+
+    def _hessian(self, x):
+        w = np.cos(self._theta(x)) * self.coef
+        return -np.einsum("...k,kij->...ij", w, self._outer)
+
+
+@_register("cubic", "f(x) = x^3 on [-1,1] (1D only)", dims=(1,), default_dim=1)
+class _Cubic(Target):
+    def __init__(self, dim, *, domain=None):
+        box = _box(domain, dim, (-1.0, 1.0))
+        M = 6.0 * float(np.abs(box).max())
+        super().__init__(
+            "cubic", dim, box, {}, M, "exact", "f'' = 6x, so M = 6 max(|low|, |high|), attained at an end (exact)."
+        )
+
+    def _value(self, x):
+        return x[..., 0] ** 3
+
+    def _gradient(self, x):
+        return 3 * x**2
+
+    def _hessian(self, x):
+        return 6 * x[..., None]
+
+
+@_register(
+    "runge",
+    "Runge-type 1 / (1 + a |x - c|^2) on [-1,1]^d (defaults a = 25, c = 0; in 1D the classic 1/(1+25x^2))",
+)
+class _Runge(Target):
+    def __init__(self, dim, *, a=25.0, center=None, domain=None):
+        self.a = check_positive(a, "a")
+        self.c = _vector(center, dim, "center", 0.0)
+        box = _box(domain, dim, (-1.0, 1.0))
+        a = self.a
+        tmin, tmax = _sq_dist_range(box, self.c)
+        # eigenvalues at t = |x - c|^2: radial 2a(3at - 1)/(1+at)^3 (extremum at t = 1/a),
+        # across -2a/(1+at)^2 (dim >= 2, monotone in t)
+        M = float(_interval_max(lambda t: 2 * a * (3 * a * t - 1) / (1 + a * t) ** 3, tmin, tmax, (1.0 / a,)))
+        if dim >= 2:
+            M = max(M, 2 * a / (1 + a * tmin) ** 2)
+        note = (
+            "Hessian 2h' I + 4h'' y y^T with h(t) = 1/(1+at), y = x - c: eigenvalues 2a(3at-1)/(1+at)^3 "
+            "(radial) and -2a/(1+at)^2 depend on t = |y|^2 only; maximised exactly over the range of t on the "
+            "box (2a when c lies in the box)."
+        )
+        super().__init__("runge", dim, box, {"a": a, "center": self.c.tolist()}, M, "exact", note)
+
+    def _t(self, x):
+        y = x - self.c
+        return y, np.sum(y**2, axis=-1)
+
+    def _value(self, x):
+        return 1.0 / (1.0 + self.a * self._t(x)[1])
+
+    def _gradient(self, x):
+        y, t = self._t(x)
+        return (-2 * self.a / (1 + self.a * t) ** 2)[..., None] * y
+
+    def _hessian(self, x):
+        y, t = self._t(x)
+        den = 1 + self.a * t
+        h1 = -self.a / den**2
+        h2 = 2 * self.a**2 / den**3
+        return 2 * h1[..., None, None] * np.eye(self.dim) + 4 * h2[..., None, None] * y[..., :, None] * y[..., None, :]
+
+
+@_register(
+    "ridge",
+    "softplus ridge log(1 + exp(beta (w.x - b))) / beta on [0,1]^d: flat on one side, linear on the other, "
+    "curvature only near the hyperplane w.x = b (defaults w = 1/sqrt(d), b = w.(0.5, ..., 0.5), beta = 20)",
+)
+class _Ridge(Target):
+    def __init__(self, dim, *, w=None, b=None, beta=20.0, domain=None):
+        self.w = _vector(w, dim, "w", 1.0 / math.sqrt(dim))
+        if not np.any(self.w):
+            raise InvalidInputError("'w' must be nonzero, found all zeros")
+        self.b = 0.5 * float(self.w.sum()) if b is None else _real(b, "b")
+        self.beta = check_positive(beta, "beta")
+        box = _box(domain, dim, (0.0, 1.0))
+        # w.x over the box spans [zlo, zhi] (attained at corners); sigma(1 - sigma) peaks at z = 0
+        zlo = float(np.sum(np.minimum(self.w * box[:, 0], self.w * box[:, 1]))) - self.b
+        zhi = float(np.sum(np.maximum(self.w * box[:, 0], self.w * box[:, 1]))) - self.b
+        z = self.beta * min(max(0.0, zlo), zhi)
+        sig = 1.0 / (1.0 + math.exp(-z))
+        M = self.beta * sig * (1 - sig) * float(self.w @ self.w)
+        note = (
+            "Hessian beta s(1-s) w w^T with s = sigmoid(beta (w.x - b)): norm beta s(1-s)|w|^2, maximised "
+            "exactly over the attained range of w.x on the box (beta |w|^2 / 4 when the ridge crosses it)."
+        )
+        super().__init__(
+            "ridge", dim, box, {"w": self.w.tolist(), "b": self.b, "beta": self.beta}, M, "exact", note
+        )
+
+    def _z(self, x):
+        return self.beta * (x @ self.w - self.b)
+
+    def _value(self, x):
+        return np.logaddexp(0.0, self._z(x)) / self.beta
+
+    def _gradient(self, x):
+        from scipy.special import expit
+
+        return expit(self._z(x))[..., None] * self.w
+
+    def _hessian(self, x):
+        from scipy.special import expit
+
+        s = expit(self._z(x))
+        return (self.beta * s * (1 - s))[..., None, None] * np.outer(self.w, self.w)
