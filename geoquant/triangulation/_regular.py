@@ -1,0 +1,758 @@
+"""Regular triangulations: lifting, the regularity LP with certificates, random ones.
+
+A triangulation ``T`` of a point set ``A`` in ``R^d`` is *regular* when some
+heights ``h`` make ``T`` the projection of the lower faces of the lifted points
+``(a_i, h_i)`` in ``R^(d+1)`` (De Loera, Rambau, Santos, *Triangulations*,
+Def. 2.2.10). Delaunay is the case ``h = |a|^2``.
+
+* :func:`regular_triangulation` computes the lower hull with Qhull and, for
+  non-generic heights (a lower face with more than ``d + 1`` points), refines
+  each such face by a fixed tie-break described there, so the output is always a
+  triangulation and always regular.
+* :func:`is_regular` decides regularity by a linear program over the *local
+  folding inequalities*: a piecewise-linear function on a convex domain is
+  convex, with exactly the simplices of ``T`` as linearity regions, iff it bends
+  strictly upwards across every interior ridge; unused points must lie strictly
+  above it. Each inequality is ``lambda . h > 0`` for the affine dependence
+  ``lambda`` of the ``d + 2`` points involved, a circuit. Either the LP is
+  feasible (heights prove regularity) or, by Gordan's theorem, a non-negative,
+  non-zero combination of the inequalities has all coefficients zero, which
+  reads ``0 > 0``; that combination is the returned certificate and can be
+  re-checked in exact rational arithmetic.
+* :func:`random_regular_triangulation` lifts with seeded random heights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy import sparse
+
+from .._validation import _shape_str, as_float_array, as_generator, check_points
+from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
+from ._predicates import _to_exact_ints
+from ._triangulation import Triangulation, canonical_simplices, simplex_volumes
+
+__all__ = [
+    "regular_triangulation",
+    "is_regular",
+    "RegularityCertificate",
+    "random_regular_triangulation",
+    "folding_constraints",
+]
+
+# Lifted faces that are flat to within this fraction of the point set's diameter
+# (after the heights are normalised, see _lower_faces) count as one flat face.
+_FLAT_RTOL = 1e-11
+# Unit facet normals whose last component is above -_VERTICAL_TOL are vertical
+# (or upper) facets: they project to nothing.
+_VERTICAL_TOL = 1e-9
+# Fixed seed of the last tie-break lifting: it must not depend on the user's
+# seed, so that regular_triangulation is a function of (points, heights) only.
+_TIEBREAK_SEED = 20240611
+
+
+# ----------------------------------------------------------------- lifting
+def _lower_faces(pts: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Point sets of the lower faces of the lifted points ``(pts_i, h_i)``.
+
+    Parameters
+    ----------
+    pts : (m, d) float64, affinely spanning ``R^d``
+    h : (m,) float64
+
+    Returns
+    -------
+    simplices : (k, d + 1) int64 ndarray
+        The lower faces that are simplices (local indices).
+    big : list of int64 arrays
+        The other lower faces: local indices of every point whose lift lies on
+        the face's supporting hyperplane (not only Qhull's vertices), each
+        spanning ``R^d``. A flat lift gives one face holding all points.
+    """
+    m, d = pts.shape
+    x = pts - pts.mean(axis=0)  # centring keeps Qhull's round-off relative to the set
+    diam = float(np.max(np.ptp(x, axis=0)))
+    # The subdivision does not change when an affine function is added to the
+    # heights or they are scaled by a positive factor: remove the least-squares
+    # affine part (huge tilts would make lower facets look vertical) and scale
+    # the rest to the diameter, so that tolerances are relative.
+    design = np.column_stack([x, np.ones(m)])
+    coef, *_ = np.linalg.lstsq(design, h, rcond=None)
+    r = h - design @ coef
+    rmax = float(np.max(np.abs(r)))
+    hmax = float(np.max(np.abs(h)))
+    noise = 1e3 * np.finfo(float).eps * hmax  # round-off of the heights themselves
+    if rmax <= noise or rmax == 0.0:
+        if m == d + 1:
+            return np.arange(m)[None, :], []
+        return np.zeros((0, d + 1), dtype=np.int64), [np.arange(m)]
+    r = r * (diam / rmax)
+    # absolute tolerance: relative flatness, but never below the round-off of h itself
+    tol = diam * max(_FLAT_RTOL, noise / rmax)
+    lifted = np.column_stack([x, r])
+    # A point far above the centre makes the hull full-dimensional even when all
+    # lifted points are (nearly) on one hyperplane; it lies strictly above every
+    # lower facet, so it never belongs to one.
+    top = np.zeros((1, d + 1))
+    top[0, d] = r.max() + diam
+    from scipy.spatial import ConvexHull
+
+    hull = ConvexHull(np.vstack([lifted, top]))  # scipy always adds "Qt"
+    eq = hull.equations
+    lower = np.flatnonzero(eq[:, d] < -_VERTICAL_TOL)
+    simp = hull.simplices[lower]
+    keep = ~(simp == m).any(axis=1)  # cannot happen (see above); be safe
+    lower, simp = lower[keep], simp[keep]
+    normal, offset = eq[lower, : d + 1], eq[lower, d + 1]
+    k = len(lower)
+
+    # Group Qhull's simplicial pieces into faces: neighbours whose far vertex lies
+    # on this piece's hyperplane belong to the same (non-simplicial) face.
+    local = np.full(len(eq), -1, dtype=np.int64)
+    local[lower] = np.arange(k)
+    nb = local[hull.neighbors[lower]]  # (k, d+1), -1 where the neighbour is not lower
+    j_idx, i_idx = np.nonzero(nb >= 0)
+    t_idx = nb[j_idx, i_idx]
+    far = simp[t_idx]
+    not_shared = ~(far[:, :, None] == simp[j_idx][:, None, :]).any(axis=2)
+    far_vertex = far[np.arange(len(far)), np.argmax(not_shared, axis=1)]
+    dist = np.abs(np.einsum("kd,kd->k", lifted[far_vertex], normal[j_idx]) + offset[j_idx])
+    # Qhull's "Qt" may emit zero-volume pieces inside a ridge; their vertices lie on
+    # both neighbouring planes, so they join a face only through their equation,
+    # which Qt copies from the merged facet they come from.
+    vol = np.abs(simplex_volumes(x, simp))
+    solid_mask = vol > 1e-12 * diam**d
+    e_j, e_t = eq[lower[j_idx]], eq[lower[t_idx]]
+    same_eq = (np.abs(e_j[:, : d + 1] - e_t[:, : d + 1]).max(axis=1) <= 1e-9) & (
+        np.abs(e_j[:, d + 1] - e_t[:, d + 1]) <= 1e-9 * diam
+    )
+    same = same_eq | ((dist <= tol) & solid_mask[j_idx] & solid_mask[t_idx])
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.coo_matrix((np.ones(int(same.sum())), (j_idx[same], t_idx[same])), shape=(k, k))
+    n_faces, face_of = connected_components(graph, directed=False)
+
+    # Points on a face but not Qhull vertices (Qhull drops "coplanar" points):
+    # candidates in a ball around each non-degenerate piece, kept when they lie on
+    # its hyperplane and in its (closed) projection.
+    solid = np.flatnonzero(solid_mask)
+    extra_face, extra_pt = [], []
+    if len(solid):
+        from scipy.spatial import cKDTree
+
+        v = x[simp[solid]]
+        centre = v.mean(axis=1)
+        radius = np.sqrt(((v - centre[:, None, :]) ** 2).sum(axis=2).max(axis=1)) * (1 + 1e-9) + tol
+        cand = cKDTree(x).query_ball_point(centre, radius)
+        counts = np.fromiter((len(c) for c in cand), dtype=np.int64, count=len(cand))
+        if counts.sum():
+            pj = np.repeat(np.arange(len(solid)), counts)
+            pi = np.fromiter((i for c in cand for i in c), dtype=np.int64, count=int(counts.sum()))
+            sj = solid[pj]
+            on = np.abs(np.einsum("kd,kd->k", lifted[pi], normal[sj]) + offset[sj]) <= tol
+            pj, pi, sj = pj[on], pi[on], sj[on]
+            if len(pi):
+                from ._locate import affine_transforms
+
+                inv, ref = affine_transforms(x, simp[solid])
+                b = np.einsum("kij,kj->ki", inv[pj], x[pi] - ref[pj])
+                lam_min = np.minimum(b.min(axis=1), 1.0 - b.sum(axis=1))
+                inside = lam_min >= -1e-9
+                extra_face.append(face_of[sj[inside]])
+                extra_pt.append(pi[inside])
+    face_ids = np.concatenate([np.repeat(face_of, d + 1)] + extra_face)
+    point_ids = np.concatenate([simp.reshape(-1)] + extra_pt)
+    pairs = np.unique(np.column_stack([face_ids, point_ids]), axis=0)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(pairs[:, 0])) + 1, [len(pairs)]])
+    sizes = np.diff(starts)
+    # faces with d + 1 points (the generic case) are simplices: vectorised
+    first = starts[:-1][sizes == d + 1]
+    simplices = pairs[first[:, None] + np.arange(d + 1), 1] if len(first) else np.zeros((0, d + 1), dtype=np.int64)
+    # drop flat groups (a nearly vertical facet misread as lower)
+    simplices = simplices[np.abs(simplex_volumes(x, simplices)) > 1e-12 * diam**d]
+    big = []
+    for a, b in zip(starts[:-1][sizes > d + 1], starts[1:][sizes > d + 1]):
+        f = pairs[a:b, 1]
+        sv = np.linalg.svd(x[f] - x[f].mean(axis=0), compute_uv=False)
+        if np.sum(sv > 1e-10 * sv[0]) == d:
+            big.append(f)
+    return simplices, big
+
+
+def _regular_cells(pts: np.ndarray, h: np.ndarray, tiebreaks: list[np.ndarray]) -> np.ndarray:
+    """Simplices (local index rows) of the lower hull of ``(pts, h)``, refined by the tie-breaks."""
+    d = pts.shape[1]
+    simplices, big = _lower_faces(pts, h)
+    out = [simplices]
+    circuits = []
+    for face in big:
+        if len(face) == d + 2 and tiebreaks:
+            circuits.append(face)
+            continue
+        if not tiebreaks:
+            raise DegenerateInputError(
+                f"'heights' give a lower face with {len(face)} points that the generic tie-break did not "
+                "split into simplices; perturb the heights"
+            )
+        out.append(face[_regular_cells(pts[face], tiebreaks[0][face], tiebreaks[1:])])
+    if circuits:
+        out.append(_split_circuits(pts, np.array(circuits), tiebreaks))
+    return np.concatenate(out)
+
+
+def _split_circuits(pts: np.ndarray, faces: np.ndarray, tiebreaks: list[np.ndarray]) -> np.ndarray:
+    """Refine faces of exactly ``d + 2`` points (circuits), all at once.
+
+    A set ``Z`` of ``d + 2`` points spanning ``R^d`` has an affine dependence
+    ``lambda`` (unique up to scale) and exactly two triangulations,
+    ``{Z - j : lambda_j > 0}`` and ``{Z - j : lambda_j < 0}``; heights ``w``
+    select the first when ``lambda . w > 0`` (the positive side is lifted up).
+    This is the lower-hull computation of :func:`_lower_faces` in closed form,
+    without a Qhull call per face (lattice grids have one such face per cell).
+    """
+    F, k = faces.shape
+    d = k - 2
+    v = pts[faces]  # (F, d+2, d)
+    mat = np.concatenate([np.swapaxes(v - v.mean(axis=1, keepdims=True), 1, 2), np.ones((F, 1, k))], axis=1)
+    lam = np.linalg.svd(mat)[2][:, -1, :]  # (F, d+2) null vectors
+    lam /= np.abs(lam).max(axis=1, keepdims=True)
+    lam[np.abs(lam) < 1e-10] = 0.0
+    side = np.zeros(F)
+    for w in tiebreaks:
+        todo = side == 0
+        if not todo.any():
+            break
+        wf = w[faces[todo]]
+        wf = wf - wf.mean(axis=1, keepdims=True)  # lambda sums to 0: same value, less round-off
+        val = (lam[todo] * wf).sum(axis=1)
+        size = (np.abs(lam[todo]) * np.abs(wf)).sum(axis=1)
+        side[np.flatnonzero(todo)] = np.where(np.abs(val) > 1e-9 * size, np.sign(val), 0.0)
+    if (side == 0).any():
+        raise DegenerateInputError(
+            "'heights' give a lower face that the generic tie-break did not split into simplices; perturb the heights"
+        )
+    rows = []
+    for j in range(k):
+        sel = np.sign(lam[:, j]) == side
+        if sel.any():
+            rows.append(np.delete(faces[sel], j, axis=1))
+    return np.concatenate(rows)
+
+
+def _tiebreaks(pts: np.ndarray) -> list[np.ndarray]:
+    """The lexicographic tie-break liftings: ``|x|^2``, then fixed generic heights."""
+    c = pts - pts.mean(axis=0)
+    return [(c**2).sum(axis=1), np.random.default_rng(_TIEBREAK_SEED).random(len(pts))]
+
+
+def _regular_simplices(pts: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Canonical simplices of the regular triangulation of clean ``pts`` with heights ``h``."""
+    n, d = pts.shape
+    if d == 1:
+        return _regular_simplices_1d(pts[:, 0], h)
+    simp = canonical_simplices(_regular_cells(pts, h, _tiebreaks(pts)))
+    # The refinement is a triangulation by construction; a volume check catches
+    # tolerance trouble (e.g. wildly scaled heights) instead of returning garbage.
+    from scipy.spatial import ConvexHull
+
+    total = float(simplex_volumes(pts, simp).sum())
+    hull_vol = ConvexHull(pts).volume
+    if not np.isclose(total, hull_vol, rtol=1e-8, atol=0.0):
+        raise GeoquantError(
+            f"regular_triangulation: the lower-hull simplices cover volume {total:.12g} but the convex hull "
+            f"has {hull_vol:.12g}; the heights are too badly scaled for the float64 lifting"
+        )
+    return simp
+
+
+def _regular_simplices_1d(x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """1D: the lower convex hull of (x, h) by a monotone-chain scan (exact up to rounding)."""
+    order = np.lexsort((h, x))
+    xs, hs = x[order], h[order]
+    scale = max(float(np.max(np.abs(h))), 1e-300)
+    stack: list[int] = []
+    for i in range(len(xs)):
+        while len(stack) >= 2:
+            a, b = stack[-2], stack[-1]
+            # keep b only if it lies strictly below the chord a -> i; points on the
+            # chord (collinear lift) are kept, matching the tie-break |x|^2 of d >= 2
+            cross = (xs[b] - xs[a]) * (hs[i] - hs[a]) - (hs[b] - hs[a]) * (xs[i] - xs[a])
+            if cross < -_FLAT_RTOL * scale * (xs[i] - xs[a]):
+                stack.pop()
+            else:
+                break
+        stack.append(i)
+    idx = order[stack]
+    return canonical_simplices(np.column_stack([idx[:-1], idx[1:]]))
+
+
+def regular_triangulation(points, heights) -> Triangulation:
+    """The regular triangulation induced by lifting ``points`` to ``heights``.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+        At least ``n_dims + 1`` affinely independent points, no duplicates.
+        A 1-D array is read as points on a line.
+    heights : (n_points,) array_like
+        Finite heights; adding an affine function or scaling by a positive
+        factor gives the same triangulation.
+
+    Returns
+    -------
+    Triangulation
+        The projection of the lower hull of ``(points_i, heights_i)``. Points
+        lifted strictly above the lower hull are not used (the result need not
+        be fine); every point whose lift lies on the lower hull is used.
+
+    Notes
+    -----
+    Non-generic heights make some lower faces non-simplicial (e.g. ``|x|^2`` on
+    cocircular points, or constant heights). Each such face is triangulated by
+    the regular triangulation of its points for the tie-break heights ``|x|^2``
+    (the Delaunay triangulation of the face), and faces that are still
+    non-simplicial (cospherical points) by a fixed generic lifting. Because the
+    tie-breaks are global, neighbouring faces are refined alike, and the result
+    is the regular triangulation for ``heights + e |x|^2 + e^2 g`` with small
+    ``e > 0`` -- a regular triangulation refining the regular subdivision.
+    Lifted faces that are flat to within a relative ``1e-11`` are treated as
+    flat. Qhull computes the hull; points that Qhull reports only as coplanar
+    are put back by testing every point against each lower face.
+
+    Raises
+    ------
+    InvalidInputError, DuplicatePointsError, DegenerateInputError
+        Bad points (see :func:`geoquant.triangulation.delaunay`), or ``heights``
+        of the wrong shape or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pts = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [0.5, 0.5]])
+    >>> regular_triangulation(pts, [0, 0, 0, 0, 1]).n_simplices   # centre lifted up: unused
+    2
+    >>> regular_triangulation(pts, [0, 0, 0, 0, -1]).n_simplices  # centre pulled down: used
+    4
+    """
+    pts = check_points(points, "points")
+    h = _check_heights(heights, len(pts))
+    return Triangulation(pts, _regular_simplices(pts, h), validate=False)
+
+
+def _check_heights(heights, n: int) -> np.ndarray:
+    h = as_float_array(heights, "heights", ndim=1)
+    if h.shape != (n,):
+        raise InvalidInputError(f"'heights' must have shape ({n},) to match the points, found {_shape_str(h.shape)}")
+    return h
+
+
+# ----------------------------------------------------------- regularity LP
+def folding_constraints(tri: Triangulation):
+    """The local folding inequalities ``C h > 0`` that make ``tri`` regular.
+
+    Parameters
+    ----------
+    tri : Triangulation
+
+    Returns
+    -------
+    circuits : (n_constraints, n_dims + 2) ndarray of int64
+        Vertex indices of each inequality: the ``n_dims + 1`` vertices of a
+        simplex ``S``, then the point that must lie strictly above the lifted
+        hyperplane through ``S`` -- the far vertex of the neighbour across an
+        interior ridge (first ``n_ridges`` rows), or an unused point lying in
+        ``S`` (remaining rows).
+    coefficients : (n_constraints, n_dims + 2) ndarray
+        The affine dependence ``lambda`` of the circuit's points
+        (``sum lambda_j (p_j, 1) = 0``), signed so the last entry is positive and
+        scaled to max-abs 1; the inequality is ``sum_j lambda_j h[circuits_j] > 0``.
+    n_ridges : int
+    """
+    pts, simp = tri.points, tri.simplices
+    m, k = simp.shape
+    nb = tri.neighbors
+    s_idx, f_idx = np.nonzero(nb > np.arange(m)[:, None])  # each interior ridge once
+    t_idx = nb[s_idx, f_idx]
+    ss, st = simp[s_idx], simp[t_idx]
+    not_in_s = ~(st[:, :, None] == ss[:, None, :]).any(axis=2)
+    far = st[np.arange(len(st)), np.argmax(not_in_s, axis=1)]
+    rows = [np.column_stack([ss, far])] if len(ss) else []
+    unused = np.setdiff1d(np.arange(tri.n_points), tri.used_points)
+    if len(unused):
+        loc = tri.find_simplex(pts[unused])
+        if (loc < 0).any():  # pragma: no cover - every point lies in the hull
+            raise GeoquantError(f"unused point {int(unused[loc < 0][0])} was not located in the triangulation")
+        rows.append(np.column_stack([simp[loc], unused]))
+    if not rows:
+        return np.zeros((0, k + 1), dtype=np.int64), np.zeros((0, k + 1)), 0
+    circuits = np.concatenate(rows).astype(np.int64)
+    # barycentric coordinates mu of the last point w.r.t. the simplex:
+    # p_last - sum mu_i p_i = 0 with sum mu_i = 1, so lambda = (-mu, 1)
+    v = pts[circuits[:, :k]]  # (K, d+1, d)
+    mat = np.concatenate([np.swapaxes(v, 1, 2), np.ones((len(v), 1, k))], axis=1)
+    rhs = np.concatenate([pts[circuits[:, k]], np.ones((len(v), 1))], axis=1)
+    mu = np.linalg.solve(mat, rhs[..., None])[..., 0]
+    lam = np.column_stack([-mu, np.ones(len(mu))])
+    lam /= np.abs(lam).max(axis=1, keepdims=True)
+    return circuits, lam, len(ss)
+
+
+def _constraint_matrix(circuits: np.ndarray, lam: np.ndarray, n: int) -> sparse.csr_matrix:
+    """Rows ``c_k`` (``lam`` scattered to the circuit's columns, which are distinct)."""
+    K, w = circuits.shape
+    indptr = np.arange(0, K * w + 1, w, dtype=np.int64)
+    return sparse.csr_matrix((lam.reshape(-1), circuits.reshape(-1), indptr), shape=(K, n))
+
+
+def _constraint_dense(circuits: np.ndarray, lam: np.ndarray, n: int) -> np.ndarray:
+    A = np.zeros((len(circuits), n))
+    A[np.repeat(np.arange(len(circuits)), circuits.shape[1]), circuits.reshape(-1)] = lam.reshape(-1)
+    return A
+
+
+@dataclass(eq=False)
+class RegularityCertificate:
+    """Proof that a triangulation is regular (heights) or is not (Farkas multipliers).
+
+    Attributes
+    ----------
+    is_regular : bool
+        Also the truth value of the certificate.
+    heights : (n_points,) ndarray or None
+        When regular: heights whose lift induces the triangulation; every folding
+        inequality holds with margin at least 1 (``constraints @ heights >= 1``).
+    multipliers : (n_constraints,) ndarray or None
+        When not regular: ``y >= 0`` with ``sum(y) = 1`` and
+        ``constraints.T @ y = 0``, so summing ``y_k * (c_k . h > 0)`` gives
+        ``0 > 0`` for every ``h``: no heights exist.
+    constraints : (n_constraints, n_points) scipy.sparse.csr_matrix
+        The folding inequalities ``c_k . h > 0`` (see :func:`folding_constraints`).
+    circuits : (n_constraints, n_dims + 2) ndarray of int64
+        The points of each inequality (a simplex, then the point that must lie above it).
+    n_ridges : int
+        The first ``n_ridges`` inequalities are interior ridges, the rest unused points.
+    triangulation : Triangulation
+    """
+
+    is_regular: bool
+    heights: np.ndarray | None
+    multipliers: np.ndarray | None
+    constraints: sparse.csr_matrix
+    circuits: np.ndarray
+    n_ridges: int
+    triangulation: Triangulation
+
+    def __bool__(self) -> bool:
+        return bool(self.is_regular)
+
+    def __repr__(self):
+        what = "regular" if self.is_regular else "not regular"
+        return (
+            f"RegularityCertificate({what}, n_constraints={len(self.circuits)}, "
+            f"triangulation={self.triangulation!r})"
+        )
+
+    @property
+    def support(self) -> np.ndarray:
+        """Indices of the inequalities with a positive multiplier (empty when regular)."""
+        if self.multipliers is None:
+            return np.zeros(0, dtype=np.int64)
+        y = self.multipliers
+        return np.flatnonzero(y > 1e-12 * max(float(y.max()), 1e-300))
+
+    def verify(self, *, exact: bool = True) -> bool:
+        """Re-check the certificate.
+
+        Regular: every folding inequality holds at ``heights`` (exactly, in
+        rational arithmetic on the float64 inputs, when ``exact``) and
+        :func:`regular_triangulation` with these heights returns the same
+        simplices. Not regular: ``y >= 0``, ``sum(y) > 0`` and
+        ``constraints.T @ y = 0`` to round-off; when ``exact``, the inequalities
+        in the support are recomputed from the points in integer arithmetic and
+        exact rational multipliers ``z >= 0``, ``sum(z) = 1`` with
+        ``sum_k z_k lambda_k = 0`` are solved for, which proves non-regularity
+        with no rounding at all.
+
+        Returns
+        -------
+        bool
+        """
+        tri = self.triangulation
+        if self.is_regular:
+            h = self.heights
+            if h is None or h.shape != (tri.n_points,) or not np.all(np.isfinite(h)):
+                return False
+            if len(self.circuits) and not np.all(self.constraints @ h > 0):
+                return False
+            if exact and not all(_exact_fold_sign(tri.points, c, h) > 0 for c in self.circuits):
+                return False
+            again = _regular_simplices(tri.points, h)
+            return again.shape == tri.simplices.shape and bool(np.array_equal(again, tri.simplices))
+        y = self.multipliers
+        if y is None or y.shape != (len(self.circuits),) or not np.all(np.isfinite(y)):
+            return False
+        if (y < -1e-12).any() or y.sum() <= 0:
+            return False
+        resid = np.abs(self.constraints.T @ y).max()
+        if resid > 1e-9 * y.sum():
+            return False
+        if not exact:
+            return True
+        return _exact_farkas(tri.points, self.circuits[self.support], y[self.support]) is not None
+
+
+def is_regular(tri) -> RegularityCertificate:
+    """Decide whether a triangulation is regular, with a certificate either way.
+
+    Parameters
+    ----------
+    tri : Triangulation
+        Any triangulation (fine or not) in any dimension.
+
+    Returns
+    -------
+    RegularityCertificate
+        ``bool(cert)`` is the answer; ``cert.heights`` (regular) or
+        ``cert.multipliers`` (not regular) prove it, and ``cert.verify()``
+        re-checks the proof.
+
+    Notes
+    -----
+    One LP in the heights ``h`` (``scipy.optimize.linprog``, HiGHS): every
+    folding inequality ``c_k . h >= 1`` (the inequalities are homogeneous, so a
+    margin of 1 loses nothing), the heights of one simplex's vertices fixed at 0
+    (heights matter up to affine functions), minimising the total fold
+    ``sum_k c_k . h``. When that LP is infeasible a second LP finds the Farkas
+    multipliers ``y >= 0``, ``sum(y) = 1``, ``C^T y = 0`` (Gordan's theorem: exactly
+    one of the two systems is solvable).
+
+    The LPs run in floating point. For exactly represented inputs the answer
+    is then re-checkable without rounding by ``cert.verify(exact=True)``; for
+    configurations within round-off of a degenerate one (e.g. a symmetric
+    configuration whose coordinates were rounded) the float answer can be
+    wrong, and ``verify`` then returns False rather than a false proof. On the
+    46456 fine triangulations of the 4x4 grid every certificate verifies
+    exactly (4 non-regular).
+
+    Raises
+    ------
+    InvalidInputError
+        ``tri`` is not a Triangulation.
+    GeoquantError
+        The LP solver failed on both systems (numerically hopeless input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from geoquant.triangulation import delaunay
+    >>> pts = np.random.default_rng(0).random((20, 2))
+    >>> cert = is_regular(delaunay(pts))
+    >>> bool(cert), cert.verify()
+    (True, True)
+    """
+    if not isinstance(tri, Triangulation):
+        raise InvalidInputError(f"'tri' must be a geoquant Triangulation, found {type(tri).__name__}")
+    from scipy.optimize import linprog
+
+    n = tri.n_points
+    circuits, lam, n_ridges = folding_constraints(tri)
+    C = _constraint_matrix(circuits, lam, n)
+    K = len(circuits)
+
+    def cert(regular, heights=None, y=None):
+        return RegularityCertificate(regular, heights, y, C, circuits, n_ridges, tri)
+
+    if K == 0:  # a single simplex using every point
+        return cert(True, heights=np.zeros(n))
+    # Small systems go to HiGHS dense: scipy's sparse bookkeeping would dominate.
+    A = _constraint_dense(circuits, lam, n) if K * n <= 200_000 else C
+    bounds = np.empty((n, 2))
+    bounds[:, 0], bounds[:, 1] = -np.inf, np.inf
+    bounds[tri.simplices[0]] = 0.0  # heights matter up to affine functions
+    objective = np.asarray(A.sum(axis=0)).ravel()
+    res = linprog(objective, A_ub=-A, b_ub=-np.ones(K), bounds=bounds, method="highs")
+    if res.status == 0:
+        h = np.asarray(res.x, dtype=float)
+        if np.all(C @ h > 0):
+            return cert(True, heights=h)
+    # Farkas / Gordan alternative: y >= 0, C^T y = 0, sum y = 1.
+    if sparse.issparse(A):
+        A_eq = sparse.vstack([A.T, sparse.csr_matrix(np.ones((1, K)))]).tocsr()
+    else:
+        A_eq = np.vstack([A.T, np.ones((1, K))])
+    b_eq = np.zeros(n + 1)
+    b_eq[-1] = 1.0
+    dual = linprog(np.zeros(K), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    if dual.status == 0:
+        y = np.clip(np.asarray(dual.x, dtype=float), 0.0, None)
+        return cert(False, y=y)
+    raise GeoquantError(
+        f"is_regular: the LP solver could not decide (heights LP: {res.message!r}; "
+        f"Farkas LP: {dual.message!r})"
+    )
+
+
+# ------------------------------------------------------ exact arithmetic
+def _det_int(mat: list[list[int]]) -> int:
+    """Determinant of a square integer matrix by fraction-free (Bareiss) elimination."""
+    a = [row[:] for row in mat]
+    n = len(a)
+    sign, prev = 1, 1
+    for k in range(n - 1):
+        if a[k][k] == 0:
+            swap = next((i for i in range(k + 1, n) if a[i][k] != 0), None)
+            if swap is None:
+                return 0
+            a[k], a[swap] = a[swap], a[k]
+            sign = -sign
+        for i in range(k + 1, n):
+            for j in range(k + 1, n):
+                a[i][j] = (a[i][j] * a[k][k] - a[i][k] * a[k][j]) // prev
+        prev = a[k][k]
+    return sign * a[n - 1][n - 1]
+
+
+def _exact_dependence(int_pts: np.ndarray, circuit) -> list[int]:
+    """Integer affine dependence of the circuit's points, last entry positive.
+
+    ``lambda_j = (-1)^j det(M without column j)`` for ``M = [[p_0 ... p_{d+1}], [1 ... 1]]``;
+    the columns of ``M`` are exact integer images of the points (common scaling).
+    """
+    cols = [list(int_pts[i]) + [1] for i in circuit]
+    k = len(cols)
+    lam = []
+    for j in range(k):
+        sub = [cols[c] for c in range(k) if c != j]  # rows of the transpose: same det
+        lam.append((-1) ** j * _det_int(sub))
+    if lam[-1] < 0:
+        lam = [-v for v in lam]
+    return lam
+
+
+def _int_points(points: np.ndarray) -> np.ndarray:
+    return _to_exact_ints(np.asarray(points, dtype=np.float64))
+
+
+def _exact_fold_sign(points: np.ndarray, circuit, heights: np.ndarray) -> int:
+    """Exact sign of ``lambda . h`` for one circuit (float inputs read as exact rationals)."""
+    circuit = [int(i) for i in circuit]
+    int_pts = _int_points(points[circuit])
+    lam = _exact_dependence(int_pts, range(len(circuit)))
+    hs = _to_exact_ints(np.asarray(heights, dtype=np.float64)[circuit])
+    total = sum(l * int(v) for l, v in zip(lam, hs))
+    return (total > 0) - (total < 0)
+
+
+def _exact_farkas(points: np.ndarray, circuits: np.ndarray, y: np.ndarray):
+    """Exact rational multipliers for the given circuits, or None.
+
+    Solves ``sum_k z_k lambda_k = 0`` (one equation per point involved) and
+    ``sum_k z_k = 1`` exactly, where ``lambda_k`` are the integer dependences;
+    free unknowns (if the support is not independent) are fixed at the values
+    suggested by the float multipliers. Returns the list of Fractions when all
+    ``z_k >= 0``, else None.
+    """
+    if len(circuits) == 0:
+        return None
+    involved = np.unique(circuits)
+    int_pts = _int_points(points[involved])
+    where = {int(p): i for i, p in enumerate(involved)}
+    lams = [_exact_dependence(int_pts, [where[int(p)] for p in c]) for c in circuits]
+    K = len(circuits)
+    rows = [[Fraction(0)] * K for _ in range(len(involved))]
+    for k, (c, lam) in enumerate(zip(circuits, lams)):
+        for p, l in zip(c, lam):
+            rows[where[int(p)]][k] += l
+    rows.append([Fraction(1)] * K)
+    rhs = [Fraction(0)] * len(involved) + [Fraction(1)]
+    # float guess in the exact rows' scaling: row_float_k = lambda_k / max|lambda_k|
+    guess = [Fraction(float(y[k])) / max(abs(v) for v in lam) for k, lam in enumerate(lams)]
+    z = _solve_rational(rows, rhs, guess)
+    if z is None or any(v < 0 for v in z):
+        return None
+    return z
+
+
+def _solve_rational(rows, rhs, guess):
+    """Solve ``rows @ z = rhs`` exactly (Gauss-Jordan); free unknowns take ``guess``. None if inconsistent."""
+    a = [list(r) + [b] for r, b in zip(rows, rhs)]
+    n_rows, n_cols = len(a), len(guess)
+    pivots = []
+    r = 0
+    for c in range(n_cols):
+        p = next((i for i in range(r, n_rows) if a[i][c] != 0), None)
+        if p is None:
+            continue
+        a[r], a[p] = a[p], a[r]
+        piv = a[r][c]
+        a[r] = [v / piv for v in a[r]]
+        for i in range(n_rows):
+            if i != r and a[i][c] != 0:
+                f = a[i][c]
+                a[i] = [vi - f * vr for vi, vr in zip(a[i], a[r])]
+        pivots.append(c)
+        r += 1
+        if r == n_rows:
+            break
+    if any(a[i][n_cols] != 0 for i in range(r, n_rows)):
+        return None
+    z = list(guess)
+    pivot_set = set(pivots)
+    for i, c in enumerate(pivots):
+        z[c] = a[i][n_cols] - sum(a[i][j] * z[j] for j in range(n_cols) if j not in pivot_set)
+    return z
+
+
+# ------------------------------------------------------ random regular
+def random_regular_triangulation(points, *, seed=0, fine: bool = True) -> Triangulation:
+    """A random regular triangulation of a point set in any dimension.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+    seed : int, numpy Generator or SeedSequence
+        Same seed, same triangulation.
+    fine : bool, default True
+        Use every point. The heights are the strictly convex ``|x|^2`` (which
+        puts every point on the lower hull) plus seeded uniform noise scaled to
+        each point's squared nearest-neighbour distance; when the noise pushes a
+        point off the lower hull, the noise is halved and the lift recomputed
+        (at worst down to plain ``|x|^2``, a Delaunay triangulation). With
+        ``fine=False`` the heights are i.i.d. uniform, and points lifted above
+        the lower hull are left out.
+
+    Returns
+    -------
+    Triangulation
+        Regular by construction (fine when ``fine``). In 1D the fine one is the
+        unique sorted chain. The distribution is not uniform over regular
+        triangulations; it is a seeded spread around Delaunay.
+
+    Raises
+    ------
+    InvalidInputError, DuplicatePointsError, DegenerateInputError
+        Bad points or seed.
+    """
+    pts = check_points(points, "points")
+    rng = as_generator(seed)
+    n, d = pts.shape
+    g = rng.random(n)
+    if not fine:
+        return Triangulation(pts, _regular_simplices(pts, g), validate=False)
+    from scipy.spatial import cKDTree
+
+    x = pts - pts.mean(axis=0)
+    diam = float(np.max(np.ptp(x, axis=0)))
+    x = x / diam
+    q = (x**2).sum(axis=1)
+    nn = cKDTree(x).query(x, k=2)[0][:, 1]
+    t = 2.0
+    for _ in range(60):
+        simp = _regular_simplices(pts, q + t * nn**2 * g)
+        if len(np.unique(simp)) == n:
+            return Triangulation(pts, simp, validate=False)
+        t /= 2.0
+    return Triangulation(pts, _regular_simplices(pts, q), validate=False)
