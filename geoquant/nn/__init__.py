@@ -1,0 +1,66 @@
+"""Network engine: many shallow ReLU networks trained at once by full-batch
+gradient descent or gradient flow, with checkpoints, events and geometry.
+
+Networks are pure functions over stacked parameters with a leading
+``n_models`` axis (``W (n_models, width, n_dims + 1)`` holding ``[w | b]``,
+``a (n_models, width)``); squared loss is ``1/2 * mean_i (f(x_i) - y_i)^2``.
+
+Names are loaded lazily from their private modules (PEP 562), so importing the
+package stays cheap and torch is imported only when a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> private module that defines it
+_LAZY = {
+    # --- training core ---
+    "train_gd": "._train",
+    "train_flow": "._flow",
+    "TrainResult": "._result",
+    "Checkpoint": "._checkpoint",
+    "Checkpoints": "._checkpoint",
+    "save_checkpoints": "._checkpoint",
+    "load_result": "._checkpoint",
+    "find_plateaus": "._events",
+    "evaluate_network": "._model",
+    "loss_and_grads": "._model",
+    # --- geometry and plots (geometry helper) ---
+    "NeuronDirections": "._geometry",
+    "NeuronGroup": "._geometry",
+    "NeuronClusters": "._geometry",
+    "Kinks": "._geometry",
+    "Breakline": "._geometry",
+    "LinearRegion": "._geometry",
+    "neuron_directions": "._geometry",
+    "neuron_amplitudes": "._geometry",
+    "dead_neurons": "._geometry",
+    "network_function": "._geometry",
+    "cluster_directions": "._geometry",
+    "condensed_network": "._geometry",
+    "kinks_1d": "._geometry",
+    "breaklines": "._geometry",
+    "linear_regions": "._geometry",
+    "count_linear_pieces": "._geometry",
+    "plot_orientation_amplitude": "._plots",
+    "plot_loss": "._plots",
+    "plot_fit_1d": "._plots",
+    "plot_breaklines_2d": "._plots",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'geoquant.nn' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
