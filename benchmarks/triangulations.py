@@ -1,0 +1,246 @@
+"""Benchmark: counting, enumerating and costing all triangulations, against TOPCOM.
+
+Run from the repository root (takes a few minutes)::
+
+    nice python benchmarks/triangulations.py [--report reports/benchmarks_triangulations.md]
+        [--topcom-timeout 120] [--quick]
+
+What is measured, in this process and against TOPCOM (``apt-get install topcom``,
+installed by this script when missing and possible) on the same points:
+
+1. counts of fine and of all triangulations on convex polygons, lattice grids
+   3x3 .. 4x5 and uniform random sets of 10-16 points: the counts must be
+   identical (the script exits non-zero otherwise); time ratio TOPCOM / ours;
+2. enumeration rate (triangulations per second) of ``enumerate_triangulations``
+   against ``topcom-points2allfinetriangs`` writing to /dev/null, and the memory
+   of our process before and after the enumeration (it must stay flat);
+3. the 5x5 grid count (TOPCOM is not run: at its rate it would take about an hour);
+4. best / mean / worst squared L2 interpolation error of a target over all fine
+   triangulations of the 4x5 grid (cost_statistics, goal < 10 s).
+
+Times are CPU seconds (process time for ours, children's user+sys for TOPCOM),
+because the benchmark machine is shared; wall times are printed alongside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from geoquant.interpolate import simplex_errors  # noqa: E402
+from geoquant.targets import get_target  # noqa: E402
+from geoquant.triangulation import cost_statistics, count_triangulations, enumerate_triangulations  # noqa: E402
+from geoquant.triangulation import _count  # noqa: E402
+
+TOPCOM = {
+    "count_fine": "topcom-points2nallfinetriangs",
+    "count_all": "topcom-points2nalltriangs",
+    "enum_fine": "topcom-points2allfinetriangs",
+}
+
+
+# ------------------------------------------------------------------------------------- setup
+def ensure_topcom() -> bool:
+    if shutil.which(TOPCOM["count_fine"]):
+        return True
+    print("TOPCOM not found; trying `apt-get install -y topcom` ...", flush=True)
+    try:
+        subprocess.run(["apt-get", "install", "-y", "topcom"], check=True, capture_output=True, timeout=600,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"could not install TOPCOM ({exc}); TOPCOM columns will be empty")
+        return False
+    return bool(shutil.which(TOPCOM["count_fine"]))
+
+
+def grid(m, n):
+    xs, ys = np.meshgrid(np.arange(m, dtype=float), np.arange(n, dtype=float), indexing="ij")
+    return np.column_stack([xs.ravel(), ys.ravel()])
+
+
+def convex(n):
+    # integer points on a parabola: exact, in convex position
+    x = np.arange(n, dtype=float)
+    return np.column_stack([x, x**2])
+
+
+def topcom_input(points) -> str:
+    # homogenised [x, y, 1], written as exact rationals (TOPCOM reads p/q, not decimals)
+    rows = []
+    for x, y in points:
+        fx, fy = Fraction(float(x)), Fraction(float(y))
+        rows.append(f"[{fx.numerator}/{fx.denominator},{fy.numerator}/{fy.denominator},1]")
+    return "[\n" + ",\n".join(rows) + "\n]\n"
+
+
+def run_topcom(cmd, points, timeout, count_lines=False):
+    """(result, cpu seconds, wall seconds); result None on timeout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    try:
+        out = subprocess.run([cmd], input=topcom_input(points), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, float("nan"), time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if count_lines:
+        return sum(1 for line in out.stdout.splitlines() if line.startswith("T[")), cpu, wall
+    return int(out.stdout.strip().split()[-1]), cpu, wall
+
+
+def timed(fn, *args, repeat=1, **kw):
+    """(result, best CPU seconds, wall of that run)."""
+    best = None
+    for _ in range(repeat):
+        _count._CACHE.clear()  # never time a cached DAG
+        c0, w0 = time.process_time(), time.perf_counter()
+        res = fn(*args, **kw)
+        c1, w1 = time.process_time(), time.perf_counter()
+        if best is None or c1 - c0 < best[1]:
+            best = (res, c1 - c0, w1 - w0)
+    return best
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+# ----------------------------------------------------------------------------------- benchmark
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--report", default=None, help="also write the markdown tables to this file")
+    ap.add_argument("--topcom-timeout", type=float, default=120.0)
+    ap.add_argument("--quick", action="store_true", help="small cases only (smoke test)")
+    args = ap.parse_args(argv)
+    have_topcom = ensure_topcom()
+    lines: list[str] = []
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    emit(f"machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}, "
+         f"numpy {np.__version__}; TOPCOM {'1.1.2 (Debian)' if have_topcom else 'not available'}")
+    emit()
+
+    # ---- 1. counts ------------------------------------------------------------------------
+    rng = np.random.default_rng(2024)
+    cases = [(f"convex {n}-gon", convex(n)) for n in (8, 10, 12, 14)]
+    cases += [(f"grid {m}x{n}", grid(m, n)) for m, n in ((3, 3), (3, 4), (4, 4), (3, 5), (4, 5))]
+    cases += [(f"random {n}", rng.random((n, 2))) for n in (10, 12, 14, 16)]
+    if args.quick:
+        cases = cases[:2] + cases[4:7] + cases[9:11]
+    emit("### Counts (identical to TOPCOM where TOPCOM finished) and count time")
+    emit()
+    emit("| points | fine | count | ours CPU s | TOPCOM CPU s | TOPCOM/ours | ours wall s | TOPCOM wall s |")
+    emit("|---|---|---:|---:|---:|---:|---:|---:|")
+    mismatch = 0
+    for name, pts in cases:
+        for fine in (True, False):
+            ours, cpu, wall = timed(count_triangulations, pts, fine=fine, repeat=3)
+            tc, tcpu, twall = (None, float("nan"), float("nan"))
+            if have_topcom:
+                # TOPCOM enumerates internally: skip hopeless runs instead of waiting for the timeout
+                if ours <= 2e8 * (args.topcom_timeout / 120.0):
+                    tc, tcpu, twall = run_topcom(TOPCOM["count_fine" if fine else "count_all"], pts,
+                                                 args.topcom_timeout)
+            if tc is not None and tc != ours:
+                mismatch += 1
+            tc_s = "—" if tc is None else (f"{tcpu:.3f}" if tc == ours else f"MISMATCH {tc}")
+            ratio = f"{tcpu / cpu:,.0f}x" if tc is not None and cpu > 0 else "—"
+            twall_s = "—" if tc is None else f"{twall:.2f}"
+            if tc is None and have_topcom:
+                tc_s = "skipped (> ~2e8)" if ours > 2e8 * (args.topcom_timeout / 120.0) else f"> {args.topcom_timeout:.0f} (timeout)"
+            emit(f"| {name} | {'fine' if fine else 'all'} | {ours:,} | {cpu:.3f} | {tc_s} | {ratio} | {wall:.2f} | {twall_s} |")
+    emit()
+
+    # ---- 2. enumeration rate and memory ------------------------------------------------------
+    emit("### Enumeration of fine triangulations: rate and memory")
+    emit()
+    emit("| points | count | ours: Triangulation objects / s | TOPCOM allfinetriangs / s | ratio ours/TOPCOM "
+         "| RSS after 1000 (MB) | RSS at end (MB) |")
+    emit("|---|---:|---:|---:|---:|---:|---:|")
+    enum_cases = [("grid 4x4", grid(4, 4))] + ([] if args.quick else [("grid 3x6", grid(3, 6)), ("random 14", cases[-2][1])])
+    for name, pts in enum_cases:
+        n_expected = count_triangulations(pts)
+        it = enumerate_triangulations(pts)
+        c0 = time.process_time()
+        n = 0
+        for _ in it:
+            n += 1
+            if n == 1000:
+                rss_early = rss_mb()
+        cpu = time.process_time() - c0
+        rss_end = rss_mb()
+        assert n == n_expected
+        rate = n / cpu
+        trate_s, ratio_s = "—", "—"
+        if have_topcom:
+            tn, tcpu, _ = run_topcom(TOPCOM["enum_fine"], pts, args.topcom_timeout, count_lines=True)
+            if tn is not None:
+                if tn != n:
+                    mismatch += 1
+                trate = tn / tcpu
+                trate_s, ratio_s = f"{trate:,.0f}", f"{rate / trate:.2f}"
+        emit(f"| {name} | {n:,} | {rate:,.0f} | {trate_s} | {ratio_s} | {rss_early:.1f} | {rss_end:.1f} |")
+    emit()
+
+    # ---- 3. 5x5 count ---------------------------------------------------------------------------
+    emit("### Larger counts (ours only)")
+    emit()
+    emit("| points | fine | count | CPU s | wall s | sub-polygons |")
+    emit("|---|---|---:|---:|---:|---:|")
+    big = [("grid 5x5", grid(5, 5), True), ("grid 4x5", grid(4, 5), False)]
+    if not args.quick:
+        big += [("grid 5x6", grid(5, 6), True), ("random 20", np.random.default_rng(0).random((20, 2)), True)]
+    for name, pts, fine in big:
+        _count._CACHE.clear()
+        struct = _count.build_structure(pts, fine=fine, max_states=_count.DEFAULT_MAX_STATES, what="bench")
+        c0, w0 = time.process_time(), time.perf_counter()
+        n = _count.total_count(struct)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        emit(f"| {name} | {'fine' if fine else 'all'} | {n:,} | {cpu:.2f} | {wall:.2f} | {len(struct.memo):,} |")
+    emit()
+
+    # ---- 4. error statistics on the 4x5 grid -----------------------------------------------------
+    emit("### Squared L2 interpolation error over all fine triangulations (cost_statistics)")
+    emit()
+    emit("| points | target | triangulations | best | mean | std | worst | CPU s | wall s |")
+    emit("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    # [0, 0.75] x [0, 1]: dividing by 4 keeps the lattice exact in binary (dividing by 3 would not,
+    # and the exact predicates would then see a perturbed lattice with more triangulations)
+    pts = grid(4, 5) / 4.0
+    for tname in ("franke", "gaussian"):
+        target = get_target(tname, dim=2)
+
+        def cost(s, target=target):
+            return simplex_errors(pts, s, target, "l2").per_simplex
+
+        st, cpu, wall = timed(cost_statistics, pts, cost)
+        emit(f"| grid 4x5 | {tname} | {st.count:,} | {st.min:.4g} | {st.mean:.4g} | {st.std:.3g} | {st.max:.4g} "
+             f"| {cpu:.2f} | {wall:.2f} |")
+    emit()
+    if mismatch:
+        emit(f"**{mismatch} count mismatches against TOPCOM**")
+    if args.report:
+        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.report).write_text("\n".join(lines) + "\n")
+    return 1 if mismatch else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Triangulation engine: Delaunay in any dimension, every triangulation of a planar
+point set (count, enumerate, sample, statistics), regular and data-dependent
+triangulations, flips.
+
+Names are loaded lazily from their private modules (PEP 562), so importing the
+package stays cheap and each module is imported only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> private module that defines it
+_LAZY = {
+    # --- core (lead) ---
+    "Triangulation": "._triangulation",
+    "delaunay": "._delaunay",
+    # --- predicates, counting, enumeration, sampling, statistics ---
+    "orient2d": "._predicates",
+    "incircle": "._predicates",
+    "count_triangulations": "._count",
+    "cost_statistics": "._count",
+    "CostStatistics": "._count",
+    "NearDegeneracyWarning": "._count",
+    "enumerate_triangulations": "._enumerate",
+    "sample_triangulations": "._enumerate",
+    "unrank_triangulation": "._enumerate",
+    "rank_triangulation": "._enumerate",
+    # --- regular triangulations, flips, data-dependent triangulations ---
+    "regular_triangulation": "._regular",
+    "is_regular": "._regular",
+    "RegularityCertificate": "._regular",
+    "random_regular_triangulation": "._regular",
+    "folding_constraints": "._regular",
+    "flippable_edges": "._flips",
+    "flip": "._flips",
+    "flip_graph": "._flips",
+    "plot_flip_graph": "._flips",
+    "graph_layout": "._flips",
+    "lawson_flip": "._datadep",
+    "data_dependent_triangulation": "._datadep",
+    "criterion_value": "._datadep",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'geoquant.triangulation' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,338 @@
+"""Streaming enumeration, ranking and exact uniform sampling of triangulations.
+
+All three walk the AND/OR DAG of :mod:`._count_planar` (1D: the closed forms of
+:mod:`._count_line`) using its exact per-state counts:
+
+* **order.** At a state the choices come in the order of ``expand``; inside a
+  choice, the sub-triangulation of the last sub-region varies slowest. The
+  index of a triangulation is therefore ``offset(choice) + sum_i r_i * prod_{j<i} N_j``
+  (mixed radix over the sub-regions), and the enumeration yields them in index
+  order: ``list(enumerate_triangulations(p))[i] == unrank_triangulation(p, i)``.
+* **enumeration** is a depth-first search with an explicit stack of pending
+  sub-regions; memory is the DAG (independent of how many triangulations have
+  been produced) plus one path.
+* **sampling** draws a uniform index in ``[0, count)`` with exact big-integer
+  arithmetic and unranks it, so every triangulation has probability exactly
+  ``1 / count``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_generator, check_int
+from ..errors import InvalidInputError, TooLargeError
+from ._count import DEFAULT_MAX_STATES, build_structure, deep_recursion, total_count
+from ._count_line import LineChain
+from ._triangulation import Triangulation, canonical_simplices
+
+__all__ = [
+    "enumerate_triangulations",
+    "sample_triangulations",
+    "unrank_triangulation",
+    "rank_triangulation",
+]
+
+_EXPANSION_CACHE_MAX = 500_000
+
+
+def _kind(fine: bool) -> str:
+    return "fine triangulations" if fine else "triangulations"
+
+
+def _count(struct) -> int:
+    if isinstance(struct, LineChain):
+        return struct.count(struct.root)
+    return total_count(struct)
+
+
+def _unrank_sids(struct, index: int) -> list[int]:
+    """Simplex ids of the triangulation with the given index (0 <= index < count)."""
+    expand, count = struct.expand, struct.count
+    sids: list[int] = []
+    stack = [(struct.root, index)]
+    while stack:
+        key, r = stack.pop()
+        for sid, kids in expand(key):
+            sizes = [count(k) for k in kids]
+            block = 1
+            for s in sizes:
+                block *= s
+            if r < block:
+                break
+            r -= block
+        else:  # pragma: no cover - index was checked against the count
+            raise AssertionError("index out of range while unranking")
+        if sid >= 0:
+            sids.append(sid)
+        for k, s in zip(kids, sizes):
+            r, digit = divmod(r, s)
+            stack.append((k, digit))
+    return sids
+
+
+def _make_triangulation(struct, simplices):
+    return Triangulation(struct.points, simplices, validate=False)
+
+
+def _iterate(struct):
+    """Yield simplex-id lists in index order (2D DAG), depth first with a pending stack."""
+    expand, count = struct.expand, struct.count
+    cache: dict = {}
+
+    def choices(key):
+        ch = cache.get(key)
+        if ch is None:
+            ch = [(sid, kids) for sid, kids in expand(key) if all(count(k) for k in kids)]
+            if len(cache) < _EXPANSION_CACHE_MAX:
+                cache[key] = ch
+        return ch
+
+    chosen: list[int] = []
+    pending = [struct.root]
+
+    def walk():
+        if not pending:
+            yield chosen
+            return
+        key = pending.pop()
+        for sid, kids in choices(key):
+            if sid >= 0:
+                chosen.append(sid)
+            # the last kid is popped first, so it varies slowest (see module docstring)
+            pending.extend(kids)
+            yield from walk()
+            if kids:
+                del pending[-len(kids) :]
+            if sid >= 0:
+                chosen.pop()
+        pending.append(key)
+
+    return walk()
+
+
+def enumerate_triangulations(points, *, fine: bool = True, limit: int | None = None,
+                             max_states: int = DEFAULT_MAX_STATES):
+    """Iterate over every (fine) triangulation of a point set, each exactly once.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+        ``n_dims`` is 1 or 2 (see :func:`count_triangulations`).
+    fine : bool, default True
+        Fine triangulations only, or all triangulations.
+    limit : int, optional
+        Refuse (before yielding anything) when there are more than ``limit``.
+    max_states : int
+        As in :func:`count_triangulations`.
+
+    Returns
+    -------
+    iterator of Triangulation
+        Streaming (memory does not grow with the number produced), in index order
+        (see :func:`unrank_triangulation`). Built with ``validate=False``.
+
+    Raises
+    ------
+    TooLargeError
+        More than ``limit`` triangulations (the message gives the exact count), or
+        the counting DP is too large.
+    UnsupportedError, DegenerateInputError, DuplicatePointsError
+        As in :func:`count_triangulations`.
+    """
+    if limit is not None:
+        limit = check_int(limit, "limit", min_value=0)
+    struct = build_structure(points, fine=fine, max_states=max_states, what="enumerate_triangulations")
+    total = _count(struct)
+    if limit is not None and total > limit:
+        raise TooLargeError(
+            f"the points have {total:,} {_kind(struct.fine)}, more than 'limit'={limit:,}; draw a uniform "
+            f"sample with sample_triangulations(points, k) instead, or raise 'limit'"
+        )
+    return _generate(struct, total)
+
+
+def _generate(struct, total):
+    if isinstance(struct, LineChain):
+        for i in range(total):
+            yield _make_triangulation(struct, struct.unrank(i))
+        return
+    simplices = struct.simplices
+    with deep_recursion(struct):
+        for sids in _iterate(struct):
+            yield _make_triangulation(struct, simplices[sids])
+
+
+def uniform_below(rng: np.random.Generator, n: int) -> int:
+    """Exactly uniform integer in ``[0, n)`` for any Python int ``n >= 1``."""
+    if n <= 2**63:
+        return int(rng.integers(0, n)) if n > 1 else 0
+    nbits = n.bit_length()
+    words = -(-nbits // 32)
+    while True:  # rejection: accept with probability > 1/2
+        draw = rng.integers(0, 2**32, size=words, dtype=np.uint64)
+        value = 0
+        for wd in draw.tolist():
+            value = (value << 32) | wd
+        value &= (1 << nbits) - 1
+        if value < n:
+            return value
+
+
+def sample_triangulations(points, k: int, *, seed=0, fine: bool = True,
+                          max_states: int = DEFAULT_MAX_STATES) -> list:
+    """Draw ``k`` triangulations independently and exactly uniformly at random.
+
+    Each draw picks a uniform index in ``[0, count)`` (exact big integers) and
+    unranks it, so every (fine) triangulation has probability exactly ``1/count``.
+    Draws are with replacement.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+        ``n_dims`` is 1 or 2 (see :func:`count_triangulations`).
+    k : int
+        Number of draws (``>= 0``).
+    seed : int, numpy SeedSequence or Generator
+        Same seed, same triangulations.
+    fine : bool, default True
+    max_states : int
+        As in :func:`count_triangulations`.
+
+    Returns
+    -------
+    list of Triangulation
+    """
+    k = check_int(k, "k", min_value=0)
+    rng = as_generator(seed)
+    struct = build_structure(points, fine=fine, max_states=max_states, what="sample_triangulations")
+    total = _count(struct)
+    out = []
+    for _ in range(k):
+        index = uniform_below(rng, total)
+        out.append(_unrank(struct, index))
+    return out
+
+
+def _unrank(struct, index: int):
+    if isinstance(struct, LineChain):
+        return _make_triangulation(struct, struct.unrank(index))
+    with deep_recursion(struct):
+        sids = _unrank_sids(struct, index)
+    return _make_triangulation(struct, struct.simplices[sids])
+
+
+def unrank_triangulation(points, index: int, *, fine: bool = True, max_states: int = DEFAULT_MAX_STATES):
+    """The triangulation with the given index in the enumeration order.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+    index : int
+        ``0 <= index < count_triangulations(points, fine=fine)`` (any Python int).
+    fine : bool, default True
+    max_states : int
+
+    Returns
+    -------
+    Triangulation
+        Equal to the ``index``-th item of :func:`enumerate_triangulations`.
+    """
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise InvalidInputError(f"'index' must be an integer, found {index!r}")
+    index = int(index)
+    struct = build_structure(points, fine=fine, max_states=max_states, what="unrank_triangulation")
+    total = _count(struct)
+    if not 0 <= index < total:
+        raise InvalidInputError(
+            f"'index' must satisfy 0 <= index < {total} (the number of {_kind(struct.fine)}), found {index}"
+        )
+    return _unrank(struct, index)
+
+
+def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAULT_MAX_STATES) -> int:
+    """Index of a triangulation in the enumeration order (inverse of :func:`unrank_triangulation`).
+
+    Parameters
+    ----------
+    tri : Triangulation
+        A triangulation of ``tri.points`` (1D or 2D).
+    fine : bool, optional
+        Rank among fine triangulations or among all; default ``tri.is_fine``.
+        A triangulation that leaves out points can only be ranked with ``fine=False``.
+    max_states : int
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidInputError
+        ``tri`` is not a Triangulation, or is not a triangulation of its points of the
+        requested kind.
+    """
+    if not isinstance(tri, Triangulation):
+        raise InvalidInputError(f"'tri' must be a Triangulation, found {type(tri).__name__}")
+    if fine is None:
+        fine = bool(tri.is_fine)
+    if fine and not tri.is_fine:
+        raise InvalidInputError(
+            f"'tri' leaves out {tri.n_points - len(tri.used_points)} point(s), so it has no rank among fine "
+            "triangulations; pass fine=False"
+        )
+    struct = build_structure(tri.points, fine=fine, max_states=max_states, what="rank_triangulation")
+    not_ours = InvalidInputError(f"'tri' is not a triangulation of its points (as a {_kind(struct.fine)[:-1]})")
+    if isinstance(struct, LineChain):
+        pos = np.empty(struct.n, dtype=np.int64)
+        pos[struct.order] = np.arange(struct.n)
+        used = np.sort(pos[tri.used_points])  # sorted positions along the line
+        if len(used) < 2 or used[0] != 0 or used[-1] != struct.n - 1:
+            raise not_ours
+        index = struct.rank(used)
+        if not np.array_equal(canonical_simplices(struct.unrank(index)), tri.simplices):
+            raise not_ours
+        return index
+    total_count(struct)
+    sid_of = {tuple(row): i for i, row in enumerate(struct.simplices.tolist())}
+    wanted = set()
+    for row in tri.simplices.tolist():
+        sid = sid_of.get(tuple(row))
+        if sid is None:
+            raise not_ours
+        wanted.add(sid)
+    used = set()
+
+    def rank(key) -> int:
+        offset = 0
+        pick = None
+        skip = None
+        for sid, kids in struct.expand(key):
+            sizes = [struct.count(k) for k in kids]
+            block = 1
+            for s in sizes:
+                block *= s
+            if sid in wanted:
+                pick = (offset, sid, kids, sizes)
+                break
+            if sid < 0:
+                skip = (offset, sid, kids, sizes)
+            offset += block
+        if pick is None:
+            pick = skip
+        if pick is None:
+            raise not_ours
+        offset, sid, kids, sizes = pick
+        if sid >= 0:
+            used.add(sid)
+        r, radix = 0, 1
+        for k, s in zip(kids, sizes):
+            r += rank(k) * radix
+            radix *= s
+        return offset + r
+
+    with deep_recursion(struct):
+        result = rank(struct.root)
+    if used != wanted:
+        raise not_ours
+    return result

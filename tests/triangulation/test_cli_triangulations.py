@@ -1,0 +1,73 @@
+"""``geoquant triangulations ...`` through the real command-line entry point."""
+
+import json
+
+import numpy as np
+import pytest
+
+from geoquant.cli import main
+from geoquant.interpolate import interpolation_error
+from geoquant.targets import get_target
+from geoquant.triangulation import Triangulation, enumerate_triangulations
+from tests.conftest import grid_points
+
+
+@pytest.fixture
+def grid_csv(tmp_path):
+    pts = grid_points(3, 3) / 2.0
+    path = tmp_path / "grid.csv"
+    lines = ["x,y"] + [f"{float(x)!r},{float(y)!r}" for x, y in pts]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path), pts
+
+
+def run_json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_count(capsys, grid_csv):
+    path, _ = grid_csv
+    assert run_json(capsys, ["triangulations", "count", path, "--json"])["count"] == 64
+    assert run_json(capsys, ["triangulations", "count", path, "--all", "--json"])["count"] == 387
+    assert main(["triangulations", "count", path]) == 0
+    assert capsys.readouterr().out.startswith("64 fine triangulations of 9 points")
+
+
+def test_enumerate_and_limit(capsys, grid_csv):
+    path, pts = grid_csv
+    doc = run_json(capsys, ["triangulations", "enumerate", path, "--json", "--limit", "64"])
+    assert doc["count"] == 64
+    keys = {Triangulation(pts, np.array(s), validate=True).key() for s in doc["triangulations"]}
+    assert keys == {t.key() for t in enumerate_triangulations(pts)}
+    assert main(["triangulations", "enumerate", path, "--limit", "10"]) == 1
+    err = capsys.readouterr().err
+    assert "64 fine triangulations" in err and "'limit'=10" in err
+
+
+def test_sample_seeded(capsys, grid_csv):
+    path, pts = grid_csv
+    a = run_json(capsys, ["triangulations", "sample", path, "--k", "4", "--seed", "7", "--json"])
+    b = run_json(capsys, ["triangulations", "sample", path, "--k", "4", "--seed", "7", "--json"])
+    assert a == b and a["k"] == 4 and len(a["triangulations"]) == 4
+    for s in a["triangulations"]:
+        Triangulation(pts, np.array(s), validate=True)
+
+
+def test_best_matches_enumeration(capsys, grid_csv):
+    path, pts = grid_csv
+    doc = run_json(capsys, ["triangulations", "best", path, "--target", "franke", "--json"])
+    f = get_target("franke", dim=2)
+    errs = np.array([interpolation_error(t, f, "l2").total ** 2 for t in enumerate_triangulations(pts)])
+    assert doc["count"] == 64
+    assert doc["l2_squared"]["best"] == pytest.approx(errs.min(), rel=1e-10)
+    assert doc["l2_squared"]["worst"] == pytest.approx(errs.max(), rel=1e-10)
+    assert doc["l2_squared"]["mean"] == pytest.approx(errs.mean(), rel=1e-10)
+    best = Triangulation(pts, np.array(doc["best_triangulation"]))
+    assert interpolation_error(best, f, "l2").total ** 2 == pytest.approx(errs.min(), rel=1e-10)
+
+
+def test_best_requires_target(capsys, grid_csv):
+    path, _ = grid_csv
+    assert main(["triangulations", "best", path]) == 1
+    assert "'--target' is required" in capsys.readouterr().err
