@@ -75,8 +75,11 @@ def _make_triangulation(struct, simplices):
     return Triangulation(struct.points, simplices, validate=False)
 
 
-def _iterate(struct):
-    """Yield simplex-id lists in index order (2D DAG), depth first with a pending stack."""
+def _iterate(struct, relabel=None):
+    """Yield simplex-id lists in index order (2D DAG), depth first with a pending stack.
+
+    With ``relabel`` (an int sequence) the yielded ids are ``relabel[sid]``.
+    """
     expand, count = struct.expand, struct.count
     cache: dict = {}
 
@@ -84,31 +87,46 @@ def _iterate(struct):
         ch = cache.get(key)
         if ch is None:
             ch = [(sid, kids) for sid, kids in expand(key) if all(count(k) for k in kids)]
+            if relabel is not None:
+                ch = [(relabel[sid] if sid >= 0 else sid, kids) for sid, kids in ch]
             if len(cache) < _EXPANSION_CACHE_MAX:
                 cache[key] = ch
         return ch
 
+    # Iterative depth-first walk: a recursive generator would pass every
+    # triangulation up a chain of ``yield from`` as deep as the decision stack.
     chosen: list[int] = []
     pending = [struct.root]
-
-    def walk():
-        if not pending:
+    frames: list[list] = []  # [key, choices, index of the choice applied]
+    while True:
+        if pending:
+            key = pending.pop()
+            frames.append([key, choices(key), -1])
+        else:
             yield chosen
+        # advance the innermost decision: undo its choice, apply the next one
+        while frames:
+            frame = frames[-1]
+            key, ch, i = frame
+            if i >= 0:
+                sid, kids = ch[i]
+                if kids:
+                    del pending[-len(kids):]
+                if sid >= 0:
+                    chosen.pop()
+            i += 1
+            if i < len(ch):
+                frame[2] = i
+                sid, kids = ch[i]
+                if sid >= 0:
+                    chosen.append(sid)
+                # the last kid is popped first, so it varies slowest (see module docstring)
+                pending.extend(kids)
+                break
+            frames.pop()
+            pending.append(key)
+        else:
             return
-        key = pending.pop()
-        for sid, kids in choices(key):
-            if sid >= 0:
-                chosen.append(sid)
-            # the last kid is popped first, so it varies slowest (see module docstring)
-            pending.extend(kids)
-            yield from walk()
-            if kids:
-                del pending[-len(kids) :]
-            if sid >= 0:
-                chosen.pop()
-        pending.append(key)
-
-    return walk()
 
 
 def enumerate_triangulations(points, *, fine: bool = True, limit: int | None = None,
@@ -157,10 +175,19 @@ def _generate(struct, total):
         for i in range(total):
             yield _make_triangulation(struct, struct.unrank(i))
         return
-    simplices = struct.simplices
+    # Put the candidate simplices in canonical order once; then the canonical
+    # simplex array of each triangulation is a sorted selection of rows, and
+    # the Triangulation can be built without sorting or validating.
+    points = np.ascontiguousarray(struct.points, dtype=np.float64)
+    rows = canonical_simplices(struct.simplices)
+    by_row = {tuple(r): i for i, r in enumerate(np.sort(np.asarray(struct.simplices), axis=1).tolist())}
+    rank = np.empty(len(rows), dtype=np.int64)
+    for i, r in enumerate(rows.tolist()):
+        rank[by_row[tuple(r)]] = i
+    rank = rank.tolist()
     with deep_recursion(struct):
-        for sids in _iterate(struct):
-            yield _make_triangulation(struct, simplices[sids])
+        for ranks in _iterate(struct, rank):
+            yield Triangulation._from_canonical(points, rows[sorted(ranks)])
 
 
 def uniform_below(rng: np.random.Generator, n: int) -> int:

@@ -127,6 +127,21 @@ class Triangulation:
         if validate:
             self._validate_geometry()
 
+    @classmethod
+    def _from_canonical(cls, points: np.ndarray, simplices: np.ndarray) -> "Triangulation":
+        """Trusted constructor: clean float64 ``points`` and simplices already in canonical order.
+
+        Enumeration builds millions of triangulations of one validated point
+        set; this skips conversion, sorting and validation.
+        """
+        self = cls.__new__(cls)
+        self.points = points
+        self.simplices = simplices
+        self.n_points, self.n_dims = points.shape
+        self.n_simplices = len(simplices)
+        self._cache = {}
+        return self
+
     # ------------------------------------------------------------------ checks
     def _validate_geometry(self) -> None:
         pts, simp, d = self.points, self.simplices, self.n_dims
