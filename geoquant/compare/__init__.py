@@ -1,0 +1,57 @@
+"""Comparison engine: methods behind one fit/predict interface, their errors on
+the hull and an inner region, and studies (spec -> tasks -> result files).
+
+Names are loaded lazily from their private modules (PEP 562), so importing the
+package stays cheap and torch/scikit-learn/Dask load only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> private module that defines it
+_LAZY = {
+    # methods
+    "Method": "._methods",
+    "register_method": "._methods",
+    "get_method": "._methods",
+    "list_methods": "._methods",
+    "method_class": "._methods",
+    "network_forward": "._methods",
+    # metrics
+    "EvalConfig": "._metrics",
+    "Evaluator": "._metrics",
+    "evaluate": "._metrics",
+    "fit_rate": "._metrics",
+    "fit_rates": "._metrics",
+    # specs and tasks
+    "StudySpec": "._spec",
+    "Task": "._spec",
+    "load_spec": "._spec",
+    # running
+    "run_study": "._study",
+    "StudyRun": "._study",
+    "run_unit": "._runner",
+    "make_data": "._runner",
+    # results
+    "load_results": "._results",
+    "load_gallery": "._results",
+    "study_status": "._results",
+    "DETERMINISTIC_COLUMNS": "._results",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'geoquant.compare' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,425 @@
+"""Errors of a fitted method on the hull and on an inner region, bound ratios, rates.
+
+Regions
+-------
+``hull``
+    The convex hull of the training points (the union of any fine
+    triangulation's simplices).
+``inner``
+    The hull intersected with the target's box shrunk by ``inner_margin`` times
+    its width on every side (default 10%). Thin hull triangles along the
+    boundary dominate Delaunay errors for uniform points in a square (their
+    longest edges do not shrink with n, theory notes section 6), so rates are
+    read on the inner region.
+
+Quadrature
+----------
+* Piecewise-linear methods: exact per-simplex errors, simplex by simplex of
+  the method's *own* triangulation, where ``f - I f`` is smooth: the rule of
+  :func:`geoquant.interpolate.interpolation_error` (Grundmann--Moeller of degree
+  ``quadrature_degree`` for L2, barycentric lattice for Linf) applied on each
+  simplex split ``refine`` times (the interpolant is the simplex's affine
+  function on every child; :func:`pl_errors`). With ``refine = 0`` the hull
+  errors are ``interpolation_error`` itself. Refining matters for sharp targets
+  on coarse samples: for ``runge`` with 25 points, a single degree-7 rule per
+  triangle is 12% off, the refined rule agrees with finer ones to 1e-4.
+  On the inner region each simplex is first clipped to the inner box (pieces
+  fan-triangulated; the interpolant stays the parent's affine function).
+* Every other method: the Delaunay simplices (clipped for ``inner``) are
+  split ``refine`` times uniformly (4**refine children per triangle in 2D,
+  2**refine per interval in 1D) and the same Grundmann--Moeller rule is applied
+  to ``(f - g)**2`` on every child; Linf is the maximum of ``|f - g|`` over the
+  rule's nodes and a barycentric lattice of every child of order
+  ``max(2, linf_order / 2**refine)`` (so at least the resolution of the
+  piecewise-linear path per Delaunay simplex; a lower bound of the true maximum). The children resolve kinks of networks only up
+  to their size, so for networks these are quadrature estimates, not exact.
+
+Bounds
+------
+``bound_<region>`` is Waldron's bound ``1/2 M R_min^2`` of the *Delaunay*
+triangulation (maximum over its simplices meeting the region), ``M`` the
+target's certified Hessian bound. ``linf_ratio_<region> = linf / bound``
+(<= 1 for the Delaunay interpolant, a theorem) and
+``l2_ratio_<region> = l2 / (bound * sqrt(volume))`` (also <= 1 for Delaunay).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..errors import InvalidInputError
+from ._quadrature import clip_simplices_to_box, grundmann_moeller, lattice, refine_simplices, simplex_volumes
+
+__all__ = ["EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "REGIONS", "METRIC_COLUMNS"]
+
+REGIONS = ("hull", "inner")
+
+METRIC_COLUMNS = [
+    f"{m}_{r}" for r in REGIONS for m in ("l2", "linf", "bound", "linf_ratio", "l2_ratio", "vol")
+] + ["train_rmse"]
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """How methods are evaluated (the ``[evaluation]`` table of a study spec).
+
+    Attributes
+    ----------
+    regions : tuple of str
+        Subset of ``("hull", "inner")``.
+    inner_margin : float
+        Fraction of the box width removed on each side for the inner region.
+    quadrature_degree : int
+        Odd degree of the Grundmann--Moeller rule.
+    refine : int
+        Uniform subdivisions of each cell for methods that are not piecewise
+        linear on a known triangulation.
+    linf_order : int
+        Order of the barycentric lattice searched for the maximum error.
+    grid : int
+        Points per axis of the plotting grid stored for the gallery.
+    """
+
+    regions: tuple = REGIONS
+    inner_margin: float = 0.1
+    quadrature_degree: int = 7
+    refine: int = 2
+    linf_order: int = 8
+    grid: int = 80
+
+    def to_dict(self):
+        d = asdict(self)
+        d["regions"] = list(self.regions)
+        return d
+
+
+class Evaluator:
+    """Everything shared by the methods evaluated on one data set.
+
+    Builds the Delaunay triangulation, the inner cells, the Waldron bounds, the
+    quadrature nodes and the target's values there once; :meth:`evaluate`
+    then costs one ``predict`` call per region for each method.
+
+    Parameters
+    ----------
+    target : Target
+        Callable ``(..., d) -> (...)`` with ``.domain (d, 2)`` and ``.hessian_bound``.
+    X : (n_points, n_dims) ndarray
+    y : (n_points,) ndarray
+    config : EvalConfig
+    """
+
+    def __init__(self, target, X, y, config: EvalConfig | None = None):
+        from ..interpolate import error_bounds
+        from ..triangulation import delaunay
+
+        self.target, self.X, self.y = target, np.asarray(X, float), np.asarray(y, float)
+        if self.X.ndim == 1:
+            self.X = self.X[:, None]
+        self.config = config or EvalConfig()
+        self.regions = tuple(self.config.regions)
+        self.dim = self.X.shape[1]
+        self.tri = delaunay(self.X)
+        self.box = np.asarray(target.domain, dtype=float).reshape(self.dim, 2)
+        width = self.box[:, 1] - self.box[:, 0]
+        m = self.config.inner_margin
+        self.inner_box = np.column_stack([self.box[:, 0] + m * width, self.box[:, 1] - m * width])
+        M = float(target.hessian_bound)
+        self.M = M
+        self.bounds = np.asarray(error_bounds(self.tri, M), dtype=float)
+        cells = self.X[self.tri.simplices]
+        self._cells = {"hull": (cells, np.arange(len(cells)))}
+        if "inner" in self.regions:
+            self._cells["inner"] = clip_simplices_to_box(cells, self.inner_box)
+        self.volume = {r: float(simplex_volumes(c).sum()) for r, (c, _) in self._cells.items()}
+        self.bound = {}
+        for r, (c, parent) in self._cells.items():
+            self.bound[r] = float(self.bounds[np.unique(parent)].max()) if len(parent) else float("nan")
+        self._bary, self._w = grundmann_moeller(self.dim, self.config.quadrature_degree)
+        self._lat = lattice(self.dim, self.config.linf_order)
+        self._generic = {}
+
+    # -- nodes for methods that are not piecewise linear ------------------------------------
+    def _generic_nodes(self, region):
+        if region not in self._generic:
+            cells, _ = self._cells[region]
+            kids, _ = refine_simplices(cells, self.config.refine)
+            nodes = np.einsum("qv,kvd->kqd", self._bary, kids)
+            weights = simplex_volumes(kids)[:, None] * self._w[None, :]
+            # pull the lattice a hair toward each child's centroid: points on the hull boundary
+            # would otherwise be NaN (outside by round-off) for methods defined on the hull only
+            # lattice per child of order linf_order / 2**refine: the same resolution per Delaunay
+            # simplex as the exact piecewise-linear path
+            order = max(2, -(-self.config.linf_order // 2**self.config.refine))
+            shrunk = (1 - 1e-9) * lattice(self.dim, order) + 1e-9 / (self.dim + 1)
+            lat = np.einsum("qv,kvd->kqd", shrunk, kids).reshape(-1, self.dim)
+            lat = np.unique(np.round(lat, 14), axis=0)
+            f_nodes = self._f(nodes)
+            f_lat = self._f(lat)
+            self._generic[region] = (nodes, weights, f_nodes, lat, f_lat)
+        return self._generic[region]
+
+    def _f(self, x):
+        v = np.asarray(self.target(x), dtype=float)
+        if v.shape != x.shape[:-1]:
+            v = v.reshape(x.shape[:-1])
+        return v
+
+    def _pl_region(self, simplices, values, region):
+        """(l2^2 per simplex, linf per simplex) of the PL interpolant on ``region``."""
+        box = None if region == "hull" else self.inner_box
+        c = self.config
+        return pl_errors(self.X, values, simplices, self.target, box=box, degree=c.quadrature_degree,
+                         refine=c.refine, linf_order=c.linf_order)
+
+    def simplex_sq_errors(self, simplices, region="hull") -> np.ndarray:
+        """Integral of ``(f - I_S f)**2`` over ``S & region`` for each simplex ``S``.
+
+        Parameters
+        ----------
+        simplices : (k, d + 1) array_like of int
+            Simplices on the training points (need not form a triangulation).
+
+        Returns
+        -------
+        (k,) ndarray
+            Additive over the simplices of any triangulation, so it serves as
+            the cost of the counting DP for the mean over triangulations.
+        """
+        return self._pl_region(np.asarray(simplices, dtype=np.int64), self.y, region)[0]
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, method) -> dict:
+        """Metrics of a fitted method (see the module docstring for the columns)."""
+        self.last_per_simplex = {}
+        out = method.exact_metrics(self)
+        if out is None:
+            out = {}
+            if method.piecewise_linear and method.triangulation is not None:
+                out.update(self._evaluate_pl(method))
+            else:
+                out.update(self._evaluate_generic(method))
+            fx = method.predict(self.X)
+            if not np.all(np.isfinite(fx)):
+                raise InvalidInputError(f"method {method.name!r} predicted NaN/inf at training points")
+            out["train_rmse"] = float(np.sqrt(np.mean((fx - self.y) ** 2)))
+        else:
+            out = dict(out)
+            out.setdefault("train_rmse", None)
+        for r in self.regions:
+            b, vol = self.bound[r], self.volume[r]
+            out[f"bound_{r}"] = b
+            out[f"vol_{r}"] = vol
+            linf, l2 = out.get(f"linf_{r}"), out.get(f"l2_{r}")
+            out[f"linf_ratio_{r}"] = None if linf is None or not b > 0 else float(linf / b)
+            out[f"l2_ratio_{r}"] = None if l2 is None or not b > 0 or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
+        return {k: (None if v is None else float(v)) for k, v in out.items()}
+
+    def _evaluate_pl(self, method):
+        tri = method.triangulation
+        out = {}
+        c = self.config
+        for r in self.regions:
+            if r == "hull" and c.refine == 0:
+                # the rule of interpolation_error itself (pl_errors with refine=0 is the same computation)
+                from ..interpolate import interpolation_error
+
+                l2 = interpolation_error(tri, self.target, "l2", values=self.y, quad_index=c.quadrature_degree // 2)
+                li = interpolation_error(tri, self.target, "linf", values=self.y, linf_order=c.linf_order)
+                sq, lin = np.asarray(l2.per_simplex), np.asarray(li.per_simplex)
+            else:
+                sq, lin = self._pl_region(tri.simplices, self.y, r)
+            out[f"l2_{r}"] = float(np.sqrt(sq.sum()))
+            out[f"linf_{r}"] = float(lin.max()) if len(lin) else 0.0
+            self.last_per_simplex[r] = sq
+        return out
+
+    def _evaluate_generic(self, method):
+        out = {}
+        for r in self.regions:
+            nodes, weights, f_nodes, lat, f_lat = self._generic_nodes(r)
+            g = method.predict(nodes)
+            gl = method.predict(lat)
+            if not (np.all(np.isfinite(g)) and np.all(np.isfinite(gl))):
+                raise InvalidInputError(
+                    f"method {method.name!r} predicted NaN/inf inside the convex hull ({r} region)"
+                )
+            out[f"l2_{r}"] = float(np.sqrt(max(float(np.sum(weights * (f_nodes - g) ** 2)), 0.0)))
+            out[f"linf_{r}"] = float(max(np.abs(f_nodes - g).max(), np.abs(f_lat - gl).max()))
+        return out
+
+    # -- gallery ------------------------------------------------------------------------------
+    def grid(self):
+        """Plotting grid over the target's box: 1D ``(G*5,)`` x-values as (m, 1); 2D ``(G*G, 2)``."""
+        G = self.config.grid
+        if self.dim == 1:
+            return np.linspace(self.box[0, 0], self.box[0, 1], 5 * G)[:, None]
+        axes = [np.linspace(lo, hi, G) for lo, hi in self.box[:2]]
+        xx, yy = np.meshgrid(*axes, indexing="xy")
+        return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def pl_errors(points, values, simplices, f, *, box=None, degree: int = 7, refine: int = 2, linf_order: int = 8):
+    """Per-simplex errors of the piecewise-linear interpolant, optionally on ``simplex & box``.
+
+    Each simplex (clipped to ``box`` if given, the pieces fan-triangulated) is
+    split uniformly ``refine`` times; the interpolant is the simplex's own affine
+    function on every child, so ``(f - I f)**2`` is smooth there and the
+    Grundmann--Moeller rule of ``degree`` applies as on the whole simplex, only
+    more accurately for targets that vary on a scale below the simplex size.
+    With ``refine=0`` and no box this is exactly
+    :func:`geoquant.interpolate.simplex_errors` (same rule, same lattice).
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) ndarray
+    values : (n_points,) ndarray
+    simplices : (k, n_dims + 1) ndarray of int
+    f : callable
+    box : (n_dims, 2) ndarray, optional
+    degree, refine, linf_order : int
+        Rule degree, subdivision levels, and Linf lattice order per simplex
+        (the children use order ``max(2, linf_order / 2**refine)`` plus the
+        rule's nodes, so the resolution per simplex is at least ``linf_order``).
+
+    Returns
+    -------
+    l2sq : (k,) ndarray
+        Integral of ``(f - I f)**2`` over each simplex (``& box``).
+    linf : (k,) ndarray
+        Max of ``|f - I f|`` over the lattice points of each simplex (``& box``).
+    """
+    X = np.asarray(points, dtype=float)
+    simplices = np.asarray(simplices, dtype=np.int64)
+    k, d = len(simplices), X.shape[1]
+    cells = X[simplices]
+    if box is None:
+        pieces, parent = cells, np.arange(k)
+    else:
+        pieces, parent = clip_simplices_to_box(cells, np.asarray(box, dtype=float))
+    if len(pieces) == 0:
+        return np.zeros(k), np.zeros(k)
+    if refine:
+        pieces, sub = refine_simplices(pieces, refine)
+        parent = parent[sub]
+    bary, w = grundmann_moeller(d, degree)
+    order = linf_order if refine == 0 else max(2, -(-linf_order // 2**refine))
+    lat = lattice(d, order)
+    T = cells[parent]  # the interpolant on a piece is the affine function of its parent simplex
+    A = np.transpose(T[:, 1:, :] - T[:, :1, :], (0, 2, 1))
+    vals = np.asarray(values, dtype=float)[simplices[parent]]
+
+    def interp(x):  # (m, q, d) -> (m, q)
+        lam = np.linalg.solve(A, np.transpose(x - T[:, :1, :], (0, 2, 1)))
+        return (1.0 - lam.sum(axis=1)) * vals[:, :1] + np.einsum("mdq,md->mq", lam, vals[:, 1:])
+
+    def fval(x):
+        v = np.asarray(f(x), dtype=float)
+        return v.reshape(x.shape[:-1])
+
+    nodes = np.einsum("qv,kvd->kqd", bary, pieces)
+    err = fval(nodes) - interp(nodes)
+    sq = simplex_volumes(pieces) * ((err**2) @ w)
+    latp = np.einsum("qv,kvd->kqd", lat, pieces)
+    lin = np.abs(fval(latp) - interp(latp)).max(axis=1)
+    if refine:  # the rule's nodes are evaluated anyway: use them for the max too (as the generic path does)
+        lin = np.maximum(lin, np.abs(err).max(axis=1))
+    l2sq = np.bincount(parent, weights=np.maximum(sq, 0.0), minlength=k)
+    linf = np.zeros(k)
+    np.maximum.at(linf, parent, lin)
+    return l2sq, linf
+
+
+def evaluate(method, target, X, y, config: EvalConfig | None = None) -> dict:
+    """Metrics of a fitted ``method`` against ``target`` (convenience wrapper of :class:`Evaluator`)."""
+    return Evaluator(target, X, y, config).evaluate(method)
+
+
+# ======================================================================================
+# Rates
+# ======================================================================================
+
+
+def fit_rate(n, err) -> float:
+    """Least-squares slope of ``log(err)`` against ``log(n)``.
+
+    Parameters
+    ----------
+    n : (k,) array_like
+        Sample sizes (at least two distinct).
+    err : (k,) array_like
+        Positive errors.
+
+    Returns
+    -------
+    float
+        The slope (``-1`` means error ~ 1/n); NaN when fewer than two distinct
+        positive points remain (a rate cannot be fitted).
+    """
+    n = np.asarray(n, dtype=float)
+    err = np.asarray(err, dtype=float)
+    ok = np.isfinite(err) & (err > 0) & (n > 0)
+    if len(np.unique(n[ok])) < 2:
+        return float("nan")
+    slope, _ = np.polyfit(np.log(n[ok]), np.log(err[ok]), 1)
+    return float(slope)
+
+
+def fit_rates(df, metric: str = "l2_inner", by=("target", "dim", "sampler", "method")):
+    """Fitted rate of ``metric`` against n for each group, with its spread over seeds.
+
+    The slope is fitted per seed (over that seed's sample sizes), then
+    summarised as mean, standard deviation (ddof=1), min and max over seeds;
+    ``slope_pooled`` fits all seeds at once.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As returned by :func:`load_results` (columns ``n``, ``seed``, ``status``, ``metric``).
+    metric : str
+    by : sequence of str
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``by`` columns, ``metric``, ``slope_mean``,
+        ``slope_std``, ``slope_min``, ``slope_max``, ``slope_pooled``,
+        ``n_seeds``, ``sizes``.
+    """
+    import pandas as pd
+
+    by = [b for b in by if b in df.columns]
+    cols = list(by) + ["metric", "slope_mean", "slope_std", "slope_min", "slope_max", "slope_pooled", "n_seeds", "sizes"]
+    if metric not in df.columns or df.empty:
+        return pd.DataFrame(columns=cols)
+    d = df
+    if "status" in d.columns:
+        d = d[d["status"] == "done"]
+    d = d[np.isfinite(pd.to_numeric(d[metric], errors="coerce").astype(float))]
+    rows = []
+    for key, g in d.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        slopes = []
+        for _, gs in g.groupby("seed"):
+            agg = gs.groupby("n")[metric].mean()
+            s = fit_rate(agg.index.values, agg.values.astype(float))
+            if np.isfinite(s):
+                slopes.append(s)
+        pooled = fit_rate(g["n"].values, g[metric].values.astype(float))
+        sl = np.asarray(slopes)
+        rows.append(
+            list(key)
+            + [
+                metric,
+                float(sl.mean()) if len(sl) else float("nan"),
+                float(sl.std(ddof=1)) if len(sl) > 1 else float("nan"),
+                float(sl.min()) if len(sl) else float("nan"),
+                float(sl.max()) if len(sl) else float("nan"),
+                pooled,
+                len(sl),
+                ",".join(str(int(v)) for v in sorted(g["n"].unique())),
+            ]
+        )
+    return pd.DataFrame(rows, columns=cols)

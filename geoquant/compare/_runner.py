@@ -1,0 +1,257 @@
+"""Run one unit of a study: the tasks that share one data set.
+
+A *unit* is a plain dict (so it pickles cheaply to a process pool or a Dask
+worker)::
+
+    {"tasks": [{"id": ..., "settings": {...}, "gallery": bool}, ...], "device": None | str}
+
+A non-network unit's tasks share the sample (target, sampler, n, seed) and the
+evaluation settings, so the sample, its Delaunay triangulation, the quadrature
+nodes and the target's values there are built once. A network unit holds every
+network sharing (target, sampler, n) and the ensemble-wide parameters (seeds,
+restarts, init scales, step sizes may differ); they are trained in **one**
+batched call of :func:`geoquant.nn.train_gd` (``n_models`` = number of tasks,
+one sample and one seed per model) and each is evaluated and recorded
+separately.
+
+:func:`run_unit` never raises for a task's failure: each task yields a record
+with ``status`` ``"done"`` or ``"failed"`` (with the traceback). The caller
+writes the records (see :mod:`geoquant.compare._results`), so workers need no
+access to the study directory.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import time
+import traceback
+from functools import lru_cache
+
+import numpy as np
+
+from ._methods import method_class
+from ._metrics import EvalConfig, Evaluator
+from ._spec import method_seed
+
+__all__ = ["run_unit", "make_data", "environment", "RECORD_SCHEMA"]
+
+RECORD_SCHEMA = 1
+
+
+@lru_cache(maxsize=1)
+def environment() -> dict:
+    """Package versions and machine facts recorded with every result (no heavy imports)."""
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for pkg in ("geoquant", "numpy", "scipy", "torch", "scikit-learn", "pandas", "shapely", "matplotlib"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    if versions["geoquant"] is None:
+        from .._version import __version__
+
+        versions["geoquant"] = __version__
+    return {
+        "versions": versions,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "host": socket.gethostname(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def make_data(settings: dict):
+    """The target, sample points and values of a task's settings.
+
+    Returns
+    -------
+    target : Target
+    X : (n, dim) ndarray
+    y : (n,) ndarray
+    """
+    from ..points import sample_points
+    from ..targets import get_target
+
+    t, s = settings["target"], settings["sampler"]
+    target = get_target(t["name"], dim=t["dim"], **t["params"])
+    kw = dict(s["params"])
+    if s["kind"] != "polygon" and "domain" not in kw:
+        kw["domain"] = np.asarray(target.domain)
+    X = sample_points(settings["n"], t["dim"], s["kind"], seed=settings["seed"], **kw)
+    y = np.asarray(target(X), dtype=np.float64).reshape(X.shape[0])
+    return target, X, y
+
+
+def _failure(exc: BaseException) -> dict:
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+    }
+
+
+def _record(task, *, status, metrics=None, info=None, error=None, timing=None, device="cpu", arrays=None):
+    rec = {
+        "schema": RECORD_SCHEMA,
+        "task_id": task["id"],
+        "status": status,
+        "settings": task["settings"],
+        "seed": task["settings"]["seed"],
+        "method_seed": method_seed(task["settings"]["seed"], task["settings"].get("restart", 0)),
+        "metrics": metrics or {},
+        "info": _jsonable(info or {}),
+        "error": error,
+        "timing": timing or {},
+        "device": device,
+        "gallery": bool(task.get("gallery")) and arrays is not None,
+        "environment": environment(),
+        "pid": os.getpid(),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    if arrays is not None and task.get("gallery"):
+        rec["_arrays"] = arrays
+    return rec
+
+
+def _jsonable(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, (np.floating, float)):
+            v = float(v)
+            out[k] = v if np.isfinite(v) else None
+        elif isinstance(v, (np.integer,)):
+            out[k] = int(v)
+        elif isinstance(v, (bool, int, str)) or v is None:
+            out[k] = v
+        elif isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str)) for x in v):
+            out[k] = [float(x) if isinstance(x, float) else x for x in v]
+        else:
+            out[k] = str(v)
+    return out
+
+
+def _gallery_arrays(method, evaluator: Evaluator, X, y, grid, f_grid) -> dict:
+    arrays = {"X": X, "y": y, "grid": grid.astype(np.float32), "f_grid": f_grid.astype(np.float32)}
+    if method.pointwise:
+        g = method.predict(grid)
+        arrays["g_grid"] = g.astype(np.float32)
+    for k, v in method.state().items():
+        arrays[f"state_{k}"] = np.asarray(v)
+    ps = getattr(evaluator, "last_per_simplex", None) or {}
+    for r, v in ps.items():
+        arrays[f"per_simplex_{r}"] = np.asarray(v, dtype=np.float64)
+    arrays["delaunay_simplices"] = np.asarray(evaluator.tri.simplices, dtype=np.int32)
+    arrays["inner_box"] = evaluator.inner_box
+    arrays["domain"] = evaluator.box
+    return arrays
+
+
+def _evaluate_one(task, method, evaluator, X, y, gallery_cache, device, t_fit):
+    t0 = time.perf_counter()
+    metrics = evaluator.evaluate(method)
+    t_eval = time.perf_counter() - t0
+    arrays = None
+    if task.get("gallery"):
+        if "grid" not in gallery_cache:
+            grid = evaluator.grid()
+            gallery_cache["grid"] = (grid, np.asarray(evaluator.target(grid), dtype=float).reshape(len(grid)))
+        grid, f_grid = gallery_cache["grid"]
+        arrays = _gallery_arrays(method, evaluator, X, y, grid, f_grid)
+    return _record(
+        task,
+        status="done",
+        metrics=metrics,
+        info=method.info(),
+        timing={"fit_s": t_fit, "eval_s": t_eval},
+        device=device,
+        arrays=arrays,
+    )
+
+
+def run_unit(unit: dict) -> list[dict]:
+    """Run the tasks of one unit; one record per task (never raises for a task's failure)."""
+    tasks = unit["tasks"]
+    device = unit.get("device")
+    settings0 = tasks[0]["settings"]
+    if method_class(settings0["method"]["name"]).family == "network":
+        return _run_network_unit(tasks, device)
+    try:
+        target, X, y = make_data(settings0)
+        evaluator = Evaluator(target, X, y, EvalConfig(**_eval_kwargs(settings0["evaluation"])))
+    except Exception as exc:  # the sample itself failed: every task fails with it
+        err = _failure(exc)
+        return [_record(t, status="failed", error=err) for t in tasks]
+    cache: dict = {}
+    records = []
+    for task in tasks:
+        s = task["settings"]
+        try:
+            method = method_class(s["method"]["name"])(**s["method"]["params"])
+            t0 = time.perf_counter()
+            method.fit(X, y, target=target, seed=method_seed(s["seed"], s.get("restart", 0)))
+            t_fit = time.perf_counter() - t0
+            records.append(_evaluate_one(task, method, evaluator, X, y, cache, "cpu", t_fit))
+        except Exception as exc:
+            records.append(_record(task, status="failed", error=_failure(exc)))
+    return records
+
+
+def _eval_kwargs(ev: dict) -> dict:
+    kw = dict(ev)
+    kw["regions"] = tuple(kw.get("regions", ("hull", "inner")))
+    return kw
+
+
+def _run_network_unit(tasks, device):
+    """All the networks of a unit in one ensemble call; one evaluation and record per task."""
+    from ._methods import train_networks
+
+    data, failed = {}, []
+    for task in tasks:  # samples, one per data seed (the unit shares target, sampler and n)
+        seed = task["settings"]["seed"]
+        if seed in data:
+            continue
+        try:
+            target, X, y = make_data(task["settings"])
+            ev = Evaluator(target, X, y, EvalConfig(**_eval_kwargs(task["settings"]["evaluation"])))
+            data[seed] = (target, X, y, ev, {})
+        except Exception as exc:
+            data[seed] = _failure(exc)
+    members = []
+    records = []
+    for task in tasks:
+        d = data[task["settings"]["seed"]]
+        if isinstance(d, dict):
+            records.append(_record(task, status="failed", error=d))
+        else:
+            members.append(task)
+    if not members:
+        return records
+    s = [t["settings"] for t in members]
+    try:
+        t0 = time.perf_counter()
+        res = train_networks(
+            [data[x["seed"]][1] for x in s],
+            [data[x["seed"]][2] for x in s],
+            [x["method"]["params"] for x in s],
+            [method_seed(x["seed"], x.get("restart", 0)) for x in s],
+            device=device,
+        )
+        t_fit = (time.perf_counter() - t0) / len(members)
+    except Exception as exc:
+        err = _failure(exc)
+        return records + [_record(t, status="failed", error=err) for t in members]
+    for i, task in enumerate(members):
+        st = task["settings"]
+        target, X, y, ev, cache = data[st["seed"]]
+        try:
+            method = method_class(st["method"]["name"])(**st["method"]["params"])
+            method.adopt(X, y, res, i, target=target, seed=method_seed(st["seed"], st.get("restart", 0)))
+            records.append(_evaluate_one(task, method, ev, X, y, cache, res["device"], t_fit))
+        except Exception as exc:
+            records.append(_record(task, status="failed", error=_failure(exc), device=res["device"]))
+    return records

@@ -1,0 +1,501 @@
+"""Study specifications (TOML) and their expansion into tasks.
+
+A spec crosses targets x samplers x sample sizes x seeds x methods::
+
+    [study]
+    name = "quickstart"
+    seeds = [0, 1, 2]            # or n_seeds = 3
+    sizes = [8, 16, 32]          # default sample sizes (a target may override)
+    gallery_seeds = [0]          # seeds whose fits are stored for the report's gallery
+
+    [evaluation]                 # optional; see geoquant.compare.EvalConfig
+    inner_margin = 0.1
+
+    [[targets]]
+    name = "gaussian"
+    dim = 2
+    sizes = [10, 20, 40]         # optional override
+    params = { }                 # optional keyword arguments of get_target
+
+    [[samplers]]
+    kind = "uniform"             # a sample_points kind
+    params = { }                 # optional keyword arguments of sample_points
+    dims = [1, 2]                # optional: only these dimensions
+
+    [[methods]]
+    name = "network_small"       # a registered method (geoquant.compare.list_methods())
+    label = "net_small"          # optional unique label (default: the name)
+    width = 200                  # the method's parameters
+    dims = [2]                   # optional: only these dimensions
+    max_n = 80                   # optional: only sample sizes up to this
+
+Every problem is reported as a :class:`~geoquant.errors.SpecError` naming the
+key path and what was expected: ``methods[2].width: expected a positive
+integer, found "ten"``. Method/target/sampler names are checked against the
+registries, and the error lists the valid names.
+
+Seed policy: seed ``s`` draws the sample (``sample_points(..., seed=s)``);
+the method's own randomness (random or sampled triangulations, network
+initialisation) uses ``1000 * s + r`` for restart ``r`` (``r = 0`` except for
+networks with ``restarts > 1``; see :func:`method_seed`). Networks get one
+seed per model in their ensemble call, so each model is reproducible alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import GeoquantError, SpecError
+from ._metrics import REGIONS, EvalConfig
+from ._params import BadValue, Param, show
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["StudySpec", "Task", "load_spec", "parse_spec", "task_id", "method_seed"]
+
+_TOP_KEYS = ("study", "evaluation", "targets", "samplers", "methods")
+
+_STUDY_SCHEMA = {
+    "name": Param("str", "study"),
+    "description": Param("str", None, optional=True),
+    "seeds": Param("int_list", None, min=0, optional=True),
+    "n_seeds": Param("int", None, min=0, min_exclusive=True, optional=True),
+    "sizes": Param("int_list", None, min=0, min_exclusive=True, optional=True),
+    "gallery_seeds": Param("int_list", None, min=0, optional=True),
+}
+
+_EVAL_SCHEMA = {
+    "regions": Param("int_list", None),  # replaced below by a custom check
+    "inner_margin": Param("float", 0.1, min=0, max=0.45),
+    "quadrature_degree": Param("int", 7, min=1, max=15),
+    "refine": Param("int", 2, min=0, max=5),
+    "linf_order": Param("int", 8, min=1, max=64),
+    "grid": Param("int", 80, min=8, max=400),
+}
+
+_TARGET_SCHEMA = {
+    "name": Param("str", None),
+    "dim": Param("int", None, min=0, min_exclusive=True),
+    "sizes": Param("int_list", None, min=0, min_exclusive=True, optional=True),
+    "params": Param("dict", {}),
+}
+
+_SAMPLER_SCHEMA = {
+    "kind": Param("str", None),
+    "params": Param("dict", {}),
+    "dims": Param("int_list", None, min=0, min_exclusive=True, optional=True),
+}
+
+_METHOD_RESERVED = {
+    "name": Param("str", None),
+    "label": Param("str", None, optional=True),
+    "dims": Param("int_list", None, min=0, min_exclusive=True, optional=True),
+    "max_n": Param("int", None, min=0, min_exclusive=True, optional=True),
+}
+
+
+def _err(path: str, expected: str, found) -> SpecError:
+    return SpecError(f"{path}: expected {expected}, found {show(found)}")
+
+
+def _check(table: dict, key: str, param: Param, path: str):
+    try:
+        return param.check(table.get(key, param.default))
+    except BadValue as exc:
+        return _raise(f"{path}.{key}" if path else key, exc.expected, table.get(key))
+
+
+def _raise(path, expected, found):
+    raise _err(path, expected, found)
+
+
+def _check_keys(table, allowed, path):
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        where = f"{path}." if path else ""
+        raise SpecError(
+            f"{where}{unknown[0]}: unknown key; expected one of {', '.join(sorted(allowed))}"
+        )
+
+
+def _table(doc, key, path, *, required=False):
+    v = doc.get(key)
+    if v is None:
+        if required:
+            raise SpecError(f"{path}: missing; expected a table")
+        return {}
+    if not isinstance(v, dict):
+        raise _err(path, "a table", v)
+    return v
+
+
+def _array_of_tables(doc, key):
+    v = doc.get(key)
+    if v is None or (isinstance(v, list) and not v):
+        raise SpecError(f"{key}: missing; expected at least one [[{key}]] table")
+    if not isinstance(v, list) or not all(isinstance(t, dict) for t in v):
+        raise _err(key, f"an array of tables ([[{key}]])", v)
+    return v
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: one method on one sample of one target.
+
+    Attributes
+    ----------
+    settings : dict
+        Everything that determines the result (JSON-serialisable).
+    id : str
+        Hash of ``settings``; names the result file.
+    gallery : bool
+        Whether the fit is stored for the report's gallery.
+    """
+
+    settings: dict
+    id: str
+    gallery: bool = False
+
+    @property
+    def method_label(self) -> str:
+        return self.settings["method"]["label"]
+
+    @property
+    def family(self) -> str:
+        from ._methods import method_class
+
+        return method_class(self.settings["method"]["name"]).family
+
+    def data_key(self) -> str:
+        s = self.settings
+        return _hash({k: s[k] for k in ("target", "sampler", "n", "seed")})
+
+    def unit_key(self) -> str:
+        """Tasks with equal unit keys run together.
+
+        Non-network tasks: one unit per sample (target, sampler, n, seed) -- the
+        sample, its Delaunay triangulation and the quadrature are built once.
+        Network tasks: one unit per (target, sampler, n) and per setting of the
+        parameters one ensemble must share (width, init, steps, ...): all seeds,
+        restarts, init scales and step sizes train as one batched ``train_gd`` call.
+        """
+        from ._methods import shared_params
+
+        s = self.settings
+        if self.family == "network":
+            m = s["method"]
+            shared = {k: m["params"][k] for k in shared_params(m["params"])}
+            key = {k: s[k] for k in ("target", "sampler", "n", "evaluation")}
+            return "net-" + _hash({**key, "method": m["name"], "shared": shared})
+        return "data-" + _hash({"data": self.data_key(), "evaluation": s["evaluation"]})
+
+
+def _hash(obj) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def task_id(settings: dict) -> str:
+    """The result-file name of a task: a hash of its canonical JSON settings."""
+    return _hash(settings)
+
+
+def method_seed(seed: int, restart: int = 0) -> int:
+    """Seed of a method's own randomness: ``1000 * seed + restart``.
+
+    ``seed`` is the task's data seed; ``restart`` numbers the independent
+    initialisations of a network on one sample (0 for every other method).
+    """
+    return int(seed) * 1000 + int(restart)
+
+
+@dataclass
+class StudySpec:
+    """A parsed, validated study (see the module docstring for the format)."""
+
+    name: str
+    seeds: list
+    targets: list
+    samplers: list
+    methods: list
+    evaluation: EvalConfig
+    gallery_seeds: list
+    description: str | None = None
+    source: str = ""
+    skipped: list = field(default_factory=list)
+
+    def tasks(self) -> list[Task]:
+        """Expand the spec into tasks (deterministic order)."""
+        out = []
+        ev = self.evaluation.to_dict()
+        for t in self.targets:
+            for s in self.samplers:
+                if s["dims"] is not None and t["dim"] not in s["dims"]:
+                    continue
+                for n in t["sizes"]:
+                    for seed in self.seeds:
+                        for m in self.methods:
+                            if t["dim"] not in m["dims"] or (m["max_n"] is not None and n > m["max_n"]):
+                                continue
+                            restarts = m["params"].get("restarts", 1) if m["family"] == "network" else 1
+                            for r in range(restarts):
+                                settings = {
+                                    "target": {"name": t["name"], "dim": t["dim"], "params": t["params"]},
+                                    "sampler": {"kind": s["kind"], "params": s["params"]},
+                                    "n": int(n),
+                                    "seed": int(seed),
+                                    "method": {"name": m["name"], "label": m["label"], "params": m["params"]},
+                                    "restart": r,
+                                    "evaluation": ev,
+                                }
+                                out.append(Task(settings, task_id(settings), gallery=seed in self.gallery_seeds and r == 0))
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "seeds": self.seeds,
+            "gallery_seeds": self.gallery_seeds,
+            "targets": self.targets,
+            "samplers": self.samplers,
+            "methods": self.methods,
+            "evaluation": self.evaluation.to_dict(),
+        }
+
+
+def load_spec(spec) -> StudySpec:
+    """Read and validate a study spec.
+
+    Parameters
+    ----------
+    spec : str, pathlib.Path, dict or StudySpec
+        A path to a TOML file, TOML text (a string containing a newline), or
+        an already parsed dict.
+
+    Raises
+    ------
+    SpecError
+        Unreadable TOML or any invalid entry; the message names the key path.
+    """
+    if isinstance(spec, StudySpec):
+        return spec
+    if isinstance(spec, dict):
+        return parse_spec(spec)
+    text = None
+    if isinstance(spec, str) and "\n" in spec:
+        text = spec
+    else:
+        p = Path(spec)
+        try:
+            text = p.read_text()
+        except OSError as exc:
+            raise SpecError(f"spec: cannot read {str(p)!r}: {exc.strerror or exc}") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"spec: not valid TOML: {exc}") from None
+    out = parse_spec(doc)
+    out.source = text
+    return out
+
+
+def parse_spec(doc: dict) -> StudySpec:
+    """Validate a spec given as a dict (the parsed TOML)."""
+    if not isinstance(doc, dict):
+        raise _err("spec", "a table", doc)
+    _check_keys(doc, _TOP_KEYS, "")
+    study = _table(doc, "study", "study")
+    _check_keys(study, _STUDY_SCHEMA, "study")
+    name = _check(study, "name", _STUDY_SCHEMA["name"], "study")
+    description = _check(study, "description", _STUDY_SCHEMA["description"], "study")
+    seeds = _check(study, "seeds", _STUDY_SCHEMA["seeds"], "study")
+    n_seeds = _check(study, "n_seeds", _STUDY_SCHEMA["n_seeds"], "study")
+    if seeds is not None and n_seeds is not None:
+        raise SpecError("study.n_seeds: expected either study.seeds or study.n_seeds, found both")
+    if seeds is None:
+        seeds = list(range(n_seeds if n_seeds is not None else 1))
+    if not seeds:
+        raise _err("study.seeds", "a non-empty list of non-negative integers", [])
+    if len(set(seeds)) != len(seeds):
+        raise _err("study.seeds", "distinct seeds", seeds)
+    sizes = _check(study, "sizes", _STUDY_SCHEMA["sizes"], "study")
+    gallery = _check(study, "gallery_seeds", _STUDY_SCHEMA["gallery_seeds"], "study")
+    if gallery is None:
+        gallery = seeds[:1]
+    for g in gallery:
+        if g not in seeds:
+            raise _err("study.gallery_seeds", f"seeds among study.seeds {seeds}", gallery)
+
+    evaluation = _parse_evaluation(_table(doc, "evaluation", "evaluation"))
+    targets = [_parse_target(t, i, sizes) for i, t in enumerate(_array_of_tables(doc, "targets"))]
+    samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
+    methods = [_parse_method(m, i) for i, m in enumerate(_array_of_tables(doc, "methods"))]
+
+    labels = {}
+    for i, m in enumerate(methods):
+        if m["label"] in labels:
+            raise SpecError(
+                f"methods[{i}].label: expected a label unique among the methods, found {show(m['label'])} "
+                f"(also methods[{labels[m['label']]}]); add label = \"...\" to tell them apart"
+            )
+        labels[m["label"]] = i
+
+    dims = sorted({t["dim"] for t in targets})
+    if "inner" in evaluation.regions and any(d > 2 for d in dims):
+        raise SpecError(
+            f"evaluation.regions: the inner region is implemented in 1D and 2D, found a target with dim "
+            f"{max(dims)}; set regions = [\"hull\"]"
+        )
+    skipped = []
+    for i, m in enumerate(methods):
+        usable = [d for d in dims if d in m["dims"]]
+        if not usable:
+            raise SpecError(
+                f"methods[{i}]: method {show(m['name'])} supports dimension(s) "
+                f"{', '.join(map(str, m['dims']))} but the targets have dimension(s) {', '.join(map(str, dims))}"
+            )
+        for d in dims:
+            if d not in m["dims"]:
+                skipped.append({"method": m["label"], "dim": d, "reason": f"{m['name']} does not support {d}D"})
+    _check_samples(targets, samplers)
+    return StudySpec(
+        name=name,
+        description=description,
+        seeds=seeds,
+        targets=targets,
+        samplers=samplers,
+        methods=methods,
+        evaluation=evaluation,
+        gallery_seeds=gallery,
+        skipped=skipped,
+    )
+
+
+def _parse_evaluation(ev: dict) -> EvalConfig:
+    _check_keys(ev, _EVAL_SCHEMA, "evaluation")
+    regions = ev.get("regions", list(REGIONS))
+    if (
+        not isinstance(regions, list)
+        or not regions
+        or not all(r in REGIONS for r in regions)
+        or len(set(regions)) != len(regions)
+    ):
+        raise _err("evaluation.regions", "a non-empty list of distinct entries from " + ", ".join(map(show, REGIONS)), regions)
+    kw = {k: _check(ev, k, p, "evaluation") for k, p in _EVAL_SCHEMA.items() if k != "regions"}
+    if kw["quadrature_degree"] % 2 == 0:
+        raise _err("evaluation.quadrature_degree", "an odd integer between 1 and 15", kw["quadrature_degree"])
+    return EvalConfig(regions=tuple(r for r in REGIONS if r in regions), **kw)
+
+
+def _parse_target(t: dict, i: int, default_sizes):
+    path = f"targets[{i}]"
+    _check_keys(t, _TARGET_SCHEMA, path)
+    name = _check(t, "name", _TARGET_SCHEMA["name"], path)
+    dim = _check(t, "dim", _TARGET_SCHEMA["dim"], path)
+    sizes = _check(t, "sizes", _TARGET_SCHEMA["sizes"], path)
+    params = _check(t, "params", _TARGET_SCHEMA["params"], path)
+    if sizes is None:
+        sizes = default_sizes
+    if sizes is None:
+        raise SpecError(f"{path}.sizes: expected a non-empty list of positive integers (or study.sizes), found nothing")
+    if len(set(sizes)) != len(sizes):
+        raise _err(f"{path}.sizes", "distinct sample sizes", sizes)
+    small = [n for n in sizes if n < dim + 1]
+    if small:
+        raise _err(f"{path}.sizes", f"sample sizes >= {dim + 1} (dim + 1) in {dim}D", sizes)
+    from .. import targets as gt
+
+    valid = list(gt.list_targets())
+    if name not in valid:
+        raise SpecError(f"{path}.name: expected one of {', '.join(map(show, valid))}, found {show(name)}")
+    try:
+        target = gt.get_target(name, dim=dim, **params)
+    except GeoquantError as exc:
+        raise SpecError(f"{path}: get_target({show(name)}, dim={dim}, ...) refused the settings: {exc}") from None
+    except TypeError as exc:
+        raise SpecError(f"{path}.params: not accepted by target {show(name)}: {exc}") from None
+    return {"name": name, "dim": dim, "sizes": list(sizes), "params": params, "_domain": _domain_of(target, dim)}
+
+
+def _domain_of(target, dim):
+    import numpy as np
+
+    return np.asarray(target.domain, dtype=float).reshape(dim, 2).tolist()
+
+
+def _parse_sampler(s: dict, i: int):
+    path = f"samplers[{i}]"
+    _check_keys(s, _SAMPLER_SCHEMA, path)
+    kind = _check(s, "kind", _SAMPLER_SCHEMA["kind"], path)
+    params = _check(s, "params", _SAMPLER_SCHEMA["params"], path)
+    dims = _check(s, "dims", _SAMPLER_SCHEMA["dims"], path)
+    from ..points import SAMPLE_KINDS
+
+    if kind not in SAMPLE_KINDS:
+        raise SpecError(f"{path}.kind: expected one of {', '.join(map(show, SAMPLE_KINDS))}, found {show(kind)}")
+    for bad in ("n", "dim", "seed", "kind"):
+        if bad in params:
+            raise SpecError(f"{path}.params.{bad}: set by the study, expected it to be absent, found {show(params[bad])}")
+    return {"kind": kind, "params": params, "dims": dims}
+
+
+def _parse_method(m: dict, i: int):
+    from ._methods import list_methods, method_class
+
+    path = f"methods[{i}]"
+    name = _check(m, "name", _METHOD_RESERVED["name"], path)
+    valid = list_methods()
+    if name not in valid:
+        raise SpecError(f"{path}.name: expected one of {', '.join(map(show, valid))}, found {show(name)}")
+    cls = method_class(name)
+    label = _check(m, "label", _METHOD_RESERVED["label"], path) or name
+    dims = _check(m, "dims", _METHOD_RESERVED["dims"], path)
+    max_n = _check(m, "max_n", _METHOD_RESERVED["max_n"], path)
+    schema = cls.params_schema
+    unknown = sorted(set(m) - set(schema) - set(_METHOD_RESERVED))
+    if unknown:
+        valid_p = sorted(set(schema) | set(_METHOD_RESERVED))
+        raise SpecError(
+            f"{path}.{unknown[0]}: unknown parameter of method {show(name)}; expected one of {', '.join(valid_p)}"
+        )
+    params = {k: _check(m, k, p, path) for k, p in schema.items()}
+    supported = list(cls.dims) if cls.dims is not None else [1, 2, 3, 4, 5, 6]
+    if dims is not None:
+        supported = [d for d in supported if d in dims]
+    return {"name": name, "label": label, "params": params, "dims": supported, "family": cls.family, "max_n": max_n}
+
+
+def _check_samples(targets, samplers):
+    """Draw every (target, sampler, size) once with a throwaway seed so bad sampler
+    settings (a grid size that is not k**dim, a missing polygon) fail at parse time."""
+    from ..points import sample_points
+
+    for ti, t in enumerate(targets):
+        for si, s in enumerate(samplers):
+            if s["dims"] is not None and t["dim"] not in s["dims"]:
+                continue
+            for n in t["sizes"]:
+                try:
+                    sample_points(n, t["dim"], s["kind"], seed=0, **_sampler_kwargs(t, s))
+                except GeoquantError as exc:
+                    raise SpecError(
+                        f"samplers[{si}]: cannot draw n={n} points for targets[{ti}] "
+                        f"({show(t['name'])}, dim={t['dim']}): {exc}"
+                    ) from None
+                except TypeError as exc:
+                    raise SpecError(f"samplers[{si}].params: not accepted by sample_points: {exc}") from None
+
+
+def _sampler_kwargs(target: dict, sampler: dict) -> dict:
+    kw = dict(sampler["params"])
+    if sampler["kind"] != "polygon" and "domain" not in kw:
+        kw["domain"] = target["_domain"]
+    return kw

@@ -1,0 +1,373 @@
+"""Run a study: expand the spec, skip what is done, run the rest, write as it finishes.
+
+>>> run = run_study("data/studies/quickstart.toml", "studies/quickstart")   # doctest: +SKIP
+>>> df = load_results("studies/quickstart")                                 # doctest: +SKIP
+
+Resumability: each finished task is one atomically written file named by the
+hash of its settings, so a rerun (after a crash, Ctrl-C or SIGKILL) skips every
+task that has a file and runs the others; failed tasks are recorded with their
+traceback and skipped on rerun unless ``retry_failed``. Network tasks that share
+a sample and parameters (the restarts of one network entry) are trained as one
+ensemble; if only some of them are done, the whole ensemble is retrained (same
+seed, same result) and only the missing ones are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import GeoquantError
+from ._executors import make_executor
+from ._results import atomic_write_bytes, read_records, remove_stale_temporaries, write_record
+from ._runner import environment, run_unit
+from ._spec import StudySpec, load_spec
+
+__all__ = ["run_study", "StudyRun", "plan_units", "SEED_POLICY"]
+
+SEED_POLICY = (
+    "seed s draws the sample (sample_points(n, dim, kind, seed=s, domain=target.domain)); the method's own "
+    "randomness (random/sampled triangulations, network initialisation) uses 1000*s + r for restart r "
+    "(r = 0 except for networks with restarts > 1). Networks sharing (target, sampler, n) and the "
+    "ensemble-wide parameters train in one train_gd call with one seed per model, so each model is "
+    "reproducible on its own."
+)
+
+
+@dataclass
+class StudyRun:
+    """What one call of :func:`run_study` did.
+
+    Attributes
+    ----------
+    out : Path
+        The study directory.
+    n_tasks : int
+        Tasks in the spec.
+    n_skipped : int
+        Tasks already finished before this call (not rerun).
+    n_done, n_failed : int
+        Tasks this call finished successfully / recorded as failed.
+    wall_s : float
+        Wall-clock seconds of this call.
+    executor : str
+        Where the tasks ran.
+    """
+
+    out: Path
+    n_tasks: int
+    n_skipped: int
+    n_done: int
+    n_failed: int
+    wall_s: float
+    executor: str
+
+    def summary(self) -> str:
+        return (
+            f"{self.n_done} task(s) done, {self.n_failed} failed, {self.n_skipped} already finished "
+            f"(of {self.n_tasks}) in {self.wall_s:.1f} s on {self.executor}; results in {self.out}"
+        )
+
+
+class _Lock:
+    """An exclusive flock on ``DIR/.lock`` (released by the OS even on SIGKILL)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self.fd)
+            raise GeoquantError(
+                f"another geoquant study is running in {str(self.path.parent)!r} (lock {self.path.name} held)"
+            ) from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, str(os.getpid()).encode())
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+        return False
+
+
+class _StopOnSigint:
+    """Turn Ctrl-C (SIGINT) into a flag checked between two results.
+
+    Raising KeyboardInterrupt from inside a wait on a lock can leave
+    ``concurrent.futures`` in a broken state (``RuntimeError: release unlocked
+    lock``); checking a flag at a safe point stops the study cleanly, with every
+    finished result written. A second Ctrl-C interrupts at once.
+    """
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.requested = False
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.getsignal(signal.SIGINT)
+
+            def handler(signum, frame):
+                if self.requested:
+                    raise KeyboardInterrupt
+                self.requested = True
+
+            signal.signal(signal.SIGINT, handler)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+def _spec_fingerprint(spec: StudySpec) -> str:
+    return hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict:
+    """Copy the spec and write/update the manifest; refuse a directory holding another study."""
+    out.mkdir(parents=True, exist_ok=True)
+    spec_path, man_path = out / "spec.toml", out / "manifest.json"
+    fp = _spec_fingerprint(spec)
+    if spec_path.exists():
+        old = load_spec(spec_path)
+        if _spec_fingerprint(old) != fp:
+            raise GeoquantError(
+                f"{str(out)!r} holds a different study (its spec.toml differs from the one given); "
+                "use another --out directory, or rerun with the spec stored there"
+            )
+    else:
+        leftovers = [p.name for p in out.iterdir() if p.name not in (".lock",)]
+        if leftovers:
+            raise GeoquantError(
+                f"{str(out)!r} is not empty and holds no study (found {', '.join(sorted(leftovers)[:5])}); "
+                "choose a new or empty --out directory"
+            )
+        atomic_write_bytes(spec_path, (spec.source or _no_source(spec)).encode())
+    manifest = json.loads(man_path.read_text()) if man_path.exists() else None
+    if manifest is None:
+        manifest = {
+            "schema": 1,
+            "study": spec.name,
+            "description": spec.description,
+            "spec_sha256": fp,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "n_tasks": len(spec.tasks()),
+            "seeds": spec.seeds,
+            "seed_policy": SEED_POLICY,
+            "skipped_combinations": spec.skipped,
+            "environment": environment(),
+            "runs": [],
+        }
+    manifest["runs"].append(
+        {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "executor": executor_desc,
+            "device_requested": device,
+            "devices_available": _devices(spec),
+            "environment": environment(),
+        }
+    )
+    _write_json(man_path, manifest)
+    return manifest
+
+
+def _devices(spec: StudySpec):
+    """Accelerators visible here (only probed when the study trains networks: importing torch is slow)."""
+    if not any(m["family"] == "network" for m in spec.methods):
+        return None
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return [f"cuda:{i} ({torch.cuda.get_device_name(i)})" for i in range(torch.cuda.device_count())]
+        return ["cpu"]
+    except Exception as exc:  # pragma: no cover - torch is a dependency
+        return [f"unknown ({type(exc).__name__})"]
+
+
+def _no_source(spec: StudySpec) -> str:
+    """A spec given as a dict has no TOML text to copy into the study directory."""
+    import json as _json
+
+    raise GeoquantError(
+        "run_study needs a spec read from TOML (a path or TOML text) so it can be copied into the study "
+        f"directory; got a parsed spec for {_json.dumps(spec.name)}"
+    )
+
+
+def _write_json(path: Path, obj) -> None:
+    atomic_write_bytes(path, json.dumps(obj, indent=1, sort_keys=True, default=str).encode())
+
+
+def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None):
+    """Group the tasks still to run into units (see :mod:`geoquant.compare._runner`).
+
+    Returns
+    -------
+    units : list of dict
+        Most expensive first (networks, then larger samples), for a short tail.
+    write_ids : set of str
+        Task ids whose records must be written (a network unit may carry done
+        restarts that are retrained but not rewritten).
+    """
+
+    def pending(t):
+        rec = records.get(t.id)
+        return rec is None or (retry_failed and rec["status"] != "done")
+
+    groups: dict = {}
+    for t in tasks:
+        groups.setdefault(t.unit_key(), []).append(t)
+    units, write_ids = [], set()
+    for key, ts in groups.items():
+        todo = [t for t in ts if pending(t)]
+        if not todo:
+            continue
+        members = ts if key.startswith("net-") else todo
+        write_ids.update(t.id for t in todo)
+        units.append(
+            {
+                "key": key,
+                "tasks": [{"id": t.id, "settings": t.settings, "gallery": t.gallery} for t in members],
+                "device": device,
+            }
+        )
+    units.sort(key=lambda u: (not u["key"].startswith("net-"), -u["tasks"][0]["settings"]["n"], u["key"]))
+    return units, write_ids
+
+
+def run_study(
+    spec,
+    out,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    dask_processes: bool = True,
+    retry_failed: bool = False,
+    device: str | None = None,
+    progress: bool | None = None,
+) -> StudyRun:
+    """Run (or resume) a study and write one result file per task.
+
+    Parameters
+    ----------
+    spec : str or Path
+        Path of a TOML spec (or TOML text); see :mod:`geoquant.compare._spec`.
+    out : str or Path
+        Study directory; created if needed. The spec is copied there with a
+        manifest (versions, device, seed policy). Rerunning with the same spec
+        resumes; a different spec is refused.
+    workers : int, optional
+        Local process-pool size (default: the number of CPUs, at most the
+        number of units); ``0`` runs in this process.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:port``); needs ``geoquant[dask]``.
+    dask_local : int, optional
+        Start a Dask LocalCluster with this many single-threaded workers.
+    dask_processes : bool
+        LocalCluster workers as processes (default) or threads.
+    retry_failed : bool
+        Rerun tasks recorded as failed.
+    device : str, optional
+        Torch device for network training (default: train_gd's choice).
+    progress : bool, optional
+        Progress bar (default: when attached to a terminal).
+
+    Returns
+    -------
+    StudyRun
+    """
+    from tqdm.auto import tqdm
+
+    t_start = time.perf_counter()
+    spec = load_spec(spec)
+    out = Path(out)
+    tasks = spec.tasks()
+    out.mkdir(parents=True, exist_ok=True)
+    with _Lock(out / ".lock"):
+        remove_stale_temporaries(out)
+        records = read_records(out)
+        units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device)
+        n_skipped = len(tasks) - len(write_ids)
+        executor = make_executor(
+            workers=workers,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            dask_processes=dask_processes,
+            n_units=len(units),
+            preload=_preload(spec),
+        )
+        _prepare_dir(out, spec, executor.description, device)
+        n_done = n_failed = 0
+        bar = tqdm(total=len(write_ids), disable=(not progress) if progress is not None else None, unit="task",
+                   desc=spec.name)
+        try:
+            if units:
+                with executor, _StopOnSigint() as stop:
+                    for i, result, error in executor.run(run_unit, units):
+                        if i is None:  # a tick while waiting
+                            if stop.requested:
+                                raise KeyboardInterrupt
+                            continue
+                        unit = units[i]
+                        if error is not None:
+                            result = _unit_failure(unit, error)
+                        for rec in result:
+                            if rec["task_id"] not in write_ids:
+                                continue
+                            write_record(out, rec)
+                            write_ids.discard(rec["task_id"])
+                            if rec["status"] == "done":
+                                n_done += 1
+                            else:
+                                n_failed += 1
+                            bar.update(1)
+                        if stop.requested:  # after writing what arrived
+                            raise KeyboardInterrupt
+        finally:
+            bar.close()
+        run = StudyRun(out, len(tasks), n_skipped, n_done, n_failed, time.perf_counter() - t_start, executor.description)
+        man_path = out / "manifest.json"
+        manifest = json.loads(man_path.read_text())
+        manifest["runs"][-1].update(
+            finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), wall_s=run.wall_s, done=n_done, failed=n_failed
+        )
+        _write_json(man_path, manifest)
+    return run
+
+
+def _preload(spec: StudySpec) -> list:
+    from ._methods import method_class
+
+    mods = ["geoquant.compare._metrics", "geoquant.interpolate", "geoquant.targets", "geoquant.points"]
+    for m in spec.methods:
+        mods.extend(x for x in method_class(m["name"]).preload if x not in mods)
+    return mods
+
+
+def _unit_failure(unit, error) -> list:
+    """Records for the tasks of a unit that could not run at all (e.g. its worker died)."""
+    from ._runner import _failure, _record
+
+    err = _failure(error)
+    err["message"] = f"the unit did not run ({type(error).__name__}): {error}"
+    return [_record(t, status="failed", error=err) for t in unit["tasks"]]

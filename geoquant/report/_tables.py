@@ -1,0 +1,138 @@
+"""Summary tables of a study (pandas) and their HTML / Markdown rendering."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+__all__ = ["rate_table", "bound_table", "error_table", "status_table", "timing_table", "failure_table",
+           "to_html", "to_markdown", "RATE_METRICS"]
+
+RATE_METRICS = ("l2_inner", "linf_inner", "l2_hull")
+
+
+def _fmt_rate(mean, std, k):
+    if not np.isfinite(mean):
+        return "–"
+    s = f"{mean:+.2f}"
+    if np.isfinite(std):
+        s += f" ± {std:.2f}"
+    return s + f" ({k})"
+
+
+def rate_table(rates: dict):
+    """One row per (target, dim, sampler, method): the rate of each metric, mean ± std over seeds.
+
+    Parameters
+    ----------
+    rates : dict
+        metric -> DataFrame of :func:`geoquant.compare.fit_rates`.
+    """
+    import pandas as pd
+
+    frames = []
+    for metric, r in rates.items():
+        if r.empty:
+            continue
+        r = r.copy()
+        r[f"rate {metric}"] = [_fmt_rate(m, s, k) for m, s, k in zip(r.slope_mean, r.slope_std, r.n_seeds)]
+        frames.append(r.set_index(["target", "dim", "sampler", "method"])[[f"rate {metric}"]])
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, axis=1).reset_index()
+    sizes = next(iter(rates.values()))
+    if "sizes" in sizes:
+        out = out.merge(sizes[["target", "dim", "sampler", "method", "sizes"]], how="left",
+                        on=["target", "dim", "sampler", "method"])
+    return out.fillna("–")
+
+
+def _at_largest_n(df):
+    idx = df.groupby(["target", "dim", "sampler"])["n"].transform("max")
+    return df[df["n"] == idx]
+
+
+def bound_table(df, metric="linf_ratio_inner"):
+    """Median (over seeds) of ``metric`` at each target's largest n: methods x targets."""
+    d = _at_largest_n(df)
+    d = d[d[metric].notna()]
+    if d.empty:
+        import pandas as pd
+
+        return pd.DataFrame()
+    d = d.assign(case=d["target"] + " " + d["dim"].astype(str) + "D n=" + d["n"].astype(str))
+    t = d.pivot_table(index="method", columns="case", values=metric, aggfunc="median")
+    return t.map(lambda v: f"{v:.3g}" if np.isfinite(v) else "–").reset_index()
+
+
+def error_table(df, metric="l2_inner"):
+    """Median (min–max over seeds) of ``metric`` at each target's largest n: methods x targets."""
+    d = _at_largest_n(df)
+    d = d[d[metric].notna()]
+    if d.empty:
+        import pandas as pd
+
+        return pd.DataFrame()
+    d = d.assign(case=d["target"] + " " + d["dim"].astype(str) + "D n=" + d["n"].astype(str))
+    g = d.groupby(["method", "case"])[metric].agg(["median", "min", "max"])
+    g["txt"] = [f"{a:.3g} [{b:.2g}–{c:.2g}]" for a, b, c in zip(g["median"], g["min"], g["max"])]
+    return g["txt"].unstack("case").fillna("–").reset_index()
+
+
+def status_table(df):
+    import pandas as pd
+
+    if df.empty:
+        return pd.DataFrame(columns=["method", "done", "failed"])
+    t = df.groupby(["method", "status"]).size().unstack(fill_value=0)
+    for c in ("done", "failed"):
+        if c not in t:
+            t[c] = 0
+    return t[["done", "failed"]].reset_index()
+
+
+def timing_table(df):
+    d = df[df["status"] == "done"]
+    t = d.groupby("method")[["fit_s", "eval_s"]].median()
+    t.columns = ["median fit s", "median eval s"]
+    return t.map(lambda v: f"{v:.3g}" if np.isfinite(v) else "–").reset_index()
+
+
+def failure_table(df, limit=20):
+    d = df[df["status"] != "done"]
+    return d[["method", "target", "dim", "n", "seed", "error"]].head(limit)
+
+
+def to_html(df, classes="tbl") -> str:
+    """A DataFrame as an escaped HTML table (no jinja2 needed)."""
+    if df is None or df.empty:
+        return "<p><em>(none)</em></p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for _, r in df.iterrows():
+        rows.append("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r.values) + "</tr>")
+    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}" if np.isfinite(v) else "–"
+    if v is None:
+        return "–"
+    return str(v)
+
+
+def to_markdown(df) -> str:
+    """A DataFrame as a GitHub Markdown table (pipes escaped)."""
+    if df is None or df.empty:
+        return "_(none)_\n"
+    cols = [str(c) for c in df.columns]
+
+    def esc(s):
+        return str(s).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(esc(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for _, r in df.iterrows():
+        lines.append("| " + " | ".join(esc(_cell(v)) for v in r.values) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,184 @@
+"""The study report: a self-contained, size-capped HTML page built from stored results only."""
+
+import argparse
+import base64
+import json
+import re
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from geoquant.compare import fit_rates, load_results, run_study
+from geoquant.report import make_report
+
+SPEC = """
+[study]
+name = "report-test"
+seeds = [0, 1]
+
+[[targets]]
+name = "runge"
+dim = 1
+sizes = [6, 9, 12]
+
+[[targets]]
+name = "franke"
+dim = 2
+sizes = [6, 8]
+
+[[samplers]]
+kind = "uniform"
+
+[[methods]]
+name = "delaunay"
+
+[[methods]]
+name = "triangulation_best"
+
+[[methods]]
+name = "triangulation_mean"
+
+[[methods]]
+name = "knn"
+
+[[methods]]
+name = "network_small"
+width = 12
+n_steps = 120
+lr = 0.3
+
+[[methods]]
+name = "theory"
+"""
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rep")
+    spec = tmp / "spec.toml"
+    spec.write_text(SPEC)
+    out = tmp / "study"
+    run = run_study(spec, out, workers=0, progress=False)
+    assert run.n_failed == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(study, tmp_path_factory):
+    # built with every fitting and error routine disabled: the report must read stored results only
+    import geoquant.compare._methods as methods
+    import geoquant.compare._metrics as metrics
+
+    def boom(*a, **k):
+        raise AssertionError("the report must not refit or re-evaluate")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(methods.Method, "fit", boom)
+        mp.setattr(methods, "train_networks", boom)
+        mp.setattr(metrics.Evaluator, "evaluate", boom)
+        mp.setattr(metrics, "pl_errors", boom)
+        return make_report(study, tmp_path_factory.mktemp("out") / "r", progress=False)
+
+
+def _imgs(page):
+    return re.findall(r"<img [^>]*src='([^']*)'", page)
+
+
+def _png_size(data: bytes):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", data[16:24])
+    return w, h
+
+
+def test_page_is_self_contained_and_every_figure_is_a_png(report):
+    page = report.html.read_text()
+    srcs = _imgs(page)
+    assert len(srcs) == report.n_figures >= 2 * 2 + 2  # rates + bounds per target, gallery, quantization
+    for s in srcs:
+        assert s.startswith("data:image/png;base64,")
+        w, h = _png_size(base64.b64decode(s.split(",", 1)[1]))
+        assert w > 50 and h > 50
+    assert not re.search(r"(src|href)\s*=\s*['\"](?!data:)", page)  # nothing loaded from elsewhere
+    for heading in ("Fitted rates", "Gallery", "Quantization", "Waldron"):
+        assert heading in page
+    assert report.size_bytes == report.html.stat().st_size <= 5_000_000
+    assert f"at {report.dpi} dpi" in page
+
+
+def test_rates_in_the_summary_are_the_fitted_slopes(study, report):
+    md = report.markdown.read_text()
+    df = load_results(study)
+    r = fit_rates(df, "l2_inner")
+    for _, row in r.iterrows():
+        cell = f"{row.slope_mean:+.2f} ± {row.slope_std:.2f} ({row.n_seeds})"
+        line = next(ln for ln in md.splitlines() if ln.startswith(f"| {row.target} | {row.dim} | uniform | {row.method} |"))
+        assert cell in line
+    assert "index.html" in md
+
+
+def test_size_cap_downscales_then_drops_gallery_figures():
+    from geoquant.report._report import _TEXT_BUDGET, _apply_size_cap, _Figure
+
+    def render(f, dpi):  # a PNG whose size grows like dpi**2, as a real one does
+        return b"x" * int(f.build * (dpi / 100) ** 2)
+
+    def figs(sizes, optional):
+        return [_Figure("s", "c", build=b, optional=o) for b, o in zip(sizes, optional)]
+
+    # fits: drawn once at the requested dpi
+    fs = figs([100_000] * 3, [False] * 3)
+    assert _apply_size_cap(fs, render, dpi=100, max_bytes=2_000_000) == (100, 0)
+    # too large: one redraw at a lower dpi that fits
+    fs = figs([600_000] * 3, [False, True, True])
+    used, dropped = _apply_size_cap(fs, render, dpi=100, max_bytes=2_000_000)
+    assert dropped == 0 and 30 <= used < 100
+    assert sum(len(f.png) * 4 // 3 + 200 for f in fs) + _TEXT_BUDGET <= 2_000_000
+    # even 30 dpi is too large: optional figures are dropped from the end, required ones kept
+    fs = figs([5_000_000, 5_000_000, 40_000_000, 40_000_000], [False, False, True, True])
+    used, dropped = _apply_size_cap(fs, render, dpi=100, max_bytes=2_000_000)
+    assert used == 30 and dropped == 2 and len(fs) == 2
+
+
+def test_cli(study, tmp_path, capsys):
+    from geoquant._cli import report as cli_report
+
+    parser = argparse.ArgumentParser()
+    cli_report.register(parser.add_subparsers())
+    # a cap below the natural size of the page: the figures are redrawn at a lower dpi
+    args = parser.parse_args(["report", str(study), "-o", str(tmp_path / "cli"), "--json", "--max-mb", "0.47",
+                              "--gallery-per-target", "0"])
+    assert args.func(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["html"].endswith("index.html") and out["size_bytes"] <= 470_000
+    assert out["figures"] == 2 * 2  # rates and bounds per target, no gallery
+    assert out["dpi"] < 90 and "downscaled from 90 dpi" in open(out["html"]).read()
+
+
+_MARKER = """<script>
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  var el = document.createElement('div'); el.id = 'gq-marker';
+  el.textContent = 'IMAGES ' + ok + '/' + imgs.length;
+  document.body.appendChild(el);
+});
+</script>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,
+                    reason="headless Chromium not installed")
+def test_every_figure_loads_in_headless_chromium(report, tmp_path):
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    page = report.html.read_text().replace("</body>", _MARKER + "</body>")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page)
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    m = re.search(r"IMAGES (\d+)/(\d+)", res.stdout)
+    assert m, res.stderr[-2000:]
+    ok, total = int(m.group(1)), int(m.group(2))
+    assert total == report.n_figures and ok == total
