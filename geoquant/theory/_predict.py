@@ -1,0 +1,663 @@
+"""Predicted functions of small-initialization gradient descent (saddle to saddle).
+
+What is derived and what is heuristic
+-------------------------------------
+* **Derived** (theory.md §2): while the network is tiny, each neuron's direction
+  follows ``d w^/dt = s (I - w^ w^T) D(w^)`` and ``log|w|`` grows at rate ``s G(w^)``;
+  with initial scale ``lambda -> 0`` and time measured in units of ``log(1/lambda)``
+  the directions jump instantly to the stable extremal directions of their
+  basins, and a cluster of neurons at direction ``p`` escapes (reaches size
+  ``O(1)``) when its accumulated log-growth ``int s G dt`` reaches 1.
+* **Heuristic [D/U in theory.md §3]**: what happens after an escape.  Here the
+  escaping cluster joins the *active* set and the loss is minimised over the
+  active neurons only ("fit"), the residual changes, the still-dormant clusters
+  flow (instantly) to the attractors of the new potential ``G_k`` and keep
+  accumulating ``s G_k``; the next cluster whose accumulated growth reaches 1
+  escapes, and so on.  This is the Alternating-Gradient-Flow picture
+  (arXiv 2506.06489) in the small-initialization limit.  It is a reconstruction,
+  not a theorem: real training has finite ``lambda`` and width, the fit phase
+  is not instantaneous and active neurons may leave the cells the fit allows.
+  The loop stops ("stalls") when no dormant cluster can grow: exactly the
+  spurious stationary points of theory.md §5 (e.g. the affine least-squares fit
+  for all-positive data).
+
+The fit ("refit")
+-----------------
+``"flow"`` (default): the active neurons (one representative per escaped
+cluster, the new one started at norm ``1e-4`` along its direction, balanced) are
+trained by small-step gradient descent on the loss while the dormant clusters'
+directions follow the changing field ``D`` (they stay infinitesimal; a dormant
+cluster sitting on a hyperplane is split into one particle per adjacent cell);
+when the loss changes by less than 1e-5 (relative) per 1000 steps, L-BFGS
+finishes the fit of the active neurons.  Afterwards the dormant clusters flow to
+the attractors of the new ``G``.  This follows the real dynamics most closely
+(active neurons rotate and may change cells; dormant directions move during the
+fit), but with a single representative per cluster it cannot model a cluster
+that splits, and the order of escapes whose times are close depends on the
+finite ``lambda`` of a real run (benchmarks/validate_theory.py measured a 1D data
+set where GD with init scale 1e-6 follows the ``"cells"`` path and with 1e-12
+reaches the loss of the ``"flow"`` path).
+``"cells"``: a cluster that escaped at direction ``p`` may rotate only within the
+closed cells whose closure contains ``p``.  On the data, ``relu(v . x~_i)`` is
+linear in ``v`` on a closed cell, so the best fit is a non-negative least-squares
+problem in the extreme rays of the cells with unique fitted values
+(``scipy.optimize.nnls`` on sign-flipped features); dormant clusters jump from
+their old attractors by the flow of the new ``G``.
+``"fixed"``: the escaped directions stay fixed and only the output weights are
+fitted, with ``sign(c_j) = s_j`` (the construction ``f_k = argmin L`` over
+``sum_j c_j relu(w_j . x~)`` of theory.md §3).
+
+Off the data the predicted function is ``sum_j c_j relu(w_j . x~)`` with the
+fitted neurons; between data points it is determined by the fit only through
+the kinks/creases the fitted neurons have (e.g. in 1D a cell allows the kink
+anywhere in a gap between two data points; the fit picks one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import nnls
+
+from .._validation import (
+    as_float_array,
+    check_int,
+    check_option,
+    check_points,
+    check_positive,
+    check_query,
+    check_values,
+)
+from ..errors import InvalidInputError, TooLargeError, UnsupportedError
+from ._alignment import augment
+from ._basins import flow_directions
+from ._extremal import ExtremalDirection, extremal_directions
+from ._sectors import Sectors, _normalize, sectors as _sectors_fn
+
+__all__ = ["Stage", "PredictedFunction", "predict_function", "reachable_functions"]
+
+
+@dataclass(frozen=True, eq=False)
+class Stage:
+    """One escape event of the saddle-to-saddle reconstruction.
+
+    Attributes
+    ----------
+    index : int
+    direction : ExtremalDirection
+        The extremal direction of the current potential ``G_k`` whose cluster escaped.
+    time : float
+        Escape time in units of ``log(1/lambda)`` (gradient-flow time; GD with
+        step ``lr`` reaches it after ``time * log(1/lambda) / lr`` steps).
+    rate : float
+        Growth rate ``s G_k`` of the escaping cluster.
+    loss_before, loss_after : float
+        ``1/2 mean (f - y)^2`` before the escape and after the fit.
+    fitted : (n_points,) ndarray
+        Network values at the data after the fit.
+    """
+
+    index: int
+    direction: ExtremalDirection
+    time: float
+    rate: float
+    loss_before: float
+    loss_after: float
+    fitted: np.ndarray
+
+
+@dataclass(eq=False)
+class PredictedFunction:
+    """The function the reconstruction predicts: ``f(x) = sum_j c_j relu(w_j . (x, 1))``.
+
+    Attributes
+    ----------
+    points : (n_points, n_dims) ndarray; values : (n_points,) ndarray
+    stages : list of Stage
+    weights : (m, n_dims + 1) ndarray
+        Unit neuron directions ``[w | b]``.
+    coefficients : (m,) ndarray
+        Signed output coefficients ``c_j`` (``c_j = a_j |w_j|`` of a trained net).
+    fitted : (n_points,) ndarray
+    loss : float
+        ``1/2 mean (f(x_i) - y_i)^2``.
+    stalled : bool
+        True when no dormant cluster could grow any more (a stationary point of
+        the small-initialization dynamics); False when ``max_stages`` stopped it.
+    refit : str
+    choices : tuple of int
+        The branch taken at each stage (index into the escape candidates); all
+        zeros for :func:`predict_function`.
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    stages: list
+    weights: np.ndarray
+    coefficients: np.ndarray
+    fitted: np.ndarray
+    loss: float
+    stalled: bool
+    refit: str
+    choices: tuple = ()
+    _meta: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_dims(self) -> int:
+        return int(self.points.shape[1])
+
+    def __call__(self, x) -> np.ndarray:
+        """Evaluate at ``x (..., n_dims)`` (1D queries may omit the last axis)."""
+        x = check_query(x, self.n_dims, "x")
+        xt = augment(x)
+        return np.maximum(xt @ self.weights.T, 0.0) @ self.coefficients
+
+    @property
+    def kinks(self) -> np.ndarray:
+        """d = 1: sorted distinct kink positions ``-b/w`` of the neurons."""
+        if self.n_dims != 1:
+            raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}; use 'lines'")
+        W = self.weights
+        ok = np.abs(W[:, 0]) > 1e-12
+        k = np.sort(-W[ok, 1] / W[ok, 0])
+        if k.size == 0:
+            return k
+        keep = np.concatenate([[True], np.diff(k) > 1e-9 * max(1.0, np.max(np.abs(k)))])
+        return k[keep]
+
+    @property
+    def lines(self) -> np.ndarray:
+        """d = 2: ``(m', 3)`` crease lines ``a x + b y + c = 0`` with ``a^2 + b^2 = 1``."""
+        if self.n_dims != 2:
+            raise UnsupportedError(f"'lines' is for 2D data, found n_dims={self.n_dims}; use 'kinks'")
+        W = self.weights
+        nrm = np.hypot(W[:, 0], W[:, 1])
+        ok = nrm > 1e-12
+        return W[ok] / nrm[ok, None]
+
+    @property
+    def escape_times(self) -> np.ndarray:
+        return np.array([s.time for s in self.stages])
+
+    def __repr__(self) -> str:
+        return (
+            f"PredictedFunction(n_stages={len(self.stages)}, n_neurons={len(self.coefficients)}, "
+            f"loss={self.loss:.6g}, stalled={self.stalled}, refit={self.refit!r})"
+        )
+
+
+# ---------------------------------------------------------------------------
+# kernels
+# ---------------------------------------------------------------------------
+def _loss(fitted, y) -> float:
+    return float(0.5 * np.mean((fitted - y) ** 2))
+
+
+def _adjacent_cells(sec: Sectors, Xh: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Cells whose closure contains the direction ``p``."""
+    vals = Xh @ p
+    fixed = np.abs(vals) > sec.atol
+    return np.flatnonzero(np.all(sec.patterns[:, fixed] == (vals[fixed] > 0), axis=1))
+
+
+def _fit(units, sec: Sectors, Xt: np.ndarray, y: np.ndarray, refit: str):
+    """Least squares over the active units with sign constraints; returns (fitted, W, c)."""
+    cols, owners = [], []
+    for u, (key, s) in enumerate(units):
+        if refit == "cells":
+            rays = sec.vertices[sec.cell_vertices[key]]
+        else:
+            rays = np.asarray(key)[None, :]
+        for e in rays:
+            cols.append(s * np.maximum(Xt @ e, 0.0))
+            owners.append((u, e))
+    if not cols:
+        return np.zeros_like(y), np.zeros((0, Xt.shape[1])), np.zeros(0)
+    A = np.column_stack(cols)
+    mu, _ = nnls(A, y, maxiter=50 * A.shape[1])
+    fitted = A @ mu
+    vecs = {}
+    for (u, e), m in zip(owners, mu):
+        if m > 0:
+            vecs[u] = vecs.get(u, 0.0) + m * e
+    W, c = [], []
+    for u, v in vecs.items():
+        nv = float(np.linalg.norm(v))
+        if nv > 0:
+            W.append(v / nv)
+            c.append(units[u][1] * nv)
+    W = np.array(W).reshape(-1, Xt.shape[1])
+    return fitted, W, np.array(c)
+
+
+def _polish(Xt, y, W, a):
+    """Finish the fit with L-BFGS on the active parameters (from a point near the end of the flow)."""
+    from scipy.optimize import minimize
+
+    n = len(y)
+    m, D = W.shape
+
+    def fun(theta):
+        Wt = theta[: m * D].reshape(m, D)
+        at = theta[m * D:]
+        pre = Xt @ Wt.T
+        act = pre > 0.0
+        f = np.where(act, pre, 0.0) @ at
+        rho = (y - f) / n
+        Dm = (act * rho[:, None]).T @ Xt
+        g = np.concatenate([(-at[:, None] * Dm).ravel(), -np.sum(Wt * Dm, axis=1)])
+        return 0.5 * np.mean((f - y) ** 2), g
+
+    res = minimize(fun, np.concatenate([W.ravel(), a]), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 20000, "ftol": 1e-16, "gtol": 1e-14, "maxcor": 30})
+    theta = res.x
+    W2, a2 = theta[: m * D].reshape(m, D), theta[m * D:]
+    # keep the flow's answer if L-BFGS did not improve it (it must not jump elsewhere)
+    L0 = fun(np.concatenate([W.ravel(), a]))[0]
+    if res.fun <= L0:
+        return W2, a2
+    return W, a
+
+
+def _flow_fit(Xt, y, W, a, U, S, scale0, t_min, *, max_steps=60_000, rtol=1e-5):
+    """Gradient descent (small steps: a discretised gradient flow) on the active neurons only.
+
+    ``W (m, D), a (m,)`` are the active neurons (the escaping one still tiny);
+    ``U (k, D), S (k,)`` are the dormant clusters' directions, moved along
+    ``S (I - u u^T) D(u)`` with the current residual (they stay infinitesimal).
+    Runs at least the time ``t_min`` (the escape), then until the loss changes by
+    less than ``rtol`` (relative) over 1000 steps; then L-BFGS finishes the fit
+    of the active neurons (the dormant directions are moved afterwards by the
+    exact flow of the final potential, see ``_Engine.move``).
+    """
+    n = len(y)
+    W, a, U = W.copy(), a.copy(), U.copy()
+    xt2 = float(np.max(np.sum(Xt**2, axis=1)))
+    lr_dir = 0.05 / scale0
+    t = 0.0
+    prev = np.inf
+    steps = 0
+    while steps < max_steps:
+        lr = min(lr_dir, 1.0 / max(xt2 * (np.sum(a**2) + np.sum(W**2)), 1e-300))
+        for _ in range(250):
+            pre = Xt @ W.T
+            act = pre > 0.0
+            f = np.where(act, pre, 0.0) @ a
+            rho = (y - f) / n
+            D = (act * rho[:, None]).T @ Xt
+            ga = np.sum(W * D, axis=1)
+            W += lr * a[:, None] * D
+            a += lr * ga
+            if len(U):
+                Dd = ((U @ Xt.T > 0.0) * rho) @ Xt
+                U += lr * S[:, None] * (Dd - np.sum(Dd * U, axis=1, keepdims=True) * U)
+                U /= np.linalg.norm(U, axis=1, keepdims=True)
+        steps += 250
+        t += 250 * lr
+        if t >= t_min and steps % 1000 == 0:
+            L = _loss(np.maximum(Xt @ W.T, 0.0) @ a, y)
+            if abs(prev - L) <= rtol * max(L, 1e-300) or L < 1e-28:
+                break
+            prev = L
+    W, a = _polish(Xt, y, W, a)
+    return W, a, U, steps < max_steps
+
+
+@dataclass(eq=False)
+class _Cluster:
+    direction: np.ndarray
+    sign: int
+    u: float  # accumulated log-growth / log(1/lambda); escapes at 1
+
+
+@dataclass(eq=False)
+class _State:
+    fitted: np.ndarray
+    units: tuple
+    W: np.ndarray  # flow: raw neuron parameters; cells/fixed: unit directions
+    a: np.ndarray  # flow: raw output weights; cells/fixed: signed coefficients
+    clusters: list
+    t: float
+    stages: list
+    choices: tuple
+    converged: bool = True
+
+
+class _Engine:
+    def __init__(self, X, y, refit, rtol, eps=1e-4, spread=1e-3):
+        self.X, self.y = X, y
+        self.n, self.d = X.shape
+        self.Xt = augment(X)
+        self.Xh = _normalize(self.Xt)
+        self.sec = _sectors_fn(X, method="geometric")
+        self.refit = refit
+        self.rtol = rtol
+        self.eps = eps
+        self.spread = spread
+        self.scale0 = float(np.sum(np.abs(y / self.n) * np.linalg.norm(self.Xt, axis=1)))
+        self._ext_cache: dict = {}
+
+    def extremal(self, fitted):
+        key = np.round(fitted, 12).tobytes()
+        if key not in self._ext_cache:
+            r = (self.y - fitted) / self.n
+            self._ext_cache[key] = extremal_directions(self.X, r=r, sectors=self.sec, rtol=self.rtol)
+        return self._ext_cache[key]
+
+    def rate_tol(self) -> float:
+        return 1e-7 * self.scale0
+
+    def move(self, clusters, fitted):
+        """Flow the dormant clusters to the attractors of the current G (splitting at boundaries)."""
+        r = (self.y - fitted) / self.n
+        out = []
+        for c in clusters:
+            cells = _adjacent_cells(self.sec, self.Xh, c.direction)
+            if len(cells) == 1:
+                starts = [c.direction]
+            else:
+                starts = [(1 - 1e-6) * c.direction + 1e-6 * self.sec.directions[k] for k in cells]
+            ends, pats = flow_directions(self.Xt, r, np.array(starts), c.sign, atol=self.sec.atol)
+            for e, pat in zip(ends, pats):
+                if not np.any(pat):
+                    continue  # dead: never revives
+                out.append(_Cluster(e, c.sign, c.u))
+        # merge clusters that reached the same direction (keep the largest)
+        merged: list[_Cluster] = []
+        for c in sorted(out, key=lambda c: -c.u):
+            if not any(m.sign == c.sign and float(m.direction @ c.direction) > 1 - 1e-12 for m in merged):
+                merged.append(c)
+        return merged
+
+    def rate(self, c: _Cluster, fitted) -> float:
+        r = (self.y - fitted) / self.n
+        return float(c.sign * (np.maximum(self.Xt @ c.direction, 0.0) @ r))
+
+    def record_for(self, c: _Cluster, fitted) -> ExtremalDirection:
+        best, ang = None, np.inf
+        for e in self.extremal(fitted):
+            if e.sign != c.sign:
+                continue
+            a = float(np.arccos(np.clip(e.direction @ c.direction, -1, 1)))
+            if a < ang:
+                best, ang = e, a
+        if best is not None and ang < 1e-6:
+            return best
+        # an endpoint that is not a listed extremal direction (e.g. on a flat arc)
+        G = float(np.maximum(self.Xt @ c.direction, 0.0) @ ((self.y - fitted) / self.n))
+        return ExtremalDirection(
+            direction=c.direction, sign=c.sign, value=G, kind="boundary", stable=False,
+            cell=(self.Xh @ c.direction) > self.sec.atol, through=(), adjacent=(), codim=-1,
+        )
+
+    def units_for(self, c: _Cluster):
+        if self.refit == "cells":
+            return [(int(k), c.sign) for k in _adjacent_cells(self.sec, self.Xh, c.direction)]
+        return [(tuple(np.round(c.direction, 14)), c.sign)]
+
+    # -- the state machine ------------------------------------------------------
+    def initial(self, starts=None, signs=None) -> _State:
+        ext = self.extremal(np.zeros(self.n))
+        if starts is None:
+            # infinite width: every stable extremal direction holds neurons (it has an open basin)
+            clusters = [_Cluster(e.direction.copy(), e.sign, 0.0) for e in ext if e.stable]
+        else:
+            # finite width: only the attractors reached from the given initial directions
+            clusters = []
+            r = self.y / self.n
+            for sg in (1, -1):
+                sel = starts[signs == sg]
+                if len(sel) == 0:
+                    continue
+                ends, pats = flow_directions(self.Xt, r, sel, sg, atol=self.sec.atol)
+                for e, pat in zip(ends, pats):
+                    if np.any(pat) and not any(
+                        c.sign == sg and float(c.direction @ e) > 1 - 1e-10 for c in clusters
+                    ):
+                        clusters.append(_Cluster(e.copy(), sg, 0.0))
+        D = self.d + 1
+        return _State(np.zeros(self.n), (), np.zeros((0, D)), np.zeros(0), clusters, 0.0, [], ())
+
+    def candidates(self, st: _State, population: str):
+        """(clusters, rates, order): the clusters that can grow, soonest escape first."""
+        if population == "all":
+            cand = [_Cluster(e.direction.copy(), e.sign, 0.0) for e in self.extremal(st.fitted) if e.stable]
+        else:
+            cand = st.clusters
+        rates = np.array([self.rate(cl, st.fitted) for cl in cand])
+        grow = np.flatnonzero(rates > self.rate_tol()) if len(cand) else np.zeros(0, dtype=np.int64)
+        times = (1.0 - np.array([cand[i].u for i in grow])) / rates[grow] if grow.size else np.zeros(0)
+        return cand, rates, grow[np.argsort(times, kind="stable")]
+
+    def advance(self, st: _State, cand, rates, pick: int, rank: int, track: bool) -> _State:
+        cl = cand[pick]
+        dt = max((1.0 - cl.u) / rates[pick], 0.0)
+        others = [
+            _Cluster(o.direction.copy(), o.sign, o.u + rates[i] * dt) for i, o in enumerate(cand) if i != pick
+        ] if track else []
+        rec = self.record_for(cl, st.fitted)
+        converged = st.converged
+        if self.refit == "flow":
+            W = np.vstack([st.W, self.eps * cl.direction[None, :]])
+            a = np.append(st.a, cl.sign * self.eps)
+            # a dormant cluster on a hyperplane straddles it: one particle per adjacent cell
+            parts = []
+            for o in others:
+                cells = _adjacent_cells(self.sec, self.Xh, o.direction)
+                if len(cells) <= 1:
+                    parts.append((o, o.direction))
+                else:
+                    for k in cells:
+                        q = (1 - self.spread) * o.direction + self.spread * self.sec.directions[k]
+                        parts.append((o, q / np.linalg.norm(q)))
+            U = np.array([q for _, q in parts]).reshape(-1, self.d + 1)
+            S = np.array([o.sign for o, _ in parts], dtype=float)
+            t_min = 2.0 * np.log(1.0 / self.eps) / rates[pick]
+            W, a, U, ok = _flow_fit(self.Xt, self.y, W, a, U, S, self.scale0, t_min)
+            converged = converged and ok
+            amp = np.abs(a) * np.linalg.norm(W, axis=1)
+            keep = amp > 1e-12 * max(float(amp.max(initial=0.0)), 1e-300)
+            W, a = W[keep], a[keep]
+            others = [_Cluster(u, o.sign, o.u) for (o, _), u in zip(parts, U)]
+            fitted = np.maximum(self.Xt @ W.T, 0.0) @ a
+            units = ()
+        else:
+            units = list(st.units)
+            for u in self.units_for(cl):
+                if u not in units:
+                    units.append(u)
+            fitted, W, a = _fit(units, self.sec, self.Xt, self.y, self.refit)
+            units = tuple(units)
+        stage = Stage(len(st.stages), rec, st.t + dt, float(rates[pick]), _loss(st.fitted, self.y),
+                      _loss(fitted, self.y), fitted.copy())
+        clusters = self.move(others, fitted) if track else []
+        return _State(fitted, units, W, a, clusters, st.t + dt, st.stages + [stage], st.choices + (rank,), converged)
+
+    def function(self, st: _State, stalled: bool) -> PredictedFunction:
+        if self.refit == "flow":
+            nw = np.linalg.norm(st.W, axis=1)
+            weights = st.W / np.maximum(nw, 1e-300)[:, None]
+            coef = st.a * nw
+        else:
+            weights, coef = st.W, st.a
+        return PredictedFunction(
+            points=self.X, values=self.y, stages=st.stages, weights=weights, coefficients=coef, fitted=st.fitted,
+            loss=_loss(st.fitted, self.y), stalled=stalled, refit=self.refit, choices=st.choices,
+            _meta={"fit_converged": st.converged},
+        )
+
+    def state_key(self, st: _State, population: str):
+        if self.refit == "flow":
+            nw = np.linalg.norm(st.W, axis=1, keepdims=True)
+            act = tuple(sorted(map(tuple, np.round(np.hstack([st.W / np.maximum(nw, 1e-300), np.sign(st.a)[:, None]]), 6))))
+        else:
+            act = frozenset(st.units)
+        dorm = () if population == "all" else tuple(
+            sorted((c.sign,) + tuple(np.round(c.direction, 6)) for c in st.clusters)
+        )
+        return (act, dorm, tuple(np.round(st.fitted, 8)))
+
+
+def _check_xy(points, values):
+    X = check_points(points, "points")
+    if X.shape[1] > 2:
+        raise UnsupportedError(f"predicted functions need 'points' with n_dims 1 or 2, found n_dims={X.shape[1]}")
+    y = check_values(values, X.shape[0], "values")
+    return X, y
+
+
+def predict_function(
+    points,
+    values,
+    *,
+    refit: str = "flow",
+    max_stages: int | None = None,
+    rtol: float = 1e-9,
+    starts=None,
+    signs=None,
+):
+    """The function the saddle-to-saddle reconstruction predicts for small-init GD.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+        Distinct inputs, n_dims 1 or 2.
+    values : (n_points,) array_like
+        Targets ``y``.
+    refit : {"flow", "cells", "fixed"}
+        How the active neurons are fitted after each escape (module docstring).
+    max_stages : int, optional
+        Cap on the number of escapes (default ``4 * n_sectors``).
+    rtol : float
+        Relative tolerance of the extremal-direction computation.
+    starts : (m, n_dims + 1) array_like, optional
+        Initial neuron directions ``[w | b]`` of a finite network (e.g. a
+        trainer's ``init_W[k]``); then only the attractors reached from them hold
+        dormant neurons.  Default: every stable extremal direction (infinite width).
+    signs : (m,) array_like of +-1, required with ``starts``
+        Signs of the output weights of those neurons.
+
+    Returns
+    -------
+    PredictedFunction
+        Callable; ``stages`` lists the escapes with their times (units of
+        ``log(1/lambda)``) and losses.  The escape order follows the accumulated
+        growth (a cluster escapes when ``int s G_k dt = 1``); this order and the
+        fit are heuristic (see the module docstring), the alignment quantities
+        are derived.
+    """
+    X, y = _check_xy(points, values)
+    check_option(refit, "refit", ("flow", "cells", "fixed"))
+    rtol = check_positive(rtol, "rtol")
+    if starts is not None:
+        starts = as_float_array(starts, "starts", ndim=2)
+        if starts.shape[1] != X.shape[1] + 1 or np.any(np.linalg.norm(starts, axis=1) == 0):
+            raise InvalidInputError(
+                f"'starts' must be nonzero rows of length {X.shape[1] + 1} ([w | b]), found shape {starts.shape}"
+            )
+        if signs is None:
+            raise InvalidInputError("'signs' must be given with 'starts' (the sign of each neuron's output weight)")
+        signs = np.sign(as_float_array(signs, "signs", ndim=1)).astype(int)
+        if signs.shape != (len(starts),) or np.any(signs == 0):
+            raise InvalidInputError(f"'signs' must hold {len(starts)} nonzero values, found shape {signs.shape}")
+        starts = _normalize(starts)
+    eng = _Engine(X, y, refit, rtol)
+    max_stages = 4 * len(eng.sec) if max_stages is None else check_int(max_stages, "max_stages", min_value=0)
+    st = eng.initial(starts, signs)
+    while True:
+        cand, rates, order = eng.candidates(st, "tracked")
+        if order.size == 0:
+            return eng.function(st, stalled=True)
+        if len(st.stages) >= max_stages:
+            return eng.function(st, stalled=False)
+        st = eng.advance(st, cand, rates, int(order[0]), 0, track=True)
+
+
+def _sup(f: PredictedFunction, g: PredictedFunction) -> float:
+    from ._compare import sup_distance
+
+    return sup_distance(f, g, f.points)
+
+
+def reachable_functions(
+    points,
+    values,
+    *,
+    refit: str = "flow",
+    population: str = "tracked",
+    max_branches: int = 2000,
+    max_stages: int | None = None,
+    dedup_tol: float = 1e-6,
+    rtol: float = 1e-9,
+):
+    """All functions the reconstruction can reach over every order of escapes.
+
+    At each stage every dormant cluster with positive growth rate may escape
+    next (not only the soonest), which is what finite initial scale, finite
+    width and random initialization can change.  Heuristic like
+    :func:`predict_function` (module docstring).
+
+    Parameters
+    ----------
+    points, values : see :func:`predict_function`
+    refit : {"flow", "cells", "fixed"}
+    population : {"tracked", "all"}
+        ``"tracked"``: candidates are the stable extremal directions that hold
+        dormant neurons (followed from the initial basins).  ``"all"``: every
+        stable extremal direction with positive growth rate of the current
+        potential, as if dormant neurons were everywhere (a superset).
+    max_branches : int
+        Largest number of explored branch states; past it a TooLargeError
+        gives the count explored and the number still pending.
+    max_stages : int, optional
+        Cap on escapes per branch (default ``4 * n_sectors``).
+    dedup_tol : float
+        Functions closer than this in sup distance over the data hull are one.
+
+    Returns
+    -------
+    list of PredictedFunction
+        Distinct functions, the greedy :func:`predict_function` first.
+    """
+    X, y = _check_xy(points, values)
+    check_option(refit, "refit", ("flow", "cells", "fixed"))
+    check_option(population, "population", ("tracked", "all"))
+    max_branches = check_int(max_branches, "max_branches", min_value=1)
+    dedup_tol = check_positive(dedup_tol, "dedup_tol", strict=False)
+    rtol = check_positive(rtol, "rtol")
+    eng = _Engine(X, y, refit, rtol)
+    max_stages = 4 * len(eng.sec) if max_stages is None else check_int(max_stages, "max_stages", min_value=0)
+    track = population == "tracked"
+    results: list[PredictedFunction] = []
+    seen: set = set()
+    explored = 0
+    stack = [eng.initial()]
+    while stack:
+        st = stack.pop()
+        cand, rates, order = eng.candidates(st, population)
+        if order.size == 0 or len(st.stages) >= max_stages:
+            results.append(eng.function(st, stalled=order.size == 0))
+            continue
+        children = []
+        for rank, pick in enumerate(order):
+            explored += 1
+            if explored > max_branches:
+                raise TooLargeError(
+                    f"reachable_functions explored more than max_branches={max_branches} branch states "
+                    f"({len(stack) + len(order) - rank} still pending, {len(results)} functions found so far); "
+                    "raise 'max_branches' or lower 'max_stages'"
+                )
+            child = eng.advance(st, cand, rates, int(pick), rank, track)
+            key = eng.state_key(child, population)
+            if key in seen:
+                continue
+            seen.add(key)
+            children.append(child)
+        stack.extend(reversed(children))  # the soonest escape is explored first
+    results.sort(key=lambda p: p.choices)
+    distinct: list[PredictedFunction] = []
+    for p in results:
+        if all(_sup(p, q) > dedup_tol for q in distinct):
+            distinct.append(p)
+    return distinct
