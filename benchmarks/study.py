@@ -1,7 +1,7 @@
 """Study throughput: tasks per second in process, in the local process pool and on
 a Dask LocalCluster, against calling the methods directly in a loop.
 
-    python benchmarks/study.py [--seeds 8] [--workers 2] [--write reports/benchmarks_study.md]
+    python benchmarks/study.py [--seeds 8] [--workers 2] [--write FILE]   (then copy the tables into reports/benchmarks.md)
 
 Every run is on the same machine in the same process tree; ratios are against
 the direct loop (the same fits and evaluations without the study machinery:

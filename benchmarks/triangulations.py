@@ -2,7 +2,7 @@
 
 Run from the repository root (takes a few minutes)::
 
-    nice python benchmarks/triangulations.py [--report reports/benchmarks_triangulations.md]
+    nice python benchmarks/triangulations.py [--report FILE]   (then copy the tables into reports/benchmarks.md)
         [--topcom-timeout 120] [--quick]
 
 What is measured, in this process and against TOPCOM (``apt-get install topcom``,
