@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -76,15 +77,23 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
             _CLI + [str(spec), "--out", str(out), "--workers", "2", "--quiet"],
             env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
-        delay = rng.uniform(1.5, 4.0)
-        try:
-            proc.wait(timeout=delay)
-            finished_early += 1
-            assert proc.returncode == 0, proc.stderr.read().decode()[-2000:]
-        except subprocess.TimeoutExpired:
+        # Kill at a random moment *of the study's progress* (after a random number of new
+        # results, plus a random few milliseconds to land inside later writes), so the test
+        # interrupts a running study on a fast idle machine as well as on a loaded one.
+        start = len(_results(out))
+        goal = start + int(rng.integers(1, 8))
+        extra = rng.uniform(0.0, 0.05)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and len(_results(out)) < goal and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(extra)
+        if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the CLI and its pool workers
             proc.wait()
             kills += 1
+        else:
+            finished_early += 1
+            assert proc.returncode == 0, proc.stderr.read().decode()[-2000:]
         proc.stdout.close()
         proc.stderr.close()
         snap = _results(out)
