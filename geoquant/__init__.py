@@ -8,7 +8,7 @@ matplotlib until a name that needs them is used.
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import attach
 
 from ._version import __version__
 from .errors import (
@@ -110,22 +110,10 @@ _LAZY = {
     "plot_error_map": ".plotting",
 }
 
+__getattr__, __dir__, _lazy_all = attach(__name__, _LAZY, globals())
+
 __all__ = sorted(
     ["__version__", "GeoquantError", "InvalidInputError", "DegenerateInputError", "DuplicatePointsError",
      "TooLargeError", "UnsupportedError", "SpecError"]
-    + list(_LAZY)
+    + _lazy_all
 )
-
-
-def __getattr__(name):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'geoquant' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_option, check_positive, check_query, check_values, check_int
+from ._validation import check_int, check_option, check_positive, check_values
 from .errors import InvalidInputError
 from .triangulation._triangulation import Triangulation, simplex_volumes
 

@@ -104,23 +104,3 @@ def run(args) -> int:
         if args.report:
             print(f"report: {summary['report']}")
     return 0
-
-
-def main(argv=None) -> int:
-    """Run this subcommand alone (``python -m geoquant._cli.study ...``)."""
-    import argparse
-
-    from ..errors import GeoquantError
-
-    parser = argparse.ArgumentParser(prog="geoquant")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["study", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args) or 0)
-    except GeoquantError as exc:
-        print(f"geoquant study: error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

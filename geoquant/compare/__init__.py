@@ -7,7 +7,7 @@ package stays cheap and torch/scikit-learn/Dask load only when used.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 # public name -> private module that defines it
 _LAZY = {
@@ -40,18 +40,4 @@ _LAZY = {
     "DETERMINISTIC_COLUMNS": "._results",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'geoquant.compare' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, globals())

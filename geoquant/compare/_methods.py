@@ -442,7 +442,7 @@ class MeanTriangulation(Method):
         return {}
 
     def exact_metrics(self, evaluator):
-        X, y, seed = self.X_, self.y_, self.seed_
+        X, seed = self.X_, self.seed_
         regions = list(evaluator.regions)
 
         def costs(region):

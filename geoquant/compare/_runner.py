@@ -210,7 +210,7 @@ def _run_network_unit(tasks, device):
     """All the networks of a unit in one ensemble call; one evaluation and record per task."""
     from ._methods import train_networks
 
-    data, failed = {}, []
+    data = {}
     for task in tasks:  # samples, one per data seed (the unit shares target, sampler and n)
         seed = task["settings"]["seed"]
         if seed in data:

@@ -11,7 +11,7 @@ package stays cheap and torch is imported only when a name is used.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 # public name -> private module that defines it
 _LAZY = {
@@ -49,18 +49,4 @@ _LAZY = {
     "plot_breaklines_2d": "._plots",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'geoquant.nn' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, globals())

@@ -500,7 +500,7 @@ def _select(Wm, am, frac, Xc=None, exclude_dead=True):
 
 def _line_geometry(direction, poly):
     """Clip the line ``u[:2] . x + u[2] = 0`` to ``poly``; None when it misses it."""
-    from shapely.geometry import LineString, MultiLineString
+    from shapely.geometry import MultiLineString
 
     w, b = direction[:2], direction[2]
     wn = float(np.hypot(*w))

@@ -15,7 +15,7 @@ Names are loaded lazily from their private modules (PEP 562).
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 # public name -> private module that defines it
 _LAZY = {
@@ -53,18 +53,4 @@ _LAZY = {
     "plot_predicted": "._plots",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'geoquant.theory' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, globals())

@@ -198,7 +198,6 @@ def orient2d_table(points: np.ndarray) -> np.ndarray:
     (n_points, n_points, n_points) int8 ndarray
         ``table[i, j, k] = orient2d(points[i], points[j], points[k])``.
     """
-    n = len(points)
     x, y = points[:, 0], points[:, 1]
     with np.errstate(all="ignore"):
         dx = x[None, :] - x[:, None]  # dx[i, j] = x_j - x_i

@@ -214,7 +214,6 @@ def _split_circuits(pts: np.ndarray, faces: np.ndarray, tiebreaks: list[np.ndarr
     without a Qhull call per face (lattice grids have one such face per cell).
     """
     F, k = faces.shape
-    d = k - 2
     v = pts[faces]  # (F, d+2, d)
     mat = np.concatenate([np.swapaxes(v - v.mean(axis=1, keepdims=True), 1, 2), np.ones((F, 1, k))], axis=1)
     lam = np.linalg.svd(mat)[2][:, -1, :]  # (F, d+2) null vectors
