@@ -138,6 +138,25 @@ def _canon(t: bytes) -> bytes:
     return t[k:] + t[:k] if k else t
 
 
+def _apex_kids(t: bytes, c: int, vm: int) -> tuple:
+    """Sub-regions left when triangle (t[0], t[1], c) is cut off the region ``t``.
+
+    An apex on the boundary (bit ``c`` of the vertex mask ``vm``) splits the
+    region into the chains t[1..c] and c..t[0] (a chain of two vertices is an
+    edge, not a region); an interior apex is inserted between t[0] and t[1].
+    """
+    if vm >> c & 1:
+        m = len(t)
+        k = t.index(c)
+        kids = ()
+        if k >= 3:
+            kids = (_canon(t[1 : k + 1]),)
+        if m - k >= 2:
+            kids += (_canon(t[k:] + t[:1]),)
+        return kids
+    return (_canon(t[:1] + bytes((c,)) + t[1:]),)
+
+
 class PlanarDecomposition:
     """The AND/OR DAG of all (fine) triangulations of a planar point set.
 
@@ -263,7 +282,6 @@ class PlanarDecomposition:
     def _expand_fine(self, t: bytes) -> list:
         """Choices ``(sid, kids)`` of the state ``t`` for fine triangulations."""
         ebit = self._ebit
-        m = len(t)
         vm = 0
         pe = 0
         prev = t[-1]
@@ -273,21 +291,11 @@ class PlanarDecomposition:
             prev = v
         a, b = t[0], t[1]
         ca, cb = self._conf[a], self._conf[b]
-        head = t[:1]
         out = []
         for c, tid in self._cand[a][b]:
             if ca[c] & pe or cb[c] & pe:
                 continue
-            if vm >> c & 1:
-                k = t.index(c)
-                kids = ()
-                if k >= 3:
-                    kids = (_canon(t[1 : k + 1]),)
-                if m - k >= 2:
-                    kids += (_canon(t[k:] + head),)
-                out.append((tid, kids))
-            else:
-                out.append((tid, (_canon(head + bytes((c,)) + t[1:]),)))
+            out.append((tid, _apex_kids(t, c, vm)))
         return out
 
     def _expand_all(self, t: bytes) -> list:
@@ -319,16 +327,7 @@ class PlanarDecomposition:
             if not extra:
                 if ca[c] & pe or cb[c] & pe:
                     continue
-                if vm >> c & 1:
-                    k = t.index(c)
-                    kids = ()
-                    if k >= 3:
-                        kids = (_canon(t[1 : k + 1]),)
-                    if m - k >= 2:
-                        kids += (_canon(t[k:] + head),)
-                    out.append((tid, kids))
-                else:
-                    out.append((tid, (_canon(head + bytes((c,)) + t[1:]),)))
+                out.append((tid, _apex_kids(t, c, vm)))
                 continue
             # Polygon vertices on the triangle: allowed only if they are optional hull
             # points forming the whole chain c..a (or b..c) along a side of the triangle,
