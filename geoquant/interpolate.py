@@ -128,7 +128,7 @@ def grundmann_moeller(d: int, s: int = 3):
     return np.array(nodes), np.array(weights)
 
 
-def _lattice(d: int, n: int) -> np.ndarray:
+def barycentric_lattice(d: int, n: int) -> np.ndarray:
     """Barycentric lattice points of order n: (n_pts, d + 1)."""
     return np.array(list(_compositions(n, d + 1)), dtype=float) / n
 
@@ -230,7 +230,7 @@ def simplex_errors(
     vals = _eval_target(f, pts) if values is None else check_values(values, len(pts), "values")
     if norm == "linf":
         n_ord = check_int(linf_order if linf_order is not None else (8 if d <= 2 else 4 if d == 3 else 2), "linf_order", min_value=1)
-        bary = _lattice(d, n_ord)
+        bary = barycentric_lattice(d, n_ord)
     else:
         check_int(quad_index, "quad_index", min_value=0)
         bary, weights = grundmann_moeller(d, quad_index)

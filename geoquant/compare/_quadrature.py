@@ -21,8 +21,6 @@ intersected with the hull). Both need a rule on arbitrary simplices:
 
 from __future__ import annotations
 
-from itertools import combinations_with_replacement
-from math import factorial
 
 import numpy as np
 
@@ -58,23 +56,18 @@ def grundmann_moeller(dim: int, degree: int = 7):
 
 
 def lattice(dim: int, order: int) -> np.ndarray:
-    """Barycentric lattice ``{beta / order : |beta| = order}``, ``(n, dim + 1)``."""
-    out = []
-    for combo in combinations_with_replacement(range(dim + 1), order):
-        beta = [0] * (dim + 1)
-        for c in combo:
-            beta[c] += 1
-        out.append(beta)
-    return np.asarray(out, dtype=np.float64) / order
+    """Barycentric lattice ``{beta / order : |beta| = order}``, ``(n, dim + 1)``: the
+    lattice of :func:`geoquant.interpolate.simplex_errors`."""
+    from ..interpolate import barycentric_lattice
+
+    return barycentric_lattice(int(dim), int(order))
 
 
 def simplex_volumes(vertices: np.ndarray) -> np.ndarray:
     """Volumes of simplices given as ``(k, d + 1, d)`` vertex coordinates."""
-    k, dp1, d = vertices.shape
-    if k == 0:
-        return np.zeros(0)
-    edges = vertices[:, 1:, :] - vertices[:, :1, :]
-    return np.abs(np.linalg.det(edges)) / factorial(d)
+    from ..triangulation._triangulation import vertex_simplex_volumes
+
+    return vertex_simplex_volumes(vertices)
 
 
 def quadrature_nodes(vertices: np.ndarray, degree: int = 7):

@@ -16,7 +16,7 @@ from .._validation import _shape_str, check_points, check_query
 from ..errors import DegenerateInputError, InvalidInputError
 from ._locate import SimplexLocator
 
-__all__ = ["Triangulation", "canonical_simplices", "simplex_volumes"]
+__all__ = ["Triangulation", "canonical_simplices", "simplex_volumes", "vertex_simplex_volumes"]
 
 
 def canonical_simplices(simplices: np.ndarray) -> np.ndarray:
@@ -30,13 +30,16 @@ def canonical_simplices(simplices: np.ndarray) -> np.ndarray:
 
 def simplex_volumes(points: np.ndarray, simplices: np.ndarray, *, signed: bool = False) -> np.ndarray:
     """d-dimensional volumes of the simplices ``(n_simplices,)``."""
-    d = points.shape[1]
-    v = points[simplices]  # (m, d+1, d)
-    edges = v[:, 1:, :] - v[:, :1, :]
-    if d == 1:
-        det = edges[:, 0, 0]
-    else:
-        det = np.linalg.det(edges)
+    return vertex_simplex_volumes(points[simplices], signed=signed)
+
+
+def vertex_simplex_volumes(vertices: np.ndarray, *, signed: bool = False) -> np.ndarray:
+    """Volumes of simplices given by vertex coordinates ``(k, d + 1, d)``."""
+    k, _, d = vertices.shape
+    if k == 0:
+        return np.zeros(0)
+    edges = vertices[:, 1:, :] - vertices[:, :1, :]
+    det = edges[:, 0, 0] if d == 1 else np.linalg.det(edges)
     vol = det / math.factorial(d)
     return vol if signed else np.abs(vol)
 
