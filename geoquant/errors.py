@@ -16,6 +16,7 @@ __all__ = [
     "TooLargeError",
     "UnsupportedError",
     "SpecError",
+    "StorageError",
 ]
 
 
@@ -62,3 +63,12 @@ class UnsupportedError(GeoquantError, NotImplementedError):
 
 class SpecError(InvalidInputError):
     """A study specification is malformed; the message names the key path."""
+
+
+class StorageError(GeoquantError):
+    """A file could not be written or read back (disk full, permissions, damaged file).
+
+    The message names the file and the cause in plain words (``disk full``,
+    ``permission denied``, ...), and what was kept (writes are atomic: the
+    previous version of the file stays in place).
+    """

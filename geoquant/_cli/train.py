@@ -100,6 +100,10 @@ def run(args) -> int:
     from ..nn import save_checkpoints, train_gd
     from ..points import load_points
 
+    from .._fileio import atomic_write_bytes, check_writable_dir
+
+    # refuse an unusable destination now, not after the training
+    check_writable_dir(args.out, "--out")
     ps = load_points(args.points)
     X = ps.points
     if args.target is not None:
@@ -158,8 +162,7 @@ def run(args) -> int:
         "notes": notes,
     }
     summary = to_jsonable(summary)
-    with open(os.path.join(out, "summary.json"), "w") as fh:
-        json.dump(summary, fh, indent=1)
+    atomic_write_bytes(os.path.join(out, "summary.json"), json.dumps(summary, indent=1).encode())
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     if args.json:

@@ -6,15 +6,22 @@ Layout of a study directory ``DIR``::
     DIR/manifest.json          versions, device, seed policy, task count, runs
     DIR/results/<id>.json      one per finished task (done or failed)
     DIR/results/<id>.npz       gallery arrays of that task (some tasks only)
+    DIR/quarantine/            damaged files set aside by a run, listed in index.json
     DIR/.lock                  held (flock) while a study runs
 
 ``<id>`` is the hash of the task's settings (:func:`geoquant.compare._spec.task_id`),
 so a task has exactly one file and a rerun recognises what is done. Every file
-is written to a temporary file in the same directory, flushed, fsynced and
-renamed over the final name (``os.replace`` is atomic on POSIX), then the
-directory is fsynced: a reader or a killed run sees either the whole file or
-none. The ``.npz`` is written before the ``.json``, so a result that exists has
-its arrays.
+is written atomically (:mod:`geoquant._fileio`): a reader or a killed run sees
+either the whole file or none. The ``.npz`` is written before the ``.json``, so
+a result that exists has its arrays.
+
+Every result is checked when it is read (:func:`scan_results`): readable JSON,
+a ``task_id`` equal to its file name and to the hash of its ``settings``, a
+task of this study's spec (and, when recorded, the same spec fingerprint), a
+known status, and a readable gallery file when it names one. Anything else is
+*damaged*: readers (``load_results``, ``study_status``, the report) skip it and
+say so; a run (``run_study``, under the lock) moves it to ``DIR/quarantine/``
+and reruns its task.
 """
 
 from __future__ import annotations
@@ -22,17 +29,22 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
+import re
+import time
 from pathlib import Path
 
 import numpy as np
 
+from .._fileio import TMP_PREFIX as _TMP_PREFIX
+from .._fileio import atomic_write_bytes, storage_error
 from ..errors import GeoquantError, InvalidInputError
 
 __all__ = [
     "atomic_write_bytes",
     "write_record",
     "read_records",
+    "scan_results",
+    "quarantine",
     "load_results",
     "load_gallery",
     "study_status",
@@ -41,43 +53,12 @@ __all__ = [
 ]
 
 RESULTS = "results"
-_TMP_PREFIX = ".tmp-"
+QUARANTINE = "quarantine"
+_ID = re.compile(r"^[0-9a-f]{20}$")
 
 
 def results_dir(study_dir) -> Path:
     return Path(study_dir) / RESULTS
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same dir, fsync, ``os.replace``)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
 
 
 def _clean(obj):
@@ -133,21 +114,171 @@ def remove_stale_temporaries(study_dir) -> int:
     return k
 
 
-def read_records(study_dir) -> dict:
-    """All result records of a study, keyed by task id (temporary files ignored)."""
+def _check_gallery(path: Path) -> str | None:
+    """Why a gallery file is unusable, or None."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                return "gallery file is not an .npz archive"
+            for k in z.files:
+                z[k]
+    except FileNotFoundError:
+        return f"its gallery file {path.name} is missing"
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, ValueError (pickled data)
+        return f"its gallery file {path.name} is unreadable ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _check_record(p: Path, rec, ids, fingerprint) -> str | None:
+    """Why the record read from ``p`` cannot be trusted, or None."""
+    from ._spec import task_id
+
+    if not isinstance(rec, dict):
+        return f"not a result record (a JSON {type(rec).__name__})"
+    tid = rec.get("task_id")
+    if not isinstance(tid, str):
+        return "no 'task_id'"
+    if tid != p.stem:
+        return f"its task_id {tid!r} differs from its file name"
+    settings = rec.get("settings")
+    if not isinstance(settings, dict):
+        return "no 'settings'"
+    try:
+        if task_id(settings) != tid:
+            return "its settings do not hash to its task_id (altered or spoofed)"
+        s = settings
+        s["target"]["name"], s["target"]["dim"], s["sampler"]["kind"], s["n"], s["seed"]
+        s["method"]["label"], s["method"]["name"], s["method"]["params"]
+    except (KeyError, TypeError):
+        return "its settings lack target, sampler, n, seed or method"
+    if ids is not None and tid not in ids:
+        return "not a task of this study's spec (copied from another study?)"
+    if fingerprint is not None and rec.get("spec_sha256", fingerprint) != fingerprint:
+        return "written by another study (its spec fingerprint differs)"
+    if rec.get("status") not in ("done", "failed"):
+        return f"unknown status {rec.get('status')!r}"
+    if not isinstance(rec.get("metrics", {}), dict) or (rec["status"] == "done" and "metrics" not in rec):
+        return "no 'metrics'"
+    for key in ("info", "timing", "error"):
+        if rec.get(key) is not None and not isinstance(rec[key], dict):
+            return f"its {key!r} is not an object"
+    gal = rec.get("gallery_file")
+    if gal is not None:
+        if gal != f"{tid}.npz":
+            return f"its gallery_file {gal!r} is not {tid}.npz"
+        return _check_gallery(p.with_name(gal))
+    return None
+
+
+def scan_results(study_dir, spec=None):
+    """Read every result of a study and sort it into sound records and damaged files.
+
+    Parameters
+    ----------
+    study_dir : str or Path
+    spec : StudySpec, optional
+        The study's spec (default: ``study_dir/spec.toml`` when present);
+        results must be tasks of it and carry its fingerprint.
+
+    Returns
+    -------
+    records : dict
+        Sound records keyed by task id.
+    damaged : list of dict
+        ``{"file": name in results/, "reason": ...}`` per damaged file (a
+        damaged record's gallery file is listed with it).
+    """
+    from ._spec import load_spec, spec_fingerprint
+
     rdir = results_dir(study_dir)
-    out = {}
+    records, damaged = {}, []
     if not rdir.is_dir():
-        return out
-    for p in sorted(rdir.glob("*.json")):
-        if p.name.startswith(_TMP_PREFIX):
+        return records, damaged
+    if spec is None and (Path(study_dir) / "spec.toml").is_file():
+        spec = load_spec(Path(study_dir) / "spec.toml")
+    ids = {t.id for t in spec.tasks()} if spec is not None else None
+    fingerprint = spec_fingerprint(spec) if spec is not None else None
+    try:
+        names = sorted(os.listdir(rdir))
+    except OSError as exc:
+        raise storage_error(exc, rdir, "read") from None
+    for name in names:
+        p = rdir / name
+        if name.startswith(_TMP_PREFIX):
+            continue
+        stem, ext = os.path.splitext(name)
+        if ext == ".npz" and _ID.match(stem):
+            continue  # checked with its record; alone it is a leftover a rerun overwrites
+        if ext != ".json" or not _ID.match(stem) or not p.is_file() or p.is_symlink():
+            damaged.append({"file": name, "reason": "not a result file of geoquant (foreign name or type)"})
             continue
         try:
-            rec = json.loads(p.read_text())
-        except (OSError, ValueError) as exc:  # pragma: no cover - atomic writes prevent this
-            raise GeoquantError(f"result file {p} is unreadable: {exc}") from None
-        out[rec["task_id"]] = rec
-    return out
+            rec = json.loads(p.read_bytes().decode("utf-8"))
+            reason = _check_record(p, rec, ids, fingerprint)
+        except OSError as exc:
+            raise storage_error(exc, p, "read") from None
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+            reason = f"unreadable JSON (truncated or foreign: {exc})"
+        if reason is None:
+            records[stem] = rec
+            continue
+        damaged.append({"file": name, "reason": reason})
+        if (rdir / f"{stem}.npz").exists():
+            damaged.append({"file": f"{stem}.npz", "reason": f"belongs to the damaged {name}"})
+    return records, damaged
+
+
+def read_records(study_dir, spec=None) -> dict:
+    """The sound result records of a study, keyed by task id (see :func:`scan_results`)."""
+    return scan_results(study_dir, spec)[0]
+
+
+def quarantine(study_dir, damaged) -> list:
+    """Move damaged result files to ``study_dir/quarantine/`` and list them in its ``index.json``.
+
+    Call only while holding the study's lock. Returns the entries added
+    (``file``, ``moved_to``, ``reason``, ``when``).
+    """
+    if not damaged:
+        return []
+    qdir = Path(study_dir) / QUARANTINE
+    try:
+        qdir.mkdir(exist_ok=True)
+        index_path = qdir / "index.json"
+        try:
+            index = json.loads(index_path.read_text())
+            if not isinstance(index, list):
+                index = []
+        except (OSError, ValueError):
+            index = []
+        added = []
+        for item in damaged:
+            # "file": a name in results/; "path": a path relative to the study directory (manifest.json)
+            rel = item.get("path") or f"{RESULTS}/{item['file']}"
+            src = Path(study_dir) / rel
+            if not os.path.lexists(src):
+                continue
+            dst, k = qdir / src.name, 0
+            while os.path.lexists(dst):
+                k += 1
+                dst = qdir / f"{src.name}.{k}"
+            os.replace(src, dst)
+            entry = {"file": rel, "moved_to": f"{QUARANTINE}/{dst.name}",
+                     "reason": item["reason"], "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            index.append(entry)
+            added.append(entry)
+        atomic_write_bytes(index_path, json.dumps(index, indent=1).encode())
+    except OSError as exc:
+        raise storage_error(exc, qdir, "move damaged files into") from None
+    return added
+
+
+def describe_damaged(damaged, limit: int = 10) -> list:
+    """One line per damaged file (at most ``limit``, then a count)."""
+    lines = [f"{d['file']}: {d['reason']}" for d in damaged[:limit]]
+    if len(damaged) > limit:
+        lines.append(f"... and {len(damaged) - limit} more")
+    return lines
 
 
 def _require_study(study_dir) -> Path:
@@ -181,7 +312,8 @@ def load_results(study_dir, *, include_failed: bool = True):
         metrics (``l2_hull, linf_hull, l2_inner, linf_inner, bound_*,
         linf_ratio_*, l2_ratio_*, vol_*, train_rmse``), ``info_*`` scalars,
         ``fit_s, eval_s, device, gallery_file, error``. Sorted by target,
-        dim, sampler, method, n, seed, restart.
+        dim, sampler, method, n, seed, restart. Damaged result files are
+        left out and listed in ``df.attrs["damaged"]`` (see :func:`scan_results`).
     """
     import pandas as pd
 
@@ -189,8 +321,9 @@ def load_results(study_dir, *, include_failed: bool = True):
     from ._metrics import METRIC_COLUMNS
 
     d = _require_study(study_dir)
+    records, damaged = scan_results(d)
     rows = []
-    for rec in read_records(d).values():
+    for rec in records.values():
         if rec["status"] != "done" and not include_failed:
             continue
         s = rec["settings"]
@@ -226,7 +359,9 @@ def load_results(study_dir, *, include_failed: bool = True):
     cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + ["fit_s", "eval_s", "device", "gallery_file", "error"]
     df = pd.DataFrame(rows)
     if df.empty:
-        return pd.DataFrame(columns=cols)
+        df = pd.DataFrame(columns=cols)
+        df.attrs["damaged"] = damaged
+        return df
     for c in cols:
         if c not in df.columns:
             df[c] = None
@@ -235,7 +370,9 @@ def load_results(study_dir, *, include_failed: bool = True):
     info_cols = sorted(c for c in df.columns if c.startswith("info_"))
     df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS)] + info_cols + cols[-5:]]
     df = df.sort_values(["target", "dim", "sampler", "method", "n", "seed", "restart"], kind="stable")
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    df.attrs["damaged"] = damaged
+    return df
 
 
 def load_gallery(study_dir, task_id_or_file) -> dict:
@@ -244,6 +381,11 @@ def load_gallery(study_dir, task_id_or_file) -> dict:
     name = str(task_id_or_file)
     if not name.endswith(".npz"):
         name += ".npz"
+    if not _ID.match(name[:-4]):
+        raise InvalidInputError(f"'task_id_or_file' must be a task id or '<task id>.npz', found {name!r}")
+    reason = _check_gallery(rdir / name)
+    if reason is not None:
+        raise GeoquantError(f"result {name} of study {str(study_dir)!r}: {reason}")
     with np.load(rdir / name, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
 
@@ -255,7 +397,8 @@ def study_status(study_dir):
     -------
     pandas.DataFrame
         Index: method labels plus a ``total`` row; columns ``done, failed,
-        pending, total``.
+        pending, total``. A task whose result file is damaged counts as
+        pending; the damaged files are listed in ``df.attrs["damaged"]``.
     """
     import pandas as pd
 
@@ -263,7 +406,7 @@ def study_status(study_dir):
 
     d = _require_study(study_dir)
     spec = load_spec(d / "spec.toml")
-    records = read_records(d)
+    records, damaged = scan_results(d, spec)
     counts: dict = {}
     for t in spec.tasks():
         c = counts.setdefault(t.method_label, {"done": 0, "failed": 0, "pending": 0})
@@ -273,4 +416,6 @@ def study_status(study_dir):
     df.index.name = "method"
     df["total"] = df.sum(axis=1)
     df.loc["total"] = df.sum(axis=0)
-    return df.astype(int)
+    df = df.astype(int)
+    df.attrs["damaged"] = damaged
+    return df

@@ -58,7 +58,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["StudySpec", "Task", "load_spec", "parse_spec", "task_id", "method_seed"]
+__all__ = ["StudySpec", "Task", "load_spec", "parse_spec", "task_id", "method_seed", "spec_fingerprint"]
 
 _TOP_KEYS = ("study", "evaluation", "targets", "samplers", "methods")
 
@@ -205,6 +205,11 @@ def _hash(obj) -> str:
 def task_id(settings: dict) -> str:
     """The result-file name of a task: a hash of its canonical JSON settings."""
     return _hash(settings)
+
+
+def spec_fingerprint(spec) -> str:
+    """SHA-256 of a parsed spec's canonical JSON: two specs with equal fingerprints define the same study."""
+    return hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def method_seed(seed: int, restart: int = 0) -> int:

@@ -14,20 +14,26 @@ seed, same result) and only the missing ones are written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import GeoquantError
 from ._executors import make_executor
-from ._results import atomic_write_bytes, read_records, remove_stale_temporaries, write_record
+from ._results import (
+    QUARANTINE,
+    atomic_write_bytes,
+    quarantine,
+    remove_stale_temporaries,
+    scan_results,
+    write_record,
+)
 from ._runner import environment, run_unit
-from ._spec import StudySpec, load_spec
+from ._spec import StudySpec, load_spec, spec_fingerprint
 
-__all__ = ["run_study", "StudyRun", "plan_units", "SEED_POLICY"]
+__all__ = ["run_study", "StudyRun", "StudyInterrupted", "plan_units", "SEED_POLICY"]
 
 SEED_POLICY = (
     "seed s draws the sample (sample_points(n, dim, kind, seed=s, domain=target.domain)); the method's own "
@@ -56,6 +62,9 @@ class StudyRun:
         Wall-clock seconds of this call.
     executor : str
         Where the tasks ran.
+    quarantined : list of dict
+        Damaged files this call moved to ``out/quarantine/`` (``file``,
+        ``moved_to``, ``reason``); their tasks were rerun.
     """
 
     out: Path
@@ -65,25 +74,70 @@ class StudyRun:
     n_failed: int
     wall_s: float
     executor: str
+    quarantined: list = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.n_done} task(s) done, {self.n_failed} failed, {self.n_skipped} already finished "
             f"(of {self.n_tasks}) in {self.wall_s:.1f} s on {self.executor}; results in {self.out}"
         )
+        if self.quarantined:
+            text += (f"; {len(self.quarantined)} damaged file(s) moved to {self.out / QUARANTINE} "
+                     "(listed in its index.json) and their tasks rerun")
+        return text
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """A study stopped by Ctrl-C (SIGINT) or SIGTERM; every finished result is saved.
+
+    Attributes
+    ----------
+    signum : int
+        The signal that stopped it.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = int(signum)
 
 
 class _Lock:
-    """An exclusive flock on ``DIR/.lock`` (released by the OS even on SIGKILL)."""
+    """An exclusive flock on ``DIR/.lock`` (released by the OS even on SIGKILL).
+
+    The lock file is opened without following symbolic links (``O_NOFOLLOW``)
+    and must be a regular file: a planted link never gets its target
+    truncated or overwritten.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.fd = None
 
     def __enter__(self):
+        import errno
         import fcntl
+        import stat
 
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        from .._fileio import storage_error, umask
+
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        if os.path.islink(self.path):
+            raise GeoquantError(
+                f"the study lock {str(self.path)!r} is a symbolic link; refusing to follow it "
+                "(remove the link if you made it)"
+            )
+        try:
+            self.fd = os.open(self.path, flags | getattr(os, "O_NONBLOCK", 0), 0o666 & ~umask())
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise GeoquantError(
+                    f"the study lock {str(self.path)!r} is a symbolic link; refusing to follow it "
+                    "(remove the link if you made it)"
+                ) from None
+            raise storage_error(exc, self.path, "create the lock") from None
+        if not stat.S_ISREG(os.fstat(self.fd).st_mode):
+            os.close(self.fd)
+            raise GeoquantError(f"the study lock {str(self.path)!r} must be a regular file; remove it and rerun")
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -104,64 +158,54 @@ class _Lock:
 
 
 class _StopOnSigint:
-    """Turn Ctrl-C (SIGINT) into a flag checked between two results.
+    """Turn Ctrl-C (SIGINT) and SIGTERM into a flag checked between two results.
 
     Raising KeyboardInterrupt from inside a wait on a lock can leave
     ``concurrent.futures`` in a broken state (``RuntimeError: release unlocked
     lock``); checking a flag at a safe point stops the study cleanly, with every
-    finished result written. A second Ctrl-C interrupts at once.
+    finished result written and the workers ended. SIGTERM (``timeout``, Slurm,
+    systemd) is handled the same way. A second signal interrupts at once.
     """
 
     def __enter__(self):
         import signal
         import threading
 
-        self.requested = False
-        self._old = None
+        self.requested = None  # the signal number once one arrived
+        self._old = {}
         if threading.current_thread() is threading.main_thread():
-            self._old = signal.getsignal(signal.SIGINT)
 
             def handler(signum, frame):
-                if self.requested:
-                    raise KeyboardInterrupt
-                self.requested = True
+                if self.requested is not None:
+                    raise StudyInterrupted(signum)
+                self.requested = signum
 
-            signal.signal(signal.SIGINT, handler)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.getsignal(sig)
+                signal.signal(sig, handler)
         return self
+
+    def stop(self):
+        raise StudyInterrupted(self.requested)
 
     def __exit__(self, *exc):
         import signal
 
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
         return False
-
-
-def _spec_fingerprint(spec: StudySpec) -> str:
-    return hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict:
     """Copy the spec and write/update the manifest; refuse a directory holding another study."""
     out.mkdir(parents=True, exist_ok=True)
     spec_path, man_path = out / "spec.toml", out / "manifest.json"
-    fp = _spec_fingerprint(spec)
-    if spec_path.exists():
-        old = load_spec(spec_path)
-        if _spec_fingerprint(old) != fp:
-            raise GeoquantError(
-                f"{str(out)!r} holds a different study (its spec.toml differs from the one given); "
-                "use another --out directory, or rerun with the spec stored there"
-            )
-    else:
-        leftovers = [p.name for p in out.iterdir() if p.name not in (".lock",)]
-        if leftovers:
-            raise GeoquantError(
-                f"{str(out)!r} is not empty and holds no study (found {', '.join(sorted(leftovers)[:5])}); "
-                "choose a new or empty --out directory"
-            )
+    fp = _check_same_study(out, spec)
+    if not spec_path.exists():
         atomic_write_bytes(spec_path, (spec.source or _no_source(spec)).encode())
-    manifest = json.loads(man_path.read_text()) if man_path.exists() else None
+    manifest = read_manifest(out)
+    if manifest is None and man_path.exists():  # damaged: set aside, start a new one
+        quarantine(out, [{"path": "manifest.json", "reason": "unreadable or not a manifest (a new one is written)"}])
     if manifest is None:
         manifest = {
             "schema": 1,
@@ -187,6 +231,35 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
     )
     _write_json(man_path, manifest)
     return manifest
+
+
+def _check_same_study(out: Path, spec: StudySpec) -> str:
+    """Refuse a directory holding another study (or other files); returns the spec fingerprint."""
+    fp = spec_fingerprint(spec)
+    spec_path = out / "spec.toml"
+    if spec_path.exists():
+        if spec_fingerprint(load_spec(spec_path)) != fp:
+            raise GeoquantError(
+                f"{str(out)!r} holds a different study (its spec.toml differs from the one given); "
+                "use another --out directory, or rerun with the spec stored there"
+            )
+    elif out.is_dir():
+        leftovers = [p.name for p in out.iterdir() if p.name not in (".lock",)]
+        if leftovers:
+            raise GeoquantError(
+                f"{str(out)!r} is not empty and holds no study (found {', '.join(sorted(leftovers)[:5])}); "
+                "choose a new or empty --out directory"
+            )
+    return fp
+
+
+def read_manifest(study_dir):
+    """``study_dir/manifest.json`` as a dict, or None when it is missing or damaged."""
+    try:
+        manifest = json.loads((Path(study_dir) / "manifest.json").read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs", []), list) else None
 
 
 def _devices(spec: StudySpec):
@@ -302,10 +375,17 @@ def run_study(
     spec = load_spec(spec)
     out = Path(out)
     tasks = spec.tasks()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from .._fileio import storage_error
+
+        raise storage_error(exc, out, "create the study directory") from None
     with _Lock(out / ".lock"):
+        fp = _check_same_study(out, spec)  # before touching any file there
         remove_stale_temporaries(out)
-        records = read_records(out)
+        records, damaged = scan_results(out, spec)
+        quarantined = quarantine(out, damaged)
         units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device)
         n_skipped = len(tasks) - len(write_ids)
         executor = make_executor(
@@ -325,8 +405,8 @@ def run_study(
                 with executor, _StopOnSigint() as stop:
                     for i, result, error in executor.run(run_unit, units):
                         if i is None:  # a tick while waiting
-                            if stop.requested:
-                                raise KeyboardInterrupt
+                            if stop.requested is not None:
+                                stop.stop()
                             continue
                         unit = units[i]
                         if error is not None:
@@ -334,20 +414,21 @@ def run_study(
                         for rec in result:
                             if rec["task_id"] not in write_ids:
                                 continue
-                            write_record(out, rec)
+                            write_record(out, {**rec, "spec_sha256": fp})
                             write_ids.discard(rec["task_id"])
                             if rec["status"] == "done":
                                 n_done += 1
                             else:
                                 n_failed += 1
                             bar.update(1)
-                        if stop.requested:  # after writing what arrived
-                            raise KeyboardInterrupt
+                        if stop.requested is not None:  # after writing what arrived
+                            stop.stop()
         finally:
             bar.close()
-        run = StudyRun(out, len(tasks), n_skipped, n_done, n_failed, time.perf_counter() - t_start, executor.description)
+        run = StudyRun(out, len(tasks), n_skipped, n_done, n_failed, time.perf_counter() - t_start, executor.description,
+                       quarantined)
         man_path = out / "manifest.json"
-        manifest = json.loads(man_path.read_text())
+        manifest = read_manifest(out) or _prepare_dir(out, spec, executor.description, device)
         manifest["runs"][-1].update(
             finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), wall_s=run.wall_s, done=n_done, failed=n_failed
         )

@@ -6,6 +6,7 @@ messages naming the argument; the loops below assume clean tensors.
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 import os
 from dataclasses import dataclass
@@ -124,6 +125,12 @@ def _check_data(X, y, n_models, loss):
     return Xa, ya
 
 
+def _data_hash(x: np.ndarray) -> str:
+    """Fingerprint of training data (float64 values and shape), stored so a resume can check it."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return hashlib.sha256(repr(x.shape).encode() + x.tobytes()).hexdigest()
+
+
 def _load_previous(resume_from):
     from ._checkpoint import load_result
     from ._result import TrainResult
@@ -193,6 +200,19 @@ def prepare(
                 raise InvalidInputError(
                     f"'resume_from' holds a run with {key}={found[key]!r}, but this call has {key}={expect[key]!r}"
                 )
+        # the data and the loss must be the ones the run was trained on
+        for key, now in (("loss", loss), ("n_points", int(n)), ("shared_X", Xa.ndim == 2)):
+            if key in pc and pc[key] != now:
+                raise InvalidInputError(
+                    f"'resume_from' holds a run with {key}={pc[key]!r}, but this call has {key}={now!r}; "
+                    "resume with the settings and data of the run"
+                )
+        for key, arr, what in (("X_sha256", Xa, "'X' (the points)"), ("y_sha256", ya, "'y' (the values)")):
+            if key in pc and pc[key] != _data_hash(arr):
+                raise InvalidInputError(
+                    f"'resume_from' holds a run trained on other data: {what} differ from the run's "
+                    f"({key} {str(pc[key])[:12]}..., this call {_data_hash(arr)[:12]}...); resume with the same data"
+                )
         if pc.get("method", "gd") != method:
             raise InvalidInputError(
                 f"'resume_from' holds a {pc.get('method', 'gd')!r} run; it cannot be resumed with method={method!r}"
@@ -250,6 +270,8 @@ def prepare(
         "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
         "torch_version": torch.__version__,
         "shared_X": Xa.ndim == 2,
+        "X_sha256": _data_hash(Xa),
+        "y_sha256": _data_hash(ya),
         "resumed": previous is not None,
     }
     try:
