@@ -42,12 +42,20 @@ def _status(args) -> int:
 
     if not args.status_dir:
         raise InvalidInputError("'geoquant study status' needs the study directory: geoquant study status DIR")
+    from ..compare._results import describe_damaged
+
     table = study_status(args.status_dir)
+    damaged = table.attrs.get("damaged", [])
     if args.json:
-        print_json({"study_dir": args.status_dir, "methods": table.to_dict(orient="index")})
+        print_json({"study_dir": args.status_dir, "methods": table.to_dict(orient="index"), "damaged": damaged})
     else:
         print(f"study {args.status_dir}")
         print(table.to_string())
+        if damaged:
+            print(f"skipped {len(damaged)} damaged result file(s) (counted as pending; a rerun moves them to "
+                  "quarantine/ and reruns their tasks):")
+            for line in describe_damaged(damaged):
+                print(f"  {line}")
     return 0
 
 
@@ -75,10 +83,14 @@ def run(args) -> int:
             device=args.device,
             progress=False if (args.quiet or args.json) else None,
         )
-    except KeyboardInterrupt:
-        print(f"geoquant study: interrupted; every finished task is saved in {args.out}; "
+    except KeyboardInterrupt as exc:
+        import signal
+
+        signum = getattr(exc, "signum", signal.SIGINT)
+        how = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
+        print(f"geoquant study: {how}; every finished task is saved in {args.out}; "
               "rerun the same command to resume", file=sys.stderr)
-        return 130
+        return 128 + signum
     summary = {
         "study_dir": str(res.out),
         "n_tasks": res.n_tasks,
@@ -94,6 +106,8 @@ def run(args) -> int:
         rep = make_report(res.out, args.report, progress=False if (args.quiet or args.json) else None)
         summary["report"] = str(rep.html)
         summary["summary"] = str(rep.markdown)
+    if res.quarantined:
+        summary["quarantined"] = res.quarantined
     if args.json:
         print_json(summary)
     else:

@@ -39,11 +39,48 @@ class SerialExecutor:
                 yield i, None, exc
 
 
-def _worker_init(threads: int) -> None:
+def _die_with(parent_pid: int, poll: float = 0.5) -> None:
+    """End this worker when the study process ``parent_pid`` is gone (killed, even by SIGKILL).
+
+    Pool workers are children of the fork server, not of the study process, and
+    wait on pipes the study process can no longer close when it is killed; left
+    alone they would live on. On Linux the kernel signals the worker when its
+    parent (the fork server, which exits with the study process) dies; a daemon
+    thread that watches the study process covers the rest.
+    """
+    import threading
+    import time
+
+    try:  # Linux: SIGKILL this worker when its parent (the fork server) exits
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:  # pragma: no cover - not Linux
+        pass
+
+    def watch():
+        while True:
+            time.sleep(poll)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # pragma: no cover - exists, not ours to signal
+                pass
+
+    threading.Thread(target=watch, name="geoquant-parent-watch", daemon=True).start()
+
+
+def _worker_init(threads: int, parent_pid: int | None = None) -> None:
     import signal
 
-    # Ctrl-C is the parent's business: it stops between results and ends the pool
+    # Ctrl-C and SIGTERM are the parent's business: it stops between results and ends the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent_pid is not None:
+        _die_with(parent_pid)
     # One BLAS/OpenMP/torch thread per core share: N workers on N cores must not each spawn N threads.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
@@ -83,7 +120,7 @@ class LocalPoolExecutor:
             ctx.set_forkserver_preload(self.preload)
         threads = max(1, (os.cpu_count() or 1) // self.workers)
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_worker_init, initargs=(threads,)
+            max_workers=self.workers, mp_context=ctx, initializer=_worker_init, initargs=(threads, os.getpid())
         )
         return self
 

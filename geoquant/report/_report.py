@@ -16,11 +16,13 @@ import html
 import io
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .._fileio import atomic_write_bytes, storage_error
+from ..compare._study import read_manifest
 from ..errors import InvalidInputError
 
 __all__ = ["make_report", "Report"]
@@ -55,6 +57,8 @@ class Report:
         Resolution the figures were drawn at.
     dropped : int
         Gallery figures left out to respect the size cap.
+    skipped : list of dict
+        Damaged files left out (``file``, ``reason``); the page lists them.
     """
 
     html: Path
@@ -63,6 +67,7 @@ class Report:
     size_bytes: int
     dpi: int
     dropped: int = 0
+    skipped: list = field(default_factory=list)
 
 
 @dataclass
@@ -75,20 +80,27 @@ class _Figure:
 
 
 def _render(fig_spec: _Figure, dpi: int) -> bytes:
+    import matplotlib
     import matplotlib.pyplot as plt
 
-    fig = fig_spec.build()
-    if fig is None:
-        return b""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)  # layouts are set by the builders (no second "tight" draw)
-    plt.close(fig)
+    # labels come from the study's files: text, never TeX ('$' in a method label stays a '$')
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig = fig_spec.build()
+        if fig is None:
+            return b""
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)  # layouts are set by the builders (no second "tight" draw)
+        plt.close(fig)
     return buf.getvalue()
 
 
-def _load_cases(study_dir, df):
-    """Gallery cases: (target, dim, sampler, n, seed) -> {label: {family, name, arrays}}."""
+def _load_cases(study_dir, df, skipped: list):
+    """Gallery cases: (target, dim, sampler, n, seed) -> {label: {family, name, arrays}}.
+
+    A gallery file that cannot be read is left out and added to ``skipped``.
+    """
     from ..compare import load_gallery
+    from ..errors import GeoquantError
 
     cases = {}
     d = df[(df["status"] == "done") & df["gallery_file"].notna()]
@@ -96,11 +108,12 @@ def _load_cases(study_dir, df):
         key = (r["target"], int(r["dim"]), r["sampler"], int(r["n"]), int(r["seed"]))
         if r["restart"] != 0:
             continue
-        cases.setdefault(key, {})[r["method"]] = {
-            "family": r["family"],
-            "name": r["method_name"],
-            "arrays": load_gallery(study_dir, r["gallery_file"]),
-        }
+        try:
+            arrays = load_gallery(study_dir, r["gallery_file"])
+        except GeoquantError as exc:
+            skipped.append({"file": str(r["gallery_file"]), "reason": str(exc)})
+            continue
+        cases.setdefault(key, {})[r["method"]] = {"family": r["family"], "name": r["method_name"], "arrays": arrays}
     return cases
 
 
@@ -157,9 +170,16 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
     if max_bytes < 100_000:
         raise InvalidInputError(f"'max_bytes' must be >= 100000, found {max_bytes}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = json.loads((study_dir / "manifest.json").read_text())
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, out_dir, "create the report directory") from None
+    manifest = read_manifest(study_dir)
     df = load_results(study_dir)
+    skipped = list(df.attrs.get("damaged", []))  # result files left out, said on the page
+    if manifest is None:
+        skipped.append({"file": "manifest.json", "reason": "unreadable or not a manifest; study details omitted"})
+        manifest = {}
     done = df[df["status"] == "done"]
     labels = done.groupby("method")["method_name"].first().to_dict() if not done.empty else {}
     colors = F.method_colors(labels)
@@ -183,7 +203,7 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
         figs.append(_Figure("bounds", f"Linf error on the inner region over Waldron's bound ½·M·R² of the Delaunay "
                             f"triangulation, {title}. Delaunay must stay below 1.",
                             lambda sub=sub, title=title: F.fig_bound_ratio(sub, colors, title)))
-    cases = _load_cases(study_dir, df)
+    cases = _load_cases(study_dir, df, skipped)
     for key in _pick_gallery(cases, gallery_per_target):
         tgt, dim, smp, n, seed = key
         case = cases[key]
@@ -219,12 +239,13 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
         "timing": T.timing_table(df) if not df.empty else None,
         "failures": T.failure_table(df),
     }
-    page = _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes)
+    page = _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, skipped)
     html_path = out_dir / "index.html"
-    html_path.write_text(page, encoding="utf-8")
     md_path = out_dir / "summary.md"
-    md_path.write_text(_markdown(manifest, df, tables, html_path, used_dpi, dropped), encoding="utf-8")
-    return Report(html_path, md_path, len(figs), html_path.stat().st_size, used_dpi, dropped)
+    # atomic: a full disk or a kill leaves the previous report in place, never a truncated one
+    atomic_write_bytes(html_path, page.encode("utf-8"))
+    atomic_write_bytes(md_path, _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped).encode("utf-8"))
+    return Report(html_path, md_path, len(figs), len(page.encode("utf-8")), used_dpi, dropped, skipped)
 
 
 _TEXT_BUDGET = 400_000  # bytes kept for the tables and text of the page
@@ -280,7 +301,22 @@ def _b64(png: bytes) -> str:
     return base64.b64encode(png).decode("ascii")
 
 
-def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes):
+def _skipped_lines(skipped, limit: int = 20) -> list:
+    lines = [f"{d['file']}: {d['reason']}" for d in skipped[:limit]]
+    if len(skipped) > limit:
+        lines.append(f"... and {len(skipped) - limit} more")
+    return lines
+
+
+def _md(text) -> str:
+    """A value read from disk as inert Markdown text (no HTML, links, emphasis or code)."""
+    text = html.escape(str(text), quote=False).replace("\n", " ")
+    for ch in "\\`*_{}[]()#+!|~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, skipped=()):
     from . import _tables as T
 
     esc = html.escape
@@ -297,7 +333,8 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes):
     if manifest.get("description"):
         parts.append(f"<p>{esc(manifest['description'])}</p>")
     parts.append(
-        f"<p class='note'>{n_done} task(s) done, {n_failed} failed, of {manifest.get('n_tasks', '?')} in the spec. "
+        f"<p class='note'>{n_done} task(s) done, {n_failed} failed, of {esc(str(manifest.get('n_tasks', '?')))} in "
+        "the spec. "
         f"Created {esc(str(manifest.get('created', '')))}; report generated {esc(time.strftime('%Y-%m-%d %H:%M:%S'))}. "
         f"Devices: {esc(', '.join(devices) or '–')}. Versions: "
         + esc(", ".join(f"{k} {v}" for k, v in versions.items() if v))
@@ -311,6 +348,10 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes):
         + ". The report reads stored results only."
     )
     parts.append(f"<p class='note'>{esc(size_note)}</p>")
+    if skipped:
+        parts.append(f"<p class='note'><b>Skipped {len(skipped)} damaged file(s)</b> (left out of every table and "
+                     "figure; a rerun of the study moves them to <code>quarantine/</code> and reruns their tasks):"
+                     "<br>" + "<br>".join(esc(line) for line in _skipped_lines(list(skipped))) + "</p>")
     parts.append(f"<p class='note'>{_METRICS_NOTE}</p>")
     parts.append("<h2>Fitted rates</h2>" + T.to_html(tables["rates"]))
     parts.append("<h2>L2 error on the inner region at the largest n (median [min–max] over seeds)</h2>"
@@ -335,22 +376,27 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes):
     return "\n".join(parts)
 
 
-def _markdown(manifest, df, tables, html_path, used_dpi, dropped):
+def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
     from . import _tables as T
 
     name = manifest.get("study", "study")
     n_done = int((df["status"] == "done").sum()) if not df.empty else 0
     n_failed = int((df["status"] != "done").sum()) if not df.empty else 0
     lines = [
-        f"# geoquant study: {name}",
+        f"# geoquant study: {_md(name)}",
         "",
-        f"{n_done} task(s) done, {n_failed} failed, of {manifest.get('n_tasks', '?')}. "
+        f"{n_done} task(s) done, {n_failed} failed, of {_md(manifest.get('n_tasks', '?'))}. "
         f"Full report with figures: [{html_path.name}]({html_path.name}) (self-contained HTML, figures at {used_dpi} dpi"
         + (f", {dropped} gallery figures left out for size" if dropped else "") + ").",
         "",
         "Rates: least-squares slope of log(error) against log(n) per seed, mean ± std over seeds (number of seeds). "
         "`inner` = the target's box shrunk by the study's margin, intersected with the hull.",
         "",
+    ]
+    if skipped:
+        lines += [f"**Skipped {len(skipped)} damaged file(s)** (left out; a rerun of the study quarantines them and "
+                  "reruns their tasks):", ""] + [f"- {_md(line)}" for line in _skipped_lines(list(skipped))] + [""]
+    lines += [
         "## Fitted rates",
         "",
         T.to_markdown(tables["rates"]),

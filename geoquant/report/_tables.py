@@ -124,13 +124,13 @@ def _cell(v) -> str:
 
 
 def to_markdown(df) -> str:
-    """A DataFrame as a GitHub Markdown table (pipes escaped)."""
+    """A DataFrame as a GitHub Markdown table (pipes and HTML escaped)."""
     if df is None or df.empty:
         return "_(none)_\n"
     cols = [str(c) for c in df.columns]
 
     def esc(s):
-        return str(s).replace("|", "\\|").replace("\n", " ")
+        return html.escape(str(s)).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(esc(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for _, r in df.iterrows():
