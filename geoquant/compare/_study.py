@@ -203,9 +203,7 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
     fp = _check_same_study(out, spec)
     if not spec_path.exists():
         atomic_write_bytes(spec_path, (spec.source or _no_source(spec)).encode())
-    manifest = read_manifest(out)
-    if manifest is None and man_path.exists():  # damaged: set aside, start a new one
-        quarantine(out, [{"path": "manifest.json", "reason": "unreadable or not a manifest (a new one is written)"}])
+    manifest = read_manifest(out)  # None: missing, or damaged and already set aside by run_study
     if manifest is None:
         manifest = {
             "schema": 1,
@@ -385,6 +383,9 @@ def run_study(
         fp = _check_same_study(out, spec)  # before touching any file there
         remove_stale_temporaries(out)
         records, damaged = scan_results(out, spec)
+        if (out / "manifest.json").exists() and read_manifest(out) is None:
+            damaged.append({"path": "manifest.json", "file": "manifest.json",
+                            "reason": "unreadable or not a manifest (a new one is written)"})
         quarantined = quarantine(out, damaged)
         units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device)
         n_skipped = len(tasks) - len(write_ids)
