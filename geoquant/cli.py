@@ -42,6 +42,15 @@ def main(argv=None) -> int:
     except GeoquantError as exc:
         print(f"geoquant {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        from ._fileio import storage_error  # a full disk is said plainly wherever it strikes
+
+        print(f"geoquant {args.command}: error: {storage_error(exc, exc.filename or '?')}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

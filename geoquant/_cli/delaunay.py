@@ -45,7 +45,7 @@ def run(args) -> int:
             ax = None
             print(f"note: no plot for {tri.n_dims}D points")
         if ax is not None:
-            summary["plot"] = save_figure(ax, args.plot)
+            summary["plot"] = save_figure(ax, args.plot, "delaunay.png")
     if args.json:
         summary["simplices"] = tri.simplices
         print_json(summary)

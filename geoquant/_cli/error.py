@@ -52,7 +52,7 @@ def run(args) -> int:
             print(f"note: no plot for {tri.n_dims}D points")
         if ax is not None:
             ax.set_title(f"{target.name}: L2 {l2.total:.3g}, Linf {linf.total:.3g}, bound {bound.max():.3g}")
-            summary["plot"] = save_figure(ax, args.plot)
+            summary["plot"] = save_figure(ax, args.plot, "error.png")
     if args.json:
         print_json(summary)
     else:

@@ -150,7 +150,7 @@ def run(args) -> int:
         from ..theory import plot_potential
 
         ax = plot_potential(X, y, extremal=ext, trained=trained)
-        report["plot"] = save_figure(ax, args.plot)
+        report["plot"] = save_figure(ax, args.plot, "quantize.png")
     if args.json:
         print_json(report)
         return 0

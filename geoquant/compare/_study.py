@@ -145,8 +145,11 @@ class _Lock:
             raise GeoquantError(
                 f"another geoquant study is running in {str(self.path.parent)!r} (lock {self.path.name} held)"
             ) from None
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, str(os.getpid()).encode())
+        try:  # the holder's pid, for people; the flock is the lock
+            os.ftruncate(self.fd, 0)
+            os.write(self.fd, str(os.getpid()).encode())
+        except OSError:
+            pass
         return self
 
     def __exit__(self, *exc):

@@ -308,14 +308,6 @@ def _skipped_lines(skipped, limit: int = 20) -> list:
     return lines
 
 
-def _md(text) -> str:
-    """A value read from disk as inert Markdown text (no HTML, links, emphasis or code)."""
-    text = html.escape(str(text), quote=False).replace("\n", " ")
-    for ch in "\\`*_{}[]()#+!|~":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
 def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, skipped=()):
     from . import _tables as T
 
@@ -383,9 +375,9 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
     n_done = int((df["status"] == "done").sum()) if not df.empty else 0
     n_failed = int((df["status"] != "done").sum()) if not df.empty else 0
     lines = [
-        f"# geoquant study: {_md(name)}",
+        f"# geoquant study: {T.md_escape(name)}",
         "",
-        f"{n_done} task(s) done, {n_failed} failed, of {_md(manifest.get('n_tasks', '?'))}. "
+        f"{n_done} task(s) done, {n_failed} failed, of {T.md_escape(manifest.get('n_tasks', '?'))}. "
         f"Full report with figures: [{html_path.name}]({html_path.name}) (self-contained HTML, figures at {used_dpi} dpi"
         + (f", {dropped} gallery figures left out for size" if dropped else "") + ").",
         "",
@@ -395,7 +387,7 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
     ]
     if skipped:
         lines += [f"**Skipped {len(skipped)} damaged file(s)** (left out; a rerun of the study quarantines them and "
-                  "reruns their tasks):", ""] + [f"- {_md(line)}" for line in _skipped_lines(list(skipped))] + [""]
+                  "reruns their tasks):", ""] + [f"- {T.md_escape(line)}" for line in _skipped_lines(list(skipped))] + [""]
     lines += [
         "## Fitted rates",
         "",

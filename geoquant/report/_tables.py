@@ -123,14 +123,24 @@ def _cell(v) -> str:
     return str(v)
 
 
+def md_escape(text) -> str:
+    """Text as inert Markdown: no HTML, no links or images, no code spans, no table cells broken.
+
+    HTML special characters become entities; ``\\ [ ] ` |`` are backslash-escaped;
+    newlines become spaces.
+    """
+    text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
+    for ch in "\\[]`|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def to_markdown(df) -> str:
-    """A DataFrame as a GitHub Markdown table (pipes and HTML escaped)."""
+    """A DataFrame as a GitHub Markdown table (every cell through :func:`md_escape`)."""
     if df is None or df.empty:
         return "_(none)_\n"
     cols = [str(c) for c in df.columns]
-
-    def esc(s):
-        return html.escape(str(s)).replace("|", "\\|").replace("\n", " ")
+    esc = md_escape
 
     lines = ["| " + " | ".join(esc(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for _, r in df.iterrows():
