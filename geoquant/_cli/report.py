@@ -44,10 +44,16 @@ def run(args) -> int:
         "size_bytes": rep.size_bytes,
         "dpi": rep.dpi,
         "gallery_figures_dropped": rep.dropped,
+        "skipped": rep.skipped,
     }
     if args.json:
         print_json(out)
     else:
         print(f"report: {rep.html} ({rep.size_bytes / 1e6:.2f} MB, {rep.n_figures} figures at {rep.dpi} dpi)")
         print(f"summary: {rep.markdown}")
+    if rep.skipped:
+        import sys
+
+        print(f"note: {len(rep.skipped)} damaged file(s) left out of the report (listed on the page); rerun the "
+              "study to quarantine them and rerun their tasks", file=sys.stderr)
     return 0
