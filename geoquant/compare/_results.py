@@ -85,7 +85,10 @@ def write_record(study_dir, record: dict) -> Path:
     Returns the path of the JSON file.
     """
     rdir = results_dir(study_dir)
-    rdir.mkdir(parents=True, exist_ok=True)
+    try:
+        rdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, rdir, "create") from None
     record = dict(record)
     arrays = record.pop("_arrays", None)
     tid = record["task_id"]

@@ -120,20 +120,19 @@ class _Lock:
 
         from .._fileio import storage_error, umask
 
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        if os.path.islink(self.path):
-            raise GeoquantError(
-                f"the study lock {str(self.path)!r} is a symbolic link; refusing to follow it "
-                "(remove the link if you made it)"
-            )
+        # O_NOFOLLOW: a link is refused, never followed; O_NONBLOCK: a FIFO does not hang the open
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        is_link = GeoquantError(
+            f"the study lock {str(self.path)!r} is a symbolic link; refusing to follow it (remove the link if you "
+            "made it)"
+        )
+        if os.path.islink(self.path):  # also where O_NOFOLLOW is missing
+            raise is_link
         try:
-            self.fd = os.open(self.path, flags | getattr(os, "O_NONBLOCK", 0), 0o666 & ~umask())
+            self.fd = os.open(self.path, flags, 0o666 & ~umask())
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise GeoquantError(
-                    f"the study lock {str(self.path)!r} is a symbolic link; refusing to follow it "
-                    "(remove the link if you made it)"
-                ) from None
+                raise is_link from None
             raise storage_error(exc, self.path, "create the lock") from None
         if not stat.S_ISREG(os.fstat(self.fd).st_mode):
             os.close(self.fd)
@@ -260,7 +259,7 @@ def read_manifest(study_dir):
         manifest = json.loads((Path(study_dir) / "manifest.json").read_bytes().decode("utf-8"))
     except (OSError, ValueError):
         return None
-    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs", []), list) else None
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs"), list) else None
 
 
 def _devices(spec: StudySpec):
@@ -433,6 +432,8 @@ def run_study(
                        quarantined)
         man_path = out / "manifest.json"
         manifest = read_manifest(out) or _prepare_dir(out, spec, executor.description, device)
+        if not manifest["runs"]:  # pragma: no cover - emptied by hand while running
+            manifest["runs"].append({})
         manifest["runs"][-1].update(
             finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), wall_s=run.wall_s, done=n_done, failed=n_failed
         )
