@@ -1,7 +1,6 @@
 """A killed study leaves no process behind: SIGTERM stops it like Ctrl-C, and after
 SIGKILL of the study process its pool workers, fork server and resource tracker end too."""
 
-import json
 import os
 import signal
 import subprocess
@@ -63,12 +62,6 @@ def test_killed_study_leaves_no_process(tmp_path, sig):
     if sig == signal.SIGTERM:
         assert proc.returncode == 128 + signal.SIGTERM
         assert "terminated (SIGTERM)" in stderr and "Traceback" not in stderr
-    # every finished result is intact, and a rerun completes the study
-    done = subprocess.run(_CLI + [str(tmp_path / "spec.toml"), "--out", str(out), "--workers", "2", "--quiet",
-                                  "--json"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout)
+    # every finished result is intact (resuming after kills is checked in test_sigkill.py)
     df = load_results(out)
-    assert len(df) == summary["n_tasks"] == df["task_id"].nunique()
-    assert summary["already_finished"] >= 1
-    assert df.attrs["damaged"] == []
+    assert len(df) >= 1 and df["task_id"].is_unique and df.attrs["damaged"] == []
