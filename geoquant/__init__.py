@@ -17,6 +17,7 @@ from .errors import (
     GeoquantError,
     InvalidInputError,
     SpecError,
+    StorageError,
     TooLargeError,
     UnsupportedError,
 )
@@ -114,6 +115,6 @@ __getattr__, __dir__, _lazy_all = attach(__name__, _LAZY, globals())
 
 __all__ = sorted(
     ["__version__", "GeoquantError", "InvalidInputError", "DegenerateInputError", "DuplicatePointsError",
-     "TooLargeError", "UnsupportedError", "SpecError"]
+     "TooLargeError", "UnsupportedError", "SpecError", "StorageError"]
     + _lazy_all
 )

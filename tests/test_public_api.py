@@ -20,7 +20,7 @@ def test_every_public_name_exists(modname):
 def test_errors_are_geoquant_errors():
     assert issubclass(geoquant.InvalidInputError, ValueError)
     for name in ("InvalidInputError", "DegenerateInputError", "DuplicatePointsError", "TooLargeError",
-                 "UnsupportedError", "SpecError"):
+                 "UnsupportedError", "SpecError", "StorageError"):
         assert issubclass(getattr(geoquant, name), geoquant.GeoquantError)
 
 
