@@ -380,6 +380,19 @@ def _check_loaded(directory, config, r, ck):
     ):
         raise bad(f"config.json key 'model_seeds' must be a list of {m} integers (n_models), found {seeds!r}")
 
+    for key in ("init_scale", "max_loss"):  # per-model numbers a resume reuses ("inf" as written by JSON)
+        if config.get(key) is None and key == "max_loss":
+            continue
+        v = config.get(key)
+        try:
+            arr = np.asarray(v, dtype=np.float64)
+            ok = isinstance(v, list) and arr.shape == (m,) and not any(isinstance(x, bool) for x in v)
+            ok = ok and not np.any(np.isnan(arr)) and np.all(arr > 0)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise bad(f"config.json key {key!r} must be a list of {m} positive numbers (n_models), found {v!r}")
+
     def shaped(src, arrs, key, shape, *, finite=False, kind="f"):
         x = arrs[key]
         if x.dtype.kind not in (("f", "i", "u") if kind == "f" else ("i", "u")) or x.shape != tuple(shape):

@@ -39,7 +39,7 @@ def fake(tag):
         failed=[], converged=[], plateaus=[[] for _ in range(m)], c=None, init_c=None, hidden=(), init_hidden=(),
         checkpoints=ck,
         config={"method": "gd", "depth": 1, "n_models": m, "width": width, "n_dims": d, "steps_done": 100 * tag,
-                "model_seeds": list(range(m)), "tag": tag})
+                "model_seeds": list(range(m)), "init_scale": [1.0] * m, "tag": tag})
 
 a, b = fake(1), fake(2)
 out = sys.argv[1]
@@ -155,6 +155,8 @@ DAMAGE = {
     "model_seeds_missing": (lambda d: _edit_config(d / "config.json", model_seeds=None), "'model_seeds'"),
     "model_seeds_short": (lambda d: _edit_config(d / "config.json", model_seeds=[1]), "'model_seeds'.*3 integers"),
     "depth_string": (lambda d: _edit_config(d / "config.json", depth="x"), "'depth'"),
+    "init_scale_string": (lambda d: _edit_config(d / "config.json", init_scale="x"), "'init_scale'.*3 positive"),
+    "max_loss_short": (lambda d: _edit_config(d / "config.json", max_loss=[1.0]), "'max_loss'"),
     "config_not_json": (lambda d: (d / "config.json").write_text("{ nope"), "config.json is not valid JSON"),
     "config_a_list": (lambda d: (d / "config.json").write_text("[1]"), "JSON object"),
     "W_nan": (lambda d: _edit_npz(d / "result.npz", W=_nan_first), "'W' holds 1 NaN"),
