@@ -18,7 +18,8 @@ a result that exists has its arrays.
 Every result is checked when it is read (:func:`scan_results`): readable JSON,
 a ``task_id`` equal to its file name and to the hash of its ``settings``, a
 task of this study's spec (and, when recorded, the same spec fingerprint), a
-known status, and a readable gallery file when it names one. Anything else is
+content checksum, a known status, and an intact gallery file (its recorded
+SHA-256) when it names one. Anything else is
 *damaged*: readers (``load_results``, ``study_status``, the report) skip it and
 say so; a run (``run_study``, under the lock) moves it to ``DIR/quarantine/``
 and reruns its task.
@@ -26,6 +27,7 @@ and reruns its task.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -97,7 +99,11 @@ def write_record(study_dir, record: dict) -> Path:
         np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
         atomic_write_bytes(rdir / f"{tid}.npz", buf.getvalue())
         record["gallery_file"] = f"{tid}.npz"
-    text = json.dumps(_clean(record), indent=1, sort_keys=True, allow_nan=False)
+        record["gallery_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+    record = _clean(record)
+    record.pop("checksum", None)
+    record["checksum"] = _checksum(record)
+    text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False)
     path = rdir / f"{tid}.json"
     atomic_write_bytes(path, text.encode())
     return path
@@ -117,8 +123,22 @@ def remove_stale_temporaries(study_dir) -> int:
     return k
 
 
-def _check_gallery(path: Path) -> str | None:
-    """Why a gallery file is unusable, or None."""
+def _checksum(record: dict) -> str:
+    """SHA-256 of a record's canonical JSON without its ``checksum`` (detects any change to a stored result)."""
+    body = {k: v for k, v in record.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()).hexdigest()
+
+
+def _check_gallery(path: Path, sha256: str | None = None) -> str | None:
+    """Why a gallery file is unusable, or None (``sha256``: the digest recorded when it was written)."""
+    if sha256 is not None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return f"its gallery file {path.name} is missing"
+        except OSError as exc:
+            return f"its gallery file {path.name} is unreadable ({exc.strerror})"
+        return None if hashlib.sha256(data).hexdigest() == sha256 else f"its gallery file {path.name} is altered or corrupt"
     try:
         with np.load(path, allow_pickle=False) as z:
             if not hasattr(z, "files"):
@@ -158,6 +178,12 @@ def _check_record(p: Path, rec, ids, fingerprint) -> str | None:
         return "not a task of this study's spec (copied from another study?)"
     if fingerprint is not None and rec.get("spec_sha256", fingerprint) != fingerprint:
         return "written by another study (its spec fingerprint differs)"
+    if "checksum" in rec:
+        try:
+            if _checksum(rec) != rec["checksum"]:
+                return "its content does not match its checksum (altered or corrupt)"
+        except (TypeError, ValueError):
+            return "its content does not match its checksum (altered or corrupt)"
     if rec.get("status") not in ("done", "failed"):
         return f"unknown status {rec.get('status')!r}"
     if not isinstance(rec.get("metrics", {}), dict) or (rec["status"] == "done" and "metrics" not in rec):
@@ -169,7 +195,8 @@ def _check_record(p: Path, rec, ids, fingerprint) -> str | None:
     if gal is not None:
         if gal != f"{tid}.npz":
             return f"its gallery_file {gal!r} is not {tid}.npz"
-        return _check_gallery(p.with_name(gal))
+        sha = rec.get("gallery_sha256")
+        return _check_gallery(p.with_name(gal), sha if isinstance(sha, str) else None)
     return None
 
 

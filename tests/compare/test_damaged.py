@@ -117,6 +117,15 @@ def altered_metrics_settings(d, src):
     return [tid], "do not hash to its task_id", 1
 
 
+def altered_metric(d, src):
+    tid = _with_gallery(src / "clean")[2]
+    p = d / "results" / f"{tid}.json"
+    rec = json.loads(p.read_text())
+    rec["metrics"]["l2_hull"] = 0.0
+    p.write_text(json.dumps(rec))
+    return [tid], "checksum", 2
+
+
 def copied_from_another_study(d, src):
     # a task of the other study that this spec does not have
     other = src / "other"
@@ -159,6 +168,7 @@ def symlink_in_results(d, src):
 
 
 CASES = [foreign_json, foreign_json_with_an_id_name, no_task_id, truncated_json, spoofed_id, altered_metrics_settings,
+         altered_metric,
          copied_from_another_study, same_task_from_another_study, bad_gallery, missing_gallery, symlink_in_results]
 
 
