@@ -100,7 +100,7 @@ def test_page_is_self_contained_and_every_figure_is_a_png(report):
         assert s.startswith("data:image/png;base64,")
         w, h = _png_size(base64.b64decode(s.split(",", 1)[1]))
         assert w > 50 and h > 50
-    assert not re.search(r"(src|href)\s*=\s*['\"](?!data:)", page)  # nothing loaded from elsewhere
+    assert not re.search(r"(src|href)\s*=\s*['\"](?!data:|#)", page)  # nothing loaded from elsewhere (links: in-page)
     for heading in ("Fitted rates", "Gallery", "Quantization", "Waldron"):
         assert heading in page
     assert report.size_bytes == report.html.stat().st_size <= 5_000_000
