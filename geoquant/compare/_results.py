@@ -194,7 +194,8 @@ def load_results(study_dir, *, include_failed: bool = True):
         method`` (the label), ``method_name, family, params`` (JSON), the
         metrics (``l2_hull, linf_hull, l2_inner, linf_inner, bound_*,
         linf_ratio_*, l2_ratio_*, vol_*, train_rmse``), ``info_*`` scalars,
-        ``fit_s, eval_s, device, gallery_file, error``. Sorted by target,
+        ``fit_s, eval_s, device, gallery_file, error, warnings`` (e.g. a user
+        target's Hessian bound exceeded when sampled). Sorted by target,
         dim, sampler, method, n, seed, restart.
     """
     import pandas as pd
@@ -238,8 +239,9 @@ def load_results(study_dir, *, include_failed: bool = True):
         row["device"] = rec.get("device")
         row["gallery_file"] = rec.get("gallery_file")
         row["error"] = (rec.get("error") or {}).get("message")
+        row["warnings"] = "; ".join(rec.get("warnings") or []) or None
         rows.append(row)
-    cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + ["fit_s", "eval_s", "device", "gallery_file", "error"]
+    cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + ["fit_s", "eval_s", "device", "gallery_file", "error", "warnings"]
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -249,7 +251,7 @@ def load_results(study_dir, *, include_failed: bool = True):
     for m in METRIC_COLUMNS + ["fit_s", "eval_s"]:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype(float)
     info_cols = sorted(c for c in df.columns if c.startswith("info_"))
-    df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS)] + info_cols + cols[-5:]]
+    df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS)] + info_cols + cols[-6:]]
     df = df.sort_values(["target", "target_label", "target_params", "dim", "sampler", "method", "n", "seed", "restart"], kind="stable")
     return df.reset_index(drop=True)
 

@@ -305,6 +305,14 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         out.items.append(Finding("exactness", f"{len(heur)} of {len(done)} results are heuristic, not exact ("
                                  f"{', '.join(sorted(heur['method'].unique()))}); their values bound the exact "
                                  "optimum from one side only.", "F5"))
+
+    # F6: warnings (e.g. a user target's Hessian bound exceeded) ----------------------------------
+    if "warnings" in df.columns and df["warnings"].notna().any():
+        w = df[df["warnings"].notna()]
+        t = w.groupby([cols[0], "warnings"]).size().rename("rows").reset_index()
+        out.tables["F6"] = ("Warnings recorded with the results", t)
+        for _, r in t.iterrows():
+            out.items.append(Finding("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F6"))
     return out
 
 
