@@ -1,6 +1,8 @@
 """Study specifications (TOML) and their expansion into tasks.
 
-A spec crosses targets x samplers x sample sizes x seeds x methods::
+The format is documented, table by table and key by key, in ``docs/study-spec.md``
+(every "unknown key" error points there). In short, a spec crosses targets x
+samplers x sample sizes x seeds x methods::
 
     [study]
     name = "quickstart"
@@ -16,6 +18,14 @@ A spec crosses targets x samplers x sample sizes x seeds x methods::
     dim = 2
     sizes = [10, 20, 40]         # optional override
     params = { }                 # optional keyword arguments of get_target
+    label = "bump"               # optional; default: name + parameters
+    sweep = { widths = [0.1, 0.2] }  # optional: one target per value (per combination)
+
+    [[targets]]                  # a target of your own
+    name = "mymodule:f"          # f(x (..., dim), **params) -> (...)
+    dim = 2
+    domain = [[0, 1], [0, 1]]
+    hessian_bound = 4.0          # checked by sampling; a warning in the results if exceeded
 
     [[samplers]]
     kind = "uniform"             # a sample_points kind
