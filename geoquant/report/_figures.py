@@ -55,8 +55,9 @@ def _plt():
 
 
 def _plain_log(ax, which="xy"):
-    """Log axes with plain tick labels and several labelled ticks per decade
-    (1, 2, 5 x 10^k; every integer multiple when the axis spans less than a decade)."""
+    """Log axes with plain tick labels and several labelled ticks per decade: 1, 2, 5 x 10^k
+    (every integer multiple when the axis spans less than a decade; one per decade beyond
+    3.5 decades, where more labels would overlap). Call after the limits are set."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fmt = FuncFormatter(lambda v, _: f"{v:g}")
@@ -65,8 +66,9 @@ def _plain_log(ax, which="xy"):
         if axis.get_scale() != "log":
             continue
         lo, hi = (ax.get_xlim() if name == "x" else ax.get_ylim())
-        narrow = lo > 0 and hi / lo < 10
-        axis.set_major_locator(LogLocator(base=10, subs=tuple(range(1, 10)) if narrow else (1.0, 2.0, 5.0)))
+        decades = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
+        subs = tuple(range(1, 10)) if decades < 1 else ((1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,))
+        axis.set_major_locator(LogLocator(base=10, subs=subs))
         axis.set_major_formatter(fmt)
         axis.set_minor_formatter(NullFormatter())
 
@@ -330,7 +332,8 @@ def _plural(k: int, word: str) -> str:
 
 
 def fig_gallery_1d(case: dict, colors: dict, title: str):
-    """A 1D case: the fits (top) with network kinks, and |f - g| on a log scale (bottom).
+    """A 1D case: the fits (top) with network kinks, and |f - g| on a log scale below,
+    one panel per method family (at most :data:`MAX_LINES` lines each).
 
     Parameters
     ----------
@@ -344,18 +347,24 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
     f = any_arr["f_grid"].astype(float)
     X, y = any_arr["X"][:, 0], any_arr["y"]
     lo, hi = float(any_arr["domain"][0, 0]), float(any_arr["domain"][0, 1])
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(9.6, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    order = [m for m in sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
+             if "g_grid" in case[m]["arrays"]]
+    import pandas as pd
+
+    panels = panels_by_family(pd.DataFrame({"method": order, "family": [case[m]["family"] for m in order]}))
+    ncol = max(len(panels), 1)
+    fig = plt.figure(figsize=(3.1 * ncol + 3.6, 6.6))
+    gs = fig.add_gridspec(2, ncol, height_ratios=[3, 2], hspace=0.35, wspace=0.25,
+                          left=0.07, right=1.0 - 3.5 / fig.get_figwidth(), top=0.93, bottom=0.08)
+    ax = fig.add_subplot(gs[0, :])
     ax.plot(x, f, color="k", lw=1.6, label="target f")
     ax.plot(X, y, "ko", ms=3.5, zorder=5, label="samples")
-    order = sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
-    shown_top = 0
     ymin, ymax = float(np.nanmin(f)), float(np.nanmax(f))
     pad = 0.25 * (ymax - ymin + 1e-12)
+    errs = {}
     for label in order:
         c = case[label]
         arr = c["arrays"]
-        if "g_grid" not in arr:
-            continue
         g = arr["g_grid"].astype(float)
         col = colors.get(label, "k")
         top = c["family"] in ("triangulation", "network", "theory") and (
@@ -363,25 +372,34 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
         )
         if top:
             ax.plot(x, g, color=col, lw=1.2, ls="-" if c["family"] != "theory" else "--", label=label)
-            shown_top += 1
-        err = np.abs(f - g)
-        ax2.semilogy(x, np.maximum(err, 1e-12), color=col, lw=1.0, label=label)
+        errs[label] = np.maximum(np.abs(f - g), 1e-12)
         if "state_W" in arr and "state_a" in arr:
             pos, jumps = network_kinks(arr["state_W"].astype(float), arr["state_a"].astype(float), lo, hi)
             if len(pos):
                 ax.plot(pos, np.full(len(pos), ymin - 0.8 * pad), marker="^", ls="none", color=col, ms=6,
                         alpha=0.85, label=f"{label}: {_plural(len(pos), 'kink')}")
-    for xv in X:
-        ax2.axvline(xv, color="0.85", lw=0.6, zorder=0)
     ax.set_ylim(ymin - pad, ymax + pad)
+    ax.set_xlim(lo, hi)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    ax2.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, ncol=2 if len(order) > 8 else 1)
-    ax2.set_ylabel("|f - g|")
-    ax2.set_ylim(bottom=1e-6)
-    _plain_log(ax2, "y")
-    ax2.set_xlabel("x")
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    finite = [e[np.isfinite(e)] for e in errs.values()]  # NaN outside the hull: not drawn
+    top_err = max((float(e.max()) for e in finite if e.size), default=1.0)
+    handles = []
+    for j, (ptitle, methods) in enumerate(panels):
+        ax2 = fig.add_subplot(gs[1, j])
+        for xv in X:
+            ax2.axvline(xv, color="0.88", lw=0.5, zorder=0)
+        for label in methods:
+            handles += ax2.semilogy(x, errs[label], color=colors.get(label, "k"), lw=1.0, label=label)
+        ax2.set_ylim(max(top_err * 1e-5, 1e-12), top_err * 2)
+        ax2.set_xlim(lo, hi)
+        ax2.set_xticks([lo, 0.5 * (lo + hi), hi])
+        ax2.set_xticklabels([f"{lo:g}", f"{0.5 * (lo + hi):g}", f"{hi:g}"])
+        _plain_log(ax2, "y")
+        ax2.set_title(f"|f − g|: {ptitle}", fontsize=9)
+        ax2.set_xlabel("x")
+    fig.legend(handles, [h.get_label() for h in handles], loc="center left", fontsize=8, frameon=False,
+               bbox_to_anchor=(1.0 - 3.4 / fig.get_figwidth(), 0.22), ncol=2 if len(handles) > 7 else 1)
     return fig
 
 
