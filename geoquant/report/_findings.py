@@ -1,7 +1,7 @@
 """The findings of a study, written from its results: sentences, each backed by a table.
 
 Every sentence of the findings section is produced here from a DataFrame of
-:func:`geoquant.compare.load_results` and names the table (``F1`` ... ``F5``)
+:func:`geoquant.compare.load_results` and names the table (``F1`` ... ``F7``)
 whose rows hold every number it quotes; the report prints the tables right
 under the sentences. Nothing is hand-written about the outcome: a measurement
 the study does not hold (e.g. the network-to-triangulation distances, when the
@@ -43,11 +43,12 @@ class Finding:
     Attributes
     ----------
     key : str
-        ``"closest"``, ``"distance"``, ``"interpolating"``, ``"rates"``, ``"exactness"``.
+        ``"closest"``, ``"networks"``, ``"distance"``, ``"interpolating"``, ``"rates"``,
+        ``"exactness"``, ``"warnings"``.
     text : str
         The sentence (plain text).
     table : str
-        Id of the table holding its numbers (``"F1"`` ...), or ``""`` when the
+        Id of the table holding its numbers (``"F1"`` ... ``"F7"``), or ``""`` when the
         sentence says the measurement is absent.
     measured : bool
         False when the study does not hold the measurement.
@@ -193,7 +194,38 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
 
     nets = done[done["family"] == "network"]
 
-    # F2: distances of networks to triangulations -----------------------------------------
+    # F2: networks against Delaunay ----------------------------------------------------------
+    rows = []
+    for key, d in cases:
+        key = key if isinstance(key, tuple) else (key,)
+        dn = _largest_n(d[d[metric].notna()])
+        if dn.empty or "delaunay" not in set(dn["method_name"]):
+            continue
+        per = _per_seed(dn, metric)
+        ref = dn.loc[dn["method_name"] == "delaunay", "method"].iloc[0]
+        for m in sorted(dn.loc[dn["family"] == "network", "method"].unique()):
+            both = per.loc[[ref, m]].dropna(axis=1)
+            ratio = (both.loc[m] / both.loc[ref]).replace([np.inf, -np.inf], np.nan).dropna()
+            if not len(ratio):
+                continue
+            rows.append({"case": _case_name(key, cols), "n": int(dn["n"].iloc[0]), "network": m,
+                         "ratio to Delaunay (median)": float(np.median(ratio)), "min": float(ratio.min()),
+                         "max": float(ratio.max()), "seeds": int(len(ratio))})
+    if rows:
+        t = pd.DataFrame(rows)
+        out.tables["F2"] = (f"Networks' {metric} over Delaunay's on the same sample (per-seed ratio) at the largest n",
+                            t)
+        for case, g in t.groupby("case", sort=False):
+            parts = [f"{r['network']} {_fmt(r['ratio to Delaunay (median)'])}x "
+                     f"[{_fmt(r['min'])}, {_fmt(r['max'])}]" for _, r in g.iterrows()]
+            out.items.append(Finding("networks", f"{case}, n={g['n'].iloc[0]}: against Delaunay on the same samples, "
+                                     f"the networks' {metric} is " + "; ".join(parts)
+                                     + " times Delaunay's (median [min, max] of the per-seed ratio).", "F2"))
+    elif not nets.empty:
+        out.items.append(Finding("networks", "No case has both networks and Delaunay at its largest n, so they are "
+                                 "not compared.", measured=False))
+
+    # F3: distances of networks to triangulations -----------------------------------------
     if nets.empty:
         out.items.append(Finding("distance", "The study trains no network, so no network-to-triangulation distance "
                                  "is reported.", measured=False))
@@ -222,7 +254,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                     row["nearest exact"] = f"{int(ex.astype(bool).sum())}/{len(ex)}"
                 rows.append(row)
         t = pd.DataFrame(rows)
-        out.tables["F2"] = ("Networks at the largest n: distance to Delaunay's interpolant of their own values "
+        out.tables["F3"] = ("Networks at the largest n: distance to Delaunay's interpolant of their own values "
                             "(between_l2), to their nearest triangulation (nearest_l2), and their error", t)
         for _, r in t.iterrows():
             parts = []
@@ -237,7 +269,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
             if "nearest exact" in r and isinstance(r["nearest exact"], str):
                 tail = f"; nearest triangulation exact for {r['nearest exact']} models"
             out.items.append(Finding("distance", f"{r['case']}, n={r['n']}: {r['method']} networks are (median L2) "
-                                     + " and ".join(parts) + tail + ".", "F2"))
+                                     + " and ".join(parts) + tail + ".", "F3"))
 
     # F3: training state -------------------------------------------------------------------
     if not nets.empty:
@@ -247,7 +279,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                                      "this study, so the share of networks that interpolate is unknown.",
                                      measured=False))
         else:
-            out.tables["F3"] = ("Training state of the networks (all sizes, seeds and restarts)", t)
+            out.tables["F4"] = ("Training state of the networks (all sizes, seeds and restarts)", t)
             for _, r in t.iterrows():
                 total = int(r["models"])
                 k = int(r["interpolating"])
@@ -255,7 +287,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                 out.items.append(Finding(
                     "interpolating",
                     f"{r['method']}: {k} of {total} networks interpolate ({100.0 * k / total:.0f}%; train RMSE <= "
-                    f"1e-3 std(y))" + (f"; the others: {others}" if others else "") + ".", "F3"))
+                    f"1e-3 std(y))" + (f"; the others: {others}" if others else "") + ".", "F4"))
 
     # F4: rates against -2/d -----------------------------------------------------------------
     from ..compare import fit_rates
@@ -279,11 +311,12 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         tol = 1e-9 * np.maximum(1.0, np.abs(rt["reference"]))  # a slope equal to the reference is not "faster"
         rt["vs reference"] = np.where(hi < rt["reference"] - tol, "faster",
                                       np.where(lo > rt["reference"] + tol, "slower", "≈"))
-        rt = rt[cols + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
+        cols_shown = [c for c in cols if not (c == "target_params" and (rt[c] == "{}").all())]
+        rt = rt[cols_shown + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
                         "vs reference", "sizes"]]
-        out.tables["F4"] = (f"Fitted rates of {metric} against n (log-log slope per seed; interval mean ± 2 std "
+        out.tables["F5"] = (f"Fitted rates of {metric} against n (log-log slope per seed; interval mean ± 2 std "
                             "over seeds) against the reference slope -2/d", rt.reset_index(drop=True))
-        for key, g in rt.groupby(cols, sort=True):
+        for key, g in rt.groupby(cols_shown, sort=True):
             key = key if isinstance(key, tuple) else (key,)
             ref = float(g["reference"].iloc[0])
             groups = {v: sorted(g.loc[g["vs reference"] == v, "method"]) for v in ("≈", "slower", "faster")}
@@ -292,27 +325,27 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                             ("faster", "faster")):
                 if groups[v]:
                     bits.append(f"{', '.join(groups[v])} {what}")
-            out.items.append(Finding("rates", f"{_case_name(key, cols)}: against the reference slope {ref:+.2f} "
-                                     f"(-2/d), " + "; ".join(bits) + ".", "F4"))
+            out.items.append(Finding("rates", f"{_case_name(key, cols_shown)}: against the reference slope {ref:+.2f} "
+                                     f"(-2/d), " + "; ".join(bits) + ".", "F5"))
 
     # F5: exactness --------------------------------------------------------------------------
     ex = _exact_mask(done)
     heur = done[~ex]
     if len(heur):
         t = heur.groupby(["method", "n"]).size().rename("heuristic rows").reset_index()
-        out.tables["F5"] = ("Rows whose value is a heuristic (e.g. a flip-walk local optimum), not an exact "
+        out.tables["F6"] = ("Rows whose value is a heuristic (e.g. a flip-walk local optimum), not an exact "
                             "optimum; hollow markers in the figures", t)
         out.items.append(Finding("exactness", f"{len(heur)} of {len(done)} results are heuristic, not exact ("
                                  f"{', '.join(sorted(heur['method'].unique()))}); their values bound the exact "
-                                 "optimum from one side only.", "F5"))
+                                 "optimum from one side only.", "F6"))
 
     # F6: warnings (e.g. a user target's Hessian bound exceeded) ----------------------------------
     if "warnings" in df.columns and df["warnings"].notna().any():
         w = df[df["warnings"].notna()]
         t = w.groupby([cols[0], "warnings"]).size().rename("rows").reset_index()
-        out.tables["F6"] = ("Warnings recorded with the results", t)
+        out.tables["F7"] = ("Warnings recorded with the results", t)
         for _, r in t.iterrows():
-            out.items.append(Finding("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F6"))
+            out.items.append(Finding("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F7"))
     return out
 
 

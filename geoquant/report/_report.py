@@ -30,7 +30,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;mar
 color:#222;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
 table.tbl{border-collapse:collapse;font-size:.82em;margin:.6em 0}
-table.tbl td,table.tbl th{border:1px solid #ddd;padding:.2em .5em;text-align:right}
+table.tbl td,table.tbl th{border:1px solid #ddd;padding:.2em .5em;text-align:right;white-space:nowrap}
 table.tbl th{background:#f3f3f3}table.tbl td:first-child{text-align:left}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.note{font-size:.85em;color:#555}

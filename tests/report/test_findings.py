@@ -69,7 +69,7 @@ def test_closest_family_and_the_paired_seed_interval():
 def test_distances_and_interpolating_share():
     f = compute_findings(synthetic())
     (d,) = _sentences(f, "distance")
-    assert d.measured and d.table == "F2"
+    assert d.measured and d.table == "F3"
     assert "0.5x their l2_inner" in d.text and "0.25x their l2_inner" in d.text
     assert "exact for 2/3 models" in d.text
     (i,) = _sentences(f, "interpolating")
@@ -83,7 +83,7 @@ def test_rates_against_reference_slope():
     f = compute_findings(synthetic())
     (r,) = _sentences(f, "rates")
     assert "reference slope -1.00" in r.text
-    t = f.tables["F4"][1].set_index("method")
+    t = f.tables["F5"][1].set_index("method")
     assert t.loc["delaunay", "slope_mean"] == pytest.approx(-1.0)
     assert t.loc["network_small", "slope_mean"] == pytest.approx(-0.5)
     assert t.loc["gp", "slope_mean"] == pytest.approx(-1.5)
@@ -105,7 +105,7 @@ def test_absent_measurements_say_so():
     (i,) = _sentences(f, "interpolating")
     assert not d.measured and "not measured in this study" in d.text
     assert not i.measured and "not measured in this study" in i.text
-    assert "F2" not in f.tables and "F3" not in f.tables
+    assert "F3" not in f.tables and "F4" not in f.tables
 
 
 def test_targets_with_different_parameters_are_never_pooled():
@@ -114,7 +114,7 @@ def test_targets_with_different_parameters_are_never_pooled():
     # make b's delaunay rate differ: multiply by n^-1 more
     b.loc[b.method == "delaunay", "l2_inner"] *= 10.0 / b.loc[b.method == "delaunay", "n"]
     f = compute_findings(pd.concat([a, b], ignore_index=True))
-    t = f.tables["F4"][1]
+    t = f.tables["F5"][1]
     dl = t[t.method == "delaunay"].set_index("target_label")["slope_mean"]
     assert dl["bump(width=0.1)"] == pytest.approx(-1.0) and dl["bump(width=0.3)"] == pytest.approx(-2.0)
     assert len(_sentences(f, "closest")) == 2
@@ -124,3 +124,13 @@ def test_nothing_done():
     df = synthetic().assign(status="failed")
     f = compute_findings(df)
     assert len(f.items) == 1 and not f.items[0].measured
+
+
+def test_networks_against_delaunay_paired_by_seed():
+    f = compute_findings(synthetic())
+    (s,) = _sentences(f, "networks")
+    # network / delaunay per seed at n = 40: exactly NET_RATIO = 2, 3, 4
+    assert "network_small 3x [2, 4]" in s.text and s.table == "F2"
+    t = f.tables["F2"][1]
+    assert t.loc[0, "ratio to Delaunay (median)"] == pytest.approx(3.0)
+    assert (t.loc[0, "min"], t.loc[0, "max"]) == (pytest.approx(2.0), pytest.approx(4.0))
