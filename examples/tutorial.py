@@ -50,7 +50,7 @@ def geometry() -> dict:
     print(f"Waldron's bound holds on all {len(bounds)} triangles; largest ratio {np.max(linf.per_simplex / bounds):.3f}")
 
     sample = gq.sample_triangulations(X, 5, seed=1)  # uniform over all triangulations
-    print(f"5 uniformly sampled triangulations: L2 errors "
+    print("5 uniformly sampled triangulations: L2 errors "
           + ", ".join(f"{gq.interpolation_error(t, f, 'l2').total:.3g}" for t in sample))
     return {"n_triangulations": n_tri, "rank": rank, "l2_min": float(l2.min()), "l2_delaunay": float(l2_del)}
 

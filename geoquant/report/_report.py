@@ -224,6 +224,7 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
     nets = done[done["family"] == "network"] if not done.empty else done
     tables = {
         "findings": findings,
+        "has_networks": not nets.empty,
         "training": FD.training_state_table(nets) if not nets.empty else None,
         "training_regime": FD.training_state_by_regime(nets) if not nets.empty else None,
         "rates": T.rate_table(rates),
@@ -373,8 +374,9 @@ def _training_html(tables) -> str:
 
     t, tr = tables.get("training"), tables.get("training_regime")
     if t is None and tr is None:
-        return ("<h2>Training state of the networks</h2><p class='note'>Not measured in this study (the results "
-                "hold no train_status)" + (".</p>" if tables.get("training", 0) is None else "; no networks.</p>"))
+        why = ("the study trains no network" if not tables.get("has_networks") else
+               "not measured in this study (the results hold no train_status)")
+        return f"<h2>Training state of the networks</h2><p class='note'>None: {why}.</p>"
     out = ["<h2>Training state of the networks</h2>",
            "<p class='note'>interpolating: train RMSE ≤ 1e-3·std(y); stationary: gradient norm below tolerance with "
            "the loss above it; unstable: the loss rose between records; budget: still moving when the steps ran "

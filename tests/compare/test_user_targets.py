@@ -1,7 +1,6 @@
 """User targets (name = "module:function"), target labels, parameter sweeps, distinct targets."""
 
 import json
-import textwrap
 
 import numpy as np
 import pytest
