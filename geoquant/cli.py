@@ -15,7 +15,7 @@ from ._version import __version__
 from .errors import GeoquantError
 
 # Order shown in ``geoquant --help``.
-_COMMANDS = ("delaunay", "error", "triangulations", "train", "quantize", "study", "report")
+_COMMANDS = ("delaunay", "error", "triangulations", "train", "quantize", "study", "report", "targets", "methods")
 
 
 def build_parser() -> argparse.ArgumentParser:

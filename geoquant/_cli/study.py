@@ -19,7 +19,9 @@ def register(sub) -> None:
         help="run a comparison study from a TOML spec (or 'study status DIR' to show progress)",
         description=(
             "Run the tasks of a study spec (targets x samplers x sizes x seeds x methods), one result file per "
-            "task; rerunning resumes. 'geoquant study status DIR' shows done/failed/pending per method."
+            "task; rerunning resumes. 'geoquant study status DIR' shows done/failed/pending per method. "
+            "Exit status 1 when any task failed (everything that succeeded is written first). "
+            "The spec format: docs/study-spec.md."
         ),
     )
     p.add_argument("spec", metavar="SPEC.toml", help="study spec (TOML), or the word 'status'")
@@ -31,7 +33,12 @@ def register(sub) -> None:
     p.add_argument("--retry-failed", action="store_true", help="rerun tasks recorded as failed")
     p.add_argument("--device", metavar="DEV", help="torch device for networks (default: CUDA if available)")
     p.add_argument("--report", metavar="DIR", help="write the report to DIR when the study ends and print its path")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the tasks, families and a rough time estimate (from a small timed sample); run nothing")
+    p.add_argument("--no-timing", action="store_true", help="with --dry-run: only count, do not time a sample")
+    p.add_argument("--progress-interval", type=float, default=30.0, metavar="S",
+                   help="when not on a terminal: seconds between two progress lines (default 30)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run)
 
@@ -66,10 +73,13 @@ def run(args) -> int:
         return _status(args)
     if args.status_dir:
         raise InvalidInputError(f"unexpected argument {args.status_dir!r}; use --out DIR for the study directory")
+    if args.dry_run:
+        return _dry_run(args)
     if not args.out:
         raise InvalidInputError("'--out' is required: the study directory (e.g. --out studies/quickstart)")
     if sum(x is not None for x in (args.workers, args.scheduler, args.dask_local)) > 1:
         raise InvalidInputError("give at most one of --workers, --scheduler and --dask-local")
+    from .._validation import check_positive
     from ..compare import run_study
 
     try:
@@ -82,6 +92,7 @@ def run(args) -> int:
             retry_failed=args.retry_failed,
             device=args.device,
             progress=False if (args.quiet or args.json) else None,
+            progress_interval=check_positive(args.progress_interval, "--progress-interval"),
         )
     except KeyboardInterrupt as exc:
         import signal
@@ -108,13 +119,59 @@ def run(args) -> int:
         summary["summary"] = str(rep.markdown)
     if res.quarantined:
         summary["quarantined"] = res.quarantined
+    from ..compare._study import failure_causes
+
+    causes = failure_causes(res.out) if (res.n_failed or _any_failed(res.out)) else []
+    n_failed_total = sum(c["count"] for c in causes)
+    summary["failed_total"] = n_failed_total
+    summary["failure_causes"] = causes
     if args.json:
         print_json(summary)
     else:
         print(res.summary())
-        if res.n_failed:
-            print(f"{res.n_failed} task(s) failed; see 'geoquant study status {res.out}' and rerun with --retry-failed",
-                  file=sys.stderr)
         if args.report:
             print(f"report: {summary['report']}")
+        if causes:
+            print(f"geoquant study: {n_failed_total} task(s) of the study failed; causes (most frequent first):",
+                  file=sys.stderr)
+            for c in causes:
+                print(f"  {c['count']} x {c['cause']}\n      methods: {', '.join(c['methods'])}; e.g. {c['example']}",
+                      file=sys.stderr)
+            print(f"See 'geoquant study status {res.out}'; rerun with --retry-failed after fixing the cause.",
+                  file=sys.stderr)
+    return 1 if causes else 0
+
+
+def _any_failed(out) -> bool:
+    from ..compare._results import read_records
+
+    return any(r["status"] != "done" for r in read_records(out).values())
+
+
+def _dry_run(args) -> int:
+    from ..compare._study import _fmt_seconds, dry_run
+
+    if args.report:
+        from ..errors import InvalidInputError
+
+        raise InvalidInputError("'--report' cannot be combined with '--dry-run' (a dry run writes nothing)")
+    plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device)
+    if args.json:
+        print_json(plan)
+        return 0
+    print(f"study {plan['study']}: {plan['n_tasks']} tasks in {plan['n_units']} units "
+          f"(would run on {plan['workers']} worker(s))")
+    print("tasks per family: " + ", ".join(f"{k} {v}" for k, v in plan["by_family"].items()))
+    print("tasks per method: " + ", ".join(f"{k} {v}" for k, v in plan["by_method"].items()))
+    for sk in plan["skipped"]:
+        print(f"  left out: {sk['method']} in {sk['dim']}D ({sk['reason']})")
+    if plan["sample"]:
+        print("timed sample (one task per method, median n; networks timed on a few hundred steps, scaled):")
+        for smp in plan["sample"]:
+            bad = "" if smp["status"] == "done" else f"  FAILED: {smp['error']}"
+            print(f"  {smp['method']:<24} n={smp['n']:<5} {smp['scaled_s']:8.2f} s x {smp['runs']} run(s){bad}")
+        print(f"estimated time: about {_fmt_seconds(plan['estimate_s'])} (rough; larger n costs more)")
+        if any(smp["status"] != "done" for smp in plan["sample"]):
+            print("some sample tasks failed: the study would record those methods as failed", file=sys.stderr)
+            return 1
     return 0

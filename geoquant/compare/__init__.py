@@ -31,6 +31,8 @@ _LAZY = {
     # running
     "run_study": "._study",
     "StudyRun": "._study",
+    "dry_run": "._study",
+    "failure_causes": "._study",
     "run_unit": "._runner",
     "make_data": "._runner",
     # results

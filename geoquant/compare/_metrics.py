@@ -367,7 +367,7 @@ def fit_rate(n, err) -> float:
     return float(slope)
 
 
-def fit_rates(df, metric: str = "l2_inner", by=("target", "dim", "sampler", "method")):
+def fit_rates(df, metric: str = "l2_inner", by=("target", "target_label", "target_params", "dim", "sampler", "method")):
     """Fitted rate of ``metric`` against n for each group, with its spread over seeds.
 
     The slope is fitted per seed (over that seed's sample sizes), then
@@ -380,6 +380,9 @@ def fit_rates(df, metric: str = "l2_inner", by=("target", "dim", "sampler", "met
         As returned by :func:`load_results` (columns ``n``, ``seed``, ``status``, ``metric``).
     metric : str
     by : sequence of str
+        Grouping columns (those absent from ``df`` are ignored). The default
+        keeps different targets apart: same name, different parameters or
+        label, different fit.
 
     Returns
     -------

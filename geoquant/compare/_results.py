@@ -320,9 +320,22 @@ def _require_study(study_dir) -> Path:
 
 #: Columns that depend only on the settings (equal across reruns and schedulers).
 DETERMINISTIC_COLUMNS = [
-    "task_id", "status", "target", "dim", "sampler", "n", "seed", "restart", "method", "method_name",
-    "family", "params",
+    "task_id", "status", "target", "target_label", "target_params", "dim", "sampler", "n", "seed", "restart",
+    "method", "method_name", "family", "params",
 ]
+
+
+def target_label(target_settings: dict) -> str:
+    """The label of a task's target: its ``label`` if the spec gave one, else the name,
+    followed by the parameters when there are any (``gaussian(width=0.2)``), so that
+    two targets with the same name and different parameters never share a label."""
+    if target_settings.get("label"):
+        return str(target_settings["label"])
+    params = target_settings.get("params") or {}
+    if not params:
+        return str(target_settings["name"])
+    inner = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(params.items()))
+    return f"{target_settings['name']}({inner})"
 
 
 def load_results(study_dir, *, include_failed: bool = True):
@@ -337,11 +350,13 @@ def load_results(study_dir, *, include_failed: bool = True):
     Returns
     -------
     pandas.DataFrame
-        Columns: ``task_id, status, target, dim, sampler, n, seed, restart,
+        Columns: ``task_id, status, target, target_label, target_params``
+        (JSON; two targets differ when either differs), ``dim, sampler, n, seed, restart,
         method`` (the label), ``method_name, family, params`` (JSON), the
         metrics (``l2_hull, linf_hull, l2_inner, linf_inner, bound_*,
         linf_ratio_*, l2_ratio_*, vol_*, train_rmse``), ``info_*`` scalars,
-        ``fit_s, eval_s, device, gallery_file, error``. Sorted by target,
+        ``fit_s, eval_s, device, gallery_file, error, warnings`` (e.g. a user
+        target's Hessian bound exceeded when sampled). Sorted by target,
         dim, sampler, method, n, seed, restart. Damaged result files are
         left out and listed in ``df.attrs["damaged"]`` (see :func:`scan_results`).
     """
@@ -365,6 +380,8 @@ def load_results(study_dir, *, include_failed: bool = True):
             "task_id": rec["task_id"],
             "status": rec["status"],
             "target": s["target"]["name"],
+            "target_label": target_label(s["target"]),
+            "target_params": json.dumps(s["target"].get("params", {}), sort_keys=True),
             "dim": s["target"]["dim"],
             "sampler": s["sampler"]["kind"],
             "n": s["n"],
@@ -385,8 +402,9 @@ def load_results(study_dir, *, include_failed: bool = True):
         row["device"] = rec.get("device")
         row["gallery_file"] = rec.get("gallery_file")
         row["error"] = (rec.get("error") or {}).get("message")
+        row["warnings"] = "; ".join(rec.get("warnings") or []) or None
         rows.append(row)
-    cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + ["fit_s", "eval_s", "device", "gallery_file", "error"]
+    cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + ["fit_s", "eval_s", "device", "gallery_file", "error", "warnings"]
     df = pd.DataFrame(rows)
     if df.empty:
         df = pd.DataFrame(columns=cols)
@@ -398,8 +416,9 @@ def load_results(study_dir, *, include_failed: bool = True):
     for m in METRIC_COLUMNS + ["fit_s", "eval_s"]:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype(float)
     info_cols = sorted(c for c in df.columns if c.startswith("info_"))
-    df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS)] + info_cols + cols[-5:]]
-    df = df.sort_values(["target", "dim", "sampler", "method", "n", "seed", "restart"], kind="stable")
+    df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS)] + info_cols + cols[-6:]]
+    df = df.sort_values(["target", "target_label", "target_params", "dim", "sampler", "method", "n", "seed", "restart"],
+                        kind="stable")
     df = df.reset_index(drop=True)
     df.attrs["damaged"] = damaged
     return df

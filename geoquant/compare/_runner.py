@@ -22,6 +22,7 @@ access to the study directory.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import socket
@@ -74,10 +75,10 @@ def make_data(settings: dict):
     y : (n,) ndarray
     """
     from ..points import sample_points
-    from ..targets import get_target
+    from ._spec import build_target
 
     t, s = settings["target"], settings["sampler"]
-    target = get_target(t["name"], dim=t["dim"], **t["params"])
+    target = build_target(t)
     kw = dict(s["params"])
     if s["kind"] != "polygon" and "domain" not in kw:
         kw["domain"] = np.asarray(target.domain)
@@ -173,7 +174,39 @@ def _evaluate_one(task, method, evaluator, X, y, gallery_cache, device, t_fit):
 
 
 def run_unit(unit: dict) -> list[dict]:
-    """Run the tasks of one unit; one record per task (never raises for a task's failure)."""
+    """Run the tasks of one unit; one record per task (never raises for a task's failure).
+
+    A user target (``name = "module:function"``) whose Hessian, sampled by
+    finite differences, exceeds its given bound adds a line to each record's
+    ``warnings``.
+    """
+    records = _run_unit(unit)
+    warning = _target_warning(unit["tasks"][0]["settings"]["target"])
+    if warning:
+        for rec in records:
+            rec.setdefault("warnings", []).append(warning)
+    return records
+
+
+_TARGET_WARNINGS: dict = {}
+
+
+def _target_warning(t: dict):
+    """The Hessian-bound check of a user target, once per process and target."""
+    if ":" not in t["name"]:
+        return None
+    from ._spec import check_user_target
+
+    key = json.dumps(t, sort_keys=True, default=str)
+    if key not in _TARGET_WARNINGS:
+        try:
+            _TARGET_WARNINGS[key] = check_user_target(t)
+        except Exception as exc:  # the tasks themselves report a target that cannot be evaluated
+            _TARGET_WARNINGS[key] = f"target {t['name']}: the Hessian bound could not be checked ({exc})"
+    return _TARGET_WARNINGS[key]
+
+
+def _run_unit(unit: dict) -> list[dict]:
     tasks = unit["tasks"]
     device = unit.get("device")
     settings0 = tasks[0]["settings"]

@@ -1,6 +1,8 @@
 """Study specifications (TOML) and their expansion into tasks.
 
-A spec crosses targets x samplers x sample sizes x seeds x methods::
+The format is documented, table by table and key by key, in ``docs/study-spec.md``
+(every "unknown key" error points there). In short, a spec crosses targets x
+samplers x sample sizes x seeds x methods::
 
     [study]
     name = "quickstart"
@@ -16,6 +18,14 @@ A spec crosses targets x samplers x sample sizes x seeds x methods::
     dim = 2
     sizes = [10, 20, 40]         # optional override
     params = { }                 # optional keyword arguments of get_target
+    label = "bump"               # optional; default: name + parameters
+    sweep = { widths = [0.1, 0.2] }  # optional: one target per value (per combination)
+
+    [[targets]]                  # a target of your own
+    name = "mymodule:f"          # f(x (..., dim), **params) -> (...)
+    dim = 2
+    domain = [[0, 1], [0, 1]]
+    hessian_bound = 4.0          # checked by sampling; a warning in the results if exceeded
 
     [[samplers]]
     kind = "uniform"             # a sample_points kind
@@ -85,7 +95,17 @@ _TARGET_SCHEMA = {
     "dim": Param("int", None, min=0, min_exclusive=True),
     "sizes": Param("int_list", None, min=0, min_exclusive=True, optional=True),
     "params": Param("dict", {}),
+    "label": Param("str", None, optional=True),
+    "sweep": Param("dict", {}),
+    "hessian_bound": Param("float", None, min=0, min_exclusive=True, optional=True),
+    "domain": Param("dict", None, optional=True),  # checked by _parse_domain
 }
+
+#: Where the spec format is documented (named in every "unknown key" error).
+SPEC_DOC = "docs/study-spec.md"
+
+#: Relative excess of the sampled (finite-difference) Hessian norm over a user's bound that is reported.
+HESSIAN_CHECK_RTOL = 1e-3
 
 _SAMPLER_SCHEMA = {
     "kind": Param("str", None),
@@ -121,7 +141,8 @@ def _check_keys(table, allowed, path):
     if unknown:
         where = f"{path}." if path else ""
         raise SpecError(
-            f"{where}{unknown[0]}: unknown key; expected one of {', '.join(sorted(allowed))}"
+            f"{where}{unknown[0]}: unknown key; expected one of {', '.join(sorted(allowed))} "
+            f"(the spec format: {SPEC_DOC})"
         )
 
 
@@ -252,7 +273,7 @@ class StudySpec:
                             restarts = m["params"].get("restarts", 1) if m["family"] == "network" else 1
                             for r in range(restarts):
                                 settings = {
-                                    "target": {"name": t["name"], "dim": t["dim"], "params": t["params"]},
+                                    "target": target_settings(t),
                                     "sampler": {"kind": s["kind"], "params": s["params"]},
                                     "n": int(n),
                                     "seed": int(seed),
@@ -299,6 +320,8 @@ def load_spec(spec) -> StudySpec:
         text = spec
     else:
         p = Path(spec)
+        if str(p.resolve().parent) not in _SEARCH_PATH:
+            _SEARCH_PATH.append(str(p.resolve().parent))
         try:
             text = p.read_text()
         except OSError as exc:
@@ -340,7 +363,8 @@ def parse_spec(doc: dict) -> StudySpec:
             raise _err("study.gallery_seeds", f"seeds among study.seeds {seeds}", gallery)
 
     evaluation = _parse_evaluation(_table(doc, "evaluation", "evaluation"))
-    targets = [_parse_target(t, i, sizes) for i, t in enumerate(_array_of_tables(doc, "targets"))]
+    targets = [x for i, t in enumerate(_array_of_tables(doc, "targets")) for x in _parse_target(t, i, sizes)]
+    _check_distinct_targets(targets)
     samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
     methods = [_parse_method(m, i) for i, m in enumerate(_array_of_tables(doc, "methods"))]
 
@@ -400,13 +424,21 @@ def _parse_evaluation(ev: dict) -> EvalConfig:
     return EvalConfig(regions=tuple(r for r in REGIONS if r in regions), **kw)
 
 
-def _parse_target(t: dict, i: int, default_sizes):
+def _parse_target(t: dict, i: int, default_sizes) -> list:
+    """One ``[[targets]]`` table -> one target dict per point of its ``sweep`` (one without a sweep)."""
+    import itertools
+
     path = f"targets[{i}]"
-    _check_keys(t, _TARGET_SCHEMA, path)
+    t = dict(t)
+    domain_raw = t.pop("domain", None)
+    _check_keys({**t, **({"domain": 0} if domain_raw is not None else {})}, _TARGET_SCHEMA, path)
     name = _check(t, "name", _TARGET_SCHEMA["name"], path)
     dim = _check(t, "dim", _TARGET_SCHEMA["dim"], path)
     sizes = _check(t, "sizes", _TARGET_SCHEMA["sizes"], path)
     params = _check(t, "params", _TARGET_SCHEMA["params"], path)
+    label = _check(t, "label", _TARGET_SCHEMA["label"], path)
+    sweep = _check(t, "sweep", _TARGET_SCHEMA["sweep"], path)
+    bound = _check(t, "hessian_bound", _TARGET_SCHEMA["hessian_bound"], path)
     if sizes is None:
         sizes = default_sizes
     if sizes is None:
@@ -416,18 +448,129 @@ def _parse_target(t: dict, i: int, default_sizes):
     small = [n for n in sizes if n < dim + 1]
     if small:
         raise _err(f"{path}.sizes", f"sample sizes >= {dim + 1} (dim + 1) in {dim}D", sizes)
+    user = ":" in name
+    domain = _parse_domain(domain_raw, dim, f"{path}.domain") if domain_raw is not None else None
+    if user:
+        if bound is None:
+            raise SpecError(f"{path}.hessian_bound: expected a positive number for the user target {show(name)} "
+                            f"(M >= sup ||D^2 f|| on the domain; {SPEC_DOC}), found nothing")
+        if domain is None:
+            raise SpecError(f"{path}.domain: expected one [low, high] per dimension for the user target "
+                            f"{show(name)} ({SPEC_DOC}), found nothing")
+    else:
+        from .. import targets as gt
+
+        valid = list(gt.list_targets())
+        if name not in valid:
+            raise SpecError(f"{path}.name: expected one of {', '.join(map(show, valid))}, or \"module:function\" "
+                            f"for a target of your own ({SPEC_DOC}), found {show(name)}")
+        if bound is not None:
+            raise SpecError(f"{path}.hessian_bound: expected it only with a user target (name = \"module:function\"); "
+                            f"{show(name)} has a certified bound of its own, found {show(bound)}")
+        if domain is not None:
+            if "domain" in params:
+                raise SpecError(f"{path}.domain: expected either domain or params.domain, found both")
+            params = {**params, "domain": domain}
+    for k, v in sweep.items():
+        if not isinstance(v, list) or not v:
+            raise _err(f"{path}.sweep.{k}", "a non-empty list of values", v)
+        if k in params:
+            raise SpecError(f"{path}.sweep.{k}: expected a parameter that params does not also set, found both")
+        if len({show(x) for x in v}) != len(v):
+            raise _err(f"{path}.sweep.{k}", "distinct values", v)
+    keys = sorted(sweep)
+    out = []
+    for combo in itertools.product(*(sweep[k] for k in keys)) if keys else [()]:
+        p = {**params, **dict(zip(keys, combo))}
+        lab = label
+        if label is not None and keys:
+            lab = f"{label}(" + ", ".join(f"{k}={show(v)}" for k, v in zip(keys, combo)) + ")"
+        entry = {"name": name, "dim": dim, "sizes": list(sizes), "params": p, "label": lab,
+                 "hessian_bound": bound, "domain": domain, "_path": path}
+        try:
+            target = build_target(entry)
+        except GeoquantError as exc:
+            what = (f"the user target {show(name)}" if user else f"get_target({show(name)}, dim={dim}, ...)")
+            raise SpecError(f"{path}: {what} refused the settings (params {show(p)}): {exc}") from None
+        except TypeError as exc:
+            raise SpecError(f"{path}.params: not accepted by target {show(name)}: {exc}") from None
+        entry["_domain"] = _domain_of(target, dim)
+        out.append(entry)
+    return out
+
+
+def _parse_domain(raw, dim, path):
+    import numpy as np
+
+    try:
+        arr = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.shape != (dim, 2) or not np.all(np.isfinite(arr)) or not np.all(arr[:, 0] < arr[:, 1]):
+        raise _err(path, f"{dim} pair(s) [low, high] with low < high (one per dimension)", raw)
+    return arr.tolist()
+
+
+def target_settings(t: dict) -> dict:
+    """The target part of a task's settings. Keys beyond name/dim/params appear only when set, so the
+    task ids of specs that do not use labels or user targets stay as they were."""
+    out = {"name": t["name"], "dim": t["dim"], "params": t["params"]}
+    if t.get("label"):
+        out["label"] = t["label"]
+    if t.get("hessian_bound") is not None and ":" in t["name"]:
+        out["hessian_bound"] = t["hessian_bound"]
+        out["domain"] = t["domain"]
+    return out
+
+
+def build_target(t: dict):
+    """The :class:`~geoquant.targets.Target` of a target entry or of a task's target settings."""
     from .. import targets as gt
 
-    valid = list(gt.list_targets())
-    if name not in valid:
-        raise SpecError(f"{path}.name: expected one of {', '.join(map(show, valid))}, found {show(name)}")
-    try:
-        target = gt.get_target(name, dim=dim, **params)
-    except GeoquantError as exc:
-        raise SpecError(f"{path}: get_target({show(name)}, dim={dim}, ...) refused the settings: {exc}") from None
-    except TypeError as exc:
-        raise SpecError(f"{path}.params: not accepted by target {show(name)}: {exc}") from None
-    return {"name": name, "dim": dim, "sizes": list(sizes), "params": params, "_domain": _domain_of(target, dim)}
+    if ":" in t["name"]:
+        func = gt.import_callable(t["name"], search=_SEARCH_PATH)
+        return gt.CallableTarget(func, t["dim"], t["domain"], t["hessian_bound"], t["name"], t.get("params") or {})
+    return gt.get_target(t["name"], dim=t["dim"], **t["params"])
+
+
+#: Directories tried first when importing a user target (the spec's directory is added by load_spec).
+_SEARCH_PATH: list = []
+
+
+def check_user_target(t: dict, n_samples: int = 2000) -> str | None:
+    """For a user target: a warning when its Hessian, sampled by finite differences, exceeds the
+    given ``hessian_bound`` (by more than :data:`HESSIAN_CHECK_RTOL`); None otherwise."""
+    if ":" not in t["name"]:
+        return None
+    from ..targets import sampled_hessian_norm
+
+    target = build_target(t)
+    value, at = sampled_hessian_norm(target, n_samples=n_samples, seed=0)
+    if value > target.hessian_bound * (1 + HESSIAN_CHECK_RTOL):
+        return (f"target {t.get('label') or t['name']}: sampled Hessian norm {value:.6g} at "
+                f"{[round(float(v), 6) for v in at]} exceeds the given hessian_bound {target.hessian_bound:.6g}; "
+                "Waldron-bound ratios of this target are not guaranteed")
+    return None
+
+
+def _check_distinct_targets(targets):
+    """Two entries with equal settings would give the same tasks twice; two different targets must
+    not share a label in one dimension (their results would be merged)."""
+    from ._results import target_label
+
+    seen, labels = {}, {}
+    for t in targets:
+        st = target_settings(t)
+        key = json.dumps({k: v for k, v in st.items() if k != "label"}, sort_keys=True, default=str)
+        if key in seen:
+            raise SpecError(f"{t['_path']}: expected a target different from {seen[key]}, found the same target "
+                            f"{show(t['name'])} with the same parameters again")
+        seen[key] = t["_path"]
+        lab = (target_label(st), t["dim"])
+        if lab in labels:
+            raise SpecError(f"{t['_path']}.label: expected a label unique among the targets of dimension {t['dim']}, "
+                            f"found {show(lab[0])} (also {labels[lab]}); give each a different label")
+        labels[lab] = t["_path"]
 
 
 def _domain_of(target, dim):
@@ -469,7 +612,8 @@ def _parse_method(m: dict, i: int):
     if unknown:
         valid_p = sorted(set(schema) | set(_METHOD_RESERVED))
         raise SpecError(
-            f"{path}.{unknown[0]}: unknown parameter of method {show(name)}; expected one of {', '.join(valid_p)}"
+            f"{path}.{unknown[0]}: unknown parameter of method {show(name)}; expected one of {', '.join(valid_p)} "
+            f"(see 'geoquant methods' and {SPEC_DOC})"
         )
     params = {k: _check(m, k, p, path) for k, p in schema.items()}
     supported = list(cls.dims) if cls.dims is not None else [1, 2, 3, 4, 5, 6]

@@ -33,7 +33,8 @@ from ._results import (
 from ._runner import environment, run_unit
 from ._spec import StudySpec, load_spec, spec_fingerprint
 
-__all__ = ["run_study", "StudyRun", "StudyInterrupted", "plan_units", "SEED_POLICY"]
+__all__ = ["run_study", "StudyRun", "StudyInterrupted", "plan_units", "SEED_POLICY", "ProgressLines", "dry_run",
+           "failure_causes"]
 
 SEED_POLICY = (
     "seed s draws the sample (sample_points(n, dim, kind, seed=s, domain=target.domain)); the method's own "
@@ -99,6 +100,65 @@ class StudyInterrupted(KeyboardInterrupt):
     def __init__(self, signum: int):
         super().__init__(signum)
         self.signum = int(signum)
+
+
+class ProgressLines:
+    """Progress as one plain line every ``interval`` seconds (for log files and CI, where a bar
+    is not drawn): ``NAME: 120/468 tasks done, 3 failed, 2.10 tasks/s, about 2m46s left``.
+
+    Parameters
+    ----------
+    name : str
+    total : int
+        Tasks this run has to finish.
+    interval : float
+        Seconds between two lines (a line is also printed by :meth:`final`).
+    stream : file, optional
+        Default ``sys.stderr``.
+    clock : callable, optional
+        Returns seconds (default ``time.monotonic``).
+    """
+
+    def __init__(self, name: str, total: int, interval: float = 30.0, stream=None, clock=None):
+        import sys
+
+        self.name, self.total, self.interval = name, int(total), float(interval)
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock or time.monotonic
+        self.t0 = self.last = self.clock()
+        self.done = self.failed = 0
+
+    def line(self) -> str:
+        finished = self.done + self.failed
+        dt = max(self.clock() - self.t0, 1e-9)
+        rate = finished / dt
+        left = self.total - finished
+        eta = "unknown" if rate <= 0 else _fmt_seconds(left / rate)
+        return (f"{self.name}: {finished}/{self.total} tasks finished ({self.failed} failed), {rate:.2f} tasks/s, "
+                f"about {eta} left")
+
+    def update(self, done: int = 0, failed: int = 0) -> None:
+        self.done += done
+        self.failed += failed
+        self.tick()
+
+    def tick(self) -> None:
+        now = self.clock()
+        if now - self.last >= self.interval:
+            self.last = now
+            print(self.line(), file=self.stream, flush=True)
+
+    def final(self) -> None:
+        print(self.line(), file=self.stream, flush=True)
+
+
+def _fmt_seconds(s: float) -> str:
+    s = int(round(s))
+    if s >= 3600:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
 
 
 class _Lock:
@@ -338,6 +398,7 @@ def run_study(
     retry_failed: bool = False,
     device: str | None = None,
     progress: bool | None = None,
+    progress_interval: float = 30.0,
 ) -> StudyRun:
     """Run (or resume) a study and write one result file per task.
 
@@ -363,7 +424,11 @@ def run_study(
     device : str, optional
         Torch device for network training (default: train_gd's choice).
     progress : bool, optional
-        Progress bar (default: when attached to a terminal).
+        ``True``: a progress bar; ``False``: nothing; default: a bar on a
+        terminal, else a plain progress line on stderr every
+        ``progress_interval`` seconds (tasks done, failed, rate, time left).
+    progress_interval : float
+        Seconds between two progress lines when not on a terminal.
 
     Returns
     -------
@@ -401,8 +466,13 @@ def run_study(
         )
         _prepare_dir(out, spec, executor.description, device)
         n_done = n_failed = 0
-        bar = tqdm(total=len(write_ids), disable=(not progress) if progress is not None else None, unit="task",
-                   desc=spec.name)
+        import sys
+
+        on_terminal = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        lines = (ProgressLines(spec.name, len(write_ids), progress_interval)
+                 if progress is None and not on_terminal and write_ids else None)
+        bar = tqdm(total=len(write_ids), disable=(not progress) if progress is not None else (not on_terminal),
+                   unit="task", desc=spec.name)
         try:
             if units:
                 with executor, _StopOnSigint() as stop:
@@ -410,6 +480,8 @@ def run_study(
                         if i is None:  # a tick while waiting
                             if stop.requested is not None:
                                 stop.stop()
+                            if lines is not None:
+                                lines.tick()
                             continue
                         unit = units[i]
                         if error is not None:
@@ -424,10 +496,14 @@ def run_study(
                             else:
                                 n_failed += 1
                             bar.update(1)
+                            if lines is not None:
+                                lines.update(done=int(rec["status"] == "done"), failed=int(rec["status"] != "done"))
                         if stop.requested is not None:  # after writing what arrived
                             stop.stop()
         finally:
             bar.close()
+            if lines is not None:
+                lines.final()
         run = StudyRun(out, len(tasks), n_skipped, n_done, n_failed, time.perf_counter() - t_start, executor.description,
                        quarantined)
         man_path = out / "manifest.json"
@@ -439,6 +515,113 @@ def run_study(
         )
         _write_json(man_path, manifest)
     return run
+
+
+def dry_run(spec, *, workers: int | None = None, time_sample: bool = True, max_steps: int = 300,
+            device: str | None = None) -> dict:
+    """What a study would run, and a rough estimate of how long, without writing anything.
+
+    The estimate times one task per method (at that method's median sample
+    size, first seed) in this process; networks train ``max_steps`` steps
+    and their training time is scaled to their ``n_steps``. The per-method
+    time times the method's task count (for networks: its ensembles, one
+    per sample size and shared setting), summed and divided by the workers that would
+    run (at most the number of units), is the estimate: rough (the cost
+    grows with n; networks of one unit train together), meant for "minutes
+    or hours".
+
+    Parameters
+    ----------
+    spec : str, Path or StudySpec
+    workers : int, optional
+        As in :func:`run_study` (default: the CPUs; 0: in process).
+    time_sample : bool
+        Time the sample tasks (else only count).
+    max_steps : int
+        Network steps of the timed sample.
+    device : str, optional
+
+    Returns
+    -------
+    dict
+        ``n_tasks``, ``n_units``, ``workers``, ``by_family`` and ``by_method``
+        (task counts), ``sample`` (list of {method, n, seconds, scaled_s,
+        status, error}), ``estimate_s`` (None without a sample),
+        ``skipped`` (method/dimension combinations the spec leaves out).
+    """
+    import importlib
+    from collections import Counter
+
+    from ._runner import run_unit
+
+    spec = load_spec(spec)
+    tasks = spec.tasks()
+    units, _ = plan_units(tasks, {}, device=device)
+    by_method = Counter(t.method_label for t in tasks)
+    by_family = Counter(t.family for t in tasks)
+    n_workers = 1 if workers == 0 else max(1, min(workers or os.cpu_count() or 1, max(len(units), 1)))
+    out = {"study": spec.name, "n_tasks": len(tasks), "n_units": len(units), "workers": n_workers,
+           "by_family": dict(by_family), "by_method": dict(by_method), "sample": [], "estimate_s": None,
+           "skipped": spec.skipped}
+    if not time_sample or not tasks:
+        return out
+    for mod in _preload(spec):
+        importlib.import_module(mod)
+    total = 0.0
+    for label in by_method:
+        mine = [t for t in tasks if t.method_label == label and t.settings.get("restart", 0) == 0]
+        ns = sorted({t.settings["n"] for t in mine})
+        n_mid = ns[(len(ns) - 1) // 2]
+        task = next(t for t in mine if t.settings["n"] == n_mid)
+        settings = json.loads(json.dumps(task.settings))
+        factor = 1.0
+        params = settings["method"]["params"]
+        if task.family == "network" and params.get("n_steps", 0) > max_steps:
+            factor = params["n_steps"] / max_steps
+            params["n_steps"] = max_steps
+        t0 = time.perf_counter()
+        (rec,) = run_unit({"key": "dry-run", "tasks": [{"id": "dry-run", "settings": settings, "gallery": False}],
+                           "device": device})
+        dt = time.perf_counter() - t0
+        fit_s = float((rec.get("timing") or {}).get("fit_s") or 0.0)
+        scaled = dt + fit_s * (factor - 1.0)  # only the training scales with the steps
+        # networks of one unit (all seeds and restarts of one sample size) train as one ensemble
+        count = len({t.unit_key() for t in tasks if t.method_label == label}) if task.family == "network" \
+            else by_method[label]
+        total += scaled * count
+        out["sample"].append({"method": label, "n": n_mid, "seconds": round(dt, 3), "scaled_s": round(scaled, 3),
+                              "runs": count, "status": rec["status"],
+                              "error": (rec.get("error") or {}).get("message")})
+    out["estimate_s"] = total / n_workers
+    return out
+
+
+def failure_causes(study_dir, limit: int = 10) -> list:
+    """The failed tasks of a study grouped by cause (first line of the error).
+
+    Returns
+    -------
+    list of dict
+        ``{"cause", "count", "methods", "example"}`` (example: a task's
+        method, target, n and seed), most frequent first, at most ``limit``.
+    """
+    groups: dict = {}
+    for rec in read_records(study_dir).values():
+        if rec["status"] == "done":
+            continue
+        msg = ((rec.get("error") or {}).get("message") or "unknown error").strip()
+        cause = f"{(rec.get('error') or {}).get('type', 'Error')}: {msg.splitlines()[0] if msg else ''}"
+        s = rec["settings"]
+        g = groups.setdefault(cause, {"cause": cause, "count": 0, "methods": set(), "example": None})
+        g["count"] += 1
+        g["methods"].add(s["method"]["label"])
+        if g["example"] is None:
+            g["example"] = (f"{s['method']['label']} on {s['target']['name']} {s['target']['dim']}D, n={s['n']}, "
+                            f"seed {s['seed']} (results/{rec['task_id']}.json)")
+    out = sorted(groups.values(), key=lambda g: -g["count"])[:limit]
+    for g in out:
+        g["methods"] = sorted(g["methods"])
+    return out
 
 
 def _preload(spec: StudySpec) -> list:

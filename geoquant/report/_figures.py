@@ -22,6 +22,7 @@ __all__ = [
 ]
 
 _FAMILY_ORDER = {"triangulation": 0, "network": 1, "theory": 2, "baseline": 3}
+#: Colours of the shipped methods, fixed across every figure of a report.
 _PREFERRED = {
     "delaunay": "#1f77b4",
     "triangulation_best": "#2ca02c",
@@ -33,12 +34,15 @@ _PREFERRED = {
     "network_standard": "#fdae6b",
     "theory": "#9467bd",
     "clough_tocher": "#8c564b",
-    "cubic_spline": "#8c564b",
+    "cubic_spline": "#c49c94",
     "rbf": "#e377c2",
     "knn": "#393b79",
     "gp": "#637939",
     "kernel_ridge": "#843c39",
 }
+#: Lines per panel of the small multiples.
+MAX_LINES = 6
+_LEGEND_IN = 3.3  # inches right of the panels kept for the legend
 
 
 def _plt():
@@ -51,16 +55,22 @@ def _plt():
 
 
 def _plain_log(ax, which="xy"):
-    """Log axes with plain tick labels: matplotlib's default mathtext labels
-    (``10^{-1}``, minor ``2x10^{-1}``) dominate the drawing time of a report."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Log axes with plain tick labels and several labelled ticks per decade: 1, 2, 5 x 10^k
+    (every integer multiple when the axis spans less than a decade; one per decade beyond
+    3.5 decades, where more labels would overlap). Call after the limits are set."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fmt = FuncFormatter(lambda v, _: f"{v:g}")
     for name in which:
         axis = ax.xaxis if name == "x" else ax.yaxis
-        if axis.get_scale() == "log":
-            axis.set_major_formatter(fmt)
-            axis.set_minor_formatter(NullFormatter())
+        if axis.get_scale() != "log":
+            continue
+        lo, hi = (ax.get_xlim() if name == "x" else ax.get_ylim())
+        decades = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
+        subs = tuple(range(1, 10)) if decades < 1 else ((1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,))
+        axis.set_major_locator(LogLocator(base=10, subs=subs))
+        axis.set_major_formatter(fmt)
+        axis.set_minor_formatter(NullFormatter())
 
 
 def _n_ticks(ax, ns):
@@ -70,27 +80,51 @@ def _n_ticks(ax, ns):
         ns = ns[:: int(np.ceil(len(ns) / 12))]
     ax.set_xticks(ns)
     ax.set_xticklabels([str(v) for v in ns])
+    ax.xaxis.set_minor_formatter(__import__("matplotlib.ticker", fromlist=["NullFormatter"]).NullFormatter())
+
+
+def _palette():
+    """Distinct colours for methods without a preferred one (tab20, tab20b, Dark2), the preferred ones removed."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    taken = set(_PREFERRED.values())
+    out = []
+    for name in ("tab20", "tab20b", "Dark2", "Set1"):
+        for c in colormaps[name].colors:
+            h = to_hex(c)
+            if h not in taken and h not in out:
+                out.append(h)
+    return out
 
 
 def method_colors(methods: dict) -> dict:
-    """A stable colour per method label.
+    """One fixed colour per method label, distinct from every other method's.
+
+    Labels whose label or registry name has a preferred colour get it (once:
+    a second label of the same method gets a spare colour); the others take
+    spare colours in sorted order, never one of the preferred colours.
 
     Parameters
     ----------
     methods : dict
         label -> registry name.
     """
-    from matplotlib import colormaps
-
-    spare = list(colormaps["tab20"].colors)
-    used = set()
-    out = {}
+    out, used = {}, set()
+    for label in sorted(methods):  # preferred colours first, label before registry name
+        c = _PREFERRED.get(label)
+        if c is not None and c not in used:
+            out[label] = c
+            used.add(c)
     for label in sorted(methods):
-        c = _PREFERRED.get(label) or _PREFERRED.get(methods[label])
-        if c is None or c in used:
-            c = next(x for x in spare if x not in used) if any(x not in used for x in spare) else "k"
-        used.add(c)
-        out[label] = c
+        c = _PREFERRED.get(methods[label])
+        if label not in out and c is not None and c not in used:
+            out[label] = c
+            used.add(c)
+    spare = [c for c in _palette() if c not in used]
+    for label in sorted(methods):
+        if label not in out:
+            out[label] = spare.pop(0) if spare else "#000000"
     return out
 
 
@@ -99,70 +133,166 @@ def _method_order(df):
     return sorted(fam, key=lambda m: (_FAMILY_ORDER.get(fam[m], 9), m))
 
 
-def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner", "linf_inner", "l2_hull")):
-    """Error against n on log-log axes: median over seeds, min-max band, rate in the legend.
+def panels_by_family(df, max_lines: int = MAX_LINES):
+    """Split the methods of ``df`` into panels: one per family, at most ``max_lines`` methods each.
+
+    Returns
+    -------
+    list of (title, [method, ...])
+    """
+    fam = df.groupby("method")["family"].first().to_dict()
+    out = []
+    for family in sorted(set(fam.values()), key=lambda f: _FAMILY_ORDER.get(f, 9)):
+        ms = sorted(m for m in fam if fam[m] == family)
+        chunks = [ms[i:i + max_lines] for i in range(0, len(ms), max_lines)]
+        for k, chunk in enumerate(chunks):
+            out.append((family + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""), chunk))
+    return out
+
+
+def _exact_column(g):
+    for col in ("exact", "info_exact"):
+        if col in g.columns:
+            return g[col].map(lambda v: True if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v))
+    return None
+
+
+def _seed_curve(g, metric):
+    """Median, min and max over seeds per n (restarts averaged first), and whether every row at n is exact."""
+    per = g.groupby(["n", "seed"])[metric].mean()
+    agg = per.groupby("n").agg(["median", "min", "max"]).sort_index()
+    ex = _exact_column(g)
+    exact = g.assign(_ex=ex).groupby("n")["_ex"].all().reindex(agg.index) if ex is not None else None
+    return agg, (exact.fillna(True).astype(bool).values if exact is not None else np.ones(len(agg), bool))
+
+
+def _draw_curve(ax, agg, exact, color, label):
+    ax.fill_between(agg.index, agg["min"], agg["max"], color=color, alpha=0.15, lw=0)
+    (line,) = ax.plot(agg.index, agg["median"], "-", color=color, lw=1.4, label=label)
+    x, y = np.asarray(agg.index, float), agg["median"].values
+    if exact.any():
+        ax.plot(x[exact], y[exact], "o", color=color, ms=4.5)
+    if (~exact).any():
+        ax.plot(x[~exact], y[~exact], "o", color=color, mfc="white", mew=1.3, ms=5.5)
+    return line
+
+
+def _reference_slope(ax, ns, y0, dim):
+    """Dashed grey line ``C n^(-2/d)`` through ``(min n, y0)``."""
+    ns = np.array(sorted(ns), float)
+    ref = y0 * (ns / ns[0]) ** (-2.0 / dim)
+    (line,) = ax.plot(ns, ref, ls="--", color="0.45", lw=1.1, label=f"slope -2/d = {-2.0 / dim:+.2g}")
+    return line
+
+
+def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner", "linf_inner")):
+    """Error against n, small multiples: one row per metric, one column per method family.
+
+    Each panel holds at most :data:`MAX_LINES` methods: the median over seeds
+    (restarts averaged), a band from the smallest to the largest seed, filled
+    markers where every value is exact and hollow ones where some are
+    heuristic, and the reference slope ``-2/d`` (dashed). The legend sits
+    outside the panels, with each method's fitted rate of the first metric.
 
     Parameters
     ----------
     df : DataFrame
-        Rows of one (target, dim, sampler), status done.
+        Rows of one case (target, dim, sampler), status done.
     rates : dict
         ``(method, metric) -> (mean, std)`` slopes over seeds.
+    colors : dict
+        Method label -> colour (:func:`method_colors`).
+    title : str
+    metrics : sequence of str
     """
     plt = _plt()
-    metrics = [m for m in metrics if m in df.columns and df[m].notna().any()]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics) + 2.2, 3.6), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
-        for method in _method_order(df):
-            g = df[(df["method"] == method) & df[metric].notna() & (df[metric] > 0)]
-            if g.empty:
-                continue
-            agg = g.groupby("n")[metric].agg(["median", "min", "max"]).sort_index()
-            mean, std = rates.get((method, metric), (np.nan, np.nan))
-            lab = method if not np.isfinite(mean) else f"{method} ({mean:+.2f}" + (
-                f" ± {std:.2f})" if np.isfinite(std) else ")"
-            )
-            c = colors.get(method, "k")
-            ax.plot(agg.index, agg["median"], "o-", color=c, ms=3.5, lw=1.4, label=lab)
-            ax.fill_between(agg.index, agg["min"], agg["max"], color=c, alpha=0.15, lw=0)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        _plain_log(ax)
-        _n_ticks(ax, df["n"].unique())
-        ax.set_xlabel("n (sample size)")
-        ax.set_ylabel(metric.replace("_", " "))
-        ax.grid(True, which="both", alpha=0.25)
-        ax.set_title(metric.replace("_", " ") + " (rate: slope vs n)", fontsize=9)
-        h, lab = ax.get_legend_handles_labels()
-        ax.legend(h, lab, fontsize=6.5, loc="best", framealpha=0.7)
+    metrics = [m for m in metrics if m in df.columns and (df[m] > 0).any()]
+    panels = panels_by_family(df)
+    dim = int(df["dim"].iloc[0])
+    ns = sorted(df["n"].unique())
+    nrow, ncol = max(len(metrics), 1), max(len(panels), 1)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol + _LEGEND_IN + 0.3, 2.9 * nrow + 0.6), squeeze=False)
+    handles = {}
+    for i, metric in enumerate(metrics):
+        d = df[df[metric].notna() & (df[metric] > 0)]
+        lo, hi = d[metric].min(), d[metric].max()
+        for j, (ptitle, methods) in enumerate(panels):
+            ax = axes[i, j]
+            first = None
+            for method in methods:
+                g = d[d["method"] == method]
+                if g.empty:
+                    continue
+                agg, exact = _seed_curve(g, metric)
+                mean, std = rates.get((method, metrics[0]), (np.nan, np.nan))
+                lab = method if not np.isfinite(mean) else f"{method} ({mean:+.2f}" + (
+                    f" ± {std:.2f})" if np.isfinite(std) else ")")
+                line = _draw_curve(ax, agg, exact, colors.get(method, "#000000"), lab)
+                handles.setdefault(method, line)
+                first = agg["median"].iloc[0] if first is None else first
+            if first is not None and len(ns) > 1:
+                handles.setdefault("_ref", _reference_slope(ax, ns, first, dim))
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_ylim(lo / 1.4, hi * 1.4)  # one y range per metric: panels compare across families
+            _n_ticks(ax, ns)
+            _plain_log(ax, "y")
+            ax.grid(True, which="major", alpha=0.3)
+            if i == 0:
+                ax.set_title(ptitle, fontsize=10)
+            if i == nrow - 1:
+                ax.set_xlabel("n (sample size)")
+            if j == 0:
+                ax.set_ylabel(metric.replace("_", " "))
+    order = [m for _, ms in panels for m in ms if m in handles] + (["_ref"] if "_ref" in handles else [])
+    from matplotlib.lines import Line2D
+
+    extra = [Line2D([], [], marker="o", ls="none", color="0.3", ms=5, label="exact"),
+             Line2D([], [], marker="o", ls="none", color="0.3", mfc="white", mew=1.3, ms=5.5, label="heuristic")]
+    fig.legend([handles[m] for m in order] + extra, [handles[m].get_label() for m in order] + ["exact", "heuristic"],
+               loc="center left", bbox_to_anchor=(1.0 - _LEGEND_IN / fig.get_figwidth(), 0.5), fontsize=8.5, frameon=False,
+               title="method (rate ± std over seeds)", title_fontsize=8.5)
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.75 / fig.get_figwidth() + 0.02, right=1.0 - (_LEGEND_IN + 0.15) / fig.get_figwidth(),
+                        bottom=0.55 / fig.get_figheight() + 0.04, top=1.0 - 0.75 / fig.get_figheight(), wspace=0.28,
+                        hspace=0.3)
     return fig
 
 
 def fig_bound_ratio(df, colors: dict, title: str, metric="linf_ratio_inner"):
-    """Linf error over Waldron's Delaunay bound against n (median, min-max band), line at 1."""
+    """Linf error over Waldron's Delaunay bound against n, one panel per family, line at 1."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.8, 3.4))
-    for method in _method_order(df):
-        g = df[(df["method"] == method) & df[metric].notna() & (df[metric] > 0)]
-        if g.empty:
-            continue
-        agg = g.groupby("n")[metric].agg(["median", "min", "max"]).sort_index()
-        c = colors.get(method, "k")
-        ax.plot(agg.index, agg["median"], "o-", color=c, ms=3.5, lw=1.3, label=method)
-        ax.fill_between(agg.index, agg["min"], agg["max"], color=c, alpha=0.12, lw=0)
-    ax.axhline(1.0, color="k", lw=0.8, ls="--")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    _plain_log(ax)
-    _n_ticks(ax, df["n"].unique())
-    ax.set_xlabel("n")
-    ax.set_ylabel("Linf / (½ M R²) of Delaunay")
-    ax.grid(True, which="both", alpha=0.25)
-    ax.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    d = df[df[metric].notna() & (df[metric] > 0)]
+    panels = panels_by_family(d) if not d.empty else []
+    if not panels:
+        return None
+    ns = sorted(df["n"].unique())
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels) + _LEGEND_IN + 0.3, 3.2), squeeze=False)
+    handles = {}
+    lo, hi = min(d[metric].min(), 0.5), max(d[metric].max(), 2.0)
+    for ax, (ptitle, methods) in zip(axes[0], panels):
+        for method in methods:
+            g = d[d["method"] == method]
+            if g.empty:
+                continue
+            agg, exact = _seed_curve(g, metric)
+            handles.setdefault(method, _draw_curve(ax, agg, exact, colors.get(method, "#000000"), method))
+        ax.axhline(1.0, color="k", lw=0.9, ls="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(lo / 1.4, hi * 1.4)
+        _n_ticks(ax, ns)
+        _plain_log(ax, "y")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.set_title(ptitle, fontsize=10)
+        ax.set_xlabel("n")
+    axes[0, 0].set_ylabel("Linf / (½ M R²) of Delaunay")
+    order = [m for _, ms in panels for m in ms if m in handles]
+    fig.legend([handles[m] for m in order], order, loc="center left",
+               bbox_to_anchor=(1.0 - _LEGEND_IN / fig.get_figwidth(), 0.5), fontsize=8.5, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.subplots_adjust(left=0.75 / fig.get_figwidth() + 0.02, right=1.0 - (_LEGEND_IN + 0.15) / fig.get_figwidth(), bottom=0.2,
+                        top=0.8, wspace=0.28)
     return fig
 
 
@@ -170,67 +300,40 @@ def fig_bound_ratio(df, colors: dict, title: str, metric="linf_ratio_inner"):
 
 
 def network_kinks(W, a, lo, hi):
-    """Kink positions and slope jumps of a 1D network inside ``[lo, hi]``."""
-    try:
-        from ..nn import kinks_1d
+    """Kink positions and slope jumps of a 1D network inside ``[lo, hi]`` (:func:`geoquant.nn.kinks_1d`)."""
+    from ..nn import kinks_1d
 
-        k = kinks_1d(W, a)
-        pos, jumps = np.asarray(k.positions, float), np.asarray(k.jumps, float)
-    except Exception:  # fall back to the raw neurons (no merging)
-        w, b = W[:, 0], W[:, 1]
-        amp = np.abs(a) * np.abs(w)
-        ok = (np.abs(w) > 0) & (amp > 1e-3 * max(amp.max(initial=0), 1e-300))
-        pos, jumps = -b[ok] / w[ok], a[ok] * np.abs(w[ok])
+    k = kinks_1d(W, a)
+    pos, jumps = np.asarray(k.positions, float), np.asarray(k.jumps, float)
     sel = (pos >= lo) & (pos <= hi)
     return pos[sel], jumps[sel]
 
 
-def network_lines(W, a, box, merge_tol: float = 1e-3):
-    """Breaklines of a 2D network clipped to ``box``: list of ``((x0, y0), (x1, y1), jump)``.
+def network_lines(W, a, box):
+    """Breaklines of a 2D network clipped to ``box``: list of ``(segment (k, 2) array, jump)``
+    (:func:`geoquant.nn.breaklines`; merged lines carry the summed gradient jump)."""
+    from ..nn import breaklines
 
-    Neurons with amplitude below 1e-3 of the largest are left out; lines that
-    agree to ``merge_tol`` (unit normal and offset, up to sign) are merged and
-    their gradient jumps ``a_j |w_j|`` summed. (:func:`geoquant.nn.breaklines`
-    does this with a proper clustering, but imports scikit-learn, which alone
-    costs seconds; the report only needs to draw the lines.)
-    """
-    wn = np.linalg.norm(W[:, :2], axis=1)
-    amp = np.abs(a) * np.linalg.norm(W, axis=1)
-    keep = (wn > 1e-12) & (amp > 1e-3 * max(amp.max(initial=0.0), 1e-300))
-    if not keep.any():
-        return []
-    L = W[keep] / wn[keep, None]  # (n1, n2, c): n . x + c = 0 with |n| = 1
-    L = L * np.where((L[:, 0] < 0) | ((L[:, 0] == 0) & (L[:, 1] < 0)), -1.0, 1.0)[:, None]
-    jumps = (a * wn)[keep]
-    key = np.round(L / merge_tol).astype(np.int64)
-    _, inv = np.unique(key, axis=0, return_inverse=True)
-    inv = inv.ravel()
     out = []
-    (x0, x1), (y0, y1) = box[0], box[1]
-    for g in range(inv.max() + 1):
-        sel = inv == g
-        w1, w2, b = L[sel].mean(axis=0)
-        pts = []
-        if abs(w2) > 1e-12:
-            for x in (x0, x1):
-                y = -(b + w1 * x) / w2
-                if y0 - 1e-12 <= y <= y1 + 1e-12:
-                    pts.append((x, y))
-        if abs(w1) > 1e-12:
-            for y in (y0, y1):
-                x = -(b + w2 * y) / w1
-                if x0 - 1e-12 <= x <= x1 + 1e-12:
-                    pts.append((x, y))
-        if len(pts) >= 2:
-            out.append((np.array(pts[0]), np.array(pts[-1]), float(jumps[sel].sum())))
+    for bl in breaklines(W, a, np.asarray(box, float)):
+        geoms = getattr(bl.line, "geoms", [bl.line])
+        for g in geoms:
+            xy = np.asarray(g.coords, float)
+            if len(xy) >= 2:
+                out.append((xy, float(bl.jump)))
     return out
+
+
+def _plural(k: int, word: str) -> str:
+    return f"{k} {word}" + ("" if k == 1 else "s")
 
 
 # --- gallery ---------------------------------------------------------------------------
 
 
 def fig_gallery_1d(case: dict, colors: dict, title: str):
-    """A 1D case: the fits (top) with network kinks, and |f - g| on a log scale (bottom).
+    """A 1D case: the fits (top) with network kinks, and |f - g| on a log scale below,
+    one panel per method family (at most :data:`MAX_LINES` lines each).
 
     Parameters
     ----------
@@ -244,18 +347,24 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
     f = any_arr["f_grid"].astype(float)
     X, y = any_arr["X"][:, 0], any_arr["y"]
     lo, hi = float(any_arr["domain"][0, 0]), float(any_arr["domain"][0, 1])
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(7.6, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    order = [m for m in sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
+             if "g_grid" in case[m]["arrays"]]
+    import pandas as pd
+
+    panels = panels_by_family(pd.DataFrame({"method": order, "family": [case[m]["family"] for m in order]}))
+    ncol = max(len(panels), 1)
+    fig = plt.figure(figsize=(3.1 * ncol + 3.6, 6.6))
+    gs = fig.add_gridspec(2, ncol, height_ratios=[3, 2], hspace=0.35, wspace=0.25,
+                          left=0.07, right=1.0 - 3.5 / fig.get_figwidth(), top=0.93, bottom=0.08)
+    ax = fig.add_subplot(gs[0, :])
     ax.plot(x, f, color="k", lw=1.6, label="target f")
     ax.plot(X, y, "ko", ms=3.5, zorder=5, label="samples")
-    order = sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
-    shown_top = 0
     ymin, ymax = float(np.nanmin(f)), float(np.nanmax(f))
     pad = 0.25 * (ymax - ymin + 1e-12)
+    errs = {}
     for label in order:
         c = case[label]
         arr = c["arrays"]
-        if "g_grid" not in arr:
-            continue
         g = arr["g_grid"].astype(float)
         col = colors.get(label, "k")
         top = c["family"] in ("triangulation", "network", "theory") and (
@@ -263,25 +372,34 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
         )
         if top:
             ax.plot(x, g, color=col, lw=1.2, ls="-" if c["family"] != "theory" else "--", label=label)
-            shown_top += 1
-        err = np.abs(f - g)
-        ax2.semilogy(x, np.maximum(err, 1e-12), color=col, lw=1.0, label=label)
+        errs[label] = np.maximum(np.abs(f - g), 1e-12)
         if "state_W" in arr and "state_a" in arr:
             pos, jumps = network_kinks(arr["state_W"].astype(float), arr["state_a"].astype(float), lo, hi)
             if len(pos):
                 ax.plot(pos, np.full(len(pos), ymin - 0.8 * pad), marker="^", ls="none", color=col, ms=6,
-                        alpha=0.85, label=f"{label} kinks ({len(pos)})")
-    for xv in X:
-        ax2.axvline(xv, color="0.85", lw=0.6, zorder=0)
+                        alpha=0.85, label=f"{label}: {_plural(len(pos), 'kink')}")
     ax.set_ylim(ymin - pad, ymax + pad)
-    ax.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax2.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax2.set_ylabel("|f - g|")
-    ax2.set_ylim(bottom=1e-6)
-    _plain_log(ax2, "y")
-    ax2.set_xlabel("x")
+    ax.set_xlim(lo, hi)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    finite = [e[np.isfinite(e)] for e in errs.values()]  # NaN outside the hull: not drawn
+    top_err = max((float(e.max()) for e in finite if e.size), default=1.0)
+    handles = []
+    for j, (ptitle, methods) in enumerate(panels):
+        ax2 = fig.add_subplot(gs[1, j])
+        for xv in X:
+            ax2.axvline(xv, color="0.88", lw=0.5, zorder=0)
+        for label in methods:
+            handles += ax2.semilogy(x, errs[label], color=colors.get(label, "k"), lw=1.0, label=label)
+        ax2.set_ylim(max(top_err * 1e-5, 1e-12), top_err * 2)
+        ax2.set_xlim(lo, hi)
+        ax2.set_xticks([lo, 0.5 * (lo + hi), hi])
+        ax2.set_xticklabels([f"{lo:g}", f"{0.5 * (lo + hi):g}", f"{hi:g}"])
+        _plain_log(ax2, "y")
+        ax2.set_title(f"|f − g|: {ptitle}", fontsize=9)
+        ax2.set_xlabel("x")
+    fig.legend(handles, [h.get_label() for h in handles], loc="center left", fontsize=8, frameon=False,
+               bbox_to_anchor=(1.0 - 3.4 / fig.get_figwidth(), 0.22), ncol=2 if len(handles) > 7 else 1)
     return fig
 
 
@@ -290,7 +408,8 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
 
     Piecewise-linear methods show their triangles, networks their breaklines
     (line width ~ |gradient jump|), the theory engine its lines when it stores
-    weights; all panels share one colour scale.
+    weights; all panels share one logarithmic colour scale spanning three
+    decades below the largest 99th percentile of any panel.
     """
     plt = _plt()
     from matplotlib.collections import LineCollection
@@ -306,9 +425,13 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
     box = any_arr["domain"].astype(float)
     inner = any_arr["inner_box"].astype(float)
     errs = {m: np.abs(f - case[m]["arrays"]["g_grid"].astype(float).reshape(G, G)) for m in order}
-    ref = errs.get("delaunay", next(iter(errs.values())))
-    vmax = float(np.nanpercentile(ref, 99)) if np.isfinite(ref).any() else 1.0
-    vmax = vmax if vmax > 0 else 1.0
+    # one logarithmic colour scale for all panels: top = the largest 99th percentile of any panel,
+    # three decades below it = bottom (smaller errors are drawn at the bottom colour)
+    tops = [float(np.nanpercentile(e, 99)) for e in errs.values() if np.isfinite(e).any()]
+    vmax = max([t for t in tops if t > 0], default=1.0)
+    from matplotlib.colors import LogNorm
+
+    norm = LogNorm(vmin=vmax * 1e-3, vmax=vmax, clip=True)
     ncols = min(3, len(order))
     nrows = int(np.ceil(len(order) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols + 0.8, 3.1 * nrows), squeeze=False)
@@ -316,22 +439,21 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
     for ax, label in zip(axes.ravel(), order):
         c = case[label]
         arr = c["arrays"]
-        im = ax.imshow(errs[label], origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), cmap="magma_r",
-                       vmin=0, vmax=vmax, aspect="auto", interpolation="nearest")
+        im = ax.imshow(np.maximum(errs[label], vmax * 1e-3), origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
+                       cmap="viridis", norm=norm, aspect="auto", interpolation="nearest")
         if "state_simplices" in arr:
             s = arr["state_simplices"]
             P = X[s]
             segs = np.concatenate([P[:, [0, 1]], P[:, [1, 2]], P[:, [2, 0]]])
-            ax.add_collection(LineCollection(segs, colors=colors.get(label, "b"), linewidths=0.5, alpha=0.9))
+            ax.add_collection(LineCollection(segs, colors="white", linewidths=0.5, alpha=0.9))
         if "state_W" in arr and "state_a" in arr and arr["state_W"].shape[-1] == 3:
             lines = network_lines(arr["state_W"].astype(float), arr["state_a"].astype(float), box)
             if lines:
-                jumps = np.array([abs(j) for _, _, j in lines])
+                jumps = np.array([abs(j) for _, j in lines])
                 lw = 0.4 + 2.0 * jumps / max(jumps.max(), 1e-300)
-                segs = [np.array([p, q]) for p, q, _ in lines]
-                ax.add_collection(LineCollection(segs, colors="c", linewidths=lw, alpha=0.9))
-            ax.text(0.02, 0.02, f"{len(lines)} breaklines", transform=ax.transAxes, fontsize=6.5, color="c",
-                    bbox=dict(facecolor="k", alpha=0.4, lw=0))
+                ax.add_collection(LineCollection([xy for xy, _ in lines], colors="white", linewidths=lw, alpha=0.95))
+            ax.text(0.02, 0.02, _plural(len(lines), "breakline"), transform=ax.transAxes, fontsize=7, color="k",
+                    bbox=dict(facecolor="white", alpha=0.8, lw=0))
         ax.plot(X[:, 0], X[:, 1], "o", ms=2.2, color="k", mfc="w", mew=0.5)
         ax.add_patch(plt.Rectangle((inner[0, 0], inner[1, 0]), inner[0, 1] - inner[0, 0], inner[1, 1] - inner[1, 0],
                                    fill=False, ls=":", lw=0.7, ec="0.4"))
@@ -344,7 +466,7 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
         ax.axis("off")
     if im is not None:
         cb = fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8, pad=0.02)
-        cb.set_label("|f - g|  (99th pct of Delaunay's = top)", fontsize=7)
+        cb.set_label("|f - g| (log scale; top = largest 99th percentile of any panel)", fontsize=8)
     fig.suptitle(title, fontsize=10)
     return fig
 
@@ -386,18 +508,10 @@ def fig_quantization(case: dict, colors: dict, title: str):
             ax.set_xlabel("kink position −b/w (data: grey)")
             ax.set_ylabel("amplitude |a|·|(w,b)|")
         else:
-            try:
-                from ..nn import plot_orientation_amplitude
+            from ..nn import plot_orientation_amplitude
 
-                plot_orientation_amplitude((W, a), ax=ax, trajectories=False)
-                _plain_log(ax)
-            except Exception:
-                theta = np.arctan2(W[:, 1], W[:, 0])
-                amp = np.abs(a) * np.linalg.norm(W, axis=1)
-                ax.scatter(theta, np.maximum(amp, 1e-300), s=9, c=-W[:, 2] / np.maximum(np.linalg.norm(W[:, :2], axis=1), 1e-300))
-                ax.set_yscale("log")
-                ax.set_xlabel("azimuth of crease normal")
-                ax.set_ylabel("amplitude")
+            plot_orientation_amplitude((W, a), ax=ax, trajectories=False)
+            _plain_log(ax)
         ax.set_title(label, fontsize=9, color=colors.get(label, "k"))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -31,7 +31,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;mar
 color:#222;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
 table.tbl{border-collapse:collapse;font-size:.82em;margin:.6em 0}
-table.tbl td,table.tbl th{border:1px solid #ddd;padding:.2em .5em;text-align:right}
+table.tbl td,table.tbl th{border:1px solid #ddd;padding:.2em .5em;text-align:right;white-space:nowrap}
 table.tbl th{background:#f3f3f3}table.tbl td:first-child{text-align:left}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.note{font-size:.85em;color:#555}
@@ -104,7 +104,7 @@ def _load_cases(study_dir, df, skipped: list):
     cases = {}
     d = df[(df["status"] == "done") & df["gallery_file"].notna()]
     for _, r in d.iterrows():
-        key = (r["target"], int(r["dim"]), r["sampler"], int(r["n"]), int(r["seed"]))
+        key = (r.get("target_label", r["target"]), int(r["dim"]), r["sampler"], int(r["n"]), int(r["seed"]))
         if r["restart"] != 0:
             continue
         try:
@@ -161,6 +161,7 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
 
     from ..compare import fit_rates, load_results
     from . import _figures as F
+    from . import _findings as FD
     from . import _tables as T
 
     study_dir = Path(study_dir)
@@ -183,21 +184,30 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
     labels = done.groupby("method")["method_name"].first().to_dict() if not done.empty else {}
     colors = F.method_colors(labels)
 
+    findings = FD.compute_findings(df)
     rates = {m: fit_rates(done, m) for m in T.RATE_METRICS}
+    keys = FD.case_columns(done) if not done.empty else []
     rate_lookup = {}
     for metric, r in rates.items():
         for _, row in r.iterrows():
-            rate_lookup[(row["target"], row["dim"], row["sampler"], row["method"], metric)] = (
-                row["slope_mean"], row["slope_std"])
+            rate_lookup[tuple(row[k] for k in keys) + (row["method"], metric)] = (row["slope_mean"], row["slope_std"])
 
     figs: list[_Figure] = []
-    groups = sorted(done.groupby(["target", "dim", "sampler"]).groups) if not done.empty else []
-    for tgt, dim, smp in groups:
-        sub = done[(done["target"] == tgt) & (done["dim"] == dim) & (done["sampler"] == smp)]
-        rl = {(k[3], k[4]): v for k, v in rate_lookup.items() if k[:3] == (tgt, dim, smp)}
-        title = f"{tgt} ({dim}D, {smp} samples)"
-        figs.append(_Figure("rates", f"Error against n, {title}: median over seeds, band = min–max over seeds; "
-                            "legend: fitted rate (log-log slope per seed, mean ± std).",
+    groups = sorted(done.groupby(keys).groups) if not done.empty else []
+    for key in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        mask = np.ones(len(done), bool)
+        for k, v in zip(keys, key):
+            mask &= (done[k] == v).values
+        sub = done[mask]
+        nk = len(keys)
+        rl = {(k[nk], k[nk + 1]): v for k, v in rate_lookup.items() if k[:nk] == key}
+        case = dict(zip(keys, key))
+        title = f"{case.get('target_label', case.get('target'))} ({case['dim']}D, {case['sampler']} samples)"
+        figs.append(_Figure("rates", f"Error against n, {title}: one panel per method family; line = median over "
+                            "seeds, band = min–max over seeds, dashed = reference slope -2/d; filled markers exact, "
+                            "hollow markers heuristic; legend: fitted rate of the L2 error (log-log slope per seed, "
+                            "mean ± std).",
                             lambda sub=sub, rl=rl, title=title: F.fig_error_vs_n(sub, rl, colors, title)))
         figs.append(_Figure("bounds", f"Linf error on the inner region over Waldron's bound ½·M·R² of the Delaunay "
                             f"triangulation, {title}. Delaunay must stay below 1.",
@@ -230,7 +240,12 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
     bar.close()
     figs = [f for f in figs if f.png]
 
+    nets = done[done["family"] == "network"] if not done.empty else done
     tables = {
+        "findings": findings,
+        "has_networks": not nets.empty,
+        "training": FD.training_state_table(nets) if not nets.empty else None,
+        "training_regime": FD.training_state_by_regime(nets) if not nets.empty else None,
         "rates": T.rate_table(rates),
         "bounds": T.bound_table(done),
         "errors": T.error_table(done),
@@ -338,17 +353,12 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, sk
         + (f"; {dropped} gallery figure(s) were left out to respect that cap" if dropped else "")
         + ". The report reads stored results only."
     )
-    parts.append(f"<p class='note'>{esc(size_note)}</p>")
     if skipped:
         parts.append(f"<p class='note'><b>Skipped {len(skipped)} damaged file(s)</b> (left out of every table and "
                      "figure; a rerun of the study moves them to <code>quarantine/</code> and reruns their tasks):"
                      "<br>" + "<br>".join(esc(line) for line in _skipped_lines(list(skipped))) + "</p>")
-    parts.append(f"<p class='note'>{_METRICS_NOTE}</p>")
-    parts.append("<h2>Fitted rates</h2>" + T.to_html(tables["rates"]))
-    parts.append("<h2>L2 error on the inner region at the largest n (median [min–max] over seeds)</h2>"
-                 + T.to_html(tables["errors"]))
-    parts.append("<h2>Linf / Waldron bound of Delaunay on the inner region at the largest n (median)</h2>"
-                 + T.to_html(tables["bounds"]))
+    parts.append(_findings_html(tables["findings"]))
+    parts.append(_training_html(tables))
     for key, heading in _SECTIONS:
         sec = [f for f in figs if f.section == key]
         if not sec:
@@ -359,12 +369,65 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, sk
                 f"<figure><img alt='{esc(f.caption[:80])}' src='data:image/png;base64,{_b64(f.png)}'>"
                 f"<figcaption>{esc(f.caption)}</figcaption></figure>"
             )
+    parts.append("<h2>Fitted rates</h2>" + T.to_html(tables["rates"]))
+    parts.append("<h2>L2 error on the inner region at the largest n (median [min–max] over seeds)</h2>"
+                 + T.to_html(tables["errors"]))
+    parts.append("<h2>Linf / Waldron bound of Delaunay on the inner region at the largest n (median)</h2>"
+                 + T.to_html(tables["bounds"]))
+    parts.append(f"<h2>How the numbers are measured</h2><p class='note'>{_METRICS_NOTE}</p>")
+    parts.append(f"<p class='note'>{esc(size_note)}</p>")
     parts.append("<h2>Tasks per method</h2>" + T.to_html(tables["status"]))
     parts.append("<h2>Timings</h2>" + T.to_html(tables["timing"]))
     if not tables["failures"].empty:
         parts.append("<h2>Failed tasks (first 20)</h2>" + T.to_html(tables["failures"]))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _findings_html(findings) -> str:
+    """The findings section: the sentences, each linked to the table it is read from, then the tables."""
+    from . import _tables as T
+
+    esc = html.escape
+    out = ["<h2 id='findings'>Findings</h2>",
+           "<p class='note'>Written from the results below; each sentence names the table (F1…) holding its "
+           "numbers. Intervals are over seeds (each seed is a different sample, shared by all methods).</p><ul>"]
+    for f in findings.items:
+        ref = f" <a href='#{f.table}'>[{f.table}]</a>" if f.table else ""
+        out.append(f"<li>{esc(f.text)}{ref}</li>")
+    out.append("</ul>")
+    for tid, (title, t) in findings.tables.items():
+        out.append(f"<h3 id='{tid}'>{tid}. {esc(title)}</h3>" + T.to_html(t))
+    return "\n".join(out)
+
+
+def _training_html(tables) -> str:
+    from . import _tables as T
+
+    t, tr = tables.get("training"), tables.get("training_regime")
+    if t is None and tr is None:
+        why = ("the study trains no network" if not tables.get("has_networks") else
+               "not measured in this study (the results hold no train_status)")
+        return f"<h2>Training state of the networks</h2><p class='note'>None: {why}.</p>"
+    out = ["<h2>Training state of the networks</h2>",
+           "<p class='note'>interpolating: train RMSE ≤ 1e-3·std(y); stationary: gradient norm below tolerance with "
+           "the loss above it; unstable: the loss rose between records; budget: still moving when the steps ran "
+           "out.</p>", T.to_html(t)]
+    if tr is not None:
+        out.append("<h3>Per regime (init scale, width, step size) and n</h3>" + T.to_html(tr))
+    return "\n".join(out)
+
+
+def _findings_markdown(findings) -> list:
+    from . import _tables as T
+
+    lines = ["## Findings", ""]
+    for f in findings.items:
+        lines.append(f"- {T.md_escape(f.text)}" + (f" [{f.table}]" if f.table else ""))
+    lines.append("")
+    for tid, (title, t) in findings.tables.items():
+        lines += [f"### {tid}. {T.md_escape(title)}", "", T.to_markdown(t)]
+    return lines
 
 
 def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
@@ -388,6 +451,10 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
         lines += [f"**Skipped {len(skipped)} damaged file(s)** (left out; a rerun of the study quarantines them and "
                   "reruns their tasks):", ""] + [f"- {T.md_escape(line)}" for line in _skipped_lines(list(skipped))] + [""]
     lines += [
+        *_findings_markdown(tables["findings"]),
+        "## Training state of the networks",
+        "",
+        T.to_markdown(tables["training"]) if tables["training"] is not None else "_(not measured in this study)_\n",
         "## Fitted rates",
         "",
         T.to_markdown(tables["rates"]),

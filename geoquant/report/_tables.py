@@ -22,7 +22,7 @@ def _fmt_rate(mean, std, k):
 
 
 def rate_table(rates: dict):
-    """One row per (target, dim, sampler, method): the rate of each metric, mean ± std over seeds.
+    """One row per (target label, dim, sampler, method): the rate of each metric, mean ± std over seeds.
 
     Parameters
     ----------
@@ -37,19 +37,30 @@ def rate_table(rates: dict):
             continue
         r = r.copy()
         r[f"rate {metric}"] = [_fmt_rate(m, s, k) for m, s, k in zip(r.slope_mean, r.slope_std, r.n_seeds)]
-        frames.append(r.set_index(["target", "dim", "sampler", "method"])[[f"rate {metric}"]])
+        keys = _keys(r) + ["method"]
+        frames.append(r.set_index(keys)[[f"rate {metric}"]])
     if not frames:
         return pd.DataFrame()
     out = pd.concat(frames, axis=1).reset_index()
     sizes = next(iter(rates.values()))
     if "sizes" in sizes:
-        out = out.merge(sizes[["target", "dim", "sampler", "method", "sizes"]], how="left",
-                        on=["target", "dim", "sampler", "method"])
+        keys = _keys(sizes) + ["method"]
+        out = out.merge(sizes[keys + ["sizes"]], how="left", on=keys)
     return out.fillna("–")
 
 
+def _keys(df) -> list:
+    """Case columns present in ``df``: the target label (else name), dim, sampler."""
+    return ["target_label" if "target_label" in df.columns else "target", "dim", "sampler"]
+
+
+def _case_label(d):
+    return d[_keys(d)[0]].astype(str) + " " + d["dim"].astype(str) + "D n=" + d["n"].astype(str)
+
+
 def _at_largest_n(df):
-    idx = df.groupby(["target", "dim", "sampler"])["n"].transform("max")
+    keys = _keys(df) + (["target_params"] if "target_params" in df.columns else [])
+    idx = df.groupby(keys)["n"].transform("max")
     return df[df["n"] == idx]
 
 
@@ -61,7 +72,7 @@ def bound_table(df, metric="linf_ratio_inner"):
         import pandas as pd
 
         return pd.DataFrame()
-    d = d.assign(case=d["target"] + " " + d["dim"].astype(str) + "D n=" + d["n"].astype(str))
+    d = d.assign(case=_case_label(d))
     t = d.pivot_table(index="method", columns="case", values=metric, aggfunc="median")
     return t.map(lambda v: f"{v:.3g}" if np.isfinite(v) else "–").reset_index()
 
@@ -74,7 +85,7 @@ def error_table(df, metric="l2_inner"):
         import pandas as pd
 
         return pd.DataFrame()
-    d = d.assign(case=d["target"] + " " + d["dim"].astype(str) + "D n=" + d["n"].astype(str))
+    d = d.assign(case=_case_label(d))
     g = d.groupby(["method", "case"])[metric].agg(["median", "min", "max"])
     g["txt"] = [f"{a:.3g} [{b:.2g}–{c:.2g}]" for a, b, c in zip(g["median"], g["min"], g["max"])]
     return g["txt"].unstack("case").fillna("–").reset_index()
@@ -101,7 +112,7 @@ def timing_table(df):
 
 def failure_table(df, limit=20):
     d = df[df["status"] != "done"]
-    return d[["method", "target", "dim", "n", "seed", "error"]].head(limit)
+    return d[["method", _keys(d)[0], "dim", "n", "seed", "error"]].head(limit)
 
 
 def to_html(df, classes="tbl") -> str:

@@ -8,6 +8,7 @@ import shutil
 import struct
 import subprocess
 
+import numpy as np
 import pytest
 
 from geoquant.compare import fit_rates, load_results, run_study
@@ -100,7 +101,7 @@ def test_page_is_self_contained_and_every_figure_is_a_png(report):
         assert s.startswith("data:image/png;base64,")
         w, h = _png_size(base64.b64decode(s.split(",", 1)[1]))
         assert w > 50 and h > 50
-    assert not re.search(r"(src|href)\s*=\s*['\"](?!data:)", page)  # nothing loaded from elsewhere
+    assert not re.search(r"(src|href)\s*=\s*['\"](?!data:|#)", page)  # nothing loaded from elsewhere (links: in-page)
     for heading in ("Fitted rates", "Gallery", "Quantization", "Waldron"):
         assert heading in page
     assert report.size_bytes == report.html.stat().st_size <= 5_000_000
@@ -108,14 +109,14 @@ def test_page_is_self_contained_and_every_figure_is_a_png(report):
 
 
 def test_rates_in_the_summary_are_the_fitted_slopes(study, report):
-    md = report.markdown.read_text()
+    md = report.markdown.read_text().split("## Fitted rates", 1)[1]
     df = load_results(study)
     r = fit_rates(df, "l2_inner")
     for _, row in r.iterrows():
         cell = f"{row.slope_mean:+.2f} ± {row.slope_std:.2f} ({row.n_seeds})"
         line = next(ln for ln in md.splitlines() if ln.startswith(f"| {row.target} | {row.dim} | uniform | {row.method} |"))
         assert cell in line
-    assert "index.html" in md
+    assert "index.html" in report.markdown.read_text()
 
 
 def test_size_cap_downscales_then_drops_gallery_figures():
@@ -182,3 +183,44 @@ def test_every_figure_loads_in_headless_chromium(report, tmp_path):
     assert m, res.stderr[-2000:]
     ok, total = int(m.group(1)), int(m.group(2))
     assert total == report.n_figures and ok == total
+    # a screenshot of the top of the page (findings, then figures) renders: a PNG that is not blank
+    shot = tmp_path / "shot.png"
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile2'}",
+           "--hide-scrollbars", "--window-size=1280,4000", f"--screenshot={shot}", report.html.as_uri()]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), res.stderr[-2000:]
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(shot)
+    assert img.shape[0] >= 1000 and img.shape[1] >= 1000
+    assert img[..., :3].std() > 0.05  # text and figures, not a blank page
+
+
+def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_path, monkeypatch):
+    """With the network training-state and distance columns present (synthetic values on the real
+    network rows), the page shows the findings first, then the training state, then the figures,
+    and the interpolating share in the sentence is the count in the data."""
+    import geoquant.compare as gc
+
+    df = load_results(study)
+    nets = df["family"] == "network"
+    k = int(nets.sum())
+    status = np.array(["interpolating", "budget", "stationary"])[np.arange(k) % 3]
+    df.loc[nets, "train_status"] = status
+    for c, v in (("train_rmse_rel", 1e-4), ("train_loss", 1e-8), ("grad_norm", 1e-6), ("flow_time", 36.0),
+                 ("train_steps", 120), ("loss_increases", 0), ("init_scale", 1e-4), ("width", 12), ("lr", 0.3)):
+        df.loc[nets, c] = v
+    df.loc[nets, "between_l2"] = 0.5 * df.loc[nets, "l2_inner"]
+    df.loc[nets, "nearest_l2"] = 0.25 * df.loc[nets, "l2_inner"]
+    monkeypatch.setattr(gc, "load_results", lambda d, **kw: df.copy())
+    rep = make_report(study, tmp_path / "r", progress=False, gallery_per_target=0)
+    page = rep.html.read_text()
+    i_find, i_train, i_img, i_rates = (page.index("id='findings'"), page.index("Training state of the networks"),
+                                       page.index("<img"), page.index("<h2>Fitted rates"))
+    assert i_find < i_train < i_img < i_rates
+    n_int = int((status == "interpolating").sum())
+    assert f"network_small: {n_int} of {k} networks interpolate" in page
+    assert "0.5x their l2_inner" in page and "0.25x their l2_inner" in page
+    md = rep.markdown.read_text()
+    assert md.index("## Findings") < md.index("## Training state") < md.index("## Fitted rates")

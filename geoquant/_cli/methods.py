@@ -1,0 +1,52 @@
+"""``geoquant methods``: the registered methods with their family, dimensions and parameters."""
+
+from __future__ import annotations
+
+from ._common import print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "methods",
+        help="list the methods a study can compare (family, dimensions, parameters, defaults, what each is)",
+        description="List the registered methods of geoquant.compare: family, supported dimensions, what each "
+                    "produces, and its parameters with defaults (the keys of a [[methods]] table).",
+    )
+    p.add_argument("--family", help="only this family (triangulation, network, theory, baseline)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=run)
+
+
+def _first_paragraph(doc: str) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def method_table(family=None) -> list:
+    """One dict per registered method: name, family, dims, description, parameters."""
+    from .._validation import check_option
+    from ..compare._methods import METHOD_FAMILIES, list_methods, method_class
+
+    if family is not None:
+        check_option(family, "--family", METHOD_FAMILIES)
+    out = []
+    for name in list_methods(family):
+        cls = method_class(name)
+        params = {k: {"default": p.default, "expected": p.expected, "doc": p.doc} for k, p in cls.params_schema.items()}
+        out.append({"name": name, "family": cls.family, "dims": list(cls.dims) if cls.dims else "any",
+                    "description": cls.description or _first_paragraph(cls.__doc__), "parameters": params})
+    return out
+
+
+def run(args) -> int:
+    rows = method_table(args.family)
+    if args.json:
+        print_json({"methods": rows})
+        return 0
+    for r in rows:
+        dims = "any dim" if r["dims"] == "any" else "dim " + "/".join(map(str, r["dims"]))
+        print(f"{r['name']}  [{r['family']}; {dims}]")
+        print(f"    {r['description']}")
+        for k, p in r["parameters"].items():
+            print(f"    {k} = {p['default']!r}   ({p['expected']}){': ' + p['doc'] if p['doc'] else ''}")
+    print("\nEvery method also takes label, dims and max_n in a [[methods]] table (docs/study-spec.md).")
+    return 0

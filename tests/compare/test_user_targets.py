@@ -1,0 +1,153 @@
+"""User targets (name = "module:function"), target labels, parameter sweeps, distinct targets."""
+
+import json
+
+import numpy as np
+import pytest
+
+from geoquant.compare import fit_rates, load_results, run_study
+from geoquant.compare._spec import load_spec
+from geoquant.errors import InvalidInputError, SpecError
+from geoquant.targets import CallableTarget, get_target, import_callable, sampled_hessian_norm
+
+MODULE = """
+import numpy as np
+
+def bowl(x, a=1.0):
+    return a * np.sum(np.asarray(x) ** 2, axis=-1)
+"""
+
+SPEC = """
+[study]
+name = "user"
+seeds = [0, 1]
+
+[[targets]]
+name = "gq_user_bowl:bowl"
+dim = 2
+domain = [[0.0, 1.0], [0.0, 1.0]]
+hessian_bound = 2.0
+label = "bowl"
+sizes = [6, 12, 24]
+sweep = { a = [1.0, 3.0] }
+
+[[samplers]]
+kind = "uniform"
+
+[[methods]]
+name = "delaunay"
+"""
+
+
+@pytest.fixture(scope="module")
+def user_study(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("user")
+    (tmp / "gq_user_bowl.py").write_text(MODULE)
+    spec = tmp / "spec.toml"
+    spec.write_text(SPEC)
+    out = tmp / "out"
+    run = run_study(spec, out, workers=0, progress=False)
+    assert run.n_failed == 0 and run.n_done == 2 * 3 * 2
+    return load_results(out)
+
+
+def test_sweep_expands_into_labelled_targets(user_study):
+    df = user_study
+    assert sorted(df["target_label"].unique()) == ["bowl(a=1.0)", "bowl(a=3.0)"]
+    assert sorted(df["target_params"].unique()) == ['{"a": 1.0}', '{"a": 3.0}']
+    # same seed -> same sample; the interpolation error of a*|x|^2 is linear in a
+    a1 = df[df.target_label == "bowl(a=1.0)"].set_index(["n", "seed"])["l2_inner"]
+    a3 = df[df.target_label == "bowl(a=3.0)"].set_index(["n", "seed"])["l2_inner"]
+    np.testing.assert_allclose(a3 / a1, 3.0, rtol=1e-9)
+    # Waldron with the user's bound M = 2 holds for a = 1
+    assert (df[df.target_label == "bowl(a=1.0)"]["linf_ratio_hull"] <= 1 + 1e-9).all()
+
+
+def test_rates_are_fitted_per_target(user_study):
+    r = fit_rates(user_study, "l2_inner")
+    assert len(r) == 2 and sorted(r["target_label"]) == ["bowl(a=1.0)", "bowl(a=3.0)"]
+    # errors differ by the factor 3 only: equal slopes, fitted separately
+    assert r["slope_mean"].iloc[0] == pytest.approx(r["slope_mean"].iloc[1], abs=1e-9)
+
+
+def test_exceeded_hessian_bound_is_a_warning_in_the_results(user_study):
+    w = user_study.set_index("target_label")["warnings"]
+    assert w.loc["bowl(a=1.0)"].isna().all()
+    assert w.loc["bowl(a=3.0)"].str.contains("sampled Hessian norm 6 at").all()
+    assert w.loc["bowl(a=3.0)"].str.contains("exceeds the given hessian_bound 2").all()
+
+
+def test_callable_target_derivatives_match_an_analytic_target():
+    franke = get_target("franke")
+    t = CallableTarget(lambda x: franke(x), 2, franke.domain, franke.hessian_bound, "franke:copy")
+    x = np.random.default_rng(3).random((50, 2))
+    np.testing.assert_allclose(t(x), franke(x), rtol=0, atol=0)
+    np.testing.assert_allclose(t.gradient(x), franke.gradient(x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(t.hessian(x), franke.hessian(x), rtol=1e-4, atol=1e-4)
+    value, _ = sampled_hessian_norm(t, n_samples=500, seed=0)
+    assert value <= franke.hessian_bound * (1 + 1e-3)
+
+
+def test_callable_target_shape_is_checked():
+    t = CallableTarget(lambda x: np.zeros(3), 2, [0, 1], 1.0, "m:f")
+    with pytest.raises(InvalidInputError, match="must map x of shape"):
+        t(np.zeros((5, 2)))
+    with pytest.raises(InvalidInputError, match="module:function"):
+        import_callable("nocolon")
+    with pytest.raises(InvalidInputError, match="cannot import module 'gq_no_such_module'"):
+        import_callable("gq_no_such_module:f")
+
+
+BASE = """
+[study]
+name = "t"
+sizes = [6]
+
+[[targets]]
+name = "runge"
+dim = 1
+
+[[samplers]]
+kind = "uniform"
+
+[[methods]]
+name = "delaunay"
+"""
+
+
+def test_spec_errors_for_targets(tmp_path):
+    user = BASE.replace('name = "runge"', 'name = "gq_user_bowl:bowl"')
+    with pytest.raises(SpecError, match=r"^targets\[0\]\.hessian_bound: expected a positive number"):
+        load_spec(user)
+    with pytest.raises(SpecError, match=r"^targets\[0\]\.domain: expected one \[low, high\]"):
+        load_spec(user.replace("dim = 1", "dim = 1\nhessian_bound = 2.0"))
+    with pytest.raises(SpecError, match=r"^targets\[0\]\.domain: expected 1 pair"):
+        load_spec(user.replace("dim = 1", "dim = 1\nhessian_bound = 2.0\ndomain = [[1.0, 0.0]]"))
+    with pytest.raises(SpecError, match=r"^targets\[0\]\.hessian_bound: expected it only with a user target"):
+        load_spec(BASE.replace("dim = 1", "dim = 1\nhessian_bound = 2.0"))
+    with pytest.raises(SpecError, match=r"docs/study-spec\.md"):
+        load_spec(BASE.replace("dim = 1", "dim = 1\ncolour = 2"))
+    with pytest.raises(SpecError, match=r"^targets\[0\]\.sweep\.a: expected a non-empty list"):
+        load_spec(BASE.replace("dim = 1", "dim = 1\nsweep = { a = 3 }"))
+
+
+def test_duplicate_targets_are_refused_and_different_params_kept_apart():
+    twice = BASE + '\n[[targets]]\nname = "runge"\ndim = 1\n'
+    with pytest.raises(SpecError, match=r"^targets\[1\]: expected a target different from targets\[0\]"):
+        load_spec(twice)
+    other = BASE + '\n[[targets]]\nname = "runge"\ndim = 1\nparams = { a = 5.0 }\n'
+    spec = load_spec(other)
+    from geoquant.compare._results import target_label
+
+    labels = {target_label(t.settings["target"]) for t in spec.tasks()}
+    assert labels == {"runge", "runge(a=5.0)"}
+    same_label = BASE.replace("dim = 1", 'dim = 1\nlabel = "r"') + \
+        '\n[[targets]]\nname = "runge"\ndim = 1\nlabel = "r"\nparams = { a = 5.0 }\n'
+    with pytest.raises(SpecError, match=r"^targets\[1\]\.label: expected a label unique"):
+        load_spec(same_label)
+
+
+def test_plain_targets_keep_their_task_settings():
+    (t,) = load_spec(BASE).tasks()
+    assert t.settings["target"] == {"name": "runge", "dim": 1, "params": {}}
+    assert json.loads(json.dumps(t.settings)) == t.settings

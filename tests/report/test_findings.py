@@ -1,0 +1,135 @@
+"""The findings section: sentences written from the data, checked on synthetic results with known answers."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from geoquant.report._findings import compute_findings, training_state_table
+
+SIZES = (10, 20, 40)
+SEEDS = (0, 1, 2)
+SEED_FACTOR = {0: 1.0, 1: 1.1, 2: 0.9}
+NET_RATIO = {0: 2.0, 1: 3.0, 2: 4.0}  # network error / Delaunay error, per seed
+
+
+def _row(method, name, family, n, seed, err, *, target="bump", params=None, label=None, restart=0, **extra):
+    params = params or {}
+    return {
+        "task_id": f"{method}-{n}-{seed}-{restart}-{json.dumps(params)}", "status": "done", "target": target,
+        "target_label": label or target, "target_params": json.dumps(params, sort_keys=True), "dim": 2,
+        "sampler": "uniform", "n": n, "seed": seed, "restart": restart, "method": method, "method_name": name,
+        "family": family, "l2_inner": err, **extra,
+    }
+
+
+def synthetic(with_network_columns=True, params=None, label=None, scale=1.0):
+    """delaunay: n^-1 (rate = -2/d in 2D); network: NET_RATIO x delaunay and rate -1/2 (slower);
+    gp: 5 x delaunay at rate -3/2 (faster); triangulation_best (oracle): 0.1 x delaunay."""
+    rows = []
+    for n in SIZES:
+        for s in SEEDS:
+            base = scale * SEED_FACTOR[s] / n
+            kw = dict(params=params, label=label)
+            rows.append(_row("delaunay", "delaunay", "triangulation", n, s, base, exact=True, **kw))
+            rows.append(_row("triangulation_best", "triangulation_best", "triangulation", n, s, 0.1 * base,
+                             exact=n < 40, oracle=True, **kw))
+            rows.append(_row("gp", "gp", "baseline", n, s, 5.0 * scale * SEED_FACTOR[s] / 40 * (40 / n) ** 1.5,
+                             exact=True, **kw))
+            # network: at the largest n exactly NET_RATIO x Delaunay; rate -1/2 over the sizes
+            net = NET_RATIO[s] * scale * SEED_FACTOR[s] / 40 * (40 / n) ** 0.5
+            extra = {}
+            if with_network_columns:
+                status = "interpolating" if s < 2 else ("stationary" if n == 10 else "budget")
+                extra = dict(train_status=status, train_rmse_rel=1e-4 if status == "interpolating" else 0.1,
+                             train_loss=1e-6, grad_norm=1e-5, flow_time=10.0, train_steps=1000, loss_increases=0,
+                             between_l2=0.5 * net, nearest_l2=0.25 * net, fit_l2=net, nearest_exact=(s != 2))
+            rows.append(_row("network_small", "network_small", "network", n, s, net, exact=True, **kw, **extra))
+    return pd.DataFrame(rows)
+
+
+def _sentences(f, key):
+    return [x for x in f.items if x.key == key]
+
+
+def test_closest_family_and_the_paired_seed_interval():
+    f = compute_findings(synthetic())
+    (s,) = _sentences(f, "closest")
+    # the oracle (10x better) is excluded; gp at n=40 is 5 x delaunay; the network 2..4 x
+    assert "the triangulation family is closest" in s.text and "(delaunay," in s.text
+    assert "next family, network (network_small), has 3x its error" in s.text
+    assert "[2, 4] over 3 seed(s)" in s.text and s.table == "F1"
+    t = f.tables["F1"][1]
+    assert list(t["family"]) == ["triangulation", "network", "baseline"]
+    assert t.loc[0, "l2_inner median"] == pytest.approx(1.0 / 40)
+
+
+def test_distances_and_interpolating_share():
+    f = compute_findings(synthetic())
+    (d,) = _sentences(f, "distance")
+    assert d.measured and d.table == "F3"
+    assert "0.5x their l2_inner" in d.text and "0.25x their l2_inner" in d.text
+    assert "exact for 2/3 models" in d.text
+    (i,) = _sentences(f, "interpolating")
+    # seeds 0 and 1 interpolate at every size: 6 of 9
+    assert "6 of 9 networks interpolate (67%" in i.text and "1 stationary, 2 budget" in i.text
+    t = training_state_table(synthetic()[lambda d: d.family == "network"])
+    assert t.loc[0, ["interpolating", "stationary", "unstable", "budget"]].tolist() == [6, 1, 0, 2]
+
+
+def test_rates_against_reference_slope():
+    f = compute_findings(synthetic())
+    (r,) = _sentences(f, "rates")
+    assert "reference slope -1.00" in r.text
+    t = f.tables["F5"][1].set_index("method")
+    assert t.loc["delaunay", "slope_mean"] == pytest.approx(-1.0)
+    assert t.loc["network_small", "slope_mean"] == pytest.approx(-0.5)
+    assert t.loc["gp", "slope_mean"] == pytest.approx(-1.5)
+    assert t.loc["delaunay", "vs reference"] == "≈"
+    assert t.loc["network_small", "vs reference"] == "slower"
+    assert t.loc["gp", "vs reference"] == "faster"
+    assert re.search(r"delaunay, triangulation_best consistent with it", r.text)
+
+
+def test_heuristic_rows_are_counted():
+    f = compute_findings(synthetic())
+    (e,) = _sentences(f, "exactness")
+    assert e.text.startswith("3 of 36 results are heuristic") and "triangulation_best" in e.text
+
+
+def test_absent_measurements_say_so():
+    f = compute_findings(synthetic(with_network_columns=False))
+    (d,) = _sentences(f, "distance")
+    (i,) = _sentences(f, "interpolating")
+    assert not d.measured and "not measured in this study" in d.text
+    assert not i.measured and "not measured in this study" in i.text
+    assert "F3" not in f.tables and "F4" not in f.tables
+
+
+def test_targets_with_different_parameters_are_never_pooled():
+    a = synthetic(params={"width": 0.1}, label="bump(width=0.1)")
+    b = synthetic(params={"width": 0.3}, label="bump(width=0.3)", scale=7.0)
+    # make b's delaunay rate differ: multiply by n^-1 more
+    b.loc[b.method == "delaunay", "l2_inner"] *= 10.0 / b.loc[b.method == "delaunay", "n"]
+    f = compute_findings(pd.concat([a, b], ignore_index=True))
+    t = f.tables["F5"][1]
+    dl = t[t.method == "delaunay"].set_index("target_label")["slope_mean"]
+    assert dl["bump(width=0.1)"] == pytest.approx(-1.0) and dl["bump(width=0.3)"] == pytest.approx(-2.0)
+    assert len(_sentences(f, "closest")) == 2
+
+
+def test_nothing_done():
+    df = synthetic().assign(status="failed")
+    f = compute_findings(df)
+    assert len(f.items) == 1 and not f.items[0].measured
+
+
+def test_networks_against_delaunay_paired_by_seed():
+    f = compute_findings(synthetic())
+    (s,) = _sentences(f, "networks")
+    # network / delaunay per seed at n = 40: exactly NET_RATIO = 2, 3, 4
+    assert "network_small 3x [2, 4]" in s.text and s.table == "F2"
+    t = f.tables["F2"][1]
+    assert t.loc[0, "ratio to Delaunay (median)"] == pytest.approx(3.0)
+    assert (t.loc[0, "min"], t.loc[0, "max"]) == (pytest.approx(2.0), pytest.approx(4.0))
