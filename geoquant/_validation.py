@@ -28,6 +28,7 @@ __all__ = [
     "check_int",
     "as_generator",
     "find_duplicates",
+    "normalized_frame",
 ]
 
 
@@ -36,11 +37,25 @@ def _shape_str(shape) -> str:
 
 
 def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarray:
-    """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness."""
+    """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness.
+
+    Complex input is refused (casting would silently drop the imaginary parts), as are
+    strings, bytes and objects that are not numbers.
+    """
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        raw = np.asarray(x)
+        if np.iscomplexobj(raw):
+            raise InvalidInputError(
+                f"'{name}' must be real-valued, found a complex array (dtype {raw.dtype}); "
+                "pass the real part explicitly if that is what you mean"
+            )
+        if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex)) for v in raw.ravel()[:1000])):
+            raise InvalidInputError(f"'{name}' must be a numeric array, found {raw.dtype.kind == 'O' and 'objects' or 'text'} (dtype {raw.dtype})")
+        arr = np.asarray(raw, dtype=np.float64)
         arr = np.ascontiguousarray(arr) if arr.ndim else arr  # keep 0-d scalars 0-d
-    except (TypeError, ValueError) as exc:
+    except InvalidInputError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidInputError(f"'{name}' must be a numeric array, got {type(x).__name__}: {exc}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -56,6 +71,23 @@ def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarra
     return arr
 
 
+def normalized_frame(points: np.ndarray) -> np.ndarray:
+    """The points centred at their bounding box's centre and scaled to unit extent.
+
+    Computed without overflow for coordinates up to the float64 limit and without
+    underflow for subnormal ones (scaling is by a power of two first).
+    """
+    big = float(np.max(np.abs(points))) if points.size else 0.0
+    if big == 0.0:
+        return points.copy()
+    expo = np.frexp(big)[1]
+    p = np.ldexp(points, -expo)  # exact for normal numbers, |p| <= 1
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    p = p - 0.5 * (lo + hi)
+    ext = float(np.max(hi - lo))
+    return p / ext if ext > 0 else p
+
+
 def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, ...]]:
     """Groups of indices of points closer than ``rtol * diameter`` (exact when rtol=0).
 
@@ -65,6 +97,10 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     n, d = points.shape
     if n < 2:
         return []
+    if rtol > 0:
+        # work in the unit frame: distances of 1e200 coordinates would overflow, those of
+        # 1e-160 coordinates underflow (and report distinct points as coinciding)
+        points = normalized_frame(points)
     scale = float(np.max(np.ptp(points, axis=0))) if n else 0.0
     tol = rtol * scale
     if tol == 0.0:
@@ -153,7 +189,8 @@ def check_points(
                 groups,
             )
     if full_rank:
-        centred = arr - arr.mean(axis=0)
+        frame = normalized_frame(arr)
+        centred = frame - frame.mean(axis=0)
         sv = np.linalg.svd(centred, compute_uv=False)
         rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300))) if sv.size else 0
         if rank < d:

@@ -213,8 +213,10 @@ class Evaluator:
             out[f"bound_{r}"] = b
             out[f"vol_{r}"] = vol
             linf, l2 = out.get(f"linf_{r}"), out.get(f"l2_{r}")
-            out[f"linf_ratio_{r}"] = None if linf is None or not b > 0 else float(linf / b)
-            out[f"l2_ratio_{r}"] = None if l2 is None or not b > 0 or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
+            # a ratio exists only for a positive finite bound; never store 0.0 or inf for "no bound"
+            usable = b is not None and np.isfinite(b) and b > 0
+            out[f"linf_ratio_{r}"] = None if linf is None or not usable else float(linf / b)
+            out[f"l2_ratio_{r}"] = None if l2 is None or not usable or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
         return {k: (None if v is None else float(v)) for k, v in out.items()}
 
     def _evaluate_pl(self, method):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_points
+from .._validation import check_points, normalized_frame
 from ._locate import affine_transforms
-from ._triangulation import Triangulation, simplex_volumes
+from ._predicates import orientation
+from ._triangulation import Triangulation
 
 __all__ = ["delaunay", "insert_points"]
 
@@ -59,14 +60,17 @@ def delaunay(points) -> Triangulation:
     from scipy.spatial import Delaunay
 
     options = "Qbb Qc Qz Q12" + (" Qx" if d > 4 else "")
-    qh = Delaunay(pts, qhull_options=options)
+    # Qhull works in a centred frame scaled to unit size, so 1e-300 or 1e300 coordinates
+    # neither underflow nor overflow; the result is checked on the original points.
+    frame = normalized_frame(pts)
+    qh = Delaunay(frame, qhull_options=options)
     simplices = np.asarray(qh.simplices, dtype=np.int64)
-    scale = float(np.max(np.ptp(pts, axis=0)))
-    vol = simplex_volumes(pts, simplices)
-    simplices = simplices[vol > 1e-12 * scale**d]
+    # drop only the simplices that are exactly flat (Qhull's triangulated coplanar facets);
+    # a relative volume threshold would also drop tiny valid simplices of multi-scale input
+    simplices = simplices[orientation(pts[simplices]) != 0]
     missing = np.setdiff1d(np.arange(n), np.unique(simplices))
     if len(missing):
-        simplices = insert_points(pts, simplices, missing)
+        simplices = insert_points(frame, simplices, missing)
     return Triangulation(pts, simplices)
 
 
