@@ -172,7 +172,7 @@ class ErrorResult:
 
 def _eval_target(f, x: np.ndarray) -> np.ndarray:
     """Evaluate ``f`` on points (..., d), raising if it returns the wrong shape or NaN."""
-    y = np.asarray(f(x), dtype=float)
+    y = as_float_array(f(x), "f", finite=False)
     if y.shape != x.shape[:-1]:
         if x.shape[-1] == 1 and y.shape == x.shape:
             y = y[..., 0]
@@ -295,7 +295,16 @@ def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> Er
     tri = _check_triangulation(tri)
     if not callable(f):
         raise InvalidInputError(f"'f' must be callable on points of shape (..., {tri.n_dims}), found {type(f).__name__}")
+    unknown = sorted(set(kwargs) - set(_ERROR_OPTIONS))
+    if unknown:
+        raise InvalidInputError(
+            f"interpolation_error got unknown keyword(s) {', '.join(map(repr, unknown))}; "
+            f"the options are {', '.join(_ERROR_OPTIONS)}"
+        )
     return simplex_errors(tri.points, tri.simplices, f, norm, **kwargs)
+
+
+_ERROR_OPTIONS = ("values", "quad_index", "linf_order", "hessian_bound", "chunk")
 
 
 # ----------------------------------------------------------------- geometry

@@ -49,7 +49,7 @@ from ._validation import (
     check_values,
     find_duplicates,
 )
-from .errors import DegenerateInputError, DuplicatePointsError, GeoquantError, InvalidInputError
+from .errors import DegenerateInputError, DuplicatePointsError, GeoquantError, InvalidInputError, TooLargeError
 
 __all__ = ["PointSet", "load_points", "sample_points", "write_points", "SAMPLE_KINDS"]
 
@@ -58,6 +58,8 @@ SAMPLE_KINDS = ("uniform", "polygon", "grid", "sobol", "halton", "clustered")
 
 _NUMBERED = re.compile(r"^x(\d+)$")
 _NAMED = ("x", "y", "z")
+# widest point file read: points in more dimensions cannot be triangulated or sampled usefully
+MAX_CSV_COLUMNS = 1000
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,18 @@ def _read_csv(p: Path, coordinate_columns):
             header_line = lineno
             if any(not h for h in header):
                 raise InvalidInputError(f"'path' {str(p)!r} line {lineno}: the header has an empty column name")
+            odd = [h for h in header if not h.isprintable()]
+            if odd:
+                raise InvalidInputError(
+                    f"'path' {str(p)!r} line {lineno}: column names must be printable text on one line, "
+                    f"found {odd[0]!r}"
+                )
+            if len(header) > MAX_CSV_COLUMNS:
+                raise TooLargeError(
+                    f"'path' {str(p)!r} line {lineno}: the header has {len(header)} columns, more than the "
+                    f"{MAX_CSV_COLUMNS} a point file may have; keep only the coordinate and value columns "
+                    "geoquant needs"
+                )
             dup = {h.lower() for h in header if [x.lower() for x in header].count(h.lower()) > 1}
             if dup:
                 raise InvalidInputError(
@@ -359,10 +373,17 @@ def write_points(path, points, values=None, value_name: str = "value") -> Path:
         else:
             if not isinstance(value_name, str) or not value_name.strip():
                 raise InvalidInputError(f"'value_name' must be a non-empty string, found {value_name!r}")
+            if not value_name.isprintable() or "," in value_name or '"' in value_name:
+                raise InvalidInputError(
+                    f"'value_name' must be printable text without commas, quotes or line breaks, found {value_name!r}"
+                )
             items = [(value_name, values)]
         for name, col in items:
-            if not isinstance(name, str) or not name.strip() or "," in name:
-                raise InvalidInputError(f"'values' column names must be non-empty strings without commas, found {name!r}")
+            if not isinstance(name, str) or not name.strip() or "," in name or not name.isprintable() or '"' in name:
+                raise InvalidInputError(
+                    f"'values' column names must be non-empty printable strings without commas, quotes or "
+                    f"line breaks, found {name!r}"
+                )
             if name.strip().lower() in names or _NUMBERED.match(name.strip().lower()) or name.strip().lower() in _NAMED:
                 raise InvalidInputError(f"'values' column name {name!r} would be read as a coordinate column")
             cols[name.strip()] = check_values(col, n, "values" if not isinstance(values, dict) else f"values[{name!r}]")

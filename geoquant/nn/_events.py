@@ -111,7 +111,7 @@ def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol:
 
     steps_in = np.asarray(steps)
     s = as_float_array(steps, "steps", ndim=1)
-    L = np.asarray(loss, dtype=np.float64)
+    L = as_float_array(loss, "loss", ndim=(1, 2))  # NaN/inf losses (a diverged run) are refused
     if L.ndim not in (1, 2) or L.shape[0] != s.shape[0]:
         raise InvalidInputError(
             f"'loss' must have shape ({s.shape[0]},) or ({s.shape[0]}, n_models) to match 'steps', found {L.shape}"

@@ -43,7 +43,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_int, check_points, check_values
+from .._validation import as_float_array, check_int, check_points, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ._predicates import _CCW_BOUND, orient2d_exact
 from ._triangulation import Triangulation
@@ -139,7 +139,7 @@ class _Criterion:
             from ..interpolate import simplex_errors
 
             return simplex_errors(self.P, simp, self.f, "l2", values=self.z).per_simplex
-        out = np.asarray(self.cost_fn(self.P, simp, self.z), dtype=float)
+        out = as_float_array(self.cost_fn(self.P, simp, self.z), "criterion", finite=False)
         if out.shape != (len(simp),) or not np.all(np.isfinite(out)):
             raise InvalidInputError(
                 f"'criterion' callable must return finite costs of shape ({len(simp)},) for {len(simp)} "
