@@ -9,6 +9,7 @@ Kernels below the boundary assume clean input and do not re-check.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -16,7 +17,59 @@ from .errors import (
     DegenerateInputError,
     DuplicatePointsError,
     InvalidInputError,
+    TooLargeError,
 )
+
+# Largest working memory one call may plan to use before it is refused up front with a
+# TooLargeError (estimated size and what to do instead). Override with the environment
+# variable GEOQUANT_MEMORY_BUDGET_GB (a number of GiB, e.g. "64" on a large machine).
+DEFAULT_MEMORY_BUDGET = 4 * 2**30
+
+
+def memory_budget() -> int:
+    """Bytes one call may plan to allocate (``GEOQUANT_MEMORY_BUDGET_GB`` or 4 GiB)."""
+    raw = os.environ.get("GEOQUANT_MEMORY_BUDGET_GB")
+    if raw:
+        try:
+            gb = float(raw)
+        except ValueError:
+            raise InvalidInputError(f"GEOQUANT_MEMORY_BUDGET_GB must be a number of GiB, found {raw!r}") from None
+        if not gb > 0 or not np.isfinite(gb):
+            raise InvalidInputError(f"GEOQUANT_MEMORY_BUDGET_GB must be a positive number of GiB, found {raw!r}")
+        return int(gb * 2**30)
+    return DEFAULT_MEMORY_BUDGET
+
+
+def _size_str(n_bytes: float) -> str:
+    for unit, k in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n_bytes >= k:
+            return f"{n_bytes / k:.3g} {unit}"
+    return f"{n_bytes:.0f} bytes"
+
+
+def check_memory(n_bytes: float, what: str, advice: str) -> None:
+    """Refuse work whose estimated memory exceeds :func:`memory_budget`.
+
+    Parameters
+    ----------
+    n_bytes : float
+        Estimated bytes (a float, so that huge estimates do not overflow).
+    what : str
+        The work and the argument that sizes it, e.g. ``"sectors of 2000 points"``.
+    advice : str
+        What to do instead.
+
+    Raises
+    ------
+    TooLargeError
+        The message gives the estimate, the budget and the advice.
+    """
+    budget = memory_budget()
+    if not n_bytes <= budget:
+        raise TooLargeError(
+            f"{what} needs about {_size_str(float(n_bytes))} of memory, more than the "
+            f"{_size_str(budget)} budget (GEOQUANT_MEMORY_BUDGET_GB); {advice}"
+        )
 
 __all__ = [
     "as_float_array",
@@ -29,6 +82,8 @@ __all__ = [
     "as_generator",
     "find_duplicates",
     "normalized_frame",
+    "memory_budget",
+    "check_memory",
 ]
 
 
@@ -110,6 +165,21 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
         for g in np.flatnonzero(counts > 1):
             groups.append(tuple(int(i) for i in np.flatnonzero(inverse == g)))
         return groups
+    if d == 1:
+        # sorted neighbours: O(n log n) without a tree (fast for 10^7 points)
+        order = np.argsort(points[:, 0], kind="stable")
+        close = np.diff(points[order, 0]) <= tol
+        if not close.any():
+            return []
+        groups, start = [], None
+        for i in np.flatnonzero(close):
+            if start is None or i != prev + 1:
+                if start is not None:
+                    groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
+                start = i
+            prev = i
+        groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
+        return sorted(groups)
     from scipy.spatial import cKDTree
 
     pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")

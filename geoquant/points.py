@@ -43,6 +43,7 @@ from ._validation import (
     as_float_array,
     as_generator,
     check_int,
+    check_memory,
     check_option,
     check_points,
     check_positive,
@@ -481,6 +482,8 @@ def sample_points(
     n = check_int(n, "n", min_value=1)
     dim = check_int(dim, "dim", min_value=1)
     check_option(kind, "kind", SAMPLE_KINDS)
+    # the points, their sorted/tree copies for the duplicate check and the redraws
+    check_memory(8.0 * n * dim * 8, f"sample_points of n={n} points in {dim}D", "sample fewer points (or several batches with different seeds)")
     rng = as_generator(seed)
     if polygon is not None and kind != "polygon":
         raise InvalidInputError(f"'polygon' is used only with kind='polygon', found kind={kind!r}")

@@ -517,7 +517,7 @@ class DataDependentTriangulation(_PiecewiseLinear):
 # ======================================================================================
 
 _NETWORK_SCHEMA = {
-    "width": positive_int(100, doc="hidden neurons"),
+    "width": Param("int", 100, min=1, max=1_000_000, doc="hidden neurons (at most 10^6: wider ensembles cannot fit memory)"),
     "init_scale": positive_float(1e-4, doc="scale of the initial weights"),
     "init": Param("choice", "balanced", choices=("balanced", "gaussian", "pytorch"), doc="initialisation"),
     "lr": positive_float(0.05, doc="step size (GD) / time per step (flow: t_max = lr * n_steps)"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import as_float_array, check_int, check_option, check_points, check_positive
+from .._validation import as_float_array, check_int, check_memory, check_option, check_points, check_positive
 from ..errors import InvalidInputError
 from ._init import INITS, initialize, model_seeds, resolve_init_scale
 from ._model import LOSSES, augment
@@ -138,6 +138,23 @@ def _load_previous(resume_from):
     )
 
 
+def check_training_memory(n_models: int, width: int, depth: int, n_points: int, n_dims: int, dtype: str) -> None:
+    """Refuse (TooLargeError) an ensemble whose working arrays cannot fit the memory budget.
+
+    The estimate counts the per-step pre-activation and mask arrays
+    ``(n_models, width, n_points)`` (three of them), the parameters with their
+    gradients and integrator stages (about twelve copies), and the hidden
+    ``width x width`` layers of deeper networks.
+    """
+    item = 4 if dtype == "float32" else 8
+    per_model = float(width) * (3.0 * n_points + 12.0 * (n_dims + 2)) + (depth - 1) * 12.0 * float(width) ** 2
+    check_memory(
+        item * float(n_models) * per_model,
+        f"training {n_models} network(s) of width {width} (depth {depth}) on {n_points} points in {n_dims}D",
+        "lower 'width' or 'n_models', or split the ensemble into several runs",
+    )
+
+
 def prepare(
     X,
     y,
@@ -169,6 +186,7 @@ def prepare(
     Xa, ya = _check_data(X, y, n_models, loss)
     d = Xa.shape[-1]
     n = Xa.shape[-2]
+    check_training_memory(n_models, width, depth, n, d, dtype)
 
     previous = None
     if resume_from is not None:
