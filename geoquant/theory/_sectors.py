@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_option, check_points, check_positive
+from .._validation import check_memory, check_option, check_points, check_positive
 from ..errors import GeoquantError, InvalidInputError
 from ._alignment import augment
 
@@ -443,6 +443,11 @@ def sectors(points, *, method: str = "auto", atol: float = 1e-10) -> Sectors:
     check_option(method, "method", ("auto", "geometric", "lp"))
     atol = check_positive(atol, "atol")
     d = X.shape[1]
+    n = X.shape[0]
+    # one activation pattern of n entries per cell, and float work arrays of that size
+    cells = cover_count(n, d)
+    check_memory(8.0 * cells * n, f"sectors of {n} points in {d}D (up to {cells} cells)",
+                 "use fewer points (the cell count grows like n^d)")
     if method == "geometric" and d > 2:
         raise InvalidInputError(f"'method' 'geometric' needs n_dims 1 or 2, found n_dims={d}; use method='lp'")
     if method == "lp":
