@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._text import plural
+
 __all__ = [
     "method_colors",
     "fig_error_vs_n",
@@ -330,7 +332,7 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
                 lw = 0.4 + 2.0 * jumps / max(jumps.max(), 1e-300)
                 segs = [np.array([p, q]) for p, q, _ in lines]
                 ax.add_collection(LineCollection(segs, colors="c", linewidths=lw, alpha=0.9))
-            ax.text(0.02, 0.02, f"{len(lines)} breaklines", transform=ax.transAxes, fontsize=6.5, color="c",
+            ax.text(0.02, 0.02, plural(len(lines), "breakline"), transform=ax.transAxes, fontsize=6.5, color="c",
                     bbox=dict(facecolor="k", alpha=0.4, lw=0))
         ax.plot(X[:, 0], X[:, 1], "o", ms=2.2, color="k", mfc="w", mew=0.5)
         ax.add_patch(plt.Rectangle((inner[0, 0], inner[1, 0]), inner[0, 1] - inner[0, 0], inner[1, 1] - inner[1, 0],
