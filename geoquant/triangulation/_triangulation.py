@@ -52,9 +52,12 @@ def _facet_measures(points: np.ndarray, facets: np.ndarray) -> np.ndarray:
         return np.ones(len(facets))
     v = points[facets]  # (k, d, d)
     e = v[:, 1:, :] - v[:, :1, :]  # (k, d-1, d)
-    gram = np.einsum("kij,klj->kil", e, e)
-    det = np.linalg.det(gram) if d > 2 else gram[:, 0, 0]
-    return np.sqrt(np.clip(det, 0.0, None)) / math.factorial(d - 1)
+    if d == 2:
+        return np.linalg.norm(e[:, 0, :], axis=1)
+    # |det R| of a QR factorisation of the edge vectors: accurate for slivers, where the
+    # Gram determinant |e1|^2 |e2|^2 - (e1.e2)^2 cancels catastrophically
+    r = np.linalg.qr(np.swapaxes(e, 1, 2), mode="r")
+    return np.abs(np.prod(np.einsum("kii->ki", r), axis=1)) / math.factorial(d - 1)
 
 
 class Triangulation:
@@ -195,7 +198,9 @@ class Triangulation:
             from scipy.spatial import ConvexHull
 
             hull = ConvexHull(frame)
-            hull_vol, hull_area = hull.volume, hull.area
+            # the hull's boundary measured by the same formula as the simplices' facets, on its
+            # triangulated facets (Qhull's own area of merged near-coplanar facets is approximate)
+            hull_vol, hull_area = hull.volume, float(_facet_measures(frame, hull.simplices).sum())
         total = float(vol.sum())
         if not math.isclose(total, hull_vol, rel_tol=1e-9, abs_tol=1e-14):
             what = "overlap" if total > hull_vol else "do not cover the convex hull"
