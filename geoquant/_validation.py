@@ -249,6 +249,7 @@ def check_points(
     if n < need:
         raise DegenerateInputError(f"'{name}' must hold at least {need} points in {d}D, found {n}")
     if duplicate_rtol is not None:
+        duplicate_rtol = check_positive(duplicate_rtol, "duplicate_rtol", strict=False)
         groups = find_duplicates(arr, duplicate_rtol)
         if groups:
             shown = ", ".join(str(g) for g in groups[:5])

@@ -220,19 +220,23 @@ def simplex_errors(
         M for the Linf accuracy (default ``f.hessian_bound`` if present).
     """
     check_option(norm, "norm", _NORMS)
-    pts = np.ascontiguousarray(np.asarray(points, dtype=float))
+    if not callable(f):
+        raise InvalidInputError(f"'f' must be callable on points of shape (..., n_dims), found {type(f).__name__}")
+    pts = as_float_array(points, "points", ndim=(1, 2))
     if pts.ndim == 1:
         pts = pts[:, None]
-    simp = np.asarray(simplices, dtype=np.int64)
-    m, d = len(simp), pts.shape[1]
-    if simp.ndim != 2 or simp.shape[1] != d + 1:
+    d = pts.shape[1]
+    simp = _check_simplices(simplices, len(pts))
+    m = len(simp)
+    if simp.shape[1] != d + 1:
         raise InvalidInputError(f"'simplices' must have shape (n_simplices, {d + 1}), found {simp.shape}")
+    quad_index = check_int(quad_index, "quad_index", min_value=0)
+    check_int(chunk, "chunk", min_value=1)
     vals = _eval_target(f, pts) if values is None else check_values(values, len(pts), "values")
     if norm == "linf":
         n_ord = check_int(linf_order if linf_order is not None else (8 if d <= 2 else 4 if d == 3 else 2), "linf_order", min_value=1)
         bary = barycentric_lattice(d, n_ord)
     else:
-        check_int(quad_index, "quad_index", min_value=0)
         bary, weights = grundmann_moeller(d, quad_index)
     out = np.empty(m)
     for lo in range(0, m, chunk):
@@ -308,21 +312,29 @@ _ERROR_OPTIONS = ("values", "quad_index", "linf_order", "hessian_bound", "chunk"
 
 
 # ----------------------------------------------------------------- geometry
+def _check_simplices(simplices, n_points: int, name: str = "simplices") -> np.ndarray:
+    """Index rows ``(m, k)`` as int64, refusing non-integer, ragged or out-of-range indices."""
+    try:
+        raw = np.asarray(simplices)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"'{name}' must be an integer array of shape (n_simplices, n_dims + 1)") from None
+    if raw.size and not np.issubdtype(raw.dtype, np.integer):
+        raise InvalidInputError(f"'{name}' must hold integer indices, found dtype {raw.dtype}")
+    simp = raw.astype(np.int64) if raw.size else np.zeros((0, 2), dtype=np.int64)
+    if simp.ndim != 2 or simp.shape[1] < 2:
+        raise InvalidInputError(f"'{name}' must have shape (n_simplices, n_dims + 1), found {simp.shape}")
+    if simp.size and (simp.min() < 0 or simp.max() >= n_points):
+        bad = simp[(simp < 0) | (simp >= n_points)][0]
+        raise InvalidInputError(f"'{name}' must index points in 0 <= i < {n_points}, found {int(bad)}")
+    return simp
+
+
 def _simplex_vertices(points, simplices, name: str = "simplices") -> np.ndarray:
-    """Vertex coordinates ``(m, k, d)`` of index rows, refusing non-integer or out-of-range indices."""
+    """Vertex coordinates ``(m, k, d)`` of validated index rows."""
     pts = as_float_array(points, "points", ndim=(1, 2))
     if pts.ndim == 1:
         pts = pts[:, None]
-    raw = np.asarray(simplices)
-    if raw.size and not np.issubdtype(raw.dtype, np.integer):
-        raise InvalidInputError(f"'{name}' must hold integer indices, found dtype {raw.dtype}")
-    simp = raw.astype(np.int64).reshape(raw.shape) if raw.size else np.zeros((0, pts.shape[1] + 1), dtype=np.int64)
-    if simp.ndim != 2 or simp.shape[1] < 2:
-        raise InvalidInputError(f"'{name}' must have shape (n_simplices, n_dims + 1), found {simp.shape}")
-    if simp.size and (simp.min() < 0 or simp.max() >= len(pts)):
-        bad = simp[(simp < 0) | (simp >= len(pts))][0]
-        raise InvalidInputError(f"'{name}' must index points in 0 <= i < {len(pts)}, found {int(bad)}")
-    return pts[simp]
+    return pts[_check_simplices(simplices, len(pts), name)]
 
 
 def circumspheres(points, simplices):

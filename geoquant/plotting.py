@@ -70,6 +70,10 @@ def plot_triangulation(tri: Triangulation, values=None, *, error=None, ax=None, 
 
 def plot_error_map(tri: Triangulation, f, *, ax=None, resolution: int = 200, cmap="magma"):
     """Heat map of ``|f - I f|`` over the hull of a 2D triangulation, with its edges."""
+    if not isinstance(tri, Triangulation):
+        raise InvalidInputError(f"'tri' must be a geoquant Triangulation, found {type(tri).__name__}")
+    if not callable(f):
+        raise InvalidInputError(f"'f' must be callable on points of shape (..., 2), found {type(f).__name__}")
     if tri.n_dims != 2:
         raise UnsupportedError(f"plot_error_map draws 2D triangulations, found n_dims={tri.n_dims}")
     resolution = check_int(resolution, "resolution", min_value=2)

@@ -30,7 +30,9 @@ NumPy (``.npy``)
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
 import numbers
 import re
 import warnings
@@ -220,6 +222,10 @@ def _coordinate_order(header: list[str], p: Path, coordinate_columns) -> list[in
     if coordinate_columns is not None:
         if isinstance(coordinate_columns, str):
             coordinate_columns = [coordinate_columns]
+        if not isinstance(coordinate_columns, (list, tuple)) or not all(isinstance(c, str) for c in coordinate_columns):
+            raise InvalidInputError(
+                f"'coordinate_columns' must be a column name or a sequence of names, found {coordinate_columns!r}"
+            )
         order = []
         for name in coordinate_columns:
             key = str(name).strip().lower()
@@ -275,7 +281,11 @@ def _read_csv(p: Path, coordinate_columns):
     header_line = 0
     rows: list[list[float]] = []
     lines: list[int] = []
-    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
+    # read the text as one stream, so that a quoted field with a line break stays one field
+    # (and is refused below) instead of being split across two rows
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for row in reader:
+        lineno = reader.line_num
         if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if header is None:
@@ -361,6 +371,8 @@ def write_points(path, points, values=None, value_name: str = "value") -> Path:
     pathlib.Path
         The written file. Numbers are written with ``repr`` so they read back exactly.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInputError(f"'path' must be a file path, found {type(path).__name__}")
     p = Path(path)
     if not p.parent.is_dir():
         raise InvalidInputError(f"'path' must be in an existing folder, found {str(p)!r}")
@@ -482,6 +494,9 @@ def sample_points(
     n = check_int(n, "n", min_value=1)
     dim = check_int(dim, "dim", min_value=1)
     check_option(kind, "kind", SAMPLE_KINDS)
+    # checked whatever the kind, so that a bad value is never silently ignored
+    n_clusters = check_int(n_clusters, "n_clusters", min_value=1)
+    cluster_std = check_positive(cluster_std, "cluster_std")
     # the points, their sorted/tree copies for the duplicate check and the redraws
     check_memory(8.0 * n * dim * 8, f"sample_points of n={n} points in {dim}D", "sample fewer points (or several batches with different seeds)")
     rng = as_generator(seed)

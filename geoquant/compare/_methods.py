@@ -80,6 +80,8 @@ def method_class(name: str):
 
 def get_method(name: str, **params) -> "Method":
     """Instantiate the method registered as ``name`` with ``params``."""
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise InvalidInputError(f"'name' must be a registered method, one of {', '.join(list_methods())}; found {name!r}")
     return method_class(name)(**params)
 
 

@@ -400,10 +400,10 @@ def fit_rates(df, metric: str = "l2_inner", by=("target", "dim", "sampler", "met
     """
     import pandas as pd
 
-    by = [b for b in by if b in df.columns]
-    cols = list(by) + ["metric", "slope_mean", "slope_std", "slope_min", "slope_max", "slope_pooled", "n_seeds", "sizes"]
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"'df' must be a pandas DataFrame (see load_results), found {type(df).__name__}")
+    by = [b for b in by if b in df.columns]
+    cols = list(by) + ["metric", "slope_mean", "slope_std", "slope_min", "slope_max", "slope_pooled", "n_seeds", "sizes"]
     if df.empty:
         return pd.DataFrame(columns=cols)
     if metric not in df.columns:

@@ -476,10 +476,9 @@ def data_dependent_triangulation(points, values, criterion="jnd", start="delauna
             raise InvalidInputError("'start' must be a triangulation of 'points' (same point array)")
         tri = start
     else:
-        arr = np.asarray(points)
-        if arr.ndim == 2 and arr.shape[1] != 2:
-            raise UnsupportedError(f"data-dependent triangulations are planar only, 'points' has {arr.shape[1]} columns")
-        pts = check_points(points, "points", dim=2)
+        pts = check_points(points, "points")
+        if pts.shape[1] != 2:
+            raise UnsupportedError(f"data-dependent triangulations are planar only, 'points' has {pts.shape[1]} columns")
         if start == "delaunay":
             from ._delaunay import delaunay
 

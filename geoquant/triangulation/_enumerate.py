@@ -231,7 +231,10 @@ def sample_triangulations(points, k: int, *, seed=0, fine: bool = True,
     list of Triangulation
     """
     k = check_int(k, "k", min_value=0)
-    n_pts = len(np.asarray(points)) if np.ndim(points) else 0
+    try:
+        n_pts = len(points)
+    except TypeError:
+        n_pts = 0
     # each draw is a Triangulation object: ~2 n simplices of 3 int64 plus its arrays and caches
     check_memory(k * (2000.0 + 64.0 * n_pts), f"sample_triangulations of k={k} draws on {n_pts} points",
                  "draw fewer (or loop over smaller batches with different seeds)")

@@ -21,6 +21,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._validation import as_float_array
+from ..errors import InvalidInputError
+
 __all__ = ["orient2d", "incircle", "orient2d_exact", "incircle_exact", "orientation"]
 
 _EPS = np.finfo(np.float64).eps / 2.0  # unit roundoff 2**-53, Shewchuk's "epsilon"
@@ -92,13 +95,15 @@ def incircle_exact(a, b, c, d) -> int:
 def _broadcast_points(name_arrays):
     arrays = []
     for name, arr in name_arrays:
-        a = np.asarray(arr, dtype=np.float64)
+        a = as_float_array(arr, name)  # refuses NaN/inf, text and complex
         if a.ndim == 0 or a.shape[-1] != 2:
-            from ..errors import InvalidInputError
-
             raise InvalidInputError(f"'{name}' must have shape (..., 2), found {a.shape}")
         arrays.append(a)
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"'{n}' {a.shape}" for (n, _), a in zip(name_arrays, arrays))
+        raise InvalidInputError(f"the points must broadcast against each other, found {shapes}") from None
     return [np.broadcast_to(a, shape).reshape(-1, 2) for a in arrays], shape[:-1]
 
 
