@@ -183,7 +183,10 @@ def prepare(
         raise InvalidInputError(f"'output_bias' must be True or False, found {output_bias!r}")
     output_bias = bool(output_bias)
     dev = resolve_device(device)
-    shape = np.shape(X) if isinstance(X, np.ndarray) else ()
+    try:
+        shape = np.shape(X)
+    except (TypeError, ValueError):  # ragged input: _check_data reports it
+        shape = ()
     if len(shape) in (1, 2, 3):  # refuse before the data are copied per model
         check_training_memory(n_models, width, depth, shape[-2] if len(shape) > 1 else shape[0],
                               shape[-1] if len(shape) > 1 else 1, dtype)

@@ -27,7 +27,7 @@ import torch
 from .._validation import check_int, check_option, check_positive
 from ..errors import InvalidInputError, TooLargeError
 from ._checkpoint import Checkpoints, log_schedule
-from ._events import FAIL_DIVERGED, FAIL_NONFINITE_LOSS, FAIL_NONFINITE_PARAMS, failure_reason, find_plateaus
+from ._events import FAIL_DIVERGED, FAIL_NONFINITE_LOSS, FAIL_NONFINITE_PARAMS, failure_reason, recorded_plateaus
 from ._model import batched_T, forward, forward_hidden, grads_from_residual, loss_and_grads, loss_and_grads_autograd, loss_from_outputs
 from ._result import TrainResult
 from ._setup import per_model, prepare
@@ -344,7 +344,7 @@ def finish_result(
         steps=steps,
         checkpoints=ck,
         failed=failed,
-        plateaus=find_plateaus(steps, loss) if len(steps) > 1 else [[] for _ in range(prob.n_models)],
+        plateaus=recorded_plateaus(steps, steps, loss) if len(steps) > 1 else [[] for _ in range(prob.n_models)],
         init_W=prob.init["W"],
         init_a=prob.init["a"],
         config=config,
