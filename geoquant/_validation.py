@@ -104,8 +104,10 @@ def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarra
                 f"'{name}' must be real-valued, found a complex array (dtype {raw.dtype}); "
                 "pass the real part explicitly if that is what you mean"
             )
-        if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex)) for v in raw.ravel()[:1000])):
-            raise InvalidInputError(f"'{name}' must be a numeric array, found {raw.dtype.kind == 'O' and 'objects' or 'text'} (dtype {raw.dtype})")
+        textual = raw.dtype.kind in "USV"
+        if textual or (raw.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex)) for v in raw.ravel()[:1000])):
+            what = "text" if textual else "objects that are not real numbers"
+            raise InvalidInputError(f"'{name}' must be a numeric array, found {what} (dtype {raw.dtype})")
         arr = np.asarray(raw, dtype=np.float64)
         arr = np.ascontiguousarray(arr) if arr.ndim else arr  # keep 0-d scalars 0-d
     except InvalidInputError:
