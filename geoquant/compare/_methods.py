@@ -26,7 +26,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points, check_query, check_values
 from ..errors import InvalidInputError, UnsupportedError
-from ._params import Param, check_params, positive_float, positive_int
+from ._params import BadValue, Param, check_params, positive_float, positive_int
 
 __all__ = [
     "Method",
@@ -80,8 +80,6 @@ def method_class(name: str):
 
 def get_method(name: str, **params) -> "Method":
     """Instantiate the method registered as ``name`` with ``params``."""
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise InvalidInputError(f"'name' must be a registered method, one of {', '.join(list_methods())}; found {name!r}")
     return method_class(name)(**params)
 
 
@@ -518,8 +516,17 @@ class DataDependentTriangulation(_PiecewiseLinear):
 # Networks
 # ======================================================================================
 
+MAX_WIDTH = 1_000_000
+
+
+def _check_width(width):
+    if width > MAX_WIDTH:
+        raise BadValue(f"a positive integer <= {MAX_WIDTH} (a network this wide cannot fit memory)")
+
+
 _NETWORK_SCHEMA = {
-    "width": Param("int", 100, min=1, max=1_000_000, doc="hidden neurons (at most 10^6: wider ensembles cannot fit memory)"),
+    "width": positive_int(100, doc="hidden neurons (at most 10^6: wider ensembles cannot fit memory)",
+                          extra_check=_check_width),
     "init_scale": positive_float(1e-4, doc="scale of the initial weights"),
     "init": Param("choice", "balanced", choices=("balanced", "gaussian", "pytorch"), doc="initialisation"),
     "lr": positive_float(0.05, doc="step size (GD) / time per step (flow: t_max = lr * n_steps)"),
