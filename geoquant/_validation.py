@@ -169,7 +169,7 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
         return groups
     if d == 1:
         # sorted neighbours: O(n log n) without a tree (fast for 10^7 points)
-        order = np.argsort(points[:, 0], kind="stable")
+        order = np.argsort(points[:, 0])  # groups are sorted below, so stability is not needed
         close = np.diff(points[order, 0]) <= tol
         if not close.any():
             return []
