@@ -9,6 +9,7 @@ Kernels below the boundary assume clean input and do not re-check.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -16,7 +17,59 @@ from .errors import (
     DegenerateInputError,
     DuplicatePointsError,
     InvalidInputError,
+    TooLargeError,
 )
+
+# Largest working memory one call may plan to use before it is refused up front with a
+# TooLargeError (estimated size and what to do instead). Override with the environment
+# variable GEOQUANT_MEMORY_BUDGET_GB (a number of GiB, e.g. "64" on a large machine).
+DEFAULT_MEMORY_BUDGET = 4 * 2**30
+
+
+def memory_budget() -> int:
+    """Bytes one call may plan to allocate (``GEOQUANT_MEMORY_BUDGET_GB`` or 4 GiB)."""
+    raw = os.environ.get("GEOQUANT_MEMORY_BUDGET_GB")
+    if raw:
+        try:
+            gb = float(raw)
+        except ValueError:
+            raise InvalidInputError(f"GEOQUANT_MEMORY_BUDGET_GB must be a number of GiB, found {raw!r}") from None
+        if not gb > 0 or not np.isfinite(gb):
+            raise InvalidInputError(f"GEOQUANT_MEMORY_BUDGET_GB must be a positive number of GiB, found {raw!r}")
+        return int(gb * 2**30)
+    return DEFAULT_MEMORY_BUDGET
+
+
+def _size_str(n_bytes: float) -> str:
+    for unit, k in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n_bytes >= k:
+            return f"{n_bytes / k:.3g} {unit}"
+    return f"{n_bytes:.0f} bytes"
+
+
+def check_memory(n_bytes: float, what: str, advice: str) -> None:
+    """Refuse work whose estimated memory exceeds :func:`memory_budget`.
+
+    Parameters
+    ----------
+    n_bytes : float
+        Estimated bytes (a float, so that huge estimates do not overflow).
+    what : str
+        The work and the argument that sizes it, e.g. ``"sectors of 2000 points"``.
+    advice : str
+        What to do instead.
+
+    Raises
+    ------
+    TooLargeError
+        The message gives the estimate, the budget and the advice.
+    """
+    budget = memory_budget()
+    if not n_bytes <= budget:
+        raise TooLargeError(
+            f"{what} needs about {_size_str(float(n_bytes))} of memory, more than the "
+            f"{_size_str(budget)} budget (GEOQUANT_MEMORY_BUDGET_GB); {advice}"
+        )
 
 __all__ = [
     "as_float_array",
@@ -28,6 +81,9 @@ __all__ = [
     "check_int",
     "as_generator",
     "find_duplicates",
+    "normalized_frame",
+    "memory_budget",
+    "check_memory",
 ]
 
 
@@ -36,11 +92,27 @@ def _shape_str(shape) -> str:
 
 
 def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarray:
-    """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness."""
+    """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness.
+
+    Complex input is refused (casting would silently drop the imaginary parts), as are
+    strings, bytes and objects that are not numbers.
+    """
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        raw = np.asarray(x)
+        if np.iscomplexobj(raw):
+            raise InvalidInputError(
+                f"'{name}' must be real-valued, found a complex array (dtype {raw.dtype}); "
+                "pass the real part explicitly if that is what you mean"
+            )
+        textual = raw.dtype.kind in "USV"
+        if textual or (raw.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex)) for v in raw.ravel()[:1000])):
+            what = "text" if textual else "objects that are not real numbers"
+            raise InvalidInputError(f"'{name}' must be a numeric array, found {what} (dtype {raw.dtype})")
+        arr = np.asarray(raw, dtype=np.float64)
         arr = np.ascontiguousarray(arr) if arr.ndim else arr  # keep 0-d scalars 0-d
-    except (TypeError, ValueError) as exc:
+    except InvalidInputError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidInputError(f"'{name}' must be a numeric array, got {type(x).__name__}: {exc}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -56,6 +128,23 @@ def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarra
     return arr
 
 
+def normalized_frame(points: np.ndarray) -> np.ndarray:
+    """The points centred at their bounding box's centre and scaled to unit extent.
+
+    Computed without overflow for coordinates up to the float64 limit and without
+    underflow for subnormal ones (scaling is by a power of two first).
+    """
+    big = float(np.max(np.abs(points))) if points.size else 0.0
+    if big == 0.0:
+        return points.copy()
+    expo = np.frexp(big)[1]
+    p = np.ldexp(points, -expo)  # exact for normal numbers, |p| <= 1
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    p = p - 0.5 * (lo + hi)
+    ext = float(np.max(hi - lo))
+    return p / ext if ext > 0 else p
+
+
 def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, ...]]:
     """Groups of indices of points closer than ``rtol * diameter`` (exact when rtol=0).
 
@@ -65,6 +154,10 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     n, d = points.shape
     if n < 2:
         return []
+    if rtol > 0:
+        # work in the unit frame: distances of 1e200 coordinates would overflow, those of
+        # 1e-160 coordinates underflow (and report distinct points as coinciding)
+        points = normalized_frame(points)
     scale = float(np.max(np.ptp(points, axis=0))) if n else 0.0
     tol = rtol * scale
     if tol == 0.0:
@@ -74,6 +167,21 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
         for g in np.flatnonzero(counts > 1):
             groups.append(tuple(int(i) for i in np.flatnonzero(inverse == g)))
         return groups
+    if d == 1:
+        # sorted neighbours: O(n log n) without a tree (fast for 10^7 points)
+        order = np.argsort(points[:, 0])  # groups are sorted below, so stability is not needed
+        close = np.diff(points[order, 0]) <= tol
+        if not close.any():
+            return []
+        groups, start = [], None
+        for i in np.flatnonzero(close):
+            if start is None or i != prev + 1:
+                if start is not None:
+                    groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
+                start = i
+            prev = i
+        groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
+        return sorted(groups)
     from scipy.spatial import cKDTree
 
     pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
@@ -143,6 +251,7 @@ def check_points(
     if n < need:
         raise DegenerateInputError(f"'{name}' must hold at least {need} points in {d}D, found {n}")
     if duplicate_rtol is not None:
+        duplicate_rtol = check_positive(duplicate_rtol, "duplicate_rtol", strict=False)
         groups = find_duplicates(arr, duplicate_rtol)
         if groups:
             shown = ", ".join(str(g) for g in groups[:5])
@@ -153,7 +262,8 @@ def check_points(
                 groups,
             )
     if full_rank:
-        centred = arr - arr.mean(axis=0)
+        frame = normalized_frame(arr)
+        centred = frame - frame.mean(axis=0)
         sv = np.linalg.svd(centred, compute_uv=False)
         rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300))) if sv.size else 0
         if rank < d:

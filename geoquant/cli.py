@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ._version import __version__
@@ -18,13 +19,26 @@ from .errors import GeoquantError
 _COMMANDS = ("delaunay", "error", "triangulations", "train", "quantize", "study", "report", "targets", "methods")
 
 
+def error_line(prog: str, message: str) -> str:
+    """``"<prog>: error: <message>"``, without doubling the word for the ``error`` subcommand."""
+    return f"{prog}: {message}" if prog.endswith(" error") else f"{prog}: error: {message}"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with :func:`error_line` messages (``geoquant error: ...``, not ``error: error:``)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, error_line(self.prog, message) + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="geoquant",
         description="ReLU networks from small initialization vs linear interpolation on triangulations.",
     )
     parser.add_argument("--version", action="version", version=f"geoquant {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _COMMANDS:
         module = importlib.import_module(f"geoquant._cli.{name}")
         module.register(sub)
@@ -40,8 +54,14 @@ def main(argv=None) -> int:
     try:
         return int(args.func(args) or 0)
     except GeoquantError as exc:
-        print(f"geoquant {args.command}: error: {exc}", file=sys.stderr)
+        print(error_line(f"geoquant {args.command}", str(exc)), file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader went away (``geoquant ... --json | head``): stop quietly, as Unix tools do;
+        # point stdout at /dev/null so that the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
     except OSError as exc:
         import errno
 
@@ -49,7 +69,7 @@ def main(argv=None) -> int:
             raise
         from ._fileio import storage_error  # a full disk is said plainly wherever it strikes
 
-        print(f"geoquant {args.command}: error: {storage_error(exc, exc.filename or '?')}", file=sys.stderr)
+        print(error_line(f"geoquant {args.command}", str(storage_error(exc, exc.filename or "?"))), file=sys.stderr)
         return 1
 
 

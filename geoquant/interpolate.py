@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_option, check_positive, check_values
-from .errors import InvalidInputError
+from ._validation import as_float_array, check_int, check_option, check_positive, check_values
+from .errors import DegenerateInputError, InvalidInputError
 from .triangulation._triangulation import Triangulation, simplex_volumes
 
 __all__ = [
@@ -172,7 +172,7 @@ class ErrorResult:
 
 def _eval_target(f, x: np.ndarray) -> np.ndarray:
     """Evaluate ``f`` on points (..., d), raising if it returns the wrong shape or NaN."""
-    y = np.asarray(f(x), dtype=float)
+    y = as_float_array(f(x), "f", finite=False)
     if y.shape != x.shape[:-1]:
         if x.shape[-1] == 1 and y.shape == x.shape:
             y = y[..., 0]
@@ -220,19 +220,23 @@ def simplex_errors(
         M for the Linf accuracy (default ``f.hessian_bound`` if present).
     """
     check_option(norm, "norm", _NORMS)
-    pts = np.ascontiguousarray(np.asarray(points, dtype=float))
+    if not callable(f):
+        raise InvalidInputError(f"'f' must be callable on points of shape (..., n_dims), found {type(f).__name__}")
+    pts = as_float_array(points, "points", ndim=(1, 2))
     if pts.ndim == 1:
         pts = pts[:, None]
-    simp = np.asarray(simplices, dtype=np.int64)
-    m, d = len(simp), pts.shape[1]
-    if simp.ndim != 2 or simp.shape[1] != d + 1:
+    d = pts.shape[1]
+    simp = _check_simplices(simplices, len(pts))
+    m = len(simp)
+    if simp.shape[1] != d + 1:
         raise InvalidInputError(f"'simplices' must have shape (n_simplices, {d + 1}), found {simp.shape}")
+    quad_index = check_int(quad_index, "quad_index", min_value=0)
+    check_int(chunk, "chunk", min_value=1)
     vals = _eval_target(f, pts) if values is None else check_values(values, len(pts), "values")
     if norm == "linf":
         n_ord = check_int(linf_order if linf_order is not None else (8 if d <= 2 else 4 if d == 3 else 2), "linf_order", min_value=1)
         bary = barycentric_lattice(d, n_ord)
     else:
-        check_int(quad_index, "quad_index", min_value=0)
         bary, weights = grundmann_moeller(d, quad_index)
     out = np.empty(m)
     for lo in range(0, m, chunk):
@@ -295,52 +299,140 @@ def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> Er
     tri = _check_triangulation(tri)
     if not callable(f):
         raise InvalidInputError(f"'f' must be callable on points of shape (..., {tri.n_dims}), found {type(f).__name__}")
+    unknown = sorted(set(kwargs) - set(_ERROR_OPTIONS))
+    if unknown:
+        raise InvalidInputError(
+            f"interpolation_error got unknown keyword(s) {', '.join(map(repr, unknown))}; "
+            f"the options are {', '.join(_ERROR_OPTIONS)}"
+        )
     return simplex_errors(tri.points, tri.simplices, f, norm, **kwargs)
 
 
+_ERROR_OPTIONS = ("values", "quad_index", "linf_order", "hessian_bound", "chunk")
+
+
 # ----------------------------------------------------------------- geometry
-def circumspheres(points, simplices):
-    """Circumcentres ``(m, d)`` and circumradii ``(m,)`` of full-dimensional simplices."""
-    pts = np.asarray(points, dtype=float)
+def _check_simplices(simplices, n_points: int, name: str = "simplices") -> np.ndarray:
+    """Index rows ``(m, k)`` as int64, refusing non-integer, ragged or out-of-range indices."""
+    try:
+        raw = np.asarray(simplices)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"'{name}' must be an integer array of shape (n_simplices, n_dims + 1)") from None
+    if raw.size and not np.issubdtype(raw.dtype, np.integer):
+        raise InvalidInputError(f"'{name}' must hold integer indices, found dtype {raw.dtype}")
+    simp = raw.astype(np.int64) if raw.size else np.zeros((0, 2), dtype=np.int64)
+    if simp.ndim != 2 or simp.shape[1] < 2:
+        raise InvalidInputError(f"'{name}' must have shape (n_simplices, n_dims + 1), found {simp.shape}")
+    if simp.size and (simp.min() < 0 or simp.max() >= n_points):
+        bad = simp[(simp < 0) | (simp >= n_points)][0]
+        raise InvalidInputError(f"'{name}' must index points in 0 <= i < {n_points}, found {int(bad)}")
+    return simp
+
+
+def _simplex_vertices(points, simplices, name: str = "simplices") -> np.ndarray:
+    """Vertex coordinates ``(m, k, d)`` of validated index rows."""
+    pts = as_float_array(points, "points", ndim=(1, 2))
     if pts.ndim == 1:
         pts = pts[:, None]
-    c, r = _subset_circumspheres(pts[np.asarray(simplices, dtype=np.int64)])
+    return pts[_check_simplices(simplices, len(pts), name)]
+
+
+def circumspheres(points, simplices):
+    """Circumcentres and circumradii of full-dimensional simplices.
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+    simplices : (n_simplices, n_dims + 1) array_like of int
+
+    Returns
+    -------
+    centres : (n_simplices, n_dims) ndarray
+    radii : (n_simplices,) ndarray
+        Accurate for thin simplices too (slivers have large, finite circumradii).
+
+    Raises
+    ------
+    DegenerateInputError
+        A simplex is flat (its circumsphere does not exist).
+    """
+    v = _simplex_vertices(points, simplices)
+    if v.shape[1] != v.shape[2] + 1:
+        raise InvalidInputError(f"'simplices' must have {v.shape[2] + 1} vertices each, found {v.shape[1]}")
+    c, r = _subset_circumspheres(v)
+    bad = np.flatnonzero(~np.isfinite(r))
+    if len(bad):
+        raise DegenerateInputError(
+            f"'simplices' must be full-dimensional to have a circumsphere, found {len(bad)} flat simplices, "
+            f"first at index {int(bad[0])}"
+        )
     return c, r
 
 
 def _subset_circumspheres(v: np.ndarray):
-    """Centre (in the affine hull) and radius of the circumsphere of each vertex set v (m, k+1, d)."""
-    a = v[:, 1:, :] - v[:, :1, :]  # (m, k, d)
-    gram = np.einsum("mid,mjd->mij", a, a)
-    rhs = 0.5 * np.einsum("mii->mi", gram)
-    lam = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    centre = v[:, 0, :] + np.einsum("mi,mid->md", lam, a)
-    radius = np.linalg.norm(v[:, 0, :] - centre, axis=1)
+    """Centre (in the affine hull) and radius of the circumsphere of each vertex set v (m, k+1, d).
+
+    Solved in a frame centred on the first vertex and scaled per simplex, through a QR
+    factorisation of the edge matrix (not its Gram matrix, whose condition number is the
+    square), so thin simplices keep their accuracy. Flat vertex sets give NaN centres and
+    infinite radii.
+    """
+    m, k1, d = v.shape
+    k = k1 - 1
+    with np.errstate(all="ignore"):
+        scale = np.max(np.abs(v - v[:, :1, :]), axis=(1, 2))
+        scale = np.where(scale > 0, scale, 1.0)
+        a = (v[:, 1:, :] - v[:, :1, :]) / scale[:, None, None]  # (m, k, d), entries <= 1
+        q, rr = np.linalg.qr(np.swapaxes(a, 1, 2))  # a^T = Q R, Q (m, d, k), R (m, k, k)
+        rhs = 0.5 * np.einsum("mkd,mkd->mk", a, a)
+        # a c = rhs with c = Q y (the centre lies in the span of the edges): R^T y = rhs
+        diag = np.abs(np.einsum("mii->mi", rr))
+        flat = np.any(diag <= 1e-14 * np.max(diag, axis=1, keepdims=True), axis=1) | (diag.max(axis=1) == 0)
+        y = np.zeros((m, k))
+        for i in range(k):
+            y[:, i] = (rhs[:, i] - np.einsum("mj,mj->m", rr[:, :i, i], y[:, :i])) / np.where(flat, 1.0, rr[:, i, i])
+        local = np.einsum("mdk,mk->md", q, y)
+        centre = v[:, 0, :] + local * scale[:, None]
+        radius = np.linalg.norm(local, axis=1) * scale
+    centre[flat] = np.nan
+    radius[flat] = np.inf
     return centre, radius
 
 
 def min_enclosing_radius(points, simplices) -> np.ndarray:
-    """Radius of the smallest ball containing each simplex ``(n_simplices,)``.
+    """Radius of the smallest ball containing each simplex.
 
-    It is the circumradius when the circumcentre lies in the simplex, and
-    smaller for obtuse simplices. The smallest enclosing ball is the
-    circumball of some face; among the faces whose circumball (centred in the
-    face's affine hull) holds every vertex, it is the one of least radius.
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+    simplices : (n_simplices, k) array_like of int
+        Vertex index rows (``k = n_dims + 1`` for simplices).
+
+    Returns
+    -------
+    (n_simplices,) ndarray
+        The circumradius when the circumcentre lies in the simplex, smaller for
+        obtuse simplices. The smallest enclosing ball is the circumball of some face;
+        among the faces whose circumball (centred in the face's affine hull) holds every
+        vertex, it is the one of least radius. Always finite: the ball of the longest
+        edge's farthest vertex pair is a fallback candidate for flat vertex sets.
     """
-    pts = np.asarray(points, dtype=float)
-    if pts.ndim == 1:
-        pts = pts[:, None]
-    simp = np.asarray(simplices, dtype=np.int64)
-    v = pts[simp]  # (m, d+1, d)
+    v = _simplex_vertices(points, simplices)
     m, k, _ = v.shape
+    # centre every simplex on its vertex mean so that the containment test's rounding is
+    # relative to the simplex's own size, not to the size of the coordinates
+    v = v - v.mean(axis=1, keepdims=True)
     best = np.full(m, np.inf)
-    scale = np.max(np.linalg.norm(v - v.mean(axis=1, keepdims=True), axis=2), axis=1)
+    scale = np.max(np.linalg.norm(v, axis=2), axis=1)
     for size in range(2, k + 1):
         for subset in itertools.combinations(range(k), size):
             c, r = _subset_circumspheres(v[:, list(subset), :])
-            dist = np.linalg.norm(v - c[:, None, :], axis=2).max(axis=1)
-            ok = dist <= r + 1e-12 * scale
+            with np.errstate(invalid="ignore"):
+                dist = np.linalg.norm(v - c[:, None, :], axis=2).max(axis=1)
+                ok = np.isfinite(r) & (dist <= r * (1 + 1e-9) + 1e-12 * scale)
             best = np.where(ok & (r < best), r, best)
+    if m and not np.all(np.isfinite(best)):  # pragma: no cover - the full circumball always qualifies
+        raise DegenerateInputError("'simplices' must be full-dimensional, found flat simplices")
     return best
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_int, check_memory
 from .errors import InvalidInputError, UnsupportedError
 from .interpolate import PiecewiseLinearInterpolant, interpolation_error
 from .triangulation._triangulation import Triangulation
@@ -69,8 +70,16 @@ def plot_triangulation(tri: Triangulation, values=None, *, error=None, ax=None, 
 
 def plot_error_map(tri: Triangulation, f, *, ax=None, resolution: int = 200, cmap="magma"):
     """Heat map of ``|f - I f|`` over the hull of a 2D triangulation, with its edges."""
+    if not isinstance(tri, Triangulation):
+        raise InvalidInputError(f"'tri' must be a geoquant Triangulation, found {type(tri).__name__}")
+    if not callable(f):
+        raise InvalidInputError(f"'f' must be callable on points of shape (..., 2), found {type(f).__name__}")
     if tri.n_dims != 2:
         raise UnsupportedError(f"plot_error_map draws 2D triangulations, found n_dims={tri.n_dims}")
+    resolution = check_int(resolution, "resolution", min_value=2)
+    # the grid, its locations, barycentric coordinates and values: ~12 floats per grid point
+    check_memory(96.0 * resolution**2, f"plot_error_map with resolution={resolution} ({resolution}^2 grid points)",
+                 "a resolution of a few hundred is finer than any screen")
     ax = _axes(ax)
     p = tri.points
     lo, hi = p.min(axis=0), p.max(axis=0)
@@ -104,6 +113,9 @@ def plot_interpolant_1d(tri: Triangulation, values=None, *, target=None, ax=None
         if target is None:
             raise InvalidInputError("plot_interpolant_1d needs 'values' or 'target'")
         values = target(tri.points)
+    resolution = check_int(resolution, "resolution", min_value=2)
+    check_memory(64.0 * resolution, f"plot_interpolant_1d with resolution={resolution}",
+                 "a resolution of a few thousand is finer than any screen")
     ax = _axes(ax)
     x = tri.points[:, 0]
     xs = np.linspace(x.min(), x.max(), resolution)

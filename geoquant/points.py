@@ -30,7 +30,9 @@ NumPy (``.npy``)
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
 import numbers
 import re
 import warnings
@@ -43,13 +45,14 @@ from ._validation import (
     as_float_array,
     as_generator,
     check_int,
+    check_memory,
     check_option,
     check_points,
     check_positive,
     check_values,
     find_duplicates,
 )
-from .errors import DegenerateInputError, DuplicatePointsError, GeoquantError, InvalidInputError
+from .errors import DegenerateInputError, DuplicatePointsError, GeoquantError, InvalidInputError, TooLargeError
 
 __all__ = ["PointSet", "load_points", "sample_points", "write_points", "SAMPLE_KINDS"]
 
@@ -58,6 +61,8 @@ SAMPLE_KINDS = ("uniform", "polygon", "grid", "sobol", "halton", "clustered")
 
 _NUMBERED = re.compile(r"^x(\d+)$")
 _NAMED = ("x", "y", "z")
+# widest point file read: points in more dimensions cannot be triangulated or sampled usefully
+MAX_CSV_COLUMNS = 1000
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,10 @@ def _coordinate_order(header: list[str], p: Path, coordinate_columns) -> list[in
     if coordinate_columns is not None:
         if isinstance(coordinate_columns, str):
             coordinate_columns = [coordinate_columns]
+        if not isinstance(coordinate_columns, (list, tuple)) or not all(isinstance(c, str) for c in coordinate_columns):
+            raise InvalidInputError(
+                f"'coordinate_columns' must be a column name or a sequence of names, found {coordinate_columns!r}"
+            )
         order = []
         for name in coordinate_columns:
             key = str(name).strip().lower()
@@ -272,7 +281,11 @@ def _read_csv(p: Path, coordinate_columns):
     header_line = 0
     rows: list[list[float]] = []
     lines: list[int] = []
-    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
+    # read the text as one stream, so that a quoted field with a line break stays one field
+    # (and is refused below) instead of being split across two rows
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for row in reader:
+        lineno = reader.line_num
         if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if header is None:
@@ -280,6 +293,18 @@ def _read_csv(p: Path, coordinate_columns):
             header_line = lineno
             if any(not h for h in header):
                 raise InvalidInputError(f"'path' {str(p)!r} line {lineno}: the header has an empty column name")
+            odd = [h for h in header if not h.isprintable()]
+            if odd:
+                raise InvalidInputError(
+                    f"'path' {str(p)!r} line {lineno}: column names must be printable text on one line, "
+                    f"found {odd[0]!r}"
+                )
+            if len(header) > MAX_CSV_COLUMNS:
+                raise TooLargeError(
+                    f"'path' {str(p)!r} line {lineno}: the header has {len(header)} columns, more than the "
+                    f"{MAX_CSV_COLUMNS} a point file may have; keep only the coordinate and value columns "
+                    "geoquant needs"
+                )
             dup = {h.lower() for h in header if [x.lower() for x in header].count(h.lower()) > 1}
             if dup:
                 raise InvalidInputError(
@@ -346,6 +371,8 @@ def write_points(path, points, values=None, value_name: str = "value") -> Path:
     pathlib.Path
         The written file. Numbers are written with ``repr`` so they read back exactly.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInputError(f"'path' must be a file path, found {type(path).__name__}")
     p = Path(path)
     if not p.parent.is_dir():
         raise InvalidInputError(f"'path' must be in an existing folder, found {str(p)!r}")
@@ -359,10 +386,17 @@ def write_points(path, points, values=None, value_name: str = "value") -> Path:
         else:
             if not isinstance(value_name, str) or not value_name.strip():
                 raise InvalidInputError(f"'value_name' must be a non-empty string, found {value_name!r}")
+            if not value_name.isprintable() or "," in value_name or '"' in value_name:
+                raise InvalidInputError(
+                    f"'value_name' must be printable text without commas, quotes or line breaks, found {value_name!r}"
+                )
             items = [(value_name, values)]
         for name, col in items:
-            if not isinstance(name, str) or not name.strip() or "," in name:
-                raise InvalidInputError(f"'values' column names must be non-empty strings without commas, found {name!r}")
+            if not isinstance(name, str) or not name.strip() or "," in name or not name.isprintable() or '"' in name:
+                raise InvalidInputError(
+                    f"'values' column names must be non-empty printable strings without commas, quotes or "
+                    f"line breaks, found {name!r}"
+                )
             if name.strip().lower() in names or _NUMBERED.match(name.strip().lower()) or name.strip().lower() in _NAMED:
                 raise InvalidInputError(f"'values' column name {name!r} would be read as a coordinate column")
             cols[name.strip()] = check_values(col, n, "values" if not isinstance(values, dict) else f"values[{name!r}]")
@@ -460,6 +494,11 @@ def sample_points(
     n = check_int(n, "n", min_value=1)
     dim = check_int(dim, "dim", min_value=1)
     check_option(kind, "kind", SAMPLE_KINDS)
+    # checked whatever the kind, so that a bad value is never silently ignored
+    n_clusters = check_int(n_clusters, "n_clusters", min_value=1)
+    cluster_std = check_positive(cluster_std, "cluster_std")
+    # the points, their sorted/tree copies for the duplicate check and the redraws
+    check_memory(8.0 * n * dim * 8, f"sample_points of n={n} points in {dim}D", "sample fewer points (or several batches with different seeds)")
     rng = as_generator(seed)
     if polygon is not None and kind != "polygon":
         raise InvalidInputError(f"'polygon' is used only with kind='polygon', found kind={kind!r}")

@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, as_generator, check_int, check_option, check_positive, check_query
+from ._validation import as_float_array, as_generator, check_int, check_memory, check_option, check_positive, check_query
 from .errors import InvalidInputError
 from .points import check_domain
 
@@ -693,6 +693,9 @@ class _Sines(Target):
 class _Fourier(Target):
     def __init__(self, dim, *, n_terms=16, bandwidth=4.0, seed=0, domain=None):
         n_terms = check_int(n_terms, "n_terms", min_value=1)
+        # frequencies, phases, coefficients and the (n_terms, dim, dim) outer products, twice over
+        check_memory(16.0 * n_terms * (dim * dim + dim + 2), f"a Fourier target with n_terms={n_terms} in {dim}D",
+                     "use fewer terms (a few hundred already give a rough target)")
         bandwidth = check_positive(bandwidth, "bandwidth")
         seed = check_int(seed, "seed", min_value=0)
         rng = as_generator(seed)

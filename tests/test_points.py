@@ -343,8 +343,10 @@ def _rebuilt():
 def test_shipped_point_sets_match_their_recipe(name):
     pts, vals = _rebuilt()[name]
     ps = load_points(DATA / f"{name}.csv")
-    np.testing.assert_array_equal(ps.points, np.asarray(pts, dtype=float).reshape(len(vals), -1))
-    np.testing.assert_array_equal(ps.values("value"), vals)
+    # the recipe runs numpy's vectorised exp/sin, whose last bit differs between CPUs (AVX-512 or
+    # not); the shipped file holds one rounding, so compare to a few ulps, not bit for bit
+    np.testing.assert_allclose(ps.points, np.asarray(pts, dtype=float).reshape(len(vals), -1), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(ps.values("value"), vals, rtol=1e-14, atol=1e-15)
 
 
 def test_shipped_1d_sets_have_the_documented_label_signs():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._text import plural
 from ._common import print_json, save_figure
 
 
@@ -50,7 +51,7 @@ def run(args) -> int:
         summary["simplices"] = tri.simplices
         print_json(summary)
     else:
-        print(f"{tri.n_simplices} simplices on {tri.n_points} points in {tri.n_dims}D (fine: {tri.is_fine})")
+        print(f"{plural(tri.n_simplices, 'simplex', 'simplices')} on {tri.n_points} points in {tri.n_dims}D (fine: {tri.is_fine})")
         print(f"largest smallest-enclosing-ball radius: {summary['max_min_enclosing_radius']:.6g}")
         if "plot" in summary:
             print(f"plot written to {summary['plot']}")

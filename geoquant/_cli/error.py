@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._text import plural
 from ._common import print_json, save_figure
 
 
@@ -56,7 +57,7 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     else:
-        print(f"target {target.name} on {tri.n_points} points ({tri.n_simplices} simplices, {tri.n_dims}D)")
+        print(f"target {target.name} on {tri.n_points} points ({plural(tri.n_simplices, 'simplex', 'simplices')}, {tri.n_dims}D)")
         print(f"L2 error   {l2.total:.6g}   ({l2.method})")
         print(f"Linf error {linf.total:.6g}   ({linf.method})")
         print(f"Waldron bound 1/2*M*R^2 = {summary['waldron_bound']:.6g} with M = {target.hessian_bound:.6g}")

@@ -9,6 +9,7 @@ gradient descent and, with ``--train``, the comparison with trained networks
 
 from __future__ import annotations
 
+from .._text import plural
 from ._common import print_json, save_figure
 
 
@@ -154,13 +155,13 @@ def run(args) -> int:
     if args.json:
         print_json(report)
         return 0
-    print(f"{report['n_points']} points in {report['n_dims']}D: {report['n_sectors']} activation sectors")
+    print(f"{plural(report['n_points'], 'point')} in {report['n_dims']}D: {plural(report['n_sectors'], 'activation sector')}")
     print(f"extremal directions of G ({len(ext)}; rate = sign * G = growth rate of log|w|):")
     for e in ext:
         print(_fmt_ext(e))
     for k, p in enumerate(preds):
         head = "predicted function" if len(preds) == 1 else f"reachable function {k}"
-        print(f"{head}: loss {p.loss:.6g}, {len(p.stages)} escapes, {'stalls' if p.stalled else 'stage cap'}")
+        print(f"{head}: loss {p.loss:.6g}, {plural(len(p.stages), 'escape')}, {'stalls' if p.stalled else 'stage cap'}")
         if p.n_dims == 1:
             print("  kinks: " + ", ".join(f"{v:+.6g}" for v in p.kinks))
         else:

@@ -24,9 +24,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._validation import check_points, check_query, check_values
+from .._validation import as_float_array, check_option, check_points, check_query, check_values
 from ..errors import InvalidInputError, UnsupportedError
-from ._params import Param, check_params, positive_float, positive_int
+from ._params import BadValue, Param, check_params, positive_float, positive_int
 
 __all__ = [
     "Method",
@@ -44,16 +44,21 @@ _REGISTRY: dict[str, type] = {}
 
 def register_method(cls):
     """Class decorator: make a :class:`Method` subclass available by ``cls.name``."""
-    if not cls.name or cls.name in _REGISTRY:
-        raise ValueError(f"method name {cls.name!r} is empty or already registered")
+    if not isinstance(cls, type) or not issubclass(cls, Method):
+        raise InvalidInputError(f"'cls' must be a subclass of geoquant.compare.Method, found {cls!r}")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name or not name.isprintable() or name in _REGISTRY:
+        raise InvalidInputError(f"'cls.name' must be a new non-empty printable string, found {name!r} (empty, odd or already registered)")
     if cls.family not in METHOD_FAMILIES:
-        raise ValueError(f"method family {cls.family!r} is not one of {METHOD_FAMILIES}")
+        raise InvalidInputError(f"'cls.family' must be one of {', '.join(METHOD_FAMILIES)}, found {cls.family!r}")
     _REGISTRY[cls.name] = cls
     return cls
 
 
 def list_methods(family: str | None = None) -> list[str]:
     """Names of the registered methods (optionally of one family), sorted."""
+    if family is not None:
+        check_option(family, "family", METHOD_FAMILIES)
     return sorted(n for n, c in _REGISTRY.items() if family is None or c.family == family)
 
 
@@ -346,7 +351,7 @@ def _sampled_costs(X, simplex_cost, k, seed):
     tris, _ = walk.sample(k)
     allsimp = np.concatenate(tris)
     uniq, inv = np.unique(allsimp, axis=0, return_inverse=True)
-    c = np.asarray(simplex_cost(uniq), dtype=np.float64)[inv.ravel()]
+    c = as_float_array(simplex_cost(uniq), "cost")[inv.ravel()]
     bounds = np.cumsum([0] + [len(t) for t in tris])
     return tris, np.array([c[bounds[i] : bounds[i + 1]].sum() for i in range(len(tris))])
 
@@ -511,8 +516,17 @@ class DataDependentTriangulation(_PiecewiseLinear):
 # Networks
 # ======================================================================================
 
+MAX_WIDTH = 1_000_000
+
+
+def _check_width(width):
+    if width > MAX_WIDTH:
+        raise BadValue(f"a positive integer <= {MAX_WIDTH} (a network this wide cannot fit memory)")
+
+
 _NETWORK_SCHEMA = {
-    "width": positive_int(100, doc="hidden neurons"),
+    "width": positive_int(100, doc="hidden neurons (at most 10^6: wider ensembles cannot fit memory)",
+                          extra_check=_check_width),
     "init_scale": positive_float(1e-4, doc="scale of the initial weights"),
     "init": Param("choice", "balanced", choices=("balanced", "gaussian", "pytorch"), doc="initialisation"),
     "lr": positive_float(0.05, doc="step size (GD) / time per step (flow: t_max = lr * n_steps)"),

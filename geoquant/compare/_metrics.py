@@ -115,9 +115,17 @@ class Evaluator:
         from ..interpolate import error_bounds
         from ..triangulation import delaunay
 
-        self.target, self.X, self.y = target, np.asarray(X, float), np.asarray(y, float)
-        if self.X.ndim == 1:
-            self.X = self.X[:, None]
+        from .._validation import check_points, check_values
+
+        if not callable(target) or not hasattr(target, "domain") or not hasattr(target, "hessian_bound"):
+            raise InvalidInputError(
+                f"'target' must be a geoquant Target (callable with .domain and .hessian_bound), found {type(target).__name__}"
+            )
+        self.target = target
+        self.X = check_points(X, "X")
+        self.y = check_values(y, len(self.X), "y")
+        if config is not None and not isinstance(config, EvalConfig):
+            raise InvalidInputError(f"'config' must be an EvalConfig or None, found {type(config).__name__}")
         self.config = config or EvalConfig()
         self.regions = tuple(self.config.regions)
         self.dim = self.X.shape[1]
@@ -213,8 +221,10 @@ class Evaluator:
             out[f"bound_{r}"] = b
             out[f"vol_{r}"] = vol
             linf, l2 = out.get(f"linf_{r}"), out.get(f"l2_{r}")
-            out[f"linf_ratio_{r}"] = None if linf is None or not b > 0 else float(linf / b)
-            out[f"l2_ratio_{r}"] = None if l2 is None or not b > 0 or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
+            # a ratio exists only for a positive finite bound; never store 0.0 or inf for "no bound"
+            usable = b is not None and np.isfinite(b) and b > 0
+            out[f"linf_ratio_{r}"] = None if linf is None or not usable else float(linf / b)
+            out[f"l2_ratio_{r}"] = None if l2 is None or not usable or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
         return {k: (None if v is None else float(v)) for k, v in out.items()}
 
     def _evaluate_pl(self, method):
@@ -393,10 +403,15 @@ def fit_rates(df, metric: str = "l2_inner", by=("target", "target_label", "targe
     """
     import pandas as pd
 
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidInputError(f"'df' must be a pandas DataFrame (see load_results), found {type(df).__name__}")
     by = [b for b in by if b in df.columns]
     cols = list(by) + ["metric", "slope_mean", "slope_std", "slope_min", "slope_max", "slope_pooled", "n_seeds", "sizes"]
-    if metric not in df.columns or df.empty:
+    if df.empty:
         return pd.DataFrame(columns=cols)
+    if metric not in df.columns:
+        known = [c for c in METRIC_COLUMNS if c in df.columns]
+        raise InvalidInputError(f"'metric' must be a metric column of 'df' ({', '.join(known)}), found {metric!r}")
     d = df
     if "status" in d.columns:
         d = d[d["status"] == "done"]

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,13 +320,21 @@ def load_spec(spec) -> StudySpec:
     if isinstance(spec, str) and "\n" in spec:
         text = spec
     else:
+        if not isinstance(spec, (str, os.PathLike)):
+            raise SpecError(
+                f"spec: 'spec' must be a path to a TOML file, TOML text, a dict or a StudySpec, found {type(spec).__name__}"
+            )
         p = Path(spec)
         if str(p.resolve().parent) not in _SEARCH_PATH:
             _SEARCH_PATH.append(str(p.resolve().parent))
         try:
-            text = p.read_text()
+            text = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise SpecError(f"spec: cannot read {str(p)!r}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"spec: {str(p)!r} is not UTF-8 text (a binary file?): {exc}") from None
+        except ValueError as exc:  # e.g. a NUL byte in the path
+            raise SpecError(f"spec: 'spec' is not a usable path: {exc}") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -111,7 +111,23 @@ def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol:
 
     steps_in = np.asarray(steps)
     s = as_float_array(steps, "steps", ndim=1)
-    L = np.asarray(loss, dtype=np.float64)
+    L = as_float_array(loss, "loss", ndim=(1, 2))  # NaN/inf losses (a diverged run) are refused
+    return recorded_plateaus(steps_in, s, L, rtol=rtol, window=window, atol=atol)
+
+
+def recorded_plateaus(steps_in, s, L, *, rtol=0.01, window=2.0, atol=0.0):
+    """Plateaus of a training run's own record (kernel of :func:`find_plateaus`).
+
+    The trainers call it on their loss history, where a failed model's curve may hold
+    inf/NaN after its failure (its plateaus end there); user input goes through
+    :func:`find_plateaus`, which refuses non-finite losses.
+    """
+    from .._validation import check_positive
+    from ..errors import InvalidInputError
+
+    steps_in = np.asarray(steps_in)
+    s = np.asarray(s, dtype=np.float64)
+    L = np.asarray(L, dtype=np.float64)
     if L.ndim not in (1, 2) or L.shape[0] != s.shape[0]:
         raise InvalidInputError(
             f"'loss' must have shape ({s.shape[0]},) or ({s.shape[0]}, n_models) to match 'steps', found {L.shape}"

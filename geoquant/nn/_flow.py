@@ -308,6 +308,8 @@ def train_flow(
     if t_max < start:
         raise InvalidInputError(f"'t_max' must be >= the resumed run's time {start:g}, found {t_max:g}")
     t_first = t_max * 1e-5 if t_first is None else check_positive(t_first, "t_first")
+    if t_first > t_max:
+        raise InvalidInputError(f"'t_first' must be <= 't_max' ({t_max:g}), found {t_first:g}")
     if atol is None:
         atol = 1e-6 * rtol * float(np.min(prob.config["init_scale"]))
     else:

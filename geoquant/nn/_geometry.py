@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import as_float_array, check_option, check_positive, check_query, check_int
+from .._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_query
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
 
 __all__ = [
@@ -974,6 +974,9 @@ def _regions_kernel(Wm, am, poly, bias, line_tol, rtol, max_lines):
         seg = _long_segment(u[:2] / wn, u[2] / wn, poly.bounds)
         if seg is not None:
             segments.append(seg)
+    n_seg = len(segments)
+    check_memory(2048.0 * (n_seg * (n_seg + 1) / 2 + 1), f"linear regions cut by {n_seg} lines (up to {n_seg * (n_seg + 1) // 2 + 1} regions)",
+                 "raise 'min_amplitude_fraction' or 'angle_tol' to merge neurons")
     if len(segments) > max_lines:
         raise TooLargeError(
             f"the domain is cut by {len(segments)} distinct lines (limit 'max_lines' = {max_lines}), "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import as_float_array, check_int, check_option, check_points, check_positive
+from .._validation import as_float_array, check_int, check_memory, check_option, check_points, check_positive
 from ..errors import InvalidInputError
 from ._init import INITS, initialize, model_seeds, resolve_init_scale
 from ._model import LOSSES, augment
@@ -145,6 +145,23 @@ def _load_previous(resume_from):
     )
 
 
+def check_training_memory(n_models: int, width: int, depth: int, n_points: int, n_dims: int, dtype: str) -> None:
+    """Refuse (TooLargeError) an ensemble whose working arrays cannot fit the memory budget.
+
+    The estimate counts the per-step pre-activation and mask arrays
+    ``(n_models, width, n_points)`` (three of them), the parameters with their
+    gradients and integrator stages (about twelve copies), and the hidden
+    ``width x width`` layers of deeper networks.
+    """
+    item = 4 if dtype == "float32" else 8
+    per_model = float(width) * (3.0 * n_points + 12.0 * (n_dims + 2)) + (depth - 1) * 12.0 * float(width) ** 2
+    check_memory(
+        item * float(n_models) * per_model,
+        f"training {n_models} network(s) of width {width} (depth {depth}) on {n_points} points in {n_dims}D",
+        "lower 'width' or 'n_models', or split the ensemble into several runs",
+    )
+
+
 def prepare(
     X,
     y,
@@ -173,9 +190,17 @@ def prepare(
         raise InvalidInputError(f"'output_bias' must be True or False, found {output_bias!r}")
     output_bias = bool(output_bias)
     dev = resolve_device(device)
+    try:
+        shape = np.shape(X)
+    except (TypeError, ValueError):  # ragged input: _check_data reports it
+        shape = ()
+    if len(shape) in (1, 2, 3):  # refuse before the data are copied per model
+        check_training_memory(n_models, width, depth, shape[-2] if len(shape) > 1 else shape[0],
+                              shape[-1] if len(shape) > 1 else 1, dtype)
     Xa, ya = _check_data(X, y, n_models, loss)
     d = Xa.shape[-1]
     n = Xa.shape[-2]
+    check_training_memory(n_models, width, depth, n, d, dtype)
 
     previous = None
     if resume_from is not None:

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 
 from .._validation import check_int, check_option, check_positive
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, TooLargeError
 from ._checkpoint import Checkpoints, log_schedule
-from ._events import FAIL_DIVERGED, FAIL_NONFINITE_LOSS, FAIL_NONFINITE_PARAMS, failure_reason, find_plateaus
+from ._events import FAIL_DIVERGED, FAIL_NONFINITE_LOSS, FAIL_NONFINITE_PARAMS, failure_reason, recorded_plateaus
 from ._model import batched_T, forward, forward_hidden, grads_from_residual, loss_and_grads, loss_and_grads_autograd, loss_from_outputs
 from ._result import TrainResult
 from ._setup import per_model, prepare
@@ -39,10 +39,21 @@ __all__ = ["train_gd", "check_schedule_arg", "progress_bar", "Engine", "finish_r
 GRAPH_BLOCK = 32
 
 
+# Most log-spaced checkpoints or records one run may ask for.
+MAX_SCHEDULE = 10**6
+
+
 def check_schedule_arg(value, name: str, *, integer: bool):
     """``int >= 0`` (number of log-spaced points) or a 1-D array of steps/times."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return check_int(value, name, min_value=0)
+        v = check_int(value, name, min_value=0)
+        if v > MAX_SCHEDULE:
+            raise TooLargeError(
+                f"'{name}' asks for {v} log-spaced records, more than the {MAX_SCHEDULE} allowed (a schedule "
+                f"and its stored parameters would need about {v * 8 / 2**30:.3g} GiB per float); a few hundred "
+                "log-spaced points resolve any training curve, or pass an explicit array of steps"
+            )
+        return v
     if value is None or value is False:
         return 0
     arr = np.asarray(value)
@@ -333,7 +344,7 @@ def finish_result(
         steps=steps,
         checkpoints=ck,
         failed=failed,
-        plateaus=find_plateaus(steps, loss) if len(steps) > 1 else [[] for _ in range(prob.n_models)],
+        plateaus=recorded_plateaus(steps, steps, loss) if len(steps) > 1 else [[] for _ in range(prob.n_models)],
         init_W=prob.init["W"],
         init_a=prob.init["a"],
         config=config,

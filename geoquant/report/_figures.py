@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._text import plural
+
 __all__ = [
     "method_colors",
     "fig_error_vs_n",
@@ -324,10 +326,6 @@ def network_lines(W, a, box):
     return out
 
 
-def _plural(k: int, word: str) -> str:
-    return f"{k} {word}" + ("" if k == 1 else "s")
-
-
 # --- gallery ---------------------------------------------------------------------------
 
 
@@ -377,7 +375,7 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
             pos, jumps = network_kinks(arr["state_W"].astype(float), arr["state_a"].astype(float), lo, hi)
             if len(pos):
                 ax.plot(pos, np.full(len(pos), ymin - 0.8 * pad), marker="^", ls="none", color=col, ms=6,
-                        alpha=0.85, label=f"{label}: {_plural(len(pos), 'kink')}")
+                        alpha=0.85, label=f"{label}: {plural(len(pos), 'kink')}")
     ax.set_ylim(ymin - pad, ymax + pad)
     ax.set_xlim(lo, hi)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
@@ -452,7 +450,7 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
                 jumps = np.array([abs(j) for _, j in lines])
                 lw = 0.4 + 2.0 * jumps / max(jumps.max(), 1e-300)
                 ax.add_collection(LineCollection([xy for xy, _ in lines], colors="white", linewidths=lw, alpha=0.95))
-            ax.text(0.02, 0.02, _plural(len(lines), "breakline"), transform=ax.transAxes, fontsize=7, color="k",
+            ax.text(0.02, 0.02, plural(len(lines), "breakline"), transform=ax.transAxes, fontsize=7, color="k",
                     bbox=dict(facecolor="white", alpha=0.8, lw=0))
         ax.plot(X[:, 0], X[:, 1], "o", ms=2.2, color="k", mfc="w", mew=0.5)
         ax.add_patch(plt.Rectangle((inner[0, 0], inner[1, 0]), inner[0, 1] - inner[0, 0], inner[1, 1] - inner[1, 0],

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_points, check_positive, check_values
-from ..errors import InvalidInputError, UnsupportedError
+from ..errors import DegenerateInputError, InvalidInputError, UnsupportedError
 from ._alignment import augment, residual_weights
 from ._sectors import Sectors, _normalize, _tangent_basis, sectors as _sectors_fn, vertex_star
 
@@ -157,7 +157,10 @@ class _Ctx:
     def cell(self, pattern) -> int:
         k = self.sec.index_of(pattern)
         if k < 0:  # pragma: no cover - tolerance mismatch between enumeration and lookup
-            raise InvalidInputError("internal error: activation pattern not among the sectors (near-degenerate data?)")
+            raise DegenerateInputError(
+                "'points' are too close to degenerate: an activation pattern is not among the sectors "
+                "(centre and rescale the data to O(1) coordinates)"
+            )
         return k
 
     def add(self, p, s, kind, stable, through, adjacent, codim):
@@ -195,7 +198,13 @@ def _boundary_1d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     for v in range(len(V)):
         p = V[v]
-        (inc,) = np.flatnonzero(S[v] == 0)
+        on = np.flatnonzero(S[v] == 0)
+        if len(on) != 1:  # distinct 1D points give distinct hyperplanes, unless round-off merged two
+            raise DegenerateInputError(
+                f"'points' are too close to degenerate: {len(on)} data hyperplanes meet at one sector vertex "
+                "(coordinates far from the origin or nearly coinciding? centre and rescale the data)"
+            )
+        (inc,) = on
         t = np.array([-p[1], p[0]])
         base = S[v] > 0
         pc, pw = base.copy(), base.copy()

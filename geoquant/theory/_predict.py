@@ -590,6 +590,7 @@ def reachable_functions(
     max_stages: int | None = None,
     dedup_tol: float = 1e-6,
     rtol: float = 1e-9,
+    progress=None,
 ):
     """All functions the reconstruction can reach over every order of escapes.
 
@@ -614,6 +615,11 @@ def reachable_functions(
         Cap on escapes per branch (default ``4 * n_sectors``).
     dedup_tol : float
         Functions closer than this in sup distance over the data hull are one.
+    progress : None or bool
+        A progress bar over the explored branch states, out of ``max_branches``
+        (``None``: on a terminal only). With ``refit="flow"`` each state is a
+        gradient-flow refit (seconds for a dozen points), so the default limit can
+        mean many minutes: the bar shows where the search stands.
 
     Returns
     -------
@@ -628,6 +634,19 @@ def reachable_functions(
     rtol = check_positive(rtol, "rtol")
     eng = _Engine(X, y, refit, rtol)
     max_stages = 4 * len(eng.sec) if max_stages is None else check_int(max_stages, "max_stages", min_value=0)
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise InvalidInputError(f"'progress' must be None, True or False, found {progress!r}")
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=max_branches, desc="reachable_functions", unit="state", leave=False,
+               disable=None if progress is None else not bool(progress))
+    try:
+        return _explore(eng, population, max_branches, max_stages, dedup_tol, bar)
+    finally:
+        bar.close()
+
+
+def _explore(eng, population, max_branches, max_stages, dedup_tol, bar):
     track = population == "tracked"
     results: list[PredictedFunction] = []
     seen: set = set()
@@ -649,6 +668,7 @@ def reachable_functions(
                     "raise 'max_branches' or lower 'max_stages'"
                 )
             child = eng.advance(st, cand, rates, int(pick), rank, track)
+            bar.update(1)
             key = eng.state_key(child, population)
             if key in seen:
                 continue

@@ -32,14 +32,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_option, check_points, check_positive
-from ..errors import GeoquantError, InvalidInputError
+from .._validation import check_memory, check_option, check_points, check_positive
+from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
 from ._alignment import augment
 
 __all__ = ["Sector", "Sectors", "sectors", "cover_count", "arrangement_count_2d"]
 
 
 def _normalize(v: np.ndarray, axis: int = -1) -> np.ndarray:
+    # divide by the largest entry first, so that 1e200 entries do not overflow when squared
+    big = np.max(np.abs(v), axis=axis, keepdims=True)
+    v = v / np.where(big > 0, big, 1.0)
     return v / np.linalg.norm(v, axis=axis, keepdims=True)
 
 
@@ -116,7 +119,10 @@ class Sectors:
     def __post_init__(self):
         self._lookup = {_key(p): k for k, p in enumerate(self.patterns)}
         if len(self._lookup) != len(self.patterns):  # pragma: no cover - construction guarantees it
-            raise GeoquantError("internal error: duplicate activation patterns")
+            raise DegenerateInputError(
+                "'points' are too close to degenerate for sector enumeration: two cells got the same "
+                "activation pattern (coordinates of very different sizes? centre and rescale the data)"
+            )
 
     # -- sequence protocol -------------------------------------------------
     def __len__(self) -> int:
@@ -338,9 +344,10 @@ def _sectors_2d(X: np.ndarray, atol: float) -> Sectors:
                 cell_vertices[k].append(v)
     n_faces = 2 - len(V) + n_edges
     if n_faces != len(patterns):
-        raise GeoquantError(
-            f"sector enumeration failed Euler's check: V - E + F = {len(V)} - {n_edges} + {len(patterns)} != 2 "
-            f"(near-degenerate data? try method='lp' or another 'atol', now {atol:g})"
+        raise DegenerateInputError(
+            f"'points' are too close to degenerate for the geometric sector enumeration: Euler's check fails, "
+            f"V - E + F = {len(V)} - {n_edges} + {len(patterns)} != 2 (centre and rescale the data to O(1) "
+            f"coordinates, or try method='lp' or another 'atol', now {atol:g})"
         )
     P = np.array(patterns, dtype=bool)
     cv = [np.array(sorted(set(c)), dtype=np.int64) for c in cell_vertices]
@@ -352,7 +359,10 @@ def _sectors_2d(X: np.ndarray, atol: float) -> Sectors:
     for k in np.flatnonzero(margin <= 10 * atol):
         w, t = _max_margin(Xh, sgn[k])
         if t <= atol:  # pragma: no cover - would contradict the enumeration
-            raise GeoquantError(f"internal error: cell {k} has no interior point")
+            raise DegenerateInputError(
+                f"'points' are too close to degenerate for the geometric sector enumeration: cell {k} has no "
+                f"interior point at tolerance atol={atol:g} (try method='lp' or a smaller 'atol')"
+            )
         dirs[k] = w
     return Sectors(
         points=X, patterns=P, directions=dirs, method="geometric", vertices=V, vertex_signs=S, cell_vertices=cv, atol=atol
@@ -409,6 +419,11 @@ def _sectors_lp(X: np.ndarray, atol: float, progress: bool = False) -> Sectors:
         dirs.append(w)
         pats.append(sg < 0)
         dirs.append(-w)
+    if not pats:
+        raise DegenerateInputError(
+            "'points' are too close to degenerate for the LP sector enumeration: no cell was found "
+            "(centre and rescale the data to O(1) coordinates)"
+        )
     P = np.array(pats, dtype=bool)
     order = np.lexsort(P.T[::-1])
     return Sectors(points=X, patterns=P[order], directions=np.array(dirs)[order], method="lp", atol=atol)
@@ -443,6 +458,11 @@ def sectors(points, *, method: str = "auto", atol: float = 1e-10) -> Sectors:
     check_option(method, "method", ("auto", "geometric", "lp"))
     atol = check_positive(atol, "atol")
     d = X.shape[1]
+    n = X.shape[0]
+    # one activation pattern of n entries per cell, and float work arrays of that size
+    cells = cover_count(n, d)
+    check_memory(8.0 * cells * n, f"sectors of {n} points in {d}D (up to {cells} cells)",
+                 "use fewer points (the cell count grows like n^d)")
     if method == "geometric" and d > 2:
         raise InvalidInputError(f"'method' 'geometric' needs n_dims 1 or 2, found n_dims={d}; use method='lp'")
     if method == "lp":

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_option, check_points
+from .._validation import as_float_array, check_option, check_points
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
@@ -333,7 +333,7 @@ def _simplex_costs(cost, simplices: np.ndarray) -> np.ndarray:
             f"'cost' must be callable on a (k, {simplices.shape[1]}) int array of point indices, "
             f"found {type(cost).__name__}"
         )
-    w = np.asarray(cost(simplices.copy()), dtype=np.float64)
+    w = as_float_array(cost(simplices.copy()), "cost", finite=False)
     if w.shape != (len(simplices),):
         raise InvalidInputError(
             f"'cost' must return one value per simplex, shape ({len(simplices)},), found shape {w.shape}"

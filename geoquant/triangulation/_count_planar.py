@@ -122,6 +122,9 @@ def _near_collinear_triples(P: np.ndarray, O: np.ndarray, rtol: float = 1e-10) -
     binary fraction); the exact predicates treat them as non-collinear, which
     changes the counts, so the caller warns about them.
     """
+    big = float(np.max(np.abs(P))) if P.size else 0.0
+    if big > 0:  # a power-of-two rescaling (exact) so that the products neither underflow nor overflow
+        P = np.ldexp(P, -int(np.frexp(big)[1]))
     x, y = P[:, 0], P[:, 1]
     with np.errstate(all="ignore"):
         dx = x[None, :] - x[:, None]

@@ -43,7 +43,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_int, check_points, check_values
+from .._validation import as_float_array, check_int, check_points, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ._predicates import _CCW_BOUND, orient2d_exact
 from ._triangulation import Triangulation
@@ -139,7 +139,7 @@ class _Criterion:
             from ..interpolate import simplex_errors
 
             return simplex_errors(self.P, simp, self.f, "l2", values=self.z).per_simplex
-        out = np.asarray(self.cost_fn(self.P, simp, self.z), dtype=float)
+        out = as_float_array(self.cost_fn(self.P, simp, self.z), "criterion", finite=False)
         if out.shape != (len(simp),) or not np.all(np.isfinite(out)):
             raise InvalidInputError(
                 f"'criterion' callable must return finite costs of shape ({len(simp)},) for {len(simp)} "
@@ -476,10 +476,9 @@ def data_dependent_triangulation(points, values, criterion="jnd", start="delauna
             raise InvalidInputError("'start' must be a triangulation of 'points' (same point array)")
         tri = start
     else:
-        arr = np.asarray(points)
-        if arr.ndim == 2 and arr.shape[1] != 2:
-            raise UnsupportedError(f"data-dependent triangulations are planar only, 'points' has {arr.shape[1]} columns")
-        pts = check_points(points, "points", dim=2)
+        pts = check_points(points, "points")
+        if pts.shape[1] != 2:
+            raise UnsupportedError(f"data-dependent triangulations are planar only, 'points' has {pts.shape[1]} columns")
         if start == "delaunay":
             from ._delaunay import delaunay
 

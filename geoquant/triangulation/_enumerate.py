@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_int
+from .._validation import as_generator, check_int, check_memory
 from ..errors import InvalidInputError, TooLargeError
 from ._count import DEFAULT_MAX_STATES, build_structure, deep_recursion, total_count
 from ._count_line import LineChain
@@ -231,6 +231,13 @@ def sample_triangulations(points, k: int, *, seed=0, fine: bool = True,
     list of Triangulation
     """
     k = check_int(k, "k", min_value=0)
+    try:
+        n_pts = len(points)
+    except TypeError:
+        n_pts = 0
+    # each draw is a Triangulation object: ~2 n simplices of 3 int64 plus its arrays and caches
+    check_memory(k * (2000.0 + 64.0 * n_pts), f"sample_triangulations of k={k} draws on {n_pts} points",
+                 "draw fewer (or loop over smaller batches with different seeds)")
     rng = as_generator(seed)
     struct = build_structure(points, fine=fine, max_states=max_states, what="sample_triangulations")
     total = _count(struct)

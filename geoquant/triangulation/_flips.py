@@ -331,10 +331,9 @@ def flip_graph(points, *, fine: bool = True, limit: int = 100_000):
         if fine and not start.is_fine:
             raise InvalidInputError("'points' is a Triangulation that is not fine; pass fine=False to start from it")
     else:
-        arr = np.asarray(points)
-        if arr.ndim == 2 and arr.shape[1] != 2:
-            raise UnsupportedError(f"flip graphs are implemented for planar point sets only, 'points' has {arr.shape[1]} columns")
-        pts = check_points(points, "points", dim=2)
+        pts = check_points(points, "points")
+        if pts.shape[1] != 2:
+            raise UnsupportedError(f"flip graphs are implemented for planar point sets only, 'points' has {pts.shape[1]} columns")
         from ._delaunay import delaunay
 
         start = delaunay(pts)

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import sparse
 
-from .._validation import _shape_str, as_float_array, as_generator, check_points
+from .._validation import _shape_str, as_float_array, as_generator, check_points, normalized_frame
 from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
 from ._predicates import _to_exact_ints
 from ._triangulation import Triangulation, canonical_simplices, simplex_volumes
@@ -739,19 +739,21 @@ def random_regular_triangulation(points, *, seed=0, fine: bool = True) -> Triang
     rng = as_generator(seed)
     n, d = pts.shape
     g = rng.random(n)
+    # Lift in the centred unit frame: regularity is invariant under affine maps of the points
+    # (heights unchanged), and O(1) coordinates keep Qhull's lifted hull well scaled for
+    # 1e-300 or 1e300 input.
+    x = normalized_frame(pts)
     if not fine:
-        return Triangulation(pts, _regular_simplices(pts, g), validate=False)
+        return Triangulation(pts, _regular_simplices(x, g), validate=False)
     from scipy.spatial import cKDTree
 
-    x = pts - pts.mean(axis=0)
-    diam = float(np.max(np.ptp(x, axis=0)))
-    x = x / diam
+    x = x - x.mean(axis=0)
     q = (x**2).sum(axis=1)
     nn = cKDTree(x).query(x, k=2)[0][:, 1]
     t = 2.0
     for _ in range(60):
-        simp = _regular_simplices(pts, q + t * nn**2 * g)
+        simp = _regular_simplices(x, q + t * nn**2 * g)
         if len(np.unique(simp)) == n:
             return Triangulation(pts, simp, validate=False)
         t /= 2.0
-    return Triangulation(pts, _regular_simplices(pts, q), validate=False)
+    return Triangulation(pts, _regular_simplices(x, q), validate=False)

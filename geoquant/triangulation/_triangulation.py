@@ -12,9 +12,10 @@ import math
 
 import numpy as np
 
-from .._validation import _shape_str, check_points, check_query
+from .._validation import _shape_str, check_points, check_query, normalized_frame
 from ..errors import DegenerateInputError, InvalidInputError
 from ._locate import SimplexLocator
+from ._predicates import orientation
 
 __all__ = ["Triangulation", "canonical_simplices", "simplex_volumes", "vertex_simplex_volumes"]
 
@@ -51,9 +52,12 @@ def _facet_measures(points: np.ndarray, facets: np.ndarray) -> np.ndarray:
         return np.ones(len(facets))
     v = points[facets]  # (k, d, d)
     e = v[:, 1:, :] - v[:, :1, :]  # (k, d-1, d)
-    gram = np.einsum("kij,klj->kil", e, e)
-    det = np.linalg.det(gram) if d > 2 else gram[:, 0, 0]
-    return np.sqrt(np.clip(det, 0.0, None)) / math.factorial(d - 1)
+    if d == 2:
+        return np.linalg.norm(e[:, 0, :], axis=1)
+    # |det R| of a QR factorisation of the edge vectors: accurate for slivers, where the
+    # Gram determinant |e1|^2 |e2|^2 - (e1.e2)^2 cancels catastrophically
+    r = np.linalg.qr(np.swapaxes(e, 1, 2), mode="r")
+    return np.abs(np.prod(np.einsum("kii->ki", r), axis=1)) / math.factorial(d - 1)
 
 
 class Triangulation:
@@ -148,15 +152,19 @@ class Triangulation:
     # ------------------------------------------------------------------ checks
     def _validate_geometry(self) -> None:
         pts, simp, d = self.points, self.simplices, self.n_dims
-        scale = float(np.max(np.ptp(pts, axis=0)))
-        vol = self.volumes
-        tiny = np.flatnonzero(vol <= 1e-12 * scale**d)
-        if len(tiny):
-            k = int(tiny[0])
+        # flatness by the exact orientation predicate: scale-free, so tiny valid simplices of
+        # multi-scale input pass and exactly flat ones fail whatever the coordinates' size
+        flat = np.flatnonzero(orientation(pts[simp]) == 0)
+        if len(flat):
+            k = int(flat[0])
             raise DegenerateInputError(
-                f"'simplices' must not contain degenerate (zero-volume) simplices, found {len(tiny)}, "
-                f"first {simp[k].tolist()} with volume {vol[k]:.3g}"
+                f"'simplices' must not contain degenerate (zero-volume) simplices, found {len(flat)}, "
+                f"first {simp[k].tolist()} (its vertices are affinely dependent)"
             )
+        # measures are compared in a centred unit frame, so huge or tiny coordinates
+        # neither overflow nor underflow
+        frame = normalized_frame(pts)
+        vol = simplex_volumes(frame, simp)
         dup = np.flatnonzero((np.diff(simp, axis=0) == 0).all(axis=1))
         if len(dup):
             raise DegenerateInputError(f"'simplices' must be distinct, found simplex {simp[dup[0]].tolist()} twice")
@@ -184,21 +192,23 @@ class Triangulation:
         # Volume and boundary measure must match the convex hull's.
         boundary = uniq[counts == 1]
         if d == 1:
-            lo, hi = pts[:, 0].min(), pts[:, 0].max()
+            lo, hi = frame[:, 0].min(), frame[:, 0].max()
             hull_vol, hull_area = hi - lo, 2.0
         else:
             from scipy.spatial import ConvexHull
 
-            hull = ConvexHull(pts)
-            hull_vol, hull_area = hull.volume, hull.area
+            hull = ConvexHull(frame)
+            # the hull's boundary measured by the same formula as the simplices' facets, on its
+            # triangulated facets (Qhull's own area of merged near-coplanar facets is approximate)
+            hull_vol, hull_area = hull.volume, float(_facet_measures(frame, hull.simplices).sum())
         total = float(vol.sum())
-        if not math.isclose(total, hull_vol, rel_tol=1e-9, abs_tol=1e-14 * scale**d):
+        if not math.isclose(total, hull_vol, rel_tol=1e-9, abs_tol=1e-14):
             what = "overlap" if total > hull_vol else "do not cover the convex hull"
             raise DegenerateInputError(
                 f"'simplices' {what}: their volumes sum to {total:.12g}, the convex hull's volume is {hull_vol:.12g}"
             )
-        area = float(_facet_measures(pts, boundary).sum())
-        if not math.isclose(area, hull_area, rel_tol=1e-9, abs_tol=1e-14 * scale ** max(d - 1, 0)):
+        area = float(_facet_measures(frame, boundary).sum())
+        if not math.isclose(area, hull_area, rel_tol=1e-9, abs_tol=1e-14):
             raise DegenerateInputError(
                 "'simplices' do not form a proper triangulation: the unmatched facets measure "
                 f"{area:.12g} but the hull's boundary measures {hull_area:.12g} (a vertex lies inside "
@@ -220,11 +230,7 @@ class Triangulation:
 
     def _side_of_facet(self, facets: np.ndarray, opposite: np.ndarray) -> np.ndarray:
         """Sign of the orientation of (facet vertices..., opposite vertex)."""
-        p = self.points
-        v = p[np.concatenate([facets, opposite[:, None]], axis=1)]
-        e = v[:, 1:, :] - v[:, :1, :]
-        det = e[:, 0, 0] if self.n_dims == 1 else np.linalg.det(e)
-        return np.sign(det)
+        return orientation(self.points[np.concatenate([facets, opposite[:, None]], axis=1)])
 
     # ------------------------------------------------------------- properties
     @property
