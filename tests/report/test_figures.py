@@ -86,7 +86,7 @@ def test_seed_band_spans_min_to_max_over_seeds():
 
 
 def test_gallery_breakline_count_is_plural_aware():
-    assert F._plural(1, "breakline") == "1 breakline" and F._plural(0, "kink") == "0 kinks"
+    assert F.plural(1, "breakline") == "1 breakline" and F.plural(0, "kink") == "0 kinks"
     # one neuron with a large amplitude: one breakline x = 0.5 crossing the box
     W = np.array([[1.0, 0.0, -0.5]])
     lines = F.network_lines(W, np.array([2.0]), [[0.0, 1.0], [0.0, 1.0]])
