@@ -172,3 +172,69 @@ def test_orthogonal_inputs_reach_zero_loss_for_any_labels(d):
     final = np.array([np.min(res.loss[:, k]) for k in range(len(Y))])
     assert np.all(final < 1e-10), final
     assert sorted(i for i, _ in res.converged) == list(range(len(Y)))
+
+
+# ---------------------------------------------------------------------------
+# 1D small-init interpolating networks against the minimum-norm interpolant
+# ---------------------------------------------------------------------------
+def _hanin_allowed_gaps(x, y):
+    """Gaps ``(x_i, x_{i+1})`` in which a minimum-norm interpolant may bend (x sorted).
+
+    Interior gaps: Hanin (2021) -- only where the discrete curvatures at both ends
+    have the same (non-zero) sign.  End gaps: with Savarese's cost (no free linear
+    unit) a minimiser is linear there when ``|s_first + s_last| <= V`` (``V`` the
+    total variation of the data's slopes; derived: any extra slope change at the
+    ends adds to ``int |f''|``), and may bend when the end term dominates.
+    """
+    s = np.diff(y) / np.diff(x)
+    eps = np.sign(np.diff(s))  # eps[j] at the interior point x[j + 1]
+    n = len(x)
+    allowed = np.zeros(n - 1, dtype=bool)
+    for i in range(1, n - 2):
+        allowed[i] = eps[i - 1] != 0 and eps[i - 1] == eps[i]
+    ends_bend = abs(s[0] + s[-1]) > np.sum(np.abs(np.diff(s)))
+    allowed[0] = allowed[-1] = ends_bend
+    return allowed
+
+
+INTERP_1D = {  # zero-mean labels on which the theory engine predicts interpolation
+    "seed22": 22,
+    "seed34": 34,
+}
+
+
+def _interp_data(seed, n=5):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-1, 1, n))
+    y = rng.normal(size=n)
+    return x, y - y.mean()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(INTERP_1D))
+def test_small_init_interpolants_kinks_and_cost(name):
+    from geoquant.nn import train_gd
+    from geoquant.theory import minnorm_interpolant, representation_cost
+
+    x, y = _interp_data(INTERP_1D[name])
+    p = predict_function(x, y)
+    assert p.loss < 1e-12  # the reconstruction predicts an interpolant
+    lam, lr = 1e-6, 0.05
+    n_steps = int(1.5 * p.escape_times[-1] * np.log(1 / lam) / lr)
+    res = train_gd(
+        x[:, None], y, width=200, n_models=3, init_scale=lam, lr=lr, n_steps=n_steps, tol=1e-14, dtype="float64",
+        seed=[0, 1, 2], progress=False, checkpoints=0,
+    )
+    mn = minnorm_interpolant(x, y)
+    allowed = _hanin_allowed_gaps(x, y)
+    for m in range(3):
+        assert res.loss[-1, m] < 1e-10, f"model {m} did not interpolate: loss {res.loss[-1, m]:.3g}"
+        W, a = np.asarray(res.W[m], float), np.asarray(res.a[m], float)
+        amp = np.abs(a) * np.linalg.norm(W, axis=1)
+        big = (amp > 1e-3 * amp.max()) & (W[:, 0] != 0)
+        k = -W[big, 1] / W[big, 0]
+        k = k[(k > x[0]) & (k < x[-1])]
+        near = np.min(np.abs(k[:, None] - x[None, :]), axis=1) <= 1e-2
+        gap = np.searchsorted(x, k) - 1
+        assert np.all(near | allowed[gap]), f"model {m}: kinks {k[~(near | allowed[gap])]} in gaps where Hanin forbids one"
+        assert representation_cost(W, a) / mn.cost <= 1.05
