@@ -133,7 +133,8 @@ def test_escape_time_all_positive_labels():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name, lam", [("five_1d", 1e-10), ("boursier_1d", 1e-6), ("boursier_1d", 1e-9), ("mixed_1d", 1e-6), ("mixed_1d", 1e-9)]
+    "name, lam",
+    [("five_1d", 1e-10), ("boursier_1d", 1e-6), ("boursier_1d", 1e-9), ("mixed_1d", 1e-6), ("mixed_1d", 1e-9)],
 )
 def test_escape_time_slow(name, lam):
     x, y = _load_1d(name)

@@ -58,7 +58,9 @@ def _grid_lp_cost(x, y, n_grid=400):
     m = len(t)
     h = np.diff(t)
     # slopes of the m - 1 pieces: S g
-    S = csr_matrix((np.concatenate([-1 / h, 1 / h]), (np.r_[np.arange(m - 1), np.arange(m - 1)], np.r_[np.arange(m - 1), np.arange(1, m)])), shape=(m - 1, m))
+    r_idx = np.r_[np.arange(m - 1), np.arange(m - 1)]
+    c_idx = np.r_[np.arange(m - 1), np.arange(1, m)]
+    S = csr_matrix((np.concatenate([-1 / h, 1 / h]), (r_idx, c_idx)), shape=(m - 1, m))
     # slope jumps at the m nodes: [s_1 - sL, s_2 - s_1, ..., sR - s_{m-1}]
     nv = m + 2 + m + 1  # g, sL, sR, e, c
     jump_g = vstack([S[:1], S[1:] - S[:-1], -S[-1:]]).tocsr()
@@ -211,7 +213,9 @@ def _has_cvxpy():
     return True
 
 
-needs_cvxpy = pytest.mark.skipif(not _has_cvxpy(), reason="2D minimum-norm needs the optional extra geoquant[minnorm] (cvxpy)")
+needs_cvxpy = pytest.mark.skipif(
+    not _has_cvxpy(), reason="2D minimum-norm needs the optional extra geoquant[minnorm] (cvxpy)"
+)
 
 
 def _dual_norm(X, lam):
