@@ -184,11 +184,15 @@ class MinNormInterpolant:
 
     @property
     def kinks(self) -> np.ndarray:
-        """d = 1: sorted distinct kinks of the neurons with a non-zero weight."""
+        """d = 1: sorted distinct kinks (merged within 1e-12) of the neurons with a non-zero weight."""
         if self.n_dims != 1:
             raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}")
         ok = (self.W[:, 0] != 0) & (self.a != 0)
-        return np.unique(-self.W[ok, 1] / self.W[ok, 0])
+        k = np.sort(-self.W[ok, 1] / self.W[ok, 0])
+        if k.size == 0:
+            return k
+        scale = max(1.0, float(np.max(np.abs(k))))
+        return k[np.concatenate([[True], np.diff(k) > 1e-12 * scale])]
 
     def __repr__(self) -> str:
         return (

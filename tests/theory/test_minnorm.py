@@ -303,3 +303,12 @@ def test_2d_method():
     m = get_method("minnorm").fit(X, y)
     assert np.max(np.abs(m.predict(X) - y)) <= 1e-8
     assert m.info()["solver"] == "clarabel"
+
+
+def test_kinks_of_the_shipped_all_positive_set_are_its_interior_points():
+    # five_1d: the discrete curvature alternates (-, +, -) and |s_1 + s_4| <= V, so every
+    # gap is linear (Hanin; ends: derived) and the minimiser is unique: the linear spline
+    # continued by its end pieces, with kinks exactly at the interior points
+    x, y = _load("five_1d")
+    mn = minnorm_interpolant(x, y)
+    assert np.allclose(mn.kinks, x[1:-1, 0], atol=1e-12)
