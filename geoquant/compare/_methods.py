@@ -747,6 +747,34 @@ class TheoryPrediction(Method):
         return {"W": self.W, "a": self.a}
 
 
+@register_method
+class MinNormInterpolantMethod(Method):
+    """The minimum representation-cost interpolant, ``min sum_j |a_j| ||w_j||`` over
+    shallow ReLU networks with ``f(x_i) = y_i`` (:func:`geoquant.theory.minnorm_interpolant`:
+    exact convex program over the data's activation sectors; 2D needs ``geoquant[minnorm]``),
+    returned as network weights: the function small-initialisation training is compared with."""
+
+    name = "minnorm"
+    family = "theory"
+    dims = (1, 2)
+    preload = ("geoquant.theory",)
+    description = "minimum representation-cost ReLU interpolant"
+    params_schema = {}
+
+    def _fit(self, X, y, target, seed):
+        from ..theory import minnorm_interpolant
+
+        mn = minnorm_interpolant(X, y)
+        self.W, self.a = mn.W, mn.a
+        self._info.update(cost=mn.cost, n_neurons=int(mn.width), residual=mn.residual, solver=mn.solver)
+
+    def _predict(self, xi):
+        return network_forward(self.W, self.a, xi)
+
+    def state(self):
+        return {"W": self.W, "a": self.a}
+
+
 # ======================================================================================
 # Baselines: what a user would pick instead
 # ======================================================================================

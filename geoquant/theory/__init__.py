@@ -7,7 +7,8 @@ Squared-loss convention: ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, residual weights
 of gradient-flow time (a GD step of size ``lr`` advances the time by ``lr``).
 
 Derived: sectors, ``D``, ``G``, extremal directions and their stability, basins
-(the alignment phase).  Heuristic: the saddle-to-saddle reconstruction of the
+(the alignment phase), and the minimum representation-cost interpolant
+(:func:`minnorm_interpolant`, exact convex program).  Heuristic: the saddle-to-saddle reconstruction of the
 later phases in :func:`predict_function` / :func:`reachable_functions`.
 
 Names are loaded lazily from their private modules (PEP 562).
@@ -40,6 +41,11 @@ _LAZY = {
     "PredictedFunction": "._predict",
     "predict_function": "._predict",
     "reachable_functions": "._predict",
+    # --- the minimum representation-cost interpolant ---
+    "MinNormInterpolant": "._minnorm",
+    "minnorm_interpolant": "._minnorm",
+    "representation_cost": "._minnorm",
+    "savarese_cost": "._minnorm",
     # --- comparison with networks and triangulations ---
     "DirectionComparison": "._compare",
     "compare_directions": "._compare",

@@ -34,6 +34,11 @@ neurons of sign ``s``) iff every slope is negative, or every slope is ``<= 0`` a
 *saddles* (``stable=False``), except strict local minima of ``H`` (all slopes zero,
 ``s G(p) < 0``), which are the attractors of the opposite sign and are listed there.
 
+Stable is not growing: a strict local maximum of ``H`` with every slope negative
+may have ``H(p) = s G(p) < 0``.  Neurons of sign ``s`` are attracted there and
+shrink at rate ``s G(p)``; the flag ``growing`` (``s G(p)`` above the slope
+tolerance) separates the attractors that lead to an escape from those that do not.
+
 Not listed: points in the closure of a *flat* cell (``D_sigma = 0``, e.g. the dead
 cell ``A = {}`` where ``G = 0``).  Such points form continua of non-strict critical
 points (plateaus); :func:`geoquant.theory.basins` reports neurons ending there as
@@ -71,7 +76,9 @@ class ExtremalDirection:
         Inside an open cell, or on one or more hyperplanes ``w . x~_i = 0``.
     stable : bool
         True for a strict local maximum of ``sign * G`` (an attractor of the
-        direction flow for neurons of this sign); False for a saddle.
+        direction flow for neurons of this sign); False for a saddle.  Stability
+        is about the *direction* only: a stable direction may have a negative
+        rate, and neurons attracted there shrink (see ``growing``).
     cell : (n_points,) bool ndarray
         Activation pattern ``A(direction)`` (points on the hyperplane are inactive).
     through : tuple of int
@@ -86,6 +93,14 @@ class ExtremalDirection:
     line : (3,) ndarray or None
         d = 2: ``(a, b, c)`` with ``a x + b y + c = 0`` and ``a^2 + b^2 = 1``, the
         crease of a neuron with this direction (None when d != 2 or no crease).
+    growing : bool
+        True when the growth rate ``sign * G`` is positive (above the slope
+        tolerance of :func:`extremal_directions`): a neuron at this direction grows
+        like ``exp(rate * t)`` and eventually escapes.  A stable direction with
+        ``growing=False`` is an attractor of *shrinking* neurons (rate < 0, e.g. a
+        boundary maximum of ``sign * G`` at a negative value): neurons of this sign
+        align there and decay, they never escape.  Only stable and growing
+        directions can escape.  (Default: ``rate > 0``.)
     """
 
     direction: np.ndarray
@@ -99,6 +114,11 @@ class ExtremalDirection:
     codim: int
     kink: float | None = None
     line: np.ndarray | None = None
+    growing: bool | None = None
+
+    def __post_init__(self):
+        if self.growing is None:
+            object.__setattr__(self, "growing", bool(self.sign * self.value > 0))
 
     @property
     def rate(self) -> float:
@@ -110,7 +130,7 @@ class ExtremalDirection:
         if self.line is not None:
             where = ", line=" + np.array2string(self.line, precision=4)
         return (
-            f"ExtremalDirection(sign={self.sign:+d}, kind={self.kind!r}, stable={self.stable}, "
+            f"ExtremalDirection(sign={self.sign:+d}, kind={self.kind!r}, stable={self.stable}, growing={self.growing}, "
             f"rate={self.rate:.6g}{where}, through={list(self.through)})"
         )
 
@@ -179,6 +199,7 @@ class _Ctx:
                 codim=int(codim),
                 kink=kink,
                 line=line,
+                growing=bool(s * G > self.tol),
             )
         )
 

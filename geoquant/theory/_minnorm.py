@@ -1,0 +1,449 @@
+"""The minimum representation-cost interpolant of shallow ReLU networks.
+
+Problem
+-------
+Over networks of any width ``f(x) = sum_j a_j relu(w_j . x + b_j)`` (the
+package's networks: no output bias, no skip connection) find
+
+    min  sum_j |a_j| ||w_j||      subject to  f(x_i) = y_i  for every data point,
+
+with the biases ``b_j`` unregularised (``||w_j||`` is the Euclidean norm of the
+weights only).  By the rescaling ``(a, w, b) -> (a/c, c w, c b)`` this equals the
+weight-decay cost ``min 1/2 sum_j (a_j^2 + ||w_j||^2)`` (Savarese et al., COLT
+2019; Ongie et al., ICLR 2020).  A constant is free here (``a relu(0 . x + 1)``
+costs 0), so the class has an unregularised output bias in effect, as in
+Savarese et al.; an affine part is **not** free (no unregularised skip/linear
+unit: ``x = relu(x) - relu(-x)`` costs 2).  In 1D the cost of the function is then
+Savarese's ``R(f) = max(int |f''|, |f'(-inf) + f'(+inf)|)``; with a free linear
+unit (Ongie's ``R-bar``, Hanin 2021's setting) it would be ``int |f''|`` alone.
+
+Exact convex program (Pilanci & Ergen, ICML 2020)
+-------------------------------------------------
+On the data a neuron is linear inside each closed activation cell
+``K_k = {v : (2 P_k - 1) * (X~ v) >= 0}`` (the sectors of
+:func:`geoquant.theory.sectors`): ``relu(X~ v) = P_k * (X~ v)``.  So
+
+    min  sum_k ||v_k[:d]|| + ||u_k[:d]||
+    s.t. sum_k P_k * X~ (v_k - u_k) = y,   v_k, u_k in K_k,
+
+is a convex program whose value is the infimum above, attained: a solution gives
+the network with one neuron ``+relu(v_k . x~)`` and one ``-relu(u_k . x~)`` per
+cell (balanced: ``w = v/sqrt(||v[:d]||)``, ``a = +-sqrt(||v[:d]||)``), and any
+network maps to a feasible point of no larger value (merge its neurons cell by
+cell, using the closed cell of each neuron; the triangle inequality).  In 1D the
+norms are ``|v[0]|`` and the program is a linear program (scipy's HiGHS simplex,
+a vertex solution); in 2D it is a second-order cone program (cvxpy with the
+Clarabel interior-point solver, the optional extra ``geoquant[minnorm]``).
+
+After the solve, neurons with the same direction (one neuron split across the
+closed cells that share it) are merged and the output weights are re-solved over
+the found directions as a linear program (HiGHS simplex): a vertex solution, so
+the network interpolates to near machine precision and has at most ``n_points``
+neurons.  ``cost`` is the representation cost of the returned network and
+``bound`` the first solver's optimal value (equal up to its tolerance, ~1e-9
+relative).  The minimiser is not unique as a function (Savarese et
+al.); this is one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_option, check_points, check_query, check_values
+from ..errors import GeoquantError, InvalidInputError, UnsupportedError
+from ._alignment import augment
+from ._sectors import Sectors, sectors as _sectors_fn
+
+__all__ = ["MinNormInterpolant", "minnorm_interpolant", "representation_cost", "savarese_cost"]
+
+
+def _network(W, a, name_w: str = "W", name_a: str = "a"):
+    W = np.asarray(W, dtype=np.float64)
+    a = np.asarray(a, dtype=np.float64)
+    if W.ndim != 2 or W.shape[1] < 2:
+        raise InvalidInputError(f"'{name_w}' must have shape (width, n_dims + 1), found {W.shape}")
+    if a.shape != (W.shape[0],):
+        raise InvalidInputError(f"'{name_a}' must have shape ({W.shape[0]},) to match '{name_w}', found {a.shape}")
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a))):
+        raise InvalidInputError(f"'{name_w}' and '{name_a}' must be finite, found NaN or inf")
+    return W, a
+
+
+def representation_cost(W, a) -> float:
+    """``sum_j |a_j| ||w_j||`` of a shallow ReLU network (biases unregularised).
+
+    Parameters
+    ----------
+    W : (width, n_dims + 1) array_like
+        Rows ``[w_j | b_j]``.
+    a : (width,) array_like
+        Output weights.
+
+    Returns
+    -------
+    float
+        The cost; at a balanced network (``|a_j| = ||w_j||``) it equals
+        ``1/2 sum_j (a_j^2 + ||w_j||^2)``.
+    """
+    W, a = _network(W, a)
+    return float(np.sum(np.abs(a) * np.linalg.norm(W[:, :-1], axis=1)))
+
+
+def savarese_cost(W, a) -> float:
+    """Savarese et al.'s cost ``max(int |f''|, |f'(-inf) + f'(+inf)|)`` of a 1D network's function.
+
+    The network ``f(x) = sum_j a_j relu(w_j x + b_j)`` is piecewise linear; at the
+    kink ``-b_j/w_j`` its slope jumps by ``a_j |w_j|``, so ``int |f''|`` is the sum
+    over distinct kinks of the absolute summed jumps (cancelling neurons cancel).
+    Neurons with ``w_j = 0`` are constants.
+
+    Parameters
+    ----------
+    W : (width, 2) array_like
+    a : (width,) array_like
+
+    Returns
+    -------
+    float
+        ``<= representation_cost(W, a)``, with equality at a minimum-cost network
+        of its function.
+    """
+    W, a = _network(W, a)
+    if W.shape[1] != 2:
+        raise UnsupportedError(f"savarese_cost is for 1D networks, found 'W' with n_dims={W.shape[1] - 1}")
+    w, b = W[:, 0], W[:, 1]
+    live = w != 0
+    k = -b[live] / w[live]
+    jump = a[live] * np.abs(w[live])
+    order = np.argsort(k, kind="stable")
+    k, jump = k[order], jump[order]
+    scale = max(1.0, float(np.max(np.abs(k), initial=0.0)))
+    new = np.concatenate([[True], np.diff(k) > 1e-12 * scale]) if k.size else np.zeros(0, bool)
+    tv = float(np.sum(np.abs(np.add.reduceat(jump, np.flatnonzero(new))))) if k.size else 0.0
+    ends = float(np.sum(a[w > 0] * w[w > 0]) + np.sum(a[w < 0] * w[w < 0]))  # f'(+inf) + f'(-inf)
+    return max(tv, abs(ends))
+
+
+@dataclass(eq=False)
+class MinNormInterpolant:
+    """A minimum representation-cost interpolant, as network weights.
+
+    Attributes
+    ----------
+    points : (n_points, n_dims) ndarray
+    values : (n_points,) ndarray
+    W : (width, n_dims + 1) ndarray
+        Neurons ``[w_j | b_j]`` (balanced: ``|a_j| = ||w_j||`` unless ``w_j = 0``).
+    a : (width,) ndarray
+        Output weights; ``f(x) = sum_j a_j relu(w_j . x + b_j)``.
+    cost : float
+        ``representation_cost(W, a)``: the minimum over all interpolating networks.
+    bound : float
+        The convex program's optimal value reported by the solver.
+    residual : float
+        ``max_i |f(x_i) - y_i|``.
+    solver : str
+        ``"highs"`` (1D, linear program) or ``"clarabel"`` (2D, cone program).
+    dual : (n_points,) ndarray
+        The solver's multipliers ``lambda`` of the interpolation constraints, a
+        certificate of optimality: the dual program is ``max lambda . y`` subject to
+        ``sum_i lambda_i = 0`` (constants are free) and
+        ``|sum_i lambda_i relu(w . x_i + b)| <= ||w||`` for every ``(w, b)``; any
+        such ``lambda`` gives ``lambda . y <= `` the cost of every interpolating
+        network (weak duality), and at the optimum ``lambda . y = bound``.
+    n_sectors : int
+        Activation cells of the data (the program has two neurons per cell).
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    W: np.ndarray
+    a: np.ndarray
+    cost: float
+    bound: float
+    residual: float
+    solver: str
+    dual: np.ndarray
+    n_sectors: int
+
+    @property
+    def n_dims(self) -> int:
+        return int(self.points.shape[1])
+
+    @property
+    def width(self) -> int:
+        return int(self.W.shape[0])
+
+    def __call__(self, xi) -> np.ndarray:
+        """Values at ``xi (..., n_dims)``: ``(...)`` ndarray."""
+        q = check_query(xi, self.n_dims, "xi")
+        flat = q.reshape(-1, self.n_dims)
+        return (np.maximum(augment(flat) @ self.W.T, 0.0) @ self.a).reshape(q.shape[:-1])
+
+    @property
+    def kinks(self) -> np.ndarray:
+        """d = 1: sorted distinct kinks (merged within 1e-12) of the neurons with a non-zero weight."""
+        if self.n_dims != 1:
+            raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}")
+        ok = (self.W[:, 0] != 0) & (self.a != 0)
+        k = np.sort(-self.W[ok, 1] / self.W[ok, 0])
+        if k.size == 0:
+            return k
+        scale = max(1.0, float(np.max(np.abs(k))))
+        return k[np.concatenate([[True], np.diff(k) > 1e-12 * scale])]
+
+    def __repr__(self) -> str:
+        return (
+            f"MinNormInterpolant(n_points={self.points.shape[0]}, n_dims={self.n_dims}, width={self.width}, "
+            f"cost={self.cost:.10g}, residual={self.residual:.2g}, solver={self.solver!r})"
+        )
+
+
+# ---------------------------------------------------------------------------
+# solvers
+# ---------------------------------------------------------------------------
+def _solve_lp_1d(Xt, y, P, S):
+    """1D: the program as an LP in ``z = [V (K,2) | U (K,2) | t (K) | s (K)]``."""
+    from scipy.optimize import linprog
+    from scipy.sparse import bmat, csr_matrix, identity, kron
+
+    K, n = P.shape
+    # cone rows: -S[k,i] (X~_i . v_k) <= 0, as a (K n, 2 K) block
+    cone = _block_rows(-(S[:, :, None] * Xt[None, :, :]).reshape(K * n, 2), K, n)
+    first = kron(identity(K), csr_matrix([[1.0, 0.0]]), format="csr")  # picks v_k[0]
+    negI = -identity(K, format="csr")
+    Z = csr_matrix((K * n, K))
+    Zk = csr_matrix((K, 2 * K))
+    ZKK = csr_matrix((K, K))
+    A_ub = bmat(
+        [
+            [cone, None, Z, Z],
+            [None, cone, Z, Z],
+            [first, Zk, negI, ZKK],
+            [-first, Zk, negI, ZKK],
+            [Zk, first, ZKK, negI],
+            [Zk, -first, ZKK, negI],
+        ],
+        format="csr",
+    )
+    # equality: sum_k P[k,i] X~_i . (v_k - u_k) = y_i
+    E = (P.T[:, :, None] * Xt[:, None, :]).reshape(n, 2 * K)
+    A_eq = bmat([[csr_matrix(E), csr_matrix(-E), csr_matrix((n, K)), csr_matrix((n, K))]], format="csr")
+    c = np.concatenate([np.zeros(4 * K), np.ones(2 * K)])
+    bounds = [(None, None)] * (4 * K) + [(0, None)] * (2 * K)
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=np.zeros(A_ub.shape[0]),
+        A_eq=A_eq,
+        b_eq=y,
+        bounds=bounds,
+        method="highs-ds",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
+    if res.status != 0:
+        raise GeoquantError(f"minimum-norm LP failed (HiGHS status {res.status}): {res.message}")
+    z = res.x
+    return z[: 2 * K].reshape(K, 2), z[2 * K : 4 * K].reshape(K, 2), float(res.fun), np.asarray(res.eqlin.marginals)
+
+
+def _block_rows(dense, K, n):
+    """Sparse ``(K n, 2 K)``: row block ``k`` of ``dense (K n, 2)`` placed at columns ``2k, 2k+1``."""
+    from scipy.sparse import csr_matrix
+
+    rows = np.arange(K * n)
+    cols = 2 * (rows // n)
+    data = np.concatenate([dense[:, 0], dense[:, 1]])
+    return csr_matrix((data, (np.concatenate([rows, rows]), np.concatenate([cols, cols + 1]))), shape=(K * n, 2 * K))
+
+
+def _solve_socp(Xt, y, P, S):
+    """Any d: the group-lasso cone program with cvxpy + Clarabel."""
+    try:
+        import cvxpy as cp
+    except ImportError as exc:
+        raise GeoquantError(
+            "the minimum-norm interpolant in n_dims >= 2 needs the optional dependency cvxpy (with Clarabel): "
+            f"pip install 'geoquant[minnorm]' (import failed: {exc})"
+        ) from None
+    K, n = P.shape
+    D = Xt.shape[1]
+    V = cp.Variable((K, D))
+    U = cp.Variable((K, D))
+    Pf = P.astype(np.float64)
+    cons = [
+        cp.multiply(S, V @ Xt.T) >= 0,
+        cp.multiply(S, U @ Xt.T) >= 0,
+        cp.sum(cp.multiply(Pf, (V - U) @ Xt.T), axis=0) == y,
+    ]
+    obj = cp.Minimize(cp.sum(cp.norm(V[:, : D - 1], 2, axis=1)) + cp.sum(cp.norm(U[:, : D - 1], 2, axis=1)))
+    prob = cp.Problem(obj, cons)
+    try:
+        prob.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
+    except cp.error.SolverError as exc:
+        raise GeoquantError(f"minimum-norm cone program failed (Clarabel): {exc}") from None
+    if prob.status not in ("optimal", "optimal_inaccurate") or V.value is None:
+        raise GeoquantError(f"minimum-norm cone program failed (Clarabel status {prob.status!r})")
+    lam = -np.asarray(cons[2].dual_value, dtype=np.float64).reshape(-1)  # cvxpy: L = f + nu (Ax - b)
+    return np.asarray(V.value), np.asarray(U.value), float(prob.value), lam
+
+
+def _merge(M, rtol_drop, atol_dir):
+    """Rows of ``M`` with (nearly) the same direction summed; negligible rows dropped."""
+    nrm = np.linalg.norm(M, axis=1)
+    top = float(np.max(nrm, initial=0.0))
+    keep = np.flatnonzero(nrm > rtol_drop * max(top, 1e-300))
+    keep = keep[np.argsort(-nrm[keep], kind="stable")]
+    reps: list[np.ndarray] = []
+    sums: list[np.ndarray] = []
+    for k in keep:
+        u = M[k] / nrm[k]
+        for j, r in enumerate(reps):
+            if np.linalg.norm(u - r) <= atol_dir:
+                sums[j] = sums[j] + M[k]
+                break
+        else:
+            reps.append(u)
+            sums.append(M[k].copy())
+    return sums
+
+
+def _neurons(V, U, d, rtol_drop=1e-12, atol_dir=1e-9):
+    """Balanced neurons ``(W, a)`` from the program's variables.
+
+    Neurons with (nearly) the same direction are one neuron split across the
+    closed cells that share it (an interior-point solution spreads it): they are
+    merged; neurons below ``rtol_drop`` of the largest are dropped.
+    """
+    rows, coef = [], []
+    for M, sgn in ((V, 1.0), (U, -1.0)):
+        for v in _merge(M, rtol_drop, atol_dir):
+            c = float(np.linalg.norm(v[:d]))
+            if c > 0:
+                rows.append(v / np.sqrt(c))
+                coef.append(sgn * np.sqrt(c))
+            else:  # a constant neuron relu(b) on the data and everywhere: free
+                rows.append(v.copy())
+                coef.append(sgn)
+    if not rows:
+        return np.zeros((0, d + 1)), np.zeros(0)
+    return np.array(rows), np.array(coef)
+
+
+def _refit(Xt, y, W, a, d):
+    """Re-solve the output weights over the found directions as an exact LP.
+
+    With the directions ``u_j`` fixed (plus the free constant neuron), the
+    program is ``min sum_j |c_j| ||u_j[:d]||  s.t.  relu(X~ U^T) c = y``: a linear
+    program whose simplex (vertex) solution interpolates to machine precision and
+    keeps at most ``n_points`` neurons.  Its value is at most the cone program's
+    (the current weights are feasible up to the solver's tolerance) and at least
+    the minimum (it is a restriction), so the cost is unchanged up to that
+    tolerance.  Returns the balanced ``(W, a)``, or the input when the LP fails.
+    """
+    from scipy.optimize import linprog
+
+    D = d + 1
+    const = np.zeros((1, D))
+    const[0, -1] = 1.0
+    nrm = np.linalg.norm(W, axis=1)
+    Uh = np.concatenate([W / nrm[:, None], const]) if W.shape[0] else const
+    wn = np.linalg.norm(Uh[:, :d], axis=1)
+    Phi = np.maximum(Xt @ Uh.T, 0.0)
+    m = Uh.shape[0]
+    res = linprog(
+        np.concatenate([wn, wn]),
+        A_eq=np.hstack([Phi, -Phi]),
+        b_eq=y,
+        bounds=[(0, None)] * (2 * m),
+        method="highs-ds",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
+    if res.status != 0:  # pragma: no cover - the cone solution is feasible up to its tolerance
+        return W, a
+    c = res.x[:m] - res.x[m:]
+    keep = c != 0
+    Uh, c, wn = Uh[keep], c[keep], wn[keep]
+    scale = np.where(wn > 0, np.sqrt(np.abs(c) * np.where(wn > 0, wn, 1.0)), 1.0)  # balanced: |a| = ||w[:d]||
+    W2 = Uh * (np.abs(c) / scale)[:, None]
+    a2 = np.sign(c) * scale
+    return W2, a2
+
+
+def minnorm_interpolant(points, values, *, sectors=None, solver: str = "auto") -> MinNormInterpolant:
+    """The minimum representation-cost interpolant of the data by a shallow ReLU network.
+
+    Solves ``min sum_j |a_j| ||w_j||`` over networks ``sum_j a_j relu(w_j . x + b_j)``
+    of any width with ``f(x_i) = y_i`` (biases unregularised, no skip connection)
+    exactly, as the convex program over the data's activation cells (module
+    docstring).
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+        Distinct inputs, n_dims 1 or 2 (a 1-D array is 1D data).
+    values : (n_points,) array_like
+        Targets ``y``.
+    sectors : Sectors, optional
+        Precomputed :func:`geoquant.theory.sectors` of ``points``.
+    solver : {"auto", "highs", "clarabel"}
+        ``"auto"``: HiGHS (LP) in 1D, Clarabel via cvxpy (cone program) in 2D;
+        ``"clarabel"`` also works in 1D (an independent check).
+
+    Returns
+    -------
+    MinNormInterpolant
+        Network weights ``W (width, n_dims + 1)``, ``a (width,)``, the minimum
+        ``cost`` and the interpolation ``residual``.
+
+    Raises
+    ------
+    InvalidInputError, UnsupportedError (n_dims >= 3, or "highs" in 2D),
+    GeoquantError (cvxpy missing for 2D; a solver failure).
+    """
+    X = check_points(points, "points")
+    y = check_values(values, X.shape[0], "values")
+    check_option(solver, "solver", ("auto", "highs", "clarabel"))
+    d = X.shape[1]
+    if d > 2:
+        raise UnsupportedError(f"minnorm_interpolant supports 'points' with n_dims 1 or 2, found n_dims={d}")
+    if solver == "auto":
+        solver = "highs" if d == 1 else "clarabel"
+    if solver == "highs" and d != 1:
+        raise UnsupportedError(f"'solver' 'highs' (a linear program) is for 1D data, found n_dims={d}; use 'clarabel'")
+    if sectors is None:
+        sec = _sectors_fn(X)
+    else:
+        if not isinstance(sectors, Sectors) or sectors.points.shape != X.shape or not np.allclose(sectors.points, X):
+            raise InvalidInputError("'sectors' must be the Sectors of 'points' (geoquant.theory.sectors(points))")
+        sec = sectors
+    P = np.asarray(sec.patterns, dtype=bool)
+    P = P[P.any(axis=1)]  # the dead cell contributes nothing
+    S = np.where(P, 1.0, -1.0)
+    Xt = augment(X)
+    if solver == "highs":
+        V, U, bound, dual = _solve_lp_1d(Xt, y, P, S)
+    else:
+        V, U, bound, dual = _solve_socp(Xt, y, P, S)
+    W, a = _neurons(V, U, d)
+    W, a = _refit(Xt, y, W, a, d)
+    resid = float(np.max(np.abs(np.maximum(Xt @ W.T, 0.0) @ a - y))) if W.shape[0] else float(np.max(np.abs(y)))
+    scale = max(1.0, float(np.max(np.abs(y))))
+    if resid > 1e-6 * scale:
+        raise GeoquantError(
+            f"minimum-norm solve did not interpolate: max residual {resid:.3g} (solver {solver!r}, {len(P)} cells)"
+        )
+    return MinNormInterpolant(
+        points=X,
+        values=y,
+        W=W,
+        a=a,
+        cost=representation_cost(W, a) if W.shape[0] else 0.0,
+        bound=bound,
+        residual=resid,
+        solver=solver,
+        dual=dual,
+        n_sectors=len(sec),
+    )
