@@ -16,6 +16,7 @@ __all__ = [
     "TooLargeError",
     "UnsupportedError",
     "SpecError",
+    "SolverError",
 ]
 
 
@@ -62,3 +63,7 @@ class UnsupportedError(GeoquantError, NotImplementedError):
 
 class SpecError(InvalidInputError):
     """A study specification is malformed; the message names the key path."""
+
+
+class SolverError(GeoquantError):
+    """A numerical solver (e.g. HiGHS for integer programs) failed or returned an inconsistent answer."""
