@@ -270,9 +270,11 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        Lagrangian bound ``c . x >= y . b + sum_j min(r_j, 0)`` with reduced costs
        ``r = c - A^T y`` (weak duality on the box ``0 <= x <= 1``); if the LP
        optimum is integral it is a triangulation meeting that bound: optimal.
-    2. Otherwise an incumbent from the triangles of smallest reduced cost (a
-       restricted integer program), then reduced-cost fixing: a triangle ``k``
-       with ``bound + max(r_k, 0) > incumbent`` is in no better triangulation.
+    2. Otherwise an incumbent: the triangles the LP chose with value 1 fixed,
+       the rest (a polygon region, which always has a fine triangulation)
+       solved as a small integer program; then reduced-cost fixing: a triangle
+       ``k`` with ``bound + max(r_k, 0) > incumbent`` is in no better
+       triangulation.
     3. The integer program on the remaining triangles (HiGHS branch and cut).
     """
     from scipy.optimize import linprog
@@ -298,18 +300,15 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         if bound >= val - tol:
             return _SumResult(xi, val, min(bound, val), True, "LP relaxation integral (optimal with its dual bound)")
 
-    # incumbent from a restricted program over the triangles of smallest reduced cost
-    rank = np.argsort(r, kind="stable")
+    # incumbent: keep the triangles the LP chose integrally (they tile part of the hull; the rest,
+    # a polygon with its inner points, always has a fine triangulation) and solve the remainder
     x_inc, ub = None, math.inf
-    for frac in (0.5, 0.75):
-        keep = np.zeros(m, dtype=bool)
-        keep[rank[: int(frac * m)]] = True
-        xk, res = prog.solve(c, ub=keep.astype(np.float64), time_limit=left())
-        if xk is not None:
-            x_inc, ub = xk, float(c[xk].sum())
-            break
-        if res.status == 1:
-            break
+    ones = x > 1.0 - _INT_TOL
+    xk, res = prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
+    if xk is not None:
+        x_inc, ub = xk, float(c[xk].sum())
+    elif res.status == 1:
+        return _SumResult(None, math.inf, bound, False, f"incumbent search: {_status_text(res)}", timed_out=True)
     if x_inc is None:  # no incumbent: the full program
         xk, res = prog.solve(c, time_limit=left())
         return _finish_milp(prog, c, xk, res, bound, None)
