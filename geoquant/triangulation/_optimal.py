@@ -270,11 +270,10 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        Lagrangian bound ``c . x >= y . b + sum_j min(r_j, 0)`` with reduced costs
        ``r = c - A^T y`` (weak duality on the box ``0 <= x <= 1``); if the LP
        optimum is integral it is a triangulation meeting that bound: optimal.
-    2. Otherwise an incumbent: the triangles the LP chose with value 1 fixed,
-       the rest (a polygon region, which always has a fine triangulation)
-       solved as a small integer program; then reduced-cost fixing: a triangle
+    2. Otherwise an incumbent: the triangles of LP weight above 1/2 fixed,
+       the rest solved as a (smaller) integer program; then reduced-cost fixing: a triangle
        ``k`` with ``bound + max(r_k, 0) > incumbent`` is in no better
-       triangulation.
+       triangulation, one with ``bound - min(r_k, 0) > incumbent`` in all.
     3. The integer program on the remaining triangles (HiGHS branch and cut).
     """
     from scipy.optimize import linprog
@@ -300,10 +299,11 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         if bound >= val - tol:
             return _SumResult(xi, val, min(bound, val), True, "LP relaxation integral (optimal with its dual bound)")
 
-    # incumbent: keep the triangles the LP chose integrally (they tile part of the hull; the rest,
-    # a polygon with its inner points, always has a fine triangulation) and solve the remainder
+    # incumbent: keep the triangles the LP chose with weight > 1/2 (they cannot overlap, as the
+    # weights covering any point sum to 1; being empty, they lie in some fine triangulation, e.g.
+    # a constrained one) and solve the remainder
     x_inc, ub = None, math.inf
-    ones = x > 1.0 - _INT_TOL
+    ones = x > 0.5 + _INT_TOL
     xk, res = prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
     if xk is not None:
         x_inc, ub = xk, float(c[xk].sum())
@@ -312,11 +312,15 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     if x_inc is None:  # no incumbent: the full program
         xk, res = prog.solve(c, time_limit=left())
         return _finish_milp(prog, c, xk, res, bound, None)
+    # c . x >= bound + max(r_k, 0) when x_k = 1 and >= bound - min(r_k, 0) when x_k = 0: a triangle
+    # whose bound exceeds the incumbent is fixed the other way in every better triangulation
     tol = 1e-7 * max(abs(ub), 1.0)
-    keep = bound + np.maximum(r, 0.0) <= ub + tol
-    keep |= x_inc
-    xk, res = prog.solve(c, ub=keep.astype(np.float64), time_limit=left())
-    return _finish_milp(prog, c, xk, res, bound, x_inc)
+    keep = (bound + np.maximum(r, 0.0) <= ub + tol) | x_inc
+    force = (bound - np.minimum(r, 0.0) > ub + tol) & x_inc
+    xk, res = prog.solve(c, ub=keep.astype(np.float64), lb=force.astype(np.float64), time_limit=left())
+    out = _finish_milp(prog, c, xk, res, bound, x_inc)
+    out.status += f"; branch and bound over {int(keep.sum() - force.sum()):,} of {m:,} triangles after reduced-cost fixing"
+    return out
 
 
 def _finish_milp(prog, c, x, res, lp_bound, x_inc) -> _SumResult:
