@@ -208,8 +208,9 @@ def _check_time_limit(time_limit):
 class _Program:
     """The cocircuit system of one point set, solved for different objectives and variable bounds."""
 
-    def __init__(self, tris, n, cycle):
+    def __init__(self, tris, n, cycle, O=None):
         self.tris = tris
+        self.O = O
         self.A, self.rhs = _cocircuit_system(tris, n, cycle)
         self.n_tri = 2 * n - len(cycle) - 2  # triangles in every fine triangulation
 
@@ -247,6 +248,47 @@ class _Program:
         if not np.array_equal(self.A @ xi, self.rhs) or int(xi.sum()) != self.n_tri:
             raise SolverError(f"HiGHS returned a solution that violates the triangulation equations; {message}")
         return xi.astype(bool)
+
+
+def _greedy_compatible(tris, O, order, chosen) -> np.ndarray:
+    """Add triangles in ``order`` that overlap none chosen so far (a set extendable to a fine triangulation).
+
+    Two empty triangles overlap exactly when two of their edges cross properly
+    or they lie on the same side of a shared edge (an empty triangle cannot hold
+    another's vertex).
+    """
+    chosen = chosen.copy()
+    edges: list[tuple[int, int]] = []
+    side: set[tuple[int, int]] = set()  # directed edges with a chosen triangle on their left
+
+    def add(t):
+        a, b, c = (int(v) for v in t)
+        for u, w in ((a, b), (b, c), (c, a)):
+            side.add((u, w))
+            if (w, u) not in side:
+                edges.append((u, w))
+
+    for k in np.flatnonzero(chosen):
+        add(tris[k])
+    for k in order:
+        if chosen[k]:
+            continue
+        a, b, c = (int(v) for v in tris[k])
+        if (a, b) in side or (b, c) in side or (c, a) in side:
+            continue
+        if edges:
+            E = np.asarray(edges)
+            p, q = E[:, 0], E[:, 1]
+            bad = False
+            for u, w in ((a, b), (b, c), (c, a)):
+                if np.any((O[p, q, u] * O[p, q, w] < 0) & (O[u, w, p] * O[u, w, q] < 0)):
+                    bad = True
+                    break
+            if bad:
+                continue
+        chosen[k] = True
+        add(tris[k])
+    return chosen
 
 
 def _status_text(res) -> str:
@@ -304,6 +346,8 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     # a constrained one) and solve the remainder
     x_inc, ub = None, math.inf
     ones = x > 0.5 + _INT_TOL
+    if prog.O is not None:  # extend greedily by LP weight, then cost, to leave little to the solver
+        ones = _greedy_compatible(prog.tris, prog.O, np.lexsort((c, -x)), ones)
     xk, res = prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
     if xk is not None:
         x_inc, ub = xk, float(c[xk].sum())
@@ -437,7 +481,7 @@ def optimal_triangulation(
     tris_sorted = empty_triangles(O)
     simplices = np.sort(order[tris_sorted], axis=1)  # original indices, rows ascending
     w = _simplex_costs(cost, simplices)
-    prog = _Program(tris_sorted, n, cycle)
+    prog = _Program(tris_sorted, n, cycle, O)
     m = len(simplices)
 
     def finish(x, val, optimal, bound, status):
