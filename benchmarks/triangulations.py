@@ -219,7 +219,8 @@ def main(argv=None) -> int:
     emit("|---|---|---:|---:|---:|---:|")
     big = [("grid 5x5", grid(5, 5), True), ("grid 4x5", grid(4, 5), False)]
     if not args.quick:
-        big += [("grid 5x6", grid(5, 6), True), ("random 20", np.random.default_rng(0).random((20, 2)), True)]
+        big += [("grid 5x6", grid(5, 6), True), ("grid 6x6", grid(6, 6), True),
+                ("random 20", np.random.default_rng(0).random((20, 2)), True)]
     for name, pts, fine in big:
         _count._CACHE.clear()
         struct = _count.build_structure(pts, fine=fine, max_states=_count.DEFAULT_MAX_STATES, what="bench")

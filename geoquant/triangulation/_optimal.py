@@ -312,10 +312,11 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        Lagrangian bound ``c . x >= y . b + sum_j min(r_j, 0)`` with reduced costs
        ``r = c - A^T y`` (weak duality on the box ``0 <= x <= 1``); if the LP
        optimum is integral it is a triangulation meeting that bound: optimal.
-    2. Otherwise an incumbent: the triangles of LP weight above 1/2 fixed,
-       the rest solved as a (smaller) integer program; then reduced-cost fixing: a triangle
-       ``k`` with ``bound + max(r_k, 0) > incumbent`` is in no better
-       triangulation, one with ``bound - min(r_k, 0) > incumbent`` in all.
+    2. Otherwise an incumbent: the triangles of LP weight above 1/2, extended
+       greedily (by LP weight, then cost) by triangles overlapping none of
+       them, completed by a small integer program; then reduced-cost fixing:
+       a triangle ``k`` with ``bound + max(r_k, 0) > incumbent`` is in no
+       better triangulation, one with ``bound - min(r_k, 0) > incumbent`` in all.
     3. The integer program on the remaining triangles (HiGHS branch and cut).
     """
     from scipy.optimize import linprog
