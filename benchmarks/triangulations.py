@@ -132,9 +132,10 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small cases only (smoke test)")
     ap.add_argument("--optimal-only", action="store_true", help="only section 5 (exact optimal vs flip walk)")
     ap.add_argument("--optimal-sizes", type=int, nargs="+", default=[40, 80, 160])
+    ap.add_argument("--engine-only", action="store_true", help="section 5 without the comparison methods")
     args = ap.parse_args(argv)
     if args.optimal_only:
-        lines = bench_optimal(args.optimal_sizes)
+        lines = bench_optimal(args.optimal_sizes, engine_only=args.engine_only)
         if args.report:
             Path(args.report).parent.mkdir(parents=True, exist_ok=True)
             Path(args.report).write_text("\n".join(lines) + "\n")
@@ -257,7 +258,7 @@ def main(argv=None) -> int:
     return 1 if mismatch else 0
 
 
-def bench_optimal(sizes, target_name="franke", seeds=(0,)) -> list[str]:
+def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) -> list[str]:
     """Section 5: exact best / worst L2 triangulations against the flip walk, same points, same process."""
     from geoquant.compare import get_method
     from geoquant.points import sample_points
@@ -270,18 +271,19 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,)) -> list[str]:
 
     with open("/proc/loadavg") as fh:
         load = fh.read().split()[:3]
-    emit("### Exact best / worst L2 triangulations (integer program) vs the flip walk")
-    emit()
-    emit(f"Target {target_name} (2D), uniform random points; the comparison's hull L2 cost; load average at "
-         f"start {' '.join(load)} on {os.cpu_count()} cores. CPU = process time (HiGHS and numpy), wall alongside. "
-         "Flip walk: `search=\"flip_walk\", n_samples=100` (the previous default above 20 points).")
-    emit()
-    emit("| n | seed | which | exact l2sq | flip-walk l2sq | exact CPU s | exact wall s | flip CPU s | flip wall s "
-         "| CPU ratio flip/exact | optimal |")
-    emit("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    if not engine_only:
+        emit("### Exact best / worst L2 triangulations (integer program) vs the flip walk")
+        emit()
+        emit(f"Target {target_name} (2D), uniform random points; the comparison's hull L2 cost; load average at "
+             f"start {' '.join(load)} on {os.cpu_count()} cores. CPU = process time (HiGHS and numpy), wall alongside. "
+             "Flip walk: `search=\"flip_walk\", n_samples=100` (the previous default above 20 points).")
+        emit()
+        emit("| n | seed | which | exact l2sq | flip-walk l2sq | exact CPU s | exact wall s | flip CPU s | flip wall s "
+             "| CPU ratio flip/exact | optimal |")
+        emit("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     target = get_target(target_name, dim=2)
     per_n = {}
-    for n in sizes:
+    for n in [] if engine_only else sizes:
         for seed in seeds:
             X = sample_points(n, 2, "uniform", seed=seed, domain=target.domain)
             y = target(X)
@@ -303,6 +305,35 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,)) -> list[str]:
                 acc[0] += ce / len(seeds)
                 acc[1] += cf / len(seeds)
     emit()
+    emit("Engine only: `optimal_triangulation` with the interpolation module's L2 error "
+         "(`simplex_errors(points, s, target, \"l2\")`, degree-7 rule, no refinement, no Linf lattice), "
+         "same points; `cost s` is the cost evaluation on every empty triangle, included in `CPU s`.")
+    emit()
+    emit("| n | empty triangles | which | l2sq | CPU s | wall s | cost CPU s | optimal | solver path |")
+    emit("|---:|---:|---|---:|---:|---:|---:|---|---|")
+    from geoquant.triangulation import optimal_triangulation
+
+    for n in sizes:
+        X = sample_points(n, 2, "uniform", seed=0, domain=target.domain)
+        spent = [0.0]
+
+        def cost(s):
+            c0 = time.process_time()
+            out = simplex_errors(X, s, target, "l2").per_simplex
+            spent[0] += time.process_time() - c0
+            return out
+
+        for which in ("min", "max"):
+            spent[0] = 0.0
+            c0, w0 = time.process_time(), time.perf_counter()
+            r = optimal_triangulation(X, cost, sense=which)
+            ce, we = time.process_time() - c0, time.perf_counter() - w0
+            path = "LP integral" if r.status.startswith("LP relaxation") else "branch and bound"
+            emit(f"| {n} | {r.n_candidates:,} | {'best' if which == 'min' else 'worst'} | {r.cost:.6g} | {ce:.2f} | "
+                 f"{we:.2f} | {spent[0]:.2f} | {r.optimal} | {path} |")
+    emit()
+    if engine_only:
+        return lines
     # paper study (data/studies/paper.toml): 3 two-dimensional targets x 2 samplers x 10 seeds per size
     tasks = 3 * 2 * 10
     before = sum(v[1] for v in per_n.values()) * tasks
