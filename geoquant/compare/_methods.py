@@ -257,8 +257,9 @@ _OPTIMUM_SCHEMA = {
         doc="above exact_max_points: 'exact' (integer program, optimal_triangulation) or 'flip_walk' (heuristic local optimum)",
     ),
     "time_limit": Param(
-        "float", None, min=0, min_exclusive=True, optional=True,
-        doc="seconds for the exact search; when reached, the best triangulation found (info: exact false, gap)",
+        "float", 600.0, min=0, min_exclusive=True, optional=True,
+        doc="seconds for the exact search (None from Python: no limit); when reached, the best triangulation "
+            "found (info: exact false, gap)",
     ),
 }
 
