@@ -16,7 +16,12 @@ installed by this script when missing and possible) on the same points:
    of our process before and after the enumeration (it must stay flat);
 3. the 5x5 grid count (TOPCOM is not run: at its rate it would take about an hour);
 4. best / mean / worst squared L2 interpolation error of a target over all fine
-   triangulations of the 4x5 grid (cost_statistics, goal < 10 s).
+   triangulations of the 4x5 grid (cost_statistics, goal < 10 s);
+5. exact best and worst L2 triangulations (``optimal_triangulation``, integer
+   program) of uniform random sets of 40, 80, 160 points against the flip walk
+   the comparison used before (``search="flip_walk"``), in the same process;
+   goal on 2 cores: best < 10 s, worst < 60 s at n = 160; and the paper
+   study's triangulation time before/after (``--optimal-only`` runs just this).
 
 Times are CPU seconds (process time for ours, children's user+sys for TOPCOM),
 because the benchmark machine is shared; wall times are printed alongside.
@@ -125,7 +130,16 @@ def main(argv=None) -> int:
     ap.add_argument("--report", default=None, help="also write the markdown tables to this file")
     ap.add_argument("--topcom-timeout", type=float, default=120.0)
     ap.add_argument("--quick", action="store_true", help="small cases only (smoke test)")
+    ap.add_argument("--optimal-only", action="store_true", help="only section 5 (exact optimal vs flip walk)")
+    ap.add_argument("--optimal-sizes", type=int, nargs="+", default=[40, 80, 160])
+    ap.add_argument("--engine-only", action="store_true", help="section 5 without the comparison methods")
     args = ap.parse_args(argv)
+    if args.optimal_only:
+        lines = bench_optimal(args.optimal_sizes, engine_only=args.engine_only)
+        if args.report:
+            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.report).write_text("\n".join(lines) + "\n")
+        return 0
     have_topcom = ensure_topcom()
     lines: list[str] = []
 
@@ -206,7 +220,8 @@ def main(argv=None) -> int:
     emit("|---|---|---:|---:|---:|---:|")
     big = [("grid 5x5", grid(5, 5), True), ("grid 4x5", grid(4, 5), False)]
     if not args.quick:
-        big += [("grid 5x6", grid(5, 6), True), ("random 20", np.random.default_rng(0).random((20, 2)), True)]
+        big += [("grid 5x6", grid(5, 6), True), ("grid 6x6", grid(6, 6), True),
+                ("random 20", np.random.default_rng(0).random((20, 2)), True)]
     for name, pts, fine in big:
         _count._CACHE.clear()
         struct = _count.build_structure(pts, fine=fine, max_states=_count.DEFAULT_MAX_STATES, what="bench")
@@ -234,12 +249,100 @@ def main(argv=None) -> int:
         emit(f"| grid 4x5 | {tname} | {st.count:,} | {st.min:.4g} | {st.mean:.4g} | {st.std:.3g} | {st.max:.4g} "
              f"| {cpu:.2f} | {wall:.2f} |")
     emit()
+    lines += bench_optimal([40] if args.quick else args.optimal_sizes)
     if mismatch:
         emit(f"**{mismatch} count mismatches against TOPCOM**")
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         Path(args.report).write_text("\n".join(lines) + "\n")
     return 1 if mismatch else 0
+
+
+def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) -> list[str]:
+    """Section 5: exact best / worst L2 triangulations against the flip walk, same points, same process."""
+    from geoquant.compare import get_method
+    from geoquant.points import sample_points
+
+    lines: list[str] = []
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[:3]
+    if not engine_only:
+        emit("### Exact best / worst L2 triangulations (integer program) vs the flip walk")
+        emit()
+        emit(f"Target {target_name} (2D), uniform random points; the comparison's hull L2 cost; load average at "
+             f"start {' '.join(load)} on {os.cpu_count()} cores. CPU = process time (HiGHS and numpy), wall alongside. "
+             "Flip walk: `search=\"flip_walk\", n_samples=100` (the previous default above 20 points).")
+        emit()
+        emit("| n | seed | which | exact l2sq | flip-walk l2sq | exact CPU s | exact wall s | flip CPU s | flip wall s "
+             "| CPU ratio flip/exact | optimal |")
+        emit("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    target = get_target(target_name, dim=2)
+    per_n = {}
+    for n in [] if engine_only else sizes:
+        for seed in seeds:
+            X = sample_points(n, 2, "uniform", seed=seed, domain=target.domain)
+            y = target(X)
+            for which, name in (("min", "triangulation_best"), ("max", "triangulation_worst")):
+                c0, w0 = time.process_time(), time.perf_counter()
+                ex = get_method(name).fit(X, y, target=target, seed=seed)
+                ce, we = time.process_time() - c0, time.perf_counter() - w0
+                c0, w0 = time.process_time(), time.perf_counter()
+                fw = get_method(name, search="flip_walk", n_samples=100).fit(X, y, target=target, seed=seed)
+                cf, wf = time.process_time() - c0, time.perf_counter() - w0
+                ie, iw = ex.info(), fw.info()
+                ve = ie[f"l2sq_{which}"]
+                vf = iw["l2sq_local_opt"]
+                ok = (ve <= vf * (1 + 1e-9)) if which == "min" else (ve >= vf * (1 - 1e-9))
+                emit(f"| {n} | {seed} | {'best' if which == 'min' else 'worst'} | {ve:.6g} | {vf:.6g} | {ce:.2f} | "
+                     f"{we:.2f} | {cf:.2f} | {wf:.2f} | {cf / max(ce, 1e-9):.2f} | "
+                     f"{ie['exact']}{'' if ok else ' (WORSE THAN FLIP WALK)'} |")
+                acc = per_n.setdefault(n, [0.0, 0.0])
+                acc[0] += ce / len(seeds)
+                acc[1] += cf / len(seeds)
+    emit()
+    emit("Engine only: `optimal_triangulation` with the interpolation module's L2 error "
+         "(`simplex_errors(points, s, target, \"l2\")`, degree-7 rule, no refinement, no Linf lattice), "
+         "same points; `cost s` is the cost evaluation on every empty triangle, included in `CPU s`.")
+    emit()
+    emit("| n | empty triangles | which | l2sq | CPU s | wall s | cost CPU s | optimal | solver path |")
+    emit("|---:|---:|---|---:|---:|---:|---:|---|---|")
+    from geoquant.triangulation import optimal_triangulation
+
+    for n in sizes:
+        X = sample_points(n, 2, "uniform", seed=0, domain=target.domain)
+        spent = [0.0]
+
+        def cost(s):
+            c0 = time.process_time()
+            out = simplex_errors(X, s, target, "l2").per_simplex
+            spent[0] += time.process_time() - c0
+            return out
+
+        for which in ("min", "max"):
+            spent[0] = 0.0
+            c0, w0 = time.process_time(), time.perf_counter()
+            r = optimal_triangulation(X, cost, sense=which)
+            ce, we = time.process_time() - c0, time.perf_counter() - w0
+            path = "LP integral" if r.status.startswith("LP relaxation") else "branch and bound"
+            emit(f"| {n} | {r.n_candidates:,} | {'best' if which == 'min' else 'worst'} | {r.cost:.6g} | {ce:.2f} | "
+                 f"{we:.2f} | {spent[0]:.2f} | {r.optimal} | {path} |")
+    emit()
+    if engine_only:
+        return lines
+    # paper study (data/studies/paper.toml): 3 two-dimensional targets x 2 samplers x 10 seeds per size
+    tasks = 3 * 2 * 10
+    before = sum(v[1] for v in per_n.values()) * tasks
+    after = sum(v[0] for v in per_n.values()) * tasks
+    emit(f"Paper study estimate (best + worst on {tasks} samples at each of n = {', '.join(map(str, per_n))}; "
+         f"n <= 20 use the counting DP either way): flip walk {before / 3600:.2f} CPU h, exact {after / 3600:.2f} CPU h "
+         f"(ratio {before / max(after, 1e-9):.2f}).")
+    emit()
+    return lines
 
 
 if __name__ == "__main__":

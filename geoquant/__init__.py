@@ -51,6 +51,8 @@ _LAZY = {
     "sample_triangulations": ".triangulation",
     "cost_statistics": ".triangulation",
     "CostStatistics": ".triangulation",
+    "optimal_triangulation": ".triangulation",
+    "OptimalTriangulation": ".triangulation",
     "orient2d": ".triangulation",
     "incircle": ".triangulation",
     "regular_triangulation": ".triangulation",

@@ -17,6 +17,7 @@ __all__ = [
     "UnsupportedError",
     "SpecError",
     "StorageError",
+    "SolverError",
 ]
 
 
@@ -72,3 +73,7 @@ class StorageError(GeoquantError):
     ``permission denied``, ...), and what was kept (writes are atomic: the
     previous version of the file stays in place).
     """
+
+
+class SolverError(GeoquantError):
+    """A numerical solver (e.g. HiGHS for integer programs) failed or returned an inconsistent answer."""

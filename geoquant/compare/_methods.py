@@ -255,6 +255,18 @@ _EXTREMAL_SCHEMA = {
     ),
     "n_samples": positive_int(100, doc="flip-walk samples when not exact"),
 }
+_OPTIMUM_SCHEMA = {
+    **_EXTREMAL_SCHEMA,
+    "search": Param(
+        "choice", "exact", choices=("exact", "flip_walk"),
+        doc="above exact_max_points: 'exact' (integer program, optimal_triangulation) or 'flip_walk' (heuristic local optimum)",
+    ),
+    "time_limit": Param(
+        "float", 600.0, min=0, min_exclusive=True, optional=True,
+        doc="seconds for the exact search (None from Python: no limit); when reached, the best triangulation "
+            "found (info: exact false, gap)",
+    ),
+}
 
 
 def _triangulation_api(name):
@@ -298,8 +310,11 @@ def _extremal_triangulations(method, X, y, target, seed, which):
     """The best (``which="min"``) or worst (``"max"``) fine triangulation for the hull L2 error.
 
     Exact (counting DP over all triangulations) up to ``exact_max_points``
-    points; above, the best/worst of ``n_samples`` flip-walk samples, improved
-    by greedy flips to a local optimum. In 1D the fine triangulation is unique.
+    points; above, exact by integer programming (``search="exact"``; with
+    ``time_limit`` possibly the best found, ``info["exact"]`` False) or the
+    best/worst of ``n_samples`` flip-walk samples improved by greedy flips to a
+    local optimum (``search="flip_walk"``, heuristic). In 1D the fine
+    triangulation is unique.
     Returns ``(triangulation, info)``.
     """
     from ..triangulation import Triangulation, delaunay
@@ -316,8 +331,20 @@ def _extremal_triangulations(method, X, y, target, seed, which):
         if st is not None:
             t = st.argmin if which == "min" else st.argmax
             return _as_triangulation(X, t), {
-                "exact": True, "n_triangulations": int(st.count), "l2sq_min": float(st.min), "l2sq_max": float(st.max),
-                "l2sq_mean": float(st.mean)}
+                "exact": True, "oracle": "counting DP", "n_triangulations": int(st.count), "l2sq_min": float(st.min),
+                "l2sq_max": float(st.max), "l2sq_mean": float(st.mean)}
+    if p.get("search", "flip_walk") == "exact":
+        from ..errors import TooLargeError as _TooLarge
+        from ..triangulation import optimal_triangulation
+
+        try:
+            r = optimal_triangulation(X, cost, sense=which, time_limit=p["time_limit"])
+        except _TooLarge:  # time limit before any triangulation: fall back to the flip walk
+            r = None
+        if r is not None:
+            return r.triangulation, {
+                "exact": bool(r.optimal), "oracle": "integer program (HiGHS)", f"l2sq_{which}": r.cost,
+                "l2sq_bound": r.bound, "gap": r.gap, "n_candidates": r.n_candidates}
     walk = _walk(X, cost, seed)
     samples, totals = walk.sample(p["n_samples"])
     sign = 1.0 if which == "min" else -1.0
@@ -333,7 +360,8 @@ def _extremal_triangulations(method, X, y, target, seed, which):
         if from_del.total < local.total:
             best, local = from_del.simplices(), from_del
     return Triangulation(X, best), {
-        "exact": False, "n_samples": len(samples), "l2sq_sampled_min": float(totals.min()),
+        "exact": False, "oracle": "flip walk (heuristic local optimum)", "n_samples": len(samples),
+        "l2sq_sampled_min": float(totals.min()),
         "l2sq_sampled_max": float(totals.max()), "l2sq_local_opt": float(local.total)}
 
 
@@ -358,14 +386,15 @@ def _sampled_costs(X, simplex_cost, k, seed):
 
 @register_method
 class BestTriangulation(_PiecewiseLinear):
-    """The fine triangulation with the least L2 error on the hull: exact up to
-    ``exact_max_points`` points (counting DP over all triangulations), above the
-    best of ``n_samples`` flip-walk samples and of a greedy flip descent from
-    Delaunay, improved to a local optimum (a local, not global, minimum)."""
+    """The fine triangulation with the least L2 error on the hull, exact at every
+    size: the counting DP over all triangulations up to ``exact_max_points``
+    points, the integer program of :func:`geoquant.triangulation.optimal_triangulation`
+    above. ``search="flip_walk"`` uses instead the best of ``n_samples`` flip-walk
+    samples and of a greedy flip descent from Delaunay (a heuristic local minimum)."""
 
     name = "triangulation_best"
     description = "fine triangulation minimising the hull L2 error"
-    params_schema = _EXTREMAL_SCHEMA
+    params_schema = _OPTIMUM_SCHEMA
 
     def _fit(self, X, y, target, seed):
         best, info = _extremal_triangulations(self, X, y, _need_target(self, target), seed, "min")
@@ -375,13 +404,15 @@ class BestTriangulation(_PiecewiseLinear):
 
 @register_method
 class WorstTriangulation(_PiecewiseLinear):
-    """The fine triangulation with the largest L2 error on the hull (exact up to
-    ``exact_max_points`` points; above, the worst flip-walk sample improved by
-    greedy flips to a local maximum)."""
+    """The fine triangulation with the largest L2 error on the hull, exact at every
+    size (counting DP up to ``exact_max_points`` points, the integer program of
+    :func:`geoquant.triangulation.optimal_triangulation` above; with
+    ``search="flip_walk"`` the worst flip-walk sample improved by greedy flips to
+    a local maximum, a heuristic)."""
 
     name = "triangulation_worst"
     description = "fine triangulation maximising the hull L2 error"
-    params_schema = _EXTREMAL_SCHEMA
+    params_schema = _OPTIMUM_SCHEMA
 
     def _fit(self, X, y, target, seed):
         worst, info = _extremal_triangulations(self, X, y, _need_target(self, target), seed, "max")

@@ -1,6 +1,6 @@
 """Triangulation engine: Delaunay in any dimension, every triangulation of a planar
 point set (count, enumerate, sample, statistics), regular and data-dependent
-triangulations, flips.
+triangulations, flips, exact optimal fine triangulations (integer programming).
 
 Names are loaded lazily from their private modules (PEP 562), so importing the
 package stays cheap and each module is imported only when used.
@@ -22,6 +22,8 @@ _LAZY = {
     "cost_statistics": "._count",
     "CostStatistics": "._count",
     "NearDegeneracyWarning": "._count",
+    "optimal_triangulation": "._optimal",
+    "OptimalTriangulation": "._optimal",
     "enumerate_triangulations": "._enumerate",
     "sample_triangulations": "._enumerate",
     "unrank_triangulation": "._enumerate",

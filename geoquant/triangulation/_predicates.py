@@ -202,27 +202,41 @@ def orient2d_table(points: np.ndarray) -> np.ndarray:
     -------
     (n_points, n_points, n_points) int8 ndarray
         ``table[i, j, k] = orient2d(points[i], points[j], points[k])``.
+
+    Notes
+    -----
+    Evaluated in blocks of rows ``i`` (about 2**21 triples each), so the float
+    temporaries stay small; the int8 table itself takes ``n**3`` bytes.
     """
+    n = len(points)
     x, y = points[:, 0], points[:, 1]
-    with np.errstate(all="ignore"):
-        dx = x[None, :] - x[:, None]  # dx[i, j] = x_j - x_i
-        dy = y[None, :] - y[:, None]
-        left = dx[:, :, None] * dy[:, None, :]  # (x_j - x_i)(y_k - y_i)
-        right = dy[:, :, None] * dx[:, None, :]  # (y_j - y_i)(x_k - x_i)
-        det = left - right
-        perm = np.abs(left) + np.abs(right)
-        sure = (np.abs(det) > _CCW_BOUND * perm) & (perm > _TINY) & np.isfinite(perm)
-    out = np.sign(np.where(sure, det, 0.0)).astype(np.int8)
-    # the diagonal cases (repeated index) are exactly zero; skip the exact stage for them
-    i, j, k = np.nonzero(~sure)
-    keep = (i != j) & (j != k) & (i != k)
-    i, j, k = i[keep], j[keep], k[keep]
-    out[~sure] = 0
-    if i.size:
-        ints = _to_exact_ints(points)
-        X, Y = ints[:, 0], ints[:, 1]
-        det_exact = (X[j] - X[i]) * (Y[k] - Y[i]) - (Y[j] - Y[i]) * (X[k] - X[i])
-        out[i, j, k] = _sign_obj(np.asarray(det_exact, dtype=object))
+    out = np.empty((n, n, n), dtype=np.int8)
+    dx = x[None, :] - x[:, None]  # dx[i, j] = x_j - x_i
+    dy = y[None, :] - y[:, None]
+    block = max(1, (1 << 21) // max(n * n, 1))
+    ints = None
+    for i0 in range(0, n, block):
+        i1 = min(n, i0 + block)
+        with np.errstate(all="ignore"):
+            left = dx[i0:i1, :, None] * dy[i0:i1, None, :]  # (x_j - x_i)(y_k - y_i)
+            right = dy[i0:i1, :, None] * dx[i0:i1, None, :]  # (y_j - y_i)(x_k - x_i)
+            det = left - right
+            perm = np.abs(left) + np.abs(right)
+            sure = (np.abs(det) > _CCW_BOUND * perm) & (perm > _TINY) & np.isfinite(perm)
+        sub = np.sign(np.where(sure, det, 0.0)).astype(np.int8)
+        # the diagonal cases (repeated index) are exactly zero; skip the exact stage for them
+        i, j, k = np.nonzero(~sure)
+        i += i0
+        keep = (i != j) & (j != k) & (i != k)
+        i, j, k = i[keep], j[keep], k[keep]
+        sub[~sure] = 0
+        out[i0:i1] = sub
+        if i.size:
+            if ints is None:
+                ints = _to_exact_ints(points)
+            X, Y = ints[:, 0], ints[:, 1]
+            det_exact = (X[j] - X[i]) * (Y[k] - Y[i]) - (Y[j] - Y[i]) * (X[k] - X[i])
+            out[i, j, k] = _sign_obj(np.asarray(det_exact, dtype=object))
     return out
 
 

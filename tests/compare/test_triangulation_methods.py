@@ -55,6 +55,20 @@ def test_best_worst_mean_are_exact_over_all_triangulations(case):
     assert info["l2sq_hull_std"] == pytest.approx(totals["hull"].std(), rel=1e-8)
 
 
+def test_beyond_the_counting_range_the_integer_program_is_exact(case):
+    # exact_max_points=3 switches the counting DP off: the default search is the integer program
+    f, X, y, totals = case
+    ev = Evaluator(f, X, y, EvalConfig(regions=("hull",)))
+    best = get_method("triangulation_best", exact_max_points=3).fit(X, y, target=f, seed=1)
+    worst = get_method("triangulation_worst", exact_max_points=3).fit(X, y, target=f, seed=1)
+    assert ev.evaluate(best)["l2_hull"] ** 2 == pytest.approx(totals["hull"].min(), rel=1e-9)
+    assert ev.evaluate(worst)["l2_hull"] ** 2 == pytest.approx(totals["hull"].max(), rel=1e-9)
+    for m in (best, worst):
+        info = m.info()
+        assert info["exact"] and info["oracle"].startswith("integer program") and info["gap"] == 0.0
+        assert m.triangulation.is_fine
+
+
 def test_random_triangulation_is_seeded_and_fine(case):
     f, X, y, _ = case
     a = get_method("triangulation_random").fit(X, y, seed=3).triangulation
@@ -83,8 +97,8 @@ def test_beyond_the_counting_range_sampled_estimates_bracket_the_exact_ones(case
     f, X, y, totals = case
     ev = Evaluator(f, X, y, EvalConfig(regions=("hull",)))
     kw = dict(exact_max_points=3, n_samples=300)
-    best = get_method("triangulation_best", **kw).fit(X, y, target=f, seed=1)
-    worst = get_method("triangulation_worst", **kw).fit(X, y, target=f, seed=1)
+    best = get_method("triangulation_best", search="flip_walk", **kw).fit(X, y, target=f, seed=1)
+    worst = get_method("triangulation_worst", search="flip_walk", **kw).fit(X, y, target=f, seed=1)
     mean = get_method("triangulation_mean", **kw).fit(X, y, target=f, seed=1)
     b, w, m = (ev.evaluate(x)["l2_hull"] ** 2 for x in (best, worst, mean))
     assert not best.info()["exact"]

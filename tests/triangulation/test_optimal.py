@@ -1,0 +1,196 @@
+"""Exact optimal fine triangulations (integer program) against the counting DP's exact min / max."""
+
+import numpy as np
+import pytest
+
+from geoquant.errors import DegenerateInputError, InvalidInputError, SolverError, TooLargeError, UnsupportedError
+from geoquant.interpolate import simplex_errors
+from geoquant.triangulation import Triangulation, cost_statistics, optimal_triangulation
+from geoquant.triangulation._triangulation import simplex_volumes
+
+
+def _hash_cost(seed):
+    """A deterministic pseudo-random cost per triangle (independent of the order of the rows)."""
+
+    def cost(s):
+        h = (s[:, 0] * 7919 + s[:, 1] * 104729 + s[:, 2] * 1299709 + seed * 15485863) % 1000003
+        return h / 1000003.0
+
+    return cost
+
+
+def _l2_cost(P):
+    f = lambda x: np.sin(3 * x[..., 0]) * np.cos(2 * x[..., 1]) + x[..., 0] ** 2  # noqa: E731
+    return lambda s: simplex_errors(P, s, f, "l2").per_simplex
+
+
+def _area_sq(P):
+    return lambda s: simplex_volumes(P, s) ** 2
+
+
+def _hull_area(P):
+    from scipy.spatial import ConvexHull
+
+    return ConvexHull(P).volume
+
+
+def _assert_valid(P, r, cost):
+    tri = r.triangulation
+    assert tri.is_fine
+    assert simplex_volumes(P, tri.simplices).sum() == pytest.approx(_hull_area(P), rel=1e-12)
+    assert set(tri.simplices.ravel().tolist()) == set(range(len(P)))
+    Triangulation(P, tri.simplices)  # full geometric validation: no overlaps, covers the hull
+    w = cost(tri.simplices)
+    assert r.cost == pytest.approx(w.sum() if r.reduce == "sum" else w.max(), rel=1e-12)
+
+
+@pytest.mark.parametrize("n,seed", [(8, 0), (11, 1), (14, 2), (15, 3), (16, 4)])
+@pytest.mark.parametrize("kind", ["l2", "hash", "area_sq"])
+def test_min_and_max_equal_the_counting_dp(n, seed, kind):
+    P = np.random.default_rng(seed).random((n, 2))
+    cost = {"l2": _l2_cost(P), "hash": _hash_cost(seed), "area_sq": _area_sq(P)}[kind]
+    st = cost_statistics(P, cost)
+    lo = optimal_triangulation(P, cost)
+    hi = optimal_triangulation(P, cost, sense="max")
+    assert lo.optimal and hi.optimal and lo.gap == 0.0 and hi.gap == 0.0
+    assert lo.cost == pytest.approx(st.min, rel=1e-9, abs=1e-15)
+    assert hi.cost == pytest.approx(st.max, rel=1e-9, abs=1e-15)
+    _assert_valid(P, lo, cost)
+    _assert_valid(P, hi, cost)
+
+
+def test_the_branch_and_bound_path_is_exact_too():
+    # this cost's LP relaxation is fractional (checked): the answer comes from HiGHS's branch and bound
+    P = np.random.default_rng(4).random((14, 2))
+    cost = _hash_cost(4)
+    r = optimal_triangulation(P, cost)
+    assert "LP relaxation" not in r.status and r.optimal
+    assert r.cost == pytest.approx(cost_statistics(P, cost).min, rel=1e-12)
+    _assert_valid(P, r, cost)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 4), (3, 6), (5, 4)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lattice_grids_with_collinear_points_match_the_dp(shape, seed):
+    a, b = shape
+    P = np.array([[i, j] for i in range(a) for j in range(b)], dtype=float)
+    for cost in (_hash_cost(seed), _l2_cost(P / max(a, b))):
+        st = cost_statistics(P, cost)
+        lo, hi = optimal_triangulation(P, cost), optimal_triangulation(P, cost, sense="max")
+        assert lo.cost == pytest.approx(st.min, rel=1e-9) and hi.cost == pytest.approx(st.max, rel=1e-9)
+        # every fine triangulation of a lattice polygon uses unimodular triangles: 2(a-1)(b-1) of them
+        assert lo.triangulation.n_simplices == hi.triangulation.n_simplices == 2 * (a - 1) * (b - 1)
+        _assert_valid(P, lo, cost)
+
+
+def test_collinear_points_on_the_hull_and_inside():
+    # a pentagon with points inside two hull edges, and three collinear interior points
+    P = np.array([[0, 0], [2, 0], [4, 0], [5, 2], [4, 4], [2, 5], [0, 4], [0, 2], [1, 2], [2, 2], [3, 2]], dtype=float)
+    cost = _hash_cost(7)
+    st = cost_statistics(P, cost)
+    for sense, want in (("min", st.min), ("max", st.max)):
+        r = optimal_triangulation(P, cost, sense=sense)
+        assert r.optimal and r.cost == pytest.approx(want, rel=1e-12)
+        _assert_valid(P, r, cost)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bottleneck_min_and_max_equal_the_dp(seed):
+    P = np.random.default_rng(10 + seed).random((13, 2))
+    for cost in (_l2_cost(P), _hash_cost(seed)):
+        st = cost_statistics(P, cost, reduce="max", moments=False)
+        lo = optimal_triangulation(P, cost, reduce="max")
+        hi = optimal_triangulation(P, cost, reduce="max", sense="max")
+        assert lo.optimal and hi.optimal
+        assert lo.cost == st.min and hi.cost == st.max  # bottlenecks are values of the cost itself
+        _assert_valid(P, lo, cost)
+        _assert_valid(P, hi, cost)
+
+
+def test_one_dimensional_input_has_one_fine_triangulation():
+    x = np.array([0.3, 0.0, 1.0, 0.6])
+    r = optimal_triangulation(x, lambda s: np.abs(x[s[:, 1]] - x[s[:, 0]]) ** 2)
+    assert r.optimal and r.triangulation.n_simplices == 3
+    assert r.cost == pytest.approx(0.09 + 0.09 + 0.16)
+
+
+def test_larger_sets_are_valid_and_no_worse_than_delaunay():
+    from geoquant.triangulation import delaunay
+
+    P = np.random.default_rng(5).random((60, 2))
+    cost = _l2_cost(P)
+    d = cost(delaunay(P).simplices).sum()
+    lo = optimal_triangulation(P, cost)
+    hi = optimal_triangulation(P, cost, sense="max")
+    assert lo.optimal and hi.optimal
+    assert lo.cost <= d * (1 + 1e-12) and hi.cost >= d * (1 - 1e-12)
+    _assert_valid(P, lo, cost)
+    _assert_valid(P, hi, cost)
+    assert lo.triangulation.n_simplices == 2 * 60 - len(__import__("scipy.spatial").spatial.ConvexHull(P).vertices) - 2
+
+
+def test_time_limit_never_reports_a_wrong_optimum():
+    P = np.random.default_rng(6).random((70, 2))
+    cost = _hash_cost(6)
+    exact = optimal_triangulation(P, cost)
+    try:
+        r = optimal_triangulation(P, cost, time_limit=0.01)
+    except TooLargeError:
+        return
+    if r.optimal:
+        assert r.cost == pytest.approx(exact.cost, rel=1e-9)
+    else:
+        assert r.bound <= exact.cost * (1 + 1e-9) <= r.cost * (1 + 2e-9) and r.gap > 0
+    _assert_valid(P, r, cost)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda s: np.full(len(s), np.nan), "finite"),
+        (lambda s: np.where(np.arange(len(s)) == 2, np.inf, 1.0), "finite"),
+        (lambda s: np.ones(len(s) + 1), "one value per simplex"),
+        ("area", "callable"),
+    ],
+)
+def test_bad_costs_are_refused(bad, match):
+    P = np.random.default_rng(0).random((8, 2))
+    with pytest.raises(InvalidInputError, match=match):
+        optimal_triangulation(P, bad)
+
+
+def test_bad_arguments_are_refused():
+    P = np.random.default_rng(0).random((8, 2))
+    one = lambda s: np.ones(len(s))  # noqa: E731
+    with pytest.raises(UnsupportedError, match="3D"):
+        optimal_triangulation(np.random.default_rng(0).random((8, 3)), one)
+    with pytest.raises(DegenerateInputError, match="collinear"):
+        optimal_triangulation(np.c_[np.arange(5.0), 2 * np.arange(5.0)], one)
+    with pytest.raises(UnsupportedError, match="fine=True"):
+        optimal_triangulation(P, one, fine=False)
+    with pytest.raises(InvalidInputError, match="sense"):
+        optimal_triangulation(P, one, sense="minimum")
+    with pytest.raises(InvalidInputError, match="reduce"):
+        optimal_triangulation(P, one, reduce="mean")
+    for t in (0, -1.0, float("nan"), "10"):
+        with pytest.raises(InvalidInputError, match="time_limit"):
+            optimal_triangulation(P, one, time_limit=t)
+
+
+def test_an_inconsistent_solver_answer_is_an_error_not_an_optimum(monkeypatch):
+    import scipy.optimize
+
+    P = np.random.default_rng(0).random((9, 2))
+
+    def bogus(c, **kwargs):  # "optimal", integral, but every triangle chosen
+        class R:
+            status, message, x, fun = 0, "Optimal", np.ones(len(c)), float(np.sum(c))
+
+            class eqlin:
+                marginals = np.zeros(kwargs["A_eq"].shape[0])
+
+        return R()
+
+    monkeypatch.setattr(scipy.optimize, "linprog", bogus)
+    with pytest.raises(SolverError, match="violates the triangulation equations"):
+        optimal_triangulation(P, _hash_cost(0))
