@@ -17,6 +17,7 @@ from .errors import (
     GeoquantError,
     InvalidInputError,
     SpecError,
+    SolverError,
     StorageError,
     TooLargeError,
     UnsupportedError,
@@ -117,6 +118,6 @@ __getattr__, __dir__, _lazy_all = attach(__name__, _LAZY, globals())
 
 __all__ = sorted(
     ["__version__", "GeoquantError", "InvalidInputError", "DegenerateInputError", "DuplicatePointsError",
-     "TooLargeError", "UnsupportedError", "SpecError", "StorageError"]
+     "TooLargeError", "UnsupportedError", "SpecError", "StorageError", "SolverError"]
     + _lazy_all
 )
