@@ -26,6 +26,7 @@ from ._results import (
     QUARANTINE,
     atomic_write_bytes,
     quarantine,
+    read_records,
     remove_stale_temporaries,
     scan_results,
     write_record,
