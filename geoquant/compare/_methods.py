@@ -740,7 +740,9 @@ def train_networks(Xs, ys, params, seeds, *, device=None) -> dict:
     W = np.asarray(res.W, dtype=np.float64)
     a = np.asarray(res.a, dtype=np.float64)
     lrs = None if flow else np.array([p["lr"] for p in params])
-    states = training_state(res, np.stack(Xs), y, grad_tol=p0["grad_tol"], lr=lrs)
+    t_esc = np.array([earliest_escape_time(Xs[i], ys_fit[i], p["init_scale"]) if p["init"] != "pytorch" else 0.0
+                      for i, p in enumerate(params)])
+    states = training_state(res, np.stack(Xs), y, grad_tol=p0["grad_tol"], lr=lrs, min_plateau_time=t_esc)
     info = {k: [st[k] for st in states] for k in states[0]}
     info["train_s"] = [elapsed / m] * m
     info["ensemble_size"] = [m] * m
@@ -755,13 +757,11 @@ def train_networks(Xs, ys, params, seeds, *, device=None) -> dict:
     warnings = []
     for i, p in enumerate(params):
         w = []
-        if p["init"] != "pytorch":
-            t_esc = earliest_escape_time(Xs[i], ys_fit[i], p["init_scale"])
-            if t_max < t_esc:
-                w.append(
-                    f"budget t_max={t_max:g} is below the earliest escape time {t_esc:.4g} "
-                    f"(log(1/init_scale) / max growth rate): the network cannot leave its initialisation"
-                )
+        if t_max < t_esc[i]:
+            w.append(
+                f"budget t_max={t_max:g} is below the earliest escape time {t_esc[i]:.4g} "
+                f"(log(1/init_scale) / max growth rate): the network cannot leave its initialisation"
+            )
         if states[i]["step_above_limit"]:
             w.append(
                 f"step lr={p['lr']:g} is above the stability limit 2/sharpness="

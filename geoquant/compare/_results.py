@@ -160,7 +160,7 @@ def _require_study(study_dir) -> Path:
 #: Training state of network rows (NaN/None elsewhere), read from the record's info
 #: (see geoquant.nn._state.training_state).
 TRAINING_COLUMNS = ["train_loss", "train_rmse_rel", "grad_norm", "stationarity", "sharpness", "flow_time",
-                    "train_steps", "loss_increases", "train_status"]
+                    "train_steps", "loss_increases", "plateau_drop", "train_status"]
 #: The regime axes of network rows (NaN elsewhere; lr NaN for gradient flow).
 REGIME_COLUMNS = ["init_scale", "width", "lr"]
 #: Every row: is the value exact (not a heuristic local optimum or a sample)? did the method use the target?

@@ -31,9 +31,15 @@ the recorded loss curve of each model (squared loss ``L = 1/2 mean (f - y)^2``):
     ``"interpolating"`` when ``train_rmse_rel <= INTERPOLATION_RTOL``; else
     ``"unstable"`` when the model failed (diverged / NaN), the loss rose between
     records or a GD step exceeds ``2 / sharpness``; else ``"stationary"`` when
-    ``stationarity < grad_tol`` (a spurious stationary point: loss above the
-    interpolation level, nothing moves); else ``"budget"`` (still moving when
+    ``stationarity < grad_tol`` or the loss plateaued: it fell by less than
+    ``PLATEAU_RTOL`` (relative) over the second half of the run's gradient-flow
+    time (a spurious stationary point: loss above the interpolation level and
+    no measurable progress; degenerate stalls such as the affine fit of theory
+    check 4 are approached so slowly that the gradient stays ~1e-3 long after
+    the loss has converged to 6 digits); else ``"budget"`` (still moving when
     the budget ran out).
+``plateau_drop``
+    That relative loss decrease over the second half of the run.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ __all__ = [
     "INTERPOLATION_RTOL",
     "INCREASE_RTOL",
     "DEFAULT_GRAD_TOL",
+    "PLATEAU_RTOL",
+    "plateau_drop",
 ]
 
 TRAIN_STATUSES = ("interpolating", "stationary", "unstable", "budget")
@@ -59,6 +67,8 @@ INTERPOLATION_RTOL = 1e-3
 INCREASE_RTOL = 1e-2
 #: default tolerance of :func:`stationarity` below which a model counts as stationary
 DEFAULT_GRAD_TOL = 1e-6
+#: a loss that falls by less than this fraction over the second half of the run has plateaued
+PLATEAU_RTOL = 1e-3
 
 
 def _per_neuron(xs, ys):
@@ -149,7 +159,32 @@ def count_increases(loss) -> np.ndarray:
     return np.sum(ok & (nxt > prev * (1.0 + INCREASE_RTOL)), axis=0).astype(np.int64)
 
 
-def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None) -> list[dict]:
+def plateau_drop(loss, times) -> np.ndarray:
+    """``(n_models,)`` relative loss decrease ``(L(t/2) - L(t)) / L(t/2)`` over the second half of each run.
+
+    ``L(t/2)`` is the last record at or before half the final time. Records
+    after a model stopped repeat its final loss, so the final time is the last
+    record where the loss still changed.
+    """
+    L = np.asarray(loss, dtype=np.float64)
+    T = np.asarray(times, dtype=np.float64)
+    if L.ndim != 2 or L.shape[0] < 2:
+        return np.full(L.shape[-1] if L.ndim == 2 else 0, np.nan)
+    if T.ndim == 1:
+        T = np.repeat(T[:, None], L.shape[1], axis=1)
+    out = np.full(L.shape[1], np.nan)
+    for i in range(L.shape[1]):
+        changed = np.flatnonzero(L[1:, i] != L[:-1, i])
+        end = changed[-1] + 1 if changed.size else L.shape[0] - 1
+        t_end = T[end, i]
+        half = np.flatnonzero(T[: end + 1, i] <= 0.5 * t_end)
+        j = half[-1] if half.size else 0
+        if np.isfinite(L[j, i]) and L[j, i] > 0:
+            out[i] = (L[j, i] - L[end, i]) / L[j, i]
+    return out
+
+
+def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None, min_plateau_time=None) -> list[dict]:
     """Training state of every model of a :class:`TrainResult` (see the module docstring).
 
     Parameters
@@ -164,6 +199,10 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None)
         Tolerance of :func:`stationarity`.
     lr : float or (n_models,) array_like, optional
         GD step sizes (checked against ``2 / sharpness``); None for gradient flow.
+    min_plateau_time : float or (n_models,) array_like, optional
+        A loss plateau counts as stationary only for runs that reached this
+        gradient-flow time (e.g. the earliest time a neuron can escape the
+        initial saddle: a tiny network's loss is flat before it).
 
     Returns
     -------
@@ -182,7 +221,7 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None)
     a = np.asarray(result.a, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(y, dtype=np.float64)
-    Y = np.broadcast_to(Y, (m, Y.shape[-1])) if Y.ndim == 1 else Y
+    Y = np.array(np.broadcast_to(Y, (m, Y.shape[-1])) if Y.ndim == 1 else Y)
     Xt = augment(torch.as_tensor(np.ascontiguousarray(X)))
     Wt, at = torch.as_tensor(W), torch.as_tensor(a)
     L, gW, ga, _ = loss_and_grads(Wt, at, None, Xt, torch.as_tensor(np.ascontiguousarray(Y)), "squared")
@@ -194,10 +233,12 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None)
     rmse_rel = np.sqrt(2.0 * np.maximum(L, 0.0)) / np.where(std > 0, std, 1.0)
     incr = count_increases(result.loss)
     times = result.times
+    drop = plateau_drop(result.loss, times if times is not None else result.steps)
     flow_time = np.asarray(times[-1], dtype=np.float64) if times is not None and len(times) else np.zeros(m)
     steps = np.asarray(result.n_evals if result.n_evals is not None else np.zeros(m), dtype=np.int64).reshape(-1)
     lr_arr = None if lr is None else np.broadcast_to(np.asarray(lr, dtype=np.float64), (m,))
     # a flow run that spent its evaluation budget ran out of budget; every other failure is a blow-up
+    t_min = np.zeros(m) if min_plateau_time is None else np.broadcast_to(np.asarray(min_plateau_time, float), (m,))
     failed = {i for i, why in result.failed if not str(why).startswith("evaluation budget")}
     out = []
     for i in range(m):
@@ -207,7 +248,9 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None)
             status = "interpolating"
         elif i in failed or incr[i] > 0 or above:
             status = "unstable"
-        elif stat[i] < grad_tol:
+        elif stat[i] < grad_tol or (
+            np.isfinite(drop[i]) and drop[i] < PLATEAU_RTOL and flow_time[i] >= t_min[i]
+        ):
             status = "stationary"
         else:
             status = "budget"
@@ -223,6 +266,7 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None)
                 "flow_time": float(flow_time[i]),
                 "train_steps": int(steps[i]),
                 "loss_increases": int(incr[i]),
+                "plateau_drop": float(drop[i]),
                 "train_status": status,
             }
         )
