@@ -216,6 +216,7 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
         "bounds": T.bound_table(done),
         "errors": T.error_table(done),
         "status": T.status_table(df),
+        "training": T.training_table(df),
         "timing": T.timing_table(df) if not df.empty else None,
         "failures": T.failure_table(df),
     }
@@ -327,6 +328,9 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes):
                 f"<figure><img alt='{esc(f.caption[:80])}' src='data:image/png;base64,{_b64(f.png)}'>"
                 f"<figcaption>{esc(f.caption)}</figcaption></figure>"
             )
+    parts.append("<h2>Training state of the networks</h2><p>Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), "
+                 "between_l2 = L2(f_net - I_Delaunay(f_net(X))), nearest_l2 = min over fine triangulations "
+                 "(* = flip-walk local minimum, not exact).</p>" + T.to_html(tables["training"]))
     parts.append("<h2>Tasks per method</h2>" + T.to_html(tables["status"]))
     parts.append("<h2>Timings</h2>" + T.to_html(tables["timing"]))
     if not tables["failures"].empty:
@@ -363,6 +367,13 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped):
         "## Tasks per method",
         "",
         T.to_markdown(tables["status"]),
+        "",
+        "## Training state of the networks",
+        "",
+        "Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
+        "nearest_l2 = min over fine triangulations (* = flip-walk local minimum, not exact).",
+        "",
+        T.to_markdown(tables["training"]),
     ]
     if not tables["failures"].empty:
         lines += ["## Failed tasks (first 20)", "", T.to_markdown(tables["failures"])]
