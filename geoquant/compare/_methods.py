@@ -532,7 +532,7 @@ _NETWORK_SCHEMA = {
         1e-6, doc="stationarity tolerance (geoquant.nn._state.stationarity); the flow stops there"
     ),
     "rtol": positive_float(
-        1e-4, doc="relative local error per step and neuron of the gradient-flow integrator (1e-3 let the loss rise near interpolation)"
+        1e-4, doc="relative local error per step and neuron of the flow integrator (1e-3 let the loss rise near a fit)"
     ),
     "mode": Param("choice", "flow", choices=("gd", "flow"), doc="gradient flow (adaptive) or gradient descent"),
     "dtype": Param("choice", "float64", choices=("float32", "float64"), doc="training precision"),

@@ -259,7 +259,8 @@ def load_results(study_dir, *, include_failed: bool = True):
     for c in cols:
         if c not in df.columns:
             df[c] = None
-    numeric = [c for c in DISTANCE_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS if c not in ("nearest_exact", "train_status")]
+    numeric = [c for c in DISTANCE_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS
+               if c not in ("nearest_exact", "train_status")]
     for m in METRIC_COLUMNS + numeric + ["fit_s", "eval_s"]:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype(float)
     df["nearest_exact"] = df["nearest_exact"].astype(object)
