@@ -212,7 +212,7 @@ class Evaluator:
             if not np.all(np.isfinite(fx)):
                 raise InvalidInputError(f"method {method.name!r} predicted NaN/inf at training points")
             out["train_rmse"] = float(np.sqrt(np.mean((fx - self.y) ** 2)))
-            if method.family == "network":
+            if getattr(method, "family", None) == "network":
                 out.update(self.network_distances(method))
         else:
             out = dict(out)
