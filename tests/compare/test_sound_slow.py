@@ -50,7 +50,7 @@ def test_float64_flow_at_init_1e12_ends_at_the_theory_methods_function():
 
     for name, X, y in _datasets_1d():
         th = get_method("theory").fit(X, y)
-        p = get_method("network_small", width=200, init_scale=1e-12, t_max=3000.0, rtol=1e-6, dtype="float64",
+        p = get_method("network_small", width=100, init_scale=1e-12, t_max=2000.0, rtol=1e-5, dtype="float64",
                        rmse_tol=1e-6).params
         net = get_method("network_small", **p)
         res = train_networks([X], [y], [p], [0])
