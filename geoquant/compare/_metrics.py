@@ -52,13 +52,20 @@ import numpy as np
 from ..errors import InvalidInputError
 from ._quadrature import clip_simplices_to_box, grundmann_moeller, lattice, refine_simplices, simplex_volumes
 
-__all__ = ["EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "REGIONS", "METRIC_COLUMNS"]
+__all__ = [
+    "EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "nearest_triangulation",
+    "nearest_knot_spline_1d", "REGIONS", "METRIC_COLUMNS", "DISTANCE_COLUMNS",
+]
 
 REGIONS = ("hull", "inner")
 
 METRIC_COLUMNS = [
     f"{m}_{r}" for r in REGIONS for m in ("l2", "linf", "bound", "linf_ratio", "l2_ratio", "vol")
 ] + ["train_rmse"]
+
+#: network rows only (NaN elsewhere): the split of a network's error and its distance to triangulations,
+#: all L2 on the evaluation region of ``l2_inner`` (the hull when the inner region is not evaluated)
+DISTANCE_COLUMNS = ["fit_l2", "between_l2", "nearest_l2", "nearest_exact", "n_kinks", "nearest_knots_l2"]
 
 
 @dataclass(frozen=True)
@@ -213,6 +220,8 @@ class Evaluator:
             if not np.all(np.isfinite(fx)):
                 raise InvalidInputError(f"method {method.name!r} predicted NaN/inf at training points")
             out["train_rmse"] = float(np.sqrt(np.mean((fx - self.y) ** 2)))
+            if getattr(method, "family", None) == "network":
+                out.update(self.network_distances(method))
         else:
             out = dict(out)
             out.setdefault("train_rmse", None)
@@ -225,7 +234,62 @@ class Evaluator:
             usable = b is not None and np.isfinite(b) and b > 0
             out[f"linf_ratio_{r}"] = None if linf is None or not usable else float(linf / b)
             out[f"l2_ratio_{r}"] = None if l2 is None or not usable or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
-        return {k: (None if v is None else float(v)) for k, v in out.items()}
+        return {k: (None if v is None else (v if isinstance(v, bool) else float(v))) for k, v in out.items()}
+
+    # -- networks against triangulations -----------------------------------------------------
+    def network_distances(self, method) -> dict:
+        """How far a fitted network is from the data's interpolants (region of ``l2_inner``).
+
+        With ``g = f_net`` and ``I_T`` linear interpolation on a triangulation
+        ``T`` of the training points:
+
+        ``fit_l2``
+            ``||I_Del(g(X)) - f||``: the error the network's own values at the
+            data would have as a Delaunay interpolant (zero fit error iff it
+            interpolates ``y``; then this is Delaunay's own error).
+        ``between_l2``
+            ``||g - I_Del(g(X))||``: what the network does between the data,
+            measured against Delaunay. ``l2 <= fit_l2 + between_l2``.
+        ``nearest_l2``, ``nearest_exact``
+            ``min_T ||g - I_T(g(X))||`` over fine triangulations ``T``
+            (:func:`nearest_triangulation`): exact up to 20 points, a flip-walk
+            local minimum above (``nearest_exact`` False). In 1D the fine
+            triangulation is unique (``nearest_l2 = between_l2``).
+        ``n_kinks``, ``nearest_knots_l2`` (1D)
+            The network's kinks inside the hull (:func:`geoquant.nn.kinks_1d`,
+            live neurons) and the distance to the nearest linear spline with
+            that many interior knots at data points, interpolating ``g`` there
+            (:func:`nearest_knot_spline_1d`, exact dynamic programme).
+
+        In 1D every distance but ``fit_l2`` is exact (both functions are piecewise
+        linear; integrated between their breakpoints); in 2D they use the
+        quadrature of :func:`pl_errors`.
+        """
+        region = "inner" if "inner" in self.regions else "hull"
+        box = None if region == "hull" else self.inner_box
+        c = self.config
+        gx = np.asarray(method.predict(self.X), dtype=float)
+        kw = dict(box=box, degree=c.quadrature_degree, refine=c.refine, linf_order=c.linf_order)
+        fit = float(np.sqrt(pl_errors(self.X, gx, self.tri.simplices, self.target, **kw)[0].sum()))
+        out = {"fit_l2": fit}
+        if self.dim == 1:
+            lo, hi = float(self.X.min()), float(self.X.max())
+            if box is not None:
+                lo, hi = max(lo, float(box[0, 0])), min(hi, float(box[0, 1]))
+            kinks = _network_kinks_1d(method, self.X)
+            between = _pl_distance_1d(method.predict, self.X[:, 0], gx, kinks, lo, hi)
+            inside = kinks[(kinks > self.X.min()) & (kinks < self.X.max())]
+            knots_l2 = nearest_knot_spline_1d(self.X[:, 0], gx, method.predict, len(inside), kinks=kinks,
+                                              region=(lo, hi))[1]
+            out.update(between_l2=between, nearest_l2=between, nearest_exact=True, n_kinks=float(len(inside)),
+                       nearest_knots_l2=knots_l2)
+            return out
+        between = float(np.sqrt(pl_errors(self.X, gx, self.tri.simplices, method.predict, **kw)[0].sum()))
+        _, l2sq, exact = nearest_triangulation(self.X, gx, method.predict, box=box, seed=0, degree=c.quadrature_degree,
+                                               refine=c.refine)
+        out.update(between_l2=between, nearest_l2=float(np.sqrt(max(l2sq, 0.0))), nearest_exact=bool(exact),
+                   n_kinks=None, nearest_knots_l2=None)
+        return out
 
     def _evaluate_pl(self, method):
         tri = method.triangulation
@@ -340,6 +404,151 @@ def pl_errors(points, values, simplices, f, *, box=None, degree: int = 7, refine
     linf = np.zeros(k)
     np.maximum.at(linf, parent, lin)
     return l2sq, linf
+
+
+def _network_kinks_1d(method, X) -> np.ndarray:
+    """Sorted kink positions of a fitted 1D network (live, non-negligible neurons; merged)."""
+    W = getattr(method, "W", None)
+    if W is None:
+        return np.zeros(0)
+    from ..nn import kinks_1d
+
+    return np.asarray(kinks_1d(method.W, method.a, X=X, exclude_dead=True).positions, dtype=float)
+
+
+def _pl_sq_integral(xs, e) -> float:
+    """Exact integral of ``e**2`` for ``e`` linear between sorted breakpoints ``xs``."""
+    h = np.diff(xs)
+    return float(np.sum(h * (e[:-1] ** 2 + e[:-1] * e[1:] + e[1:] ** 2) / 3.0))
+
+
+def _pl_distance_1d(g, x, gx, kinks, lo, hi) -> float:
+    """``||g - I(g(x))||_L2(lo, hi)`` exactly, for ``g`` piecewise linear with breakpoints ``kinks``."""
+    if not hi > lo:
+        return 0.0
+    order = np.argsort(x)
+    xs, vs = x[order], gx[order]
+    bp = np.unique(np.concatenate([[lo, hi], xs, kinks]))
+    bp = bp[(bp >= lo) & (bp <= hi)]
+    e = np.asarray(g(bp[:, None]), dtype=float) - np.interp(bp, xs, vs)
+    return float(np.sqrt(max(_pl_sq_integral(bp, e), 0.0)))
+
+
+def nearest_knot_spline_1d(x, values_at_points, f_net, n_knots: int, *, kinks=None, region=None):
+    """The linear spline with ``n_knots`` interior knots at data points nearest to a network (1D).
+
+    The spline interpolates the network at its knots and at the two end points
+    of the data; among all choices of ``n_knots`` interior data points it
+    minimises ``||f_net - spline||`` on ``region`` (exact dynamic programme over
+    the sorted points, ``O(n^2 n_knots)``; exact integrals when ``kinks`` lists
+    all breakpoints of ``f_net``).
+
+    Parameters
+    ----------
+    x : (n_points,) ndarray
+    values_at_points : (n_points,) ndarray
+        ``f_net(x)``.
+    f_net : callable ``(m, 1) -> (m,)``
+    n_knots : int
+        Interior knots (capped at ``n_points - 2``: then the spline is the linear
+        interpolant of all data).
+    kinks : (k,) ndarray, optional
+        Breakpoints of ``f_net``.
+    region : (lo, hi), optional
+        Integration interval (default the data's hull).
+
+    Returns
+    -------
+    knots : (n_knots + 2,) ndarray of int
+        Indices (into ``x``) of the knots including both ends, sorted by position.
+    l2 : float
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    order = np.argsort(x)
+    xs, vs = x[order], np.asarray(values_at_points, dtype=float)[order]
+    n = len(xs)
+    k = int(min(max(n_knots, 0), n - 2))
+    lo, hi = (xs[0], xs[-1]) if region is None else (float(region[0]), float(region[1]))
+    kinks = np.zeros(0) if kinks is None else np.asarray(kinks, dtype=float)
+    grid = np.unique(np.concatenate([xs, kinks, [lo, hi]]))
+    g_grid = np.asarray(f_net(grid[:, None]), dtype=float)
+    cost = np.full((n, n), np.inf)
+    for i in range(n - 1):
+        for j in range(i + 1, n):
+            a, b = max(xs[i], lo), min(xs[j], hi)
+            if not b > a:
+                cost[i, j] = 0.0
+                continue
+            sel = (grid >= a) & (grid <= b)
+            bp = grid[sel]
+            line = vs[i] + (vs[j] - vs[i]) * (bp - xs[i]) / (xs[j] - xs[i])
+            cost[i, j] = _pl_sq_integral(bp, g_grid[sel] - line)
+    # best[c, j]: least cost of a spline from point 0 to point j using c interior knots
+    best = np.full((k + 1, n), np.inf)
+    prev = np.full((k + 1, n), -1, dtype=np.int64)
+    best[0, 1:] = cost[0, 1:]
+    prev[0, 1:] = 0
+    for c in range(1, k + 1):
+        for j in range(c + 1, n):
+            cand = best[c - 1, c:j] + cost[c:j, j]
+            i = int(np.argmin(cand))
+            best[c, j], prev[c, j] = cand[i], c + i
+    path, j, c = [n - 1], n - 1, k
+    while j > 0:
+        j = int(prev[c, j])
+        c -= 1
+        path.append(j)
+    knots = order[np.array(path[::-1])]
+    return knots, float(np.sqrt(max(best[k, n - 1], 0.0)))
+
+
+def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_max_points: int = 20, seed: int = 0,
+                          degree: int = 7, refine: int = 2):
+    """The fine triangulation ``T`` minimising ``||f_net - I_T(f_net(X))||`` (squared L2, additive per simplex).
+
+    Exact over all fine triangulations up to ``exact_max_points`` points (the
+    counting DP's per-triangle-cost statistics, ``cost_statistics(...).argmin``);
+    above, or when the counting structure is too large, a **heuristic**: greedy
+    flip descent from Delaunay to a local minimum. (The one place to switch the
+    large case to an exact optimiser.)
+
+    Parameters
+    ----------
+    points : (n_points, 2) ndarray
+    values_at_points : (n_points,) ndarray
+        ``f_net(points)``.
+    f_net : callable ``(m, 2) -> (m,)``
+    box : (2, 2) ndarray, optional
+        Restrict the integral to ``simplex & box`` (the inner region).
+    exact_max_points : int
+    seed : int
+    degree, refine : int
+        Quadrature of :func:`pl_errors`.
+
+    Returns
+    -------
+    simplices : (k, 3) ndarray of int
+    l2sq : float
+        The minimised squared distance.
+    exact : bool
+        Whether it is the exact minimum over all fine triangulations.
+    """
+    from ._methods import _exact_stats, _walk
+
+    X = np.asarray(points, dtype=float)
+    vals = np.asarray(values_at_points, dtype=float)
+
+    def cost(simplices):
+        return pl_errors(X, vals, simplices, f_net, box=box, degree=degree, refine=refine, linf_order=2)[0]
+
+    if X.shape[0] <= exact_max_points:
+        st = _exact_stats(X, cost)
+        if st is not None:
+            simp = st.argmin.simplices if hasattr(st.argmin, "simplices") else np.asarray(st.argmin)
+            return np.asarray(simp, dtype=np.int64), float(st.min), True
+    walk = _walk(X, cost, seed)
+    walk.descend(1.0)
+    return walk.simplices(), float(walk.total), False
 
 
 def evaluate(method, target, X, y, config: EvalConfig | None = None) -> dict:

@@ -318,6 +318,15 @@ def _require_study(study_dir) -> Path:
     return d
 
 
+#: Training state of network rows (NaN/None elsewhere), read from the record's info
+#: (see geoquant.nn._state.training_state).
+TRAINING_COLUMNS = ["train_loss", "train_rmse_rel", "grad_norm", "stationarity", "sharpness", "flow_time",
+                    "train_steps", "loss_increases", "plateau_drop", "train_status"]
+#: The regime axes of network rows (NaN elsewhere; lr NaN for gradient flow).
+REGIME_COLUMNS = ["init_scale", "width", "lr"]
+#: Every row: is the value exact (not a heuristic local optimum or a sample)? did the method use the target?
+LABEL_COLUMNS = ["exact", "oracle"]
+
 #: Columns that depend only on the settings (equal across reruns and schedulers).
 DETERMINISTIC_COLUMNS = [
     "task_id", "status", "target", "target_label", "target_params", "dim", "sampler", "n", "seed", "restart",
@@ -355,6 +364,14 @@ def load_results(study_dir, *, include_failed: bool = True):
         method`` (the label), ``method_name, family, params`` (JSON), the
         metrics (``l2_hull, linf_hull, l2_inner, linf_inner, bound_*,
         linf_ratio_*, l2_ratio_*, vol_*, train_rmse``), ``info_*`` scalars,
+        the network distances (``fit_l2, between_l2, nearest_l2,
+        nearest_exact, n_kinks, nearest_knots_l2``; see
+        :meth:`Evaluator.network_distances`), the training state
+        (``train_loss, train_rmse_rel, grad_norm, stationarity, sharpness,
+        flow_time, train_steps, loss_increases, train_status``), the regime axes
+        (``init_scale, width, lr``), the labels ``exact`` (the row's value is an
+        exact optimum/statistic, not a flip-walk local optimum or a sample) and
+        ``oracle`` (the method chose using the true target), ``info_*`` scalars,
         ``fit_s, eval_s, device, gallery_file, error, warnings`` (e.g. a user
         target's Hessian bound exceeded when sampled). Sorted by target,
         dim, sampler, method, n, seed, restart. Damaged result files are
@@ -363,7 +380,7 @@ def load_results(study_dir, *, include_failed: bool = True):
     import pandas as pd
 
     from ._methods import method_class
-    from ._metrics import METRIC_COLUMNS
+    from ._metrics import DISTANCE_COLUMNS, METRIC_COLUMNS
 
     d = _require_study(study_dir)
     records, damaged = scan_results(d)
@@ -373,9 +390,10 @@ def load_results(study_dir, *, include_failed: bool = True):
             continue
         s = rec["settings"]
         try:
-            family = method_class(s["method"]["name"]).family
+            cls = method_class(s["method"]["name"])
+            family, oracle = cls.family, bool(cls.oracle)
         except GeoquantError:  # pragma: no cover - a method removed since the run
-            family = None
+            family, oracle = None, False
         row = {
             "task_id": rec["task_id"],
             "status": rec["status"],
@@ -392,8 +410,18 @@ def load_results(study_dir, *, include_failed: bool = True):
             "family": family,
             "params": json.dumps(s["method"]["params"], sort_keys=True),
         }
-        for m in METRIC_COLUMNS:
+        for m in METRIC_COLUMNS + DISTANCE_COLUMNS:
             row[m] = rec["metrics"].get(m)
+        info = rec.get("info", {})
+        for k in TRAINING_COLUMNS:
+            row[k] = info.get(k)
+        params = s["method"]["params"]
+        net = family == "network"
+        row["init_scale"] = params.get("init_scale") if net else None
+        row["width"] = params.get("width") if net else None
+        row["lr"] = params.get("lr") if net and params.get("mode", "gd") == "gd" else None
+        row["exact"] = bool(info.get("exact", True)) if rec["status"] == "done" else None
+        row["oracle"] = oracle
         for k, v in rec.get("info", {}).items():
             if isinstance(v, (int, float, bool, str)) or v is None:
                 row[f"info_{k}"] = v
@@ -404,7 +432,8 @@ def load_results(study_dir, *, include_failed: bool = True):
         row["error"] = (rec.get("error") or {}).get("message")
         row["warnings"] = "; ".join(rec.get("warnings") or []) or None
         rows.append(row)
-    cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + ["fit_s", "eval_s", "device", "gallery_file", "error", "warnings"]
+    extra = DISTANCE_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS + LABEL_COLUMNS
+    cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + extra + ["fit_s", "eval_s", "device", "gallery_file", "error", "warnings"]
     df = pd.DataFrame(rows)
     if df.empty:
         df = pd.DataFrame(columns=cols)
@@ -413,10 +442,13 @@ def load_results(study_dir, *, include_failed: bool = True):
     for c in cols:
         if c not in df.columns:
             df[c] = None
-    for m in METRIC_COLUMNS + ["fit_s", "eval_s"]:
+    numeric = [c for c in DISTANCE_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS
+               if c not in ("nearest_exact", "train_status")]
+    for m in METRIC_COLUMNS + numeric + ["fit_s", "eval_s"]:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype(float)
+    df["nearest_exact"] = df["nearest_exact"].astype(object)
     info_cols = sorted(c for c in df.columns if c.startswith("info_"))
-    df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS)] + info_cols + cols[-6:]]
+    df = df[cols[: len(DETERMINISTIC_COLUMNS) + len(METRIC_COLUMNS) + len(extra)] + info_cols + cols[-6:]]
     df = df.sort_values(["target", "target_label", "target_params", "dim", "sampler", "method", "n", "seed", "restart"],
                         kind="stable")
     df = df.reset_index(drop=True)
@@ -440,15 +472,19 @@ def load_gallery(study_dir, task_id_or_file) -> dict:
 
 
 def study_status(study_dir):
-    """Progress of a study: done / failed / pending tasks per method.
+    """Progress of a study: done / failed / pending tasks per method, and where networks ended.
 
     Returns
     -------
     pandas.DataFrame
         Index: method labels plus a ``total`` row; columns ``done, failed,
-        pending, total``. A task whose result file is damaged counts as
-        pending; the damaged files are listed in ``df.attrs["damaged"]``.
+        pending, total`` and the training status of finished network tasks
+        (``interpolating, stationary, unstable, budget``; 0 for other methods).
+        A task whose result file is damaged counts as pending; the damaged
+        files are listed in ``df.attrs["damaged"]``.
     """
+    from ..nn._state import TRAIN_STATUSES
+
     import pandas as pd
 
     from ._spec import load_spec
@@ -458,12 +494,16 @@ def study_status(study_dir):
     records, damaged = scan_results(d, spec)
     counts: dict = {}
     for t in spec.tasks():
-        c = counts.setdefault(t.method_label, {"done": 0, "failed": 0, "pending": 0})
+        c = counts.setdefault(t.method_label, dict.fromkeys(("done", "failed", "pending") + TRAIN_STATUSES, 0))
         rec = records.get(t.id)
         c["pending" if rec is None else ("done" if rec["status"] == "done" else "failed")] += 1
-    df = pd.DataFrame.from_dict(counts, orient="index", columns=["done", "failed", "pending"])
+        ts = (rec or {}).get("info", {}).get("train_status") if rec is not None and rec["status"] == "done" else None
+        if ts in TRAIN_STATUSES:
+            c[ts] += 1
+    cols = ["done", "failed", "pending"]
+    df = pd.DataFrame.from_dict(counts, orient="index", columns=cols + list(TRAIN_STATUSES))
     df.index.name = "method"
-    df["total"] = df.sum(axis=1)
+    df.insert(3, "total", df[cols].sum(axis=1))
     df.loc["total"] = df.sum(axis=0)
     df = df.astype(int)
     df.attrs["damaged"] = damaged

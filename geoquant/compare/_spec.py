@@ -36,6 +36,9 @@ samplers x sample sizes x seeds x methods::
     name = "network_small"       # a registered method (geoquant.compare.list_methods())
     label = "net_small"          # optional unique label (default: the name)
     width = 200                  # the method's parameters
+    init_scale = [1e-1, 1e-4, 1e-10]   # a network's regime axes (init_scale, width, lr) may be
+                                 # lists: the entry expands to their grid, labelled
+                                 # "net_small[init_scale=0.1]", ...
     dims = [2]                   # optional: only these dimensions
     max_n = 80                   # optional: only sample sizes up to this
 
@@ -375,7 +378,7 @@ def parse_spec(doc: dict) -> StudySpec:
     targets = [x for i, t in enumerate(_array_of_tables(doc, "targets")) for x in _parse_target(t, i, sizes)]
     _check_distinct_targets(targets)
     samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
-    methods = [_parse_method(m, i) for i, m in enumerate(_array_of_tables(doc, "methods"))]
+    methods = [e for i, m in enumerate(_array_of_tables(doc, "methods")) for e in _expand_method(m, i)]
 
     labels = {}
     for i, m in enumerate(methods):
@@ -602,6 +605,38 @@ def _parse_sampler(s: dict, i: int):
         if bad in params:
             raise SpecError(f"{path}.params.{bad}: set by the study, expected it to be absent, found {show(params[bad])}")
     return {"kind": kind, "params": params, "dims": dims}
+
+
+def _expand_method(m: dict, i: int) -> list:
+    """One parsed method per point of its regime grid.
+
+    A network entry may give its regime axes (``init_scale``, ``width``, ``lr``)
+    as lists; the entry expands to their Cartesian product, each labelled
+    ``label[axis=value,...]`` (only the listed axes appear in the label).
+    """
+    import itertools
+
+    from ._methods import REGIME_AXES, method_class, list_methods
+
+    if not isinstance(m, dict):
+        raise _err(f"methods[{i}]", "a table", m)
+    name = m.get("name")
+    is_net = name in list_methods() and method_class(name).family == "network"
+    axes = [k for k in REGIME_AXES if isinstance(m.get(k), list)] if is_net else []
+    for k in axes:
+        if not m[k] or len(set(map(repr, m[k]))) != len(m[k]):
+            raise _err(f"methods[{i}].{k}", "a non-empty list of distinct values (a sweep axis)", m[k])
+    if not axes:
+        return [_parse_method(m, i)]
+    out = []
+    base = m.get("label") or name
+    for values in itertools.product(*(m[k] for k in axes)):
+        point = dict(m)
+        point.update(zip(axes, values))
+        point["label"] = f"{base}[" + ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                               for k, v in zip(axes, values)) + "]"
+        out.append(_parse_method(point, i))
+    return out
 
 
 def _parse_method(m: dict, i: int):

@@ -35,7 +35,8 @@ from ..errors import InvalidInputError
 from ._checkpoint import log_times
 from ._events import FAIL_STEP_UNDERFLOW
 from ._train import Engine, check_schedule_arg, finish_result, progress_bar, resolve_max_loss
-from ._setup import prepare
+from ._setup import per_model, prepare
+from ._state import stationarity
 
 __all__ = ["train_flow"]
 
@@ -49,8 +50,9 @@ _E = (-5.0 / 72.0, 1.0 / 12.0, 1.0 / 9.0, -1.0 / 8.0)
 class _FlowEngine(Engine):
     """Engine plus per-model time, step size and the FSAL gradient."""
 
-    def __init__(self, prob, *, tol, max_loss, frozen, rtol, atol, h_max):
+    def __init__(self, prob, *, tol, max_loss, frozen, rtol, atol, h_max, grad_tol=None):
         super().__init__(prob, lr=np.ones(prob.n_models), tol=tol, max_loss=max_loss, frozen=frozen)
+        self.grad_tol = None if grad_tol is None else float(grad_tol)
         dev = prob.device
         m = prob.n_models
         self.rtol = float(rtol)
@@ -60,6 +62,7 @@ class _FlowEngine(Engine):
         self.h = torch.zeros(m, dtype=torch.float64, device=dev)
         self.fail_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
         self.conv_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
+        self.stat_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
         self.n_evals_t = torch.zeros(m, dtype=torch.int64, device=dev)
         self.underflow = torch.zeros(m, dtype=torch.bool, device=dev)
         self.last = None
@@ -109,6 +112,12 @@ class _FlowEngine(Engine):
             self.conv_time.copy_(torch.where(conv, self.t, self.conv_time))
             self.active.copy_(self.active & ~conv)
             act = act & ~conv
+        if self.grad_tol is not None:
+            # stationary (nothing moves, see geoquant.nn._state): stop, unless the loss already met tol
+            stat = act & (stationarity(self.params, self.g1) < self.grad_tol)
+            self.stat_time.copy_(torch.where(stat, self.t, self.stat_time))
+            self.active.copy_(self.active & ~stat)
+            act = act & ~stat
         remaining = t_target - self.t
         clamped = act & (self.h >= remaining)
         hs = torch.where(act, torch.minimum(self.h, remaining), 0.0)
@@ -233,6 +242,7 @@ def train_flow(
     atol=None,
     h_max=None,
     tol=None,
+    grad_tol=None,
     seed=0,
     device=None,
     dtype="float64",
@@ -270,8 +280,12 @@ def train_flow(
         (tiny: the control stays relative).
     h_max : float, optional
         Largest step (default: unbounded).
-    tol : float, optional
-        A model whose loss falls to ``tol`` stops.
+    tol : float or (n_models,) array_like, optional
+        A model whose loss falls to ``tol`` (its own entry) stops.
+    grad_tol : float, optional
+        A model whose stationarity measure (:func:`geoquant.nn._state.stationarity`:
+        relative gradient norm and fastest relative neuron growth) falls below
+        ``grad_tol`` stops; ``config["stationary_at"]`` holds the time (None if not).
     dtype : {"float64", "float32"}
         Default float64 (error control near float32 precision is fragile).
     checkpoints, records : int
@@ -298,7 +312,9 @@ def train_flow(
     t_max = check_positive(t_max, "t_max", strict=False)
     rtol = check_positive(rtol, "rtol")
     if tol is not None:
-        tol = check_positive(tol, "tol", strict=False)
+        tol = per_model(tol, "tol", m, strict=False)
+    if grad_tol is not None:
+        grad_tol = check_positive(grad_tol, "grad_tol")
     h_max = np.inf if h_max is None else check_positive(h_max, "h_max")
     max_evals = check_int(max_evals, "max_evals", min_value=1)
     n_ck = check_schedule_arg(checkpoints, "checkpoints", integer=False)
@@ -320,9 +336,10 @@ def train_flow(
         for i, _ in prev.failed:
             frozen[i] = True
     prob.config.update({"t_max": t_max, "rtol": rtol, "atol": atol, "h_max": None if not np.isfinite(h_max) else h_max,
-                        "tol": tol, "records": records, "max_evals": max_evals, "integrator": "bogacki-shampine-3(2)"})
+                        "tol": None if tol is None else [float(v) for v in tol], "grad_tol": grad_tol, "records": records, "max_evals": max_evals, "integrator": "bogacki-shampine-3(2)"})
 
-    eng = _FlowEngine(prob, tol=tol, max_loss=np.full(m, np.inf), frozen=frozen, rtol=rtol, atol=atol, h_max=h_max)
+    eng = _FlowEngine(prob, tol=tol, max_loss=np.full(m, np.inf), frozen=frozen, rtol=rtol, atol=atol, h_max=h_max,
+                      grad_tol=grad_tol)
     L0 = eng.L1.detach().cpu().numpy().astype(np.float64)
     max_loss_arr = resolve_max_loss(max_loss, L0, prev, m)
     eng.max_loss.copy_(torch.as_tensor(max_loss_arr))
@@ -435,6 +452,7 @@ def train_flow(
         "steps_done": t_reached,
         "max_loss": [float(v) for v in max_loss_arr],
         "flow_h": [float(v) for v in eng.h.cpu().numpy()],
+        "stationary_at": [float(v) if v >= 0 else None for v in eng.stat_time.cpu().numpy()],
     }
     result = finish_result(
         prob, eng, steps=steps, loss_rows=loss_rows, times=np.repeat(steps[:, None], m, axis=1), ck=ck,

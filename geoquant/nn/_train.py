@@ -97,7 +97,8 @@ class Engine:
         self.depth = prob.depth
         m = prob.n_models
         self.lr = torch.as_tensor(lr, dtype=dt, device=dev)
-        self.tol = None if tol is None else float(tol)
+        # a scalar or one loss tolerance per model
+        self.tol = None if tol is None else torch.as_tensor(np.asarray(tol, dtype=np.float64), dtype=dt, device=dev)
         self.max_loss = torch.as_tensor(max_loss, dtype=dt, device=dev)
         self.active = torch.as_tensor(~frozen, device=dev)
         self.fail_loss = torch.zeros(m, dtype=dt, device=dev)
@@ -447,10 +448,10 @@ def train_gd(
         Learning rate(s).
     n_steps : int
         Number of GD steps (more steps when resuming).
-    tol : float, optional
-        A model whose loss falls to ``tol`` stops (frozen; listed in
-        ``converged``); training ends when every model has stopped (checked at
-        record steps).
+    tol : float or (n_models,) array_like, optional
+        A model whose loss falls to ``tol`` (its own entry, if an array) stops
+        (frozen; listed in ``converged``); training ends when every model has
+        stopped (checked at record steps).
     seed : int or sequence of n_models ints
         Seeds the initialization; an int is expanded into per-model seeds
         (``config["model_seeds"]``), a sequence gives them directly.
@@ -526,7 +527,7 @@ def train_gd(
     lr_arr = per_model(lr, "lr", m)
     n_steps = check_int(n_steps, "n_steps", min_value=0)
     if tol is not None:
-        tol = check_positive(tol, "tol", strict=False)
+        tol = per_model(tol, "tol", m, strict=False)
     n_ck = check_schedule_arg(checkpoints, "checkpoints", integer=True)
     records = check_int(records, "records", min_value=0)
     if not isinstance(cuda_graphs, (bool, np.bool_)):
@@ -540,7 +541,7 @@ def train_gd(
         for i, _ in prev.failed:
             frozen[i] = True
     prob.config.update(
-        {"lr": [float(v) for v in lr_arr], "n_steps": n_steps, "tol": tol, "records": records, "cuda_graphs_requested": bool(cuda_graphs)}
+        {"lr": [float(v) for v in lr_arr], "n_steps": n_steps, "tol": None if tol is None else [float(v) for v in tol], "records": records, "cuda_graphs_requested": bool(cuda_graphs)}
     )
 
     eng = Engine(prob, lr=lr_arr, tol=tol, max_loss=np.full(m, np.inf), frozen=frozen)

@@ -250,6 +250,7 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
         "bounds": T.bound_table(done),
         "errors": T.error_table(done),
         "status": T.status_table(df),
+        "training_detail": T.training_table(df),
         "timing": T.timing_table(df) if not df.empty else None,
         "failures": T.failure_table(df),
     }
@@ -401,6 +402,11 @@ def _findings_html(findings) -> str:
     return "\n".join(out)
 
 
+_DETAIL_NOTE = ("Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
+                "nearest_l2 = min over fine triangulations T of L2(f_net - I_T(f_net(X))) (* = flip-walk local minimum, "
+                "not exact).")
+
+
 def _training_html(tables) -> str:
     from . import _tables as T
 
@@ -415,6 +421,10 @@ def _training_html(tables) -> str:
            "out.</p>", T.to_html(t)]
     if tr is not None:
         out.append("<h3>Per regime (init scale, width, step size) and n</h3>" + T.to_html(tr))
+    detail = tables.get("training_detail")
+    if detail is not None and not detail.empty:
+        out.append("<h3>Network errors beside training state and distances to triangulations (per case)</h3>"
+                   f"<p class='note'>{html.escape(_DETAIL_NOTE)}</p>" + T.to_html(detail))
     return "\n".join(out)
 
 
@@ -467,6 +477,12 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
         "## Tasks per method",
         "",
         T.to_markdown(tables["status"]),
+        "",
+        "## Network errors beside training state and distances to triangulations (per case)",
+        "",
+        _DETAIL_NOTE,
+        "",
+        T.to_markdown(tables["training_detail"]),
     ]
     if not tables["failures"].empty:
         lines += ["## Failed tasks (first 20)", "", T.to_markdown(tables["failures"])]

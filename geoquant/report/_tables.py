@@ -6,7 +6,7 @@ import html
 
 import numpy as np
 
-__all__ = ["rate_table", "bound_table", "error_table", "status_table", "timing_table", "failure_table",
+__all__ = ["rate_table", "bound_table", "error_table", "status_table", "timing_table", "failure_table", "training_table",
            "to_html", "to_markdown", "RATE_METRICS"]
 
 RATE_METRICS = ("l2_inner", "linf_inner", "l2_hull")
@@ -78,17 +78,26 @@ def bound_table(df, metric="linf_ratio_inner"):
 
 
 def error_table(df, metric="l2_inner"):
-    """Median (min–max over seeds) of ``metric`` at each target's largest n: methods x targets."""
+    """Median (min–max over seeds) of ``metric`` at each target's largest n: methods x targets
+    (``*``: heuristic entries, see ``load_results``' ``exact``)."""
+    import pandas as pd
+
     d = _at_largest_n(df)
     d = d[d[metric].notna()]
     if d.empty:
-        import pandas as pd
-
         return pd.DataFrame()
     d = d.assign(case=_case_label(d))
     g = d.groupby(["method", "case"])[metric].agg(["median", "min", "max"])
-    g["txt"] = [f"{a:.3g} [{b:.2g}–{c:.2g}]" for a, b, c in zip(g["median"], g["min"], g["max"])]
-    return g["txt"].unstack("case").fillna("–").reset_index()
+    # "*": some seeds' values are heuristic (flip-walk local optima, sampled means), not exact
+    ex = (d.groupby(["method", "case"])["exact"].agg(lambda v: bool(pd.Series(v).fillna(True).astype(bool).all()))
+          if "exact" in d.columns else pd.Series(True, index=g.index))
+    g["txt"] = [f"{a:.3g} [{b:.2g}–{c:.2g}]" + ("" if e else "*")
+                for a, b, c, e in zip(g["median"], g["min"], g["max"], ex.reindex(g.index).fillna(True))]
+    out = g["txt"].unstack("case").fillna("–").reset_index()
+    if "oracle" in d.columns:  # methods that chose with the true target are oracles, not competitors
+        oracles = set(d.loc[d["oracle"].fillna(False).astype(bool), "method"])
+        out["method"] = [f"{m} (oracle)" if m in oracles else m for m in out["method"]]
+    return out
 
 
 def status_table(df):
@@ -101,6 +110,39 @@ def status_table(df):
         if c not in t:
             t[c] = 0
     return t[["done", "failed"]].reset_index()
+
+
+def training_table(df):
+    """Where every network ended, beside its error: one row per (network method, target, dim, n).
+
+    Counts of ``train_status`` over seeds, and medians over seeds of the
+    relative train RMSE, the gradient norm, the gradient-flow time, the L2
+    error on the inner region, its split into fit error (``fit_l2``) and
+    between-data behaviour against Delaunay (``between_l2``), and the distance
+    to the nearest fine triangulation (``nearest_l2``; ``*`` marks heuristic
+    minima).
+    """
+    import pandas as pd
+
+    if df.empty or "train_status" not in df.columns:
+        return pd.DataFrame()
+    d = df[(df["status"] == "done") & df["train_status"].notna()]
+    if d.empty:
+        return pd.DataFrame()
+    rows = []
+    for (method, target, dim, n), g in d.groupby(["method", "target", "dim", "n"], sort=True):
+        counts = g["train_status"].value_counts()
+        status = ", ".join(f"{k} {counts[k]}" for k in ("interpolating", "stationary", "unstable", "budget")
+                           if k in counts)
+        near = f"{g['nearest_l2'].median():.3g}" + ("" if g["nearest_exact"].astype(bool).all() else "*")
+        rows.append({
+            "method": method, "case": f"{target} {dim}D n={n}", "status (seeds)": status,
+            "train RMSE/std": f"{g['train_rmse_rel'].median():.2g}", "grad norm": f"{g['grad_norm'].median():.2g}",
+            "flow time": f"{g['flow_time'].median():.3g}", "l2_inner": f"{g['l2_inner'].median():.3g}",
+            "fit_l2": f"{g['fit_l2'].median():.3g}", "between_l2": f"{g['between_l2'].median():.3g}",
+            "nearest_l2": near,
+        })
+    return pd.DataFrame(rows)
 
 
 def timing_table(df):
