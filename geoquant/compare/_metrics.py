@@ -252,8 +252,9 @@ class Evaluator:
             measured against Delaunay. ``l2 <= fit_l2 + between_l2``.
         ``nearest_l2``, ``nearest_exact``
             ``min_T ||g - I_T(g(X))||`` over fine triangulations ``T``
-            (:func:`nearest_triangulation`): exact up to 20 points, a flip-walk
-            local minimum above (``nearest_exact`` False). In 1D the fine
+            (:func:`nearest_triangulation`): exact at every size (counting DP
+            up to 20 points, integer program above); ``nearest_exact`` False
+            only where a time limit struck. In 1D the fine
             triangulation is unique (``nearest_l2 = between_l2``).
         ``n_kinks``, ``nearest_knots_l2`` (1D)
             The network's kinks inside the hull (:func:`geoquant.nn.kinks_1d`,
@@ -503,14 +504,15 @@ def nearest_knot_spline_1d(x, values_at_points, f_net, n_knots: int, *, kinks=No
 
 
 def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_max_points: int = 20, seed: int = 0,
-                          degree: int = 7, refine: int = 2):
+                          degree: int = 7, refine: int = 2, time_limit: float = 600.0):
     """The fine triangulation ``T`` minimising ``||f_net - I_T(f_net(X))||`` (squared L2, additive per simplex).
 
     Exact over all fine triangulations up to ``exact_max_points`` points (the
     counting DP's per-triangle-cost statistics, ``cost_statistics(...).argmin``);
-    above, or when the counting structure is too large, a **heuristic**: greedy
-    flip descent from Delaunay to a local minimum. (The one place to switch the
-    large case to an exact optimiser.)
+    above, exact by the integer program of
+    :func:`geoquant.triangulation.optimal_triangulation` (within ``time_limit``
+    seconds; past it the best found, not exact); only if that finds nothing,
+    a **heuristic**: greedy flip descent from Delaunay to a local minimum.
 
     Parameters
     ----------
@@ -524,6 +526,8 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
     seed : int
     degree, refine : int
         Quadrature of :func:`pl_errors`.
+    time_limit : float
+        Seconds for the integer program above ``exact_max_points``.
 
     Returns
     -------
@@ -546,6 +550,15 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
         if st is not None:
             simp = st.argmin.simplices if hasattr(st.argmin, "simplices") else np.asarray(st.argmin)
             return np.asarray(simp, dtype=np.int64), float(st.min), True
+    from ..errors import TooLargeError
+    from ..triangulation import optimal_triangulation
+
+    try:
+        r = optimal_triangulation(X, cost, sense="min", time_limit=time_limit)
+    except TooLargeError:  # the time limit struck before any triangulation was found
+        r = None
+    if r is not None:
+        return np.asarray(r.triangulation.simplices, dtype=np.int64), float(r.cost), bool(r.optimal)
     walk = _walk(X, cost, seed)
     walk.descend(1.0)
     return walk.simplices(), float(walk.total), False

@@ -127,7 +127,7 @@ def test_nearest_triangulation_finds_the_triangulation_a_function_is_linear_on()
     assert canon(got) == canon(simp)
 
 
-def test_nearest_triangulation_exact_minimum_against_enumeration_and_heuristic_above():
+def test_nearest_triangulation_exact_minimum_against_enumeration_by_dp_and_by_integer_program():
     from geoquant.compare._metrics import pl_errors
     from geoquant.triangulation import enumerate_triangulations
 
@@ -143,9 +143,10 @@ def test_nearest_triangulation_exact_minimum_against_enumeration_and_heuristic_a
     totals = [pl_errors(X, vals, np.asarray(t.simplices if hasattr(t, "simplices") else t), g, linf_order=2)[0].sum()
               for t in enumerate_triangulations(X)]
     assert exact and l2sq == pytest.approx(min(totals), rel=1e-12)
-    simp, l2sq_h, exact_h = nearest_triangulation(X, vals, g, exact_max_points=3)
+    # above exact_max_points the integer program (optimal_triangulation) answers: the same exact minimum
+    simp, l2sq_ip, exact_ip = nearest_triangulation(X, vals, g, exact_max_points=3)
     n_tri = len(next(iter(enumerate_triangulations(X))).simplices)
-    assert not exact_h and l2sq_h >= l2sq * (1 - 1e-12) and len(simp) == n_tri
+    assert exact_ip and l2sq_ip == pytest.approx(min(totals), rel=1e-9) and len(simp) == n_tri
 
 
 def test_regime_axes_expand_to_a_grid_and_reject_repeats():
