@@ -32,7 +32,7 @@ from scipy import sparse
 
 from .._validation import _shape_str, as_float_array, as_generator, check_points, normalized_frame
 from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
-from ._predicates import _to_exact_ints
+from ._predicates import _bareiss_det, _to_exact_ints
 from ._triangulation import Triangulation, canonical_simplices, simplex_volumes
 
 __all__ = [
@@ -596,22 +596,8 @@ def is_regular(tri) -> RegularityCertificate:
 
 # ------------------------------------------------------ exact arithmetic
 def _det_int(mat: list[list[int]]) -> int:
-    """Determinant of a square integer matrix by fraction-free (Bareiss) elimination."""
-    a = [row[:] for row in mat]
-    n = len(a)
-    sign, prev = 1, 1
-    for k in range(n - 1):
-        if a[k][k] == 0:
-            swap = next((i for i in range(k + 1, n) if a[i][k] != 0), None)
-            if swap is None:
-                return 0
-            a[k], a[swap] = a[swap], a[k]
-            sign = -sign
-        for i in range(k + 1, n):
-            for j in range(k + 1, n):
-                a[i][j] = (a[i][j] * a[k][k] - a[i][k] * a[k][j]) // prev
-        prev = a[k][k]
-    return sign * a[n - 1][n - 1]
+    """Determinant of a square integer matrix (the predicates' fraction-free Bareiss elimination)."""
+    return _bareiss_det(mat)
 
 
 def _exact_dependence(int_pts: np.ndarray, circuit) -> list[int]:
