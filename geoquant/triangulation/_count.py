@@ -37,6 +37,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
+from ._count_fast import count_fine
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
 from ._predicates import _CCW_BOUND, orient2d
@@ -219,7 +220,8 @@ def deep_recursion(struct):
 def total_count(struct) -> int:
     """Number of triangulations of the whole point set (exact)."""
     with deep_recursion(struct):
-        total = struct.count(struct.root)
+        # fine counts: the same DP with a leaner state encoding (about 2x), same memo
+        total = count_fine(struct) if struct.fine else struct.count(struct.root)
     _remember(struct)
     return total
 
