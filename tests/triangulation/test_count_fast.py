@@ -104,5 +104,9 @@ def test_budget_and_memo_reuse():
 
 
 @pytest.mark.slow
-def test_6x6_grid():
-    assert count_triangulations(grid_points(6, 6)) == 260420548144996
+def test_6x6_grid_both_rules():
+    # OEIS A082640; the public count (fewest-apexes rule) is checked in test_count.py
+    pts = grid_points(6, 6)
+    struct = PlanarDecomposition(pts, fine=True, max_states=10**7)
+    assert count_fine(struct) == 260420548144996
+    assert count_fine_fewest_apexes(PlanarDecomposition(pts, fine=True, max_states=10**7)) == 260420548144996
