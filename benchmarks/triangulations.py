@@ -363,7 +363,7 @@ def bench_large_counts(sizes, seeds=(0,), grid66=True) -> list[str]:
     """Section 6: exact fine counts past 25 points, new (count_triangulations) vs old (generic DP), same process."""
     import gc
 
-    from geoquant.triangulation._count_planar import PlanarDecomposition, StateBudgetExceeded
+    from geoquant.triangulation._count_planar import PlanarDecomposition
 
     lines: list[str] = []
 

@@ -17,7 +17,7 @@ memo, so ranking, unranking and sampling reuse it), with a leaner state encoding
   start at ``a``; only the chain ``b .. c`` is re-rotated;
 * memo lookups are made by the caller, so a memoised sub-polygon costs no call.
 
-Measured here about 2x faster than the generic evaluation (benchmarks/triangulations.py).
+Measured here about 2x faster than the generic evaluation (reports/benchmarks.md).
 
 The x-monotone path sweep of Alvarez & Seidel (2013) was considered and not used:
 its states are marked x-monotone paths from the leftmost to the rightmost point,
@@ -138,9 +138,10 @@ def count_fine_fewest_apexes(struct: PlanarDecomposition, memo: dict | None = No
     smallest vertex, counter-clockwise). The choice depends on the polygon alone, so
     memoising on the polygon stays exact; it is a different DAG from
     :meth:`PlanarDecomposition.count`'s "leftmost" one, with a memo of its own (not
-    ``struct.memo``). Measured on uniform random sets it keeps 2.5-6x fewer
-    sub-polygons than the leftmost rule (e.g. 1.2e5 against 3.2e5 for 22 points),
-    and each costs about as much.
+    ``struct.memo``). Measured on uniform random sets it keeps up to 3-6x fewer
+    sub-polygons than the leftmost rule (1.2e5 against 3.2e5 for 22 points, 3.2e6
+    against 1.0e7 for 28), on some sets barely fewer (2.4e6 against 2.8e6), and
+    each costs about twice as much (reports/benchmarks.md).
 
     Parameters
     ----------
