@@ -21,7 +21,12 @@ installed by this script when missing and possible) on the same points:
    program) of uniform random sets of 40, 80, 160 points against the flip walk
    the comparison used before (``search="flip_walk"``), in the same process;
    goal on 2 cores: best < 10 s, worst < 60 s at n = 160; and the paper
-   study's triangulation time before/after (``--optimal-only`` runs just this).
+   study's triangulation time before/after (``--optimal-only`` runs just this);
+6. exact fine counts of uniform random sets of 22-30 points and of the 6x6 grid:
+   ``count_triangulations`` (lean DP, fixed edge with the fewest apexes) against
+   the previous evaluation (generic leftmost-edge DP, its old 2,000,000-state
+   budget) in the same process; goal on 2 cores: n = 30 in < 60 s
+   (``--count-only`` runs just this).
 
 Times are CPU seconds (process time for ours, children's user+sys for TOPCOM),
 because the benchmark machine is shared; wall times are printed alongside.
@@ -47,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from geoquant.interpolate import simplex_errors  # noqa: E402
 from geoquant.targets import get_target  # noqa: E402
 from geoquant.triangulation import cost_statistics, count_triangulations, enumerate_triangulations  # noqa: E402
-from geoquant.triangulation import _count  # noqa: E402
+from geoquant.triangulation import _count, _count_fast  # noqa: E402
 
 TOPCOM = {
     "count_fine": "topcom-points2nallfinetriangs",
@@ -133,7 +138,15 @@ def main(argv=None) -> int:
     ap.add_argument("--optimal-only", action="store_true", help="only section 5 (exact optimal vs flip walk)")
     ap.add_argument("--optimal-sizes", type=int, nargs="+", default=[40, 80, 160])
     ap.add_argument("--engine-only", action="store_true", help="section 5 without the comparison methods")
+    ap.add_argument("--count-only", action="store_true", help="only section 6 (large exact counts, new vs old)")
+    ap.add_argument("--count-sizes", type=int, nargs="+", default=[22, 24, 25, 28, 30])
     args = ap.parse_args(argv)
+    if args.count_only:
+        lines = bench_large_counts(args.count_sizes)
+        if args.report:
+            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.report).write_text("\n".join(lines) + "\n")
+        return 0
     if args.optimal_only:
         lines = bench_optimal(args.optimal_sizes, engine_only=args.engine_only)
         if args.report:
@@ -250,6 +263,7 @@ def main(argv=None) -> int:
              f"| {cpu:.2f} | {wall:.2f} |")
     emit()
     lines += bench_optimal([40] if args.quick else args.optimal_sizes)
+    lines += bench_large_counts([20] if args.quick else args.count_sizes, grid66=not args.quick)
     if mismatch:
         emit(f"**{mismatch} count mismatches against TOPCOM**")
     if args.report:
@@ -341,6 +355,74 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) ->
     emit(f"Paper study estimate (best + worst on {tasks} samples at each of n = {', '.join(map(str, per_n))}; "
          f"n <= 20 use the counting DP either way): flip walk {before / 3600:.2f} CPU h, exact {after / 3600:.2f} CPU h "
          f"(ratio {before / max(after, 1e-9):.2f}).")
+    emit()
+    return lines
+
+
+def bench_large_counts(sizes, seeds=(0,), grid66=True) -> list[str]:
+    """Section 6: exact fine counts past 25 points, new (count_triangulations) vs old (generic DP), same process."""
+    import gc
+
+    from geoquant.triangulation._count_planar import PlanarDecomposition
+
+    lines: list[str] = []
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[:3]
+    emit("### Exact fine counts past 25 points: new vs old")
+    emit()
+    emit(f"Uniform random points `np.random.default_rng(seed).random((n, 2))` and the 6x6 grid; load average at "
+         f"start {' '.join(load)} on {os.cpu_count()} cores (shared with other work). New: `count_triangulations` "
+         "(lean evaluation, fixed edge with the fewest apexes, `geoquant/triangulation/_count_fast.py`). Old: the "
+         "generic leftmost-edge evaluation `PlanarDecomposition.count` with its previous default budget of "
+         "2,000,000 sub-polygons (\"gave up\" = the previous `count_triangulations` raised TooLargeError). "
+         "CPU = process time; peak RSS of the process so far.")
+    emit()
+    emit("| points | interior | count | new CPU s | new wall s | new sub-polygons | old CPU s | old sub-polygons "
+         "| CPU ratio old/new | peak RSS MB |")
+    emit("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    cases = [(f"random {n} (seed {seed})", np.random.default_rng(seed).random((n, 2))) for n in sizes for seed in seeds]
+    if grid66:
+        cases.append(("grid 6x6", grid(6, 6)))
+    for name, pts in cases:
+        _count._CACHE.clear()
+        gc.collect()
+        memo: dict = {}
+        struct = PlanarDecomposition(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES)
+        c0, w0 = time.process_time(), time.perf_counter()
+        with _count.deep_recursion(struct):
+            new = _count_fast.count_fine_fewest_apexes(struct, memo)
+        cpu_new, wall_new = time.process_time() - c0, time.perf_counter() - w0
+        n_new = len(memo)
+        del memo, struct
+        _count._CACHE.clear()
+        if cpu_new < 20:  # the public function takes this path (checked in the tests too)
+            assert count_triangulations(pts) == new
+        gc.collect()
+        old_struct = PlanarDecomposition(pts, fine=True, max_states=_count.DEFAULT_MAX_STATES)
+        c0 = time.process_time()
+        try:
+            with _count.deep_recursion(old_struct):
+                old = old_struct.count(old_struct.root)
+        except Exception as exc:  # TooLargeError: the old budget
+            old = None
+            why = type(exc).__name__
+        cpu_old = time.process_time() - c0
+        if old is not None and old != new:
+            raise SystemExit(f"count mismatch on {name}: new {new} old {old}")
+        n_old = len(old_struct.memo)
+        del old_struct
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        interior = len(pts) - _count._hull_sizes(pts[np.lexsort((pts[:, 1], pts[:, 0]))])[0]
+        if old is None:
+            old_cells = f"gave up ({why}) after {cpu_old:.1f} | {n_old:,} | - "
+        else:
+            old_cells = f"{cpu_old:.2f} | {n_old:,} | {cpu_old / max(cpu_new, 1e-9):.2f} "
+        emit(f"| {name} | {interior} | {new:,} | {cpu_new:.2f} | {wall_new:.2f} | {n_new:,} | {old_cells}| {peak:.0f} |")
     emit()
     return lines
 

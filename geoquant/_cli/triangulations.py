@@ -73,8 +73,8 @@ def run(args) -> int:
     if args.action == "sample":
         if args.k < 0:
             raise InvalidInputError(f"'--k' must be >= 0, found {args.k}")
-        n = count_triangulations(pts, fine=fine)
         tris = sample_triangulations(pts, args.k, seed=args.seed, fine=fine)
+        n = count_triangulations(pts, fine=fine)  # read from the sampler's cached DAG when small
         if args.json:
             print_json({**head, "count": n, "seed": args.seed, "k": args.k, "triangulations": [t.simplices for t in tris]})
         else:

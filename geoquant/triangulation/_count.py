@@ -16,12 +16,15 @@ Work limits. The number of sub-polygons grows exponentially with the number of
 *interior* points (about ``n**2 * 2**(0.75 k)`` for ``k`` interior points in
 general position; lattice grids are much cheaper: 18,745 for 5 x 5). The DP gives
 up with :class:`~geoquant.errors.TooLargeError` when its memo would exceed
-``max_states`` (default 2,000,000: about 130 bytes and 8 us each, so roughly
-250 MB and 15-30 s on one core),
+``max_states`` (default 2,000,000 for statistics, sampling and ranking: about
+130 bytes and 8 us each, so roughly 250 MB and 15-30 s on one core; 20,000,000
+for :func:`count_triangulations`, which keeps only counts),
 and refuses up front when the estimate exceeds 50 times that, or when there are
 more than 80 points (the exact tables grow like ``n**4``). In practice that is
-about 25 points in general position, any convex polygon up to 80 points, and
-lattice grids up to about 6 x 6.
+about 25 points in general position for statistics and sampling, about 30 for
+counting (fine counts use the lean evaluation of :mod:`._count_fast` with the
+"fewest apexes" fixed edge), any convex polygon up to 80 points, and lattice grids
+up to about 6 x 6.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
+from ._count_fast import count_fine, count_fine_fewest_apexes
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
 from ._predicates import _CCW_BOUND, orient2d
@@ -44,6 +48,8 @@ from ._predicates import _CCW_BOUND, orient2d
 __all__ = ["count_triangulations", "cost_statistics", "CostStatistics", "NearDegeneracyWarning", "DEFAULT_MAX_STATES"]
 
 DEFAULT_MAX_STATES = 2_000_000
+# count_triangulations keeps only a count per sub-polygon (~200 bytes each, so up to ~4 GB)
+DEFAULT_COUNT_MAX_STATES = 20_000_000
 
 
 class NearDegeneracyWarning(UserWarning):
@@ -219,7 +225,8 @@ def deep_recursion(struct):
 def total_count(struct) -> int:
     """Number of triangulations of the whole point set (exact)."""
     with deep_recursion(struct):
-        total = struct.count(struct.root)
+        # fine counts: the same DP with a leaner state encoding (about 2x), same memo
+        total = count_fine(struct) if struct.fine else struct.count(struct.root)
     _remember(struct)
     return total
 
@@ -228,7 +235,7 @@ def total_count(struct) -> int:
 # public: count
 
 
-def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT_MAX_STATES) -> int:
+def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
     """Exact number of triangulations of a point set in 1D or 2D, without enumerating them.
 
     Parameters
@@ -240,8 +247,9 @@ def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT
         Count fine triangulations (every point is a vertex) or all of them (any
         point that is not a corner of the convex hull may be left out, including
         points inside hull edges).
-    max_states : int, default 2,000,000
-        Largest number of memoised sub-polygons before giving up.
+    max_states : int, default 20,000,000
+        Largest number of memoised sub-polygons before giving up (about 200
+        bytes each).
 
     Returns
     -------
@@ -257,7 +265,7 @@ def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT
         All 2D points on one line; repeated points.
     TooLargeError
         The estimated or actual work exceeds ``max_states`` (see the module notes;
-        about 25 points in general position).
+        about 30 points in general position).
 
     Warns
     -----
@@ -281,6 +289,14 @@ def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT
     struct = build_structure(points, fine=fine, max_states=max_states, what="count_triangulations")
     if isinstance(struct, LineChain):
         return struct.count(struct.root)
+    if struct.fine:
+        hit = struct.memo.get(struct.root)  # a DAG cached by sampling or ranking
+        if hit is not None:
+            return hit
+        # the fixed edge with the fewest apexes: 2-6x fewer sub-polygons on random sets
+        # (:mod:`._count_fast`); a memo of its own, dropped after the count
+        with deep_recursion(struct):
+            return count_fine_fewest_apexes(struct)
     return total_count(struct)
 
 
