@@ -222,3 +222,22 @@ class FlipWalk:
             if not improved:
                 break
         return self.total
+
+
+def exact_cost_statistics(points, cost):
+    """``cost_statistics`` over all fine triangulations of ``points``, or None when the counting
+    structure is too large (the caller then searches otherwise)."""
+    from ..errors import TooLargeError
+    from ..triangulation import cost_statistics
+
+    try:
+        return cost_statistics(points, cost, fine=True)
+    except TooLargeError:
+        return None
+
+
+def walk_from_delaunay(points, cost, seed) -> FlipWalk:
+    """A :class:`FlipWalk` over the fine triangulations of ``points`` started at Delaunay."""
+    from ..triangulation import delaunay
+
+    return FlipWalk(points, delaunay(points).simplices, cost, seed=seed)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points, check_query, check_values
 from ..errors import InvalidInputError, UnsupportedError
+from ._flipwalk import exact_cost_statistics, walk_from_delaunay
 from ._params import BadValue, Param, check_params, positive_float, positive_int
 
 __all__ = [
@@ -291,23 +292,6 @@ def _pl_cost(X, y, target):
     return lambda simplices: pl_errors(X, y, simplices, target)[0]
 
 
-def _exact_stats(X, cost):
-    """``cost_statistics`` over all fine triangulations, or None when the counting structure is too large."""
-    from ..errors import TooLargeError
-
-    try:
-        return _triangulation_api("cost_statistics")(X, cost, fine=True)
-    except TooLargeError:
-        return None
-
-
-def _walk(X, cost, seed):
-    from ..triangulation import delaunay
-    from ._flipwalk import FlipWalk
-
-    return FlipWalk(X, delaunay(X).simplices, cost, seed=seed)
-
-
 def _extremal_triangulations(method, X, y, target, seed, which):
     """The best (``which="min"``) or worst (``"max"``) fine triangulation for the hull L2 error.
 
@@ -329,7 +313,7 @@ def _extremal_triangulations(method, X, y, target, seed, which):
     p = method.params
     cost = _pl_cost(X, y, target)
     if n <= p["exact_max_points"]:
-        st = _exact_stats(X, cost)
+        st = exact_cost_statistics(X, cost)
         if st is not None:
             t = st.argmin if which == "min" else st.argmax
             return _as_triangulation(X, t), {
@@ -347,7 +331,7 @@ def _extremal_triangulations(method, X, y, target, seed, which):
             return r.triangulation, {
                 "exact": bool(r.optimal), "oracle": "integer program (HiGHS)", f"l2sq_{which}": r.cost,
                 "l2sq_bound": r.bound, "gap": r.gap, "n_candidates": r.n_candidates}
-    walk = _walk(X, cost, seed)
+    walk = walk_from_delaunay(X, cost, seed)
     samples, totals = walk.sample(p["n_samples"])
     sign = 1.0 if which == "min" else -1.0
     i = int(np.argmin(sign * totals))
@@ -357,7 +341,7 @@ def _extremal_triangulations(method, X, y, target, seed, which):
     local.descend(sign)
     best = local.simplices()
     if which == "min":  # also descend from Delaunay: often the better start for the minimum
-        from_del = _walk(X, cost, seed)
+        from_del = walk_from_delaunay(X, cost, seed)
         from_del.descend(1.0)
         if from_del.total < local.total:
             best, local = from_del.simplices(), from_del
@@ -377,7 +361,7 @@ def _as_triangulation(X, t):
 
 def _sampled_costs(X, simplex_cost, k, seed):
     """Totals of an additive cost over ``k`` flip-walk samples (costs computed once per distinct triangle)."""
-    walk = _walk(X, None, seed)
+    walk = walk_from_delaunay(X, None, seed)
     tris, _ = walk.sample(k)
     allsimp = np.concatenate(tris)
     uniq, inv = np.unique(allsimp, axis=0, return_inverse=True)
@@ -449,7 +433,7 @@ class RandomTriangulation(_PiecewiseLinear):
                 return
             except TooLargeError:
                 pass
-        tris, _ = _walk(X, None, seed).sample(1)
+        tris, _ = walk_from_delaunay(X, None, seed).sample(1)
         self._info["exact"] = False
         self._set_triangulation(_as_triangulation(X, tris[0]))
 
@@ -502,7 +486,7 @@ class MeanTriangulation(Method):
             stats = {}
             if X.shape[0] <= self.params["exact_max_points"]:
                 for r in regions:
-                    st = _exact_stats(X, costs(r))
+                    st = exact_cost_statistics(X, costs(r))
                     if st is None:
                         break
                     stats[r] = st

@@ -537,7 +537,7 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
     exact : bool
         Whether it is the exact minimum over all fine triangulations.
     """
-    from ._methods import _exact_stats, _walk
+    from ._flipwalk import exact_cost_statistics, walk_from_delaunay
 
     X = np.asarray(points, dtype=float)
     vals = np.asarray(values_at_points, dtype=float)
@@ -546,7 +546,7 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
         return pl_errors(X, vals, simplices, f_net, box=box, degree=degree, refine=refine, linf_order=2)[0]
 
     if X.shape[0] <= exact_max_points:
-        st = _exact_stats(X, cost)
+        st = exact_cost_statistics(X, cost)
         if st is not None:
             simp = st.argmin.simplices if hasattr(st.argmin, "simplices") else np.asarray(st.argmin)
             return np.asarray(simp, dtype=np.int64), float(st.min), True
@@ -559,7 +559,7 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
         r = None
     if r is not None:
         return np.asarray(r.triangulation.simplices, dtype=np.int64), float(r.cost), bool(r.optimal)
-    walk = _walk(X, cost, seed)
+    walk = walk_from_delaunay(X, cost, seed)
     walk.descend(1.0)
     return walk.simplices(), float(walk.total), False
 

@@ -40,6 +40,7 @@ import numpy as np
 from .._fileio import TMP_PREFIX as _TMP_PREFIX
 from .._fileio import atomic_write_bytes, storage_error
 from ..errors import GeoquantError, InvalidInputError
+from ._spec import target_label
 
 __all__ = [
     "atomic_write_bytes",
@@ -332,19 +333,6 @@ DETERMINISTIC_COLUMNS = [
     "task_id", "status", "target", "target_label", "target_params", "dim", "sampler", "n", "seed", "restart",
     "method", "method_name", "family", "params",
 ]
-
-
-def target_label(target_settings: dict) -> str:
-    """The label of a task's target: its ``label`` if the spec gave one, else the name,
-    followed by the parameters when there are any (``gaussian(width=0.2)``), so that
-    two targets with the same name and different parameters never share a label."""
-    if target_settings.get("label"):
-        return str(target_settings["label"])
-    params = target_settings.get("params") or {}
-    if not params:
-        return str(target_settings["name"])
-    inner = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(params.items()))
-    return f"{target_settings['name']}({inner})"
 
 
 def load_results(study_dir, *, include_failed: bool = True):

@@ -565,11 +565,22 @@ def check_user_target(t: dict, n_samples: int = 2000) -> str | None:
     return None
 
 
+def target_label(target_settings: dict) -> str:
+    """The label of a task's target: its ``label`` if the spec gave one, else the name,
+    followed by the parameters when there are any (``gaussian(width=0.2)``), so that
+    two targets with the same name and different parameters never share a label."""
+    if target_settings.get("label"):
+        return str(target_settings["label"])
+    params = target_settings.get("params") or {}
+    if not params:
+        return str(target_settings["name"])
+    inner = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(params.items()))
+    return f"{target_settings['name']}({inner})"
+
+
 def _check_distinct_targets(targets):
     """Two entries with equal settings would give the same tasks twice; two different targets must
     not share a label in one dimension (their results would be merged)."""
-    from ._results import target_label
-
     seen, labels = {}, {}
     for t in targets:
         st = target_settings(t)
