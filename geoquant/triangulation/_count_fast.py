@@ -34,6 +34,36 @@ from ._count_planar import PlanarDecomposition, StateBudgetExceeded, _canon
 __all__ = ["count_fine"]
 
 
+def _apex_kernels(struct: PlanarDecomposition):
+    """The two hot closures both fine counters share over ``struct``'s exact tables.
+
+    ``apexes(a, b)``: the candidate apexes ``c`` of the edge ``(a, b)`` as
+    ``(c, crossing mask, new-edge bits, bytes((c,)))``, cached per edge;
+    ``chain_edges(chain)``: the edge bits of a vertex chain.
+    """
+    cand, conf, ebit = struct._cand, struct._conf, struct._ebit
+    one = [bytes((v,)) for v in range(256)]
+    table: dict[int, list] = {}
+
+    def apexes(a: int, b: int) -> list:
+        key = a << 8 | b
+        lst = table.get(key)
+        if lst is None:
+            ca, cb, ea, eb = conf[a], conf[b], ebit[a], ebit[b]
+            lst = table[key] = [(c, ca[c] | cb[c], ea[c] | eb[c], one[c]) for c, _ in cand[a][b]]
+        return lst
+
+    def chain_edges(chain: bytes) -> int:
+        pe = 0
+        prev = chain[0]
+        for v in chain[1:]:
+            pe |= ebit[prev][v]
+            prev = v
+        return pe
+
+    return apexes, chain_edges
+
+
 def count_fine(struct: PlanarDecomposition) -> int:
     """Number of fine triangulations of ``struct`` (its root polygon), filling ``struct.memo``.
 
@@ -59,26 +89,9 @@ def count_fine(struct: PlanarDecomposition) -> int:
     hit = memo.get(root)
     if hit is not None:
         return hit
-    cand, conf, ebit = struct._cand, struct._conf, struct._ebit
+    ebit = struct._ebit
     max_states = struct.max_states
-    one = [bytes((v,)) for v in range(256)]
-    table: dict[int, list] = {}
-
-    def apexes(a: int, b: int) -> list:
-        key = a << 8 | b
-        lst = table.get(key)
-        if lst is None:
-            ca, cb, ea, eb = conf[a], conf[b], ebit[a], ebit[b]
-            lst = table[key] = [(c, ca[c] | cb[c], ea[c] | eb[c], one[c]) for c, _ in cand[a][b]]
-        return lst
-
-    def chain_edges(chain: bytes) -> int:
-        pe = 0
-        prev = chain[0]
-        for v in chain[1:]:
-            pe |= ebit[prev][v]
-            prev = v
-        return pe
+    apexes, chain_edges = _apex_kernels(struct)
 
     def count(t: bytes, pe: int) -> int:
         a, b = t[0], t[1]
@@ -163,29 +176,12 @@ def count_fine_fewest_apexes(struct: PlanarDecomposition, memo: dict | None = No
     """
     if not struct.fine:
         raise ValueError("count_fine_fewest_apexes needs a PlanarDecomposition built with fine=True")
-    cand, conf, ebit = struct._cand, struct._conf, struct._ebit
+    cand, ebit = struct._cand, struct._ebit
     n = len(cand)
     n_apex = [[len(cand[u][v]) for v in range(n)] for u in range(n)]
     max_states = struct.max_states
-    one = [bytes((v,)) for v in range(256)]
-    table: dict[int, list] = {}
+    apexes, chain_edges = _apex_kernels(struct)
     memo = {} if memo is None else memo
-
-    def apexes(a: int, b: int) -> list:
-        key = a << 8 | b
-        lst = table.get(key)
-        if lst is None:
-            ca, cb, ea, eb = conf[a], conf[b], ebit[a], ebit[b]
-            lst = table[key] = [(c, ca[c] | cb[c], ea[c] | eb[c], one[c]) for c, _ in cand[a][b]]
-        return lst
-
-    def chain_edges(chain: bytes) -> int:
-        pe = 0
-        prev = chain[0]
-        for v in chain[1:]:
-            pe |= ebit[prev][v]
-            prev = v
-        return pe
 
     def count(t: bytes, pe: int) -> int:
         m = len(t)
