@@ -5,11 +5,12 @@ of any other triangulation made of the same simplices is a sum (L1, squared
 L2) or a maximum (Linf) of numbers already computed, with no new evaluation of
 the target.
 
-Quadrature (L2, L1): the Grundmann-Moeller rule of index ``s`` on each simplex,
-exact for polynomials of degree ``2s + 1`` (default ``s = 3``: degree 7). The
-squared error ``(f - I f)^2`` of a quadratic ``f`` is a quartic, so L2 errors of
-quadratic targets are exact to round-off; for other smooth targets the rule's
-error falls like ``h^(2s+2)`` times a derivative of order ``2s + 2``.
+Quadrature (L2, L1): the Grundmann-Moeller rule exact for polynomials of
+degree ``degree`` (default 7; :mod:`geoquant._quadrature`) on each simplex,
+optionally split ``refine`` times and clipped to a ``box``. The squared error
+``(f - I f)^2`` of a quadratic ``f`` is a quartic, so L2 errors of quadratic
+targets are exact to round-off; for other smooth targets the rule's error
+falls like ``h^(2s+2)`` times a derivative of order ``2s + 2`` (``s = degree // 2``).
 
 Linf: the maximum of ``|f - I f|`` over the barycentric lattice of order ``N``
 on each simplex (its ``N^d`` sub-simplices have edges ``(v_i - v_j) / N``). The
@@ -24,19 +25,29 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_option, check_positive, check_values
-from .errors import DegenerateInputError, InvalidInputError
-from .triangulation._triangulation import Triangulation, simplex_volumes
+from ._quadrature import (
+    barycentric_lattice,
+    clip_simplices_to_box,
+    grundmann_moeller,
+    refine_simplices,
+    rule_index,
+    vertex_simplex_volumes,
+)
+from ._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_values
+from .errors import DegenerateInputError, InvalidInputError, UnsupportedError
+from .triangulation._triangulation import Triangulation
 
 __all__ = [
     "PiecewiseLinearInterpolant",
     "ErrorResult",
     "interpolation_error",
     "simplex_errors",
+    "pl_errors",
     "error_bounds",
     "min_enclosing_radius",
     "circumspheres",
@@ -95,44 +106,6 @@ def _simplex_gradients(points, simplices, values):
     return np.linalg.solve(edges, dv[..., None])[..., 0]
 
 
-# --------------------------------------------------------------- quadrature
-def _compositions(total: int, parts: int):
-    """All tuples of ``parts`` non-negative ints summing to ``total``."""
-    for bars in itertools.combinations(range(total + parts - 1), parts - 1):
-        prev, out = -1, []
-        for b in bars:
-            out.append(b - prev - 1)
-            prev = b
-        out.append(total + parts - 1 - prev - 1)
-        yield tuple(out)
-
-
-def grundmann_moeller(d: int, s: int = 3):
-    """Grundmann-Moeller rule on the d-simplex, exact for degree ``2s + 1``.
-
-    Returns
-    -------
-    bary : (n_nodes, d + 1) ndarray
-        Barycentric coordinates of the nodes.
-    weights : (n_nodes,) ndarray
-        Weights normalised to sum to 1: the integral over a simplex of volume
-        ``V`` is ``V * weights @ f(nodes)``. Some weights are negative.
-    """
-    nodes, weights = [], []
-    for i in range(s + 1):
-        denom = d + 2 * s + 1 - 2 * i
-        w = (-1) ** i * 2.0 ** (-2 * s) * denom ** (2 * s + 1) / (math.factorial(i) * math.factorial(d + 2 * s + 1 - i))
-        for beta in _compositions(s - i, d + 1):
-            nodes.append([(2 * b + 1) / denom for b in beta])
-            weights.append(w * math.factorial(d))
-    return np.array(nodes), np.array(weights)
-
-
-def barycentric_lattice(d: int, n: int) -> np.ndarray:
-    """Barycentric lattice points of order n: (n_pts, d + 1)."""
-    return np.array(list(_compositions(n, d + 1)), dtype=float) / n
-
-
 @dataclass
 class ErrorResult:
     """Interpolation error of a piecewise-linear interpolant, simplex by simplex.
@@ -185,41 +158,116 @@ def _eval_target(f, x: np.ndarray) -> np.ndarray:
     return y
 
 
-def simplex_errors(
-    points,
-    simplices,
-    f,
-    norm: str = "l2",
-    *,
-    values=None,
-    quad_index: int = 3,
-    linf_order: int | None = None,
-    hessian_bound: float | None = None,
-    chunk: int = 20000,
-) -> ErrorResult:
-    """Per-simplex interpolation errors of ``f`` for arbitrary simplices.
+def _eval_nodes(f, x: np.ndarray) -> np.ndarray:
+    """``f`` at nodes ``(m, q, d)``, called once on the flat ``(m * q, d)`` array; returns ``(m, q)``."""
+    return _eval_target(f, x.reshape(-1, x.shape[-1])).reshape(x.shape[:-1])
 
-    Like :func:`interpolation_error` but for any ``(k, d+1)`` index array (the
-    simplices need not form a triangulation), e.g. to cost every candidate
-    triangle of a point set once.
 
-    Parameters
-    ----------
-    points : (n_points, n_dims) array_like
-    simplices : (n_simplices, n_dims + 1) array_like of int
-    f : callable
-        Maps ``(..., n_dims)`` to ``(...)``; a :class:`geoquant.targets.Target` works.
-    norm : {"l2", "linf", "l1"}
-    values : (n_points,) array_like, optional
-        Data values at the points (default ``f(points)``).
-    quad_index : int
-        Grundmann-Moeller index s (degree ``2s + 1``) for L2/L1.
-    linf_order : int, optional
-        Lattice order N for Linf (default 8 in 1D-2D, 4 in 3D, 2 above).
-    hessian_bound : float, optional
-        M for the Linf accuracy (default ``f.hessian_bound`` if present).
+#: working set of one block of simplices (bytes); blocks this size stay in cache-friendly
+#: territory and keep the peak memory of costing ~50,000 candidate triangles small
+_BLOCK_BYTES = 32 * 2**20
+
+
+def _pieces_per_simplex(d: int, refine: int, box) -> int:
+    """Upper bound on the pieces one simplex becomes (a triangle cut by a box: at most 5)."""
+    return (1 if box is None or d == 1 else 5) * 2 ** (d * refine)
+
+
+def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box, chunk):
+    """The error engine: per-simplex errors of the interpolant of ``vals`` for each norm in ``norms``.
+
+    Returns a dict norm -> ``(n_simplices,)`` array: ``"l2"`` the integral of
+    ``(f - I f)**2`` over each simplex (``& box``), ``"l1"`` of ``|f - I f|``,
+    ``"linf"`` the max of ``|f - I f|`` over the lattice (and, refined, the rule's
+    nodes). Blocks of ``chunk`` simplices are processed at a time.
+
+    Plain simplices (no box, no refinement) use the rule's barycentric nodes
+    directly; otherwise each simplex is clipped to ``box`` and refined, and the
+    interpolant on a piece is its parent's affine function (barycentric
+    coordinates of the nodes solved in the parent).
     """
-    check_option(norm, "norm", _NORMS)
+    k, d = len(simp), pts.shape[1]
+    bary, weights = grundmann_moeller(d, degree=degree)
+    lat = barycentric_lattice(d, linf_order if refine == 0 else max(2, -(-linf_order // 2**refine)))
+    integrals = [n for n in norms if n != "linf"]
+    out = {n: np.zeros(k) for n in norms}
+    for lo in range(0, k, chunk):
+        sl = simp[lo : lo + chunk]
+        cells = pts[sl]
+        if box is None and refine == 0:
+            if integrals:
+                err = _eval_nodes(f, np.einsum("qk,ckd->cqd", bary, cells)) - (bary @ vals[sl].T).T
+                vol = vertex_simplex_volumes(cells)
+                for n in integrals:
+                    out[n][lo : lo + chunk] = np.maximum(vol * ((err**2 if n == "l2" else np.abs(err)) @ weights), 0.0)
+            if "linf" in norms:
+                err = _eval_nodes(f, np.einsum("qk,ckd->cqd", lat, cells)) - (lat @ vals[sl].T).T
+                out["linf"][lo : lo + chunk] = np.abs(err).max(axis=1)
+            continue
+        if box is None:
+            pieces, parent = cells, np.arange(len(sl))
+        else:
+            pieces, parent = clip_simplices_to_box(cells, box)
+        if len(pieces) == 0:
+            continue
+        if refine:
+            pieces, sub = refine_simplices(pieces, refine)
+            parent = parent[sub]
+        T = cells[parent]
+        A = np.transpose(T[:, 1:, :] - T[:, :1, :], (0, 2, 1))
+        pv = vals[sl[parent]]
+
+        def interp(x):  # (m, q, d) -> (m, q): the parent's affine function
+            lam = np.linalg.solve(A, np.transpose(x - T[:, :1, :], (0, 2, 1)))
+            return (1.0 - lam.sum(axis=1)) * pv[:, :1] + np.einsum("mdq,md->mq", lam, pv[:, 1:])
+
+        nodes = np.einsum("qv,kvd->kqd", bary, pieces)
+        err = _eval_nodes(f, nodes) - interp(nodes)
+        if integrals:
+            vol = vertex_simplex_volumes(pieces)
+            for n in integrals:
+                part = vol * ((err**2 if n == "l2" else np.abs(err)) @ weights)
+                out[n][lo : lo + chunk] = np.bincount(parent, weights=np.maximum(part, 0.0), minlength=len(sl))
+        if "linf" in norms:
+            latp = np.einsum("qv,kvd->kqd", lat, pieces)
+            lin = np.abs(_eval_nodes(f, latp) - interp(latp)).max(axis=1)
+            if refine:  # the rule's nodes are evaluated anyway: they count for the max too
+                lin = np.maximum(lin, np.abs(err).max(axis=1))
+            mx = np.zeros(len(sl))
+            np.maximum.at(mx, parent, lin)
+            out["linf"][lo : lo + chunk] = mx
+    return out
+
+
+def _check_box(box, d: int):
+    """A box ``(d, 2)`` of finite bounds with ``lo <= hi`` (or None)."""
+    if box is None:
+        return None
+    b = as_float_array(box, "box")
+    if b.shape != (d, 2):
+        raise InvalidInputError(f"'box' must have shape ({d}, 2) (lo, hi per axis), found {b.shape}")
+    if np.any(b[:, 1] < b[:, 0]):
+        raise InvalidInputError(f"'box' must have lo <= hi on every axis, found {b.tolist()}")
+    return b
+
+
+def _check_degree(degree, quad_index) -> int:
+    """The rule's ``degree``; the deprecated ``quad_index`` s is accepted as ``degree = 2 s + 1``."""
+    if quad_index is not None:
+        s = check_int(quad_index, "quad_index", min_value=0)
+        if degree is not None:
+            raise InvalidInputError("give the rule as 'degree' only, found both 'degree' and the deprecated 'quad_index'")
+        warnings.warn(
+            f"'quad_index' is deprecated: pass degree={2 * s + 1} (the rule's exact polynomial degree 2 * quad_index + 1)",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        return 2 * s + 1
+    return check_int(7 if degree is None else degree, "degree", min_value=0)
+
+
+def _prepare(points, simplices, f, *, degree, refine, linf_order, box, chunk):
+    """Validated inputs of the engine: points, simplices, degree, refine, lattice order, box, block size."""
     if not callable(f):
         raise InvalidInputError(f"'f' must be callable on points of shape (..., n_dims), found {type(f).__name__}")
     pts = as_float_array(points, "points", ndim=(1, 2))
@@ -227,52 +275,128 @@ def simplex_errors(
         pts = pts[:, None]
     d = pts.shape[1]
     simp = _check_simplices(simplices, len(pts))
-    m = len(simp)
-    if simp.shape[1] != d + 1:
+    if len(simp) and simp.shape[1] != d + 1:
         raise InvalidInputError(f"'simplices' must have shape (n_simplices, {d + 1}), found {simp.shape}")
-    quad_index = check_int(quad_index, "quad_index", min_value=0)
-    check_int(chunk, "chunk", min_value=1)
-    vals = _eval_target(f, pts) if values is None else check_values(values, len(pts), "values")
-    if norm == "linf":
-        n_ord = check_int(linf_order if linf_order is not None else (8 if d <= 2 else 4 if d == 3 else 2), "linf_order", min_value=1)
-        bary = barycentric_lattice(d, n_ord)
+    simp = simp.reshape(-1, d + 1)
+    degree = check_int(degree, "degree", min_value=0)
+    refine = check_int(refine, "refine", min_value=0)
+    b = _check_box(box, d)
+    if (refine or b is not None) and d > 2:
+        raise UnsupportedError(f"'refine' and 'box' are implemented in 1D and 2D, found dimension {d}")
+    n_ord = check_int(linf_order if linf_order is not None else (8 if d <= 2 else 4 if d == 3 else 2), "linf_order", min_value=1)
+    n_nodes = len(grundmann_moeller(d, degree=degree)[1]) + math.comb(n_ord + d, d)
+    per_simplex = _pieces_per_simplex(d, refine, b) * n_nodes * 8 * (4 * d + 16)
+    check_memory(per_simplex, f"interpolation errors with refine={refine} and degree={degree} (per simplex)",
+                 "lower 'refine' or 'degree'")
+    if chunk is None:
+        chunk = max(1, _BLOCK_BYTES // per_simplex)
     else:
-        bary, weights = grundmann_moeller(d, quad_index)
-    out = np.empty(m)
-    for lo in range(0, m, chunk):
-        sl = simp[lo : lo + chunk]
-        v = pts[sl]  # (c, d+1, d)
-        x = np.einsum("qk,ckd->cqd", bary, v)
-        interp = bary @ vals[sl].T  # (q, c)
-        err = _eval_target(f, x) - interp.T  # (c, q)
-        if norm == "linf":
-            out[lo : lo + chunk] = np.abs(err).max(axis=1)
-        else:
-            vol = simplex_volumes(pts, sl)
-            integrand = err**2 if norm == "l2" else np.abs(err)
-            out[lo : lo + chunk] = vol * (integrand @ weights)
+        chunk = check_int(chunk, "chunk", min_value=1)
+        check_memory(per_simplex * float(chunk), f"a block of chunk={chunk} simplices", "lower 'chunk'")
+    return pts, simp, degree, refine, n_ord, b, chunk
+
+
+def simplex_errors(
+    points,
+    simplices,
+    f,
+    norm: str = "l2",
+    *,
+    values=None,
+    degree: int | None = None,
+    linf_order: int | None = None,
+    hessian_bound: float | None = None,
+    refine: int = 0,
+    box=None,
+    chunk: int | None = None,
+    quad_index: int | None = None,
+) -> ErrorResult:
+    """Per-simplex interpolation errors of ``f`` for arbitrary simplices: the one error engine.
+
+    Like :func:`interpolation_error` but for any ``(k, d+1)`` index array (the
+    simplices need not form a triangulation), e.g. to cost every candidate
+    triangle of a point set once. Vectorised over blocks of simplices whose
+    working set is bounded (about 32 MiB; the memory budget of
+    :func:`geoquant._validation.check_memory` is enforced).
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+    simplices : (n_simplices, n_dims + 1) array_like of int
+    f : callable
+        Maps ``(m, n_dims)`` to ``(m,)``; a :class:`geoquant.targets.Target` works.
+    norm : {"l2", "linf", "l1"}
+    values : (n_points,) array_like, optional
+        Data values at the points (default ``f(points)``).
+    degree : int, default 7
+        Polynomial degree the Grundmann-Moeller rule integrates exactly (L2, L1;
+        see :func:`geoquant._quadrature.grundmann_moeller`).
+    linf_order : int, optional
+        Lattice order N for Linf (default 8 in 1D-2D, 4 in 3D, 2 above). With
+        ``refine > 0`` each child gets order ``max(2, ceil(N / 2**refine))`` and
+        the rule's nodes count too, so the resolution per simplex is at least N.
+    hessian_bound : float, optional
+        M for the Linf accuracy (default ``f.hessian_bound`` if present).
+    refine : int, default 0
+        Uniform subdivisions of each simplex (1D and 2D) before the rule is
+        applied; the interpolant stays the simplex's affine function on every
+        child. More accurate for targets that vary below the simplex size.
+    box : (n_dims, 2) array_like, optional
+        Restrict every simplex to ``simplex & box`` (1D and 2D; pieces
+        fan-triangulated, each keeping its parent's interpolant).
+    chunk : int, optional
+        Simplices per block (default: from the working-set size).
+    quad_index : int, optional
+        Deprecated: the rule's index s; use ``degree = 2 s + 1``.
+
+    Returns
+    -------
+    ErrorResult
+        ``per_simplex`` of shape ``(n_simplices,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pts = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> res = simplex_errors(pts, [[0, 1, 2]], lambda x: (x**2).sum(-1), "l2")
+    >>> round(res.total**2, 12)  # (f - If)^2 = (x(1-x) + y(1-y))^2 integrated over the triangle
+    0.0125
+    """
+    check_option(norm, "norm", _NORMS)
+    pts, simp, degree, refine, n_ord, b, chunk = _prepare(
+        points, simplices, f, degree=_check_degree(degree, quad_index), refine=refine, linf_order=linf_order,
+        box=box, chunk=chunk,
+    )
+    d, m = pts.shape[1], len(simp)
+    vals = _eval_target(f, pts) if values is None else check_values(values, len(pts), "values")
+    out = _error_arrays(pts, vals, simp, f, (norm,), degree=degree, refine=refine, linf_order=n_ord, box=b,
+                        chunk=chunk)[norm]
+    s = rule_index(degree)
+    how = (f" on each simplex split {refine} times" if refine else "") + (" clipped to the box" if b is not None else "")
     if norm == "l2":
-        out = np.maximum(out, 0.0)  # negative GM weights can give -1e-20 on exact fits
         total = float(np.sqrt(out.sum()))
-        method = f"Grundmann-Moeller index {quad_index} (degree {2 * quad_index + 1})"
+        method = f"Grundmann-Moeller index {s} (degree {2 * s + 1}){how}"
     elif norm == "l1":
-        out = np.maximum(out, 0.0)
         total = float(out.sum())
-        method = f"Grundmann-Moeller index {quad_index} (degree {2 * quad_index + 1}) on |f - If| (not polynomial: approximate)"
+        method = f"Grundmann-Moeller index {s} (degree {2 * s + 1}) on |f - If|{how} (not polynomial: approximate)"
     else:
         total = float(out.max()) if m else 0.0
-        method = f"barycentric lattice of order {n_ord}"
+        method = f"barycentric lattice of order {n_ord}{how}"
     accuracy = None
     if norm == "linf":
         M = hessian_bound if hessian_bound is not None else getattr(f, "hessian_bound", None)
         if M is not None:
             M = check_positive(M, "hessian_bound", strict=False)
+            # refined: a child (similar to its parent, scale 2**-refine) carries a lattice of order
+            # max(2, ceil(N / 2**refine)); clipped pieces lie inside their parent, so the parent's
+            # radius bounds theirs
+            n_eff = n_ord if refine == 0 else max(2, -(-n_ord // 2**refine)) * 2**refine
             if d == 2:
-                r = min_enclosing_radius(pts, simp) / n_ord
+                r = min_enclosing_radius(pts, simp) / n_eff
             else:
                 v = pts[simp]
                 diam = np.max(np.linalg.norm(v[:, :, None, :] - v[:, None, :, :], axis=-1), axis=(1, 2))
-                r = diam / n_ord * math.sqrt(d / (2 * (d + 1)))
+                r = diam / n_eff * math.sqrt(d / (2 * (d + 1)))
             accuracy = 0.5 * M * r**2
     return ErrorResult(norm=norm, total=total, per_simplex=out, accuracy=accuracy, method=method)
 
@@ -284,17 +408,25 @@ def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> Er
     ----------
     tri : Triangulation
     f : callable
-        The target, mapping ``(..., n_dims)`` to ``(...)``; the interpolant uses
+        The target, mapping ``(m, n_dims)`` to ``(m,)``; the interpolant uses
         ``f`` at the points (or ``values=`` if given).
     norm : {"l2", "linf", "l1"}
     **kwargs
-        Passed to :func:`simplex_errors` (``values``, ``quad_index``,
-        ``linf_order``, ``hessian_bound``).
+        Passed to :func:`simplex_errors` (``values``, ``degree``,
+        ``linf_order``, ``hessian_bound``, ``refine``, ``box``, ``chunk``).
 
     Returns
     -------
     ErrorResult
         ``total`` and ``per_simplex`` (see :class:`ErrorResult`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from geoquant.triangulation import delaunay
+    >>> tri = delaunay(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    >>> float(interpolation_error(tri, lambda x: 2 * x[..., 0] - x[..., 1], "linf").total) < 1e-12
+    True
     """
     tri = _check_triangulation(tri)
     if not callable(f):
@@ -308,8 +440,40 @@ def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> Er
     return simplex_errors(tri.points, tri.simplices, f, norm, **kwargs)
 
 
-_ERROR_OPTIONS = ("values", "quad_index", "linf_order", "hessian_bound", "chunk")
+_ERROR_OPTIONS = ("values", "degree", "linf_order", "hessian_bound", "refine", "box", "chunk", "quad_index")
 
+
+def pl_errors(points, values, simplices, f, *, box=None, degree: int = 7, refine: int = 2, linf_order: int = 8):
+    """Squared-L2 and Linf errors per simplex at once (the comparison's call of the engine).
+
+    Same engine as :func:`simplex_errors` (one evaluation of ``f`` per rule
+    node and lattice point), returning both norms; defaults are the
+    comparison's (``refine=2``, ``linf_order=8``).
+
+    Parameters
+    ----------
+    points : (n_points, n_dims) array_like
+    values : (n_points,) array_like
+    simplices : (n_simplices, n_dims + 1) array_like of int
+    f : callable
+    box : (n_dims, 2) array_like, optional
+    degree, refine, linf_order : int
+        As in :func:`simplex_errors`.
+
+    Returns
+    -------
+    l2sq : (n_simplices,) ndarray
+        Integral of ``(f - I f)**2`` over each simplex (``& box``).
+    linf : (n_simplices,) ndarray
+        Max of ``|f - I f|`` over the lattice points of each simplex (``& box``).
+    """
+    pts, simp, degree, refine, n_ord, b, chunk = _prepare(
+        points, simplices, f, degree=degree, refine=refine, linf_order=linf_order, box=box, chunk=None
+    )
+    vals = check_values(values, len(pts), "values")
+    out = _error_arrays(pts, vals, simp, f, ("l2", "linf"), degree=degree, refine=refine, linf_order=n_ord, box=b,
+                        chunk=chunk)
+    return out["l2"], out["linf"]
 
 # ----------------------------------------------------------------- geometry
 def _check_simplices(simplices, n_points: int, name: str = "simplices") -> np.ndarray:

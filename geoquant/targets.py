@@ -180,10 +180,20 @@ def _gauss_norm_max(tmin, tmax, multi):
     return best
 
 
+def _gauss_g(x, centres, s2, amps):
+    """Offsets ``x - c_k`` (..., K, d) and terms ``a_k exp(-|x - c_k|^2 / (2 s_k^2))`` (..., K)."""
+    diff = x[..., None, :] - centres  # (..., K, d)
+    return diff, amps * np.exp(-np.sum(diff**2, axis=-1) / (2.0 * s2))
+
+
+def _gauss_value(x, centres, s2, amps):
+    """Value of sum_k a_k exp(-|x - c_k|^2 / (2 s_k^2)) alone (the same arithmetic as :func:`_gauss_terms`)."""
+    return _gauss_g(x, centres, s2, amps)[1].sum(axis=-1)
+
+
 def _gauss_terms(x, centres, s2, amps):
     """Value, gradient, Hessian of sum_k a_k exp(-|x - c_k|^2 / (2 s_k^2))."""
-    diff = x[..., None, :] - centres  # (..., K, d)
-    g = amps * np.exp(-np.sum(diff**2, axis=-1) / (2.0 * s2))  # (..., K)
+    diff, g = _gauss_g(x, centres, s2, amps)
     val = g.sum(axis=-1)
     grad = -np.einsum("...k,...kd->...d", g / s2, diff)
     d = x.shape[-1]
@@ -523,8 +533,7 @@ class _Franke(Target):
         return e, qx, qy
 
     def _value(self, x):
-        v, _, _ = _gauss_terms(x, self._centres, self._s2, self._amps)
-        return v + self._term2(x)[0]
+        return _gauss_value(x, self._centres, self._s2, self._amps) + self._term2(x)[0]
 
     def _gradient(self, x):
         _, g, _ = _gauss_terms(x, self._centres, self._s2, self._amps)
@@ -576,7 +585,7 @@ class _Gaussian(Target):
         )
 
     def _value(self, x):
-        return _gauss_terms(x, self._centres, self._s2, self._amps)[0]
+        return _gauss_value(x, self._centres, self._s2, self._amps)
 
     def _gradient(self, x):
         return _gauss_terms(x, self._centres, self._s2, self._amps)[1]
@@ -619,7 +628,8 @@ class _Localized(Target):
         return _gauss_terms(x, self.c[None, :], np.array([self.s**2]), np.array([self.a]))
 
     def _value(self, x):
-        return self.q * np.sum((x - self.m) ** 2, axis=-1) + self._parts(x)[0]
+        return self.q * np.sum((x - self.m) ** 2, axis=-1) + _gauss_value(x, self.c[None, :], np.array([self.s**2]),
+                                                                           np.array([self.a]))
 
     def _gradient(self, x):
         return 2 * self.q * (x - self.m) + self._parts(x)[1]

@@ -49,8 +49,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._quadrature import barycentric_lattice, clip_simplices_to_box, grundmann_moeller, refine_simplices
+from .._quadrature import vertex_simplex_volumes as simplex_volumes
 from ..errors import InvalidInputError
-from ._quadrature import clip_simplices_to_box, grundmann_moeller, lattice, refine_simplices, simplex_volumes
+from ..interpolate import error_bounds, interpolation_error, pl_errors, simplex_errors
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "nearest_triangulation",
@@ -119,7 +121,6 @@ class Evaluator:
     """
 
     def __init__(self, target, X, y, config: EvalConfig | None = None):
-        from ..interpolate import error_bounds
         from ..triangulation import delaunay
 
         from .._validation import check_points, check_values
@@ -152,8 +153,8 @@ class Evaluator:
         self.bound = {}
         for r, (c, parent) in self._cells.items():
             self.bound[r] = float(self.bounds[np.unique(parent)].max()) if len(parent) else float("nan")
-        self._bary, self._w = grundmann_moeller(self.dim, self.config.quadrature_degree)
-        self._lat = lattice(self.dim, self.config.linf_order)
+        self._bary, self._w = grundmann_moeller(self.dim, degree=self.config.quadrature_degree)
+        self._lat = barycentric_lattice(self.dim, self.config.linf_order)
         self._generic = {}
 
     # -- nodes for methods that are not piecewise linear ------------------------------------
@@ -168,7 +169,7 @@ class Evaluator:
             # lattice per child of order linf_order / 2**refine: the same resolution per Delaunay
             # simplex as the exact piecewise-linear path
             order = max(2, -(-self.config.linf_order // 2**self.config.refine))
-            shrunk = (1 - 1e-9) * lattice(self.dim, order) + 1e-9 / (self.dim + 1)
+            shrunk = (1 - 1e-9) * barycentric_lattice(self.dim, order) + 1e-9 / (self.dim + 1)
             lat = np.einsum("qv,kvd->kqd", shrunk, kids).reshape(-1, self.dim)
             lat = np.unique(np.round(lat, 14), axis=0)
             f_nodes = self._f(nodes)
@@ -203,7 +204,14 @@ class Evaluator:
             Additive over the simplices of any triangulation, so it serves as
             the cost of the counting DP for the mean over triangulations.
         """
-        return self._pl_region(np.asarray(simplices, dtype=np.int64), self.y, region)[0]
+        return self._l2sq(self.y, simplices, self.target, region)
+
+    def _l2sq(self, values, simplices, f, region):
+        """Integral of ``(f - I values)**2`` over ``S & region`` per simplex (the engine, L2 only)."""
+        c = self.config
+        box = None if region == "hull" else self.inner_box
+        return simplex_errors(self.X, simplices, f, "l2", values=values, degree=c.quadrature_degree, refine=c.refine,
+                              box=box).per_simplex
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, method) -> dict:
@@ -270,8 +278,7 @@ class Evaluator:
         box = None if region == "hull" else self.inner_box
         c = self.config
         gx = np.asarray(method.predict(self.X), dtype=float)
-        kw = dict(box=box, degree=c.quadrature_degree, refine=c.refine, linf_order=c.linf_order)
-        fit = float(np.sqrt(pl_errors(self.X, gx, self.tri.simplices, self.target, **kw)[0].sum()))
+        fit = float(np.sqrt(self._l2sq(gx, self.tri.simplices, self.target, region).sum()))
         out = {"fit_l2": fit}
         if self.dim == 1:
             lo, hi = float(self.X.min()), float(self.X.max())
@@ -285,7 +292,7 @@ class Evaluator:
             out.update(between_l2=between, nearest_l2=between, nearest_exact=True, n_kinks=float(len(inside)),
                        nearest_knots_l2=knots_l2)
             return out
-        between = float(np.sqrt(pl_errors(self.X, gx, self.tri.simplices, method.predict, **kw)[0].sum()))
+        between = float(np.sqrt(self._l2sq(gx, self.tri.simplices, method.predict, region).sum()))
         _, l2sq, exact = nearest_triangulation(self.X, gx, method.predict, box=box, seed=0, degree=c.quadrature_degree,
                                                refine=c.refine)
         out.update(between_l2=between, nearest_l2=float(np.sqrt(max(l2sq, 0.0))), nearest_exact=bool(exact),
@@ -298,10 +305,8 @@ class Evaluator:
         c = self.config
         for r in self.regions:
             if r == "hull" and c.refine == 0:
-                # the rule of interpolation_error itself (pl_errors with refine=0 is the same computation)
-                from ..interpolate import interpolation_error
-
-                l2 = interpolation_error(tri, self.target, "l2", values=self.y, quad_index=c.quadrature_degree // 2)
+                # the engine without refinement (pl_errors with refine=0 is the same computation)
+                l2 = interpolation_error(tri, self.target, "l2", values=self.y, degree=c.quadrature_degree)
                 li = interpolation_error(tri, self.target, "linf", values=self.y, linf_order=c.linf_order)
                 sq, lin = np.asarray(l2.per_simplex), np.asarray(li.per_simplex)
             else:
@@ -334,77 +339,6 @@ class Evaluator:
         axes = [np.linspace(lo, hi, G) for lo, hi in self.box[:2]]
         xx, yy = np.meshgrid(*axes, indexing="xy")
         return np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def pl_errors(points, values, simplices, f, *, box=None, degree: int = 7, refine: int = 2, linf_order: int = 8):
-    """Per-simplex errors of the piecewise-linear interpolant, optionally on ``simplex & box``.
-
-    Each simplex (clipped to ``box`` if given, the pieces fan-triangulated) is
-    split uniformly ``refine`` times; the interpolant is the simplex's own affine
-    function on every child, so ``(f - I f)**2`` is smooth there and the
-    Grundmann--Moeller rule of ``degree`` applies as on the whole simplex, only
-    more accurately for targets that vary on a scale below the simplex size.
-    With ``refine=0`` and no box this is exactly
-    :func:`geoquant.interpolate.simplex_errors` (same rule, same lattice).
-
-    Parameters
-    ----------
-    points : (n_points, n_dims) ndarray
-    values : (n_points,) ndarray
-    simplices : (k, n_dims + 1) ndarray of int
-    f : callable
-    box : (n_dims, 2) ndarray, optional
-    degree, refine, linf_order : int
-        Rule degree, subdivision levels, and Linf lattice order per simplex
-        (the children use order ``max(2, linf_order / 2**refine)`` plus the
-        rule's nodes, so the resolution per simplex is at least ``linf_order``).
-
-    Returns
-    -------
-    l2sq : (k,) ndarray
-        Integral of ``(f - I f)**2`` over each simplex (``& box``).
-    linf : (k,) ndarray
-        Max of ``|f - I f|`` over the lattice points of each simplex (``& box``).
-    """
-    X = np.asarray(points, dtype=float)
-    simplices = np.asarray(simplices, dtype=np.int64)
-    k, d = len(simplices), X.shape[1]
-    cells = X[simplices]
-    if box is None:
-        pieces, parent = cells, np.arange(k)
-    else:
-        pieces, parent = clip_simplices_to_box(cells, np.asarray(box, dtype=float))
-    if len(pieces) == 0:
-        return np.zeros(k), np.zeros(k)
-    if refine:
-        pieces, sub = refine_simplices(pieces, refine)
-        parent = parent[sub]
-    bary, w = grundmann_moeller(d, degree)
-    order = linf_order if refine == 0 else max(2, -(-linf_order // 2**refine))
-    lat = lattice(d, order)
-    T = cells[parent]  # the interpolant on a piece is the affine function of its parent simplex
-    A = np.transpose(T[:, 1:, :] - T[:, :1, :], (0, 2, 1))
-    vals = np.asarray(values, dtype=float)[simplices[parent]]
-
-    def interp(x):  # (m, q, d) -> (m, q)
-        lam = np.linalg.solve(A, np.transpose(x - T[:, :1, :], (0, 2, 1)))
-        return (1.0 - lam.sum(axis=1)) * vals[:, :1] + np.einsum("mdq,md->mq", lam, vals[:, 1:])
-
-    def fval(x):
-        v = np.asarray(f(x), dtype=float)
-        return v.reshape(x.shape[:-1])
-
-    nodes = np.einsum("qv,kvd->kqd", bary, pieces)
-    err = fval(nodes) - interp(nodes)
-    sq = simplex_volumes(pieces) * ((err**2) @ w)
-    latp = np.einsum("qv,kvd->kqd", lat, pieces)
-    lin = np.abs(fval(latp) - interp(latp)).max(axis=1)
-    if refine:  # the rule's nodes are evaluated anyway: use them for the max too (as the generic path does)
-        lin = np.maximum(lin, np.abs(err).max(axis=1))
-    l2sq = np.bincount(parent, weights=np.maximum(sq, 0.0), minlength=k)
-    linf = np.zeros(k)
-    np.maximum.at(linf, parent, lin)
-    return l2sq, linf
 
 
 def _network_kinks_1d(method, X) -> np.ndarray:
@@ -543,7 +477,7 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
     vals = np.asarray(values_at_points, dtype=float)
 
     def cost(simplices):
-        return pl_errors(X, vals, simplices, f_net, box=box, degree=degree, refine=refine, linf_order=2)[0]
+        return simplex_errors(X, simplices, f_net, "l2", values=vals, degree=degree, refine=refine, box=box).per_simplex
 
     if X.shape[0] <= exact_max_points:
         st = exact_cost_statistics(X, cost)

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .._quadrature import vertex_simplex_volumes
 from .._validation import _shape_str, check_points, check_query, normalized_frame
 from ..errors import DegenerateInputError, InvalidInputError
 from ._locate import SimplexLocator
@@ -32,17 +33,6 @@ def canonical_simplices(simplices: np.ndarray) -> np.ndarray:
 def simplex_volumes(points: np.ndarray, simplices: np.ndarray, *, signed: bool = False) -> np.ndarray:
     """d-dimensional volumes of the simplices ``(n_simplices,)``."""
     return vertex_simplex_volumes(points[simplices], signed=signed)
-
-
-def vertex_simplex_volumes(vertices: np.ndarray, *, signed: bool = False) -> np.ndarray:
-    """Volumes of simplices given by vertex coordinates ``(k, d + 1, d)``."""
-    k, _, d = vertices.shape
-    if k == 0:
-        return np.zeros(0)
-    edges = vertices[:, 1:, :] - vertices[:, :1, :]
-    det = edges[:, 0, 0] if d == 1 else np.linalg.det(edges)
-    vol = det / math.factorial(d)
-    return vol if signed else np.abs(vol)
 
 
 def _facet_measures(points: np.ndarray, facets: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from geoquant.compare import EvalConfig, Evaluator, fit_rate, fit_rates, get_method
-from geoquant.compare._quadrature import clip_simplices_to_box, quadrature_nodes, refine_simplices, simplex_volumes
+from geoquant._quadrature import clip_simplices_to_box, quadrature_nodes, refine_simplices
+from geoquant._quadrature import vertex_simplex_volumes as simplex_volumes
 from geoquant.points import sample_points
 from geoquant.targets import get_target
 
