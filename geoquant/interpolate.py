@@ -40,6 +40,7 @@ from ._quadrature import (
 )
 from ._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_values
 from .errors import DegenerateInputError, InvalidInputError, UnsupportedError
+from .points import check_domain
 from .triangulation._triangulation import Triangulation
 
 __all__ = [
@@ -163,28 +164,17 @@ def _eval_nodes(f, x: np.ndarray) -> np.ndarray:
     return _eval_target(f, x.reshape(-1, x.shape[-1])).reshape(x.shape[:-1])
 
 
-#: working set of one block of simplices (bytes); blocks this size stay in cache-friendly
-#: territory and keep the peak memory of costing ~50,000 candidate triangles small
+#: working set of one block of simplices (bytes): small blocks are cache-friendly and bound the peak memory
 _BLOCK_BYTES = 32 * 2**20
-
-
-def _pieces_per_simplex(d: int, refine: int, box) -> int:
-    """Upper bound on the pieces one simplex becomes (a triangle cut by a box: at most 5)."""
-    return (1 if box is None or d == 1 else 5) * 2 ** (d * refine)
 
 
 def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box, chunk):
     """The error engine: per-simplex errors of the interpolant of ``vals`` for each norm in ``norms``.
 
-    Returns a dict norm -> ``(n_simplices,)`` array: ``"l2"`` the integral of
-    ``(f - I f)**2`` over each simplex (``& box``), ``"l1"`` of ``|f - I f|``,
-    ``"linf"`` the max of ``|f - I f|`` over the lattice (and, refined, the rule's
-    nodes). Blocks of ``chunk`` simplices are processed at a time.
-
-    Plain simplices (no box, no refinement) use the rule's barycentric nodes
-    directly; otherwise each simplex is clipped to ``box`` and refined, and the
-    interpolant on a piece is its parent's affine function (barycentric
-    coordinates of the nodes solved in the parent).
+    Returns a dict norm -> ``(n_simplices,)`` array (see :class:`ErrorResult`), ``chunk``
+    simplices at a time. Plain simplices (no box, no refinement) use the rule's barycentric
+    nodes directly; otherwise each simplex is clipped to ``box`` and refined, and the
+    interpolant on a piece is its parent's affine function (nodes' coordinates solved in it).
     """
     k, d = len(simp), pts.shape[1]
     bary, weights = grundmann_moeller(d, degree=degree)
@@ -239,18 +229,6 @@ def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box,
     return out
 
 
-def _check_box(box, d: int):
-    """A box ``(d, 2)`` of finite bounds with ``lo <= hi`` (or None)."""
-    if box is None:
-        return None
-    b = as_float_array(box, "box")
-    if b.shape != (d, 2):
-        raise InvalidInputError(f"'box' must have shape ({d}, 2) (lo, hi per axis), found {b.shape}")
-    if np.any(b[:, 1] < b[:, 0]):
-        raise InvalidInputError(f"'box' must have lo <= hi on every axis, found {b.tolist()}")
-    return b
-
-
 def _check_degree(degree, quad_index) -> int:
     """The rule's ``degree``; the deprecated ``quad_index`` s is accepted as ``degree = 2 s + 1``."""
     if quad_index is not None:
@@ -280,12 +258,13 @@ def _prepare(points, simplices, f, *, degree, refine, linf_order, box, chunk):
     simp = simp.reshape(-1, d + 1)
     degree = check_int(degree, "degree", min_value=0)
     refine = check_int(refine, "refine", min_value=0)
-    b = _check_box(box, d)
+    b = None if box is None else check_domain(box, d, "box")
     if (refine or b is not None) and d > 2:
         raise UnsupportedError(f"'refine' and 'box' are implemented in 1D and 2D, found dimension {d}")
     n_ord = check_int(linf_order if linf_order is not None else (8 if d <= 2 else 4 if d == 3 else 2), "linf_order", min_value=1)
     n_nodes = len(grundmann_moeller(d, degree=degree)[1]) + math.comb(n_ord + d, d)
-    per_simplex = _pieces_per_simplex(d, refine, b) * n_nodes * 8 * (4 * d + 16)
+    pieces = (1 if b is None or d == 1 else 5) * 2 ** (d * refine)  # a triangle cut by a box: at most 5 pieces
+    per_simplex = pieces * n_nodes * 8 * (4 * d + 16)  # bytes: nodes, coordinates, values, temporaries
     check_memory(per_simplex, f"interpolation errors with refine={refine} and degree={degree} (per simplex)",
                  "lower 'refine' or 'degree'")
     if chunk is None:
