@@ -14,17 +14,18 @@ Regions
 
 Quadrature
 ----------
-* Piecewise-linear methods: exact per-simplex errors, simplex by simplex of
-  the method's *own* triangulation, where ``f - I f`` is smooth: the rule of
-  :func:`geoquant.interpolate.interpolation_error` (Grundmann--Moeller of degree
-  ``quadrature_degree`` for L2, barycentric lattice for Linf) applied on each
-  simplex split ``refine`` times (the interpolant is the simplex's affine
-  function on every child; :func:`pl_errors`). With ``refine = 0`` the hull
-  errors are ``interpolation_error`` itself. Refining matters for sharp targets
-  on coarse samples: for ``runge`` with 25 points, a single degree-7 rule per
-  triangle is 12% off, the refined rule agrees with finer ones to 1e-4.
-  On the inner region each simplex is first clipped to the inner box (pieces
-  fan-triangulated; the interpolant stays the parent's affine function).
+* Piecewise-linear methods: the error engine
+  :func:`geoquant.interpolate.simplex_errors` / :func:`~geoquant.interpolate.pl_errors`,
+  simplex by simplex of the method's *own* triangulation, where ``f - I f`` is
+  smooth: the Grundmann--Moeller rule of ``degree`` (``quadrature_degree`` in
+  the spec) for L2, a barycentric lattice for Linf, on each simplex split
+  ``refine`` times (the interpolant is the simplex's affine function on every
+  child). With ``refine = 0`` the hull errors are ``interpolation_error``
+  itself. Refining matters for sharp targets on coarse samples: for ``runge``
+  with 25 points, a single degree-7 rule per triangle is 12% off, the refined
+  rule agrees with finer ones to 1e-4. On the inner region the engine clips each
+  simplex to the inner box (``box=``; pieces fan-triangulated, the interpolant
+  stays the parent's affine function).
 * Every other method: the Delaunay simplices (clipped for ``inner``) are
   split ``refine`` times uniformly (4**refine children per triangle in 2D,
   2**refine per interval in 1D) and the same Grundmann--Moeller rule is applied
@@ -81,10 +82,10 @@ class EvalConfig:
     inner_margin : float
         Fraction of the box width removed on each side for the inner region.
     quadrature_degree : int
-        Odd degree of the Grundmann--Moeller rule.
+        Odd degree of the Grundmann--Moeller rule (the spec's name; handed to the
+        error engine and the quadrature module as ``degree``).
     refine : int
-        Uniform subdivisions of each cell for methods that are not piecewise
-        linear on a known triangulation.
+        Uniform subdivisions of each cell before the rule is applied (every method).
     linf_order : int
         Order of the barycentric lattice searched for the maximum error.
     grid : int
