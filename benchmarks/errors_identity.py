@@ -9,8 +9,9 @@ then compare::
 
 The cases are the quickstart's (data/studies/quickstart.toml): targets runge and
 sines (1D, n = 8, 16, 32) and franke and runge (2D, n = 10, 20, 40), uniform points,
-seed 0; methods delaunay, triangulation_best, triangulation_worst and a small
-network (network_small, width 20, a short flow from seed 0), evaluated by the
+seed 0; methods delaunay, triangulation_best / worst / mean / random,
+data_dependent (jnd), rbf and a small network (network_small, width 20, a short
+flow from seed 0), evaluated by the
 comparison's Evaluator (every metric column) with the per-simplex errors it kept,
 plus the engine called directly: ``simplex_errors`` (L2, L1, Linf) on the Delaunay
 triangulation and ``pl_errors`` on the hull and the inner box. ``compare``
@@ -29,7 +30,8 @@ sys.path.insert(0, os.getcwd())
 
 CASES = [("runge", 1, n) for n in (8, 16, 32)] + [("sines", 1, n) for n in (8, 16, 32)] + \
         [("franke", 2, n) for n in (10, 20, 40)] + [("runge", 2, n) for n in (10, 20, 40)]
-METHODS = [("delaunay", {}), ("triangulation_best", {}), ("triangulation_worst", {}),
+METHODS = [("delaunay", {}), ("triangulation_best", {}), ("triangulation_worst", {}), ("triangulation_mean", {}),
+           ("triangulation_random", {}), ("data_dependent", {"criterion": "jnd"}), ("rbf", {}),
            ("network_small", {"width": 20, "t_max": 2.0})]
 
 
