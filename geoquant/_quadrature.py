@@ -150,7 +150,7 @@ def quadrature_nodes(vertices: np.ndarray, degree: int = 7):
 
 
 def _refine_once(vertices: np.ndarray) -> np.ndarray:
-    k, dp1, d = vertices.shape
+    k, d = vertices.shape[0], vertices.shape[2]
     if d == 1:
         a, b = vertices[:, 0], vertices[:, 1]
         m = 0.5 * (a + b)
@@ -233,7 +233,7 @@ def clip_simplices_to_box(vertices: np.ndarray, box: np.ndarray):
     parent : (n_pieces,) int ndarray
         Index of the simplex each piece comes from.
     """
-    k, dp1, d = vertices.shape
+    d = vertices.shape[2]
     lo, hi = box[:, 0], box[:, 1]
     if d == 1:
         a = np.minimum(vertices[:, 0, 0], vertices[:, 1, 0])

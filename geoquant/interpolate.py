@@ -120,7 +120,7 @@ class ErrorResult:
         ``sum(per_simplex)`` for L1, ``max(per_simplex)`` for Linf.
     per_simplex : (n_simplices,) ndarray
         L2: integral of ``(f - I f)^2`` over each simplex; L1: integral of
-        ``|f - I f|``; Linf: max of ``|f - I f|`` over the simplex's lattice.
+        ``|f - I f|``; Linf: max of ``|f - I f|`` over the lattice (refined: also the rule nodes).
     accuracy : (n_simplices,) ndarray or None
         Linf only, when a Hessian bound is known: the true maximum on each
         simplex is at most ``per_simplex + accuracy``.
@@ -168,6 +168,13 @@ def _eval_nodes(f, x: np.ndarray) -> np.ndarray:
 _BLOCK_BYTES = 32 * 2**20
 
 
+def _parent_affine(x, T, pv):
+    """``(m, q)`` values at ``x (m, q, d)`` of the affine functions with values ``pv (m, d+1)`` at vertices ``T``."""
+    A = np.transpose(T[:, 1:, :] - T[:, :1, :], (0, 2, 1))
+    lam = np.linalg.solve(A, np.transpose(x - T[:, :1, :], (0, 2, 1)))
+    return (1.0 - lam.sum(axis=1)) * pv[:, :1] + np.einsum("mdq,md->mq", lam, pv[:, 1:])
+
+
 def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box, chunk):
     """The error engine: per-simplex errors of the interpolant of ``vals`` for each norm in ``norms``.
 
@@ -203,16 +210,9 @@ def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box,
         if refine:
             pieces, sub = refine_simplices(pieces, refine)
             parent = parent[sub]
-        T = cells[parent]
-        A = np.transpose(T[:, 1:, :] - T[:, :1, :], (0, 2, 1))
-        pv = vals[sl[parent]]
-
-        def interp(x):  # (m, q, d) -> (m, q): the parent's affine function
-            lam = np.linalg.solve(A, np.transpose(x - T[:, :1, :], (0, 2, 1)))
-            return (1.0 - lam.sum(axis=1)) * pv[:, :1] + np.einsum("mdq,md->mq", lam, pv[:, 1:])
-
+        parents = (cells[parent], vals[sl[parent]])
         nodes = np.einsum("qv,kvd->kqd", bary, pieces)
-        err = _eval_nodes(f, nodes) - interp(nodes)
+        err = _eval_nodes(f, nodes) - _parent_affine(nodes, *parents)
         if integrals:
             vol = vertex_simplex_volumes(pieces)
             for n in integrals:
@@ -220,7 +220,7 @@ def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box,
                 out[n][lo : lo + chunk] = np.bincount(parent, weights=np.maximum(part, 0.0), minlength=len(sl))
         if "linf" in norms:
             latp = np.einsum("qv,kvd->kqd", lat, pieces)
-            lin = np.abs(_eval_nodes(f, latp) - interp(latp)).max(axis=1)
+            lin = np.abs(_eval_nodes(f, latp) - _parent_affine(latp, *parents)).max(axis=1)
             if refine:  # the rule's nodes are evaluated anyway: they count for the max too
                 lin = np.maximum(lin, np.abs(err).max(axis=1))
             mx = np.zeros(len(sl))
