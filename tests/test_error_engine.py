@@ -148,6 +148,10 @@ def test_pl_errors_is_the_engine_and_blocks_do_not_change_numbers(rng):
                                rtol=1e-15, atol=0)
     np.testing.assert_allclose(li, simplex_errors(pts, tri.simplices, t, "linf", box=box, refine=2).per_simplex,
                                rtol=1e-15, atol=0)
+    # without box and refinement pl_errors is interpolation_error itself, the same arithmetic
+    tri_res = [interpolation_error(tri, t, n, values=y).per_simplex for n in ("l2", "linf")]
+    for got, want in zip(pl_errors(pts, y, tri.simplices, t, refine=0), tri_res):
+        np.testing.assert_array_equal(got, want)
     for chunk in (1, 7):
         got = simplex_errors(pts, tri.simplices, t, "l2", box=box, refine=2, chunk=chunk).per_simplex
         np.testing.assert_allclose(got, l2, rtol=1e-13, atol=1e-20)

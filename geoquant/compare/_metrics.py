@@ -53,7 +53,7 @@ import numpy as np
 from .._quadrature import barycentric_lattice, clip_simplices_to_box, grundmann_moeller, refine_simplices
 from .._quadrature import vertex_simplex_volumes as simplex_volumes
 from ..errors import InvalidInputError
-from ..interpolate import error_bounds, interpolation_error, pl_errors, simplex_errors
+from ..interpolate import error_bounds, pl_errors, simplex_errors
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "nearest_triangulation",
@@ -303,15 +303,9 @@ class Evaluator:
     def _evaluate_pl(self, method):
         tri = method.triangulation
         out = {}
-        c = self.config
         for r in self.regions:
-            if r == "hull" and c.refine == 0:
-                # the engine without refinement (pl_errors with refine=0 is the same computation)
-                l2 = interpolation_error(tri, self.target, "l2", values=self.y, degree=c.quadrature_degree)
-                li = interpolation_error(tri, self.target, "linf", values=self.y, linf_order=c.linf_order)
-                sq, lin = np.asarray(l2.per_simplex), np.asarray(li.per_simplex)
-            else:
-                sq, lin = self._pl_region(tri.simplices, self.y, r)
+            # on the hull with refine = 0 this is interpolation_error itself (the same engine, same arithmetic)
+            sq, lin = self._pl_region(tri.simplices, self.y, r)
             out[f"l2_{r}"] = float(np.sqrt(sq.sum()))
             out[f"linf_{r}"] = float(lin.max()) if len(lin) else 0.0
             self.last_per_simplex[r] = sq
