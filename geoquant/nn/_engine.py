@@ -31,8 +31,22 @@ import torch
 from .._validation import check_int
 from ..errors import InvalidInputError, TooLargeError
 from ._checkpoint import Checkpoints, log_schedule
-from ._events import FAIL_DIVERGED, FAIL_NONFINITE_LOSS, FAIL_NONFINITE_PARAMS, failure_reason, recorded_plateaus
-from ._model import batched_T, forward, forward_hidden, grads_from_residual, loss_and_grads, loss_and_grads_autograd, loss_from_outputs
+from ._events import (
+    FAIL_DIVERGED,
+    FAIL_NONFINITE_LOSS,
+    FAIL_NONFINITE_PARAMS,
+    failure_reason,
+    recorded_plateaus,
+)
+from ._model import (
+    batched_T,
+    forward,
+    forward_hidden,
+    grads_from_residual,
+    loss_and_grads,
+    loss_and_grads_autograd,
+    loss_from_outputs,
+)
 from ._result import TrainResult
 from ._setup import per_model
 

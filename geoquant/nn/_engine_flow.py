@@ -32,7 +32,13 @@ import torch
 
 from ..errors import InvalidInputError
 from ._checkpoint import Checkpoints, log_times
-from ._engine import Engine, finish_result, frozen_models, progress_bar, resolve_max_loss
+from ._engine import (
+    Engine,
+    finish_result,
+    frozen_models,
+    progress_bar,
+    resolve_max_loss,
+)
 from ._events import FAIL_STEP_UNDERFLOW
 from ._result import TrainResult
 from ._state import stationarity

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import as_float_array, check_int, check_memory, check_option, check_points, check_positive
+from .._validation import (
+    as_float_array,
+    check_int,
+    check_memory,
+    check_option,
+    check_points,
+    check_positive,
+)
 from ..errors import InvalidInputError
 from ._init import INITS, initialize, model_seeds, resolve_init_scale
 from ._io import load_result
