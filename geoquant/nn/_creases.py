@@ -152,12 +152,12 @@ class Kinks:
 
 
 def kinks_1d_models(
-    W,
-    a=None,
+    W: ArrayLike,
+    a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X=None,
+    X: ArrayLike | None = None,
     exclude_dead: bool = False,
 ) -> list[Kinks]:
     """Kinks of each of a stack of 1D networks, with multiplicities and slope jumps.
@@ -237,12 +237,12 @@ def kinks_1d_models(
 
 
 def kinks_1d(
-    W,
-    a=None,
+    W: ArrayLike,
+    a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X=None,
+    X: ArrayLike | None = None,
     exclude_dead: bool = False,
 ) -> Kinks:
     """Kinks of one 1D network with multiplicities and slope jumps.

@@ -31,7 +31,13 @@ integrator and its loop are the training engine's
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 
 from .._validation import check_int, check_positive
 from ..errors import InvalidInputError
@@ -44,32 +50,32 @@ __all__ = ["train_flow"]
 
 
 def train_flow(
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    width,
-    t_max,
-    n_models=1,
-    init_scale=None,
-    init="balanced",
-    rtol=1e-3,
-    atol=None,
-    h_max=None,
-    tol=None,
-    grad_tol=None,
-    seed=0,
-    device=None,
-    dtype="float64",
-    loss="squared",
-    checkpoints=20,
-    records=200,
-    t_first=None,
-    progress=None,
-    output_bias=False,
-    depth=1,
-    max_loss=None,
-    max_evals=10_000_000,
-    resume_from=None,
+    width: int,
+    t_max: float,
+    n_models: int = 1,
+    init_scale: float | ArrayLike | str | None = None,
+    init: Literal["balanced", "gaussian", "pytorch"] = "balanced",
+    rtol: float = 1e-3,
+    atol: float | None = None,
+    h_max: float | None = None,
+    tol: float | ArrayLike | None = None,
+    grad_tol: float | None = None,
+    seed: int | Sequence[int] = 0,
+    device: str | torch.device | None = None,
+    dtype: Literal["float32", "float64"] = "float64",
+    loss: Literal["squared", "logistic"] = "squared",
+    checkpoints: int | ArrayLike = 20,
+    records: int = 200,
+    t_first: float | None = None,
+    progress: bool | None = None,
+    output_bias: bool = False,
+    depth: int = 1,
+    max_loss: float | ArrayLike | None = None,
+    max_evals: int = 10_000_000,
+    resume_from: TrainResult | str | os.PathLike | None = None,
 ) -> TrainResult:
     """Integrate the gradient flow of ``n_models`` ReLU networks with adaptive steps.
 

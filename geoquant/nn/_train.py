@@ -9,8 +9,13 @@ checkpoints and stopping rules are the training engine's
 from __future__ import annotations
 
 import numbers
+import os
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 
 from .._validation import check_int, check_option, check_positive
 from ..errors import InvalidInputError
@@ -23,30 +28,30 @@ __all__ = ["train_gd"]
 
 
 def train_gd(
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    width,
-    n_models=1,
-    init_scale=None,
-    init="balanced",
-    lr=0.05,
-    n_steps=10_000,
-    tol=None,
-    seed=0,
-    device=None,
-    dtype="float32",
-    loss="squared",
-    checkpoints=20,
-    records=200,
-    progress=None,
-    output_bias=False,
-    depth=1,
-    max_loss=None,
-    cuda_graphs=True,
-    resume_from=None,
-    method="gd",
-    **flow_options,
+    width: int,
+    n_models: int = 1,
+    init_scale: float | ArrayLike | str | None = None,
+    init: Literal["balanced", "gaussian", "pytorch"] = "balanced",
+    lr: float | ArrayLike = 0.05,
+    n_steps: int = 10_000,
+    tol: float | ArrayLike | None = None,
+    seed: int | Sequence[int] = 0,
+    device: str | torch.device | None = None,
+    dtype: Literal["float32", "float64"] = "float32",
+    loss: Literal["squared", "logistic"] = "squared",
+    checkpoints: int | ArrayLike = 20,
+    records: int = 200,
+    progress: bool | None = None,
+    output_bias: bool = False,
+    depth: int = 1,
+    max_loss: float | ArrayLike | None = None,
+    cuda_graphs: bool = True,
+    resume_from: TrainResult | str | os.PathLike | None = None,
+    method: Literal["gd", "flow"] = "gd",
+    **flow_options: Any,
 ) -> TrainResult:
     """Train ``n_models`` one-hidden-layer ReLU networks by full-batch gradient descent.
 
