@@ -1,32 +1,9 @@
-"""Gradient flow d(theta)/dt = -grad L(theta), integrated with adaptive steps.
+"""Gradient flow of many shallow ReLU networks, integrated with adaptive steps: the :func:`train_flow` front-end.
 
-Small-initialization training is slow for a long time (neurons grow like
-e^{|D| t} from a tiny scale) and then fast, so a fixed step wastes most of its
-evaluations. Here each model is integrated with the embedded Runge--Kutta pair
-of Bogacki and Shampine (order 3 with an order-2 error estimate, first same as
-last: three gradient evaluations per step) and its own step size ``h``.
-
-Error control is *per neuron and relative*: the local error estimate of neuron
-``j`` (its row of ``W``, its ``a_j`` and its rows of deeper layers) is compared
-with ``atol + rtol * ||theta_j||``, and a step is accepted when the worst
-neuron passes. Relative control keeps tiny, still-aligning neurons as accurate
-as grown ones -- which neuron escapes next depends on them -- while the
-step grows freely during the slow exponential phase (where the relative
-change per unit time is about |D|).
-
-The squared loss is ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, as for
-:func:`train_gd`; a GD run with learning rate ``lr`` for ``n`` steps
-approximates this flow up to time ``t = lr * n``.
-
-Acceptance, step sizes, failures and convergence are per-model device
-tensors; the host reads only the ``(n_models,)`` times once per iteration. Steps
-land exactly on checkpoint times (so checkpoints are integrator states), while
-the loss at the (many more) record times comes from the integrator's cubic
-Hermite dense output, so records never shorten a step.
-
-This module is the :func:`train_flow` front-end (argument checks); the
-integrator and its loop are the training engine's
-(:func:`geoquant.nn._engine_flow.run_flow`, over :mod:`geoquant.nn._engine`).
+The arguments are checked here; the integrator (Bogacki--Shampine 3(2) with
+per-neuron relative error control, dense output at record times) and its loop
+are the training engine's (:func:`geoquant.nn._engine_flow.run_flow`, over
+:mod:`geoquant.nn._engine`, shared with :func:`geoquant.nn.train_gd`).
 """
 
 from __future__ import annotations
