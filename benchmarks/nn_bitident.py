@@ -2,8 +2,8 @@
 
 Run once from the old tree and once from the new one:
 
-    cd OLD && python3 /path/benchmarks/nn_bitident.py save /tmp/before.npz
-    cd NEW && python3 benchmarks/nn_bitident.py compare /tmp/before.npz
+    PYTHONPATH=OLD python3 benchmarks/nn_bitident.py save /tmp/before.npz
+    PYTHONPATH=NEW python3 benchmarks/nn_bitident.py compare /tmp/before.npz
 
 Trains GD and gradient flow (float32 and float64, CPU; tol, resume, depth 2, output bias) and
 evaluates the numpy forwards and crease extractors; ``compare`` prints each array's status
