@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from geoquant.nn import train_gd  # noqa: E402
 from geoquant.nn._setup import prepare  # noqa: E402
-from geoquant.nn._train import Engine  # noqa: E402
+from geoquant.nn._engine import Engine  # noqa: E402
 
 
 def sync(device):

@@ -84,6 +84,8 @@ __all__ = [
     "normalized_frame",
     "memory_budget",
     "check_memory",
+    "check_fraction",
+    "check_angle",
 ]
 
 
@@ -338,3 +340,19 @@ def as_generator(seed) -> np.random.Generator:
             raise InvalidInputError(f"'seed' must be a non-negative integer, found {seed}")
         return np.random.default_rng(seed)
     raise InvalidInputError(f"'seed' must be an int, a numpy SeedSequence or Generator, found {type(seed).__name__}")
+
+
+def check_fraction(value, name: str) -> float:
+    """Check a fraction in ``[0, 1)`` (e.g. a relative amplitude threshold)."""
+    v = check_positive(value, name, strict=False)
+    if v >= 1:
+        raise InvalidInputError(f"'{name}' must be in [0, 1), found {value!r}")
+    return v
+
+
+def check_angle(value, name: str) -> float:
+    """Check an angle in radians in ``[0, pi]`` (e.g. an angular tolerance)."""
+    v = check_positive(value, name, strict=False)
+    if v > np.pi:
+        raise InvalidInputError(f"'{name}' must be an angle in radians in [0, pi], found {value!r}")
+    return v

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points, check_query, check_values
 from ..errors import InvalidInputError, UnsupportedError
+from ..nn import relu_forward
 from ._flipwalk import exact_cost_statistics, walk_from_delaunay
 from ._params import BadValue, Param, check_params, positive_float, positive_int
 
@@ -586,7 +587,7 @@ def shared_params(params: dict) -> tuple:
 
 
 def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0) -> np.ndarray:
-    """``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` in float64.
+    """``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` in float64 (:func:`geoquant.nn.relu_forward`).
 
     Parameters
     ----------
@@ -600,8 +601,7 @@ def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0)
     -------
     (n_points,) ndarray
     """
-    Xt = np.concatenate([X, np.ones((X.shape[0], 1))], axis=1)
-    return np.maximum(Xt @ W.T, 0.0) @ a + c
+    return relu_forward(W, a, X, c)
 
 
 class _Network(Method):

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import as_float_array, check_positive
+from ..errors import InvalidInputError
+
 __all__ = ["find_plateaus", "failure_reason", "FAIL_NONE", "FAIL_NONFINITE_LOSS", "FAIL_DIVERGED", "FAIL_NONFINITE_PARAMS",
            "FAIL_STEP_UNDERFLOW"]
 
@@ -106,9 +109,6 @@ def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol:
     order of onset; ``onset`` is an int for integer steps, else a float.
     For a 1-D ``loss`` the single model's list is returned.
     """
-    from .._validation import as_float_array, check_positive
-    from ..errors import InvalidInputError
-
     steps_in = np.asarray(steps)
     s = as_float_array(steps, "steps", ndim=1)
     L = as_float_array(loss, "loss", ndim=(1, 2))  # NaN/inf losses (a diverged run) are refused
@@ -122,9 +122,6 @@ def recorded_plateaus(steps_in, s, L, *, rtol=0.01, window=2.0, atol=0.0):
     inf/NaN after its failure (its plateaus end there); user input goes through
     :func:`find_plateaus`, which refuses non-finite losses.
     """
-    from .._validation import check_positive
-    from ..errors import InvalidInputError
-
     steps_in = np.asarray(steps_in)
     s = np.asarray(s, dtype=np.float64)
     L = np.asarray(L, dtype=np.float64)

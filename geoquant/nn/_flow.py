@@ -1,262 +1,59 @@
-"""Gradient flow d(theta)/dt = -grad L(theta), integrated with adaptive steps.
+"""Gradient flow of many shallow ReLU networks, integrated with adaptive steps: the :func:`train_flow` front-end.
 
-Small-initialization training is slow for a long time (neurons grow like
-e^{|D| t} from a tiny scale) and then fast, so a fixed step wastes most of its
-evaluations. Here each model is integrated with the embedded Runge--Kutta pair
-of Bogacki and Shampine (order 3 with an order-2 error estimate, first same as
-last: three gradient evaluations per step) and its own step size ``h``.
-
-Error control is *per neuron and relative*: the local error estimate of neuron
-``j`` (its row of ``W``, its ``a_j`` and its rows of deeper layers) is compared
-with ``atol + rtol * ||theta_j||``, and a step is accepted when the worst
-neuron passes. Relative control keeps tiny, still-aligning neurons as accurate
-as grown ones -- which neuron escapes next depends on them -- while the
-step grows freely during the slow exponential phase (where the relative
-change per unit time is about |D|).
-
-The squared loss is ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, as for
-:func:`train_gd`; a GD run with learning rate ``lr`` for ``n`` steps
-approximates this flow up to time ``t = lr * n``.
-
-Acceptance, step sizes, failures and convergence are per-model device
-tensors; the host reads only the ``(n_models,)`` times once per iteration. Steps
-land exactly on checkpoint times (so checkpoints are integrator states), while
-the loss at the (many more) record times comes from the integrator's cubic
-Hermite dense output, so records never shorten a step.
+The arguments are checked here; the integrator (Bogacki--Shampine 3(2) with
+per-neuron relative error control, dense output at record times) and its loop
+are the training engine's (:func:`geoquant.nn._engine_flow.run_flow`, over
+:mod:`geoquant.nn._engine`, shared with :func:`geoquant.nn.train_gd`).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .._validation import check_int, check_positive
 from ..errors import InvalidInputError
-from ._checkpoint import log_times
-from ._events import FAIL_STEP_UNDERFLOW
-from ._train import Engine, check_schedule_arg, finish_result, progress_bar, resolve_max_loss
+from ._engine import check_schedule_arg
+from ._engine_flow import run_flow
+from ._result import TrainResult
 from ._setup import per_model, prepare
-from ._state import stationarity
 
 __all__ = ["train_flow"]
 
-# Bogacki--Shampine 3(2) tableau
-_A21 = 0.5
-_A32 = 0.75
-_B = (2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0)
-# error = y3 - y2 expressed on the stages k1..k4 (k4 = f(y3), FSAL)
-_E = (-5.0 / 72.0, 1.0 / 12.0, 1.0 / 9.0, -1.0 / 8.0)
-
-class _FlowEngine(Engine):
-    """Engine plus per-model time, step size and the FSAL gradient."""
-
-    def __init__(self, prob, *, tol, max_loss, frozen, rtol, atol, h_max, grad_tol=None):
-        super().__init__(prob, lr=np.ones(prob.n_models), tol=tol, max_loss=max_loss, frozen=frozen)
-        self.grad_tol = None if grad_tol is None else float(grad_tol)
-        dev = prob.device
-        m = prob.n_models
-        self.rtol = float(rtol)
-        self.atol = float(atol)
-        self.h_max = float(h_max)
-        self.t = torch.zeros(m, dtype=torch.float64, device=dev)
-        self.h = torch.zeros(m, dtype=torch.float64, device=dev)
-        self.fail_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
-        self.conv_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
-        self.stat_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
-        self.n_evals_t = torch.zeros(m, dtype=torch.int64, device=dev)
-        self.underflow = torch.zeros(m, dtype=torch.bool, device=dev)
-        self.last = None
-        self.rejected = torch.zeros(m, dtype=torch.bool, device=dev)
-        self.L1, self.g1 = self.gradients()
-        self.n_evals_t += 1
-
-    def _cast(self, x, p):
-        return x.to(p.dtype).view((-1,) + (1,) * (p.dim() - 1))
-
-    def _neuron_sq(self, tensors):
-        """Per-neuron squared norms ``(n_models, width)`` and per-model extras ``(n_models,)``."""
-        per = None
-        extra = None
-        for x in tensors:
-            if x.dim() == 3:
-                v = (x * x).sum(dim=2)
-            elif x.dim() == 2:
-                v = x * x
-            else:
-                extra = x * x if extra is None else extra + x * x
-                continue
-            per = v if per is None else per + v
-        return per, extra
-
-    def initial_step(self, t_first: float):
-        """Per-model first step: 1% of the fastest neuron's relative time scale."""
-        pn, pe = self._neuron_sq(self.params)
-        gn, ge = self._neuron_sq(self.g1)
-        rate = torch.sqrt(gn) / (torch.sqrt(pn) + 1e-300)
-        rate = rate.amax(dim=1).to(torch.float64)
-        if pe is not None:
-            rate = torch.maximum(rate, (torch.sqrt(ge) / (torch.sqrt(pe) + 1e-300)).to(torch.float64))
-        h0 = torch.where(rate > 0, 0.01 / rate, torch.full_like(rate, t_first))
-        self.h.copy_(torch.clamp(h0, max=min(t_first, self.h_max)))
-
-    @torch.no_grad()
-    def iterate(self, t_target: torch.Tensor):
-        """One attempted Bogacki--Shampine step of every model still short of its ``t_target`` (n_models,).
-
-        Keeps the step's end points and slopes in ``self.last`` for dense output
-        (:meth:`interpolate`).
-        """
-        act = self.active & (self.t < t_target)
-        if self.tol is not None:
-            conv = act & (self.L1 <= self.tol)
-            self.conv_time.copy_(torch.where(conv, self.t, self.conv_time))
-            self.active.copy_(self.active & ~conv)
-            act = act & ~conv
-        if self.grad_tol is not None:
-            # stationary (nothing moves, see geoquant.nn._state): stop, unless the loss already met tol
-            stat = act & (stationarity(self.params, self.g1) < self.grad_tol)
-            self.stat_time.copy_(torch.where(stat, self.t, self.stat_time))
-            self.active.copy_(self.active & ~stat)
-            act = act & ~stat
-        remaining = t_target - self.t
-        clamped = act & (self.h >= remaining)
-        hs = torch.where(act, torch.minimum(self.h, remaining), 0.0)
-        p0, g1 = self.params, self.g1
-        t_old = self.t.clone()
-        p0_old = [p.clone() for p in p0]
-        g1_old = [g.clone() for g in g1]
-        p2 = [p - self._cast(_A21 * hs, p) * g for p, g in zip(p0, g1)]
-        # (gradients are fresh tensors; only the forward workspace is reused)
-        _, g2 = self.gradients(p2)
-        p3 = [p - self._cast(_A32 * hs, p) * g for p, g in zip(p0, g2)]
-        _, g3 = self.gradients(p3)
-        pn = [
-            p - self._cast(hs, p) * (_B[0] * a + _B[1] * b + _B[2] * c)
-            for p, a, b, c in zip(p0, g1, g2, g3)
-        ]
-        L4, g4 = self.gradients(pn)
-        # local error estimate (the stages are -gradients)
-        err = [-self._cast(hs, p) * (_E[0] * a + _E[1] * b + _E[2] * c + _E[3] * d) for p, a, b, c, d in zip(p0, g1, g2, g3, g4)]
-        en, ee = self._neuron_sq(err)
-        pn_n, pn_e = self._neuron_sq(pn)
-        p0_n, p0_e = self._neuron_sq(p0)
-        scale = self.atol + self.rtol * torch.sqrt(torch.maximum(pn_n, p0_n))
-        # worst neuron decides: tiny dormant neurons are held to the same relative accuracy
-        ratio = (torch.sqrt(en) / scale).amax(dim=1).to(torch.float64)
-        if ee is not None:
-            sc = self.atol + self.rtol * torch.sqrt(torch.maximum(pn_e, p0_e))
-            ratio = torch.maximum(ratio, (torch.sqrt(ee) / sc).to(torch.float64))
-        ratio = torch.where(act, ratio, 0.0)
-        finite = ratio == ratio  # not NaN
-        accept = act & finite & (ratio <= 1.0)
-        # failures: non-finite or diverging loss at the accepted point
-        good = L4 <= self.max_loss
-        gsum = sum(g.sum(dim=tuple(range(1, g.dim()))) if g.dim() > 1 else g for g in g4)
-        good = good & ((gsum - gsum) == 0)
-        failed_now = accept & ~good
-        accept = accept & good
-        for p, q in zip(p0, pn):
-            p.copy_(torch.where(accept.view((-1,) + (1,) * (p.dim() - 1)), q, p))
-        for g, q in zip(g1, g4):
-            g.copy_(torch.where(accept.view((-1,) + (1,) * (g.dim() - 1)), q, g))
-        self.L1.copy_(torch.where(accept, L4, self.L1))
-        self.t.copy_(torch.where(accept & clamped, t_target, torch.where(accept, self.t + hs, self.t)))
-        self.last = (t_old, hs, accept, p0_old, g1_old)
-        # step-size controller (order 3: exponent 1/3), bounded growth/shrink
-        # Growth is capped at 2x, and at 1x right after a rejection: the flow
-        # is only piecewise smooth (a neuron's gradient jumps when its
-        # hyperplane crosses a data point), and bolder growth was measured to
-        # waste about half the attempts on rejected steps.
-        fac = torch.where(
-            finite & (ratio > 0), 0.9 * torch.pow(torch.clamp(ratio, min=1e-30), -1.0 / 3.0), torch.full_like(ratio, 2.0)
-        )
-        fmax = torch.where(self.rejected, 1.0, 2.0)
-        fac = torch.where(finite, torch.minimum(torch.clamp(fac, min=0.2), fmax), torch.full_like(fac, 0.2))
-        self.rejected.copy_(act & ~accept)
-        h_new = hs * fac
-        # a step cut short by a record time keeps its natural size
-        h_new = torch.where(accept & clamped, torch.maximum(self.h, h_new), h_new)
-        h_new = torch.clamp(h_new, max=self.h_max)
-        self.h.copy_(torch.where(act, h_new, self.h))
-        # a step size that underflows relative to the time means the flow is stiff beyond use
-        under = act & ~accept & (self.h <= 1e-14 * torch.clamp(self.t, min=1e-300))
-        failed_now = failed_now | under
-        self.underflow.copy_(self.underflow | under)
-        self.fail_loss.copy_(torch.where(failed_now, torch.where(under, self.L1, L4), self.fail_loss))
-        self.fail_time.copy_(torch.where(failed_now, self.t, self.fail_time))
-        self.fail_step.copy_(torch.where(failed_now, 0, self.fail_step))
-        self.active.copy_(self.active & ~failed_now)
-        self.n_evals_t.add_(3 * act.to(torch.int64))
-
-    @torch.no_grad()
-    def interpolate(self, tau: float):
-        """Parameters at time ``tau`` inside the last step (cubic Hermite dense output).
-
-        Uses the step's end values and slopes (``-grad L``), third-order
-        accurate like the integrator; models whose last step does not contain
-        ``tau`` get their current parameters.
-        """
-        t_old, hs, accept, p0, g0 = self.last
-        inside = accept & (hs > 0) & (t_old < tau) & (tau <= self.t)
-        s = torch.where(inside, (tau - t_old) / torch.where(hs > 0, hs, 1.0), 1.0)
-        h00 = 2 * s**3 - 3 * s**2 + 1
-        h10 = s**3 - 2 * s**2 + s
-        h01 = -2 * s**3 + 3 * s**2
-        h11 = s**3 - s**2
-        out = []
-        for a, ga, b, gb in zip(p0, g0, self.params, self.g1):
-            c = lambda x: self._cast(x, a)  # noqa: E731
-            out.append(c(h00) * a - c(h10 * hs) * ga + c(h01) * b - c(h11 * hs) * gb)
-        return out
-
-    def failure_codes(self):
-        code = super().failure_codes()
-        under = self.underflow.cpu().numpy()
-        return np.where(under & (code > 0), FAIL_STEP_UNDERFLOW, code)
-
-
-def _stack_checkpoints(ck_times, ck_lists, ck_loss, eng, prob):
-    from ._checkpoint import Checkpoints
-
-    n_par = len(eng.params)
-    if len(ck_times) == 0:
-        return Checkpoints.empty(
-            prob.n_models, prob.width, prob.n_dims + 1, integer=False, bias=prob.output_bias, n_hidden=prob.depth - 1
-        )
-    stacked = [np.stack([np.stack([ck_lists[i][mdl][k] for mdl in range(prob.n_models)]) for i in range(len(ck_times))])
-               for k in range(n_par)]
-    W, a, c, hidden = eng.split(stacked)
-    return Checkpoints(np.asarray(ck_times, dtype=np.float64), W, a, ck_loss, c, hidden)
-
 
 def train_flow(
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    width,
-    t_max,
-    n_models=1,
-    init_scale=None,
-    init="balanced",
-    rtol=1e-3,
-    atol=None,
-    h_max=None,
-    tol=None,
-    grad_tol=None,
-    seed=0,
-    device=None,
-    dtype="float64",
-    loss="squared",
-    checkpoints=20,
-    records=200,
-    t_first=None,
-    progress=None,
-    output_bias=False,
-    depth=1,
-    max_loss=None,
-    max_evals=10_000_000,
-    resume_from=None,
-):
+    width: int,
+    t_max: float,
+    n_models: int = 1,
+    init_scale: float | ArrayLike | str | None = None,
+    init: Literal["balanced", "gaussian", "pytorch"] = "balanced",
+    rtol: float = 1e-3,
+    atol: float | None = None,
+    h_max: float | None = None,
+    tol: float | ArrayLike | None = None,
+    grad_tol: float | None = None,
+    seed: int | Sequence[int] = 0,
+    device: str | torch.device | None = None,
+    dtype: Literal["float32", "float64"] = "float64",
+    loss: Literal["squared", "logistic"] = "squared",
+    checkpoints: int | ArrayLike = 20,
+    records: int = 200,
+    t_first: float | None = None,
+    progress: bool | None = None,
+    output_bias: bool = False,
+    depth: int = 1,
+    max_loss: float | ArrayLike | None = None,
+    max_evals: int = 10_000_000,
+    resume_from: TrainResult | str | os.PathLike | None = None,
+) -> TrainResult:
     """Integrate the gradient flow of ``n_models`` ReLU networks with adaptive steps.
 
     Same networks, data, initialization and result as :func:`train_gd`; instead
@@ -331,137 +128,7 @@ def train_flow(
     else:
         atol = check_positive(atol, "atol", strict=False)
     atol = max(atol, 1e-300)
-    frozen = np.zeros(m, dtype=bool)
-    if prev is not None:
-        for i, _ in prev.failed:
-            frozen[i] = True
-    prob.config.update({"t_max": t_max, "rtol": rtol, "atol": atol, "h_max": None if not np.isfinite(h_max) else h_max,
-                        "tol": None if tol is None else [float(v) for v in tol], "grad_tol": grad_tol, "records": records, "max_evals": max_evals, "integrator": "bogacki-shampine-3(2)"})
-
-    eng = _FlowEngine(prob, tol=tol, max_loss=np.full(m, np.inf), frozen=frozen, rtol=rtol, atol=atol, h_max=h_max,
-                      grad_tol=grad_tol)
-    L0 = eng.L1.detach().cpu().numpy().astype(np.float64)
-    max_loss_arr = resolve_max_loss(max_loss, L0, prev, m)
-    eng.max_loss.copy_(torch.as_tensor(max_loss_arr))
-    eng.t.fill_(start)
-    if prev is not None and prev.config.get("flow_h") is not None:
-        eng.h.copy_(torch.as_tensor(np.asarray(prev.config["flow_h"], dtype=np.float64)))
-    else:
-        eng.initial_step(t_first)
-
-    rec_times = log_times(start, t_max, records, t_first)
-    if isinstance(n_ck, np.ndarray):
-        bad = n_ck[(n_ck < start) | (n_ck > t_max)]
-        if len(bad):
-            raise InvalidInputError(f"'checkpoints' times must lie in [{start:g}, {t_max:g}], found {bad.tolist()}")
-        ck_times = n_ck.astype(np.float64)
-    elif n_ck > 0:
-        ck_times = np.union1d(log_times(start, t_max, n_ck, t_first), [start] if prev is None else [])
-    else:
-        ck_times = np.zeros(0)
-    # steps land exactly on checkpoint times and t_max; the loss at record
-    # times comes from dense output, so records do not shorten steps
-    clamp_times = np.union1d(ck_times[ck_times > start], [t_max])
-    n_rec = len(rec_times)
-    loss_hist = np.full((n_rec, m), np.nan)
-    rec_ptr = np.zeros(m, dtype=np.int64)
-    n_ckpt = len(ck_times)
-    ck_lists = [[None] * m for _ in range(n_ckpt)]
-    ck_loss = np.full((n_ckpt, m), np.nan)
-    ck_index = {float(t): i for i, t in enumerate(ck_times)}
-
-    def snapshot(i_ck, models, L):
-        arrays = [p.detach()[models].cpu().numpy().astype(np.float32) for p in eng.params]
-        for j, mdl in enumerate(models):
-            ck_lists[i_ck][mdl] = [x[j] for x in arrays]
-            ck_loss[i_ck, mdl] = L[mdl]
-
-    if start in ck_index:
-        snapshot(ck_index[start], np.arange(m), L0)
-    prev_evals = prev.n_evals if prev is not None else np.zeros(m, dtype=np.int64)
-    budget = np.asarray(max_evals - prev_evals)
-    over_budget = np.zeros(m, dtype=bool)
-
-    bar = progress_bar(progress, t_max - start, desc=f"train_flow {m}x{prob.width}", unit="time")
-    t_host = np.full(m, start)
-    shown = start
-    try:
-        while True:
-            act_host = eng.active.cpu().numpy()
-            if not np.any(act_host & (t_host < t_max)):
-                break
-            # next landing time of each model
-            nxt = clamp_times[np.minimum(np.searchsorted(clamp_times, t_host, side="right"), len(clamp_times) - 1)]
-            t_old = t_host
-            eng.iterate(torch.as_tensor(nxt, dtype=torch.float64, device=prob.device))
-            t_host = eng.t.cpu().numpy().copy()  # one small read per iteration (copy: CPU tensors share memory)
-            moved = t_host > t_old
-            if not moved.any():
-                pass
-            else:
-                # records crossed by this step: loss at dense-output parameters
-                while True:
-                    due = moved & (rec_ptr < n_rec)
-                    due[due] = rec_times[rec_ptr[due]] <= t_host[due]
-                    if not due.any():
-                        break
-                    tau = float(np.min(rec_times[rec_ptr[due]]))
-                    hit = due & (rec_times[np.minimum(rec_ptr, n_rec - 1)] == tau)
-                    L = eng.loss(eng.interpolate(tau)).cpu().numpy().astype(np.float64)
-                    idx = np.flatnonzero(hit)
-                    loss_hist[rec_ptr[idx], idx] = L[idx]
-                    rec_ptr[idx] += 1
-                # checkpoints: models that landed on a checkpoint time this step
-                landed = moved & np.isin(t_host, ck_times)
-                if landed.any():
-                    L = eng.loss().cpu().numpy().astype(np.float64)
-                    for tc in np.unique(t_host[landed]):
-                        snapshot(ck_index[float(tc)], np.flatnonzero(landed & (t_host == tc)), L)
-            evals = eng.n_evals_t.cpu().numpy()
-            over = act_host & (evals >= budget)
-            if over.any():
-                over_budget |= over
-                eng.active.copy_(eng.active & torch.as_tensor(~over, device=prob.device))
-            lead = float(np.min(np.where(eng.active.cpu().numpy(), t_host, t_max)))
-            if lead > shown:
-                bar.update(lead - shown)
-                shown = lead
-                bar.set_postfix(evals=int(evals.max()))
-    finally:
-        bar.close()
-
-    # models that stopped early keep their final loss for the remaining records and checkpoints
-    L_end = eng.loss().cpu().numpy().astype(np.float64)
-    final = [p.detach().cpu().numpy().astype(np.float32) for p in eng.params]
-    for mdl in range(m):
-        loss_hist[rec_ptr[mdl] :, mdl] = L_end[mdl]
-        for i_ck in range(n_ckpt):
-            if ck_lists[i_ck][mdl] is None:
-                ck_lists[i_ck][mdl] = [x[mdl] for x in final]
-                ck_loss[i_ck, mdl] = L_end[mdl]
-    t_reached = float(np.max(t_host)) if m else start
-    times_out = ([0.0] if prev is None else []) + list(rec_times)
-    loss_rows = ([L0] if prev is None else []) + list(loss_hist)
-    ck = _stack_checkpoints(ck_times, ck_lists, ck_loss, eng, prob)
-
-    fail_t = eng.fail_time.cpu().numpy()
-    conv_t = eng.conv_time.cpu().numpy()
-    steps = np.asarray(times_out, dtype=np.float64)
-    extra = {
-        "t_done": t_reached,
-        "steps_done": t_reached,
-        "max_loss": [float(v) for v in max_loss_arr],
-        "flow_h": [float(v) for v in eng.h.cpu().numpy()],
-        "stationary_at": [float(v) if v >= 0 else None for v in eng.stat_time.cpu().numpy()],
-    }
-    result = finish_result(
-        prob, eng, steps=steps, loss_rows=loss_rows, times=np.repeat(steps[:, None], m, axis=1), ck=ck,
-        frozen_prev=frozen, unit="time", extra_config=extra, integer_steps=False,
-        n_evals_prev=prev_evals if prev is not None else 0, fail_at=[float(t) for t in fail_t],
-        conv_at=[float(t) if t >= 0 else -1 for t in conv_t], n_evals=eng.n_evals_t.cpu().numpy(),
+    return run_flow(
+        prob, t_max=t_max, rtol=rtol, atol=atol, h_max=h_max, tol=tol, grad_tol=grad_tol, max_evals=max_evals,
+        n_ck=n_ck, records=records, t_first=t_first, max_loss=max_loss, progress=progress,
     )
-    for i in np.flatnonzero(over_budget):
-        if not any(j == i for j, _ in result.failed):
-            result.failed.append((int(i), f"evaluation budget max_evals={max_evals} spent before time {t_max:g}"))
-    result.failed.sort()
-    return result

@@ -43,6 +43,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._neurons import relu_forward
+
 __all__ = [
     "augment",
     "batched_T",
@@ -221,7 +223,7 @@ def loss_and_grads_autograd(W, a, c, Xt, y, loss: str = "squared", hidden=()):
 
 
 def evaluate_network(W, a, X, *, c=None, hidden=(), chunk_elements: int = 2**24) -> np.ndarray:
-    """Evaluate stacked networks on points, in float64 numpy.
+    """Evaluate stacked networks on points, in float64 numpy (:func:`geoquant.nn.relu_forward`).
 
     Parameters
     ----------
@@ -232,33 +234,11 @@ def evaluate_network(W, a, X, *, c=None, hidden=(), chunk_elements: int = 2**24)
     c : (n_models,) array_like, optional
     hidden : sequence of (n_models, width, width + 1) array_like
     chunk_elements : int
-        Points are processed in chunks so that ``n_models * width * chunk``
-        stays below this many elements.
+        Points are processed in chunks so that ``width * chunk`` stays below
+        this many elements (per model).
 
     Returns
     -------
     (n_models, n_points) ndarray
     """
-    W = np.asarray(W, dtype=np.float64)
-    a = np.asarray(a, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
-    m, k, _ = W.shape
-    shared = X.ndim == 2
-    n = X.shape[-2]
-    out = np.empty((m, n))
-    step = max(1, chunk_elements // max(1, m * k))
-    for s in range(0, n, step):
-        Xc = X[..., s : s + step, :]
-        Xt = np.concatenate([Xc, np.ones(Xc.shape[:-1] + (1,))], axis=-1)
-        if shared:
-            H = np.maximum(np.einsum("mkp,np->mkn", W, Xt), 0.0)
-        else:
-            H = np.maximum(np.einsum("mkp,mnp->mkn", W, Xt), 0.0)
-        for V in hidden:
-            V = np.asarray(V, dtype=np.float64)
-            kk = V.shape[1]
-            H = np.maximum(np.einsum("mkl,mln->mkn", V[:, :, :kk], H) + V[:, :, kk:], 0.0)
-        out[:, s : s + step] = np.einsum("mk,mkn->mn", a, H)
-    if c is not None:
-        out += np.asarray(c, dtype=np.float64)[:, None]
-    return out
+    return relu_forward(W, a, X, c, hidden=hidden, chunk_elements=chunk_elements)

@@ -17,14 +17,8 @@ import numpy as np
 
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
-from ._geometry import (
-    _as_domain,
-    _check_data,
-    _resolve,
-    breaklines,
-    kinks_1d,
-    network_function,
-)
+from ._creases import as_domain, breaklines, kinks_1d
+from ._neurons import check_data, network_function, resolve_network
 
 __all__ = [
     "plot_orientation_amplitude",
@@ -49,7 +43,7 @@ def _model_arrays(result, a=None, model=0, *, W_name="result"):
     """(W (width, d+1), a (width,)) of one model from a result, a pair or arrays."""
     if a is None and isinstance(result, (tuple, list)) and len(result) == 2:
         result, a = result
-    W, a = _resolve(result, a, ndims=(2, 3))
+    W, a = resolve_network(result, a, ndims=(2, 3))
     if W.ndim == 3:
         model = check_int(model, "model", min_value=0, max_value=W.shape[0] - 1)
         return W[model], a[model]
@@ -153,7 +147,7 @@ def plot_orientation_amplitude(
     if init_W is not None or init_a is not None:
         if init_W is None or init_a is None:
             raise InvalidInputError("'init_W' and 'init_a' must be given together, found only one")
-        W0, a0 = _resolve(init_W, init_a, ndims=(2, 3))
+        W0, a0 = resolve_network(init_W, init_a, ndims=(2, 3))
         if W0.ndim == 3:
             W0, a0 = W0[model], a0[model]
         if W0.shape != Wm.shape:
@@ -341,7 +335,7 @@ def plot_fit_1d(
     Wm, am = _model_arrays(result, None, model)
     if Wm.shape[-1] != 2:
         raise InvalidInputError(f"'result' must be a 1D network (W with 2 columns) for plot_fit_1d, found {Wm.shape[-1]}")
-    Xc = _check_data(X, 1)[:, 0]
+    Xc = check_data(X, 1)[:, 0]
     yc = as_float_array(y, "y", ndim=1)
     if yc.shape[0] != Xc.shape[0]:
         raise InvalidInputError(f"'y' must have shape ({Xc.shape[0]},) to match 'X', found {yc.shape}")
@@ -422,7 +416,7 @@ def plot_breaklines_2d(
     Wm, am = _model_arrays(result, None, model)
     if Wm.shape[-1] != 3:
         raise InvalidInputError(f"'result' must be a 2D network (W with 3 columns) for plot_breaklines_2d, found {Wm.shape[-1]}")
-    Xc = _check_data(X, 2)
+    Xc = check_data(X, 2)
     yc = None
     if y is not None:
         yc = as_float_array(y, "y", ndim=1)
@@ -433,7 +427,7 @@ def plot_breaklines_2d(
         lo, hi = Xc.min(axis=0), Xc.max(axis=0)
         pad = 0.05 * np.where(hi > lo, hi - lo, 1.0)
         domain = np.column_stack([lo - pad, hi + pad])
-    poly = _as_domain(domain)
+    poly = as_domain(domain)
     xmin, ymin, xmax, ymax = poly.bounds
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution))
     F = network_function(Wm, am, np.stack([gx, gy], axis=-1), output_bias=_output_bias(result, model))

@@ -14,10 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import as_float_array, check_int, check_memory, check_option, check_points, check_positive
+from .._validation import (
+    as_float_array,
+    check_int,
+    check_memory,
+    check_option,
+    check_points,
+    check_positive,
+)
 from ..errors import InvalidInputError
 from ._init import INITS, initialize, model_seeds, resolve_init_scale
+from ._io import load_result
 from ._model import LOSSES, augment
+from ._result import TrainResult
 
 __all__ = ["Problem", "prepare", "resolve_device", "per_model", "DTYPES"]
 
@@ -132,9 +141,6 @@ def _data_hash(x: np.ndarray) -> str:
 
 
 def _load_previous(resume_from):
-    from ._checkpoint import load_result
-    from ._result import TrainResult
-
     if isinstance(resume_from, TrainResult):
         return resume_from
     if isinstance(resume_from, (str, os.PathLike)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._text import plural
+from ..nn import breaklines, kinks_1d
 
 __all__ = [
     "method_colors",
@@ -303,8 +304,6 @@ def fig_bound_ratio(df, colors: dict, title: str, metric="linf_ratio_inner"):
 
 def network_kinks(W, a, lo, hi):
     """Kink positions and slope jumps of a 1D network inside ``[lo, hi]`` (:func:`geoquant.nn.kinks_1d`)."""
-    from ..nn import kinks_1d
-
     k = kinks_1d(W, a)
     pos, jumps = np.asarray(k.positions, float), np.asarray(k.jumps, float)
     sel = (pos >= lo) & (pos <= hi)
@@ -314,8 +313,6 @@ def network_kinks(W, a, lo, hi):
 def network_lines(W, a, box):
     """Breaklines of a 2D network clipped to ``box``: list of ``(segment (k, 2) array, jump)``
     (:func:`geoquant.nn.breaklines`; merged lines carry the summed gradient jump)."""
-    from ..nn import breaklines
-
     out = []
     for bl in breaklines(W, a, np.asarray(box, float)):
         geoms = getattr(bl.line, "geoms", [bl.line])

@@ -37,7 +37,7 @@ import numpy as np
 
 from .._validation import check_int, check_points, check_values
 from ..errors import InvalidInputError, TooLargeError, UnsupportedError
-from ._alignment import augment
+from ..nn import cluster_directions, crease_lines, relu_forward
 from ._extremal import extremal_directions
 
 __all__ = [
@@ -72,19 +72,11 @@ def network_lines(W, a=None, *, model: int = 0, min_amplitude_fraction: float = 
     """Crease lines (d = 2) or kinks (d = 1) of the non-negligible neurons of a network.
 
     Returns ``(k, 3)`` rows ``(a, b, c)`` normalised to ``a^2 + b^2 = 1`` for d = 2,
-    or the ``(k,)`` kink positions for d = 1.
+    or the ``(k,)`` kink positions for d = 1: :func:`geoquant.nn.crease_lines` of
+    model ``model`` (the one crease extractor, with its amplitude rule).
     """
     W, a = _net_arrays(W, a, model)
-    amp = np.abs(a) * np.linalg.norm(W, axis=1)
-    keep = amp >= min_amplitude_fraction * max(float(amp.max(initial=0.0)), 1e-300)
-    keep &= amp > 0
-    Wk = W[keep]
-    if W.shape[1] == 2:
-        ok = np.abs(Wk[:, 0]) > 1e-12 * np.linalg.norm(Wk, axis=1)
-        return -Wk[ok, 1] / Wk[ok, 0]
-    nrm = np.hypot(Wk[:, 0], Wk[:, 1])
-    ok = nrm > 1e-12 * np.linalg.norm(Wk, axis=1)
-    return Wk[ok] / nrm[ok, None]
+    return crease_lines(W, a, min_amplitude_fraction=min_amplitude_fraction)
 
 
 def _as_callable(f, a=None, model=0):
@@ -97,7 +89,7 @@ def _as_callable(f, a=None, model=0):
         W, aa = _net_arrays(f, a, model)
 
         def g(x):
-            return np.maximum(augment(x) @ W.T, 0.0) @ aa
+            return relu_forward(W, aa, x)
 
         return g, network_lines(W, aa)
     if callable(f):
@@ -265,8 +257,6 @@ def compare_directions(
     -------
     DirectionComparison
     """
-    from ..nn import cluster_directions
-
     Wm, am = _net_arrays(W, a, model)
     if points is None:
         raise InvalidInputError("'points' must be given to compare directions with the theory")

@@ -53,6 +53,7 @@ import numpy as np
 
 from .._validation import check_option, check_points, check_query, check_values
 from ..errors import GeoquantError, InvalidInputError, UnsupportedError
+from ..nn import relu_forward
 from ._alignment import augment
 from ._sectors import Sectors, sectors as _sectors_fn
 
@@ -180,7 +181,7 @@ class MinNormInterpolant:
         """Values at ``xi (..., n_dims)``: ``(...)`` ndarray."""
         q = check_query(xi, self.n_dims, "xi")
         flat = q.reshape(-1, self.n_dims)
-        return (np.maximum(augment(flat) @ self.W.T, 0.0) @ self.a).reshape(q.shape[:-1])
+        return relu_forward(self.W, self.a, flat).reshape(q.shape[:-1])
 
     @property
     def kinks(self) -> np.ndarray:
@@ -429,7 +430,7 @@ def minnorm_interpolant(points, values, *, sectors=None, solver: str = "auto") -
         V, U, bound, dual = _solve_socp(Xt, y, P, S)
     W, a = _neurons(V, U, d)
     W, a = _refit(Xt, y, W, a, d)
-    resid = float(np.max(np.abs(np.maximum(Xt @ W.T, 0.0) @ a - y))) if W.shape[0] else float(np.max(np.abs(y)))
+    resid = float(np.max(np.abs(relu_forward(W, a, Xt, augmented=True) - y))) if W.shape[0] else float(np.max(np.abs(y)))
     scale = max(1.0, float(np.max(np.abs(y))))
     if resid > 1e-6 * scale:
         raise GeoquantError(

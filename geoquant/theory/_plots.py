@@ -16,6 +16,7 @@ import numpy as np
 
 from .._validation import check_points
 from ..errors import InvalidInputError, UnsupportedError
+from ..nn import relu_forward
 from ._alignment import augment, residual_weights
 from ._extremal import extremal_directions
 
@@ -171,7 +172,7 @@ def plot_predicted(pred, ax=None, *, trained=None, model: int = 0, resolution: i
             W, a = np.asarray(W, float), np.asarray(a, float)
             if W.ndim == 3:
                 W, a = W[model], a[model]
-            ft = np.maximum(augment(xs[:, None]) @ W.T, 0.0) @ a
+            ft = relu_forward(W, a, xs[:, None])
             ax.plot(xs, ft, color="k", lw=1, ls="--", label="trained")
         for k in pred.kinks:
             if lo - pad <= k <= hi + pad:

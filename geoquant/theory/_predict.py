@@ -70,6 +70,7 @@ from .._validation import (
     check_values,
 )
 from ..errors import InvalidInputError, TooLargeError, UnsupportedError
+from ..nn import crease_lines, relu_forward
 from ._alignment import augment
 from ._basins import flow_directions
 from ._extremal import ExtremalDirection, extremal_directions
@@ -150,17 +151,14 @@ class PredictedFunction:
     def __call__(self, x) -> np.ndarray:
         """Evaluate at ``x (..., n_dims)`` (1D queries may omit the last axis)."""
         x = check_query(x, self.n_dims, "x")
-        xt = augment(x)
-        return np.maximum(xt @ self.weights.T, 0.0) @ self.coefficients
+        return relu_forward(self.weights, self.coefficients, x)
 
     @property
     def kinks(self) -> np.ndarray:
         """d = 1: sorted distinct kink positions ``-b/w`` of the neurons."""
         if self.n_dims != 1:
             raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}; use 'lines'")
-        W = self.weights
-        ok = np.abs(W[:, 0]) > 1e-12
-        k = np.sort(-W[ok, 1] / W[ok, 0])
+        k = np.sort(crease_lines(self.weights))
         if k.size == 0:
             return k
         keep = np.concatenate([[True], np.diff(k) > 1e-9 * max(1.0, np.max(np.abs(k)))])
@@ -171,10 +169,7 @@ class PredictedFunction:
         """d = 2: ``(m', 3)`` crease lines ``a x + b y + c = 0`` with ``a^2 + b^2 = 1``."""
         if self.n_dims != 2:
             raise UnsupportedError(f"'lines' is for 2D data, found n_dims={self.n_dims}; use 'kinks'")
-        W = self.weights
-        nrm = np.hypot(W[:, 0], W[:, 1])
-        ok = nrm > 1e-12
-        return W[ok] / nrm[ok, None]
+        return crease_lines(self.weights)
 
     @property
     def escape_times(self) -> np.ndarray:
@@ -296,7 +291,7 @@ def _flow_fit(Xt, y, W, a, U, S, scale0, t_min, *, max_steps=60_000, rtol=1e-5):
         steps += 250
         t += 250 * lr
         if t >= t_min and steps % 1000 == 0:
-            L = _loss(np.maximum(Xt @ W.T, 0.0) @ a, y)
+            L = _loss(relu_forward(W, a, Xt, augmented=True), y)
             if abs(prev - L) <= rtol * max(L, 1e-300) or L < 1e-28:
                 break
             prev = L
@@ -460,7 +455,7 @@ class _Engine:
             keep = amp > 1e-12 * max(float(amp.max(initial=0.0)), 1e-300)
             W, a = W[keep], a[keep]
             others = [_Cluster(u, o.sign, o.u) for (o, _), u in zip(parts, U)]
-            fitted = np.maximum(self.Xt @ W.T, 0.0) @ a
+            fitted = relu_forward(W, a, self.Xt, augmented=True)
             units = ()
         else:
             units = list(st.units)

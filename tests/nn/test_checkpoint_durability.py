@@ -23,7 +23,8 @@ Y = np.sin(3 * X)
 _SAVER = r"""
 import sys, types
 import numpy as np
-from geoquant.nn._checkpoint import Checkpoints, save_checkpoints
+from geoquant.nn._checkpoint import Checkpoints
+from geoquant.nn._io import save_checkpoints
 
 m, width, d = 4, 2000, 2
 rng = np.random.default_rng(0)

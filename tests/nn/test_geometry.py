@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from geoquant.errors import DegenerateInputError, InvalidInputError, TooLargeError
-from geoquant.nn._geometry import (
+from geoquant.nn import (
     breaklines,
     cluster_directions,
     condensed_network,

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from geoquant.errors import InvalidInputError, UnsupportedError  # noqa: E402
-from geoquant.nn._geometry import breaklines, kinks_1d, network_function  # noqa: E402
+from geoquant.nn import breaklines, kinks_1d, network_function  # noqa: E402
 from geoquant.nn._plots import (  # noqa: E402
     plot_breaklines_2d,
     plot_fit_1d,

@@ -1,0 +1,393 @@
+"""The numpy side of one-hidden-layer ReLU networks: the forward pass and per-neuron quantities.
+
+The network is ``f(x) = sum_j a_j relu(w_j . x + b_j) + c`` (theory.md §1; the
+trainer uses ``c = 0``). Neuron ``j`` is the row ``W[..., j, :] = [w_j | b_j]`` of
+length ``d + 1``; ``a[..., j]`` is its output weight. Every function here works
+on plain arrays, so it does not depend on the trainer; where convenient an
+object with ``.W`` and ``.a`` (a ``TrainResult``) may be passed as ``W`` with
+``a=None``.
+
+Conventions used throughout
+---------------------------
+* **Direction** of a neuron: the unit vector ``u_j = [w_j | b_j] / ||[w_j | b_j]||``
+  on the sphere ``S^d``. A neuron with ``[w_j | b_j] = 0`` has no direction; it is
+  reported through a ``valid`` mask, never as NaN.
+* **Amplitude**: ``|a_j| * ||[w_j | b_j]||``. Since relu is 1-homogeneous,
+  ``a_j relu(w~_j . x~) = sign(a_j) * amplitude_j * relu(u_j . x~)``, so a group
+  of neurons with (nearly) one direction acts as one neuron whose output weight
+  is the signed summed amplitude.
+* **Jump**: across the kink/hyperplane ``w_j . x + b_j = 0`` the derivative of
+  ``f`` along the unit normal ``n = w_j / |w_j|`` jumps by ``a_j * |w_j|``. The
+  value does not depend on which side of the hyperplane is active (for
+  ``w -> -w`` the neuron switches off instead of on when crossing along ``n``,
+  and its slope there is ``-a |w|``), so jumps of all neurons sharing a kink add.
+  In 1D this is the jump ``f'(x+) - f'(x-)`` of the slope.
+* **Small neurons**: neurons whose amplitude is below
+  ``min_amplitude_fraction * max_k amplitude_k`` (per model) are treated as
+  still at initialisation scale; they are left out of groups, kinks and piece
+  counts and reported as ``n_small``. Neurons of zero amplitude are always small.
+* **Dead neurons** (with data ``X``): ``w_j . x_i + b_j <= 0`` at every data
+  point (theory.md §2: the cell ``A = {}``; relu'(0) = 0 so they never revive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._validation import _shape_str, as_float_array, check_positive, check_query
+from ..errors import InvalidInputError, UnsupportedError
+
+__all__ = [
+    "relu_forward",
+    "augment",
+    "NeuronDirections",
+    "neuron_directions",
+    "neuron_amplitudes",
+    "dead_neurons",
+    "network_function",
+    "resolve_network",
+    "check_data",
+    "result_bias",
+    "check_bias",
+    "row_norms",
+    "single_models",
+    "select_neurons",
+]
+
+# Largest (chunk of points) x width block of pre-activations relu_forward holds at once (~128 MB).
+_CHUNK_ELEMENTS = 2**24
+
+
+def augment(points) -> NDArray[np.float64]:
+    """Append the constant 1 to each point: ``(..., n_points, n_dims) -> (..., n_points, n_dims + 1)``."""
+    points = np.asarray(points, dtype=np.float64)
+    return np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1)
+
+
+def relu_forward(
+    W: ArrayLike,
+    a: ArrayLike,
+    X: ArrayLike,
+    c: ArrayLike | None = None,
+    *,
+    hidden: Sequence[ArrayLike] = (),
+    augmented: bool = False,
+    chunk_elements: int = _CHUNK_ELEMENTS,
+) -> NDArray[np.float64]:
+    """The numpy forward pass ``f(x) = sum_j a_j relu(w_j . x + b_j) + c`` in float64.
+
+    The one numpy evaluation of a ReLU network in geoquant (theory, comparison,
+    report and :func:`network_function` call it). It does not validate its
+    input: pass clean arrays (use :func:`network_function` for checked input).
+    One model is ``relu(X~ @ W.T) @ a (+ c)`` with ``X~ = [X | 1]``; a stack of
+    models is evaluated model by model with that same arithmetic, so model
+    ``k`` of a stack gives bit for bit what ``W[k], a[k]`` alone give.
+
+    Parameters
+    ----------
+    W : (width, n_dims + 1) or (n_models, width, n_dims + 1) array_like
+        Hidden rows ``[w_j | b_j]``.
+    a : (width,) or (n_models, width) array_like
+        Output weights.
+    X : (..., n_dims) array_like, or for a stack (n_models, n_points, n_dims)
+        Points (shared by all models, or one set per model); with
+        ``augmented=True`` already ``[X | 1]`` with ``n_dims + 1`` columns.
+    c : float or (n_models,) array_like, optional
+        Output bias (not added when None).
+    hidden : sequence of (width, width + 1) or (n_models, width, width + 1) array_like
+        Deeper hidden layers ``[V | v]`` (``h <- relu(V h + v)``).
+    augmented : bool
+        ``X`` already carries the column of ones.
+    chunk_elements : int
+        Points are processed in chunks so that ``n_points_chunk * width`` stays
+        below this (memory; chunking does not change the values).
+
+    Returns
+    -------
+    (...) or (n_models, n_points) ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 0.0], [-1.0, 0.5]]); a = np.array([2.0, 1.0])
+    >>> relu_forward(W, a, np.array([[-1.0], [0.0], [1.0]]))
+    array([1.5, 0.5, 2. ])
+    """
+    W = np.asarray(W, dtype=np.float64)
+    a = np.asarray(a, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)
+    if W.ndim == 3:
+        hid = [np.asarray(V, dtype=np.float64) for V in hidden]
+        cs = None if c is None else np.broadcast_to(np.asarray(c, dtype=np.float64), (W.shape[0],))
+        out = np.empty((W.shape[0], X.shape[-2]))
+        for k in range(W.shape[0]):
+            out[k] = relu_forward(
+                W[k], a[k], X[k] if X.ndim == 3 else X, None if cs is None else cs[k], hidden=[V[k] for V in hid],
+                augmented=augmented, chunk_elements=chunk_elements,
+            )
+        return out
+    Xt = X if augmented else augment(X)
+    lead = Xt.shape[:-1]
+    Xt = Xt.reshape(-1, Xt.shape[-1])
+    n = Xt.shape[0]
+    step = max(1, int(chunk_elements) // max(1, W.shape[0]))
+    if n <= step:
+        out = _forward_one(W, a, Xt, hidden)
+    else:
+        out = np.empty(n)
+        for s in range(0, n, step):
+            out[s : s + step] = _forward_one(W, a, Xt[s : s + step], hidden)
+    if c is not None:
+        out = out + np.asarray(c, dtype=np.float64)
+    return out.reshape(lead)
+
+
+def _forward_one(W, a, Xt, hidden):
+    H = np.maximum(Xt @ W.T, 0.0)
+    for V in hidden:
+        V = np.asarray(V, dtype=np.float64)
+        k = V.shape[0]
+        H = np.maximum(H @ V[:, :k].T + V[:, k], 0.0)
+    return H @ a
+
+
+# --------------------------------------------------------------------------- #
+# validation of networks and data
+# --------------------------------------------------------------------------- #
+def resolve_network(W, a, *, ndims=None, need_a=True):
+    """Unpack a result object, validate ``W (..., width, d+1)`` and ``a (..., width)``."""
+    if hasattr(W, "W") and getattr(W, "hidden", None):
+        raise UnsupportedError(
+            f"'W' is a result with {len(W.hidden)} deeper hidden layer(s); neuron geometry is defined for "
+            f"one-hidden-layer networks only"
+        )
+    if a is None and hasattr(W, "W") and hasattr(W, "a"):
+        W, a = W.W, W.a
+    elif hasattr(W, "W") and not isinstance(W, np.ndarray):
+        W = W.W
+    W = as_float_array(W, "W")
+    if W.ndim < 2:
+        raise InvalidInputError(
+            f"'W' must be a (width, d+1) or (n_models, width, d+1) array of [w | b] rows, "
+            f"found shape {_shape_str(W.shape)}"
+        )
+    if ndims is not None and W.ndim not in ndims:
+        want = " or ".join({2: "(width, d+1)", 3: "(n_models, width, d+1)"}[k] for k in ndims)
+        raise InvalidInputError(f"'W' must have shape {want}, found {_shape_str(W.shape)}")
+    if W.shape[-1] < 2:
+        raise InvalidInputError(
+            f"'W' must have at least 2 columns ([w | b] with input dimension d >= 1), found {W.shape[-1]}"
+        )
+    if not need_a:
+        return W, None
+    if a is None:
+        raise InvalidInputError(
+            "'a' (output weights, shape (..., width)) is required when 'W' is an array, found None"
+        )
+    a = as_float_array(a, "a")
+    if a.shape != W.shape[:-1]:
+        raise InvalidInputError(
+            f"'a' must have shape {_shape_str(W.shape[:-1])} to match 'W' of shape {_shape_str(W.shape)}, "
+            f"found {_shape_str(a.shape)}"
+        )
+    return W, a
+
+
+def check_data(X, d: int, name: str = "X") -> np.ndarray:
+    """Data points ``(n_points, d)``; a 1-D array is read as n points in 1D."""
+    arr = as_float_array(X, name, ndim=(1, 2))
+    if arr.ndim == 1:
+        if d != 1:
+            raise InvalidInputError(f"'{name}' must have shape (n_points, {d}), found {_shape_str(arr.shape)}")
+        arr = arr[:, None]
+    if arr.shape[1] != d:
+        raise InvalidInputError(
+            f"'{name}' must have shape (n_points, {d}) to match the network's input dimension {d}, "
+            f"found {_shape_str(arr.shape)}"
+        )
+    if arr.shape[0] == 0:
+        raise InvalidInputError(f"'{name}' must hold at least one point, found 0")
+    return arr
+
+
+def result_bias(obj, output_bias):
+    """``output_bias`` if given, else a result's output bias ``c`` (None -> 0)."""
+    if output_bias is not None:
+        return output_bias
+    if hasattr(obj, "W") and hasattr(obj, "a"):
+        c = getattr(obj, "c", None)
+        if c is not None:
+            return np.asarray(c, dtype=np.float64)
+    return 0.0
+
+
+def check_bias(output_bias) -> np.ndarray:
+    """A finite output bias: a 0-d scalar or an array (shape checked by the caller)."""
+    # as_float_array would turn a scalar into shape (1,); keep 0-d scalars 0-d
+    try:
+        bias = np.asarray(output_bias, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"'output_bias' must be a real number or array, found {output_bias!r}") from None
+    if not np.all(np.isfinite(bias)):
+        raise InvalidInputError(f"'output_bias' must be finite, found {output_bias!r}")
+    return bias
+
+
+def row_norms(W: np.ndarray) -> np.ndarray:
+    """Euclidean norms along the last axis without underflow for tiny rows (e.g. 1e-300)."""
+    scale = np.max(np.abs(W), axis=-1, keepdims=True)
+    safe = np.where(scale > 0, scale, 1.0)
+    return np.linalg.norm(W / safe, axis=-1) * scale[..., 0]
+
+
+def single_models(W, a):
+    """Iterate over single models: yields (W (width, d+1), a (width,))."""
+    if W.ndim == 2:
+        return [(W, a)]
+    return [(W[k], a[k]) for k in range(W.shape[0])]
+
+
+def select_neurons(Wm, am, frac, Xc=None, exclude_dead=True):
+    """The one rule for which neurons count (groups, kinks, breaklines, regions, theory's creases).
+
+    Neuron ``j`` is *small* when its amplitude ``|a_j| ||[w_j | b_j]||`` is 0 or
+    below ``frac`` times the largest amplitude of the model; with data ``Xc``
+    and ``exclude_dead`` it is *dead* when ``w_j . x_i + b_j <= 0`` at every
+    point. Returns ``(keep, small, dead, amplitude)``, each ``(width,)``, for
+    one model ``Wm (width, d+1)``, ``am (width,)``.
+    """
+    amp = np.abs(am) * np.linalg.norm(Wm, axis=-1)
+    top = float(amp.max()) if amp.size else 0.0
+    small = (amp <= 0.0) | (amp < frac * top)
+    if Xc is not None and exclude_dead:
+        pre = Xc @ Wm[:, :-1].T + Wm[:, -1]
+        dead = np.all(pre <= 0.0, axis=0) & ~small
+    else:
+        dead = np.zeros(amp.shape, dtype=bool)
+    return ~small & ~dead, small, dead, amp
+
+
+# --------------------------------------------------------------------------- #
+# per-neuron quantities
+# --------------------------------------------------------------------------- #
+class NeuronDirections(NamedTuple):
+    """Unit directions of the neurons and which of them exist.
+
+    Attributes
+    ----------
+    directions : (..., width, d+1) ndarray
+        ``[w_j | b_j] / ||[w_j | b_j]||``; rows of zero-norm neurons are all zeros.
+    valid : (..., width) ndarray of bool
+        False where the neuron's norm is ``<= atol`` (no direction).
+    """
+
+    directions: np.ndarray
+    valid: np.ndarray
+
+
+def neuron_directions(W, *, atol: float = 0.0) -> NeuronDirections:
+    """Directions of the neurons on the sphere ``S^d``.
+
+    Parameters
+    ----------
+    W : (..., width, d+1) array_like or object with ``.W``
+        Hidden-layer rows ``[w_j | b_j]``.
+    atol : float
+        Neurons with ``||[w_j | b_j]|| <= atol`` have no direction (default: only
+        exactly zero rows).
+
+    Returns
+    -------
+    NeuronDirections
+        ``(directions, valid)``: unit vectors, and a mask that is False for
+        neurons without a direction, whose rows in ``directions`` are zeros (not NaN).
+    """
+    W, _ = resolve_network(W, None, need_a=False)
+    atol = check_positive(atol, "atol", strict=False)
+    norms = row_norms(W)
+    valid = norms > atol
+    safe = np.where(valid, norms, 1.0)
+    directions = np.where(valid[..., None], W / safe[..., None], 0.0)
+    return NeuronDirections(directions, valid)
+
+
+def neuron_amplitudes(W, a=None) -> np.ndarray:
+    """Amplitudes ``|a_j| * ||[w_j | b_j]||``.
+
+    Parameters
+    ----------
+    W : (..., width, d+1) array_like, or an object with ``.W`` and ``.a``
+    a : (..., width) array_like
+
+    Returns
+    -------
+    (..., width) ndarray
+    """
+    W, a = resolve_network(W, a)
+    return np.abs(a) * row_norms(W)
+
+
+def dead_neurons(W, X) -> np.ndarray:
+    """Neurons inactive on every data point: ``w_j . x_i + b_j <= 0`` for all ``i``.
+
+    Parameters
+    ----------
+    W : (..., width, d+1) array_like or object with ``.W``
+    X : (n_points, d) array_like
+        Data points; a 1-D array is read as points in 1D.
+
+    Returns
+    -------
+    (..., width) ndarray of bool
+        Zero-norm neurons count as dead.
+    """
+    W, _ = resolve_network(W, None, need_a=False)
+    X = check_data(X, W.shape[-1] - 1)
+    pre = np.einsum("...jk,ik->...ji", W[..., :-1], X) + W[..., -1:]
+    return np.all(pre <= 0.0, axis=-1)
+
+
+def network_function(W, a=None, x=None, output_bias=None) -> np.ndarray:
+    """Evaluate ``f(x) = sum_j a_j relu(w_j . x + b_j) + output_bias`` with numpy.
+
+    Parameters
+    ----------
+    W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
+    a : (width,) or (n_models, width) array_like
+    x : (..., d) array_like
+        Query points; in 1D the last axis may be omitted.
+    output_bias : float or (n_models,) array_like, optional
+        Default: the result's output bias ``c`` when ``W`` is a result that has
+        one, else 0.
+
+    Returns
+    -------
+    (...) or (n_models, ...) ndarray
+    """
+    if x is None and a is not None and hasattr(W, "W") and hasattr(W, "a"):
+        x, a = a, None  # network_function(result, x)
+    output_bias = result_bias(W, output_bias)
+    W, a = resolve_network(W, a, ndims=(2, 3))
+    d = W.shape[-1] - 1
+    if x is None:
+        raise InvalidInputError("'x' (query points, shape (..., d)) is required, found None")
+    x = check_query(x, d, "x")
+    lead = x.shape[:-1]
+    pts = x.reshape(-1, d)
+    Ws = W if W.ndim == 3 else W[None]
+    As = a if a.ndim == 2 else a[None]
+    bias = check_bias(output_bias)
+    if W.ndim == 2 and bias.ndim != 0:
+        raise InvalidInputError(f"'output_bias' must be a scalar for a single model, found shape {_shape_str(bias.shape)}")
+    if bias.ndim > 1 or (bias.ndim == 1 and bias.shape[0] != Ws.shape[0]):
+        raise InvalidInputError(
+            f"'output_bias' must be a scalar or have shape ({Ws.shape[0]},), found {_shape_str(bias.shape)}"
+        )
+    out = relu_forward(Ws, As, pts)
+    out += bias.reshape(-1, 1) if bias.ndim == 1 else float(bias)
+    out = out.reshape((Ws.shape[0],) + lead)
+    return out if W.ndim == 3 else out[0]

@@ -1,0 +1,303 @@
+"""Linear regions of one-hidden-layer ReLU networks: where the network is one affine map.
+
+:func:`linear_regions` cuts a 2D domain by the network's crease lines
+(:mod:`geoquant.nn._creases`) and merges adjacent pieces with equal maps;
+:func:`count_linear_pieces` counts the pieces over the data hull in 1D and 2D.
+shapely is imported inside the functions (an optional heavy dependency).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validation import (
+    _shape_str,
+    as_float_array,
+    check_angle,
+    check_fraction,
+    check_int,
+    check_memory,
+    check_positive,
+)
+from ..errors import DegenerateInputError, InvalidInputError, TooLargeError
+from ._creases import as_domain, check_2d, kinks_1d_models, line_groups, long_segment
+from ._directions import condensed_network
+from ._neurons import (
+    check_bias,
+    check_data,
+    resolve_network,
+    result_bias,
+    select_neurons,
+    single_models,
+)
+
+__all__ = ["LinearRegion", "linear_regions", "count_linear_pieces"]
+
+# Lines closer than this angle (radians) are the same line in linear_regions'
+# exact mode; finer differences only create numerically meaningless slivers.
+LINE_DEDUP_TOL = 1e-9
+
+
+class LinearRegion(NamedTuple):
+    """A maximal polygon on which the network is one affine map ``x -> gradient . x + offset``.
+
+    Attributes
+    ----------
+    polygon : shapely Polygon (possibly non-convex after merging)
+    gradient : (2,) ndarray
+    offset : float
+    """
+
+    polygon: object
+    gradient: np.ndarray
+    offset: float
+
+    def __call__(self, x):
+        """Evaluate the affine map at ``x (..., 2)``."""
+        x = np.asarray(x, dtype=np.float64)
+        return x @ self.gradient + self.offset
+
+
+def _regions_kernel(Wm, am, poly, bias, line_tol, rtol, max_lines):
+    """Split ``poly`` by the lines of the neurons (Wm, am) and merge equal maps.
+
+    All neurons in (Wm, am) count for the affine maps; those with a line in the
+    domain also cut it. Lines within ``line_tol`` (unoriented) are cut once.
+    """
+    import shapely
+    from shapely.ops import polygonize, unary_union
+    from shapely.strtree import STRtree
+
+    idx, labels, U = line_groups(Wm, am, np.ones(am.shape, dtype=bool), line_tol)
+    segments = []
+    for g in range(int(labels.max()) + 1 if idx.size else 0):
+        u = U[np.flatnonzero(labels == g)[0]]
+        wn = np.hypot(u[0], u[1])
+        seg = long_segment(u[:2] / wn, u[2] / wn, poly.bounds)
+        if seg is not None:
+            segments.append(seg)
+    n_seg = len(segments)
+    check_memory(2048.0 * (n_seg * (n_seg + 1) / 2 + 1), f"linear regions cut by {n_seg} lines (up to {n_seg * (n_seg + 1) // 2 + 1} regions)",
+                 "raise 'min_amplitude_fraction' or 'angle_tol' to merge neurons")
+    if len(segments) > max_lines:
+        raise TooLargeError(
+            f"the domain is cut by {len(segments)} distinct lines (limit 'max_lines' = {max_lines}), "
+            f"up to {len(segments) ** 2 // 2} regions; raise 'min_amplitude_fraction' or 'angle_tol' "
+            f"to merge neurons, or raise 'max_lines'"
+        )
+    if segments:
+        # Noding the domain boundary with segments that overhang it makes every
+        # crossing a vertex; faces outside the domain (the overhang) are dropped below.
+        noded = unary_union([poly.boundary, *segments])
+        faces = [f for f in polygonize(noded) if f.area > 0]
+        faces = [f for f in faces if poly.contains(f.representative_point())]
+    else:
+        faces = list(getattr(poly, "geoms", [poly]))
+
+    S = float(np.sum(np.abs(am) * np.linalg.norm(Wm[:, :2], axis=1))) + np.finfo(float).tiny
+    grads = np.empty((len(faces), 2))
+    offs = np.empty(len(faces))
+    for k, f in enumerate(faces):
+        p = np.asarray(f.representative_point().coords[0])
+        active = Wm[:, :2] @ p + Wm[:, 2] > 0.0
+        grads[k] = am[active] @ Wm[active, :2]
+        offs[k] = am[active] @ Wm[active, 2] + bias
+
+    # Merge faces sharing an edge whose maps agree: f is continuous, so equal
+    # gradients across a shared edge of positive length mean equal affine maps.
+    parent = np.arange(len(faces))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(faces) > 1:
+        diam = float(np.hypot(poly.bounds[2] - poly.bounds[0], poly.bounds[3] - poly.bounds[1]))
+        tree = STRtree(faces)
+        pairs = tree.query(faces, predicate="touches")
+        for i, j in zip(*pairs):
+            if i >= j or np.linalg.norm(grads[i] - grads[j]) > rtol * S:
+                continue
+            shared = faces[i].boundary.intersection(faces[j].boundary)
+            if shared.length > 1e-12 * diam:
+                ri, rj = root(i), root(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    roots = np.array([root(i) for i in range(len(faces))], dtype=np.int64)
+    regions = []
+    for r in np.unique(roots):
+        mem = np.flatnonzero(roots == r)
+        geom = faces[mem[0]] if mem.size == 1 else unary_union([faces[i] for i in mem])
+        big = mem[np.argmax([faces[i].area for i in mem])]
+        regions.append(LinearRegion(shapely.normalize(geom), grads[big].copy(), float(offs[big])))
+    regions.sort(key=lambda r: (round(r.polygon.centroid.x, 12), round(r.polygon.centroid.y, 12)))
+    return regions
+
+
+def linear_regions(
+    W,
+    a=None,
+    domain=None,
+    *,
+    output_bias=None,
+    angle_tol: float = 0.0,
+    min_amplitude_fraction: float = 0.0,
+    rtol: float = 1e-9,
+    max_lines: int = 400,
+):
+    """Linear regions of a 2D network inside a domain, with their affine maps.
+
+    The domain is cut by the crease lines of the neurons that cross it
+    (neurons whose lines miss the domain are active everywhere or nowhere in it
+    and only shift the maps); adjacent pieces whose gradients agree to
+    ``rtol * sum_j |a_j| |w_j|`` are merged (this happens across lines whose
+    neurons cancel). Each region's map is read off the activation pattern at an
+    interior point.
+
+    With the defaults (``angle_tol = 0``, ``min_amplitude_fraction = 0``) every
+    neuron counts and the maps reproduce the network exactly. For trained
+    networks pass tolerances: neurons below the amplitude threshold are then
+    ignored, and with ``angle_tol > 0`` the regions and maps are those of
+    :func:`condensed_network` (one neuron per direction group).
+
+    Parameters
+    ----------
+    W : (width, 3) or (n_models, width, 3) array_like, or an object with ``.W`` and ``.a``
+    a : (width,) or (n_models, width) array_like
+    domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
+    output_bias : float or (n_models,) array_like, optional
+        Added to every offset. Default: the result's output bias ``c`` when
+        ``W`` is a result that has one, else 0.
+    angle_tol : float
+        Directions closer than this (radians) are merged (see above).
+    min_amplitude_fraction : float
+        Relative amplitude threshold for negligible neurons.
+    rtol : float
+        Relative tolerance for equal gradients.
+    max_lines : int
+        Refuse (TooLargeError) arrangements of more distinct lines.
+
+    Returns
+    -------
+    list of LinearRegion, or a list of such lists (one per model when ``W`` is 3-D)
+        Regions as ``(polygon, gradient (2,), offset)``; their areas sum to the
+        domain's area.
+    """
+    output_bias = result_bias(W, output_bias)
+    W, a = resolve_network(W, a, ndims=(2, 3))
+    check_2d(W)
+    if domain is None:
+        raise InvalidInputError("'domain' (shapely polygon or (2, 2) box) is required, found None")
+    poly = as_domain(domain)
+    bias = check_bias(output_bias)
+    n_models = W.shape[0] if W.ndim == 3 else 1
+    if not (bias.ndim == 0 or (W.ndim == 3 and bias.shape == (n_models,))):
+        want = "a scalar" if W.ndim == 2 else f"a scalar or shape ({n_models},)"
+        raise InvalidInputError(f"'output_bias' must be {want}, found shape {_shape_str(bias.shape)}")
+    biases = np.broadcast_to(bias, (n_models,))
+    angle_tol = check_angle(angle_tol, "angle_tol")
+    frac = check_fraction(min_amplitude_fraction, "min_amplitude_fraction")
+    rtol = check_positive(rtol, "rtol", strict=False)
+    max_lines = check_int(max_lines, "max_lines", min_value=1)
+    results = []
+    for (Wm, am), bias in zip(single_models(W, a), biases):
+        bias = float(bias)
+        if angle_tol > 0:
+            Wk, ak = condensed_network(Wm, am, angle_tol=angle_tol, min_amplitude_fraction=frac)
+        else:
+            keep, _, _, _ = select_neurons(Wm, am, frac)
+            Wk, ak = Wm[keep], am[keep]
+        line_tol = max(angle_tol, LINE_DEDUP_TOL)
+        results.append(_regions_kernel(Wk, ak, poly, bias, line_tol, rtol, max_lines))
+    return results[0] if W.ndim == 2 else results
+
+
+def count_linear_pieces(
+    W,
+    a=None,
+    X=None,
+    *,
+    hull=None,
+    angle_tol: float = 1e-2,
+    min_amplitude_fraction: float = 1e-3,
+    jump_rtol: float = 1e-6,
+    max_lines: int = 400,
+):
+    """Number of linear pieces of the network over the convex hull of the data.
+
+    * 1D: ``1 +`` the number of merged kinks (:func:`kinks_1d_models`) strictly inside
+      ``[min X, max X]`` (farther than ``1e-6`` of its length from the ends)
+      whose slope jump exceeds ``jump_rtol * sum_j |a_j| |w_j|``; kinks whose
+      neurons cancel do not separate pieces.
+    * 2D: the regions of :func:`linear_regions` of the
+      :func:`condensed_network` inside the convex hull of ``X``, after merging
+      adjacent regions with equal maps (to ``jump_rtol``).
+
+    Parameters
+    ----------
+    W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``; d = 1 or 2
+    a : (width,) or (n_models, width) array_like
+    X : (n_points, d) array_like, optional
+        Data whose convex hull is used.
+    hull : optional
+        Instead of ``X``: ``(lo, hi)`` in 1D, a shapely polygon or (2, 2) box in 2D.
+    angle_tol, min_amplitude_fraction : float
+        Merging of neurons, as in :func:`cluster_directions` / :func:`kinks_1d`.
+    jump_rtol : float
+        Relative size below which a kink/line does not separate pieces.
+    max_lines : int
+        2D only; see :func:`linear_regions`.
+
+    Returns
+    -------
+    int, or (n_models,) ndarray of int when ``W`` is 3-D
+    """
+    W, a = resolve_network(W, a, ndims=(2, 3))
+    d = W.shape[-1] - 1
+    if d not in (1, 2):
+        raise InvalidInputError(f"'W' must describe a network on 1D or 2D inputs (2 or 3 columns), found {d + 1} columns")
+    if (X is None) == (hull is None):
+        raise InvalidInputError("exactly one of 'X' (data points) and 'hull' must be given")
+    jump_rtol = check_positive(jump_rtol, "jump_rtol", strict=False)
+    frac = check_fraction(min_amplitude_fraction, "min_amplitude_fraction")
+    angle_tol = check_angle(angle_tol, "angle_tol")
+    counts = []
+    if d == 1:
+        if X is not None:
+            Xc = check_data(X, 1)
+            lo, hi = float(Xc.min()), float(Xc.max())
+        else:
+            h = as_float_array(hull, "hull").ravel()
+            if h.shape != (2,) or not h[0] < h[1]:
+                raise InvalidInputError(f"'hull' must be (lo, hi) with lo < hi in 1D, found {h.tolist()}")
+            lo, hi = float(h[0]), float(h[1])
+        margin = 1e-6 * (hi - lo)
+        all_kinks = kinks_1d_models(W, a, angle_tol=angle_tol, min_amplitude_fraction=frac)
+        for (Wm, am), kk in zip(single_models(W, a), all_kinks):
+            keep, _, _, _ = select_neurons(Wm, am, frac)
+            S = float(np.sum(np.abs(am[keep] * Wm[keep, 0])))
+            inside = (kk.positions > lo + margin) & (kk.positions < hi - margin)
+            big = np.abs(kk.jumps) > jump_rtol * S
+            counts.append(1 + int(np.sum(inside & big)))
+    else:
+        if X is not None:
+            from shapely.geometry import MultiPoint
+
+            Xc = check_data(X, 2)
+            poly = MultiPoint(Xc).convex_hull
+            if poly.geom_type != "Polygon" or poly.area <= 0:
+                raise DegenerateInputError(
+                    f"'X' must span a convex hull of positive area, found {Xc.shape[0]} points whose hull is a "
+                    f"{poly.geom_type}"
+                )
+        else:
+            poly = as_domain(hull, "hull")
+        for Wm, am in single_models(W, a):
+            Wc, ac = condensed_network(Wm, am, angle_tol=angle_tol, min_amplitude_fraction=frac)
+            regions = _regions_kernel(Wc, ac, poly, 0.0, max(angle_tol, LINE_DEDUP_TOL), jump_rtol, max_lines)
+            counts.append(len(regions))
+    return counts[0] if W.ndim == 2 else np.asarray(counts, dtype=np.int64)
