@@ -29,7 +29,8 @@ Criteria
 ``"min_l2_error"``
     ``values`` is the target callable ``f``; the cost of a triangle is the
     integral of ``(f - I f)^2`` over it
-    (:func:`geoquant.interpolate.simplex_errors`); flip when the sum over the
+    (:func:`geoquant.interpolate.simplex_errors`, a cost callable that the
+    interpolation layer builds, see :mod:`geoquant._providers`); flip when the sum over the
     two triangles decreases (the global squared L2 error decreases).
 callable
     ``cost(points, simplices, values) -> (k,)`` per-triangle costs for any
@@ -43,9 +44,12 @@ import warnings
 
 import numpy as np
 
+from .._providers import provider
 from .._validation import as_float_array, check_int, check_points, check_values
 from ..errors import InvalidInputError, UnsupportedError
+from ._delaunay import delaunay
 from ._mesh import PlanarMesh, edge_key, interior_edges
+from ._regular import random_regular_triangulation
 from ._triangulation import Triangulation
 
 __all__ = ["lawson_flip", "data_dependent_triangulation", "criterion_value", "CRITERIA"]
@@ -103,11 +107,10 @@ class _Criterion:
 
     edge_based = False
 
-    def __init__(self, name, points, values, target, cost_fn=None):
+    def __init__(self, name, points, values, cost_fn=None):
         self.name = name
         self.P = points
         self.z = values
-        self.f = target
         self.cost_fn = cost_fn
         self._tri_cost: dict = {}
         self._grad: dict = {}
@@ -135,10 +138,8 @@ class _Criterion:
         return [self._tri_cost[k] for k in keys]
 
     def _costs(self, simp: np.ndarray) -> np.ndarray:
-        if self.name == "min_l2_error":
-            from ..interpolate import simplex_errors
-
-            return simplex_errors(self.P, simp, self.f, "l2", values=self.z).per_simplex
+        if self.name == "min_l2_error":  # the cost built from the target by interpolation (trusted)
+            return self.cost_fn(self.P, simp, self.z)
         out = as_float_array(self.cost_fn(self.P, simp, self.z), "criterion", finite=False)
         if out.shape != (len(simp),) or not np.all(np.isfinite(out)):
             raise InvalidInputError(
@@ -220,16 +221,14 @@ class _EdgeCriterion(_Criterion):
 
 def _make_criterion(criterion, points: np.ndarray, values, n: int) -> _Criterion:
     """Validate ``criterion`` and ``values`` together; return the criterion object."""
-    target = None
+    l2_cost = None
     if callable(values):
-        target = values
-        from ..interpolate import _eval_target
-
-        values = _eval_target(target, points)
+        # the interpolation layer evaluates the target and builds its L2 cost (the engine never imports it)
+        values, l2_cost = provider("target_l2_cost")(values, points)
     elif values is not None:
         values = check_values(values, n, "values")
     if callable(criterion):
-        return _Criterion("callable", points, values, None, cost_fn=criterion)
+        return _Criterion("callable", points, values, cost_fn=criterion)
     if not isinstance(criterion, str) or criterion not in CRITERIA:
         opts = ", ".join(repr(c) for c in CRITERIA)
         raise InvalidInputError(f"'criterion' must be one of {opts} or a callable, found {criterion!r}")
@@ -237,15 +236,15 @@ def _make_criterion(criterion, points: np.ndarray, values, n: int) -> _Criterion
     if name in ("abn", "jnd"):
         if values is None:
             raise InvalidInputError(f"'values' must be given for criterion {criterion!r}: (n_points,) data values or a callable")
-        return _EdgeCriterion(name, points, values, None)
+        return _EdgeCriterion(name, points, values)
     if name == "min_l2_error":
-        if target is None:
+        if l2_cost is None:
             raise InvalidInputError(
                 "'values' must be the target callable f for criterion 'min_l2_error' (its L2 error is integrated), "
                 f"found {type(values).__name__}"
             )
-        return _Criterion(name, points, values, target)
-    return _Criterion(name, points, values, None)
+        return _Criterion(name, points, values, cost_fn=l2_cost)
+    return _Criterion(name, points, values)
 
 
 # ------------------------------------------------------------ public
@@ -419,12 +418,8 @@ def data_dependent_triangulation(points, values, criterion="jnd", start="delauna
         if pts.shape[1] != 2:
             raise UnsupportedError(f"data-dependent triangulations are planar only, 'points' has {pts.shape[1]} columns")
         if start == "delaunay":
-            from ._delaunay import delaunay
-
             tri = delaunay(pts)
         elif start == "random":
-            from ._regular import random_regular_triangulation
-
             tri = random_regular_triangulation(pts, seed=seed)
         else:
             raise InvalidInputError(f"'start' must be 'delaunay', 'random' or a Triangulation, found {start!r}")
