@@ -30,10 +30,10 @@ _LAZY = {
     "rank_triangulation": "._enumerate",
     # --- regular triangulations, flips, data-dependent triangulations ---
     "regular_triangulation": "._regular",
-    "is_regular": "._regular",
-    "RegularityCertificate": "._regular",
+    "is_regular": "._regularity",
+    "RegularityCertificate": "._regularity",
     "random_regular_triangulation": "._regular",
-    "folding_constraints": "._regular",
+    "folding_constraints": "._regularity",
     "flippable_edges": "._flips",
     "flip": "._flips",
     "flip_graph": "._flips",
