@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..triangulation._mesh import PlanarMesh, edge_key
+from ..triangulation import PlanarMesh
+
+_key = PlanarMesh.edge_key
 
 __all__ = ["FlipWalk"]
 
@@ -66,7 +68,7 @@ class FlipWalk:
     """A mutable fine triangulation of planar points that flips edges cheaply.
 
     The structure and the flippability rule are the triangulation engine's one
-    planar mesh (:class:`geoquant.triangulation._mesh.PlanarMesh`): an edge is
+    planar mesh (:class:`geoquant.triangulation.PlanarMesh`): an edge is
     flippable when its quadrilateral is strictly convex, decided by the exact
     orientation predicate, as in :func:`geoquant.triangulation.flippable_edges`
     and Lawson's flips.
@@ -108,13 +110,12 @@ class FlipWalk:
         mesh = self.mesh
         u, v, a, b, t1, t2 = mesh.quad(e, oldest_first=True)
         old = (tuple(sorted(mesh.triangles[t1])), tuple(sorted(mesh.triangles[t2])))
-        mesh.flip(u, v, a, b, t1, t2)
+        d = mesh.flip(u, v, a, b, t1, t2)
         new = (tuple(sorted((a, b, u))), tuple(sorted((a, b, v))))
         if self._costfn is not None:
             c_old, c_new = self._cost_of(list(old)), self._cost_of(list(new))
             self.total += c_new.sum() - c_old.sum()
-        d = edge_key(a, b)
-        for x in (e, d, edge_key(u, a), edge_key(u, b), edge_key(v, a), edge_key(v, b)):
+        for x in (e, d, _key(u, a), _key(u, b), _key(v, a), _key(v, b)):
             if mesh.is_flippable(x):
                 self.flippable.add(x)
             else:

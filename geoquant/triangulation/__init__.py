@@ -34,6 +34,7 @@ _LAZY = {
     "RegularityCertificate": "._regularity",
     "random_regular_triangulation": "._regular",
     "folding_constraints": "._regularity",
+    "PlanarMesh": "._mesh",
     "flippable_edges": "._flips",
     "flip": "._flips",
     "flip_graph": "._flips",

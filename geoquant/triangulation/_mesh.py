@@ -60,6 +60,18 @@ class PlanarMesh:
         the points with indices ``i, j, k``. Default: the exact filtered
         predicate :func:`geoquant.triangulation._predicates.orient2d_sign`.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    >>> mesh = PlanarMesh(square, [[0, 1, 2], [0, 2, 3]])
+    >>> mesh.interior_edges(), mesh.is_flippable((0, 2))
+    ([(0, 2)], True)
+    >>> mesh.flip(*mesh.quad((0, 2)))
+    (1, 3)
+    >>> mesh.simplices().tolist()
+    [[1, 3, 0], [1, 3, 2]]
+
     Attributes
     ----------
     triangles : list of [int, int, int]
@@ -74,6 +86,8 @@ class PlanarMesh:
         triangles by it, which makes a walk's choices depend only on the
         sequence of flips, not on how the edge lists were updated.
     """
+
+    edge_key = staticmethod(edge_key)
 
     def __init__(self, points: np.ndarray, simplices, orient: Callable[[int, int, int], int] | None = None):
         self.points = points
@@ -136,11 +150,11 @@ class PlanarMesh:
         return q is not None and self.is_convex(*q[:4])
 
     # -- the one mutation
-    def flip(self, u: int, v: int, a: int, c: int, t1: int, t2: int) -> None:
+    def flip(self, u: int, v: int, a: int, c: int, t1: int, t2: int) -> tuple[int, int]:
         """Replace the diagonal ``uv`` of triangles ``t1 = uva``, ``t2 = uvc`` by ``ac``.
 
         Triangle ``t1`` becomes ``(a, c, u)`` and ``t2`` becomes ``(a, c, v)``.
-        The caller has checked :meth:`is_convex`.
+        The caller has checked :meth:`is_convex`. Returns the new edge's key.
         """
         self.triangles[t1] = [a, c, u]
         self.triangles[t2] = [a, c, v]
@@ -151,6 +165,7 @@ class PlanarMesh:
         va, uc = self.edges[edge_key(v, a)], self.edges[edge_key(u, c)]
         va[va.index(t1)] = t2  # triangle (a, c, v) now holds edge va
         uc[uc.index(t2)] = t1  # triangle (a, c, u) now holds edge uc
+        return edge_key(a, c)
 
     def simplices(self) -> np.ndarray:
         """(n_simplices, 3) int64 array of the triangles by id."""

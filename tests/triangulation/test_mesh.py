@@ -3,11 +3,19 @@
 import numpy as np
 import pytest
 
-from geoquant.triangulation import NearDegeneracyWarning, Triangulation, count_triangulations, delaunay, flippable_edges, random_regular_triangulation
-from geoquant.triangulation._mesh import PlanarMesh, edge_key
+from geoquant.triangulation import (
+    NearDegeneracyWarning,
+    PlanarMesh,
+    Triangulation,
+    count_triangulations,
+    delaunay,
+    flippable_edges,
+    random_regular_triangulation,
+)
 from tests.conftest import grid_points
 
 E = 2.0**-53
+edge_key = PlanarMesh.edge_key
 
 
 def near_collinear_quad():
@@ -45,7 +53,7 @@ def test_mesh_flippability_agrees_with_the_vectorised_rule_along_a_flip_sequence
         assert got == expect
         assert len(mesh.edges) == n_edges  # a flip keeps the number of edges
         u, v, a, c, t1, t2 = mesh.quad(got[rng.integers(len(got))])
-        mesh.flip(u, v, a, c, t1, t2)
+        assert mesh.flip(u, v, a, c, t1, t2) == edge_key(a, c)
         assert edge_key(u, v) not in mesh.edges and mesh.quad(edge_key(a, c)) is not None
         assert sorted(mesh.triangles[t1]) == sorted((a, c, u)) and sorted(mesh.triangles[t2]) == sorted((a, c, v))
 
