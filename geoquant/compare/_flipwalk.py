@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..triangulation import PlanarMesh
+from ..errors import TooLargeError
+from ..triangulation import PlanarMesh, cost_statistics, delaunay
 
 _key = PlanarMesh.edge_key
 
@@ -189,9 +190,6 @@ class FlipWalk:
 def exact_cost_statistics(points, cost):
     """``cost_statistics`` over all fine triangulations of ``points``, or None when the counting
     structure is too large (the caller then searches otherwise)."""
-    from ..errors import TooLargeError
-    from ..triangulation import cost_statistics
-
     try:
         return cost_statistics(points, cost, fine=True)
     except TooLargeError:
@@ -200,6 +198,4 @@ def exact_cost_statistics(points, cost):
 
 def walk_from_delaunay(points, cost, seed) -> FlipWalk:
     """A :class:`FlipWalk` over the fine triangulations of ``points`` started at Delaunay."""
-    from ..triangulation import delaunay
-
     return FlipWalk(points, delaunay(points).simplices, cost, seed=seed)

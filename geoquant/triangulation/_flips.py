@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .._validation import _shape_str, check_int, check_option, check_points
+from .._validation import _shape_str, as_generator, check_int, check_option, check_points
 from ..errors import InvalidInputError, TooLargeError, UnsupportedError
+from ._delaunay import delaunay
 from ._mesh import OrientTable, boundary_edges, flippable_mask, interior_edges
 from ._triangulation import Triangulation
 
@@ -271,8 +272,6 @@ def flip_graph(points, *, fine: bool = True, limit: int = 100_000):
         pts = check_points(points, "points")
         if pts.shape[1] != 2:
             raise UnsupportedError(f"flip graphs are implemented for planar point sets only, 'points' has {pts.shape[1]} columns")
-        from ._delaunay import delaunay
-
         start = delaunay(pts)
     n = len(pts)
     orient = OrientTable(pts)
@@ -338,8 +337,6 @@ def graph_layout(adjacency, *, method: str = "spectral", seed=0, iterations: int
     (n, 2) ndarray
         Centred coordinates scaled to max-abs 1.
     """
-    from .._validation import as_generator
-
     check_option(method, "method", ("spectral", "spring"))
     iterations = check_int(iterations, "iterations", min_value=0)
     A = sparse.csr_matrix(adjacency, dtype=float)
