@@ -597,3 +597,32 @@ def error_bounds(tri: Triangulation, M: float) -> np.ndarray:
     tri = _check_triangulation(tri)
     M = check_positive(M, "M", strict=False)
     return 0.5 * M * min_enclosing_radius(tri.points, tri.simplices) ** 2
+
+
+def target_l2_cost(f, points: np.ndarray):
+    """A target's values at the points and the squared-L2 interpolation cost of triangles.
+
+    The cost that engines taking costs as callables need for "the L2 error of
+    the interpolant of ``f``" (``lawson_flip``'s ``"min_l2_error"``, wired by
+    :mod:`geoquant._providers`): the triangulation engine never imports this module.
+
+    Parameters
+    ----------
+    f : callable
+        Maps ``(..., n_dims)`` to ``(...)``.
+    points : (n_points, n_dims) ndarray
+
+    Returns
+    -------
+    values : (n_points,) ndarray
+        ``f(points)``, checked finite and of the right shape.
+    cost : callable
+        ``cost(points, simplices (k, n_dims + 1), values) -> (k,)``: the
+        integrals of ``(f - I f)**2`` over the simplices (:func:`simplex_errors`).
+    """
+    values = _eval_target(f, points)
+
+    def cost(points, simplices, values):
+        return simplex_errors(points, simplices, f, "l2", values=values).per_simplex
+
+    return values, cost

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
-import numpy as np
-
-
-def to_jsonable(obj):
-    """Convert numpy scalars/arrays (recursively) to plain JSON types."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    return obj
+from .._json import dumps
 
 
 def print_json(obj, file=None) -> None:
-    json.dump(to_jsonable(obj), file or sys.stdout, indent=2)
+    (file or sys.stdout).write(dumps(obj, indent=2))
     (file or sys.stdout).write("\n")
 
 

@@ -12,7 +12,8 @@ import importlib
 import os
 import sys
 
-from ._common import print_json, save_figure, to_jsonable
+from .._json import dumps, to_jsonable
+from ._common import print_json, save_figure
 
 
 def register(sub) -> None:
@@ -93,8 +94,6 @@ def _plots(result, X, y, out):
 
 
 def run(args) -> int:
-    import json
-
     import numpy as np
 
     from ..nn import save_checkpoints, train_gd
@@ -162,7 +161,7 @@ def run(args) -> int:
         "notes": notes,
     }
     summary = to_jsonable(summary)
-    atomic_write_bytes(os.path.join(out, "summary.json"), json.dumps(summary, indent=1).encode())
+    atomic_write_bytes(os.path.join(out, "summary.json"), dumps(summary, indent=1).encode())
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     if args.json:

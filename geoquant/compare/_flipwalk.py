@@ -22,6 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import TooLargeError
+from ..triangulation import PlanarMesh, cost_statistics, delaunay
+
+_key = PlanarMesh.edge_key
+
 __all__ = ["FlipWalk"]
 
 
@@ -60,12 +65,14 @@ class _IndexedSet:
         return iter(list(self._items))
 
 
-def _orient(p, q, r) -> float:
-    return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-
 class FlipWalk:
     """A mutable fine triangulation of planar points that flips edges cheaply.
+
+    The structure and the flippability rule are the triangulation engine's one
+    planar mesh (:class:`geoquant.triangulation.PlanarMesh`): an edge is
+    flippable when its quadrilateral is strictly convex, decided by the exact
+    orientation predicate, as in :func:`geoquant.triangulation.flippable_edges`
+    and Lawson's flips.
 
     Parameters
     ----------
@@ -79,53 +86,18 @@ class FlipWalk:
 
     def __init__(self, points, simplices, cost=None, seed=0):
         self.P = np.asarray(points, dtype=float)
-        self._xy = [tuple(p) for p in self.P.tolist()]  # python floats: much faster scalar arithmetic
-        scale = float(np.max(np.ptp(self.P, axis=0))) or 1.0
-        self._eps = 1e-12 * scale * scale
         self.rng = np.random.default_rng(seed)
-        self.tris = {}  # id -> sorted (i, j, k)
-        self.edge = {}  # (u, v) u < v -> [tid, tid or -1]
-        self._next = 0
-        for s in np.asarray(simplices, dtype=np.int64):
-            self._add(tuple(sorted(int(v) for v in s)))
+        self.mesh = PlanarMesh(self.P, np.asarray(simplices, dtype=np.int64))
         self._costfn = cost
         self._cost = {}
         # sorted start so that the walk depends only on the triangulation and the seed
-        self.flippable = _IndexedSet(e for e in sorted(self.edge) if self._is_flippable(e))
-        self.total = self._cost_of(list(self.tris.values())).sum() if cost is not None else 0.0
+        self.flippable = _IndexedSet(e for e in sorted(self.mesh.edges) if self.mesh.is_flippable(e))
+        self.total = self._cost_of(self._triangles()).sum() if cost is not None else 0.0
 
     # -- structure ---------------------------------------------------------------------
-    def _add(self, t):
-        tid = self._next
-        self._next += 1
-        self.tris[tid] = t
-        a, b, c = t
-        for e in ((a, b), (a, c), (b, c)):
-            self.edge.setdefault(e, []).append(tid)
-        return tid
-
-    def _remove(self, tid):
-        a, b, c = self.tris.pop(tid)
-        for e in ((a, b), (a, c), (b, c)):
-            lst = self.edge[e]
-            lst.remove(tid)
-            if not lst:
-                del self.edge[e]
-
-    def _opposite(self, tid, e):
-        return next(v for v in self.tris[tid] if v not in e)
-
-    def _is_flippable(self, e) -> bool:
-        ts = self.edge.get(e)
-        if ts is None or len(ts) != 2:
-            return False
-        u, v = e
-        a, b = self._opposite(ts[0], e), self._opposite(ts[1], e)
-        P = self._xy
-        # strictly convex quadrilateral: the diagonals cross properly
-        o1, o2 = _orient(P[a], P[b], P[u]), _orient(P[a], P[b], P[v])
-        o3, o4 = _orient(P[u], P[v], P[a]), _orient(P[u], P[v], P[b])
-        return o1 * o2 < -self._eps**2 and o3 * o4 < -self._eps**2
+    def _triangles(self) -> list[tuple[int, int, int]]:
+        """The current triangles as sorted vertex triples, by triangle id."""
+        return [tuple(sorted(t)) for t in self.mesh.triangles]
 
     def _cost_of(self, tris) -> np.ndarray:
         missing = [t for t in tris if t not in self._cost]
@@ -135,30 +107,24 @@ class FlipWalk:
         return np.array([self._cost[t] for t in tris])
 
     def flip(self, e):
-        """Flip edge ``e = (u, v)``; returns the new diagonal."""
-        u, v = e
-        t1, t2 = self.edge[e]
-        a, b = self._opposite(t1, e), self._opposite(t2, e)
-        old = (self.tris[t1], self.tris[t2])
-        self._remove(t1)
-        self._remove(t2)
+        """Flip the flippable edge ``e = (u, v)``, ``u < v``; returns the new diagonal."""
+        mesh = self.mesh
+        u, v, a, b, t1, t2 = mesh.quad(e, oldest_first=True)
+        old = (tuple(sorted(mesh.triangles[t1])), tuple(sorted(mesh.triangles[t2])))
+        d = mesh.flip(u, v, a, b, t1, t2)
         new = (tuple(sorted((a, b, u))), tuple(sorted((a, b, v))))
-        for t in new:
-            self._add(t)
         if self._costfn is not None:
             c_old, c_new = self._cost_of(list(old)), self._cost_of(list(new))
             self.total += c_new.sum() - c_old.sum()
-        d = (min(a, b), max(a, b))
-        for x in (e, d, (min(u, a), max(u, a)), (min(u, b), max(u, b)), (min(v, a), max(v, a)),
-                  (min(v, b), max(v, b))):
-            if self._is_flippable(x):
+        for x in (e, d, _key(u, a), _key(u, b), _key(v, a), _key(v, b)):
+            if mesh.is_flippable(x):
                 self.flippable.add(x)
             else:
                 self.flippable.discard(x)
         return d
 
     def simplices(self) -> np.ndarray:
-        return np.array(sorted(self.tris.values()), dtype=np.int64)
+        return np.array(sorted(self._triangles()), dtype=np.int64)
 
     # -- walks -------------------------------------------------------------------------
     def _random_flippable(self):
@@ -181,7 +147,7 @@ class FlipWalk:
 
         Defaults: ``burn_in = 20 * n_edges``, ``thin = 2 * n_edges`` steps.
         """
-        m = len(self.edge)
+        m = len(self.mesh.edges)
         burn_in = 20 * m if burn_in is None else burn_in
         thin = 2 * m if thin is None else thin
         for _ in range(burn_in):
@@ -202,18 +168,15 @@ class FlipWalk:
             # cost every triangle a flip could create in one batch (the cost function is vectorised)
             batch = []
             for e in cand:
-                t1, t2 = self.edge[e]
-                a, b = self._opposite(t1, e), self._opposite(t2, e)
-                batch += [tuple(sorted((a, b, e[0]))), tuple(sorted((a, b, e[1])))]
+                u, v, a, b, _, _ = self.mesh.quad(e)
+                batch += [tuple(sorted((a, b, u))), tuple(sorted((a, b, v)))]
             if batch and self._costfn is not None:
                 self._cost_of(batch)
             for e in cand:
                 if e not in self.flippable:
                     continue
-                t1, t2 = self.edge[e]
-                a, b = self._opposite(t1, e), self._opposite(t2, e)
-                u, v = e
-                old = [self.tris[t1], self.tris[t2]]
+                u, v, a, b, t1, t2 = self.mesh.quad(e)
+                old = [tuple(sorted(self.mesh.triangles[t1])), tuple(sorted(self.mesh.triangles[t2]))]
                 new = [tuple(sorted((a, b, u))), tuple(sorted((a, b, v)))]
                 delta = self._cost_of(new).sum() - self._cost_of(old).sum()
                 if sign * delta < -1e-15 * max(abs(self.total), 1e-300):
@@ -227,9 +190,6 @@ class FlipWalk:
 def exact_cost_statistics(points, cost):
     """``cost_statistics`` over all fine triangulations of ``points``, or None when the counting
     structure is too large (the caller then searches otherwise)."""
-    from ..errors import TooLargeError
-    from ..triangulation import cost_statistics
-
     try:
         return cost_statistics(points, cost, fine=True)
     except TooLargeError:
@@ -238,6 +198,4 @@ def exact_cost_statistics(points, cost):
 
 def walk_from_delaunay(points, cost, seed) -> FlipWalk:
     """A :class:`FlipWalk` over the fine triangulations of ``points`` started at Delaunay."""
-    from ..triangulation import delaunay
-
     return FlipWalk(points, delaunay(points).simplices, cost, seed=seed)

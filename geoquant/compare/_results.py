@@ -39,6 +39,7 @@ import numpy as np
 
 from .._fileio import TMP_PREFIX as _TMP_PREFIX
 from .._fileio import atomic_write_bytes, storage_error
+from .._json import dumps, to_jsonable
 from ..errors import GeoquantError, InvalidInputError
 from ._spec import target_label
 
@@ -64,24 +65,6 @@ def results_dir(study_dir) -> Path:
     return Path(study_dir) / RESULTS
 
 
-def _clean(obj):
-    """Make a record strictly JSON-serialisable (NaN/inf -> None, numpy -> python)."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if np.isfinite(v) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
-    return obj
-
-
 def write_record(study_dir, record: dict) -> Path:
     """Write one task record (and its gallery arrays, if any) atomically.
 
@@ -101,10 +84,10 @@ def write_record(study_dir, record: dict) -> Path:
         atomic_write_bytes(rdir / f"{tid}.npz", buf.getvalue())
         record["gallery_file"] = f"{tid}.npz"
         record["gallery_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
-    record = _clean(record)
+    record = to_jsonable(record)
     record.pop("checksum", None)
     record["checksum"] = _checksum(record)
-    text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False)
+    text = dumps(record, indent=1, sort_keys=True)
     path = rdir / f"{tid}.json"
     atomic_write_bytes(path, text.encode())
     return path
@@ -298,7 +281,7 @@ def quarantine(study_dir, damaged) -> list:
                      "reason": item["reason"], "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
             index.append(entry)
             added.append(entry)
-        atomic_write_bytes(index_path, json.dumps(index, indent=1).encode())
+        atomic_write_bytes(index_path, dumps(index, indent=1).encode())
     except OSError as exc:
         raise storage_error(exc, qdir, "move damaged files into") from None
     return added

@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._json import to_jsonable
 from ._methods import method_class
 from ._metrics import EvalConfig, Evaluator
 from ._spec import method_seed
@@ -104,7 +105,7 @@ def _record(task, *, status, metrics=None, info=None, error=None, timing=None, d
         "seed": task["settings"]["seed"],
         "method_seed": method_seed(task["settings"]["seed"], task["settings"].get("restart", 0)),
         "metrics": metrics or {},
-        "info": _jsonable(info or {}),
+        "info": _info_values(info or {}),
         "error": error,
         "timing": timing or {},
         "device": device,
@@ -118,20 +119,14 @@ def _record(task, *, status, metrics=None, info=None, error=None, timing=None, d
     return rec
 
 
-def _jsonable(d: dict) -> dict:
+def _info_values(d: dict) -> dict:
+    """A method's info for its record: numbers, strings and flat lists as JSON values
+    (:func:`geoquant._json.to_jsonable`: NaN/inf -> null), any other value as its ``str``."""
     out = {}
     for k, v in d.items():
-        if isinstance(v, (np.floating, float)):
-            v = float(v)
-            out[k] = v if np.isfinite(v) else None
-        elif isinstance(v, (np.integer,)):
-            out[k] = int(v)
-        elif isinstance(v, (bool, int, str)) or v is None:
-            out[k] = v
-        elif isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str)) for x in v):
-            out[k] = [float(x) if isinstance(x, float) else x for x in v]
-        else:
-            out[k] = str(v)
+        flat = isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str)) for x in v)
+        plain = v is None or isinstance(v, (bool, int, float, str, np.bool_, np.integer, np.floating))
+        out[k] = to_jsonable(v) if plain or flat else str(v)
     return out
 
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._json import dumps
 from ..errors import GeoquantError
 from ._executors import make_executor
 from ._results import (
@@ -348,7 +349,7 @@ def _no_source(spec: StudySpec) -> str:
 
 
 def _write_json(path: Path, obj) -> None:
-    atomic_write_bytes(path, json.dumps(obj, indent=1, sort_keys=True, default=str).encode())
+    atomic_write_bytes(path, dumps(obj, indent=1, sort_keys=True, default=str).encode())
 
 
 def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None):

@@ -33,6 +33,7 @@ import shutil
 import numpy as np
 
 from .._fileio import atomic_write_bytes, fsync_dir, storage_error
+from .._json import dumps
 from ..errors import InvalidInputError
 from ._checkpoint import Checkpoints
 from ._result import TrainResult
@@ -40,20 +41,6 @@ from ._result import TrainResult
 __all__ = ["save_checkpoints", "load_result"]
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return str(obj)
-    return obj
 
 
 _FILES = ("result.npz", "checkpoints.npz", "config.json")  # config.json last: it completes a save
@@ -141,7 +128,7 @@ def save_checkpoints(result, directory) -> str:
     payload = {
         "result.npz": _npz_bytes(arrays),
         "checkpoints.npz": _npz_bytes(ck_arrays),
-        "config.json": json.dumps(_jsonable(result.config), indent=1, sort_keys=True).encode(),
+        "config.json": dumps(result.config, nonfinite="string", indent=1, sort_keys=True).encode(),
     }
 
     staging = os.path.join(directory, _STAGING)

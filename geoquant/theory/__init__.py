@@ -37,8 +37,8 @@ _LAZY = {
     "BasinResult": "._basins",
     "basins": "._basins",
     # --- predicted functions ---
-    "Stage": "._predict",
-    "PredictedFunction": "._predict",
+    "Stage": "._function",
+    "PredictedFunction": "._function",
     "predict_function": "._predict",
     "reachable_functions": "._predict",
     # --- the minimum representation-cost interpolant ---
@@ -50,8 +50,8 @@ _LAZY = {
     "DirectionComparison": "._compare",
     "compare_directions": "._compare",
     "kink_distances": "._compare",
-    "network_lines": "._compare",
-    "sup_distance": "._compare",
+    "network_lines": "._distance",
+    "sup_distance": "._distance",
     "NearestTriangulation": "._compare",
     "nearest_triangulation": "._compare",
     # --- plots ---

@@ -29,7 +29,8 @@ Criteria
 ``"min_l2_error"``
     ``values`` is the target callable ``f``; the cost of a triangle is the
     integral of ``(f - I f)^2`` over it
-    (:func:`geoquant.interpolate.simplex_errors`); flip when the sum over the
+    (:func:`geoquant.interpolate.simplex_errors`, a cost callable that the
+    interpolation layer builds, see :mod:`geoquant._providers`); flip when the sum over the
     two triangles decreases (the global squared L2 error decreases).
 callable
     ``cost(points, simplices, values) -> (k,)`` per-triangle costs for any
@@ -43,9 +44,12 @@ import warnings
 
 import numpy as np
 
+from .._providers import provider
 from .._validation import as_float_array, check_int, check_points, check_values
 from ..errors import InvalidInputError, UnsupportedError
-from ._predicates import _CCW_BOUND, orient2d_exact
+from ._delaunay import delaunay
+from ._mesh import PlanarMesh, edge_key, interior_edges
+from ._regular import random_regular_triangulation
 from ._triangulation import Triangulation
 
 __all__ = ["lawson_flip", "data_dependent_triangulation", "criterion_value", "CRITERIA"]
@@ -103,11 +107,10 @@ class _Criterion:
 
     edge_based = False
 
-    def __init__(self, name, points, values, target, cost_fn=None):
+    def __init__(self, name, points, values, cost_fn=None):
         self.name = name
         self.P = points
         self.z = values
-        self.f = target
         self.cost_fn = cost_fn
         self._tri_cost: dict = {}
         self._grad: dict = {}
@@ -135,10 +138,8 @@ class _Criterion:
         return [self._tri_cost[k] for k in keys]
 
     def _costs(self, simp: np.ndarray) -> np.ndarray:
-        if self.name == "min_l2_error":
-            from ..interpolate import simplex_errors
-
-            return simplex_errors(self.P, simp, self.f, "l2", values=self.z).per_simplex
+        if self.name == "min_l2_error":  # the cost built from the target by interpolation (trusted)
+            return self.cost_fn(self.P, simp, self.z)
         out = as_float_array(self.cost_fn(self.P, simp, self.z), "criterion", finite=False)
         if out.shape != (len(simp),) or not np.all(np.isfinite(out)):
             raise InvalidInputError(
@@ -171,7 +172,7 @@ class _Criterion:
         return math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), g1[0] * g2[0] + g1[1] * g2[1] + 1.0)
 
     # -- local decision: True when flipping uv -> ac improves
-    def improves(self, mesh: "_Mesh", u, v, a, c, t1, t2) -> bool:
+    def improves(self, mesh: PlanarMesh, u, v, a, c, t1, t2) -> bool:
         P = self.P
         if self.name == "max_min_angle":
             old = min(_angles(P, (u, v, a)) + _angles(P, (u, v, c)))
@@ -207,10 +208,8 @@ class _Criterion:
             e = np.unique(np.sort(simplices[:, [0, 1, 1, 2, 0, 2]].reshape(-1, 2), axis=1), axis=0)
             return float(np.linalg.norm(P[e[:, 0]] - P[e[:, 1]], axis=1).sum())
         if self.edge_based:
-            from ._flips import _interior_edges
-
             srt = np.sort(simplices, axis=1)
-            *_, t1, t2 = _interior_edges(srt, n)
+            *_, t1, t2 = interior_edges(srt, n)
             g = _gradients(P, self.z, srt)
             return float(_edge_cost(self.name, g[t1], g[t2]).sum())
         return float(self._costs(np.asarray(simplices, dtype=np.int64)).sum())
@@ -222,16 +221,14 @@ class _EdgeCriterion(_Criterion):
 
 def _make_criterion(criterion, points: np.ndarray, values, n: int) -> _Criterion:
     """Validate ``criterion`` and ``values`` together; return the criterion object."""
-    target = None
+    l2_cost = None
     if callable(values):
-        target = values
-        from ..interpolate import _eval_target
-
-        values = _eval_target(target, points)
+        # the interpolation layer evaluates the target and builds its L2 cost (the engine never imports it)
+        values, l2_cost = provider("target_l2_cost")(values, points)
     elif values is not None:
         values = check_values(values, n, "values")
     if callable(criterion):
-        return _Criterion("callable", points, values, None, cost_fn=criterion)
+        return _Criterion("callable", points, values, cost_fn=criterion)
     if not isinstance(criterion, str) or criterion not in CRITERIA:
         opts = ", ".join(repr(c) for c in CRITERIA)
         raise InvalidInputError(f"'criterion' must be one of {opts} or a callable, found {criterion!r}")
@@ -239,74 +236,15 @@ def _make_criterion(criterion, points: np.ndarray, values, n: int) -> _Criterion
     if name in ("abn", "jnd"):
         if values is None:
             raise InvalidInputError(f"'values' must be given for criterion {criterion!r}: (n_points,) data values or a callable")
-        return _EdgeCriterion(name, points, values, None)
+        return _EdgeCriterion(name, points, values)
     if name == "min_l2_error":
-        if target is None:
+        if l2_cost is None:
             raise InvalidInputError(
                 "'values' must be the target callable f for criterion 'min_l2_error' (its L2 error is integrated), "
                 f"found {type(values).__name__}"
             )
-        return _Criterion(name, points, values, target)
-    return _Criterion(name, points, values, None)
-
-
-# ------------------------------------------------------------ mesh
-class _Mesh:
-    """Mutable planar triangulation: triangles and an edge -> triangles map."""
-
-    def __init__(self, points: np.ndarray, simplices: np.ndarray):
-        self.P = points
-        self.T = [list(map(int, row)) for row in simplices]
-        self.E: dict[tuple[int, int], list[int]] = {}
-        for t, row in enumerate(self.T):
-            for k in range(3):
-                e = _key(row[k], row[(k + 1) % 3])
-                self.E.setdefault(e, []).append(t)
-
-    def third(self, t: int, u: int, v: int) -> int:
-        for w in self.T[t]:
-            if w != u and w != v:
-                return w
-        raise AssertionError("degenerate triangle")  # pragma: no cover
-
-    def other_triangle(self, edge, t: int):
-        """Vertex triple of the triangle across ``edge`` from triangle ``t`` (None on the hull)."""
-        ts = self.E[_key(*edge)]
-        for s in ts:
-            if s != t:
-                return tuple(self.T[s])
-        return None
-
-    def interior_edges(self) -> list[tuple[int, int]]:
-        return sorted(e for e, ts in self.E.items() if len(ts) == 2)
-
-    def flip(self, u, v, a, c, t1, t2) -> None:
-        self.T[t1] = [a, c, u]
-        self.T[t2] = [a, c, v]
-        del self.E[(u, v)]
-        self.E[_key(a, c)] = [t1, t2]
-        va, uc = self.E[_key(v, a)], self.E[_key(u, c)]
-        va[va.index(t1)] = t2  # triangle (a, c, v) now holds edge va
-        uc[uc.index(t2)] = t1  # triangle (a, c, u) now holds edge uc
-
-
-def _key(i: int, j: int) -> tuple[int, int]:
-    return (i, j) if i < j else (j, i)
-
-
-def _orient(P: np.ndarray, i: int, j: int, k: int) -> int:
-    """Exact orientation sign: float filter (Shewchuk's bound), exact fallback."""
-    (ax, ay), (bx, by), (cx, cy) = P[i], P[j], P[k]
-    left = (bx - ax) * (cy - ay)
-    right = (by - ay) * (cx - ax)
-    det = left - right
-    if abs(det) > _CCW_BOUND * (abs(left) + abs(right)) and abs(left) + abs(right) > 1e-280:
-        return 1 if det > 0 else -1
-    return orient2d_exact(P[i], P[j], P[k])
-
-
-def _convex(P, u, v, a, c) -> bool:
-    return _orient(P, a, c, u) * _orient(P, a, c, v) < 0
+        return _Criterion(name, points, values, cost_fn=l2_cost)
+    return _Criterion(name, points, values)
 
 
 # ------------------------------------------------------------ public
@@ -360,7 +298,7 @@ def lawson_flip(tri, criterion="max_min_angle", values=None, *, max_flips: int |
 
 
 def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips) -> np.ndarray:
-    mesh = _Mesh(P, simplices)
+    mesh = PlanarMesh(P, simplices)
     stack = mesh.interior_edges()[::-1]
     queued = set(stack)
     flips = 0
@@ -368,13 +306,13 @@ def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips) -> n
         while stack:
             e = stack.pop()
             queued.discard(e)
-            ts = mesh.E.get(e)
+            ts = mesh.edges.get(e)
             if ts is None or len(ts) != 2:
                 continue
             u, v = e
             t1, t2 = ts
             a, c = mesh.third(t1, u, v), mesh.third(t2, u, v)
-            if not _convex(P, u, v, a, c) or not crit.improves(mesh, u, v, a, c, t1, t2):
+            if not mesh.is_convex(u, v, a, c) or not crit.improves(mesh, u, v, a, c, t1, t2):
                 continue
             if max_flips is not None and flips >= max_flips:
                 warnings.warn(
@@ -382,15 +320,15 @@ def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips) -> n
                     RuntimeWarning,
                     stacklevel=3,
                 )
-                return np.array(mesh.T, dtype=np.int64)
+                return np.array(mesh.triangles, dtype=np.int64)
             mesh.flip(u, v, a, c, t1, t2)
             flips += 1
-            affected = [_key(u, a), _key(a, v), _key(v, c), _key(c, u)]
+            affected = [edge_key(u, a), edge_key(a, v), edge_key(v, c), edge_key(c, u)]
             if crit.edge_based:  # their quadrilaterals' sides changed cost too
                 for side, t in ((affected[0], t1), (affected[1], t2), (affected[2], t2), (affected[3], t1)):
                     outer = mesh.other_triangle(side, t)
                     if outer is not None:
-                        affected += [_key(outer[0], outer[1]), _key(outer[1], outer[2]), _key(outer[0], outer[2])]
+                        affected += [edge_key(outer[0], outer[1]), edge_key(outer[1], outer[2]), edge_key(outer[0], outer[2])]
             for g in affected:
                 if g not in queued:
                     queued.add(g)
@@ -399,12 +337,12 @@ def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips) -> n
         pending = []
         for e in mesh.interior_edges():
             u, v = e
-            t1, t2 = mesh.E[e]
+            t1, t2 = mesh.edges[e]
             a, c = mesh.third(t1, u, v), mesh.third(t2, u, v)
-            if _convex(P, u, v, a, c) and crit.improves(mesh, u, v, a, c, t1, t2):
+            if mesh.is_convex(u, v, a, c) and crit.improves(mesh, u, v, a, c, t1, t2):
                 pending.append(e)
         if not pending:
-            return np.array(mesh.T, dtype=np.int64)
+            return np.array(mesh.triangles, dtype=np.int64)
         stack = pending[::-1]
         queued = set(stack)
 
@@ -480,12 +418,8 @@ def data_dependent_triangulation(points, values, criterion="jnd", start="delauna
         if pts.shape[1] != 2:
             raise UnsupportedError(f"data-dependent triangulations are planar only, 'points' has {pts.shape[1]} columns")
         if start == "delaunay":
-            from ._delaunay import delaunay
-
             tri = delaunay(pts)
         elif start == "random":
-            from ._regular import random_regular_triangulation
-
             tri = random_regular_triangulation(pts, seed=seed)
         else:
             raise InvalidInputError(f"'start' must be 'delaunay', 'random' or a Triangulation, found {start!r}")

@@ -21,78 +21,16 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .._validation import _shape_str, check_int, check_option, check_points
+from .._validation import _shape_str, as_generator, check_int, check_option, check_points
 from ..errors import InvalidInputError, TooLargeError, UnsupportedError
-from ._predicates import orient2d, orient2d_table
+from ._delaunay import delaunay
+from ._mesh import OrientTable, boundary_edges, flippable_mask, interior_edges
 from ._triangulation import Triangulation
 
 __all__ = ["flippable_edges", "flip", "flip_graph", "plot_flip_graph", "graph_layout"]
 
-# Exact orientation tables cost n^3 bytes; above this many points use orient2d.
-_TABLE_MAX_POINTS = 150
-
-
 # --------------------------------------------------------------- kernels
-class _Orient:
-    """Exact orientation signs, from a precomputed table for small point sets."""
-
-    def __init__(self, points: np.ndarray):
-        self.points = points
-        self.table = orient2d_table(points) if len(points) <= _TABLE_MAX_POINTS else None
-
-    def __call__(self, i, j, k) -> np.ndarray:
-        i, j, k = (np.asarray(a, dtype=np.int64) for a in (i, j, k))
-        if self.table is not None:
-            return self.table[i, j, k].astype(np.int64)
-        if i.size == 0:
-            return np.zeros(i.shape, dtype=np.int64)
-        p = self.points
-        return np.asarray(orient2d(p[i], p[j], p[k]), dtype=np.int64).reshape(i.shape)
-
-
-def _interior_edges(simp: np.ndarray, n: int):
-    """Interior edges of a triangulation with canonical (row-sorted) simplices.
-
-    Returns
-    -------
-    u, v : (k,) int64
-        Edge endpoints, ``u < v``.
-    a, c : (k,) int64
-        The opposite vertices in the two triangles.
-    t1, t2 : (k,) int64
-        The two triangles (row indices of ``simp``).
-    """
-    m = len(simp)
-    e = simp[:, [1, 2, 0, 2, 0, 1]].reshape(m, 3, 2)  # edge opposite vertex k
-    e = np.sort(e, axis=2).reshape(-1, 2)
-    opp = simp.reshape(-1)
-    tri = np.repeat(np.arange(m), 3)
-    key = e[:, 0] * n + e[:, 1]
-    order = np.argsort(key, kind="stable")
-    ks = key[order]
-    dup = np.flatnonzero(ks[1:] == ks[:-1])
-    i1, i2 = order[dup], order[dup + 1]
-    return e[i1, 0], e[i1, 1], opp[i1], opp[i2], tri[i1], tri[i2]
-
-
-def _boundary_edges(simp: np.ndarray, n: int) -> np.ndarray:
-    """(k, 2) hull edges (edges of exactly one triangle)."""
-    m = len(simp)
-    e = np.sort(simp[:, [1, 2, 0, 2, 0, 1]].reshape(m, 3, 2), axis=2).reshape(-1, 2)
-    key = e[:, 0] * n + e[:, 1]
-    uniq, counts = np.unique(key, return_counts=True)
-    single = uniq[counts == 1]
-    return np.column_stack([single // n, single % n])
-
-
-def _flippable(orient: _Orient, u, v, a, c) -> np.ndarray:
-    """Mask of edges whose quadrilateral u-a-v-c is strictly convex.
-
-    The triangles ``uva`` and ``uvc`` lie on opposite sides of ``uv``; the quad
-    is strictly convex iff ``u`` and ``v`` lie strictly on opposite sides of
-    the other diagonal ``ac``.
-    """
-    return orient(a, c, u) * orient(a, c, v) < 0
+# Interior edges, hull edges and the flippability rule live in the one planar mesh (._mesh).
 
 
 def _encode(simp: np.ndarray, n: int) -> np.ndarray:
@@ -104,10 +42,10 @@ def _decode(codes: np.ndarray, n: int) -> np.ndarray:
     return np.column_stack([codes // (n * n), (codes // n) % n, codes % n])
 
 
-def _edge_flip_codes(orient: _Orient, simp: np.ndarray, codes: np.ndarray, n: int) -> list[np.ndarray]:
+def _edge_flip_codes(orient: OrientTable, simp: np.ndarray, codes: np.ndarray, n: int) -> list[np.ndarray]:
     """Code vectors of all triangulations one edge flip away."""
-    u, v, a, c, t1, t2 = _interior_edges(simp, n)
-    ok = _flippable(orient, u, v, a, c)
+    u, v, a, c, t1, t2 = interior_edges(simp, n)
+    ok = flippable_mask(orient, u, v, a, c)
     if not ok.any():
         return []
     u, v, a, c, t1, t2 = u[ok], v[ok], a[ok], c[ok], t1[ok], t2[ok]
@@ -122,7 +60,7 @@ def _edge_flip_codes(orient: _Orient, simp: np.ndarray, codes: np.ndarray, n: in
     return list(block)
 
 
-def _vertex_flip_codes(orient: _Orient, simp: np.ndarray, codes: np.ndarray, n: int) -> list[np.ndarray]:
+def _vertex_flip_codes(orient: OrientTable, simp: np.ndarray, codes: np.ndarray, n: int) -> list[np.ndarray]:
     """Code vectors one insertion or removal flip away (triangulations that need not be fine)."""
     out = []
     m = len(simp)
@@ -166,7 +104,7 @@ def _vertex_flip_codes(orient: _Orient, simp: np.ndarray, codes: np.ndarray, n: 
     for t, row in enumerate(simp):
         for w in row:
             star[w].append(t)
-    bnd = _boundary_edges(simp, n)
+    bnd = boundary_edges(simp, n)
     on_hull = np.zeros(n, dtype=bool)
     on_hull[bnd.reshape(-1)] = True
     for q in np.flatnonzero(used):
@@ -218,17 +156,17 @@ def flippable_edges(tri) -> np.ndarray:
         ``tri`` is not planar.
     """
     tri = _check_tri2d(tri)
-    u, v, a, c, _, _ = _interior_edges(tri.simplices, tri.n_points)
-    ok = _flippable(_orient_for(tri), u, v, a, c)
+    u, v, a, c, _, _ = interior_edges(tri.simplices, tri.n_points)
+    ok = flippable_mask(_orient_for(tri), u, v, a, c)
     e = np.column_stack([u[ok], v[ok]])
     return e[np.lexsort((e[:, 1], e[:, 0]))] if len(e) else e.reshape(0, 2)
 
 
-def _orient_for(tri: Triangulation) -> _Orient:
+def _orient_for(tri: Triangulation) -> OrientTable:
     """Cached exact orientation helper of a triangulation's points."""
     key = "_flips_orient"
     if key not in tri._cache:
-        tri._cache[key] = _Orient(tri.points)
+        tri._cache[key] = OrientTable(tri.points)
     return tri._cache[key]
 
 
@@ -267,14 +205,14 @@ def flip(tri, edge) -> Triangulation:
     n = tri.n_points
     if u < 0 or v >= n:
         raise InvalidInputError(f"'edge' must index points in 0 <= i < {n}, found {[u, v]}")
-    eu, ev, a, c, t1, t2 = _interior_edges(tri.simplices, n)
+    eu, ev, a, c, t1, t2 = interior_edges(tri.simplices, n)
     hit = np.flatnonzero((eu == u) & (ev == v))
     if not len(hit):
         is_edge = len(tri.edges) and bool(((tri.edges[:, 0] == u) & (tri.edges[:, 1] == v)).any())
         what = "a hull edge (it has one triangle)" if is_edge else "not an edge of the triangulation"
         raise InvalidInputError(f"'edge' must be an interior edge of 'tri', found {[u, v]}, which is {what}")
     h = hit[0]
-    if not _flippable(_orient_for(tri), eu[h : h + 1], ev[h : h + 1], a[h : h + 1], c[h : h + 1])[0]:
+    if not flippable_mask(_orient_for(tri), eu[h : h + 1], ev[h : h + 1], a[h : h + 1], c[h : h + 1])[0]:
         raise InvalidInputError(
             f"'edge' {[u, v]} cannot be flipped: its quadrilateral {[u, int(a[h]), v, int(c[h])]} is not strictly convex"
         )
@@ -334,11 +272,9 @@ def flip_graph(points, *, fine: bool = True, limit: int = 100_000):
         pts = check_points(points, "points")
         if pts.shape[1] != 2:
             raise UnsupportedError(f"flip graphs are implemented for planar point sets only, 'points' has {pts.shape[1]} columns")
-        from ._delaunay import delaunay
-
         start = delaunay(pts)
     n = len(pts)
-    orient = _Orient(pts)
+    orient = OrientTable(pts)
     first = _encode(start.simplices, n)
     index = {first.tobytes(): 0}
     nodes = [first]
@@ -401,8 +337,6 @@ def graph_layout(adjacency, *, method: str = "spectral", seed=0, iterations: int
     (n, 2) ndarray
         Centred coordinates scaled to max-abs 1.
     """
-    from .._validation import as_generator
-
     check_option(method, "method", ("spectral", "spring"))
     iterations = check_int(iterations, "iterations", min_value=0)
     A = sparse.csr_matrix(adjacency, dtype=float)

@@ -85,6 +85,23 @@ def orient2d_exact(a, b, c) -> int:
     return (det > 0) - (det < 0)
 
 
+def orient2d_sign(a, b, c) -> int:
+    """Exact orientation sign of three single points given as ``(x, y)`` float pairs.
+
+    The scalar kernel of the mutable mesh: the plain float determinant when
+    Shewchuk's error bound certifies its sign, else :func:`orient2d_exact`.
+    Python floats keep it cheap in per-flip loops.
+    """
+    (ax, ay), (bx, by), (cx, cy) = a, b, c
+    left = (bx - ax) * (cy - ay)
+    right = (by - ay) * (cx - ax)
+    det = left - right
+    perm = abs(left) + abs(right)
+    if abs(det) > _CCW_BOUND * perm and perm > _TINY:
+        return 1 if det > 0 else -1
+    return orient2d_exact(a, b, c)
+
+
 def incircle_exact(a, b, c, d) -> int:
     """Exact sign of ``incircle`` for four single points (slow path, no filter)."""
     ints = _to_exact_ints(np.array([a, b, c, d], dtype=np.float64).reshape(4, 2))

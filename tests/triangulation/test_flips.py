@@ -233,11 +233,12 @@ def test_plot_flip_graph_draws_every_flip():
 def test_all_flip_moves_are_reversible_and_valid():
     # every move generated from a triangulation is undone by a move generated from its result,
     # so the adjacency is the full flip graph; and every result is a proper triangulation
-    from geoquant.triangulation._flips import _decode, _edge_flip_codes, _encode, _Orient, _vertex_flip_codes
+    from geoquant.triangulation._flips import _decode, _edge_flip_codes, _encode, _vertex_flip_codes
+    from geoquant.triangulation._mesh import OrientTable
 
     pts = grid_points(3, 3)
     tris, adj = flip_graph(pts, fine=False)
-    n, orient = len(pts), _Orient(pts)
+    n, orient = len(pts), OrientTable(pts)
     index = {_encode(t.simplices, n).tobytes(): i for i, t in enumerate(tris)}
     directed = set()
     for i, t in enumerate(tris):

@@ -1,0 +1,122 @@
+"""The predicted function of the saddle-to-saddle reconstruction: a value type.
+
+:class:`PredictedFunction` (and its :class:`Stage` records) is what
+:mod:`._predict` computes and what :mod:`._distance` and :mod:`._compare`
+measure; it lives below all three so that they import it without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_query
+from ..errors import UnsupportedError
+from ..nn import crease_lines, relu_forward
+from ._extremal import ExtremalDirection
+
+__all__ = ["Stage", "PredictedFunction"]
+
+
+@dataclass(frozen=True, eq=False)
+class Stage:
+    """One escape event of the saddle-to-saddle reconstruction.
+
+    Attributes
+    ----------
+    index : int
+    direction : ExtremalDirection
+        The extremal direction of the current potential ``G_k`` whose cluster escaped.
+    time : float
+        Escape time in units of ``log(1/lambda)`` (gradient-flow time; GD with
+        step ``lr`` reaches it after ``time * log(1/lambda) / lr`` steps).
+    rate : float
+        Growth rate ``s G_k`` of the escaping cluster.
+    loss_before, loss_after : float
+        ``1/2 mean (f - y)^2`` before the escape and after the fit.
+    fitted : (n_points,) ndarray
+        Network values at the data after the fit.
+    """
+
+    index: int
+    direction: ExtremalDirection
+    time: float
+    rate: float
+    loss_before: float
+    loss_after: float
+    fitted: np.ndarray
+
+
+@dataclass(eq=False)
+class PredictedFunction:
+    """The function the reconstruction predicts: ``f(x) = sum_j c_j relu(w_j . (x, 1))``.
+
+    Attributes
+    ----------
+    points : (n_points, n_dims) ndarray; values : (n_points,) ndarray
+    stages : list of Stage
+    weights : (m, n_dims + 1) ndarray
+        Unit neuron directions ``[w | b]``.
+    coefficients : (m,) ndarray
+        Signed output coefficients ``c_j`` (``c_j = a_j |w_j|`` of a trained net).
+    fitted : (n_points,) ndarray
+    loss : float
+        ``1/2 mean (f(x_i) - y_i)^2``.
+    stalled : bool
+        True when no dormant cluster could grow any more (a stationary point of
+        the small-initialization dynamics); False when ``max_stages`` stopped it.
+    refit : str
+    choices : tuple of int
+        The branch taken at each stage (index into the escape candidates); all
+        zeros for :func:`predict_function`.
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    stages: list
+    weights: np.ndarray
+    coefficients: np.ndarray
+    fitted: np.ndarray
+    loss: float
+    stalled: bool
+    refit: str
+    choices: tuple = ()
+    _meta: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_dims(self) -> int:
+        return int(self.points.shape[1])
+
+    def __call__(self, x) -> np.ndarray:
+        """Evaluate at ``x (..., n_dims)`` (1D queries may omit the last axis)."""
+        x = check_query(x, self.n_dims, "x")
+        return relu_forward(self.weights, self.coefficients, x)
+
+    @property
+    def kinks(self) -> np.ndarray:
+        """d = 1: sorted distinct kink positions ``-b/w`` of the neurons."""
+        if self.n_dims != 1:
+            raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}; use 'lines'")
+        k = np.sort(crease_lines(self.weights))
+        if k.size == 0:
+            return k
+        keep = np.concatenate([[True], np.diff(k) > 1e-9 * max(1.0, np.max(np.abs(k)))])
+        return k[keep]
+
+    @property
+    def lines(self) -> np.ndarray:
+        """d = 2: ``(m', 3)`` crease lines ``a x + b y + c = 0`` with ``a^2 + b^2 = 1``."""
+        if self.n_dims != 2:
+            raise UnsupportedError(f"'lines' is for 2D data, found n_dims={self.n_dims}; use 'kinks'")
+        return crease_lines(self.weights)
+
+    @property
+    def escape_times(self) -> np.ndarray:
+        return np.array([s.time for s in self.stages])
+
+    def __repr__(self) -> str:
+        return (
+            f"PredictedFunction(n_stages={len(self.stages)}, n_neurons={len(self.coefficients)}, "
+            f"loss={self.loss:.6g}, stalled={self.stalled}, refit={self.refit!r})"
+        )
