@@ -3,7 +3,7 @@
 A :class:`Target` is a function ``f`` on a box ``domain`` in ``R^dim`` together
 with its gradient, its Hessian and a number ``hessian_bound`` ``M`` with
 
-    M >= sup over x in domain of ||D^2 f(x)||_2 = |f|_{2,inf}  (theory.md §6),
+    M >= sup over x in domain of ||D^2 f(x)||_2 = |f|_{2,inf}  (docs/theory.md §6),
 
 so that Waldron's bound ``||f - I f||_inf <= 1/2 * M * R_min**2`` holds on every
 simplex inside the domain. ``bound_kind`` says how much to trust ``M``:

@@ -1,6 +1,6 @@
 """Theory engine: activation sectors, the alignment field and potential, extremal
 directions, basins of attraction, and the functions small-initialization gradient
-descent is predicted to reach (theory.md §1–3).
+descent is predicted to reach (docs/theory.md §1–3).
 
 Squared-loss convention: ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, residual weights
 ``r_i = (y_i - f(x_i)) / n``; ``G`` is then the growth rate of ``log|w|`` per unit

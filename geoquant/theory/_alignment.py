@@ -1,7 +1,7 @@
 """The alignment field D(w) and the potential G(w) of a one-hidden-layer ReLU net.
 
 For data ``(x_i, y_i)`` with augmented inputs ``x~_i = (x_i, 1)`` and residual
-weights ``r_i`` (theory.md §1–2)::
+weights ``r_i`` (docs/theory.md §1–2)::
 
     D(w) = sum_{i : w . x~_i > 0} r_i x~_i          (the alignment field)
     G(w) = sum_i r_i relu(w . x~_i) = w . D(w)     (the alignment potential)

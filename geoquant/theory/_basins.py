@@ -1,7 +1,7 @@
 """Basins of attraction of the extremal directions under the direction flow.
 
 A balanced neuron with sign ``s = sign(a)`` moves its direction by
-``d w^/dt = s (I - w^ w^T) D(w^)`` (theory.md §2), independent of its norm.  This
+``d w^/dt = s (I - w^ w^T) D(w^)`` (docs/theory.md §2), independent of its norm.  This
 module integrates that flow for many initial directions at once and assigns
 each endpoint to the stable extremal direction of its sign that it reached.
 

@@ -2,7 +2,7 @@
 
 ``G(w) = sum_i r_i relu(w . x~_i)`` is piecewise linear in ``R^(d+1)`` (linear with
 gradient ``D_sigma`` on each cell) and ``a > 0`` neurons climb it on ``S^d`` while
-``a < 0`` neurons descend it (theory.md §2).  For a sign ``s`` write ``H = s G``.
+``a < 0`` neurons descend it (docs/theory.md §2).  For a sign ``s`` write ``H = s G``.
 
 Definition used here (first-order / Clarke criticality, derived)
 ----------------------------------------------------------------

@@ -3,7 +3,7 @@
 A neuron ``w = [weights | bias]`` in ``R^(d+1)`` is active on the data points
 ``A(w) = {i : w . x~_i > 0}``.  The sets of ``w`` with a given activation pattern
 are the open cells ("sectors") of the central hyperplane arrangement with normals
-``x~_i = (x_i, 1)`` (theory.md §2).  Each cell is an open polyhedral cone; its
+``x~_i = (x_i, 1)`` (docs/theory.md §2).  Each cell is an open polyhedral cone; its
 trace on the unit sphere ``S^d`` is an arc (d = 1) or a spherical polygon (d = 2).
 
 Methods
