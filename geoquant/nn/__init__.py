@@ -11,42 +11,7 @@ package stays cheap and torch is imported only when a name is used.
 
 from __future__ import annotations
 
-from .._lazy import attach
+from .._lazy import attach_stub
 
-# public name -> private module that defines it
-_LAZY = {
-    # --- training core ---
-    "train_gd": "._train",
-    "train_flow": "._flow",
-    "TrainResult": "._result",
-    "Checkpoint": "._checkpoint",
-    "Checkpoints": "._checkpoint",
-    "save_checkpoints": "._checkpoint",
-    "load_result": "._checkpoint",
-    "find_plateaus": "._events",
-    "evaluate_network": "._model",
-    "loss_and_grads": "._model",
-    # --- geometry and plots (geometry helper) ---
-    "NeuronDirections": "._geometry",
-    "NeuronGroup": "._geometry",
-    "NeuronClusters": "._geometry",
-    "Kinks": "._geometry",
-    "Breakline": "._geometry",
-    "LinearRegion": "._geometry",
-    "neuron_directions": "._geometry",
-    "neuron_amplitudes": "._geometry",
-    "dead_neurons": "._geometry",
-    "network_function": "._geometry",
-    "cluster_directions": "._geometry",
-    "condensed_network": "._geometry",
-    "kinks_1d": "._geometry",
-    "breaklines": "._geometry",
-    "linear_regions": "._geometry",
-    "count_linear_pieces": "._geometry",
-    "plot_orientation_amplitude": "._plots",
-    "plot_loss": "._plots",
-    "plot_fit_1d": "._plots",
-    "plot_breaklines_2d": "._plots",
-}
-
-__getattr__, __dir__, __all__ = attach(__name__, _LAZY, globals())
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, globals())

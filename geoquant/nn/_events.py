@@ -106,8 +106,7 @@ def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol:
     order of onset; ``onset`` is an int for integer steps, else a float.
     For a 1-D ``loss`` the single model's list is returned.
     """
-    from .._validation import as_float_array, check_positive
-    from ..errors import InvalidInputError
+    from .._validation import as_float_array
 
     steps_in = np.asarray(steps)
     s = as_float_array(steps, "steps", ndim=1)
