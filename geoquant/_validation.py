@@ -342,5 +342,5 @@ def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None
     if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
         if isinstance(seed, numbers.Integral) and int(seed) < 0:
             raise InvalidInputError(f"'seed' must be a non-negative integer, found {seed}")
-        return np.random.default_rng(seed)
+        return np.random.default_rng(int(seed) if isinstance(seed, numbers.Integral) else seed)
     raise InvalidInputError(f"'seed' must be an int, a numpy SeedSequence or Generator, found {type(seed).__name__}")

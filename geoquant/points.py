@@ -29,6 +29,9 @@ NumPy (``.npy``)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import csv
 import io
 import math
@@ -382,7 +385,7 @@ def write_points(path, points, values=None, value_name: str = "value") -> Path:
     cols: dict[str, np.ndarray] = {}
     if values is not None:
         if isinstance(values, dict):
-            items = values.items()
+            items: Iterable[tuple[str, Any]] = values.items()
         else:
             if not isinstance(value_name, str) or not value_name.strip():
                 raise InvalidInputError(f"'value_name' must be a non-empty string, found {value_name!r}")
@@ -584,8 +587,8 @@ def _sample_polygon(n, dim, polygon, rng) -> np.ndarray:
 
 def _grid(n, dim, box, shape) -> np.ndarray:
     if shape is None:
-        k = int(round(n ** (1.0 / dim)))
-        k = next((m for m in (k - 1, k, k + 1) if m >= 1 and m**dim == n), None)
+        k0 = int(round(n ** (1.0 / dim)))
+        k = next((m for m in (k0 - 1, k0, k0 + 1) if m >= 1 and m**dim == n), None)
         if k is None:
             lo = int(math.floor(n ** (1.0 / dim)))
             raise InvalidInputError(

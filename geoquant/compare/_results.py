@@ -97,7 +97,7 @@ def write_record(study_dir, record: dict) -> Path:
     tid = record["task_id"]
     if arrays:
         buf = io.BytesIO()
-        np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+        np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
         atomic_write_bytes(rdir / f"{tid}.npz", buf.getvalue())
         record["gallery_file"] = f"{tid}.npz"
         record["gallery_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()

@@ -22,6 +22,8 @@ access to the study directory.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import platform
@@ -46,7 +48,7 @@ def environment() -> dict:
     """Package versions and machine facts recorded with every result (no heavy imports)."""
     from importlib import metadata
 
-    versions = {"python": platform.python_version()}
+    versions: dict[str, str | None] = {"python": platform.python_version()}
     for pkg in ("geoquant", "numpy", "scipy", "torch", "scikit-learn", "pandas", "shapely", "matplotlib"):
         try:
             versions[pkg] = metadata.version(pkg)
@@ -119,7 +121,7 @@ def _record(task, *, status, metrics=None, info=None, error=None, timing=None, d
 
 
 def _jsonable(d: dict) -> dict:
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in d.items():
         if isinstance(v, (np.floating, float)):
             v = float(v)

@@ -380,7 +380,7 @@ def parse_spec(doc: dict) -> StudySpec:
     samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
     methods = [e for i, m in enumerate(_array_of_tables(doc, "methods")) for e in _expand_method(m, i)]
 
-    labels = {}
+    labels: dict[str, int] = {}
     for i, m in enumerate(methods):
         if m["label"] in labels:
             raise SpecError(

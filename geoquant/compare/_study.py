@@ -370,7 +370,8 @@ def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None)
     groups: dict = {}
     for t in tasks:
         groups.setdefault(t.unit_key(), []).append(t)
-    units, write_ids = [], set()
+    units: list = []
+    write_ids: set[str] = set()
     for key, ts in groups.items():
         todo = [t for t in ts if pending(t)]
         if not todo:

@@ -249,7 +249,7 @@ class BasinResult:
     def fractions(self) -> dict:
         """``{index: fraction, "dead": ..., "flat": ..., "unassigned": ...}``; sums to 1."""
         m = max(len(self.labels), 1)
-        out = {k: float(np.sum(self.labels == k)) / m for k in range(len(self.extremal))}
+        out: dict[int | str, float] = {k: float(np.sum(self.labels == k)) / m for k in range(len(self.extremal))}
         out["dead"] = float(np.sum(self.labels == DEAD)) / m
         out["flat"] = float(np.sum(self.labels == FLAT)) / m
         out["unassigned"] = float(np.sum(self.labels == UNASSIGNED)) / m

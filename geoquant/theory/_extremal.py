@@ -217,6 +217,7 @@ def _interior(ctx: _Ctx):
 
 def _boundary_1d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
+    assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
         p = V[v]
         on = np.flatnonzero(S[v] == 0)
@@ -243,6 +244,7 @@ def _boundary_1d(ctx: _Ctx):
 
 def _vertices_2d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
+    assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
         inc = np.flatnonzero(S[v] == 0)
         rays, _, pats = vertex_star(V[v], inc, ctx.Xh, S[v])
@@ -260,6 +262,7 @@ def _vertices_2d(ctx: _Ctx):
 
 def _edges_2d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
+    assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     n = ctx.X.shape[0]
     for i in range(n):
         on = np.flatnonzero(S[:, i] == 0)

@@ -356,7 +356,7 @@ def _sectors_2d(X: np.ndarray, atol: float) -> Sectors:
     vals = dirs @ Xh.T
     sgn = np.where(P, 1.0, -1.0)
     margin = np.min(sgn * vals, axis=1)
-    for k in np.flatnonzero(margin <= 10 * atol):
+    for k in np.flatnonzero(margin <= 10 * atol).tolist():
         w, t = _max_margin(Xh, sgn[k])
         if t <= atol:  # pragma: no cover - would contradict the enumeration
             raise DegenerateInputError(
