@@ -170,6 +170,16 @@ def load_points(path, *, coordinate_columns=None, duplicate_rtol: float | None =
     DuplicatePointsError, DegenerateInputError
         From the point validation; the message names the file, and for
         duplicates the data indices and file lines.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "five.csv")
+    >>> x = [[-0.8], [-0.3], [0.1], [0.6], [0.9]]
+    >>> _ = write_points(path, x, values=[0.5, 1.0, 0.7, 1.2, 0.4])
+    >>> ps = load_points(path)
+    >>> ps.points.shape, ps.values().tolist()
+    ((5, 1), [0.5, 1.0, 0.7, 1.2, 0.4])
     """
     try:
         p = Path(path)
@@ -493,6 +503,14 @@ def sample_points(
         Bad ``n``, ``dim``, ``kind``, ``domain``, ``polygon``, ``shape`` or
         cluster settings; ``n`` not of the form ``k**dim`` for a grid without
         ``shape``.
+
+    Examples
+    --------
+    >>> pts = sample_points(100, 2, "sobol", seed=0)
+    >>> pts.shape, bool(((pts >= 0) & (pts <= 1)).all())
+    ((100, 2), True)
+    >>> sample_points(9, 2, "grid", domain=(0, 2))[:3].tolist()
+    [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]
     """
     n = check_int(n, "n", min_value=1)
     dim = check_int(dim, "dim", min_value=1)

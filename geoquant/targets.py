@@ -254,6 +254,12 @@ def get_target(name: str, dim: int | None = None, **params) -> Target:
     InvalidInputError
         Unknown name (the message lists the names), unknown parameter (named),
         unsupported ``dim`` or a bad parameter value.
+
+    Examples
+    --------
+    >>> t = get_target("franke")
+    >>> t.dim, t.bound_kind, bool(t.hessian_bound >= t.hessian_norm([[0.5, 0.5]]).max())
+    (2, 'rigorous', True)
     """
     if not isinstance(name, str):
         raise InvalidInputError(f"'name' must be a string naming a target, found {type(name).__name__}")

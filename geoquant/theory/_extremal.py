@@ -329,6 +329,16 @@ def extremal_directions(points, values=None, *, f=None, r=None, sectors=None, rt
     Raises
     ------
     InvalidInputError, UnsupportedError (n_dims >= 3)
+
+    Examples
+    --------
+    Positive labels on ``|x| < 1`` have one positive extremal direction, interior and stable
+    (docs/theory.md §8, check 3):
+
+    >>> X = [[-0.8], [-0.3], [0.1], [0.6], [0.9]]
+    >>> up = [e for e in extremal_directions(X, [0.5, 1.0, 0.7, 1.2, 0.4]) if e.sign > 0]
+    >>> [(e.kind, e.stable, e.growing) for e in up]
+    [('interior', True, True)]
     """
     X = check_points(points, "points")
     d = X.shape[1]

@@ -402,6 +402,14 @@ def minnorm_interpolant(points, values, *, sectors=None, solver: str = "auto") -
     ------
     InvalidInputError, UnsupportedError (n_dims >= 3, or "highs" in 2D),
     GeoquantError (cvxpy missing for 2D; a solver failure).
+
+    Examples
+    --------
+    ``|x|`` through three points costs 2 (two unit neurons, kink at 0):
+
+    >>> m = minnorm_interpolant([[-1.0], [0.0], [1.0]], [1.0, 0.0, 1.0])
+    >>> round(float(m.cost), 9), m.width, m.kinks.round(9).tolist() == [0.0]
+    (2.0, 2, True)
     """
     X = check_points(points, "points")
     y = check_values(values, X.shape[0], "values")

@@ -546,6 +546,16 @@ def predict_function(
         growth (a cluster escapes when ``int s G_k dt = 1``); this order and the
         fit are heuristic (see the module docstring), the alignment quantities
         are derived.
+
+    Examples
+    --------
+    On the five points of docs/theory.md §8 (check 4) the prediction stalls at the affine
+    least-squares fit, loss 0.0449366:
+
+    >>> X = [[-0.8], [-0.3], [0.1], [0.6], [0.9]]
+    >>> p = predict_function(X, [0.5, 1.0, 0.7, 1.2, 0.4])
+    >>> round(p.loss, 7), p.stalled
+    (0.0449366, True)
     """
     X, y = _check_xy(points, values)
     check_option(refit, "refit", ("flow", "cells", "fixed"))

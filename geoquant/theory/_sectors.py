@@ -453,6 +453,15 @@ def sectors(points, *, method: str = "auto", atol: float = 1e-10) -> Sectors:
     Raises
     ------
     InvalidInputError, DuplicatePointsError, DegenerateInputError
+
+    Examples
+    --------
+    Generic data give ``2n`` activation sectors in 1D and ``n^2 - n + 2`` in 2D (docs/theory.md §8, check 2):
+
+    >>> len(sectors([[-0.8], [-0.3], [0.1], [0.6], [0.9]]).patterns)
+    10
+    >>> len(sectors([[0.1, 0.2], [0.9, 0.3], [0.4, 0.8], [0.6, 0.55]]).patterns)
+    14
     """
     X = check_points(points, "points")
     check_option(method, "method", ("auto", "geometric", "lp"))

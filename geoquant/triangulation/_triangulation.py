@@ -90,6 +90,16 @@ class Triangulation:
     DegenerateInputError
         A simplex of zero volume, overlapping simplices, or simplices that do
         not cover the convex hull.
+
+    Examples
+    --------
+    Two triangles over the unit square, sharing the diagonal from (1, 0) to (0, 1):
+
+    >>> tri = Triangulation([[0, 0], [1, 0], [0, 1], [1, 1]], [[0, 1, 2], [1, 3, 2]])
+    >>> tri.n_points, tri.n_dims, tri.n_simplices
+    (4, 2, 2)
+    >>> tri.edges.tolist()
+    [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]
     """
 
     def __init__(self, points, simplices, *, validate: bool = True):
