@@ -29,20 +29,20 @@ NumPy (``.npy``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import csv
 import io
 import math
-import os
 import numbers
+import os
 import re
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._validation import (
     as_float_array,
@@ -61,6 +61,7 @@ __all__ = ["PointSet", "load_points", "sample_points", "write_points", "SAMPLE_K
 
 #: The point distributions :func:`sample_points` knows.
 SAMPLE_KINDS = ("uniform", "polygon", "grid", "sobol", "halton", "clustered")
+SampleKind = Literal["uniform", "polygon", "grid", "sobol", "halton", "clustered"]
 
 _NUMBERED = re.compile(r"^x(\d+)$")
 _NAMED = ("x", "y", "z")
@@ -143,7 +144,7 @@ class PointSet:
 # loading
 
 
-def load_points(path, *, coordinate_columns=None, duplicate_rtol: float | None = 1e-10) -> PointSet:
+def load_points(path: str | os.PathLike, *, coordinate_columns: Sequence[int | str] | None = None, duplicate_rtol: float | None = 1e-10) -> PointSet:
     """Read a point set from a CSV or ``.npy`` file (see the module docstring for the formats).
 
     Parameters
@@ -365,7 +366,12 @@ def default_coordinate_names(n_dims: int) -> list[str]:
     return [f"x{i}" for i in range(n_dims)]
 
 
-def write_points(path, points, values=None, value_name: str = "value") -> Path:
+def write_points(
+    path: str | os.PathLike,
+    points: ArrayLike,
+    values: ArrayLike | Mapping[str, ArrayLike] | None = None,
+    value_name: str = "value",
+) -> Path:
     """Write points (and optional value columns) as a CSV that :func:`load_points` reads back.
 
     Parameters
@@ -442,17 +448,17 @@ def check_domain(domain, dim: int, name: str = "domain") -> np.ndarray:
 
 
 def sample_points(
-    n,
-    dim,
-    kind: str = "uniform",
+    n: int,
+    dim: int,
+    kind: SampleKind = "uniform",
     *,
-    seed=0,
-    domain=None,
-    polygon=None,
-    shape=None,
+    seed: int | np.random.Generator = 0,
+    domain: ArrayLike | None = None,
+    polygon: ArrayLike | None = None,
+    shape: Sequence[int] | None = None,
     n_clusters: int = 5,
     cluster_std: float = 0.05,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Sample ``n`` distinct points in ``dim`` dimensions.
 
     Parameters
