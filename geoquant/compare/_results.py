@@ -27,6 +27,11 @@ and reruns its task.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported when results are loaded
+    import pandas as pd
+
 import hashlib
 import io
 import json
@@ -335,7 +340,7 @@ DETERMINISTIC_COLUMNS = [
 ]
 
 
-def load_results(study_dir, *, include_failed: bool = True):
+def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = True) -> pd.DataFrame:
     """The results of a study as a pandas DataFrame, one row per finished task.
 
     Parameters
@@ -473,7 +478,7 @@ def load_results(study_dir, *, include_failed: bool = True):
     return df
 
 
-def load_gallery(study_dir, task_id_or_file) -> dict:
+def load_gallery(study_dir: str | os.PathLike[str], task_id_or_file: str) -> dict[str, np.ndarray]:
     """The gallery arrays stored with a task (a dict of ndarrays)."""
     rdir = results_dir(study_dir)
     name = str(task_id_or_file)
@@ -488,7 +493,7 @@ def load_gallery(study_dir, task_id_or_file) -> dict:
         return {k: z[k] for k in z.files}
 
 
-def study_status(study_dir):
+def study_status(study_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Progress of a study: done / failed / pending tasks per method, and where networks ended.
 
     Returns

@@ -22,7 +22,10 @@ access to the study directory.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..targets import Target
 
 import json
 import os
@@ -33,6 +36,7 @@ import traceback
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._methods import method_class
 from ._metrics import EvalConfig, Evaluator
@@ -67,7 +71,7 @@ def environment() -> dict:
     }
 
 
-def make_data(settings: dict):
+def make_data(settings: dict[str, Any]) -> tuple[Target, NDArray[np.float64], NDArray[np.float64]]:
     """The target, sample points and values of a task's settings.
 
     Returns

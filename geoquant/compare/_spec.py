@@ -56,6 +56,8 @@ seed per model in their ensemble call, so each model is reproducible alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 import os
@@ -301,7 +303,7 @@ class StudySpec:
         }
 
 
-def load_spec(spec) -> StudySpec:
+def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec) -> StudySpec:
     """Read and validate a study spec.
 
     Parameters

@@ -11,6 +11,8 @@ that is not enough, gallery cases are left out, and the page says so.
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable
 from typing import Any
 
@@ -136,7 +138,7 @@ def _pick_gallery(cases: dict, per_target: int):
     return out
 
 
-def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90, gallery_per_target: int = 2,
+def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, max_bytes: int = 5_000_000, dpi: int = 90, gallery_per_target: int = 2,
                 progress: bool | None = None) -> Report:
     """Write ``out_dir/index.html`` (self-contained) and ``out_dir/summary.md`` for a study.
 

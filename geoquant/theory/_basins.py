@@ -14,9 +14,12 @@ directions and are assigned by a tiny tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_generator, check_int, check_points, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
@@ -303,15 +306,15 @@ def assign_endpoints(Xt, r, end, pattern, stable, *, tol, D_flat_tol):
 
 
 def basins(
-    points,
-    values=None,
+    points: ArrayLike,
+    values: ArrayLike | None = None,
     *,
-    f=None,
-    r=None,
+    f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None,
+    r: ArrayLike | None = None,
     n_samples: int = 4000,
-    seed=0,
+    seed: int | np.random.Generator = 0,
     tol: float = 1e-6,
-    starts=None,
+    starts: ArrayLike | None = None,
 ) -> Basins:
     """Fraction of random initial directions that flows to each extremal direction.
 

@@ -48,9 +48,12 @@ sign tolerances); d >= 3 is not supported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_points, check_positive, check_values
 from ..errors import DegenerateInputError, InvalidInputError, UnsupportedError
@@ -302,7 +305,15 @@ def _edges_2d(ctx: _Ctx):
                         ctx.add(p, s, "boundary", stable, (i,), (k0, k1), 1)
 
 
-def extremal_directions(points, values=None, *, f=None, r=None, sectors=None, rtol: float = 1e-9):
+def extremal_directions(
+    points: ArrayLike,
+    values: ArrayLike | None = None,
+    *,
+    f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None,
+    r: ArrayLike | None = None,
+    sectors: Sectors | None = None,
+    rtol: float = 1e-9,
+) -> list[ExtremalDirection]:
     """Every critical direction of the alignment potential ``G`` on the sphere.
 
     Parameters

@@ -28,9 +28,12 @@ Methods
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_memory, check_option, check_points, check_positive
 from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
@@ -161,14 +164,14 @@ class Sectors:
         """Index of the dead cell ``A = {}`` (-1 if the arrangement has none)."""
         return self.index_of(np.zeros(self.n_points, dtype=bool))
 
-    def index_of(self, pattern) -> int:
+    def index_of(self, pattern: ArrayLike) -> int:
         """Index of the cell with this activation pattern, -1 if no such cell."""
         pattern = np.asarray(pattern, dtype=bool)
         if pattern.shape != (self.n_points,):
             raise InvalidInputError(f"'pattern' must have shape ({self.n_points},), found {pattern.shape}")
         return self._lookup.get(_key(pattern), -1)
 
-    def locate(self, w) -> np.ndarray:
+    def locate(self, w: ArrayLike) -> NDArray[np.int64]:
         """Cell index of each direction ``w (..., n_dims + 1)``; -1 on a cell boundary."""
         w = np.asarray(w, dtype=np.float64)
         if w.ndim == 0 or w.shape[-1] != self.n_dims + 1:
@@ -183,7 +186,7 @@ class Sectors:
         out[on | (norms == 0)] = -1
         return out.reshape(w.shape[:-1])
 
-    def fields(self, r) -> np.ndarray:
+    def fields(self, r: ArrayLike) -> NDArray[np.float64]:
         """``D_sigma = sum_{i in sigma} r_i x~_i`` for every cell: ``(n_sectors, n_dims + 1)``."""
         r = np.asarray(r, dtype=np.float64)
         if r.shape != (self.n_points,):
@@ -201,7 +204,7 @@ def cover_count(n_points: int, n_dims: int) -> int:
     return 2 * sum(comb(n_points - 1, k) for k in range(n_dims + 1))
 
 
-def arrangement_count_2d(points, *, atol: float = 1e-10) -> int:
+def arrangement_count_2d(points: ArrayLike, *, atol: float = 1e-10) -> int:
     """Exact cell count for planar data from the lines through the points (Zaslavsky).
 
     For a central arrangement in R^3 the characteristic polynomial gives
@@ -429,7 +432,7 @@ def _sectors_lp(X: np.ndarray, atol: float, progress: bool = False) -> Sectors:
     return Sectors(points=X, patterns=P[order], directions=np.array(dirs)[order], method="lp", atol=atol)
 
 
-def sectors(points, *, method: str = "auto", atol: float = 1e-10) -> Sectors:
+def sectors(points: ArrayLike, *, method: Literal["auto", "geometric", "lp"] = "auto", atol: float = 1e-10) -> Sectors:
     """Enumerate the activation cells (sectors) of a data set.
 
     Parameters
