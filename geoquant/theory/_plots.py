@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
     from matplotlib.axes import Axes
 
     from ._extremal import ExtremalDirection
+    from ._predict import PredictedFunction
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -162,7 +163,8 @@ def plot_potential(points: ArrayLike, values: ArrayLike | None = None, *, f: Arr
     return ax
 
 
-def plot_predicted(pred, ax=None, *, trained=None, model: int = 0, resolution: int = 400):
+def plot_predicted(pred: PredictedFunction, ax: Axes | None = None, *, trained: Any = None, model: int = 0,
+                   resolution: int = 400) -> Axes:
     """Plot a :class:`PredictedFunction` with its data, kinks (d = 1) or crease lines (d = 2).
 
     ``trained`` (a network ``(W, a)`` or object with ``.W``/``.a``) is drawn over it in d = 1.
