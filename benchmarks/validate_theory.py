@@ -3,7 +3,7 @@
 Writes ``reports/theory_validation.md`` and PNG figures under ``reports/theory/``.
 Runs in about 5-10 minutes on 2 CPU cores (``--quick``: about 1 minute).
 
-Sections (theory.md §2-5, checks 3-5):
+Sections (docs/theory.md §2-5, checks 3-5):
  (a) 1D data with all y > 0: one attracting direction normalize(sum y_i (x_i, 1));
      GD stalls at the affine least-squares fit.
  (b) 1D data with mixed signs: direction clusters in the early alignment phase
@@ -217,7 +217,7 @@ def section_a(lines, device, quick):
     ls_dir = np.array([ls_coef[0], ls_coef[1]]) / np.linalg.norm(ls_coef)
     p = predict_function(X_POS, Y_POS)
     lines += [
-        "## (a) 1D, all labels positive (theory.md checks 3, 4)",
+        "## (a) 1D, all labels positive (docs/theory.md checks 3, 4)",
         "",
         f"Data x = {X_POS.tolist()}, y = {Y_POS.tolist()}; width 1000, 2 models, balanced init scale {lam:g}, "
         f"lr {lr}, {steps} GD steps, float64 ({wall:.1f} s).",
@@ -376,7 +376,7 @@ def section_2d(lines, device, quick):
         f"hull): trained (init 1e-12, model 0) vs I_T(f(X)) {nt_tr.self_distance:.3g}, vs I_T(y) "
         f"{nt_tr.data_distance:.3g}; flow prediction vs I_T(f(X)) {nt_p.self_distance:.3g}, vs I_T(y) "
         f"{nt_p.data_distance:.3g}. Distance 0 would mean piecewise linear on T; a shallow net bends along whole "
-        "lines (theory.md §3), so a positive distance is expected in 2D.",
+        "lines (docs/theory.md §3), so a positive distance is expected in 2D.",
         "",
     ]
     out["nearest_tri"] = (nt_tr.self_distance, nt_p.self_distance)
@@ -499,7 +499,7 @@ def main(argv=None):
         f" on {args.device}. Loss convention L = 1/2 mean (f - y)^2, residual weights r = (y - f)/n, so G is the "
         "growth rate of log|w| per unit of gradient-flow time (GD step lr = time lr). Escape times of the "
         "reconstruction are in units of log(1/λ), λ the init scale. Derived: sectors, G, extremal directions, "
-        "basins (alignment phase). Heuristic: the saddle-to-saddle reconstruction of later phases (theory.md §3).",
+        "basins (alignment phase). Heuristic: the saddle-to-saddle reconstruction of later phases (docs/theory.md §3).",
         "",
     ]
     summary = {}

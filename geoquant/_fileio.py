@@ -24,7 +24,7 @@ __all__ = ["TMP_PREFIX", "atomic_write_bytes", "fsync_dir", "storage_error", "um
 
 TMP_PREFIX = ".tmp-"
 
-_CAUSES = {
+_CAUSES: dict[int | None, str] = {
     errno.ENOSPC: "disk full",
     errno.EDQUOT: "disk quota exceeded",
     errno.EACCES: "permission denied",

@@ -1,25 +1,58 @@
-"""Lazy re-exports for package ``__init__`` modules (PEP 562).
+"""Lazy re-exports for package ``__init__`` modules (PEP 562), read from typing stubs.
 
-Each public package lists ``name -> module`` and calls :func:`attach`, which
-returns the ``__getattr__``, ``__dir__`` and ``__all__`` of the package. A name's
-module is imported the first time the name is used, so ``import geoquant``
-stays cheap (no torch, no matplotlib) and each engine loads only when needed.
+Each public package keeps its public names in one place, the typing stub
+``__init__.pyi`` next to its ``__init__.py`` (one ``from .module import name as name``
+line per name), and calls :func:`attach_stub`. Type checkers and IDEs read the stub;
+at run time :func:`attach_stub` parses the same stub and returns the package's
+``__getattr__``, ``__dir__`` and ``__all__``, so a name's module is imported the first
+time the name is used: ``import geoquant`` stays cheap (no torch, no matplotlib) and
+each engine loads only when needed. (The idea is lazy_loader's ``attach_stub``.)
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 
-def attach(package: str, names: dict[str, str], eager: dict | None = None):
-    """Lazy attribute access for ``package``.
+def stub_names(stub: str | Path) -> dict[str, str]:
+    """Public name -> relative module of every ``from .module import name as name`` in ``stub``.
+
+    Parameters
+    ----------
+    stub : str or Path
+        Path of a package's ``__init__.pyi``.
+
+    Returns
+    -------
+    dict of str to str
+        For example ``{"train_gd": "._train"}``, in the stub's order.
+    """
+    tree = ast.parse(Path(stub).read_text(encoding="utf-8"), filename=str(stub))
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            module = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.asname == alias.name:  # the stub convention for a re-export
+                    names[alias.name] = module
+    return names
+
+
+def attach_stub(
+    package: str, init_file: str, eager: dict[str, Any] | None = None
+) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+    """Lazy attribute access for ``package``, with the names of its ``__init__.pyi``.
 
     Parameters
     ----------
     package : str
         The package's ``__name__``.
-    names : dict
-        Public name -> module path (relative to ``package``, e.g. ``"._train"``).
+    init_file : str
+        The package's ``__file__``; the stub is the ``.pyi`` next to it.
     eager : dict, optional
         The package's ``globals()``: loaded values are cached there so each
         name is resolved once.
@@ -27,9 +60,11 @@ def attach(package: str, names: dict[str, str], eager: dict | None = None):
     Returns
     -------
     __getattr__, __dir__, __all__
+        ``__all__`` is the sorted list of the stub's re-exported names.
     """
+    names = stub_names(Path(init_file).with_suffix(".pyi"))
 
-    def __getattr__(name):
+    def __getattr__(name: str) -> Any:
         try:
             module = names[name]
         except KeyError:
@@ -39,7 +74,7 @@ def attach(package: str, names: dict[str, str], eager: dict | None = None):
             eager[name] = value
         return value
 
-    def __dir__():
+    def __dir__() -> list[str]:
         return sorted(set(eager or ()) | set(names))
 
     return __getattr__, __dir__, sorted(names)

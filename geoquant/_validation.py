@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numbers
 import os
+from collections.abc import Collection
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .errors import (
     DegenerateInputError,
@@ -24,6 +27,8 @@ from .errors import (
 # TooLargeError (estimated size and what to do instead). Override with the environment
 # variable GEOQUANT_MEMORY_BUDGET_GB (a number of GiB, e.g. "64" on a large machine).
 DEFAULT_MEMORY_BUDGET = 4 * 2**30
+
+_T = TypeVar("_T")
 
 
 def memory_budget() -> int:
@@ -89,11 +94,11 @@ __all__ = [
 ]
 
 
-def _shape_str(shape) -> str:
+def _shape_str(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
 
 
-def as_float_array(x, name: str, *, ndim=None, finite: bool = True) -> np.ndarray:
+def as_float_array(x: ArrayLike, name: str, *, ndim: int | tuple[int, ...] | None = None, finite: bool = True) -> NDArray[np.float64]:
     """Convert ``x`` to a C-contiguous float64 array, checking rank and finiteness.
 
     Complex input is refused (casting would silently drop the imaginary parts), as are
@@ -165,7 +170,7 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     if tol == 0.0:
         _, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
         inverse = inverse.ravel()
-        groups = []
+        groups: list[tuple[int, ...]] = []
         for g in np.flatnonzero(counts > 1):
             groups.append(tuple(int(i) for i in np.flatnonzero(inverse == g)))
         return groups
@@ -175,13 +180,14 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
         close = np.diff(points[order, 0]) <= tol
         if not close.any():
             return []
-        groups, start = [], None
+        groups = []
+        start, prev = None, -2
         for i in np.flatnonzero(close):
             if start is None or i != prev + 1:
                 if start is not None:
                     groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
                 start = i
-            prev = i
+            prev = int(i)
         groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
         return sorted(groups)
     from scipy.spatial import cKDTree
@@ -192,7 +198,7 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     # union-find over close pairs so that groups are reported once
     parent = np.arange(n)
 
-    def root(i):
+    def root(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
@@ -211,7 +217,7 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
 
 
 def check_points(
-    points,
+    points: ArrayLike,
     name: str = "points",
     *,
     min_points: int | None = None,
@@ -277,7 +283,7 @@ def check_points(
     return arr
 
 
-def check_values(values, n_points: int, name: str = "values") -> np.ndarray:
+def check_values(values: ArrayLike, n_points: int, name: str = "values") -> NDArray[np.float64]:
     """Validate data values ``(n_points,)`` as finite float64."""
     arr = as_float_array(values, name, ndim=1)
     if arr.shape[0] != n_points:
@@ -285,7 +291,7 @@ def check_values(values, n_points: int, name: str = "values") -> np.ndarray:
     return arr
 
 
-def check_query(xi, n_dims: int, name: str = "xi", *, finite: bool = True) -> np.ndarray:
+def check_query(xi: ArrayLike, n_dims: int, name: str = "xi", *, finite: bool = True) -> NDArray[np.float64]:
     """Validate query points ``(..., n_dims)``; 1D queries may omit the last axis."""
     arr = as_float_array(xi, name, finite=finite)
     if n_dims == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
@@ -297,7 +303,7 @@ def check_query(xi, n_dims: int, name: str = "xi", *, finite: bool = True) -> np
     return arr
 
 
-def check_option(value, name: str, options):
+def check_option(value: _T, name: str, options: Collection[Any]) -> _T:
     """Check that ``value`` is one of ``options`` (case-sensitive)."""
     if value not in options:
         opts = ", ".join(repr(o) for o in options)
@@ -305,7 +311,7 @@ def check_option(value, name: str, options):
     return value
 
 
-def check_positive(value, name: str, *, strict: bool = True, allow_inf: bool = False) -> float:
+def check_positive(value: object, name: str, *, strict: bool = True, allow_inf: bool = False) -> float:
     """Check a positive (or non-negative) finite real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidInputError(f"'{name}' must be a real number, found {value!r}")
@@ -315,7 +321,7 @@ def check_positive(value, name: str, *, strict: bool = True, allow_inf: bool = F
     return v
 
 
-def check_int(value, name: str, *, min_value: int | None = None, max_value: int | None = None) -> int:
+def check_int(value: object, name: str, *, min_value: int | None = None, max_value: int | None = None) -> int:
     """Check an integer in ``[min_value, max_value]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InvalidInputError(f"'{name}' must be an integer, found {value!r}")
@@ -327,7 +333,7 @@ def check_int(value, name: str, *, min_value: int | None = None, max_value: int 
     return v
 
 
-def as_generator(seed) -> np.random.Generator:
+def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None) -> np.random.Generator:
     """Turn ``seed`` (None, int, SeedSequence or Generator) into a Generator.
 
     ``seed=None`` is allowed only to mean "fresh entropy"; geoquant's public
@@ -338,7 +344,7 @@ def as_generator(seed) -> np.random.Generator:
     if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
         if isinstance(seed, numbers.Integral) and int(seed) < 0:
             raise InvalidInputError(f"'seed' must be a non-negative integer, found {seed}")
-        return np.random.default_rng(seed)
+        return np.random.default_rng(int(seed) if isinstance(seed, numbers.Integral) else seed)
     raise InvalidInputError(f"'seed' must be an int, a numpy SeedSequence or Generator, found {type(seed).__name__}")
 
 

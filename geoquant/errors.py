@@ -8,6 +8,8 @@ what was found, e.g. ``'simplices' must index points in 0 <= i < 12, found 15``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "GeoquantError",
     "InvalidInputError",
@@ -46,7 +48,7 @@ class DuplicatePointsError(DegenerateInputError):
         Groups of indices of points that coincide.
     """
 
-    def __init__(self, message: str, indices=()):
+    def __init__(self, message: str, indices: Iterable[Iterable[int]] = ()) -> None:
         super().__init__(message)
         self.indices = [tuple(int(i) for i in g) for g in indices]
 

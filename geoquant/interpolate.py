@@ -79,6 +79,16 @@ class PiecewiseLinearInterpolant:
     Calling the interpolant on ``xi`` of shape ``(..., n_dims)`` returns shape
     ``(...)``; points outside the convex hull give NaN (by definition, the
     interpolant exists only on the hull), points on its boundary are inside.
+
+    Examples
+    --------
+    An affine function is reproduced exactly; outside the hull the interpolant is undefined (NaN):
+
+    >>> from geoquant import delaunay
+    >>> tri = delaunay([[0, 0], [1, 0], [0, 1], [1, 1]])
+    >>> f = PiecewiseLinearInterpolant(tri, [0.0, 1.0, 2.0, 3.0])  # x + 2 y at the vertices
+    >>> f([[0.25, 0.5], [2.0, 2.0]])
+    array([1.25,  nan])
     """
 
     def __init__(self, tri: Triangulation, values):
@@ -401,8 +411,17 @@ def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> Er
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from geoquant.triangulation import delaunay
+    For ``|x|^2`` the largest error on a triangle is ``R_min^2`` (docs/theory.md §8, check 8): the unit
+    square's two right triangles have their circumcentre on the hypotenuse, ``R_min^2 = 1/2``:
+
+    >>> from geoquant import delaunay
+    >>> tri = delaunay([[0, 0], [1, 0], [0, 1], [1, 1]])
+    >>> err = interpolation_error(tri, lambda x: (x**2).sum(-1), norm="linf")
+    >>> err.per_simplex.round(12).tolist(), round(err.total, 12)
+    ([0.5, 0.5], 0.5)
+
+    An affine function is reproduced exactly:
+
     >>> tri = delaunay(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
     >>> float(interpolation_error(tri, lambda x: 2 * x[..., 0] - x[..., 1], "linf").total) < 1e-12
     True
@@ -593,6 +612,14 @@ def error_bounds(tri: Triangulation, M: float) -> np.ndarray:
     (n_simplices,) ndarray
         ``sup_S |f - I f| <= bound[S]`` for every ``f`` with Hessian norm ``<= M``;
         equality for ``f = M/2 |x|^2``.
+
+    Examples
+    --------
+    Waldron's bound is sharp for ``|x|^2`` (``M = 2``): it equals the errors of :func:`interpolation_error`'s example.
+
+    >>> from geoquant import delaunay
+    >>> error_bounds(delaunay([[0, 0], [1, 0], [0, 1], [1, 1]]), 2.0).round(12).tolist()
+    [0.5, 0.5]
     """
     tri = _check_triangulation(tri)
     M = check_positive(M, "M", strict=False)

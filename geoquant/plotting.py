@@ -5,7 +5,14 @@ Every function takes ``ax=None`` (a new figure is made) and returns the Axes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
+    from matplotlib.axes import Axes
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._validation import check_int, check_memory
 from .errors import InvalidInputError, UnsupportedError
@@ -15,7 +22,7 @@ from .triangulation._triangulation import Triangulation
 __all__ = ["plot_triangulation", "plot_interpolant_1d", "plot_error_map"]
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -23,8 +30,9 @@ def _axes(ax):
     return ax
 
 
-def plot_triangulation(tri: Triangulation, values=None, *, error=None, ax=None, cmap="viridis",
-                       show_points: bool = True, annotate: bool = False):
+def plot_triangulation(tri: Triangulation, values: ArrayLike | None = None, *, error: ArrayLike | None = None,
+                       ax: Axes | None = None, cmap: str = "viridis", show_points: bool = True,
+                       annotate: bool = False) -> Axes:
     """Draw a 2D triangulation with its points, optional values and per-simplex error.
 
     Parameters
@@ -68,7 +76,8 @@ def plot_triangulation(tri: Triangulation, values=None, *, error=None, ax=None, 
     return ax
 
 
-def plot_error_map(tri: Triangulation, f, *, ax=None, resolution: int = 200, cmap="magma"):
+def plot_error_map(tri: Triangulation, f: Callable[[NDArray[np.float64]], ArrayLike], *, ax: Axes | None = None,
+                   resolution: int = 200, cmap: str = "magma") -> Axes:
     """Heat map of ``|f - I f|`` over the hull of a 2D triangulation, with its edges."""
     if not isinstance(tri, Triangulation):
         raise InvalidInputError(f"'tri' must be a geoquant Triangulation, found {type(tri).__name__}")
@@ -95,7 +104,9 @@ def plot_error_map(tri: Triangulation, f, *, ax=None, resolution: int = 200, cma
     return ax
 
 
-def plot_interpolant_1d(tri: Triangulation, values=None, *, target=None, ax=None, resolution: int = 800):
+def plot_interpolant_1d(tri: Triangulation, values: ArrayLike | None = None, *,
+                        target: Callable[[NDArray[np.float64]], ArrayLike] | None = None, ax: Axes | None = None,
+                        resolution: int = 800) -> Axes:
     """Plot a 1D interpolant against its target, with the data points.
 
     Parameters

@@ -32,14 +32,17 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import numbers
+import os
 import re
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._validation import (
     as_float_array,
@@ -58,6 +61,7 @@ __all__ = ["PointSet", "load_points", "sample_points", "write_points", "SAMPLE_K
 
 #: The point distributions :func:`sample_points` knows.
 SAMPLE_KINDS = ("uniform", "polygon", "grid", "sobol", "halton", "clustered")
+SampleKind = Literal["uniform", "polygon", "grid", "sobol", "halton", "clustered"]
 
 _NUMBERED = re.compile(r"^x(\d+)$")
 _NAMED = ("x", "y", "z")
@@ -140,7 +144,7 @@ class PointSet:
 # loading
 
 
-def load_points(path, *, coordinate_columns=None, duplicate_rtol: float | None = 1e-10) -> PointSet:
+def load_points(path: str | os.PathLike, *, coordinate_columns: Sequence[int | str] | None = None, duplicate_rtol: float | None = 1e-10) -> PointSet:
     """Read a point set from a CSV or ``.npy`` file (see the module docstring for the formats).
 
     Parameters
@@ -167,6 +171,16 @@ def load_points(path, *, coordinate_columns=None, duplicate_rtol: float | None =
     DuplicatePointsError, DegenerateInputError
         From the point validation; the message names the file, and for
         duplicates the data indices and file lines.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "five.csv")
+    >>> x = [[-0.8], [-0.3], [0.1], [0.6], [0.9]]
+    >>> _ = write_points(path, x, values=[0.5, 1.0, 0.7, 1.2, 0.4])
+    >>> ps = load_points(path)
+    >>> ps.points.shape, ps.values().tolist()
+    ((5, 1), [0.5, 1.0, 0.7, 1.2, 0.4])
     """
     try:
         p = Path(path)
@@ -352,7 +366,12 @@ def default_coordinate_names(n_dims: int) -> list[str]:
     return [f"x{i}" for i in range(n_dims)]
 
 
-def write_points(path, points, values=None, value_name: str = "value") -> Path:
+def write_points(
+    path: str | os.PathLike,
+    points: ArrayLike,
+    values: ArrayLike | Mapping[str, ArrayLike] | None = None,
+    value_name: str = "value",
+) -> Path:
     """Write points (and optional value columns) as a CSV that :func:`load_points` reads back.
 
     Parameters
@@ -382,7 +401,7 @@ def write_points(path, points, values=None, value_name: str = "value") -> Path:
     cols: dict[str, np.ndarray] = {}
     if values is not None:
         if isinstance(values, dict):
-            items = values.items()
+            items: Iterable[tuple[str, Any]] = values.items()
         else:
             if not isinstance(value_name, str) or not value_name.strip():
                 raise InvalidInputError(f"'value_name' must be a non-empty string, found {value_name!r}")
@@ -429,17 +448,17 @@ def check_domain(domain, dim: int, name: str = "domain") -> np.ndarray:
 
 
 def sample_points(
-    n,
-    dim,
-    kind: str = "uniform",
+    n: int,
+    dim: int,
+    kind: SampleKind = "uniform",
     *,
-    seed=0,
-    domain=None,
-    polygon=None,
-    shape=None,
+    seed: int | np.random.Generator = 0,
+    domain: ArrayLike | None = None,
+    polygon: ArrayLike | None = None,
+    shape: Sequence[int] | None = None,
     n_clusters: int = 5,
     cluster_std: float = 0.05,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Sample ``n`` distinct points in ``dim`` dimensions.
 
     Parameters
@@ -490,6 +509,14 @@ def sample_points(
         Bad ``n``, ``dim``, ``kind``, ``domain``, ``polygon``, ``shape`` or
         cluster settings; ``n`` not of the form ``k**dim`` for a grid without
         ``shape``.
+
+    Examples
+    --------
+    >>> pts = sample_points(100, 2, "sobol", seed=0)
+    >>> pts.shape, bool(((pts >= 0) & (pts <= 1)).all())
+    ((100, 2), True)
+    >>> sample_points(9, 2, "grid", domain=(0, 2))[:3].tolist()
+    [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]
     """
     n = check_int(n, "n", min_value=1)
     dim = check_int(dim, "dim", min_value=1)
@@ -584,8 +611,8 @@ def _sample_polygon(n, dim, polygon, rng) -> np.ndarray:
 
 def _grid(n, dim, box, shape) -> np.ndarray:
     if shape is None:
-        k = int(round(n ** (1.0 / dim)))
-        k = next((m for m in (k - 1, k, k + 1) if m >= 1 and m**dim == n), None)
+        k0 = int(round(n ** (1.0 / dim)))
+        k = next((m for m in (k0 - 1, k0, k0 + 1) if m >= 1 and m**dim == n), None)
         if k is None:
             lo = int(math.floor(n ** (1.0 / dim)))
             raise InvalidInputError(

@@ -3,7 +3,7 @@
 A :class:`Target` is a function ``f`` on a box ``domain`` in ``R^dim`` together
 with its gradient, its Hessian and a number ``hessian_bound`` ``M`` with
 
-    M >= sup over x in domain of ||D^2 f(x)||_2 = |f|_{2,inf}  (theory.md §6),
+    M >= sup over x in domain of ||D^2 f(x)||_2 = |f|_{2,inf}  (docs/theory.md §6),
 
 so that Waldron's bound ``||f - I f||_inf <= 1/2 * M * R_min**2`` holds on every
 simplex inside the domain. ``bound_kind`` says how much to trust ``M``:
@@ -34,10 +34,14 @@ Use :func:`get_target` to build a target by name and :func:`list_targets` /
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Literal, overload
+
 import inspect
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_float_array, as_generator, check_int, check_memory, check_option, check_positive, check_query
 from .errors import InvalidInputError
@@ -78,7 +82,8 @@ class Target:
         ``get_target(name, dim=dim, domain=domain, **params)`` rebuilds the target.
     """
 
-    def __init__(self, name, dim, domain, params, hessian_bound, bound_kind, bound_note):
+    def __init__(self, name: str, dim: int, domain: NDArray[np.float64], params: dict[str, Any], hessian_bound: float,
+                 bound_kind: str, bound_note: str) -> None:
         check_option(bound_kind, "bound_kind", BOUND_KINDS)
         self.name = name
         self.dim = int(dim)
@@ -90,19 +95,19 @@ class Target:
         self.bound_note = bound_note
 
     # -- public evaluation --------------------------------------------------------------
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> NDArray[np.float64] | np.float64:
         """Values ``(...)`` at points ``x`` ``(..., dim)``."""
         return self._value(check_query(x, self.dim, "x"))[()]
 
-    def gradient(self, x):
+    def gradient(self, x: ArrayLike) -> NDArray[np.float64]:
         """Gradients ``(..., dim)`` at points ``x`` ``(..., dim)``."""
         return self._gradient(check_query(x, self.dim, "x"))
 
-    def hessian(self, x):
+    def hessian(self, x: ArrayLike) -> NDArray[np.float64]:
         """Hessians ``(..., dim, dim)`` (symmetric) at points ``x`` ``(..., dim)``."""
         return self._hessian(check_query(x, self.dim, "x"))
 
-    def hessian_norm(self, x):
+    def hessian_norm(self, x: ArrayLike) -> NDArray[np.float64]:
         """Spectral norms ``(...)`` of the Hessians at ``x`` ``(..., dim)``."""
         h = self.hessian(x)
         return np.abs(np.linalg.eigvalsh(h)).max(axis=-1)[()]
@@ -218,7 +223,13 @@ def _register(name, description, dims=None, default_dim=2):
     return deco
 
 
-def list_targets(details: bool = False):
+@overload
+def list_targets(details: Literal[False] = False) -> list[str]: ...
+@overload
+def list_targets(details: Literal[True]) -> dict[str, str]: ...
+@overload
+def list_targets(details: bool) -> list[str] | dict[str, str]: ...
+def list_targets(details: bool = False) -> list[str] | dict[str, str]:
     """Names of the registered targets (sorted).
 
     Parameters
@@ -245,7 +256,7 @@ def describe_target(name: str) -> str:
     return f"{desc} [{dims_txt}; parameters: {', '.join(_param_names(cls))}]"
 
 
-def get_target(name: str, dim: int | None = None, **params) -> Target:
+def get_target(name: str, dim: int | None = None, **params: Any) -> Target:
     """Build a registered target.
 
     Parameters
@@ -264,6 +275,12 @@ def get_target(name: str, dim: int | None = None, **params) -> Target:
     InvalidInputError
         Unknown name (the message lists the names), unknown parameter (named),
         unsupported ``dim`` or a bad parameter value.
+
+    Examples
+    --------
+    >>> t = get_target("franke")
+    >>> t.dim, t.bound_kind, bool(t.hessian_bound >= t.hessian_norm([[0.5, 0.5]]).max())
+    (2, 'rigorous', True)
     """
     if not isinstance(name, str):
         raise InvalidInputError(f"'name' must be a string naming a target, found {type(name).__name__}")
@@ -308,7 +325,8 @@ class CallableTarget(Target):
     rounding ``~1e-8`` relative): enough to check a bound, not to certify one.
     """
 
-    def __init__(self, func, dim, domain, hessian_bound, name, params=None):
+    def __init__(self, func: Callable[[NDArray[np.float64]], ArrayLike], dim: int, domain: ArrayLike,
+                 hessian_bound: float, name: str, params: dict[str, Any] | None = None) -> None:
         if not callable(func):
             raise InvalidInputError(f"'func' must be callable, found {type(func).__name__}")
         dim = check_int(dim, "dim", min_value=1)

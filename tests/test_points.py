@@ -354,7 +354,7 @@ def test_shipped_1d_sets_have_the_documented_label_signs():
     assert (load_points(DATA / "boursier_1d.csv").values() > 0).all()
     mixed = load_points(DATA / "mixed_1d.csv").values()
     assert (mixed > 0).any() and (mixed < 0).any() and len(mixed) == 6
-    # theory.md check 4: the LS-affine loss (1/2 mean) of the five-point set is 0.0449366
+    # docs/theory.md check 4: the LS-affine loss (1/2 mean) of the five-point set is 0.0449366
     five = load_points(DATA / "five_1d.csv")
     X = np.column_stack([five.points[:, 0], np.ones(5)])
     res = five.values() - X @ np.linalg.lstsq(X, five.values(), rcond=None)[0]

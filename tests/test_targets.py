@@ -155,7 +155,7 @@ def test_quadratic_bound_is_exact_for_nonsymmetric_A(rng):
     X = rng.uniform(size=(10, 4))
     np.testing.assert_allclose(t.hessian_norm(X), t.hessian_bound, rtol=1e-12)
     np.testing.assert_allclose(t(X), np.einsum("ni,ij,nj->n", X, A, X) + X @ b + 1.5, rtol=1e-13)
-    # default A = I: the Waldron constant |x|^2 has M = 2 (theory.md §6)
+    # default A = I: the Waldron constant |x|^2 has M = 2 (docs/theory.md §6)
     assert get_target("quadratic", dim=3).hessian_bound == 2.0
 
 

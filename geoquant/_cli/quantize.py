@@ -9,6 +9,8 @@ gradient descent and, with ``--train``, the comparison with trained networks
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._text import plural
 from ._common import print_json, save_figure
 
@@ -95,7 +97,7 @@ def run(args) -> int:
     preds = (
         reachable_functions(X, y, refit=args.refit) if args.reachable else [predict_function(X, y, refit=args.refit)]
     )
-    report = {
+    report: dict[str, Any] = {
         "points": str(args.points),
         "n_points": int(X.shape[0]),
         "n_dims": int(X.shape[1]),

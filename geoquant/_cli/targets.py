@@ -25,7 +25,7 @@ def target_table() -> list:
     out = []
     for name in gt.list_targets():
         cls, desc, dims, default_dim = gt._REGISTRY[name]
-        sig = inspect.signature(cls.__init__)
+        sig = inspect.signature(cls.__init__)  # type: ignore[misc]  # a class from the registry, not an instance
         params = {p.name: (None if p.default is inspect.Parameter.empty else p.default)
                   for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}
         out.append({"name": name, "description": desc.strip(), "dims": list(dims) if dims else "any",

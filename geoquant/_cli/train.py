@@ -154,7 +154,7 @@ def run(args) -> int:
         "converged": [{"model": i, "step": s} for i, s in result.converged],
         "plateaus": [[{"onset": o, "loss": lv} for o, lv in p] for p in result.plateaus],
         "n_clusters": n_clusters,
-        "n_evals": result.n_evals.tolist(),
+        "n_evals": result.n_evals.tolist(),  # type: ignore[union-attr]  # both trainers set it
         "config": result.config,
         "files": {"result": os.path.join(out, "result.npz"), "checkpoints": os.path.join(out, "checkpoints.npz"),
                   "config": os.path.join(out, "config.json"), **files},

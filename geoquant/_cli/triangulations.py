@@ -11,6 +11,8 @@ Every triangulation of a 1D or 2D point file:
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._common import print_json
 
 ACTIONS = ("count", "enumerate", "sample", "best")
@@ -96,14 +98,14 @@ def run(args) -> int:
         return simplex_errors(pts, simplices, target, "l2").per_simplex
 
     st = cost_statistics(pts, cost, fine=fine)
-    summary = {
+    summary: dict[str, Any] = {
         **head,
         "target": target.name,
         "count": st.count,
         "l2_squared": {"best": st.min, "worst": st.max, "mean": st.mean, "std": st.std},
         "l2": {"best": st.min**0.5, "worst": st.max**0.5},
-        "best_triangulation": st.argmin.simplices,
-        "worst_triangulation": st.argmax.simplices,
+        "best_triangulation": st.argmin.simplices,  # type: ignore[attr-defined]  # CostStatistics types it object
+        "worst_triangulation": st.argmax.simplices,  # type: ignore[attr-defined]
     }
     if args.json:
         print_json(summary)

@@ -12,6 +12,8 @@ file system).
 
 from __future__ import annotations
 
+from typing import Any
+
 import multiprocessing as mp
 import os
 
@@ -107,7 +109,7 @@ class LocalPoolExecutor:
         self.workers = int(workers)
         self.preload = ["geoquant.compare._runner", *preload]
         self.description = f"local process pool ({self.workers} worker{'s' if self.workers != 1 else ''})"
-        self._pool = None
+        self._pool: Any = None
 
     def __enter__(self):
         from concurrent.futures import ProcessPoolExecutor
@@ -207,7 +209,8 @@ class DaskExecutor:
         else:
             kind = "processes" if processes else "threads"
             self.description = f"Dask LocalCluster ({n_local} worker {kind})"
-        self._client = self._cluster = None
+        self._client: Any = None
+        self._cluster: Any = None
 
     def __enter__(self):
         import logging

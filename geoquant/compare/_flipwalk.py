@@ -4,7 +4,7 @@ The exact statistics over all triangulations (:func:`geoquant.triangulation.cost
 and exactly uniform sampling (:func:`geoquant.triangulation.sample_triangulations`)
 need the counting structure, which grows like ``2**n`` (about 20--24 points in
 general position). Above that the comparison uses edge flips, which connect all
-fine triangulations of a planar point set (Lawson 1972, theory.md section 7):
+fine triangulations of a planar point set (Lawson 1972, docs/theory.md section 7):
 
 * :meth:`FlipWalk.sample` -- a Metropolis random walk on the flip graph: propose
   a uniformly chosen flippable edge, accept with ``min(1, F(T) / F(T'))``

@@ -22,6 +22,11 @@ access to the study directory.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..targets import Target
+
 import json
 import os
 import platform
@@ -31,6 +36,7 @@ import traceback
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._json import to_jsonable
 from ._methods import method_class
@@ -47,7 +53,7 @@ def environment() -> dict:
     """Package versions and machine facts recorded with every result (no heavy imports)."""
     from importlib import metadata
 
-    versions = {"python": platform.python_version()}
+    versions: dict[str, str | None] = {"python": platform.python_version()}
     for pkg in ("geoquant", "numpy", "scipy", "torch", "scikit-learn", "pandas", "shapely", "matplotlib"):
         try:
             versions[pkg] = metadata.version(pkg)
@@ -66,7 +72,7 @@ def environment() -> dict:
     }
 
 
-def make_data(settings: dict):
+def make_data(settings: dict[str, Any]) -> tuple[Target, NDArray[np.float64], NDArray[np.float64]]:
     """The target, sample points and values of a task's settings.
 
     Returns
@@ -122,7 +128,7 @@ def _record(task, *, status, metrics=None, info=None, error=None, timing=None, d
 def _info_values(d: dict) -> dict:
     """A method's info for its record: numbers, strings and flat lists as JSON values
     (:func:`geoquant._json.to_jsonable`: NaN/inf -> null), any other value as its ``str``."""
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in d.items():
         flat = isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str)) for x in v)
         plain = v is None or isinstance(v, (bool, int, float, str, np.bool_, np.integer, np.floating))

@@ -56,6 +56,8 @@ seed per model in their ensemble call, so each model is reproducible alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 import os
@@ -301,7 +303,7 @@ class StudySpec:
         }
 
 
-def load_spec(spec) -> StudySpec:
+def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec) -> StudySpec:
     """Read and validate a study spec.
 
     Parameters
@@ -380,7 +382,7 @@ def parse_spec(doc: dict) -> StudySpec:
     samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
     methods = [e for i, m in enumerate(_array_of_tables(doc, "methods")) for e in _expand_method(m, i)]
 
-    labels = {}
+    labels: dict[str, int] = {}
     for i, m in enumerate(methods):
         if m["label"] in labels:
             raise SpecError(

@@ -14,6 +14,8 @@ seed, same result) and only the missing ones are written.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import time
@@ -371,7 +373,8 @@ def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None)
     groups: dict = {}
     for t in tasks:
         groups.setdefault(t.unit_key(), []).append(t)
-    units, write_ids = [], set()
+    units: list = []
+    write_ids: set[str] = set()
     for key, ts in groups.items():
         todo = [t for t in ts if pending(t)]
         if not todo:
@@ -390,8 +393,8 @@ def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None)
 
 
 def run_study(
-    spec,
-    out,
+    spec: str | os.PathLike[str] | dict[str, Any] | StudySpec,
+    out: str | os.PathLike[str],
     *,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -519,7 +522,7 @@ def run_study(
     return run
 
 
-def dry_run(spec, *, workers: int | None = None, time_sample: bool = True, max_steps: int = 300,
+def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, workers: int | None = None, time_sample: bool = True, max_steps: int = 300,
             device: str | None = None) -> dict:
     """What a study would run, and a rough estimate of how long, without writing anything.
 
@@ -562,7 +565,7 @@ def dry_run(spec, *, workers: int | None = None, time_sample: bool = True, max_s
     by_method = Counter(t.method_label for t in tasks)
     by_family = Counter(t.family for t in tasks)
     n_workers = 1 if workers == 0 else max(1, min(workers or os.cpu_count() or 1, max(len(units), 1)))
-    out = {"study": spec.name, "n_tasks": len(tasks), "n_units": len(units), "workers": n_workers,
+    out: dict[str, Any] = {"study": spec.name, "n_tasks": len(tasks), "n_units": len(units), "workers": n_workers,
            "by_family": dict(by_family), "by_method": dict(by_method), "sample": [], "estimate_s": None,
            "skipped": spec.skipped}
     if not time_sample or not tasks:
@@ -598,7 +601,7 @@ def dry_run(spec, *, workers: int | None = None, time_sample: bool = True, max_s
     return out
 
 
-def failure_causes(study_dir, limit: int = 10) -> list:
+def failure_causes(study_dir: str | os.PathLike[str], limit: int = 10) -> list[dict[str, Any]]:
     """The failed tasks of a study grouped by cause (first line of the error).
 
     Returns

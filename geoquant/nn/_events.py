@@ -2,7 +2,7 @@
 
 Plateaus
     Small-initialization training moves from saddle to saddle: the loss sits
-    still for a long time, drops quickly, sits still again (theory.md section 3).
+    still for a long time, drops quickly, sits still again (docs/theory.md section 3).
     On the log-spaced record a plateau is a stretch where the loss changes
     relatively less than ``rtol`` over every log-time window ``[s, window * s]``
     and which lasts at least one such window. Its onset is the first recorded

@@ -11,7 +11,7 @@ Schemes (``scale`` is the model's ``init_scale``):
 ``"balanced"``
     ``(w_j, b_j)`` uniform on the unit sphere of R^{d+1} times ``scale``, and
     ``a_j = +-scale`` with a random sign, so ``a_j^2 - ||(w_j, b_j)||^2 = 0``,
-    the quantity gradient flow conserves (theory.md section 1). Hidden layers of
+    the quantity gradient flow conserves (docs/theory.md section 1). Hidden layers of
     deeper networks get rows uniform on the sphere times ``scale``.
 ``"gaussian"``
     every entry of ``W``, ``a`` (and hidden layers) i.i.d. ``N(0, scale^2)``.

@@ -19,7 +19,7 @@ Inputs are augmented with a constant 1, ``x~ = (x, 1)``, so ``w_j . x + b_j =
 W_j . x~``. Data are either shared by all models (``Xt : (n_points, n_dims + 1)``)
 or given per model (``(n_models, n_points, n_dims + 1)``).
 
-Loss conventions (theory.md section 1 with the 1/n factor; the theory checks
+Loss conventions (docs/theory.md section 1 with the 1/n factor; the theory checks
 depend on them):
 
 * squared: ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, so the residual weights are

@@ -7,12 +7,7 @@ Names are loaded lazily from their private modules (PEP 562).
 
 from __future__ import annotations
 
-from .._lazy import attach
+from .._lazy import attach_stub
 
-# public name -> private module that defines it
-_LAZY = {
-    "make_report": "._report",
-    "Report": "._report",
-}
-
-__getattr__, __dir__, __all__ = attach(__name__, _LAZY, globals())
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, globals())

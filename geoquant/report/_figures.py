@@ -10,6 +10,8 @@ neurons).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._text import plural
@@ -215,7 +217,7 @@ def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner
     ns = sorted(df["n"].unique())
     nrow, ncol = max(len(metrics), 1), max(len(panels), 1)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol + _LEGEND_IN + 0.3, 2.9 * nrow + 0.6), squeeze=False)
-    handles = {}
+    handles: dict[str, Any] = {}
     for i, metric in enumerate(metrics):
         d = df[df[metric].notna() & (df[metric] > 0)]
         lo, hi = d[metric].min(), d[metric].max()
@@ -271,7 +273,7 @@ def fig_bound_ratio(df, colors: dict, title: str, metric="linf_ratio_inner"):
         return None
     ns = sorted(df["n"].unique())
     fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels) + _LEGEND_IN + 0.3, 3.2), squeeze=False)
-    handles = {}
+    handles: dict[str, Any] = {}
     lo, hi = min(d[metric].min(), 0.5), max(d[metric].max(), 2.0)
     for ax, (ptitle, methods) in zip(axes[0], panels):
         for method in methods:
@@ -440,7 +442,7 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
             s = arr["state_simplices"]
             P = X[s]
             segs = np.concatenate([P[:, [0, 1]], P[:, [1, 2]], P[:, [2, 0]]])
-            ax.add_collection(LineCollection(segs, colors="white", linewidths=0.5, alpha=0.9))
+            ax.add_collection(LineCollection(segs, colors="white", linewidths=0.5, alpha=0.9))  # type: ignore[arg-type]
         if "state_W" in arr and "state_a" in arr and arr["state_W"].shape[-1] == 3:
             lines = network_lines(arr["state_W"].astype(float), arr["state_a"].astype(float), box)
             if lines:

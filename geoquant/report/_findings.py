@@ -163,7 +163,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         per = _per_seed(fair, metric)
         med = per.median(axis=1)
         fam = fair.groupby("method")["family"].first()
-        best_by_family = {}
+        best_by_family: dict[str, str] = {}
         for m in med.sort_values().index:
             best_by_family.setdefault(fam[m], m)
         ranking = sorted(best_by_family.items(), key=lambda kv: med[kv[1]])
@@ -281,12 +281,12 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         else:
             out.tables["F4"] = ("Training state of the networks (all sizes, seeds and restarts)", t)
             for _, r in t.iterrows():
-                total = int(r["models"])
-                k = int(r["interpolating"])
+                n_nets = int(r["models"])
+                n_interp = int(r["interpolating"])
                 others = ", ".join(f"{int(r[s])} {s}" for s in TRAIN_STATES[1:] if int(r[s]))
                 out.items.append(Finding(
                     "interpolating",
-                    f"{r['method']}: {k} of {total} networks interpolate ({100.0 * k / total:.0f}%; train RMSE <= "
+                    f"{r['method']}: {n_interp} of {n_nets} networks interpolate ({100.0 * n_interp / n_nets:.0f}%; train RMSE <= "
                     f"1e-3 std(y))" + (f"; the others: {others}" if others else "") + ".", "F4"))
 
     # F4: rates against -2/d -----------------------------------------------------------------

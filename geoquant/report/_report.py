@@ -11,6 +11,11 @@ that is not enough, gallery cases are left out, and the page says so.
 
 from __future__ import annotations
 
+import os
+
+from collections.abc import Callable
+from typing import Any
+
 import base64
 import html
 import io
@@ -73,7 +78,7 @@ class Report:
 class _Figure:
     section: str
     caption: str
-    build: object  # callable () -> Figure
+    build: Callable[..., Any]  # () -> Figure, or None when there is nothing to draw
     optional: bool = False  # may be dropped to respect the size cap
     png: bytes = b""
 
@@ -101,7 +106,7 @@ def _load_cases(study_dir, df, skipped: list):
     from ..compare import load_gallery
     from ..errors import GeoquantError
 
-    cases = {}
+    cases: dict[tuple, dict[str, dict]] = {}
     d = df[(df["status"] == "done") & df["gallery_file"].notna()]
     for _, r in d.iterrows():
         key = (r.get("target_label", r["target"]), int(r["dim"]), r["sampler"], int(r["n"]), int(r["seed"]))
@@ -118,10 +123,10 @@ def _load_cases(study_dir, df, skipped: list):
 
 def _pick_gallery(cases: dict, per_target: int):
     """Per (target, dim, sampler): the smallest and largest n (up to ``per_target`` sizes)."""
-    by = {}
+    by: dict[tuple, list[tuple]] = {}
     for key in sorted(cases):
         by.setdefault(key[:3], []).append(key)
-    out = []
+    out: list[tuple] = []
     for group, keys in by.items():
         seed0 = min(k[4] for k in keys)
         keys = sorted(k for k in keys if k[4] == seed0)
@@ -133,7 +138,7 @@ def _pick_gallery(cases: dict, per_target: int):
     return out
 
 
-def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90, gallery_per_target: int = 2,
+def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, max_bytes: int = 5_000_000, dpi: int = 90, gallery_per_target: int = 2,
                 progress: bool | None = None) -> Report:
     """Write ``out_dir/index.html`` (self-contained) and ``out_dir/summary.md`` for a study.
 

@@ -1,7 +1,7 @@
 """The alignment field D(w) and the potential G(w) of a one-hidden-layer ReLU net.
 
 For data ``(x_i, y_i)`` with augmented inputs ``x~_i = (x_i, 1)`` and residual
-weights ``r_i`` (theory.md §1–2)::
+weights ``r_i`` (docs/theory.md §1–2)::
 
     D(w) = sum_{i : w . x~_i > 0} r_i x~_i          (the alignment field)
     G(w) = sum_i r_i relu(w . x~_i) = w . D(w)     (the alignment potential)
@@ -19,7 +19,10 @@ advances the time by ``lr``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_points, check_values
 from ..errors import InvalidInputError
@@ -33,13 +36,13 @@ def augment(points: np.ndarray) -> np.ndarray:
     return np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1)
 
 
-def _check_xr(points, weights, name_w="r"):
+def _check_xr(points: ArrayLike, weights: ArrayLike, name_w: str = "r") -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     X = check_points(points, "points", min_points=1, full_rank=False, duplicate_rtol=None)
     r = check_values(weights, X.shape[0], name_w)
     return X, r
 
 
-def _check_w(w, d1: int, name: str = "w") -> np.ndarray:
+def _check_w(w: ArrayLike, d1: int, name: str = "w") -> NDArray[np.float64]:
     arr = as_float_array(w, name)
     if arr.ndim == 0 or arr.shape[-1] != d1:
         raise InvalidInputError(
@@ -48,7 +51,9 @@ def _check_w(w, d1: int, name: str = "w") -> np.ndarray:
     return arr
 
 
-def residual_weights(points, values, f=None) -> np.ndarray:
+def residual_weights(
+    points: ArrayLike, values: ArrayLike, f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None
+) -> NDArray[np.float64]:
     """Residual weights ``r_i = (y_i - f(x_i)) / n`` of the package's squared loss.
 
     Parameters
@@ -92,7 +97,7 @@ def _potential(Xt: np.ndarray, r: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.maximum(w @ Xt.T, 0.0) @ r
 
 
-def alignment_field(points, r, w) -> np.ndarray:
+def alignment_field(points: ArrayLike, r: ArrayLike, w: ArrayLike) -> NDArray[np.float64]:
     """The alignment field ``D(w) = sum_{i: w . x~_i > 0} r_i x~_i``.
 
     Parameters
@@ -115,7 +120,7 @@ def alignment_field(points, r, w) -> np.ndarray:
     return _field(augment(X), r, w)
 
 
-def alignment_potential(points, r, w) -> np.ndarray:
+def alignment_potential(points: ArrayLike, r: ArrayLike, w: ArrayLike) -> NDArray[np.float64]:
     """The alignment potential ``G(w) = sum_i r_i relu(w . x~_i)``.
 
     Parameters

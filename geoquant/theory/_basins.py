@@ -1,7 +1,7 @@
 """Basins of attraction of the extremal directions under the direction flow.
 
 A balanced neuron with sign ``s = sign(a)`` moves its direction by
-``d w^/dt = s (I - w^ w^T) D(w^)`` (theory.md §2), independent of its norm.  This
+``d w^/dt = s (I - w^ w^T) D(w^)`` (docs/theory.md §2), independent of its norm.  This
 module integrates that flow for many initial directions at once and assigns
 each endpoint to the stable extremal direction of its sign that it reached.
 
@@ -14,9 +14,12 @@ directions and are assigned by a tiny tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_generator, check_int, check_points, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
@@ -249,7 +252,7 @@ class BasinResult:
     def fractions(self) -> dict:
         """``{index: fraction, "dead": ..., "flat": ..., "unassigned": ...}``; sums to 1."""
         m = max(len(self.labels), 1)
-        out = {k: float(np.sum(self.labels == k)) / m for k in range(len(self.extremal))}
+        out: dict[int | str, float] = {k: float(np.sum(self.labels == k)) / m for k in range(len(self.extremal))}
         out["dead"] = float(np.sum(self.labels == DEAD)) / m
         out["flat"] = float(np.sum(self.labels == FLAT)) / m
         out["unassigned"] = float(np.sum(self.labels == UNASSIGNED)) / m
@@ -303,15 +306,15 @@ def assign_endpoints(Xt, r, end, pattern, stable, *, tol, D_flat_tol):
 
 
 def basins(
-    points,
-    values=None,
+    points: ArrayLike,
+    values: ArrayLike | None = None,
     *,
-    f=None,
-    r=None,
+    f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None,
+    r: ArrayLike | None = None,
     n_samples: int = 4000,
-    seed=0,
+    seed: int | np.random.Generator = 0,
     tol: float = 1e-6,
-    starts=None,
+    starts: ArrayLike | None = None,
 ) -> Basins:
     """Fraction of random initial directions that flows to each extremal direction.
 

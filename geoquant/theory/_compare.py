@@ -1,7 +1,7 @@
 """Relating trained networks and predicted functions to the theory and to triangulations.
 
 * :func:`compare_directions`: the direction clusters of a trained network against
-  the extremal directions of ``G`` (theory.md §2), by angle on the sphere.
+  the extremal directions of ``G`` (docs/theory.md §2), by angle on the sphere.
 * :func:`kink_distances`: d = 1, the distance of each kink inside the data hull
   to the nearest data point ("kinks at data points" is not a theorem: interior
   extremal directions have kinks ``-sum_s r_i / sum_s r_i x_i`` off the data).
@@ -18,7 +18,7 @@
     interpolating network (``f(X) = y``) both agree.
 
   A shallow ReLU net bends along whole lines with a constant jump, a triangulation
-  interpolant along edge segments (theory.md §3), so in d = 2 distance 0 is the
+  interpolant along edge segments (docs/theory.md §3), so in d = 2 distance 0 is the
   exception; the nearest ``T`` and its distance measure how close the analogy is.
 
 Exactness: for piecewise linear functions the max of ``|f - I_T f|`` over the hull

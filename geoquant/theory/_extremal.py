@@ -2,7 +2,7 @@
 
 ``G(w) = sum_i r_i relu(w . x~_i)`` is piecewise linear in ``R^(d+1)`` (linear with
 gradient ``D_sigma`` on each cell) and ``a > 0`` neurons climb it on ``S^d`` while
-``a < 0`` neurons descend it (theory.md §2).  For a sign ``s`` write ``H = s G``.
+``a < 0`` neurons descend it (docs/theory.md §2).  For a sign ``s`` write ``H = s G``.
 
 Definition used here (first-order / Clarke criticality, derived)
 ----------------------------------------------------------------
@@ -48,9 +48,12 @@ sign tolerances); d >= 3 is not supported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_points, check_positive, check_values
 from ..errors import DegenerateInputError, InvalidInputError, UnsupportedError
@@ -217,6 +220,7 @@ def _interior(ctx: _Ctx):
 
 def _boundary_1d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
+    assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
         p = V[v]
         on = np.flatnonzero(S[v] == 0)
@@ -243,6 +247,7 @@ def _boundary_1d(ctx: _Ctx):
 
 def _vertices_2d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
+    assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
         inc = np.flatnonzero(S[v] == 0)
         rays, _, pats = vertex_star(V[v], inc, ctx.Xh, S[v])
@@ -260,6 +265,7 @@ def _vertices_2d(ctx: _Ctx):
 
 def _edges_2d(ctx: _Ctx):
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
+    assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     n = ctx.X.shape[0]
     for i in range(n):
         on = np.flatnonzero(S[:, i] == 0)
@@ -299,7 +305,15 @@ def _edges_2d(ctx: _Ctx):
                         ctx.add(p, s, "boundary", stable, (i,), (k0, k1), 1)
 
 
-def extremal_directions(points, values=None, *, f=None, r=None, sectors=None, rtol: float = 1e-9):
+def extremal_directions(
+    points: ArrayLike,
+    values: ArrayLike | None = None,
+    *,
+    f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None,
+    r: ArrayLike | None = None,
+    sectors: Sectors | None = None,
+    rtol: float = 1e-9,
+) -> list[ExtremalDirection]:
     """Every critical direction of the alignment potential ``G`` on the sphere.
 
     Parameters
@@ -326,6 +340,16 @@ def extremal_directions(points, values=None, *, f=None, r=None, sectors=None, rt
     Raises
     ------
     InvalidInputError, UnsupportedError (n_dims >= 3)
+
+    Examples
+    --------
+    Positive labels on ``|x| < 1`` have one positive extremal direction, interior and stable
+    (docs/theory.md §8, check 3):
+
+    >>> X = [[-0.8], [-0.3], [0.1], [0.6], [0.9]]
+    >>> up = [e for e in extremal_directions(X, [0.5, 1.0, 0.7, 1.2, 0.4]) if e.sign > 0]
+    >>> [(e.kind, e.stable, e.growing) for e in up]
+    [('interior', True, True)]
     """
     X = check_points(points, "points")
     d = X.shape[1]

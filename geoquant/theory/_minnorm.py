@@ -47,9 +47,12 @@ al.); this is one of them.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_option, check_points, check_query, check_values
 from ..errors import GeoquantError, InvalidInputError, UnsupportedError
@@ -60,7 +63,9 @@ from ._sectors import Sectors, sectors as _sectors_fn
 __all__ = ["MinNormInterpolant", "minnorm_interpolant", "representation_cost", "savarese_cost"]
 
 
-def _network(W, a, name_w: str = "W", name_a: str = "a"):
+def _network(
+    W: ArrayLike, a: ArrayLike, name_w: str = "W", name_a: str = "a"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     W = np.asarray(W, dtype=np.float64)
     a = np.asarray(a, dtype=np.float64)
     if W.ndim != 2 or W.shape[1] < 2:
@@ -72,7 +77,7 @@ def _network(W, a, name_w: str = "W", name_a: str = "a"):
     return W, a
 
 
-def representation_cost(W, a) -> float:
+def representation_cost(W: ArrayLike, a: ArrayLike) -> float:
     """``sum_j |a_j| ||w_j||`` of a shallow ReLU network (biases unregularised).
 
     Parameters
@@ -92,7 +97,7 @@ def representation_cost(W, a) -> float:
     return float(np.sum(np.abs(a) * np.linalg.norm(W[:, :-1], axis=1)))
 
 
-def savarese_cost(W, a) -> float:
+def savarese_cost(W: ArrayLike, a: ArrayLike) -> float:
     """Savarese et al.'s cost ``max(int |f''|, |f'(-inf) + f'(+inf)|)`` of a 1D network's function.
 
     The network ``f(x) = sum_j a_j relu(w_j x + b_j)`` is piecewise linear; at the
@@ -177,7 +182,7 @@ class MinNormInterpolant:
     def width(self) -> int:
         return int(self.W.shape[0])
 
-    def __call__(self, xi) -> np.ndarray:
+    def __call__(self, xi: ArrayLike) -> NDArray[np.float64]:
         """Values at ``xi (..., n_dims)``: ``(...)`` ndarray."""
         q = check_query(xi, self.n_dims, "xi")
         flat = q.reshape(-1, self.n_dims)
@@ -373,7 +378,13 @@ def _refit(Xt, y, W, a, d):
     return W2, a2
 
 
-def minnorm_interpolant(points, values, *, sectors=None, solver: str = "auto") -> MinNormInterpolant:
+def minnorm_interpolant(
+    points: ArrayLike,
+    values: ArrayLike,
+    *,
+    sectors: Sectors | None = None,
+    solver: Literal["auto", "highs", "clarabel"] = "auto",
+) -> MinNormInterpolant:
     """The minimum representation-cost interpolant of the data by a shallow ReLU network.
 
     Solves ``min sum_j |a_j| ||w_j||`` over networks ``sum_j a_j relu(w_j . x + b_j)``
@@ -403,6 +414,14 @@ def minnorm_interpolant(points, values, *, sectors=None, solver: str = "auto") -
     ------
     InvalidInputError, UnsupportedError (n_dims >= 3, or "highs" in 2D),
     GeoquantError (cvxpy missing for 2D; a solver failure).
+
+    Examples
+    --------
+    ``|x|`` through three points costs 2 (two unit neurons, kink at 0):
+
+    >>> m = minnorm_interpolant([[-1.0], [0.0], [1.0]], [1.0, 0.0, 1.0])
+    >>> round(float(m.cost), 9), m.width, m.kinks.round(9).tolist() == [0.0]
+    (2.0, 2, True)
     """
     X = check_points(points, "points")
     y = check_values(values, X.shape[0], "values")

@@ -12,7 +12,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
+    from matplotlib.axes import Axes
+
+    from ._extremal import ExtremalDirection
+    from ._predict import PredictedFunction
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_points
 from ..errors import InvalidInputError, UnsupportedError
@@ -53,8 +63,10 @@ def _lonlat(P):
     return np.arctan2(P[..., 1], P[..., 0]), np.arcsin(np.clip(P[..., 2], -1, 1))
 
 
-def plot_potential(points, values=None, *, f=None, r=None, ax=None, extremal=None, trained=None, model: int = 0,
-                   resolution: int = 720, max_trained: int = 5000):
+def plot_potential(points: ArrayLike, values: ArrayLike | None = None, *, f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None,
+                   r: ArrayLike | None = None, ax: Axes | None = None,
+                   extremal: list[ExtremalDirection] | None = None, trained: Any = None, model: int = 0,
+                   resolution: int = 720, max_trained: int = 5000) -> Axes:
     """Plot the alignment potential ``G`` on the sphere of directions.
 
     Parameters
@@ -152,7 +164,8 @@ def plot_potential(points, values=None, *, f=None, r=None, ax=None, extremal=Non
     return ax
 
 
-def plot_predicted(pred, ax=None, *, trained=None, model: int = 0, resolution: int = 400):
+def plot_predicted(pred: PredictedFunction, ax: Axes | None = None, *, trained: Any = None, model: int = 0,
+                   resolution: int = 400) -> Axes:
     """Plot a :class:`PredictedFunction` with its data, kinks (d = 1) or crease lines (d = 2).
 
     ``trained`` (a network ``(W, a)`` or object with ``.W``/``.a``) is drawn over it in d = 1.

@@ -2,13 +2,13 @@
 
 What is derived and what is heuristic
 -------------------------------------
-* **Derived** (theory.md §2): while the network is tiny, each neuron's direction
+* **Derived** (docs/theory.md §2): while the network is tiny, each neuron's direction
   follows ``d w^/dt = s (I - w^ w^T) D(w^)`` and ``log|w|`` grows at rate ``s G(w^)``;
   with initial scale ``lambda -> 0`` and time measured in units of ``log(1/lambda)``
   the directions jump instantly to the stable extremal directions of their
   basins, and a cluster of neurons at direction ``p`` escapes (reaches size
   ``O(1)``) when its accumulated log-growth ``int s G dt`` reaches 1.
-* **Heuristic [D/U in theory.md §3]**: what happens after an escape.  Here the
+* **Heuristic [D/U in docs/theory.md §3]**: what happens after an escape.  Here the
   escaping cluster joins the *active* set and the loss is minimised over the
   active neurons only ("fit"), the residual changes, the still-dormant clusters
   flow (instantly) to the attractors of the new potential ``G_k`` and keep
@@ -18,7 +18,7 @@ What is derived and what is heuristic
   not a theorem: real training has finite ``lambda`` and width, the fit phase
   is not instantaneous and active neurons may leave the cells the fit allows.
   The loop stops ("stalls") when no dormant cluster can grow: exactly the
-  spurious stationary points of theory.md §5 (e.g. the affine least-squares fit
+  spurious stationary points of docs/theory.md §5 (e.g. the affine least-squares fit
   for all-positive data).
 
 The fit ("refit")
@@ -45,7 +45,7 @@ problem in the extreme rays of the cells with unique fitted values
 their old attractors by the flow of the new ``G``.
 ``"fixed"``: the escaped directions stay fixed and only the output weights are
 fitted, with ``sign(c_j) = s_j`` (the construction ``f_k = argmin L`` over
-``sum_j c_j relu(w_j . x~)`` of theory.md §3).
+``sum_j c_j relu(w_j . x~)`` of docs/theory.md §3).
 
 Off the data the predicted function is ``sum_j c_j relu(w_j . x~)`` with the
 fitted neurons; between data points it is determined by the fit only through
@@ -439,6 +439,16 @@ def predict_function(
         growth (a cluster escapes when ``int s G_k dt = 1``); this order and the
         fit are heuristic (see the module docstring), the alignment quantities
         are derived.
+
+    Examples
+    --------
+    On the five points of docs/theory.md §8 (check 4) the prediction stalls at the affine
+    least-squares fit, loss 0.0449366:
+
+    >>> X = [[-0.8], [-0.3], [0.1], [0.6], [0.9]]
+    >>> p = predict_function(X, [0.5, 1.0, 0.7, 1.2, 0.4])
+    >>> round(p.loss, 7), p.stalled
+    (0.0449366, True)
     """
     X, y = _check_xy(points, values)
     check_option(refit, "refit", ("flow", "cells", "fixed"))

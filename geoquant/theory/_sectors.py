@@ -3,7 +3,7 @@
 A neuron ``w = [weights | bias]`` in ``R^(d+1)`` is active on the data points
 ``A(w) = {i : w . x~_i > 0}``.  The sets of ``w`` with a given activation pattern
 are the open cells ("sectors") of the central hyperplane arrangement with normals
-``x~_i = (x_i, 1)`` (theory.md §2).  Each cell is an open polyhedral cone; its
+``x~_i = (x_i, 1)`` (docs/theory.md §2).  Each cell is an open polyhedral cone; its
 trace on the unit sphere ``S^d`` is an arc (d = 1) or a spherical polygon (d = 2).
 
 Methods
@@ -28,9 +28,12 @@ Methods
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_memory, check_option, check_points, check_positive
 from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
@@ -161,14 +164,14 @@ class Sectors:
         """Index of the dead cell ``A = {}`` (-1 if the arrangement has none)."""
         return self.index_of(np.zeros(self.n_points, dtype=bool))
 
-    def index_of(self, pattern) -> int:
+    def index_of(self, pattern: ArrayLike) -> int:
         """Index of the cell with this activation pattern, -1 if no such cell."""
         pattern = np.asarray(pattern, dtype=bool)
         if pattern.shape != (self.n_points,):
             raise InvalidInputError(f"'pattern' must have shape ({self.n_points},), found {pattern.shape}")
         return self._lookup.get(_key(pattern), -1)
 
-    def locate(self, w) -> np.ndarray:
+    def locate(self, w: ArrayLike) -> NDArray[np.int64]:
         """Cell index of each direction ``w (..., n_dims + 1)``; -1 on a cell boundary."""
         w = np.asarray(w, dtype=np.float64)
         if w.ndim == 0 or w.shape[-1] != self.n_dims + 1:
@@ -183,7 +186,7 @@ class Sectors:
         out[on | (norms == 0)] = -1
         return out.reshape(w.shape[:-1])
 
-    def fields(self, r) -> np.ndarray:
+    def fields(self, r: ArrayLike) -> NDArray[np.float64]:
         """``D_sigma = sum_{i in sigma} r_i x~_i`` for every cell: ``(n_sectors, n_dims + 1)``."""
         r = np.asarray(r, dtype=np.float64)
         if r.shape != (self.n_points,):
@@ -201,7 +204,7 @@ def cover_count(n_points: int, n_dims: int) -> int:
     return 2 * sum(comb(n_points - 1, k) for k in range(n_dims + 1))
 
 
-def arrangement_count_2d(points, *, atol: float = 1e-10) -> int:
+def arrangement_count_2d(points: ArrayLike, *, atol: float = 1e-10) -> int:
     """Exact cell count for planar data from the lines through the points (Zaslavsky).
 
     For a central arrangement in R^3 the characteristic polynomial gives
@@ -356,7 +359,7 @@ def _sectors_2d(X: np.ndarray, atol: float) -> Sectors:
     vals = dirs @ Xh.T
     sgn = np.where(P, 1.0, -1.0)
     margin = np.min(sgn * vals, axis=1)
-    for k in np.flatnonzero(margin <= 10 * atol):
+    for k in np.flatnonzero(margin <= 10 * atol).tolist():
         w, t = _max_margin(Xh, sgn[k])
         if t <= atol:  # pragma: no cover - would contradict the enumeration
             raise DegenerateInputError(
@@ -429,7 +432,7 @@ def _sectors_lp(X: np.ndarray, atol: float, progress: bool = False) -> Sectors:
     return Sectors(points=X, patterns=P[order], directions=np.array(dirs)[order], method="lp", atol=atol)
 
 
-def sectors(points, *, method: str = "auto", atol: float = 1e-10) -> Sectors:
+def sectors(points: ArrayLike, *, method: Literal["auto", "geometric", "lp"] = "auto", atol: float = 1e-10) -> Sectors:
     """Enumerate the activation cells (sectors) of a data set.
 
     Parameters
@@ -453,6 +456,15 @@ def sectors(points, *, method: str = "auto", atol: float = 1e-10) -> Sectors:
     Raises
     ------
     InvalidInputError, DuplicatePointsError, DegenerateInputError
+
+    Examples
+    --------
+    Generic data give ``2n`` activation sectors in 1D and ``n^2 - n + 2`` in 2D (docs/theory.md §8, check 2):
+
+    >>> len(sectors([[-0.8], [-0.3], [0.1], [0.6], [0.9]]).patterns)
+    10
+    >>> len(sectors([[0.1, 0.2], [0.9, 0.3], [0.4, 0.8], [0.6, 0.55]]).patterns)
+    14
     """
     X = check_points(points, "points")
     check_option(method, "method", ("auto", "geometric", "lp"))

@@ -11,7 +11,10 @@ proper (face-to-face) triangulation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_memory, check_points, normalized_frame
 from ._locate import affine_transforms
@@ -21,7 +24,7 @@ from ._triangulation import Triangulation
 __all__ = ["delaunay", "insert_points"]
 
 
-def delaunay(points) -> Triangulation:
+def delaunay(points: ArrayLike) -> Triangulation:
     """Delaunay triangulation of a point set in any dimension, using every point.
 
     Parameters
@@ -92,7 +95,7 @@ def delaunay_memory(n_points: int, n_dims: int) -> float:
     return float(n_points) * per * (400.0 + 150.0 * n_dims)
 
 
-def insert_points(points: np.ndarray, simplices: np.ndarray, indices, *, tol: float = 1e-10) -> np.ndarray:
+def insert_points(points: np.ndarray, simplices: np.ndarray, indices: Iterable[int], *, tol: float = 1e-10) -> np.ndarray:
     """Insert points into a triangulation by stellar subdivision.
 
     Parameters

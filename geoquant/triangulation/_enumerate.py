@@ -335,7 +335,7 @@ def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAU
         if sid is None:
             raise not_ours
         wanted.add(sid)
-    used = set()
+    used_sids: set[int] = set()
 
     def rank(key) -> int:
         offset = 0
@@ -358,7 +358,7 @@ def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAU
             raise not_ours
         offset, sid, kids, sizes = pick
         if sid >= 0:
-            used.add(sid)
+            used_sids.add(sid)
         r, radix = 0, 1
         for k, s in zip(kids, sizes):
             r += rank(k) * radix
@@ -367,6 +367,6 @@ def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAU
 
     with deep_recursion(struct):
         result = rank(struct.root)
-    if used != wanted:
+    if used_sids != wanted:
         raise not_ours
     return result

@@ -40,11 +40,15 @@ the equations before it is reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_option
 from ..errors import InvalidInputError, SolverError, UnsupportedError
@@ -384,11 +388,11 @@ def _finish_milp(prog, c, x, res, lp_bound, x_inc) -> _SumResult:
 
 
 def optimal_triangulation(
-    points,
-    cost,
+    points: ArrayLike,
+    cost: Callable[[NDArray[np.int64]], ArrayLike],
     *,
-    sense: str = "min",
-    reduce: str = "sum",
+    sense: Literal["min", "max"] = "min",
+    reduce: Literal["sum", "max"] = "sum",
     fine: bool = True,
     time_limit: float | None = None,
 ) -> OptimalTriangulation:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._quadrature import vertex_simplex_volumes
 from .._validation import _shape_str, check_points, check_query, normalized_frame
@@ -80,9 +81,19 @@ class Triangulation:
     DegenerateInputError
         A simplex of zero volume, overlapping simplices, or simplices that do
         not cover the convex hull.
+
+    Examples
+    --------
+    Two triangles over the unit square, sharing the diagonal from (1, 0) to (0, 1):
+
+    >>> tri = Triangulation([[0, 0], [1, 0], [0, 1], [1, 1]], [[0, 1, 2], [1, 3, 2]])
+    >>> tri.n_points, tri.n_dims, tri.n_simplices
+    (4, 2, 2)
+    >>> tri.edges.tolist()
+    [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]
     """
 
-    def __init__(self, points, simplices, *, validate: bool = True):
+    def __init__(self, points: ArrayLike, simplices: ArrayLike, *, validate: bool = True) -> None:
         if validate:
             pts = check_points(points, "points")
         else:
@@ -205,7 +216,7 @@ class Triangulation:
                 "another simplex's face, or simplices overlap)"
             )
 
-    def _facet_table(self):
+    def _facet_table(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """All (simplex, facet) incidences: facet vertex rows, owner simplex, opposite vertex."""
         if "facets" not in self._cache:
             simp = self.simplices
@@ -282,7 +293,7 @@ class Triangulation:
             self._cache["locator"] = SimplexLocator(self.points, self.simplices)
         return self._cache["locator"]
 
-    def find_simplex(self, xi, *, tol: float = 1e-10) -> np.ndarray:
+    def find_simplex(self, xi: ArrayLike, *, tol: float = 1e-10) -> NDArray[np.int64]:
         """Index of a simplex containing each query point, ``-1`` outside the hull.
 
         Parameters
@@ -302,7 +313,7 @@ class Triangulation:
         s, _ = self._locator.locate(flat, tol)
         return s.reshape(x.shape[:-1])
 
-    def barycentric(self, xi, *, tol: float = 1e-10):
+    def barycentric(self, xi: ArrayLike, *, tol: float = 1e-10) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Containing simplex and barycentric coordinates of query points.
 
         Returns
@@ -324,7 +335,7 @@ class Triangulation:
         """Hashable canonical key of the simplices (independent of input order)."""
         return self.simplices.tobytes()
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Triangulation):
             return NotImplemented
         return (
@@ -334,10 +345,10 @@ class Triangulation:
             and np.array_equal(self.points, other.points)
         )
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.key(), self.points.shape))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Triangulation(n_points={self.n_points}, n_dims={self.n_dims}, "
             f"n_simplices={self.n_simplices}, fine={self.is_fine})"

@@ -135,7 +135,7 @@ def test_network_ensemble_members_reproduce_single_fits():
 
 
 def test_theory_method_stalls_at_the_affine_fit_for_positive_data():
-    # theory.md check 4: for these 5 points small-init GD plateaus at the least-squares affine loss
+    # docs/theory.md check 4: for these 5 points small-init GD plateaus at the least-squares affine loss
     X = np.array([-0.8, -0.3, 0.1, 0.6, 0.9])
     y = np.array([0.5, 1.0, 0.7, 1.2, 0.4])
     m = get_method("theory").fit(X, y)
@@ -146,7 +146,7 @@ def test_theory_method_stalls_at_the_affine_fit_for_positive_data():
 
 
 def test_gradient_flow_networks_stall_at_the_affine_fit():
-    # theory.md check 4 through the study's network adapter, in gradient-flow mode
+    # docs/theory.md check 4 through the study's network adapter, in gradient-flow mode
     X = np.array([-0.8, -0.3, 0.1, 0.6, 0.9])
     y = np.array([0.5, 1.0, 0.7, 1.2, 0.4])
     m = get_method("network_small", width=10, mode="flow", lr=0.05, n_steps=2000, dtype="float64").fit(X, y, seed=0)

@@ -148,7 +148,7 @@ def test_waldron_bound_holds_for_delaunay(tname, dim):
     for seed in range(3):
         X = sample_points(20, dim, "uniform", seed=seed, domain=f.domain)
         got = Evaluator(f, X, f(X)).evaluate(_fitted("delaunay", f, X))
-        # theorem (theory.md section 6): sup |f - If| <= 1/2 M R_min^2 on every simplex; L2 <= Linf sqrt(vol)
+        # theorem (docs/theory.md section 6): sup |f - If| <= 1/2 M R_min^2 on every simplex; L2 <= Linf sqrt(vol)
         assert got["linf_ratio_hull"] <= 1 + 1e-9
         assert got["linf_ratio_inner"] <= 1 + 1e-9
         assert got["l2_ratio_hull"] <= 1 + 1e-9
@@ -156,7 +156,7 @@ def test_waldron_bound_holds_for_delaunay(tname, dim):
 
 
 def test_delaunay_rate_on_grid_refinement_is_minus_one_in_n():
-    # theory.md check 10: quasi-uniform refinement in 2D, L2 ~ h^2 ~ n^-1
+    # docs/theory.md check 10: quasi-uniform refinement in 2D, L2 ~ h^2 ~ n^-1
     f = get_target("franke", dim=2)
     ns, errs = [], []
     for k in (9, 17, 33):

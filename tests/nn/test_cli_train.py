@@ -47,7 +47,7 @@ def test_train_values_column_stalls_at_affine_fit_and_reloads(points_1d, tmp_pat
     summary = json.loads(capsys.readouterr().out)
     with open(os.path.join(out, "summary.json")) as fh:
         assert json.load(fh) == summary
-    # theory.md check 4: the all-positive data stall at the least-squares affine loss
+    # docs/theory.md check 4: the all-positive data stall at the least-squares affine loss
     np.testing.assert_allclose(summary["final_loss"], [0.0449366, 0.0449366], atol=1e-7)
     # the saved parameters reproduce the reported losses
     r = load_result(out)

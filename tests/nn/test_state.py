@@ -7,7 +7,7 @@ import torch
 from geoquant.nn import train_gd
 from geoquant.nn._state import count_increases, gauss_newton_sharpness, stationarity, training_state
 
-# theory.md check 4: small-init GD on these points stalls at the least-squares affine fit
+# docs/theory.md check 4: small-init GD on these points stalls at the least-squares affine fit
 X5 = np.array([-0.8, -0.3, 0.1, 0.6, 0.9])[:, None]
 Y5 = np.array([0.5, 1.0, 0.7, 1.2, 0.4])
 
@@ -101,7 +101,7 @@ def test_stationarity_is_scale_free_and_sees_growing_neurons():
 
 
 def test_flow_ends_at_the_affine_stall_and_calls_it_stationary():
-    # theory.md check 4: the plateau is the least-squares affine loss 0.0449366, a spurious stationary point;
+    # docs/theory.md check 4: the plateau is the least-squares affine loss 0.0449366, a spurious stationary point;
     # a model whose neurons all die sits at the origin (loss 1/2 mean y^2, gradient exactly 0) and stops there
     res = train_gd(X5, Y5, width=10, n_models=2, init_scale=1e-5, method="flow", t_max=3000.0, grad_tol=1e-6,
                    tol=1e-12, seed=[0, 1], dtype="float64", checkpoints=0, progress=False)

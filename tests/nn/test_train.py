@@ -1,5 +1,5 @@
 """Batched full-batch GD: agreement with per-model runs, conservation laws, the
-small-initialization theory checks (theory.md section 8, checks 1, 3, 4),
+small-initialization theory checks (docs/theory.md section 8, checks 1, 3, 4),
 failures, stopping, plateaus, validation."""
 
 import numpy as np
@@ -12,7 +12,7 @@ from geoquant.nn._model import augment, loss_and_grads
 
 X5 = np.array([-0.8, -0.3, 0.1, 0.6, 0.9])
 Y5 = np.array([0.5, 1.0, 0.7, 1.2, 0.4])
-LS_AFFINE_LOSS = 0.0449366  # theory.md check 4 (1/2 * mean)
+LS_AFFINE_LOSS = 0.0449366  # docs/theory.md check 4 (1/2 * mean)
 
 
 def _quiet(**kw):
@@ -80,7 +80,7 @@ def test_same_seed_same_result_and_different_seed_differs():
 
 def test_gd_step_changes_conserved_quantity_by_exactly_lr_squared_term():
     # a_j^2 - |w_j|^2 changes by lr^2 (g_a^2 - |g_w|^2) per step: the O(lr) term vanishes
-    # identically (theory.md section 1), so the per-step drift is quadratic in lr.
+    # identically (docs/theory.md section 1), so the per-step drift is quadratic in lr.
     rng = np.random.default_rng(3)
     X = rng.uniform(-1, 1, (9, 2))
     y = rng.normal(size=9)
@@ -115,7 +115,7 @@ def test_conservation_drift_per_unit_time_is_linear_in_lr():
 
 
 def test_all_positive_labels_align_then_stall_at_affine_fit():
-    # theory.md checks 3 and 4 on x = (-.8, -.3, .1, .6, .9), y = (.5, 1, .7, 1.2, .4)
+    # docs/theory.md checks 3 and 4 on x = (-.8, -.3, .1, .6, .9), y = (.5, 1, .7, 1.2, .4)
     Xt = np.column_stack([X5, np.ones(5)])
     u = Xt.T @ Y5
     u /= np.linalg.norm(u)  # normalize(sum_i y_i (x_i, 1)): the only positive extremal direction

@@ -1,4 +1,4 @@
-"""Extremal directions of G: theory.md checks 3 and 5, and agreement with brute-force search on the sphere."""
+"""Extremal directions of G: docs/theory.md checks 3 and 5, and agreement with brute-force search on the sphere."""
 
 import numpy as np
 import pytest

@@ -3,7 +3,7 @@
 * Orthogonal inputs (Boursier, Pillaud-Vivien & Flammarion, NeurIPS 2022): when the
   augmented inputs ``(x_i, 1)`` are pairwise orthogonal, gradient flow from a small
   initialisation reaches zero loss for any labels.
-* Escape time (theory.md §2): a cluster of neurons aligned with the first escaping
+* Escape time (docs/theory.md §2): a cluster of neurons aligned with the first escaping
   extremal direction ``p`` (rate ``G0``) carries ``f = M(t) relu(p . x~)``; while
   the other neurons are negligible, ``M' = 2 M (G0 - M |phi|^2 / n)``
   (``phi_i = relu(p . x~_i)``), a logistic curve with ceiling ``M* = n G0 / |phi|^2``.
@@ -38,7 +38,7 @@ def _load_1d(name):
 # growing flag
 # ---------------------------------------------------------------------------
 def _frozen_field_flow(X, r, W, a, dt, n_steps):
-    """Euler steps of the small-init ODE with frozen residual weights ``r`` (theory.md §1):
+    """Euler steps of the small-init ODE with frozen residual weights ``r`` (docs/theory.md §1):
     ``a' = w . D(w)``, ``w' = a D(w)``, ``D(w) = sum_{i: w . x~_i > 0} r_i x~_i``."""
     Xt = augment(X)
     norms = []

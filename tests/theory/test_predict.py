@@ -1,4 +1,4 @@
-"""Predicted functions: theory.md check 4 (stall at the affine least-squares fit) and the escape loop."""
+"""Predicted functions: docs/theory.md check 4 (stall at the affine least-squares fit) and the escape loop."""
 
 import numpy as np
 import pytest
@@ -42,7 +42,7 @@ def test_check4_stall_at_affine_fit(x, y, loss):
 
 
 def test_bf_kinks_outside_data():
-    # theory.md §5: Boursier-Flammarion data plateau with all kinks near x = 10.4
+    # docs/theory.md §5: Boursier-Flammarion data plateau with all kinks near x = 10.4
     p = predict_function([-0.75, -0.5, 0.125], [1.1, 0.1, 0.8])
     assert p.kinks == pytest.approx([10.4583333], abs=1e-4)
 
