@@ -43,6 +43,7 @@ _LAZY = {
     "kinks_1d_models": "._creases",
     "crease_lines": "._creases",
     "breaklines": "._creases",
+    "breaklines_models": "._creases",
     "LinearRegion": "._regions",
     "linear_regions": "._regions",
     "count_linear_pieces": "._regions",
