@@ -57,7 +57,7 @@ def _init_scale(text):
 def _clusters(result, X):
     """Number of direction clusters per model, or None (with a note) without the geometry module."""
     try:
-        cluster_directions = importlib.import_module("geoquant.nn._directions").cluster_directions
+        cluster_directions = importlib.import_module("geoquant.nn").cluster_directions
     except (ImportError, AttributeError) as exc:
         return None, f"clusters skipped: geometry module unavailable ({exc})"
     try:

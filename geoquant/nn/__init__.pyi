@@ -49,6 +49,7 @@ from ._creases import (
     kinks_1d_models as kinks_1d_models,
     crease_lines as crease_lines,
     breaklines as breaklines,
+    breaklines_models as breaklines_models,
 )
 from ._regions import (
     LinearRegion as LinearRegion,

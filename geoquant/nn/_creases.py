@@ -10,7 +10,8 @@ no crease (``|w| <= 1e-12 ||[w | b]||``: a constant neuron).
   (``-b / w`` in 1D; unit-normal lines ``(n, c)`` in 2D).
 * :func:`kinks_1d` (one model) and :func:`kinks_1d_models` (a list, one per
   model): merged kinks with multiplicities and slope jumps.
-* :func:`breaklines`: merged crease lines clipped to a domain, with gradient jumps.
+* :func:`breaklines` (one model) and :func:`breaklines_models` (a list, one per
+  model): merged crease lines clipped to a domain, with gradient jumps.
 
 Conventions (amplitudes, jumps, small and dead neurons) are those of
 :mod:`geoquant.nn._neurons`. shapely is imported inside the functions that draw
@@ -37,6 +38,7 @@ __all__ = [
     "kinks_1d",
     "kinks_1d_models",
     "breaklines",
+    "breaklines_models",
     "as_domain",
     "line_geometry",
     "long_segment",
@@ -272,18 +274,7 @@ def kinks_1d(
     >>> k.positions, k.counts, k.jumps
     (array([0.2, 0.5]), array([1, 2]), array([-1.,  3.]))
     """
-    if hasattr(W, "W") and np.ndim(W.W) == 3 and a is None:
-        if np.shape(W.W)[0] != 1:
-            raise InvalidInputError(
-                f"'W' must hold one model for kinks_1d, found a result with {np.shape(W.W)[0]} models; "
-                "use kinks_1d_models for a list of one Kinks per model"
-            )
-        W, a = W.W[0], W.a[0]
-    elif np.ndim(W) == 3:
-        raise InvalidInputError(
-            f"'W' must be one model (width, 2) for kinks_1d, found shape {_shape_str(np.shape(W))}; "
-            "use kinks_1d_models for a stack (one Kinks per model)"
-        )
+    W, a = _one_model(W, a, "kinks_1d", 2)
     return kinks_1d_models(
         W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X, exclude_dead=exclude_dead
     )[0]
@@ -385,15 +376,15 @@ def line_groups(Wm, am, keep, tol):
     return idx, labels, U
 
 
-def breaklines(
-    W,
-    a=None,
-    domain=None,
+def breaklines_models(
+    W: ArrayLike,
+    a: ArrayLike | None = None,
+    domain: object = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-):
-    """Crease lines of a 2D network clipped to a domain, with their gradient jumps.
+) -> list[list[Breakline]]:
+    """Crease lines of each of a stack of 2D networks clipped to a domain, with their gradient jumps.
 
     Neurons whose lines agree within ``angle_tol`` (as unoriented lines, so
     ``w -> -w`` and either sign of ``a`` share a line) are merged and their
@@ -412,8 +403,10 @@ def breaklines(
 
     Returns
     -------
-    list of Breakline, or a list of such lists (one per model when ``W`` is 3-D)
-        Sorted by decreasing ``|jump|``.
+    list of list of Breakline
+        One list per model, whatever the rank of ``W`` (a 2-D ``W`` is one
+        model: a list of one list), each sorted by decreasing ``|jump|``.
+        :func:`breaklines` returns the list of one model.
     """
     W, a = resolve_network(W, a, ndims=(2, 3))
     check_2d(W)
@@ -452,4 +445,63 @@ def breaklines(
             )
         out.sort(key=lambda bl: (-abs(bl.jump), int(bl.members[0])))
         results.append(out)
-    return results[0] if W.ndim == 2 else results
+    return results
+
+
+def breaklines(
+    W: ArrayLike,
+    a: ArrayLike | None = None,
+    domain: object = None,
+    *,
+    angle_tol: float = 1e-2,
+    min_amplitude_fraction: float = 1e-3,
+) -> list[Breakline]:
+    """Crease lines of one 2D network clipped to a domain, with their gradient jumps.
+
+    As :func:`breaklines_models` for a single model: neurons whose lines agree
+    within ``angle_tol`` (as unoriented lines) are merged and their jumps
+    summed; lines that miss the domain are left out. Always returns the list
+    of one model; for a stack (``W (n_models, width, 3)``, e.g. a
+    ``TrainResult``) use :func:`breaklines_models`.
+
+    Parameters
+    ----------
+    W : (width, 3) array_like, or an object with ``.W`` and ``.a`` holding one model
+    a : (width,) array_like
+    domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
+    angle_tol, min_amplitude_fraction : float
+        As for :func:`breaklines_models`.
+
+    Returns
+    -------
+    list of Breakline
+        Sorted by decreasing ``|jump|``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 0.0, -0.5], [-2.0, 0.0, 1.0]])  # both crease along x = 0.5
+    >>> [(b.count, b.jump) for b in breaklines(W, np.array([1.0, 1.0]), [[0, 1], [0, 1]])]
+    [(2, 3.0)]
+    """
+    W, a = _one_model(W, a, "breaklines", 3)
+    return breaklines_models(W, a, domain, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction)[0]
+
+
+def _one_model(W, a, func: str, n_cols: int):
+    """``(W, a)`` of one model for ``func``; a stack is refused with a pointer to ``func + "_models"``."""
+    if hasattr(W, "W") and getattr(W, "hidden", None):
+        return W, a  # resolve_network refuses deeper networks with its own message
+    if hasattr(W, "W") and np.ndim(W.W) == 3 and a is None:
+        if np.shape(W.W)[0] != 1:
+            raise InvalidInputError(
+                f"'W' must hold one model for {func}, found a result with {np.shape(W.W)[0]} models; "
+                f"use {func}_models for one entry per model"
+            )
+        return W.W[0], W.a[0]
+    if np.ndim(W) == 3:
+        raise InvalidInputError(
+            f"'W' must be one model (width, {n_cols}) for {func}, found shape {_shape_str(np.shape(W))}; "
+            f"use {func}_models for a stack (one entry per model)"
+        )
+    return W, a

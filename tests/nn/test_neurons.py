@@ -9,6 +9,8 @@ import pytest
 from geoquant.errors import InvalidInputError
 from geoquant.nn import (
     Kinks,
+    breaklines,
+    breaklines_models,
     crease_lines,
     evaluate_network,
     kinks_1d,
@@ -94,6 +96,37 @@ def test_kinks_1d_always_one_kinks_and_models_always_a_list(rng):
         kinks_1d(W, a)
 
 
+def test_breaklines_always_one_list_and_models_always_a_list_of_lists(rng):
+    W = rng.normal(size=(3, 6, 3))
+    a = rng.normal(size=(3, 6))
+    box = [[-1, 1], [-1, 1]]
+    single = breaklines(W[1], a[1], box)
+    many = breaklines_models(W, a, box)
+    assert len(many) == 3 and all(isinstance(x, list) for x in many)
+    assert [(b.count, b.jump, b.offset) for b in many[1]] == [(b.count, b.jump, b.offset) for b in single]
+    assert len(breaklines_models(W[1], a[1], box)) == 1
+    with pytest.raises(InvalidInputError, match="breaklines_models"):
+        breaklines(W, a, box)
+
+
+class _Result:
+    def __init__(self, W, a, hidden=()):
+        self.W, self.a, self.hidden = W, a, hidden
+
+
+def test_single_model_functions_on_results(rng):
+    W = rng.normal(size=(1, 5, 2))
+    a = rng.normal(size=(1, 5))
+    k = kinks_1d(_Result(W, a))  # a one-model result is one model
+    assert isinstance(k, Kinks) and np.array_equal(k.positions, kinks_1d(W[0], a[0]).positions)
+    with pytest.raises(InvalidInputError, match="kinks_1d_models"):
+        kinks_1d(_Result(np.concatenate([W, W]), np.concatenate([a, a])))
+    from geoquant.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="hidden layer"):
+        kinks_1d(_Result(W, a, hidden=(np.zeros((1, 5, 6)),)))
+
+
 def test_kinks_1d_known_merge_and_jumps():
     # neurons 0 and 1 share the kink 0.5 (slope jumps 1*1 + 1*2), neuron 2 has its kink at 0.2 (jump -1*1)
     W = np.array([[1.0, -0.5], [2.0, -1.0], [-1.0, 0.2], [0.0, 3.0]])  # the last one is constant
@@ -126,8 +159,6 @@ def test_crease_lines_brute_force_and_one_threshold_rule(rng):
 
     assert np.array_equal(network_lines(W, a), L)
     # the same neurons as the merged breaklines (angle_tol = 0 merges only identical lines)
-    from geoquant.nn import breaklines
-
     bl = breaklines(W, a, [[-50, 50], [-50, 50]], angle_tol=0.0, min_amplitude_fraction=1e-3)
     assert sorted(int(m) for b in bl for m in b.members) == [j for j in range(9) if j not in (3, 5)]
 
@@ -142,7 +173,6 @@ def test_crease_lines_1d():
 
 def test_report_draws_the_kinks_and_lines_nn_finds(rng):
     """report/_figures has no extractor of its own: its kinks/lines are nn.kinks_1d's / nn.breaklines'."""
-    from geoquant.nn import breaklines
     from geoquant.report._figures import network_kinks, network_lines
 
     W1, a1 = rng.normal(size=(8, 2)), rng.normal(size=8)
