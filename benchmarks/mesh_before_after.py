@@ -29,8 +29,14 @@ def dump(path: str) -> None:
     from geoquant.points import sample_points
     from geoquant.targets import get_target
     from geoquant.triangulation import (
-        criterion_value, data_dependent_triangulation, delaunay, flip, flip_graph, flippable_edges,
-        lawson_flip, random_regular_triangulation,
+        criterion_value,
+        data_dependent_triangulation,
+        delaunay,
+        flip,
+        flip_graph,
+        flippable_edges,
+        lawson_flip,
+        random_regular_triangulation,
     )
 
     out: dict = {}
