@@ -240,8 +240,7 @@ def clip_simplices_to_box(vertices: np.ndarray, box: np.ndarray):
         b = np.maximum(vertices[:, 0, 0], vertices[:, 1, 0])
         a2, b2 = np.maximum(a, lo[0]), np.minimum(b, hi[0])
         keep = b2 > a2
-        pieces = np.stack([a2[keep], b2[keep]], 1)[:, :, None]
-        return pieces, np.flatnonzero(keep)
+        return np.stack([a2[keep], b2[keep]], 1)[:, :, None], np.flatnonzero(keep)
     if d != 2:
         raise UnsupportedError(f"the inner region is implemented in 1D and 2D, found dimension {d}")
     inside = np.all((vertices >= lo) & (vertices <= hi), axis=(1, 2))
@@ -251,9 +250,10 @@ def clip_simplices_to_box(vertices: np.ndarray, box: np.ndarray):
         | np.all(vertices[:, :, 1] <= lo[1], 1)
         | np.all(vertices[:, :, 1] >= hi[1], 1)
     )
-    pieces = [vertices[inside]]
-    parents = [np.flatnonzero(inside)]
-    extra, extra_parent = [], []
+    pieces: list[np.ndarray] = [vertices[inside]]
+    parents: list[np.ndarray] = [np.flatnonzero(inside)]
+    extra: list[np.ndarray] = []
+    extra_parent: list[int | np.integer] = []
     for i in np.flatnonzero(~inside & ~outside):
         poly = _clip_polygon([v for v in vertices[i]], lo, hi)
         for j in range(1, len(poly) - 1):

@@ -348,7 +348,7 @@ def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None
     raise InvalidInputError(f"'seed' must be an int, a numpy SeedSequence or Generator, found {type(seed).__name__}")
 
 
-def check_fraction(value, name: str) -> float:
+def check_fraction(value: object, name: str) -> float:
     """Check a fraction in ``[0, 1)`` (e.g. a relative amplitude threshold)."""
     v = check_positive(value, name, strict=False)
     if v >= 1:
@@ -356,7 +356,7 @@ def check_fraction(value, name: str) -> float:
     return v
 
 
-def check_angle(value, name: str) -> float:
+def check_angle(value: object, name: str) -> float:
     """Check an angle in radians in ``[0, pi]`` (e.g. an angular tolerance)."""
     v = check_positive(value, name, strict=False)
     if v > np.pi:

@@ -348,7 +348,7 @@ def run_flow(prob, *, t_max, rtol, atol, h_max, tol, grad_tol, max_evals, n_ck, 
         loss_hist[rec_ptr[mdl] :, mdl] = L_end[mdl]
         for i_ck in range(n_ckpt):
             if ck_lists[i_ck][mdl] is None:
-                ck_lists[i_ck][mdl] = [x[mdl] for x in final]
+                ck_lists[i_ck][mdl] = [x[mdl] for x in final]  # type: ignore[call-overload]
                 ck_loss[i_ck, mdl] = L_end[mdl]
     t_reached = float(np.max(t_host)) if m else start
     times_out = ([0.0] if prev is None else []) + list(rec_times)

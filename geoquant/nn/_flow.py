@@ -117,7 +117,7 @@ def train_flow(
     n_ck = check_schedule_arg(checkpoints, "checkpoints", integer=False)
     records = check_int(records, "records", min_value=0)
     prev = prob.previous
-    start = float(prev.config.get("t_done", 0.0)) if prev is not None else 0.0
+    start = float(prev.config.get("t_done", 0.0)) if prev is not None else 0.0  # type: ignore[attr-defined]
     if t_max < start:
         raise InvalidInputError(f"'t_max' must be >= the resumed run's time {start:g}, found {t_max:g}")
     t_first = t_max * 1e-5 if t_first is None else check_positive(t_first, "t_first")

@@ -33,7 +33,7 @@ Conventions used throughout
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -138,7 +138,7 @@ def relu_forward(
     if n <= step:
         out = _forward_one(W, a, Xt, hidden)
     else:
-        out = np.empty(n)
+        out = np.empty(n)  # type: ignore[assignment]
         for s in range(0, n, step):
             out[s : s + step] = _forward_one(W, a, Xt[s : s + step], hidden)
     if c is not None:
@@ -158,7 +158,9 @@ def _forward_one(W, a, Xt, hidden):
 # --------------------------------------------------------------------------- #
 # validation of networks and data
 # --------------------------------------------------------------------------- #
-def resolve_network(W, a, *, ndims=None, need_a=True):
+def resolve_network(
+    W: Any, a: Any, *, ndims: tuple[int, ...] | None = None, need_a: bool = True
+) -> tuple[NDArray[np.float64], Any]:
     """Unpack a result object, validate ``W (..., width, d+1)`` and ``a (..., width)``."""
     if hasattr(W, "W") and getattr(W, "hidden", None):
         raise UnsupportedError(

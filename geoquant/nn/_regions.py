@@ -204,8 +204,8 @@ def linear_regions(
     rtol = check_positive(rtol, "rtol", strict=False)
     max_lines = check_int(max_lines, "max_lines", min_value=1)
     results = []
-    for (Wm, am), bias in zip(single_models(W, a), biases):
-        bias = float(bias)
+    for (Wm, am), bias_k in zip(single_models(W, a), biases):
+        bias = float(bias_k)  # type: ignore[assignment]
         if angle_tol > 0:
             Wk, ak = condensed_network(Wm, am, angle_tol=angle_tol, min_amplitude_fraction=frac)
         else:
