@@ -24,6 +24,9 @@ _LAZY = {
     "evaluate": "._metrics",
     "fit_rate": "._metrics",
     "fit_rates": "._metrics",
+    "bootstrap_interval": "._metrics",
+    "rate_self_check": "._metrics",
+    "mark_pre_asymptotic": "._metrics",
     # specs and tasks
     "StudySpec": "._spec",
     "Task": "._spec",
