@@ -305,7 +305,8 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         rates = mark_pre_asymptotic(rates, check)
         cols_shown = [c for c in cols if not (c == "target_params" and (rates[c] == "{}").all())]
         ck = check.copy()
-        ck["interval"] = [f"[{a:+.3f}, {b:+.3f}]" for a, b in zip(ck["check_lo"], ck["check_hi"])]
+        ck["interval"] = [f"[{a:+.3f}, {b:+.3f}]" if np.isfinite(a) and np.isfinite(b) else "–"
+                          for a, b in zip(ck["check_lo"], ck["check_hi"])]
         ck["window"] = [f"[{w[0]:+.1f}, {w[1]:+.1f}]" if isinstance(w, tuple) else "–" for w in ck["window"]]
         ck = ck[cols_shown + ["check_slope", "interval", "check_half_width", "window", "passed", "reason"]]
         out.tables["F8"] = (f"Self-check: Delaunay's rate of {rate_metric} (bootstrap 95% interval over seeds) "
