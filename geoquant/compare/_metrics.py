@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import GeoquantError, InvalidInputError
 from ._quadrature import clip_simplices_to_box, grundmann_moeller, lattice, refine_simplices, simplex_volumes
 
 __all__ = [
@@ -353,7 +353,7 @@ class Evaluator:
 
             try:
                 self._minnorm = minnorm_interpolant(self.X, self.y)
-            except Exception as exc:  # a solver failure or a missing optional dependency: marked, not raised
+            except GeoquantError as exc:  # a solver failure or a missing optional dependency: marked, not raised
                 self._minnorm = f"failed: {type(exc).__name__}: {exc}"
         mn = self._minnorm
         if isinstance(mn, str):

@@ -7,8 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoquant.compare import EvalConfig, Evaluator, bootstrap_interval, fit_rates, get_method, mark_pre_asymptotic
-from geoquant.compare import rate_self_check
+from geoquant.compare import (
+    EvalConfig,
+    Evaluator,
+    bootstrap_interval,
+    fit_rates,
+    get_method,
+    mark_pre_asymptotic,
+    rate_self_check,
+)
 from geoquant.compare import _metrics as M
 from geoquant.errors import InvalidInputError
 from geoquant.points import sample_points
@@ -126,8 +133,9 @@ def _synthetic(slopes_by_method, sizes, dim=2, target="franke"):
     for method, slopes in slopes_by_method.items():
         for seed, s in enumerate(slopes):
             for n in sizes:
-                rows.append(dict(status="done", target=target, target_label=target, target_params="{}", dim=dim,
-                                 sampler="uniform", method=method, n=n, seed=seed, rms_inner=3.0 * n ** s))
+                rows.append({"status": "done", "target": target, "target_label": target, "target_params": "{}",
+                             "dim": dim, "sampler": "uniform", "method": method, "n": n, "seed": seed,
+                             "rms_inner": 3.0 * n**s})
     return pd.DataFrame(rows)
 
 
