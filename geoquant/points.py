@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import numbers
 import os
@@ -458,6 +459,7 @@ def sample_points(
     shape: Sequence[int] | None = None,
     n_clusters: int = 5,
     cluster_std: float = 0.05,
+    corners: bool = False,
 ) -> NDArray[np.float64]:
     """Sample ``n`` distinct points in ``dim`` dimensions.
 
@@ -495,6 +497,13 @@ def sample_points(
         ``kind="clustered"`` only.
     cluster_std : float
         ``kind="clustered"`` only, relative to the box width.
+    corners : bool
+        Include the ``2**dim`` corners of the box (kinds uniform, sobol,
+        halton, clustered; ``n >= 2**dim``): the first ``2**dim`` points are
+        the corners, the other ``n - 2**dim`` are drawn by ``kind``. The convex
+        hull is then the whole box for every ``n`` and seed, so an evaluation
+        region inside the box (a study's inner region) is the same for every
+        sample.
 
     Returns
     -------
@@ -531,6 +540,27 @@ def sample_points(
         raise InvalidInputError(f"'polygon' is used only with kind='polygon', found kind={kind!r}")
     if shape is not None and kind != "grid":
         raise InvalidInputError(f"'shape' is used only with kind='grid', found kind={kind!r}")
+    if not isinstance(corners, (bool, np.bool_)):
+        raise InvalidInputError(f"'corners' must be True or False, found {corners!r}")
+    if corners:
+        if kind in ("polygon", "grid"):
+            raise InvalidInputError(f"'corners' is for kinds uniform, sobol, halton and clustered, found kind={kind!r} "
+                                    "(a grid holds its corners already)")
+        if n < 2**dim:
+            raise InvalidInputError(f"'n' must be at least 2**dim = {2**dim} with corners=True in {dim}D, found {n}")
+        box = check_domain(np.array([[0.0, 1.0]] * dim) if domain is None else domain, dim)
+        corner_pts = np.array(list(itertools.product(*box)), dtype=np.float64)
+        if n == len(corner_pts):
+            return corner_pts
+        rest = sample_points(n - len(corner_pts), dim, kind, seed=seed, domain=box, n_clusters=n_clusters,
+                             cluster_std=cluster_std)
+        pts = np.concatenate([corner_pts, rest])
+        # a drawn point coinciding with a corner has probability ~ 0; redraw it all the same
+        groups = find_duplicates(pts, 1e-10)
+        if groups:
+            raise DuplicatePointsError(f"'n' = {n} {kind} points with corners contain coinciding points at "
+                                       f"indices {groups[:5]}", groups)
+        return pts
     if kind == "polygon":
         if domain is not None:
             raise InvalidInputError("'domain' must be None for kind='polygon' (the polygon is the domain)")

@@ -20,6 +20,9 @@ from ._metrics import (
     evaluate as evaluate,
     fit_rate as fit_rate,
     fit_rates as fit_rates,
+    bootstrap_interval as bootstrap_interval,
+    rate_self_check as rate_self_check,
+    mark_pre_asymptotic as mark_pre_asymptotic,
 )
 # specs and tasks
 from ._spec import (

@@ -52,19 +52,35 @@ import numpy as np
 
 from .._quadrature import barycentric_lattice, clip_simplices_to_box, grundmann_moeller, refine_simplices
 from .._quadrature import vertex_simplex_volumes as simplex_volumes
-from ..errors import InvalidInputError
+from ..errors import GeoquantError, InvalidInputError
 from ..interpolate import error_bounds, pl_errors, simplex_errors
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "nearest_triangulation",
-    "nearest_knot_spline_1d", "REGIONS", "METRIC_COLUMNS", "DISTANCE_COLUMNS",
+    "nearest_knot_spline_1d", "REGIONS", "METRIC_COLUMNS", "DISTANCE_COLUMNS", "MINNORM_COLUMNS", "MINNORM_MAX_N",
+    "RATE_METRIC", "bootstrap_interval", "rate_self_check", "SELF_CHECK_WINDOWS", "SELF_CHECK_HALF_WIDTH",
+    "SELF_CHECK_METHOD", "mark_pre_asymptotic",
 ]
 
 REGIONS = ("hull", "inner")
 
 METRIC_COLUMNS = [
     f"{m}_{r}" for r in REGIONS for m in ("l2", "linf", "bound", "linf_ratio", "l2_ratio", "vol")
-] + ["train_rmse"]
+] + ["train_rmse"] + [f"rms_{r}" for r in REGIONS] + ["inner_full"]
+
+#: The metric rates are fitted to: the RMS error over the inner region, ``l2_inner / sqrt(vol_inner)``, stored only
+#: where the inner region is the whole inner box (``inner_full``), so that it is the same region for every n.
+RATE_METRIC = "rms_inner"
+
+#: Interpolating network rows only (NaN elsewhere): the network against the minimum representation-cost interpolant
+#: of its data (:meth:`Evaluator.minnorm_comparison`).
+MINNORM_COLUMNS = ["minnorm_cost_ratio", "minnorm_sup"]
+
+#: Largest sample per dimension on which the minnorm comparison is solved (the 2D cone program has one pair of
+#: variables per activation sector, O(n^2) sectors; measured on the shared 2-core machine: 2D n = 10: 2.2 s,
+#: 20: 2.6 s, 40: 26 s; the 1D linear program: n = 16: 0.04 s, 128: 3.5 s).
+#: Larger samples get NaN and the reason in the record's info (``minnorm_note``).
+MINNORM_MAX_N = {1: 256, 2: 40}
 
 #: network rows only (NaN elsewhere): the split of a network's error and its distance to triangulations,
 #: all L2 on the evaluation region of ``l2_inner`` (the hull when the inner region is not evaluated)
@@ -151,6 +167,11 @@ class Evaluator:
         if "inner" in self.regions:
             self._cells["inner"] = clip_simplices_to_box(cells, self.inner_box)
         self.volume = {r: float(simplex_volumes(c).sum()) for r, (c, _) in self._cells.items()}
+        box_volume = float(np.prod(self.inner_box[:, 1] - self.inner_box[:, 0]))
+        #: whether the inner region is the whole inner box (the hull contains it): then it is the same for every n
+        self.inner_full = bool("inner" in self.regions
+                               and abs(self.volume["inner"] - box_volume) <= 1e-9 * max(box_volume, 1e-300))
+        self._minnorm = None
         self.bound = {}
         for r, (c, parent) in self._cells.items():
             self.bound[r] = float(self.bounds[np.unique(parent)].max()) if len(parent) else float("nan")
@@ -243,6 +264,13 @@ class Evaluator:
             usable = b is not None and np.isfinite(b) and b > 0
             out[f"linf_ratio_{r}"] = None if linf is None or not usable else float(linf / b)
             out[f"l2_ratio_{r}"] = None if l2 is None or not usable or not vol > 0 else float(l2 / (b * np.sqrt(vol)))
+            out[f"rms_{r}"] = None if l2 is None or not vol > 0 else float(l2 / np.sqrt(vol))
+        if "inner" in self.regions:
+            out["inner_full"] = 1.0 if self.inner_full else 0.0
+            if not self.inner_full:  # a region that differs between samples: no RMS to fit rates to
+                out["rms_inner"] = None
+        if getattr(method, "family", None) == "network":
+            out.update(self.minnorm_comparison(method))
         return {k: (None if v is None else (v if isinstance(v, bool) else float(v))) for k, v in out.items()}
 
     # -- networks against triangulations -----------------------------------------------------
@@ -299,6 +327,63 @@ class Evaluator:
         out.update(between_l2=between, nearest_l2=float(np.sqrt(max(l2sq, 0.0))), nearest_exact=bool(exact),
                    n_kinks=None, nearest_knots_l2=None)
         return out
+
+    def minnorm_comparison(self, method) -> dict:
+        """An interpolating network against the minimum representation-cost interpolant of the data.
+
+        ``minnorm_cost_ratio``
+            ``sum_j |a_j| ||w_j|| / C*`` where ``C*`` is the minimum of that cost over all interpolants
+            (:func:`geoquant.theory.minnorm_interpolant`); ``>= 1`` up to the network's own fit
+            error (a network that does not interpolate exactly may cost a little less).
+        ``minnorm_sup``
+            ``sup |f_net - f_minnorm|`` over the region of ``l2_inner`` (the hull when the inner
+            region is not evaluated). 1D: exact (both are piecewise linear; the maximum over the
+            union of their kinks and the region's ends). 2D: the maximum over the region's
+            quadrature nodes and Linf lattice (those of ``linf_inner``), a lower bound.
+
+        Only for networks whose ``train_status`` is ``"interpolating"``; NaN otherwise, and NaN
+        with the reason in the method's info (``minnorm_note``) above :data:`MINNORM_MAX_N` points
+        or where the solver fails.
+        """
+        nan = {c: None for c in MINNORM_COLUMNS}
+        info = getattr(method, "_info", None)
+        status = (info or {}).get("train_status")
+        if status != "interpolating" or getattr(method, "W", None) is None:
+            return nan
+        n = len(self.X)
+        limit = MINNORM_MAX_N.get(self.dim, 0)
+        if n > limit:
+            info["minnorm_note"] = (f"skipped: n = {n} > {limit} points in {self.dim}D (the minnorm solve grows "
+                                    "with the number of activation sectors)")
+            return nan
+        if self._minnorm is None:
+            from ..theory import minnorm_interpolant
+
+            try:
+                self._minnorm = minnorm_interpolant(self.X, self.y)
+            except GeoquantError as exc:  # a solver failure or a missing optional dependency: marked, not raised
+                self._minnorm = f"failed: {type(exc).__name__}: {exc}"
+        mn = self._minnorm
+        if isinstance(mn, str):
+            info["minnorm_note"] = mn
+            return nan
+        from ..theory import representation_cost
+
+        ratio = representation_cost(method.W, method.a) / mn.cost if mn.cost > 0 else None
+        region = "inner" if "inner" in self.regions else "hull"
+        if self.dim == 1:
+            lo, hi = float(self.X.min()), float(self.X.max())
+            if region == "inner":
+                lo, hi = max(lo, float(self.inner_box[0, 0])), min(hi, float(self.inner_box[0, 1]))
+            W = np.asarray(method.W, dtype=float)
+            live = W[:, 0] != 0
+            bp = np.concatenate([[lo, hi], -W[live, 1] / W[live, 0], mn.kinks])
+            bp = bp[(bp >= lo) & (bp <= hi)][:, None]
+        else:
+            nodes, _, _, lat, _ = self._generic_nodes(region)
+            bp = np.concatenate([nodes.reshape(-1, self.dim), lat])
+        sup = float(np.max(np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))))
+        return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup}
 
     def _evaluate_pl(self, method):
         tri = method.triangulation
@@ -528,11 +613,61 @@ def fit_rate(n, err) -> float:
     return float(slope)
 
 
-def fit_rates(df, metric: str = "l2_inner", by=("target", "target_label", "target_params", "dim", "sampler", "method")):
-    """Fitted rate of ``metric`` against n for each group, with its spread over seeds.
+#: The self-check of every study's rates: Delaunay's slope of :data:`RATE_METRIC` must lie in this window per
+#: dimension (theory: -2/d) with a bootstrap 95% half-width below :data:`SELF_CHECK_HALF_WIDTH`; otherwise every
+#: rate of that case (target, dim, sampler) is marked pre-asymptotic.
+SELF_CHECK_WINDOWS = {1: (-2.2, -1.8), 2: (-1.1, -0.9)}
+SELF_CHECK_HALF_WIDTH = 0.1
+SELF_CHECK_METHOD = "delaunay"
+
+#: Bootstrap resamples of the per-seed slopes (percentile interval of their mean).
+N_BOOTSTRAP = 4000
+
+
+def bootstrap_interval(values, *, level: float = 0.95, n_boot: int = N_BOOTSTRAP, seed=0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (resampled with replacement).
+
+    Parameters
+    ----------
+    values : (k,) array_like
+        Finite values, one per independent replicate (a slope per seed).
+    level : float
+        Coverage, in (0, 1).
+    n_boot : int
+        Resamples.
+    seed : int
+        Seed of the resampling (the interval is a function of it).
+
+    Returns
+    -------
+    (lo, hi) : tuple of float
+        NaN for fewer than two values (no interval over one replicate).
+    """
+    from .._validation import check_int
+
+    v = np.asarray(values, dtype=float).ravel()
+    if not np.all(np.isfinite(v)):
+        raise InvalidInputError(f"'values' must be finite, found {int((~np.isfinite(v)).sum())} non-finite value(s)")
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise InvalidInputError(f"'level' must be a number in (0, 1), found {level!r}")
+    n_boot = check_int(n_boot, "n_boot", min_value=100)
+    if len(v) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
+    a = (1 - level) / 2
+    lo, hi = np.quantile(means, [a, 1 - a])
+    return float(lo), float(hi)
+
+
+def fit_rates(df, metric: str = RATE_METRIC,
+              by=("target", "target_label", "target_params", "dim", "sampler", "method"), *, seed=0):
+    """Fitted rate of ``metric`` against n for each group, with a bootstrap 95% interval over seeds.
 
     The slope is fitted per seed (over that seed's sample sizes), then
-    summarised as mean, standard deviation (ddof=1), min and max over seeds;
+    summarised as mean, standard deviation (ddof=1), min and max over seeds and
+    the percentile-bootstrap 95% interval of the mean (:func:`bootstrap_interval`;
+    ``slope_lo``, ``slope_hi``, ``half_width``, NaN for one seed);
     ``slope_pooled`` fits all seeds at once.
 
     Parameters
@@ -540,24 +675,28 @@ def fit_rates(df, metric: str = "l2_inner", by=("target", "target_label", "targe
     df : pandas.DataFrame
         As returned by :func:`load_results` (columns ``n``, ``seed``, ``status``, ``metric``).
     metric : str
+        Default :data:`RATE_METRIC` (``rms_inner``: RMS over the fixed inner region).
     by : sequence of str
         Grouping columns (those absent from ``df`` are ignored). The default
         keeps different targets apart: same name, different parameters or
         label, different fit.
+    seed : int
+        Seed of the bootstrap.
 
     Returns
     -------
     pandas.DataFrame
         One row per group: ``by`` columns, ``metric``, ``slope_mean``,
         ``slope_std``, ``slope_min``, ``slope_max``, ``slope_pooled``,
-        ``n_seeds``, ``sizes``.
+        ``n_seeds``, ``sizes``, ``slope_lo``, ``slope_hi``, ``half_width``.
     """
     import pandas as pd
 
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"'df' must be a pandas DataFrame (see load_results), found {type(df).__name__}")
     by = [b for b in by if b in df.columns]
-    cols = list(by) + ["metric", "slope_mean", "slope_std", "slope_min", "slope_max", "slope_pooled", "n_seeds", "sizes"]
+    cols = list(by) + ["metric", "slope_mean", "slope_std", "slope_min", "slope_max", "slope_pooled", "n_seeds",
+                       "sizes", "slope_lo", "slope_hi", "half_width"]
     if df.empty:
         return pd.DataFrame(columns=cols)
     if metric not in df.columns:
@@ -578,6 +717,7 @@ def fit_rates(df, metric: str = "l2_inner", by=("target", "target_label", "targe
                 slopes.append(s)
         pooled = fit_rate(g["n"].values, g[metric].values.astype(float))
         sl = np.asarray(slopes)
+        lo, hi = bootstrap_interval(sl, seed=seed) if len(sl) else (float("nan"), float("nan"))
         rows.append(
             list(key)
             + [
@@ -589,6 +729,74 @@ def fit_rates(df, metric: str = "l2_inner", by=("target", "target_label", "targe
                 pooled,
                 len(sl),
                 ",".join(str(int(v)) for v in sorted(g["n"].unique())),
+                lo,
+                hi,
+                (hi - lo) / 2,
             ]
         )
     return pd.DataFrame(rows, columns=cols)
+
+
+def rate_self_check(rates, *, method: str = SELF_CHECK_METHOD):
+    """The self-check of a study's rates: is Delaunay's slope in its asymptotic window?
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`fit_rates` output grouped by case columns and ``method``.
+    method : str
+        The method label whose slope is checked (default ``"delaunay"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case (the ``rates`` columns other than ``method`` that
+        name a group): ``check_slope``, ``check_lo``, ``check_hi``,
+        ``check_half_width``, ``window`` (``SELF_CHECK_WINDOWS[dim]``), ``passed``
+        (the mean slope inside the window and the 95% half-width <
+        :data:`SELF_CHECK_HALF_WIDTH`) and ``reason`` (why not). A case without
+        a Delaunay rate, or in a dimension without a window, fails with that reason.
+    """
+    import pandas as pd
+
+    case = [c for c in ("target", "target_label", "target_params", "dim", "sampler") if c in rates.columns]
+    out = []
+    for key, g in rates.groupby(case, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(case, key))
+        dim = int(row.get("dim", 0))
+        win = SELF_CHECK_WINDOWS.get(dim)
+        ref = g[g["method"] == method]
+        if ref.empty or not np.isfinite(float(ref["slope_mean"].iloc[0])):
+            row.update(check_slope=np.nan, check_lo=np.nan, check_hi=np.nan, check_half_width=np.nan, window=win,
+                       passed=False, reason=f"no {method} rate (two sizes or more are needed)")
+            out.append(row)
+            continue
+        r = ref.iloc[0]
+        slope, hw = float(r["slope_mean"]), float(r["half_width"])
+        row.update(check_slope=slope, check_lo=float(r["slope_lo"]), check_hi=float(r["slope_hi"]),
+                   check_half_width=hw, window=win)
+        reasons = []
+        if win is None:
+            reasons.append(f"no window for {dim}D")
+        elif not win[0] <= slope <= win[1]:
+            reasons.append(f"{method} slope {slope:+.3f} outside [{win[0]:+.1f}, {win[1]:+.1f}]")
+        if not np.isfinite(hw):
+            reasons.append("no interval (one seed)")
+        elif hw >= SELF_CHECK_HALF_WIDTH:
+            reasons.append(f"95% half-width {hw:.3f} >= {SELF_CHECK_HALF_WIDTH}")
+        row.update(passed=not reasons, reason="; ".join(reasons))
+        out.append(row)
+    cols = case + ["check_slope", "check_lo", "check_hi", "check_half_width", "window", "passed", "reason"]
+    return pd.DataFrame(out, columns=cols)
+
+
+def mark_pre_asymptotic(rates, check=None):
+    """``rates`` with a boolean column ``pre_asymptotic``: True for every rate of a case whose
+    :func:`rate_self_check` failed (``check`` is computed from ``rates`` when not given)."""
+    if check is None:
+        check = rate_self_check(rates)
+    case = [c for c in ("target", "target_label", "target_params", "dim", "sampler") if c in rates.columns]
+    out = rates.merge(check[case + ["passed"]], how="left", on=case)
+    out["pre_asymptotic"] = ~out["passed"].fillna(False).astype(bool)
+    return out.drop(columns=["passed"])

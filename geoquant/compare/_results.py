@@ -342,7 +342,9 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         linf_ratio_*, l2_ratio_*, vol_*, train_rmse``), ``info_*`` scalars,
         the network distances (``fit_l2, between_l2, nearest_l2,
         nearest_exact, n_kinks, nearest_knots_l2``; see
-        :meth:`Evaluator.network_distances`), the training state
+        :meth:`Evaluator.network_distances`), ``rms_hull, rms_inner`` (L2 / sqrt(volume); ``rms_inner`` only
+        where ``inner_full``: the inner region is the whole inner box), the minnorm comparison of interpolating
+        networks (``minnorm_cost_ratio, minnorm_sup``; :meth:`Evaluator.minnorm_comparison`), the training state
         (``train_loss, train_rmse_rel, grad_norm, stationarity, sharpness,
         flow_time, train_steps, loss_increases, train_status``), the regime axes
         (``init_scale, width, lr``), the labels ``exact`` (the row's value is an
@@ -385,7 +387,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
     import pandas as pd
 
     from ._methods import method_class
-    from ._metrics import DISTANCE_COLUMNS, METRIC_COLUMNS
+    from ._metrics import DISTANCE_COLUMNS, METRIC_COLUMNS, MINNORM_COLUMNS
 
     d = _require_study(study_dir)
     records, damaged = scan_results(d)
@@ -415,7 +417,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
             "family": family,
             "params": json.dumps(s["method"]["params"], sort_keys=True),
         }
-        for m in METRIC_COLUMNS + DISTANCE_COLUMNS:
+        for m in METRIC_COLUMNS + DISTANCE_COLUMNS + MINNORM_COLUMNS:
             row[m] = rec["metrics"].get(m)
         info = rec.get("info", {})
         for k in TRAINING_COLUMNS:
@@ -437,7 +439,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         row["error"] = (rec.get("error") or {}).get("message")
         row["warnings"] = "; ".join(rec.get("warnings") or []) or None
         rows.append(row)
-    extra = DISTANCE_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS + LABEL_COLUMNS
+    extra = DISTANCE_COLUMNS + MINNORM_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS + LABEL_COLUMNS
     cols = DETERMINISTIC_COLUMNS + METRIC_COLUMNS + extra + ["fit_s", "eval_s", "device", "gallery_file", "error", "warnings"]
     df = pd.DataFrame(rows)
     if df.empty:
@@ -447,7 +449,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
     for c in cols:
         if c not in df.columns:
             df[c] = None
-    numeric = [c for c in DISTANCE_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS
+    numeric = [c for c in DISTANCE_COLUMNS + MINNORM_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS
                if c not in ("nearest_exact", "train_status")]
     for m in METRIC_COLUMNS + numeric + ["fit_s", "eval_s"]:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype(float)

@@ -190,7 +190,7 @@ def _reference_slope(ax, ns, y0, dim):
     return line
 
 
-def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner", "linf_inner")):
+def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("rms_inner", "linf_inner")):
     """Error against n, small multiples: one row per metric, one column per method family.
 
     Each panel holds at most :data:`MAX_LINES` methods: the median over seeds
@@ -204,7 +204,8 @@ def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner
     df : DataFrame
         Rows of one case (target, dim, sampler), status done.
     rates : dict
-        ``(method, metric) -> (mean, std)`` slopes over seeds.
+        ``(method, metric) -> (mean, lo, hi, pre_asymptotic)``: mean slope over seeds, its bootstrap 95%
+        interval and the self-check's mark (:func:`geoquant.compare.fit_rates`).
     colors : dict
         Method label -> colour (:func:`method_colors`).
     title : str
@@ -229,9 +230,9 @@ def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner
                 if g.empty:
                     continue
                 agg, exact = _seed_curve(g, metric)
-                mean, std = rates.get((method, metrics[0]), (np.nan, np.nan))
+                mean, rlo, rhi, pre = rates.get((method, metrics[0]), (np.nan, np.nan, np.nan, False))
                 lab = method if not np.isfinite(mean) else f"{method} ({mean:+.2f}" + (
-                    f" ± {std:.2f})" if np.isfinite(std) else ")")
+                    f" [{rlo:+.2f}, {rhi:+.2f}]" if np.isfinite(rlo) else "") + (", pre-asympt.)" if pre else ")")
                 line = _draw_curve(ax, agg, exact, colors.get(method, "#000000"), lab)
                 handles.setdefault(method, line)
                 first = agg["median"].iloc[0] if first is None else first
@@ -256,7 +257,7 @@ def fig_error_vs_n(df, rates: dict, colors: dict, title: str, metrics=("l2_inner
              Line2D([], [], marker="o", ls="none", color="0.3", mfc="white", mew=1.3, ms=5.5, label="heuristic")]
     fig.legend([handles[m] for m in order] + extra, [handles[m].get_label() for m in order] + ["exact", "heuristic"],
                loc="center left", bbox_to_anchor=(1.0 - _LEGEND_IN / fig.get_figwidth(), 0.5), fontsize=8.5, frameon=False,
-               title="method (rate ± std over seeds)", title_fontsize=8.5)
+               title="method (rate [95% interval])", title_fontsize=8.5)
     fig.suptitle(title, fontsize=11)
     fig.subplots_adjust(left=0.75 / fig.get_figwidth() + 0.02, right=1.0 - (_LEGEND_IN + 0.15) / fig.get_figwidth(),
                         bottom=0.55 / fig.get_figheight() + 0.04, top=1.0 - 0.75 / fig.get_figheight(), wspace=0.28,

@@ -44,11 +44,11 @@ class Finding:
     ----------
     key : str
         ``"closest"``, ``"networks"``, ``"distance"``, ``"interpolating"``, ``"rates"``,
-        ``"exactness"``, ``"warnings"``.
+        ``"minnorm"``, ``"exactness"``, ``"warnings"``.
     text : str
         The sentence (plain text).
     table : str
-        Id of the table holding its numbers (``"F1"`` ... ``"F7"``), or ``""`` when the
+        Id of the table holding its numbers (``"F1"`` ... ``"F9"``), or ``""`` when the
         sentence says the measurement is absent.
     measured : bool
         False when the study does not hold the measurement.
@@ -289,33 +289,59 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                     f"{r['method']}: {n_interp} of {n_nets} networks interpolate ({100.0 * n_interp / n_nets:.0f}%; train RMSE <= "
                     f"1e-3 std(y))" + (f"; the others: {others}" if others else "") + ".", "F4"))
 
-    # F4: rates against -2/d -----------------------------------------------------------------
-    from ..compare import fit_rates
+    # F4: rates against -2/d, with the Delaunay self-check -------------------------------------
+    from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
+    from ..compare._metrics import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
 
+    rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else metric
     by = cols + ["method"]
-    rates = fit_rates(done, metric, by=by)
+    rates = fit_rates(done, rate_metric, by=by)
     rates = rates[np.isfinite(rates["slope_mean"].astype(float))] if not rates.empty else rates
     if rates.empty:
         out.items.append(Finding("rates", "No method has two or more sample sizes, so no rate is fitted.",
                                  measured=False))
     else:
+        check = rate_self_check(rates)
+        rates = mark_pre_asymptotic(rates, check)
+        cols_shown = [c for c in cols if not (c == "target_params" and (rates[c] == "{}").all())]
+        ck = check.copy()
+        ck["interval"] = [f"[{a:+.3f}, {b:+.3f}]" if np.isfinite(a) and np.isfinite(b) else "–"
+                          for a, b in zip(ck["check_lo"], ck["check_hi"])]
+        ck["window"] = [f"[{w[0]:+.1f}, {w[1]:+.1f}]" if isinstance(w, tuple) else "–" for w in ck["window"]]
+        ck = ck[cols_shown + ["check_slope", "interval", "check_half_width", "window", "passed", "reason"]]
+        out.tables["F8"] = (f"Self-check: Delaunay's rate of {rate_metric} (bootstrap 95% interval over seeds) "
+                            f"against its window; half-width must be < {SELF_CHECK_HALF_WIDTH}",
+                            ck.reset_index(drop=True))
+        for _, r in check.iterrows():
+            key = tuple(r[c] for c in cols_shown)
+            if not np.isfinite(r["check_slope"]):
+                text = f"{_case_name(key, cols_shown)}: no Delaunay rate, so every rate of this case is pre-asymptotic."
+            else:
+                win = SELF_CHECK_WINDOWS.get(int(r["dim"]), (np.nan, np.nan))
+                text = (f"{_case_name(key, cols_shown)}: Delaunay's slope is {r['check_slope']:+.3f} (95% interval "
+                        f"[{r['check_lo']:+.3f}, {r['check_hi']:+.3f}], half-width {r['check_half_width']:.3f}; "
+                        f"window [{win[0]:+.1f}, {win[1]:+.1f}], theory {-2.0 / int(r['dim']):+.0f}): "
+                        + ("the self-check passes." if r["passed"] else
+                           f"the self-check fails ({r['reason']}), so every rate of this case is marked "
+                           "pre-asymptotic."))
+            out.items.append(Finding("rates", text, "F8"))
         fam = done.groupby("method")["family"].first()
         rt = rates.copy()
         rt["family"] = rt["method"].map(fam)
         rt["reference"] = -2.0 / rt["dim"].astype(float)
-        # a rate is consistent with the reference when the reference is inside mean +- 2 std (min-max when the
-        # std is undefined, i.e. one seed)
-        lo = np.where(np.isfinite(rt["slope_std"]), rt["slope_mean"] - 2 * rt["slope_std"], rt["slope_min"])
-        hi = np.where(np.isfinite(rt["slope_std"]), rt["slope_mean"] + 2 * rt["slope_std"], rt["slope_max"])
+        # a rate is consistent with the reference when the reference is inside its bootstrap 95% interval
+        # (min-max over seeds when there is one seed only: no interval)
+        lo = np.where(np.isfinite(rt["slope_lo"]), rt["slope_lo"], rt["slope_min"])
+        hi = np.where(np.isfinite(rt["slope_hi"]), rt["slope_hi"], rt["slope_max"])
         rt["interval"] = [f"[{a:+.2f}, {b:+.2f}]" for a, b in zip(lo, hi)]
         tol = 1e-9 * np.maximum(1.0, np.abs(rt["reference"]))  # a slope equal to the reference is not "faster"
         rt["vs reference"] = np.where(hi < rt["reference"] - tol, "faster",
                                       np.where(lo > rt["reference"] + tol, "slower", "≈"))
-        cols_shown = [c for c in cols if not (c == "target_params" and (rt[c] == "{}").all())]
         rt = rt[cols_shown + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
-                        "vs reference", "sizes"]]
-        out.tables["F5"] = (f"Fitted rates of {metric} against n (log-log slope per seed; interval mean ± 2 std "
-                            "over seeds) against the reference slope -2/d", rt.reset_index(drop=True))
+                        "vs reference", "pre_asymptotic", "sizes"]]
+        out.tables["F5"] = (f"Fitted rates of {rate_metric} against n (log-log slope per seed; mean and bootstrap "
+                            "95% interval over seeds) against the reference slope -2/d; pre_asymptotic where the "
+                            "case fails the Delaunay self-check (F8)", rt.reset_index(drop=True))
         for key, g in rt.groupby(cols_shown, sort=True):
             key = key if isinstance(key, tuple) else (key,)
             ref = float(g["reference"].iloc[0])
@@ -325,8 +351,27 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                             ("faster", "faster")):
                 if groups[v]:
                     bits.append(f"{', '.join(groups[v])} {what}")
-            out.items.append(Finding("rates", f"{_case_name(key, cols_shown)}: against the reference slope {ref:+.2f} "
-                                     f"(-2/d), " + "; ".join(bits) + ".", "F5"))
+            pre = " (pre-asymptotic: the Delaunay self-check fails)" if g["pre_asymptotic"].any() else ""
+            out.items.append(Finding("rates", f"{_case_name(key, cols_shown)}{pre}: against the reference slope "
+                                     f"{ref:+.2f} (-2/d), " + "; ".join(bits) + ".", "F5"))
+
+    # F9: networks against the minimum-norm interpolant ----------------------------------------
+    if _has(done, "minnorm_cost_ratio"):
+        mn = done[pd.to_numeric(done["minnorm_cost_ratio"], errors="coerce").notna()]
+        t = mn.groupby(cols + ["method", "n"]).agg(
+            networks=("minnorm_cost_ratio", "size"),
+            ratio_median=("minnorm_cost_ratio", "median"), ratio_min=("minnorm_cost_ratio", "min"),
+            ratio_max=("minnorm_cost_ratio", "max"), sup_median=("minnorm_sup", "median"),
+            sup_max=("minnorm_sup", "max")).reset_index()
+        out.tables["F9"] = ("Interpolating networks against the minimum representation-cost interpolant of their "
+                            "data: cost ratio sum|a||w| / minimum and sup distance on the evaluation region", t)
+        for m, g in mn.groupby("method"):
+            r = g["minnorm_cost_ratio"].astype(float)
+            sup = g["minnorm_sup"].astype(float)
+            out.items.append(Finding(
+                "minnorm", f"{m}: over {len(g)} interpolating networks the cost ratio to the minimum-norm interpolant "
+                f"is {r.median():.3f} (median; range {r.min():.3f}–{r.max():.3f}) and the sup distance to it "
+                f"{sup.median():.3g} (median; max {sup.max():.3g}).", "F9"))
 
     # F5: exactness --------------------------------------------------------------------------
     ex = _exact_mask(done)

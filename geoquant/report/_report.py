@@ -164,7 +164,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     """
     from tqdm.auto import tqdm
 
-    from ..compare import fit_rates, load_results
+    from ..compare import fit_rates, load_results, mark_pre_asymptotic, rate_self_check
     from . import _figures as F
     from . import _findings as FD
     from . import _tables as T
@@ -190,12 +190,17 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     colors = F.method_colors(labels)
 
     findings = FD.compute_findings(df)
-    rates = {m: fit_rates(done, m) for m in T.RATE_METRICS}
+    rates = {m: fit_rates(done, m) for m in T.RATE_METRICS if m in done.columns}
+    # the Delaunay self-check of the first rate metric marks every rate of a failing case pre-asymptotic
+    check = rate_self_check(next(iter(rates.values()))) if rates else None
+    if check is not None:
+        rates = {m: mark_pre_asymptotic(r, check) for m, r in rates.items()}
     keys = FD.case_columns(done) if not done.empty else []
     rate_lookup = {}
     for metric, r in rates.items():
         for _, row in r.iterrows():
-            rate_lookup[tuple(row[k] for k in keys) + (row["method"], metric)] = (row["slope_mean"], row["slope_std"])
+            rate_lookup[tuple(row[k] for k in keys) + (row["method"], metric)] = (
+                row["slope_mean"], row["slope_lo"], row["slope_hi"], bool(row.get("pre_asymptotic", False)))
 
     figs: list[_Figure] = []
     groups = sorted(done.groupby(keys).groups) if not done.empty else []
@@ -211,9 +216,11 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         title = f"{case.get('target_label', case.get('target'))} ({case['dim']}D, {case['sampler']} samples)"
         figs.append(_Figure("rates", f"Error against n, {title}: one panel per method family; line = median over "
                             "seeds, band = min–max over seeds, dashed = reference slope -2/d; filled markers exact, "
-                            "hollow markers heuristic; legend: fitted rate of the L2 error (log-log slope per seed, "
-                            "mean ± std).",
-                            lambda sub=sub, rl=rl, title=title: F.fig_error_vs_n(sub, rl, colors, title)))
+                            "hollow markers heuristic; legend: fitted rate of the RMS error on the inner region "
+                            "(log-log slope per seed, mean and bootstrap 95% interval over seeds; marked "
+                            "pre-asymptotic where the case fails the Delaunay self-check).",
+                            lambda sub=sub, rl=rl, title=title: F.fig_error_vs_n(sub, rl, colors, title,
+                                                                                 metrics=T.RATE_METRICS[:2])))
         figs.append(_Figure("bounds", f"Linf error on the inner region over Waldron's bound ½·M·R² of the Delaunay "
                             f"triangulation, {title}. Delaunay must stay below 1.",
                             lambda sub=sub, title=title: F.fig_bound_ratio(sub, colors, title)))
@@ -312,8 +319,13 @@ _METRICS_NOTE = (
     "(<code>interpolation_error</code>; inner region: their simplices clipped to the box). Other methods: the same "
     "rule on uniformly refined Delaunay simplices applied to (f − g)²; Linf on a barycentric lattice (a lower bound). "
     "<code>triangulation_mean</code> is the root of the mean squared L2 error over all fine triangulations (exact "
-    "for small n, sampled above). Rates are least-squares slopes of log(error) against log(n) per seed, reported as "
-    "mean ± std over seeds (in parentheses the number of seeds)."
+    "for small n, sampled above). <code>rms_&lt;region&gt;</code> = L2 / sqrt(volume of the region); "
+    "<code>rms_inner</code> is kept only where the inner region is the whole inner box (the hull contains it, e.g. "
+    "when the sampler includes the box's corners), so it is the same region for every n. Rates are least-squares "
+    "slopes of log(error) against log(n) per seed, reported as the mean over seeds with its percentile-bootstrap 95% "
+    "interval (in parentheses the number of seeds). Self-check: Delaunay's slope of rms_inner must lie in "
+    "[-2.2, -1.8] in 1D and [-1.1, -0.9] in 2D with a 95% half-width below 0.1, else every rate of that case is "
+    "marked pre-asymptotic."
 )
 
 
@@ -458,8 +470,10 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
         f"Full report with figures: [{html_path.name}]({html_path.name}) (self-contained HTML, figures at {used_dpi} dpi"
         + (f", {dropped} gallery figures left out for size" if dropped else "") + ").",
         "",
-        "Rates: least-squares slope of log(error) against log(n) per seed, mean ± std over seeds (number of seeds). "
-        "`inner` = the target's box shrunk by the study's margin, intersected with the hull.",
+        "Rates: least-squares slope of log(error) against log(n) per seed; mean over seeds [bootstrap 95% interval] "
+        "(number of seeds); \"pre-asymptotic\" where Delaunay's slope fails the self-check ([-2.2, -1.8] in 1D, "
+        "[-1.1, -0.9] in 2D, half-width < 0.1). `inner` = the target's box shrunk by the study's margin, intersected "
+        "with the hull; `rms_*` = L2 / sqrt(volume).",
         "",
     ]
     if skipped:

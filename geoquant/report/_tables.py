@@ -9,20 +9,23 @@ import numpy as np
 __all__ = ["rate_table", "bound_table", "error_table", "status_table", "timing_table", "failure_table", "training_table",
            "to_html", "to_markdown", "RATE_METRICS"]
 
-RATE_METRICS = ("l2_inner", "linf_inner", "l2_hull")
+#: metrics whose rates the report fits: the RMS over the fixed inner region first (the self-checked rate)
+RATE_METRICS = ("rms_inner", "linf_inner", "rms_hull")
 
 
-def _fmt_rate(mean, std, k):
+def _fmt_rate(mean, lo, hi, k, pre=False):
     if not np.isfinite(mean):
         return "–"
     s = f"{mean:+.2f}"
-    if np.isfinite(std):
-        s += f" ± {std:.2f}"
-    return s + f" ({k})"
+    if np.isfinite(lo) and np.isfinite(hi):
+        s += f" [{lo:+.2f}, {hi:+.2f}]"
+    return s + f" ({k})" + (" pre-asymptotic" if pre else "")
 
 
 def rate_table(rates: dict):
-    """One row per (target label, dim, sampler, method): the rate of each metric, mean ± std over seeds.
+    """One row per (target label, dim, sampler, method): the rate of each metric, the mean slope over seeds
+    with its bootstrap 95% interval and the number of seeds, marked "pre-asymptotic" where the case failed the
+    Delaunay self-check (a ``pre_asymptotic`` column, :func:`geoquant.compare.mark_pre_asymptotic`).
 
     Parameters
     ----------
@@ -36,7 +39,9 @@ def rate_table(rates: dict):
         if r.empty:
             continue
         r = r.copy()
-        r[f"rate {metric}"] = [_fmt_rate(m, s, k) for m, s, k in zip(r.slope_mean, r.slope_std, r.n_seeds)]
+        pre = r["pre_asymptotic"] if "pre_asymptotic" in r.columns else [False] * len(r)
+        r[f"rate {metric}"] = [_fmt_rate(m, lo, hi, k, bool(p)) for m, lo, hi, k, p in
+                               zip(r.slope_mean, r.slope_lo, r.slope_hi, r.n_seeds, pre)]
         keys = _keys(r) + ["method"]
         frames.append(r.set_index(keys)[[f"rate {metric}"]])
     if not frames:
@@ -120,7 +125,9 @@ def training_table(df):
     error on the inner region, its split into fit error (``fit_l2``) and
     between-data behaviour against Delaunay (``between_l2``), and the distance
     to the nearest fine triangulation (``nearest_l2``; ``*`` marks heuristic
-    minima).
+    minima); beside the status, the median (and count) over the interpolating
+    networks of ``minnorm_cost_ratio`` and ``minnorm_sup`` (the network against
+    the minimum representation-cost interpolant; "–" where none interpolates).
     """
     import pandas as pd
 
@@ -134,15 +141,26 @@ def training_table(df):
         counts = g["train_status"].value_counts()
         status = ", ".join(f"{k} {counts[k]}" for k in ("interpolating", "stationary", "unstable", "budget")
                            if k in counts)
+        ratio = pd.to_numeric(g.get("minnorm_cost_ratio"), errors="coerce") if "minnorm_cost_ratio" in g else None
+        sup = pd.to_numeric(g.get("minnorm_sup"), errors="coerce") if "minnorm_sup" in g else None
         near = f"{g['nearest_l2'].median():.3g}" + ("" if g["nearest_exact"].astype(bool).all() else "*")
         rows.append({
             "method": method, "case": f"{target} {dim}D n={n}", "status (seeds)": status,
+            "minnorm cost ratio": _median_or_dash(ratio, "{:.3f}"), "minnorm sup": _median_or_dash(sup, "{:.3g}"),
             "train RMSE/std": f"{g['train_rmse_rel'].median():.2g}", "grad norm": f"{g['grad_norm'].median():.2g}",
             "flow time": f"{g['flow_time'].median():.3g}", "l2_inner": f"{g['l2_inner'].median():.3g}",
             "fit_l2": f"{g['fit_l2'].median():.3g}", "between_l2": f"{g['between_l2'].median():.3g}",
             "nearest_l2": near,
         })
     return pd.DataFrame(rows)
+
+
+def _median_or_dash(v, fmt):
+    """Median of the finite values of ``v`` (and how many) or "–" (e.g. no interpolating network)."""
+    if v is None:
+        return "–"
+    v = v[np.isfinite(v.astype(float))]
+    return "–" if v.empty else fmt.format(float(v.median())) + f" ({len(v)})"
 
 
 def timing_table(df):

@@ -31,12 +31,12 @@ def _results(dim=2, n_methods=8):
         for n in (10, 20, 40):
             for s in range(3):
                 rows.append({"method": f"tri_{k}", "family": "triangulation", "n": n, "seed": s, "dim": dim,
-                             "l2_inner": (1 + k) * (1 + 0.1 * s) / n, "linf_inner": 2.0 * (1 + k) / n,
+                             "rms_inner": (1 + k) * (1 + 0.1 * s) / n, "linf_inner": 2.0 * (1 + k) / n,
                              "linf_ratio_inner": 0.5, "exact": not (k == 0 and n == 40)})
     for n in (10, 20, 40):
         for s in range(3):
             rows.append({"method": "net", "family": "network", "n": n, "seed": s, "dim": dim,
-                         "l2_inner": 0.5 / n ** 0.5, "linf_inner": 1.0 / n ** 0.5, "linf_ratio_inner": 0.9,
+                         "rms_inner": 0.5 / n ** 0.5, "linf_inner": 1.0 / n ** 0.5, "linf_ratio_inner": 0.9,
                          "exact": True})
     return pd.DataFrame(rows)
 
@@ -79,7 +79,7 @@ def test_reference_slope_is_minus_two_over_d_and_heuristic_markers_are_hollow():
 
 def test_seed_band_spans_min_to_max_over_seeds():
     df = _results()
-    agg, exact = F._seed_curve(df[df.method == "tri_1"], "l2_inner")
+    agg, exact = F._seed_curve(df[df.method == "tri_1"], "rms_inner")
     np.testing.assert_allclose(agg["min"].values, 2.0 / np.array([10, 20, 40]))
     np.testing.assert_allclose(agg["max"].values, 2.0 * 1.2 / np.array([10, 20, 40]))
     assert exact.all()

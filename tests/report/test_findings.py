@@ -80,7 +80,11 @@ def test_distances_and_interpolating_share():
 
 def test_rates_against_reference_slope():
     f = compute_findings(synthetic())
-    (r,) = _sentences(f, "rates")
+    rs = _sentences(f, "rates")
+    (r,) = [s for s in rs if s.table == "F5"]
+    (c,) = [s for s in rs if s.table == "F8"]  # the Delaunay self-check: slope -1 on every seed, half-width 0
+    assert "Delaunay's slope is -1.000" in c.text and "the self-check passes" in c.text
+    assert not f.tables["F5"][1]["pre_asymptotic"].any()
     assert "reference slope -1.00" in r.text
     t = f.tables["F5"][1].set_index("method")
     assert t.loc["delaunay", "slope_mean"] == pytest.approx(-1.0)
