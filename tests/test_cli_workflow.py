@@ -57,7 +57,7 @@ def test_targets_lists_every_target_with_its_defaults(capsys):
 
 def test_methods_lists_every_method_with_parameters_and_defaults(capsys):
     from geoquant.compare import list_methods
-    from geoquant.compare._methods import method_class
+    from geoquant.compare.methods import method_class
 
     assert main(["methods", "--json"]) == 0
     doc = {m["name"]: m for m in json.loads(capsys.readouterr().out)["methods"]}

@@ -24,7 +24,7 @@ def _first_paragraph(doc: str) -> str:
 def method_table(family=None) -> list:
     """One dict per registered method: name, family, dims, description, parameters."""
     from .._validation import check_option
-    from ..compare._methods import METHOD_FAMILIES, list_methods, method_class
+    from ..compare.methods import METHOD_FAMILIES, list_methods, method_class
 
     if family is not None:
         check_option(family, "--family", METHOD_FAMILIES)

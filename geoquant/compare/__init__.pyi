@@ -5,12 +5,14 @@ each name's module the first time the name is used.
 """
 
 # methods
-from ._methods import (
+from .methods import (
     Method as Method,
     register_method as register_method,
     get_method as get_method,
     list_methods as list_methods,
     method_class as method_class,
+)
+from .methods._networks import (
     network_forward as network_forward,
 )
 # metrics

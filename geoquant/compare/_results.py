@@ -386,7 +386,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
     """
     import pandas as pd
 
-    from ._methods import method_class
+    from .methods import method_class
     from ._metrics import DISTANCE_COLUMNS, METRIC_COLUMNS, MINNORM_COLUMNS
 
     d = _require_study(study_dir)

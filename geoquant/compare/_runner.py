@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._json import to_jsonable
-from ._methods import method_class
+from .methods import method_class
 from ._metrics import EvalConfig, Evaluator
 from ._spec import method_seed
 
@@ -242,7 +242,7 @@ def _eval_kwargs(ev: dict) -> dict:
 
 def _run_network_unit(tasks, device):
     """All the networks of a unit in one ensemble call; one evaluation and record per task."""
-    from ._methods import train_networks
+    from .methods._networks import train_networks
 
     data = {}
     for task in tasks:  # samples, one per data seed (the unit shares target, sampler and n)

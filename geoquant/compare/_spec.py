@@ -196,7 +196,7 @@ class Task:
 
     @property
     def family(self) -> str:
-        from ._methods import method_class
+        from .methods import method_class
 
         return method_class(self.settings["method"]["name"]).family
 
@@ -213,7 +213,7 @@ class Task:
         parameters one ensemble must share (width, init, steps, ...): all seeds,
         restarts, init scales and step sizes train as one batched ``train_gd`` call.
         """
-        from ._methods import shared_params
+        from .methods._networks import shared_params
 
         s = self.settings
         if self.family == "network":
@@ -629,7 +629,8 @@ def _expand_method(m: dict, i: int) -> list:
     """
     import itertools
 
-    from ._methods import REGIME_AXES, method_class, list_methods
+    from .methods import list_methods, method_class
+    from .methods._networks import REGIME_AXES
 
     if not isinstance(m, dict):
         raise _err(f"methods[{i}]", "a table", m)
@@ -653,7 +654,7 @@ def _expand_method(m: dict, i: int) -> list:
 
 
 def _parse_method(m: dict, i: int):
-    from ._methods import list_methods, method_class
+    from .methods import list_methods, method_class
 
     path = f"methods[{i}]"
     name = _check(m, "name", _METHOD_RESERVED["name"], path)

@@ -630,7 +630,7 @@ def failure_causes(study_dir: str | os.PathLike[str], limit: int = 10) -> list[d
 
 
 def _preload(spec: StudySpec) -> list:
-    from ._methods import method_class
+    from .methods import method_class
 
     mods = ["geoquant.compare._metrics", "geoquant.interpolate", "geoquant.targets", "geoquant.points"]
     for m in spec.methods:

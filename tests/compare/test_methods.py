@@ -110,7 +110,7 @@ def test_data_dependent_triangulation_follows_a_crease(crease):
 
 
 def test_network_ensemble_members_reproduce_single_fits():
-    from geoquant.compare._methods import train_networks
+    from geoquant.compare.methods._networks import train_networks
 
     f = get_target("runge", dim=1)
     X1 = sample_points(8, 1, "uniform", seed=0, domain=f.domain)

@@ -287,7 +287,7 @@ def test_impossible_budget_and_unstable_step_are_flagged_in_the_result():
 
 def test_theory_trainer_directions_are_the_networks_initial_directions():
     from geoquant.compare import get_method
-    from geoquant.compare._methods import train_networks
+    from geoquant.compare.methods._networks import train_networks
 
     X = np.array([-0.8, -0.3, 0.1, 0.6, 0.9])
     y = np.array([0.5, -1.0, 0.7, -1.2, 0.4])

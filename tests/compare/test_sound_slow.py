@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from geoquant.compare import get_method, load_spec
-from geoquant.compare._methods import train_networks
+from geoquant.compare.methods._networks import train_networks
 from geoquant.compare._runner import make_data
 
 QUICKSTART = Path(__file__).resolve().parents[2] / "data" / "studies" / "quickstart.toml"

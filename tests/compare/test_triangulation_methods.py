@@ -13,7 +13,7 @@ from geoquant.triangulation import Triangulation, delaunay
 
 
 def _all_triangulations(X):
-    from geoquant.compare._methods import _triangulation_api
+    from geoquant.compare.methods._triangulations import _triangulation_api
     import importlib
 
     try:

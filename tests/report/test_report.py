@@ -69,7 +69,7 @@ def study(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(study, tmp_path_factory):
     # built with every fitting and error routine disabled: the report must read stored results only
-    import geoquant.compare._methods as methods
+    import geoquant.compare.methods._networks as methods
     import geoquant.compare._metrics as metrics
 
     def boom(*a, **k):

@@ -1,0 +1,220 @@
+"""The method registry and the :class:`Method` base class (fit/predict over samples).
+
+Methods behind one fit/predict interface.
+
+Every competitor in a study -- linear interpolation on some triangulation, a
+ReLU network, the theory engine's predicted function, and what a user would
+pick instead (splines, RBF, k-NN, Gaussian processes) -- is a :class:`Method`:
+
+>>> m = get_method("knn", n_neighbors=3).fit(X, y, target=f, seed=0)   # doctest: +SKIP
+>>> m.predict(xi)                                                       # doctest: +SKIP
+
+Piecewise-linear methods also expose ``.triangulation`` (a
+:class:`~geoquant.triangulation.Triangulation`), so their errors are computed
+exactly simplex by simplex. ``triangulation_mean`` is a *number*, not a
+function: the mean squared L2 error over all fine triangulations; it has no
+``predict`` and reports its metrics through :meth:`Method.exact_metrics`.
+
+Heavy dependencies (torch, scikit-learn, the counting machinery) are imported
+inside ``fit`` so that listing and validating methods stays cheap.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+
+from ..._validation import check_option, check_points, check_query, check_values
+from ...errors import InvalidInputError, UnsupportedError
+from .._params import check_params
+
+__all__ = [
+    "Method",
+    "register_method",
+    "get_method",
+    "method_class",
+    "list_methods",
+    "METHOD_FAMILIES",
+]
+
+
+METHOD_FAMILIES = ("triangulation", "network", "theory", "baseline")
+
+
+_REGISTRY: dict[str, type] = {}
+
+
+def register_method(cls):
+    """Class decorator: make a :class:`Method` subclass available by ``cls.name``."""
+    if not isinstance(cls, type) or not issubclass(cls, Method):
+        raise InvalidInputError(f"'cls' must be a subclass of geoquant.compare.Method, found {cls!r}")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name or not name.isprintable() or name in _REGISTRY:
+        raise InvalidInputError(f"'cls.name' must be a new non-empty printable string, found {name!r} (empty, odd or already registered)")
+    if cls.family not in METHOD_FAMILIES:
+        raise InvalidInputError(f"'cls.family' must be one of {', '.join(METHOD_FAMILIES)}, found {cls.family!r}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def list_methods(family: str | None = None) -> list[str]:
+    """Names of the registered methods (optionally of one family), sorted."""
+    if family is not None:
+        check_option(family, "family", METHOD_FAMILIES)
+    return sorted(n for n, c in _REGISTRY.items() if family is None or c.family == family)
+
+
+def method_class(name: str):
+    """The :class:`Method` subclass registered as ``name``.
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown name; the message lists the valid names.
+    """
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise InvalidInputError(
+            f"'method' must be one of {', '.join(list_methods())}, found {name!r}"
+        ) from None
+
+
+def get_method(name: str, **params) -> "Method":
+    """Instantiate the method registered as ``name`` with ``params``."""
+    return method_class(name)(**params)
+
+
+class Method:
+    """Base class: a way to turn samples ``(X, y)`` into a function.
+
+    Parameters
+    ----------
+    **params
+        The method's parameters (see ``params_schema``); unknown or ill-typed
+        ones raise :class:`~geoquant.errors.InvalidInputError`.
+
+    Attributes
+    ----------
+    name, family : str
+        Registry name and family (``triangulation``, ``network``, ``theory``,
+        ``baseline``).
+    dims : tuple of int or None
+        Input dimensions the method supports (``None``: any).
+    piecewise_linear : bool
+        After ``fit``, ``triangulation`` holds the triangulation it
+        interpolates on (the exact-error path applies).
+    pointwise : bool
+        ``False`` for summary methods without ``predict`` (``triangulation_mean``).
+    params : dict
+        The checked parameters with defaults filled in.
+    """
+
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = "baseline"
+    dims: ClassVar[tuple | None] = None
+    piecewise_linear: ClassVar[bool] = False
+    pointwise: ClassVar[bool] = True
+    #: chooses using the true target (triangulation_best/worst): an oracle, not a method a user could run
+    oracle: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+    params_schema: ClassVar[dict] = {}
+    #: modules a worker process should import once up front (slow imports shared via fork)
+    preload: ClassVar[tuple] = ()
+
+    def __init__(self, **params):
+        self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
+        self.triangulation = None
+        self._info: dict = {}
+        self._fitted = False
+
+    # -- public interface ------------------------------------------------------------------
+    def fit(self, X, y, *, target=None, seed=0):
+        """Fit to samples.
+
+        Parameters
+        ----------
+        X : (n_points, n_dims) array_like
+            Sample locations (a 1-D array is read as points on a line).
+        y : (n_points,) array_like
+            Sample values.
+        target : Target, optional
+            The true function; required by methods that optimise against it
+            (best/worst triangulation).
+        seed : int
+            Seed of the method's randomness (random triangulation, network init).
+
+        Returns
+        -------
+        self
+        """
+        X = check_points(X, "X")
+        y = check_values(y, X.shape[0], "y")
+        if self.dims is not None and X.shape[1] not in self.dims:
+            raise UnsupportedError(
+                f"method {self.name!r} supports inputs of dimension {', '.join(map(str, self.dims))}, "
+                f"found 'X' with {X.shape[1]} columns"
+            )
+        self.X_, self.y_, self.target_, self.seed_ = X, y, target, seed
+        t0 = time.perf_counter()
+        self._fit(X, y, target, seed)
+        self._info.setdefault("fit_s", time.perf_counter() - t0)
+        self._fitted = True
+        return self
+
+    def predict(self, xi) -> np.ndarray:
+        """Values at query points.
+
+        Parameters
+        ----------
+        xi : (..., n_dims) array_like
+
+        Returns
+        -------
+        (...) ndarray
+            NaN outside the convex hull for methods defined only there
+            (piecewise-linear interpolants, Clough--Tocher).
+        """
+        if not self.pointwise:
+            raise UnsupportedError(f"method {self.name!r} is a summary over triangulations and has no predict()")
+        if not self._fitted:
+            raise InvalidInputError(f"method {self.name!r} must be fitted before predict()")
+        q = check_query(xi, self.X_.shape[1], "xi")
+        flat = q.reshape(-1, q.shape[-1])
+        return np.asarray(self._predict(flat), dtype=np.float64).reshape(q.shape[:-1])
+
+    def info(self) -> dict:
+        """Scalars describing the fit (timings, losses, counts) for the result file."""
+        return dict(self._info)
+
+    def state(self) -> dict:
+        """Arrays the report's gallery needs (simplices, network weights...)."""
+        if self.triangulation is not None:
+            return {"simplices": np.asarray(self.triangulation.simplices, dtype=np.int32)}
+        return {}
+
+    def exact_metrics(self, evaluator) -> dict | None:
+        """Metrics computed by the method itself (``None``: evaluate ``predict``)."""
+        return None
+
+    # -- for subclasses -------------------------------------------------------------------
+    def _fit(self, X, y, target, seed):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict(self, xi: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self):
+        p = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({p})"
+
+
+def _need_target(method, target):
+    if target is None or not callable(target):
+        raise InvalidInputError(
+            f"method {method.name!r} optimises the error against the true function: pass target= to fit()"
+        )
+    return target
+

@@ -1,0 +1,296 @@
+"""Shallow ReLU networks trained by gradient descent / gradient flow, as study methods."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..._validation import check_points, check_values
+from ...errors import InvalidInputError
+from ...nn import relu_forward
+from .._params import BadValue, Param, positive_float, positive_int
+from ._base import Method, register_method
+
+MAX_WIDTH = 1_000_000
+
+
+def _check_width(width):
+    if width > MAX_WIDTH:
+        raise BadValue(f"a positive integer <= {MAX_WIDTH} (a network this wide cannot fit memory)")
+
+
+_NETWORK_SCHEMA = {
+    "width": positive_int(100, doc="hidden neurons (at most 10^6: wider ensembles cannot fit memory)",
+                          extra_check=_check_width),
+    "init_scale": positive_float(1e-4, doc="scale of the initial weights"),
+    "init": Param("choice", "balanced", choices=("balanced", "gaussian", "pytorch"), doc="initialisation"),
+    "lr": positive_float(0.05, doc="GD step size (flow: with n_steps, the time budget lr * n_steps)"),
+    "n_steps": positive_int(10_000, doc="GD steps (when t_max is not given)"),
+    "t_max": positive_float(
+        None, optional=True, doc="budget in gradient-flow time (GD: n_steps = ceil(t_max / lr)); default lr * n_steps"
+    ),
+    "tol": Param("float", None, min=0, optional=True, doc="a model stops when its loss is below tol (absolute)"),
+    "rmse_tol": Param(
+        "float", 5e-4, min=0, doc="a model stops when its train RMSE <= rmse_tol * std(y) (when tol is not given)"
+    ),
+    "grad_tol": positive_float(
+        1e-6, doc="stationarity tolerance (geoquant.nn._state.stationarity); the flow stops there"
+    ),
+    "rtol": positive_float(
+        1e-4, doc="relative local error per step and neuron of the flow integrator (1e-3 let the loss rise near a fit)"
+    ),
+    "mode": Param("choice", "flow", choices=("gd", "flow"), doc="gradient flow (adaptive) or gradient descent"),
+    "dtype": Param("choice", "float64", choices=("float32", "float64"), doc="training precision"),
+    "center": Param("bool", False, doc="train on y - mean(y) and add the mean back (a fixed output bias)"),
+    "restarts": Param("int", 1, min=1, max=999, doc="independent initialisations per sample (one result each)"),
+}
+
+
+#: parameters every member of one ensemble call must share (the rest -- init_scale,
+#: lr, the seed and the data -- may differ per model)
+NETWORK_SHARED_PARAMS = ("width", "init", "n_steps", "t_max", "tol", "rmse_tol", "grad_tol", "rtol", "mode", "dtype",
+                         "center")
+
+
+#: the regime axes of a network entry that may be given as lists in a spec (a grid)
+REGIME_AXES = ("init_scale", "width", "lr")
+
+
+def shared_params(params: dict) -> tuple:
+    """Parameters every member of one ensemble must share (gradient flow also shares ``lr``;
+    GD with a ``t_max`` too, since the step count follows from it)."""
+    both = params.get("mode") == "flow" or params.get("t_max") is not None
+    return NETWORK_SHARED_PARAMS + (("lr",) if both else ())
+
+
+def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0) -> np.ndarray:
+    """``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` in float64 (:func:`geoquant.nn.relu_forward`).
+
+    Parameters
+    ----------
+    W : (width, n_dims + 1) ndarray
+    a : (width,) ndarray
+    X : (n_points, n_dims) ndarray
+    c : float
+        Constant output offset (the data mean of a ``center = true`` network).
+
+    Returns
+    -------
+    (n_points,) ndarray
+    """
+    return relu_forward(W, a, X, c)
+
+
+class _Network(Method):
+    family = "network"
+    preload = ("torch", "geoquant.nn")
+    params_schema = _NETWORK_SCHEMA
+
+    def _fit(self, X, y, target, seed):
+        res = train_networks([X], [y], [self.params], [int(seed)], device=getattr(self, "device", None))
+        self.set_trained(res, 0)
+
+    def adopt(self, X, y, res: dict, index: int, *, target=None, seed=0):
+        """Become model ``index`` of a batched training result on ``(X, y)``
+        (what a study does instead of :meth:`fit`, to train an ensemble in one call)."""
+        self.X_ = check_points(X, "X")
+        self.y_ = check_values(y, self.X_.shape[0], "y")
+        self.target_, self.seed_ = target, seed
+        self.set_trained(res, index)
+        return self
+
+    def set_trained(self, res: dict, index: int):
+        """Take model ``index`` of a result of :func:`train_networks`."""
+        failure = res["failed"].get(index)
+        if failure is not None:  # kept (frozen at its last finite parameters) and marked: status "unstable"
+            self._info["training_failure"] = str(failure)
+        self.W = np.asarray(res["W"][index], dtype=np.float64)
+        self.a = np.asarray(res["a"][index], dtype=np.float64)
+        self.c = float(res["c"][index]) if "c" in res else 0.0
+        self._info.update({k: (v[index] if isinstance(v, list) else v) for k, v in res["info"].items()})
+        self.device_ = res["device"]
+        self._fitted = True
+
+    def _predict(self, xi):
+        return network_forward(self.W, self.a, xi, self.c)
+
+    def state(self):
+        return {"W": self.W, "a": self.a, "c": np.float64(self.c)}
+
+
+@register_method
+class SmallInitNetwork(_Network):
+    """One-hidden-layer ReLU network from small initialisation (default balanced,
+    scale 1e-4), trained by the adaptive gradient-flow integrator (default) or GD
+    until it interpolates (train RMSE <= ``rmse_tol`` std(y)), becomes stationary
+    (``grad_tol``) or spends its budget ``t_max`` in gradient-flow time: the regime
+    whose features quantise. Each result carries its training state
+    (:func:`geoquant.nn._state.training_state`)."""
+
+    name = "network_small"
+    description = "ReLU network from small initialisation"
+
+
+@register_method
+class StandardInitNetwork(_Network):
+    """One-hidden-layer ReLU network from PyTorch's standard initialisation (same training and stops)."""
+
+    name = "network_standard"
+    description = "ReLU network from standard (PyTorch) initialisation"
+    params_schema = {
+        **_NETWORK_SCHEMA,
+        "init": Param("choice", "pytorch", choices=("balanced", "gaussian", "pytorch"), doc="initialisation"),
+        "init_scale": positive_float(1.0, doc="multiplies nn.Linear's default initialisation"),
+    }
+
+
+def _budget(p0) -> tuple[float, int]:
+    """``(t_max, n_steps)`` of an ensemble: the gradient-flow time budget and the GD step count."""
+    lr = float(p0["lr"])
+    if p0["t_max"] is not None:
+        t_max = float(p0["t_max"])
+        return t_max, int(np.ceil(t_max / lr - 1e-9))
+    return lr * p0["n_steps"], int(p0["n_steps"])
+
+
+def earliest_escape_time(X, y, init_scale) -> float:
+    """A lower bound on the gradient-flow time before any neuron of a small-init network is O(1).
+
+    A neuron grows at relative rate at most ``|D| <= sum_i |y_i| |x~_i| / n`` while
+    the network is tiny (theory notes section 2: ``d log|w|/dt = s G`` with
+    ``|G| <= |D|``), so from scale ``init_scale`` it needs at least
+    ``log(1 / init_scale) / (sum_i |y_i| |x~_i| / n)``. A budget below this
+    cannot leave the initialisation. 0 when ``init_scale >= 1``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    rate = float(np.mean(np.abs(y) * np.sqrt(1.0 + np.sum(X * X, axis=-1))))
+    if init_scale >= 1 or rate <= 0:
+        return 0.0
+    return float(np.log(1.0 / init_scale) / rate)
+
+
+def train_networks(Xs, ys, params, seeds, *, device=None) -> dict:
+    """Train one network per ``(X, y, params, seed)`` in one ensemble call, to a stated end.
+
+    Every model trains (gradient flow with adaptive steps by default, or GD)
+    until it interpolates (loss below ``tol``, default train RMSE <=
+    ``rmse_tol * std(y)``), becomes stationary (``grad_tol``; flow only -- GD is
+    classified afterwards) or spends the budget ``t_max`` (gradient-flow time;
+    default ``lr * n_steps``). Its training state
+    (:func:`geoquant.nn._state.training_state`) goes into ``info``; a budget
+    below :func:`earliest_escape_time` or a GD step above the stability limit
+    ``2 / sharpness`` adds a ``warning``.
+
+    Parameters
+    ----------
+    Xs : list of (n_points, n_dims) ndarray
+        One sample per model (all of one size); shared if all are the same array.
+    ys : list of (n_points,) ndarray
+    params : list of dict
+        Network parameters per model; :func:`shared_params` must agree,
+        ``init_scale`` and ``lr`` may differ.
+    seeds : list of int
+        Initialisation seed per model (``train_gd(seed=[...])``), so each model
+        is reproducible on its own.
+    device : str, optional
+
+    Returns
+    -------
+    dict
+        ``W (n_models, width, d+1)``, ``a (n_models, width)`` (float64), ``c
+        (n_models,)`` (output offsets: the means of ``y`` with ``center``),
+        ``info`` (per-model lists: training state, steps, seconds, warnings),
+        ``failed`` ({index: reason}), ``device`` (str). Plain data, cheap to pickle.
+    """
+    from ...nn import train_gd
+    from ...nn._state import training_state
+
+    m = len(Xs)
+    p0 = params[0]
+    for p in params[1:]:
+        for k in shared_params(p0):
+            if p[k] != p0[k]:
+                raise InvalidInputError(f"networks trained together must share {k!r}: {p0[k]!r} != {p[k]!r}")
+    c = np.array([float(np.mean(v)) if p0["center"] else 0.0 for v in ys])
+    ys_fit = [np.asarray(v, dtype=np.float64) - ci for v, ci in zip(ys, c)]
+    shared = all(X is Xs[0] for X in Xs)
+    X = Xs[0] if shared else np.stack(Xs)
+    y = np.stack(ys_fit)
+    if p0["tol"] is not None:
+        tol = np.full(m, float(p0["tol"]))
+    elif p0["rmse_tol"] > 0:
+        tol = 0.5 * (p0["rmse_tol"] * np.array([np.std(v) for v in ys_fit])) ** 2
+    else:
+        tol = None
+    t_max, n_steps = _budget(p0)
+    flow = p0["mode"] == "flow"
+    kw = dict(
+        width=p0["width"],
+        n_models=m,
+        init=p0["init"],
+        init_scale=np.array([p["init_scale"] for p in params]),
+        tol=tol,
+        dtype=p0["dtype"],
+        seed=[int(s) for s in seeds],
+        device=device,
+        method=p0["mode"],
+        progress=False,
+        checkpoints=0,
+    )
+    if flow:
+        kw.update(t_max=t_max, rtol=p0["rtol"], grad_tol=p0["grad_tol"])
+    else:
+        kw.update(lr=np.array([p["lr"] for p in params]), n_steps=n_steps)
+    t0 = time.perf_counter()
+    res = train_gd(X, y, **kw)
+    elapsed = time.perf_counter() - t0
+    W = np.asarray(res.W, dtype=np.float64)
+    a = np.asarray(res.a, dtype=np.float64)
+    lrs = None if flow else np.array([p["lr"] for p in params])
+    t_esc = np.array([earliest_escape_time(Xs[i], ys_fit[i], p["init_scale"]) if p["init"] != "pytorch" else 0.0
+                      for i, p in enumerate(params)])
+    states = training_state(res, np.stack(Xs), y, grad_tol=p0["grad_tol"], lr=lrs, min_plateau_time=t_esc)
+    info = {k: [st[k] for st in states] for k in states[0]}
+    info["train_s"] = [elapsed / m] * m
+    info["ensemble_size"] = [m] * m
+    info["t_max"] = [t_max] * m
+    loss = np.asarray(res.loss, dtype=np.float64)
+    info["final_loss"] = [float(v) for v in loss[-1]] if loss.ndim == 2 and len(loss) else [None] * m
+    info["initial_loss"] = [float(v) for v in loss[0]] if loss.ndim == 2 and len(loss) else [None] * m
+    conv = dict((int(i), s) for i, s in (getattr(res, "converged", None) or []))
+    info["converged_at"] = [float(conv[i]) if i in conv else None for i in range(m)]
+    stat_at = (res.config or {}).get("stationary_at") or [None] * m
+    info["stationary_at"] = [None if v is None else float(v) for v in stat_at]
+    warnings = []
+    for i, p in enumerate(params):
+        w = []
+        if t_max < t_esc[i]:
+            w.append(
+                f"budget t_max={t_max:g} is below the earliest escape time {t_esc[i]:.4g} "
+                f"(log(1/init_scale) / max growth rate): the network cannot leave its initialisation"
+            )
+        if states[i]["step_above_limit"]:
+            w.append(
+                f"step lr={p['lr']:g} is above the stability limit 2/sharpness="
+                f"{states[i]['lr_stability_limit']:.4g} at the end of training: GD is unstable there"
+            )
+        warnings.append("; ".join(w) if w else None)
+    info["warning"] = warnings
+    failed = {int(i): str(reason) for i, reason in (getattr(res, "failed", None) or [])}
+    dev = (getattr(res, "config", None) or {}).get("device", device or "cpu")
+    return {"W": W, "a": a, "c": c, "info": info, "failed": failed, "device": _device_name(str(dev))}
+
+
+def _device_name(dev: str) -> str:
+    if dev.startswith("cuda"):
+        try:
+            import torch
+
+            idx = torch.device(dev).index
+            return f"{dev} ({torch.cuda.get_device_name(idx if idx is not None else 0)})"
+        except Exception:  # pragma: no cover - best effort
+            return dev
+    return dev
+
