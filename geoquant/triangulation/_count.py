@@ -40,7 +40,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
-from ._count_fast import count_fine, count_fine_fewest_apexes
+from ._count_fast import count_fine
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
 from ._predicates import _CCW_BOUND, orient2d
@@ -289,14 +289,8 @@ def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT
     struct = build_structure(points, fine=fine, max_states=max_states, what="count_triangulations")
     if isinstance(struct, LineChain):
         return struct.count(struct.root)
-    if struct.fine:
-        hit = struct.memo.get(struct.root)  # a DAG cached by sampling or ranking
-        if hit is not None:
-            return hit
-        # the fixed edge with the fewest apexes: 2-6x fewer sub-polygons on random sets
-        # (:mod:`._count_fast`); a memo of its own, dropped after the count
-        with deep_recursion(struct):
-            return count_fine_fewest_apexes(struct)
+    # fine counts: the lean evaluation of :mod:`._count_fast`; the filled DAG is kept
+    # (when small) for sampling, ranking and statistics of the same points
     return total_count(struct)
 
 
