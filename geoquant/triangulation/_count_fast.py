@@ -93,45 +93,65 @@ def count_fine(struct: PlanarDecomposition) -> int:
         t0 = t[0]
         pe_rest = pe ^ low  # every polygon edge but the fixed one
         total = 0
-        r = None
         for c, mask, new_edges, cbyte in lst:
             if mask & pe:
                 continue
-            if c not in t:  # interior apex: inserted between a and b
+            k = t.find(c)
+            if k < 0:  # interior apex: inserted between a and b
                 kid = t[:j] + cbyte + t[j:] if c > t0 else cbyte + t[j:] + t[:j]
                 s = memo.get(kid)
                 if s is None:
                     s = count(kid, pe_rest | new_edges)
                 total += s
                 continue
-            if r is None:
-                r = t[i:] + t[:i]  # the polygon from a
-            p = r.index(c)
+            # apex on the boundary, at position k: chains b .. c and c .. a, closed by (c, b)
+            # and (a, c) (a chain of two vertices is an edge, not a region). The chain that
+            # holds the smallest vertex t[0] is canonical as sliced from t.
             s = 1
-            if p >= 3:  # chain b .. c closed by (c, b)
-                chain1 = r[1 : p + 1]
-                lo = chain1.index(min(chain1))
-                kid1 = chain1[lo:] + chain1[:lo] if lo else chain1
-                s1 = memo.get(kid1)
-                if s1 is None:
-                    if p - 1 <= m - p:
-                        e1 = chain_edges(chain1)
-                    else:
-                        e1 = pe_rest ^ chain_edges(r[p:] + r[:1])
-                    s1 = count(kid1, e1 | ebit[c][b])
-                s = s1
-            if m - p >= 2:  # chain c .. a closed by (a, c)
-                chain2 = r[p:] + r[:1]
-                lo = chain2.index(min(chain2))
-                kid2 = chain2[lo:] + chain2[:lo] if lo else chain2
-                s2 = memo.get(kid2)
-                if s2 is None:
-                    if m - p <= p - 1:
-                        e2 = chain_edges(chain2)
-                    else:
-                        e2 = pe_rest ^ chain_edges(r[1 : p + 1])
-                    s2 = count(kid2, e2 | ebit[a][c])
-                s *= s2
+            if k > i:  # b .. c is t[j:k+1]; c .. a holds t[0]
+                if k - i >= 3:
+                    path1 = t[j : k + 1]
+                    lo = path1.index(min(path1))
+                    kid1 = path1[lo:] + path1[:lo] if lo else path1
+                    s = memo.get(kid1)
+                    if s is None:
+                        if 2 * (k - i) <= m + 1:
+                            e1 = chain_edges(path1)
+                        else:
+                            e1 = pe_rest ^ chain_edges(t[k:] + t[: i + 1])
+                        s = count(kid1, e1 | ebit[c][b])
+                if m - k + i >= 2:
+                    kid2 = t[:j] + t[k:]
+                    s2 = memo.get(kid2)
+                    if s2 is None:
+                        if 2 * (m - k + i) <= m + 1:
+                            e2 = chain_edges(t[k:] + t[: i + 1])
+                        else:
+                            e2 = pe_rest ^ chain_edges(t[j : k + 1])
+                        s2 = count(kid2, e2 | ebit[a][c])
+                    s *= s2
+            else:  # b .. c wraps and holds t[0]; c .. a is t[k:i+1]
+                if k - i + m >= 3:
+                    kid1 = t[: k + 1] + t[j:]
+                    s = memo.get(kid1)
+                    if s is None:
+                        if 2 * (k - i + m) <= m + 1:
+                            e1 = chain_edges(t[j:] + t[: k + 1])
+                        else:
+                            e1 = pe_rest ^ chain_edges(t[k:j])
+                        s = count(kid1, e1 | ebit[c][b])
+                if i - k >= 2:
+                    path2 = t[k:j]
+                    lo = path2.index(min(path2))
+                    kid2 = path2[lo:] + path2[:lo] if lo else path2
+                    s2 = memo.get(kid2)
+                    if s2 is None:
+                        if 2 * (i - k) <= m + 1:
+                            e2 = chain_edges(path2)
+                        else:
+                            e2 = pe_rest ^ chain_edges(t[j:] + t[: k + 1])
+                        s2 = count(kid2, e2 | ebit[a][c])
+                    s *= s2
             total += s
         if len(memo) >= max_states:
             raise StateBudgetExceeded(len(memo))
