@@ -16,7 +16,11 @@ import pytest
 
 from geoquant.triangulation import count_triangulations
 from geoquant.triangulation._count_fast import count_fine
-from geoquant.triangulation._count_planar import PlanarDecomposition, StateBudgetExceeded, _apex_kids
+from geoquant.triangulation._count_planar import (
+    PlanarDecomposition,
+    StateBudgetExceeded,
+    _apex_kids,
+)
 from tests.conftest import grid_points
 
 
