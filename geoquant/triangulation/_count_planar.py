@@ -26,7 +26,7 @@ the fewest empty triangles on its left, counted once for the whole point set (ti
 broken by a fixed global order of the directed edges), found as the lowest set bit
 of the polygon's edge mask. Both rules depend on the polygon alone, so memoising
 on it is exact. The "fewest apexes" rule keeps 2-6x fewer sub-polygons than the
-leftmost one on uniform random sets (1.2e5 against 3.2e5 for 22 points, 3.2e6
+leftmost one on uniform random sets (1.3e5 against 3.2e5 for 22 points, 3.0e6
 against 1.0e7 for 28; reports/benchmarks.md). The work is exponential in the
 number of *interior* points for sets in general position.
 
