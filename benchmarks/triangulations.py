@@ -23,10 +23,11 @@ installed by this script when missing and possible) on the same points:
    goal on 2 cores: best < 10 s, worst < 60 s at n = 160; and the paper
    study's triangulation time before/after (``--optimal-only`` runs just this);
 6. exact fine counts of uniform random sets of 22-30 points and of the 6x6 grid:
-   ``count_triangulations`` (lean DP, fixed edge with the fewest apexes) against
-   the previous evaluation (generic leftmost-edge DP, its old 2,000,000-state
-   budget) in the same process; goal on 2 cores: n = 30 in < 60 s
-   (``--count-only`` runs just this).
+   ``count_triangulations`` (lean evaluation) against the generic evaluation of the
+   same DAG in the same process (same sub-polygons and counts, checked); goal on 2
+   cores: n = 30 in < 60 s (``--count-only`` runs this and section 7);
+7. uniform sampling past 25 points (100 draws at n = 26, 28) and cost statistics
+   (n = 24, 26) whose min / max must equal ``optimal_triangulation``'s.
 
 Times are CPU seconds (process time for ours, children's user+sys for TOPCOM),
 because the benchmark machine is shared; wall times are printed alongside.
@@ -52,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from geoquant.interpolate import simplex_errors  # noqa: E402
 from geoquant.targets import get_target  # noqa: E402
 from geoquant.triangulation import cost_statistics, count_triangulations, enumerate_triangulations  # noqa: E402
-from geoquant.triangulation import _count, _count_fast  # noqa: E402
+from geoquant.triangulation import _count  # noqa: E402
 
 TOPCOM = {
     "count_fine": "topcom-points2nallfinetriangs",
@@ -142,7 +143,7 @@ def main(argv=None) -> int:
     ap.add_argument("--count-sizes", type=int, nargs="+", default=[22, 24, 25, 28, 30])
     args = ap.parse_args(argv)
     if args.count_only:
-        lines = bench_large_counts(args.count_sizes)
+        lines = bench_large_counts(args.count_sizes) + bench_sampling_statistics()
         if args.report:
             Path(args.report).parent.mkdir(parents=True, exist_ok=True)
             Path(args.report).write_text("\n".join(lines) + "\n")
@@ -264,6 +265,7 @@ def main(argv=None) -> int:
     emit()
     lines += bench_optimal([40] if args.quick else args.optimal_sizes)
     lines += bench_large_counts([20] if args.quick else args.count_sizes, grid66=not args.quick)
+    lines += bench_sampling_statistics(*(((20,), (16,), 10) if args.quick else ()))
     if mismatch:
         emit(f"**{mismatch} count mismatches against TOPCOM**")
     if args.report:
@@ -387,8 +389,8 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) ->
     return lines
 
 
-def bench_large_counts(sizes, seeds=(0,), grid66=True) -> list[str]:
-    """Section 6: exact fine counts past 25 points, new (count_triangulations) vs old (generic DP), same process."""
+def bench_large_counts(sizes, seeds=(0,), grid66=True, baseline_max=28) -> list[str]:
+    """Section 6: exact fine counts past 25 points, lean vs generic evaluation of the same DAG, same process."""
     import gc
 
     from geoquant.triangulation._count_planar import PlanarDecomposition
@@ -401,56 +403,94 @@ def bench_large_counts(sizes, seeds=(0,), grid66=True) -> list[str]:
 
     with open("/proc/loadavg") as fh:
         load = fh.read().split()[:3]
-    emit("### Exact fine counts past 25 points: new vs old")
+    emit("### Exact fine counts past 25 points: lean vs generic evaluation")
     emit()
     emit(f"Uniform random points `np.random.default_rng(seed).random((n, 2))` and the 6x6 grid; load average at "
          f"start {' '.join(load)} on {os.cpu_count()} cores (shared with other work). New: `count_triangulations` "
-         "(lean evaluation, fixed edge with the fewest apexes, `geoquant/triangulation/_count_fast.py`). Old: the "
-         "generic leftmost-edge evaluation `PlanarDecomposition.count` with its previous default budget of "
-         "2,000,000 sub-polygons (\"gave up\" = the previous `count_triangulations` raised TooLargeError). "
-         "CPU = process time; peak RSS of the process so far.")
+         "(lean evaluation `geoquant/triangulation/_count_fast.py`; fixed edge = lowest set bit of the polygon's "
+         "directed edge mask, edges ranked by fewest empty triangles on their left). Baseline: the generic "
+         "evaluation `PlanarDecomposition.count` of the same DAG (same sub-polygons, same counts, checked), "
+         "with the same 20,000,000 budget (run up to n = 28 only, to spare the shared machine). CPU = process time; "
+         "peak RSS of the process so far.")
     emit()
-    emit("| points | interior | count | new CPU s | new wall s | new sub-polygons | old CPU s | old sub-polygons "
-         "| CPU ratio old/new | peak RSS MB |")
-    emit("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    emit("| points | interior | count | new CPU s | new wall s | sub-polygons | generic CPU s "
+         "| CPU ratio generic/new | peak RSS MB |")
+    emit("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     cases = [(f"random {n} (seed {seed})", np.random.default_rng(seed).random((n, 2))) for n in sizes for seed in seeds]
     if grid66:
         cases.append(("grid 6x6", grid(6, 6)))
     for name, pts in cases:
         _count._CACHE.clear()
         gc.collect()
-        memo: dict = {}
-        struct = PlanarDecomposition(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES)
         c0, w0 = time.process_time(), time.perf_counter()
-        with _count.deep_recursion(struct):
-            new = _count_fast.count_fine_fewest_apexes(struct, memo)
+        struct = _count.build_structure(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES, what="bench")
+        new = _count.total_count(struct)
         cpu_new, wall_new = time.process_time() - c0, time.perf_counter() - w0
-        n_new = len(memo)
-        del memo, struct
+        n_new = len(struct.memo)
+        del struct
         _count._CACHE.clear()
-        if cpu_new < 20:  # the public function takes this path (checked in the tests too)
-            assert count_triangulations(pts) == new
         gc.collect()
-        old_struct = PlanarDecomposition(pts, fine=True, max_states=_count.DEFAULT_MAX_STATES)
-        c0 = time.process_time()
-        try:
-            with _count.deep_recursion(old_struct):
-                old = old_struct.count(old_struct.root)
-        except Exception as exc:  # TooLargeError: the old budget
-            old = None
-            why = type(exc).__name__
-        cpu_old = time.process_time() - c0
-        if old is not None and old != new:
-            raise SystemExit(f"count mismatch on {name}: new {new} old {old}")
-        n_old = len(old_struct.memo)
-        del old_struct
+        if len(pts) <= baseline_max:
+            base = PlanarDecomposition(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES)
+            c0 = time.process_time()
+            with _count.deep_recursion(base):
+                old = base.count(base.root)
+            cpu_old = time.process_time() - c0
+            if old != new or len(base.memo) != n_new:
+                raise SystemExit(f"mismatch on {name}: new {new} ({n_new} states) generic {old} ({len(base.memo)})")
+            del base
+            old_cells = f"{cpu_old:.2f} | {cpu_old / max(cpu_new, 1e-9):.2f} "
+        else:
+            old_cells = "- | - "
+        gc.collect()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         interior = len(pts) - _count._hull_sizes(pts[np.lexsort((pts[:, 1], pts[:, 0]))])[0]
-        if old is None:
-            old_cells = f"gave up ({why}) after {cpu_old:.1f} | {n_old:,} | - "
-        else:
-            old_cells = f"{cpu_old:.2f} | {n_old:,} | {cpu_old / max(cpu_new, 1e-9):.2f} "
         emit(f"| {name} | {interior} | {new:,} | {cpu_new:.2f} | {wall_new:.2f} | {n_new:,} | {old_cells}| {peak:.0f} |")
+    emit()
+    return lines
+
+
+def bench_sampling_statistics(sample_sizes=(26, 28), stats_sizes=(24, 26), k=100) -> list[str]:
+    """Section 7: uniform sampling and cost statistics past 25 points, checked against optimal_triangulation."""
+    from geoquant.triangulation import optimal_triangulation, sample_triangulations
+
+    lines: list[str] = []
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    emit("### Uniform sampling and cost statistics past 25 points")
+    emit()
+    emit(f"Uniform random points (seed 0). Sampling: `sample_triangulations(points, {k}, seed=0)` from scratch "
+         "(builds and counts the DAG, then unranks exact uniform big-integer indices). Statistics: "
+         "`cost_statistics` of the squared-area cost (sum over triangles) with `max_states=10**7`; its min and max "
+         "are compared with `optimal_triangulation` (integer program) on the same points in the same run.")
+    emit()
+    emit("| n | what | result | CPU s | wall s |")
+    emit("|---:|---|---|---:|---:|")
+    for n in sample_sizes:
+        pts = np.random.default_rng(0).random((n, 2))
+        _count._CACHE.clear()
+        draws, cpu, wall = timed(sample_triangulations, pts, k, seed=0)
+        assert len(draws) == k and all(t.is_fine for t in draws)
+        emit(f"| {n} | sample {k} | {len({t.simplices.tobytes() for t in draws})} distinct | {cpu:.2f} | {wall:.2f} |")
+    for n in stats_sizes:
+        pts = np.random.default_rng(0).random((n, 2))
+
+        def cost(s, pts=pts):
+            p = pts[s]
+            a = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
+            return (0.5 * a) ** 2
+
+        st, cpu, wall = timed(cost_statistics, pts, cost, max_states=10**7)
+        lo = optimal_triangulation(pts, cost)
+        hi = optimal_triangulation(pts, cost, sense="max")
+        agree = abs(lo.cost - st.min) <= 1e-9 * abs(st.min) and abs(hi.cost - st.max) <= 1e-9 * abs(st.max)
+        if not agree:
+            raise SystemExit(f"cost_statistics min/max {st.min}/{st.max} != optimal {lo.cost}/{hi.cost} at n = {n}")
+        emit(f"| {n} | cost_statistics | {st.count:,} triangulations; min {st.min:.6g} = IP min, max {st.max:.6g} = "
+             f"IP max; mean {st.mean:.6g}, std {st.std:.3g} | {cpu:.2f} | {wall:.2f} |")
     emit()
     return lines
 

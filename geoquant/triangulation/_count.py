@@ -13,18 +13,20 @@ without enumerating a single triangulation:
   distribution of the bottleneck cost, as a step CDF per state.
 
 Work limits. The number of sub-polygons grows exponentially with the number of
-*interior* points (about ``n**2 * 2**(0.75 k)`` for ``k`` interior points in
-general position; lattice grids are much cheaper: 18,745 for 5 x 5). The DP gives
-up with :class:`~geoquant.errors.TooLargeError` when its memo would exceed
-``max_states`` (default 2,000,000 for statistics, sampling and ranking: about
-130 bytes and 8 us each, so roughly 250 MB and 15-30 s on one core; 20,000,000
-for :func:`count_triangulations`, which keeps only counts),
-and refuses up front when the estimate exceeds 50 times that, or when there are
-more than 80 points (the exact tables grow like ``n**4``). In practice that is
-about 25 points in general position for statistics and sampling, about 30 for
-counting (fine counts use the lean evaluation of :mod:`._count_fast` with the
-"fewest apexes" fixed edge), any convex polygon up to 80 points, and lattice grids
-up to about 6 x 6.
+*interior* points (fine counts, uniform random sets: 1.3e5 sub-polygons at 22
+points, 4e5 at 25, 3e6 at 28, 1.3e7 at 30; lattice grids are much cheaper: 7.7e5
+for 6 x 6). The DP gives up with :class:`~geoquant.errors.TooLargeError` when its
+memo would exceed ``max_states``: 20,000,000 by default for
+:func:`count_triangulations` and for sampling, ranking, unranking and enumeration
+(:mod:`._enumerate`), which keep only a count per sub-polygon (~200 bytes each, so
+up to ~4 GB); 2,000,000 for :func:`cost_statistics`, which keeps seven numbers per
+sub-polygon (~400 bytes each). It refuses up front when the estimate
+``n**2 * 2**(0.75 k)`` for ``k`` interior points exceeds 50 times that, or when
+there are more than 80 points (the exact tables grow like ``n**4``). In practice
+that is about 30 points in general position for counting and sampling, about 27
+for statistics with the default budget, any convex polygon up to 80 points, and
+lattice grids up to about 6 x 6. Fine counts use the lean evaluation of
+:mod:`._count_fast`, which fills the same memo that sampling and ranking read.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_option, check_points
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
-from ._count_fast import count_fine, count_fine_fewest_apexes
+from ._count_fast import count_fine
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
 from ._predicates import _CCW_BOUND, orient2d
@@ -289,14 +291,8 @@ def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT
     struct = build_structure(points, fine=fine, max_states=max_states, what="count_triangulations")
     if isinstance(struct, LineChain):
         return struct.count(struct.root)
-    if struct.fine:
-        hit = struct.memo.get(struct.root)  # a DAG cached by sampling or ranking
-        if hit is not None:
-            return hit
-        # the fixed edge with the fewest apexes: 2-6x fewer sub-polygons on random sets
-        # (:mod:`._count_fast`); a memo of its own, dropped after the count
-        with deep_recursion(struct):
-            return count_fine_fewest_apexes(struct)
+    # fine counts: the lean evaluation of :mod:`._count_fast`; the filled DAG is kept
+    # (when small) for sampling, ranking and statistics of the same points
     return total_count(struct)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._validation import as_generator, check_int, check_memory
 from ..errors import InvalidInputError, TooLargeError
-from ._count import DEFAULT_MAX_STATES, build_structure, deep_recursion, total_count
+from ._count import DEFAULT_COUNT_MAX_STATES, build_structure, deep_recursion, total_count
 from ._count_line import LineChain
 from ._triangulation import Triangulation, canonical_simplices
 
@@ -130,7 +130,7 @@ def _iterate(struct, relabel=None):
 
 
 def enumerate_triangulations(points, *, fine: bool = True, limit: int | None = None,
-                             max_states: int = DEFAULT_MAX_STATES):
+                             max_states: int = DEFAULT_COUNT_MAX_STATES):
     """Iterate over every (fine) triangulation of a point set, each exactly once.
 
     Parameters
@@ -207,7 +207,7 @@ def uniform_below(rng: np.random.Generator, n: int) -> int:
 
 
 def sample_triangulations(points, k: int, *, seed=0, fine: bool = True,
-                          max_states: int = DEFAULT_MAX_STATES) -> list:
+                          max_states: int = DEFAULT_COUNT_MAX_STATES) -> list:
     """Draw ``k`` triangulations independently and exactly uniformly at random.
 
     Each draw picks a uniform index in ``[0, count)`` (exact big integers) and
@@ -256,7 +256,7 @@ def _unrank(struct, index: int):
     return _make_triangulation(struct, struct.simplices[sids])
 
 
-def unrank_triangulation(points, index: int, *, fine: bool = True, max_states: int = DEFAULT_MAX_STATES):
+def unrank_triangulation(points, index: int, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES):
     """The triangulation with the given index in the enumeration order.
 
     Parameters
@@ -284,7 +284,7 @@ def unrank_triangulation(points, index: int, *, fine: bool = True, max_states: i
     return _unrank(struct, index)
 
 
-def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAULT_MAX_STATES) -> int:
+def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
     """Index of a triangulation in the enumeration order (inverse of :func:`unrank_triangulation`).
 
     Parameters
