@@ -20,10 +20,17 @@ Costs are additive over triangles and computed once per distinct triangle.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..errors import TooLargeError
 from ..triangulation import PlanarMesh, cost_statistics, delaunay
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..triangulation import CostStatistics
 
 _key = PlanarMesh.edge_key
 
@@ -187,7 +194,7 @@ class FlipWalk:
         return self.total
 
 
-def exact_cost_statistics(points, cost):
+def exact_cost_statistics(points: np.ndarray, cost: Callable[[np.ndarray], np.ndarray]) -> CostStatistics | None:
     """``cost_statistics`` over all fine triangulations of ``points``, or None when the counting
     structure is too large (the caller then searches otherwise)."""
     try:

@@ -47,6 +47,7 @@ target's certified Hessian bound. ``linf_ratio_<region> = linf / bound``
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -171,13 +172,13 @@ class Evaluator:
         #: whether the inner region is the whole inner box (the hull contains it): then it is the same for every n
         self.inner_full = bool("inner" in self.regions
                                and abs(self.volume["inner"] - box_volume) <= 1e-9 * max(box_volume, 1e-300))
-        self._minnorm = None
+        self._minnorm: Any = None  # MinNormInterpolant, or the reason its solve failed (str)
         self.bound = {}
         for r, (c, parent) in self._cells.items():
             self.bound[r] = float(self.bounds[np.unique(parent)].max()) if len(parent) else float("nan")
         self._bary, self._w = grundmann_moeller(self.dim, degree=self.config.quadrature_degree)
         self._lat = barycentric_lattice(self.dim, self.config.linf_order)
-        self._generic = {}
+        self._generic: dict = {}
 
     # -- nodes for methods that are not piecewise linear ------------------------------------
     def _generic_nodes(self, region):
@@ -238,7 +239,7 @@ class Evaluator:
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, method) -> dict:
         """Metrics of a fitted method (see the module docstring for the columns)."""
-        self.last_per_simplex = {}
+        self.last_per_simplex: dict = {}
         out = method.exact_metrics(self)
         if out is None:
             out = {}
@@ -308,7 +309,7 @@ class Evaluator:
         c = self.config
         gx = np.asarray(method.predict(self.X), dtype=float)
         fit = float(np.sqrt(self._l2sq(gx, self.tri.simplices, self.target, region).sum()))
-        out = {"fit_l2": fit}
+        out: dict[str, float | bool | None] = {"fit_l2": fit}
         if self.dim == 1:
             lo, hi = float(self.X.min()), float(self.X.max())
             if box is not None:
@@ -346,7 +347,7 @@ class Evaluator:
         or where the solver fails.
         """
         nan = {c: None for c in MINNORM_COLUMNS}
-        info = getattr(method, "_info", None)
+        info: Any = getattr(method, "_info", None)  # a dict whenever status below is "interpolating"
         status = (info or {}).get("train_status")
         if status != "interpolating" or getattr(method, "W", None) is None:
             return nan

@@ -249,7 +249,7 @@ def prepare(
                 f"'resume_from' holds a {pc.get('method', 'gd')!r} run; it cannot be resumed with method={method!r}"
             )
         t = lambda x: torch.as_tensor(np.asarray(x), dtype=torch.float64)  # noqa: E731
-        start = {
+        start: dict = {
             "W": t(previous.W),
             "a": t(previous.a),
             "c": None if previous.c is None else t(previous.c),

@@ -99,7 +99,7 @@ def _fit(units, sec: Sectors, Xt: np.ndarray, y: np.ndarray, refit: str):
     cols, owners = [], []
     for u, (key, s) in enumerate(units):
         if refit == "cells":
-            rays = sec.vertices[sec.cell_vertices[key]]
+            rays = sec.vertices[sec.cell_vertices[key]]  # type: ignore[index]  # refit="cells" builds sectors with vertices
         else:
             rays = np.asarray(key)[None, :]
         for e in rays:
@@ -110,17 +110,17 @@ def _fit(units, sec: Sectors, Xt: np.ndarray, y: np.ndarray, refit: str):
     A = np.column_stack(cols)
     mu, _ = nnls(A, y, maxiter=50 * A.shape[1])
     fitted = A @ mu
-    vecs = {}
+    vecs: dict = {}
     for (u, e), m in zip(owners, mu):
         if m > 0:
             vecs[u] = vecs.get(u, 0.0) + m * e
-    W, c = [], []
+    rows, c = [], []
     for u, v in vecs.items():
         nv = float(np.linalg.norm(v))
         if nv > 0:
-            W.append(v / nv)
+            rows.append(v / nv)
             c.append(units[u][1] * nv)
-    W = np.array(W).reshape(-1, Xt.shape[1])
+    W = np.array(rows).reshape(-1, Xt.shape[1])
     return fitted, W, np.array(c)
 
 
@@ -354,14 +354,14 @@ class _Engine:
             W, a = W[keep], a[keep]
             others = [_Cluster(u, o.sign, o.u) for (o, _), u in zip(parts, U)]
             fitted = relu_forward(W, a, self.Xt, augmented=True)
-            units = ()
+            units: tuple = ()
         else:
-            units = list(st.units)
+            grown = list(st.units)
             for u in self.units_for(cl):
-                if u not in units:
-                    units.append(u)
-            fitted, W, a = _fit(units, self.sec, self.Xt, self.y, self.refit)
-            units = tuple(units)
+                if u not in grown:
+                    grown.append(u)
+            fitted, W, a = _fit(grown, self.sec, self.Xt, self.y, self.refit)
+            units = tuple(grown)
         stage = Stage(len(st.stages), rec, st.t + dt, float(rates[pick]), _loss(st.fitted, self.y),
                       _loss(fitted, self.y), fitted.copy())
         clusters = self.move(others, fitted) if track else []
@@ -383,7 +383,7 @@ class _Engine:
     def state_key(self, st: _State, population: str):
         if self.refit == "flow":
             nw = np.linalg.norm(st.W, axis=1, keepdims=True)
-            act = tuple(sorted(map(tuple, np.round(np.hstack([st.W / np.maximum(nw, 1e-300), np.sign(st.a)[:, None]]), 6))))
+            act: tuple | frozenset = tuple(sorted(map(tuple, np.round(np.hstack([st.W / np.maximum(nw, 1e-300), np.sign(st.a)[:, None]]), 6))))
         else:
             act = frozenset(st.units)
         dorm = () if population == "all" else tuple(

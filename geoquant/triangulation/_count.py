@@ -37,6 +37,7 @@ import sys
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,6 +47,9 @@ from ._count_fast import count_fine
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
 from ._predicates import _CCW_BOUND, orient2d
+
+if TYPE_CHECKING:
+    from ._triangulation import Triangulation
 
 __all__ = ["count_triangulations", "cost_statistics", "CostStatistics", "NearDegeneracyWarning", "DEFAULT_MAX_STATES"]
 
@@ -328,8 +332,8 @@ class CostStatistics:
     max: float
     mean: float
     var: float
-    argmin: object = field(repr=False)
-    argmax: object = field(repr=False)
+    argmin: Triangulation = field(repr=False)
+    argmax: Triangulation = field(repr=False)
     reduce: str = "sum"
     fine: bool = True
 
@@ -415,6 +419,7 @@ class _MaxDP:
     """
 
     _MAX_STORED = 30_000_000  # floats kept for the distributions (~0.5 GB with values)
+    memo: dict
 
     def __init__(self, struct, w, moments: bool):
         self.struct, self.w, self.memo, self.moments = struct, w, {}, moments

@@ -155,7 +155,7 @@ def _apex_kids(t: bytes, c: int, vm: int) -> tuple:
     if vm >> c & 1:
         m = len(t)
         k = t.index(c)
-        kids = ()
+        kids: tuple[bytes, ...] = ()
         if k >= 3:
             kids = (_canon(t[1 : k + 1]),)
         if m - k >= 2:
@@ -190,6 +190,9 @@ class PlanarDecomposition:
         Points on the hull boundary (corners and points inside hull edges).
     """
 
+    #: set by build_structure for its cache of recent DAGs
+    cache_key: tuple
+
     def __init__(self, points: np.ndarray, *, fine: bool, max_states: int):
         self.points = points
         self.fine = bool(fine)
@@ -221,7 +224,7 @@ class PlanarDecomposition:
             else:
                 ok = ccw[a]
             bs, cs = np.nonzero(ok)
-            masks = _bits(inside[bs, cs]) if not self.fine else None
+            masks: list[int] = _bits(inside[bs, cs]) if not self.fine else []  # used only when not fine
             for idx, (b, c) in enumerate(zip(bs.tolist(), cs.tolist())):
                 key = tuple(sorted((a, b, c)))
                 tid = tri_id.get(key)
@@ -284,10 +287,10 @@ class PlanarDecomposition:
             x = P[:, 0]
             ray = [[0] * n for _ in range(n)]
             onseg = [[0] * n for _ in range(n)]
-            idx = np.arange(n)
+            ids = np.arange(n)
             for u in range(n):
                 for w in range(u + 1, n):
-                    between = (idx > u) & (idx < w) & (O[u, w] == 0)
+                    between = (ids > u) & (ids < w) & (O[u, w] == 0)
                     if x[u] != x[w]:  # u < w lexicographically, so x[u] < x[w]
                         below = (x >= x[u]) & (x < x[w]) & (O[u, w] < 0)
                         ray[u][w] = ray[w][u] = _bits(below[None, :])[0]
@@ -348,7 +351,7 @@ class PlanarDecomposition:
         avail = vm | (par & ~(vm | bd))  # polygon vertices and points strictly inside
         a, b = t[0], t[1]
         head = t[:1]
-        out = []
+        out: list[tuple[int, tuple[bytes, ...]]] = []
         if self._optional[b] and self._O[a, b, t[2]] == 0:
             out.append((-1, (_canon(head + t[2:]),)))
         ca, cb = self._conf[a], self._conf[b]
@@ -369,7 +372,7 @@ class PlanarDecomposition:
             k = t.index(c)
             allowed = 0
             pe2 = pe
-            kids = ()
+            kids: tuple[bytes, ...] = ()
             run1 = t[2:k]  # strictly between b and c
             r1 = sum(1 << v for v in run1)
             if r1 and r1 & self._optional_mask == r1 and onseg[b][c] & r1 == r1:

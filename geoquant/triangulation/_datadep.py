@@ -63,7 +63,7 @@ _ANGLE_TOL = 1e-12
 
 
 # ------------------------------------------------------------ criteria
-def _angles(P: np.ndarray, tri) -> tuple[float, float, float]:
+def _angles(P: np.ndarray, tri) -> tuple[float, ...]:
     out = []
     for k in range(3):
         p, q, r = P[tri[k]], P[tri[(k + 1) % 3]], P[tri[(k + 2) % 3]]

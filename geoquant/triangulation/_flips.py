@@ -101,23 +101,23 @@ def _vertex_flip_codes(orient: OrientTable, simp: np.ndarray, codes: np.ndarray,
             replace(hits, add)
     # removals of used points whose star is a flip configuration
     star: list[list[int]] = [[] for _ in range(n)]
-    for t, row in enumerate(simp):
+    for ti, row in enumerate(simp):
         for w in row:
-            star[w].append(t)
+            star[w].append(ti)
     bnd = boundary_edges(simp, n)
     on_hull = np.zeros(n, dtype=bool)
     on_hull[bnd.reshape(-1)] = True
-    for q in np.flatnonzero(used):
-        tris = star[q]
-        link = sorted(set(simp[tris].reshape(-1).tolist()) - {int(q)})
-        if not on_hull[q] and len(tris) == 3:
+    for v in np.flatnonzero(used):
+        tris = star[v]
+        link = sorted(set(simp[tris].reshape(-1).tolist()) - {int(v)})
+        if not on_hull[v] and len(tris) == 3:
             replace(tris, [link])
-        elif (not on_hull[q] and len(tris) == 4) or (on_hull[q] and len(tris) == 2):
+        elif (not on_hull[v] and len(tris) == 4) or (on_hull[v] and len(tris) == 2):
             lk = np.array(link)
             ii, jj = np.triu_indices(len(lk), 1)
             # every pair of link vertices collinear with q (two at a "+" crossing)
-            for col in np.flatnonzero(orient(lk[ii], np.full(len(ii), q), lk[jj]) == 0):
-                a, b = int(lk[ii[col]]), int(lk[jj[col]])
+            for pair in np.flatnonzero(orient(lk[ii], np.full(len(ii), v), lk[jj]) == 0):
+                a, b = int(lk[ii[pair]]), int(lk[jj[pair]])
                 others = [w for w in link if w not in (a, b)]
                 replace(tris, [(a, b, w) for w in others])
     return out
@@ -438,7 +438,8 @@ def plot_flip_graph(graph_or_points, ax=None, *, layout: str = "spectral", node_
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
     segs = np.stack([pos[coo.row], pos[coo.col]], axis=1)
-    ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, zorder=1))
+    # matplotlib's stub asks for a Sequence; the (n_edges, 2, 2) array is what it accepts at run time
+    ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, zorder=1))  # type: ignore[arg-type]
     if node_color is not None:
         node_color = np.asarray(node_color, dtype=float)
         if node_color.shape != (len(pos),):

@@ -114,7 +114,7 @@ class PlanarMesh:
                 return w
         raise AssertionError("degenerate triangle")  # pragma: no cover
 
-    def other_triangle(self, edge, t: int) -> tuple[int, int, int] | None:
+    def other_triangle(self, edge, t: int) -> tuple[int, ...] | None:
         """Vertex triple of the triangle across ``edge`` from triangle ``t`` (None on the hull)."""
         for s in self.edges[edge_key(*edge)]:
             if s != t:
@@ -210,7 +210,7 @@ def interior_edges(simp: np.ndarray, n: int):
         The two triangles (row indices of ``simp``).
     """
     m = len(simp)
-    e = simp[:, [1, 2, 0, 2, 0, 1]].reshape(m, 3, 2)  # edge opposite vertex k
+    e: np.ndarray = simp[:, [1, 2, 0, 2, 0, 1]].reshape(m, 3, 2)  # edge opposite vertex k
     e = np.sort(e, axis=2).reshape(-1, 2)
     opp = simp.reshape(-1)
     tri = np.repeat(np.arange(m), 3)

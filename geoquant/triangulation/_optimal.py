@@ -41,7 +41,7 @@ the equations before it is reported.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import math
 import time
@@ -54,6 +54,9 @@ from .._validation import check_option
 from ..errors import InvalidInputError, SolverError, UnsupportedError
 from ._count_planar import convex_hull_cycle
 from ._predicates import orient2d_table
+
+if TYPE_CHECKING:
+    from ._triangulation import Triangulation
 
 __all__ = ["optimal_triangulation", "OptimalTriangulation", "empty_triangles"]
 
@@ -94,7 +97,7 @@ class OptimalTriangulation:
         Wall time of the solve(s).
     """
 
-    triangulation: object = field(repr=False)
+    triangulation: Triangulation = field(repr=False)
     cost: float
     optimal: bool
     bound: float

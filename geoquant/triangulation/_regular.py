@@ -365,7 +365,7 @@ def random_regular_triangulation(points, *, seed=0, fine: bool = True) -> Triang
     pts = check_points(points, "points")
     rng = as_generator(seed)
     n, d = pts.shape
-    g = rng.random(n)
+    g = rng.random(int(n))
     # Lift in the centred unit frame: regularity is invariant under affine maps of the points
     # (heights unchanged), and O(1) coordinates keep Qhull's lifted hull well scaled for
     # 1e-300 or 1e300 input.

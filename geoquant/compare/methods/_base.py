@@ -43,7 +43,7 @@ __all__ = [
 METHOD_FAMILIES = ("triangulation", "network", "theory", "baseline")
 
 
-_REGISTRY: dict[str, type] = {}
+_REGISTRY: dict[str, type[Method]] = {}
 
 
 def register_method(cls):
