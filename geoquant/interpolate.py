@@ -26,9 +26,12 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._quadrature import (
     barycentric_lattice,
@@ -91,11 +94,11 @@ class PiecewiseLinearInterpolant:
     array([1.25,  nan])
     """
 
-    def __init__(self, tri: Triangulation, values):
+    def __init__(self, tri: Triangulation, values: ArrayLike) -> None:
         self.tri = _check_triangulation(tri)
         self.values = check_values(values, tri.n_points, "values")
 
-    def __call__(self, xi) -> np.ndarray:
+    def __call__(self, xi: ArrayLike) -> np.ndarray:
         s, lam = self.tri.barycentric(xi)
         vals = self.values[self.tri.simplices[np.where(s >= 0, s, 0)]]
         out = np.einsum("...k,...k->...", lam, vals)
@@ -144,7 +147,7 @@ class ErrorResult:
     accuracy: np.ndarray | None = None
     method: str = ""
 
-    def combine(self, mask) -> float:
+    def combine(self, mask: np.ndarray) -> float:
         """Total error of the sub-collection of simplices selected by ``mask``."""
         part = self.per_simplex[mask]
         if self.norm == "l2":
@@ -286,17 +289,17 @@ def _prepare(points, simplices, f, *, degree, refine, linf_order, box, chunk):
 
 
 def simplex_errors(
-    points,
-    simplices,
-    f,
-    norm: str = "l2",
+    points: ArrayLike,
+    simplices: ArrayLike,
+    f: Callable[[NDArray[np.float64]], ArrayLike],
+    norm: Literal["l2", "linf", "l1"] = "l2",
     *,
-    values=None,
+    values: ArrayLike | None = None,
     degree: int | None = None,
     linf_order: int | None = None,
     hessian_bound: float | None = None,
     refine: int = 0,
-    box=None,
+    box: ArrayLike | None = None,
     chunk: int | None = None,
     quad_index: int | None = None,
 ) -> ErrorResult:
@@ -390,7 +393,12 @@ def simplex_errors(
     return ErrorResult(norm=norm, total=total, per_simplex=out, accuracy=accuracy, method=method)
 
 
-def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> ErrorResult:
+def interpolation_error(
+    tri: Triangulation,
+    f: Callable[[NDArray[np.float64]], ArrayLike],
+    norm: Literal["l2", "linf", "l1"] = "l2",
+    **kwargs: Any,
+) -> ErrorResult:
     """Error of the linear interpolant of ``f`` on ``tri`` over the convex hull.
 
     Parameters
@@ -441,7 +449,17 @@ def interpolation_error(tri: Triangulation, f, norm: str = "l2", **kwargs) -> Er
 _ERROR_OPTIONS = ("values", "degree", "linf_order", "hessian_bound", "refine", "box", "chunk", "quad_index")
 
 
-def pl_errors(points, values, simplices, f, *, box=None, degree: int = 7, refine: int = 2, linf_order: int = 8):
+def pl_errors(
+    points: ArrayLike,
+    values: ArrayLike,
+    simplices: ArrayLike,
+    f: Callable[[NDArray[np.float64]], ArrayLike],
+    *,
+    box: ArrayLike | None = None,
+    degree: int = 7,
+    refine: int = 2,
+    linf_order: int = 8,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Squared-L2 and Linf errors per simplex at once (the comparison's call of the engine).
 
     Same engine as :func:`simplex_errors` (one evaluation of ``f`` per rule
@@ -499,7 +517,7 @@ def _simplex_vertices(points, simplices, name: str = "simplices") -> np.ndarray:
     return pts[_check_simplices(simplices, len(pts), name)]
 
 
-def circumspheres(points, simplices):
+def circumspheres(points: ArrayLike, simplices: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Circumcentres and circumradii of full-dimensional simplices.
 
     Parameters
@@ -561,7 +579,7 @@ def _subset_circumspheres(v: np.ndarray):
     return centre, radius
 
 
-def min_enclosing_radius(points, simplices) -> np.ndarray:
+def min_enclosing_radius(points: ArrayLike, simplices: ArrayLike) -> NDArray[np.float64]:
     """Radius of the smallest ball containing each simplex.
 
     Parameters
@@ -626,7 +644,9 @@ def error_bounds(tri: Triangulation, M: float) -> np.ndarray:
     return 0.5 * M * min_enclosing_radius(tri.points, tri.simplices) ** 2
 
 
-def target_l2_cost(f, points: np.ndarray):
+def target_l2_cost(
+    f: Callable[[NDArray[np.float64]], ArrayLike], points: np.ndarray
+) -> tuple[NDArray[np.float64], Callable[[np.ndarray, np.ndarray, np.ndarray], NDArray[np.float64]]]:
     """A target's values at the points and the squared-L2 interpolation cost of triangles.
 
     The cost that engines taking costs as callables need for "the L2 error of

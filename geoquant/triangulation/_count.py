@@ -37,9 +37,11 @@ import sys
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_float_array, check_option, check_points
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
@@ -241,7 +243,7 @@ def total_count(struct) -> int:
 # public: count
 
 
-def count_triangulations(points, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
+def count_triangulations(points: ArrayLike, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
     """Exact number of triangulations of a point set in 1D or 2D, without enumerating them.
 
     Parameters
@@ -505,11 +507,11 @@ def _follow(struct, memo, key, slot) -> list[int]:
 
 
 def cost_statistics(
-    points,
-    cost,
+    points: ArrayLike,
+    cost: Callable[[np.ndarray], ArrayLike],
     *,
     fine: bool = True,
-    reduce: str = "sum",
+    reduce: Literal["sum", "max"] = "sum",
     moments: bool = True,
     max_states: int = DEFAULT_MAX_STATES,
 ) -> CostStatistics:

@@ -18,7 +18,10 @@ All three walk the AND/OR DAG of :mod:`._count_planar` (1D: the closed forms of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_generator, check_int, check_memory
 from ..errors import InvalidInputError, TooLargeError
@@ -129,8 +132,8 @@ def _iterate(struct, relabel=None):
             return
 
 
-def enumerate_triangulations(points, *, fine: bool = True, limit: int | None = None,
-                             max_states: int = DEFAULT_COUNT_MAX_STATES):
+def enumerate_triangulations(points: ArrayLike, *, fine: bool = True, limit: int | None = None,
+                             max_states: int = DEFAULT_COUNT_MAX_STATES) -> Iterator[Triangulation]:
     """Iterate over every (fine) triangulation of a point set, each exactly once.
 
     Parameters
@@ -206,8 +209,9 @@ def uniform_below(rng: np.random.Generator, n: int) -> int:
             return value
 
 
-def sample_triangulations(points, k: int, *, seed=0, fine: bool = True,
-                          max_states: int = DEFAULT_COUNT_MAX_STATES) -> list:
+def sample_triangulations(points: ArrayLike, k: int, *,
+                          seed: int | np.random.SeedSequence | np.random.Generator = 0, fine: bool = True,
+                          max_states: int = DEFAULT_COUNT_MAX_STATES) -> list[Triangulation]:
     """Draw ``k`` triangulations independently and exactly uniformly at random.
 
     Each draw picks a uniform index in ``[0, count)`` (exact big integers) and
@@ -232,7 +236,7 @@ def sample_triangulations(points, k: int, *, seed=0, fine: bool = True,
     """
     k = check_int(k, "k", min_value=0)
     try:
-        n_pts = len(points)
+        n_pts = len(points)  # type: ignore[arg-type]  # a point set without len() is caught here
     except TypeError:
         n_pts = 0
     # each draw is a Triangulation object: ~2 n simplices of 3 int64 plus its arrays and caches
@@ -256,7 +260,9 @@ def _unrank(struct, index: int):
     return _make_triangulation(struct, struct.simplices[sids])
 
 
-def unrank_triangulation(points, index: int, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES):
+def unrank_triangulation(
+    points: ArrayLike, index: int, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES
+) -> Triangulation:
     """The triangulation with the given index in the enumeration order.
 
     Parameters
@@ -284,7 +290,7 @@ def unrank_triangulation(points, index: int, *, fine: bool = True, max_states: i
     return _unrank(struct, index)
 
 
-def rank_triangulation(tri, *, fine: bool | None = None, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
+def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
     """Index of a triangulation in the enumeration order (inverse of :func:`unrank_triangulation`).
 
     Parameters

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from .._validation import _shape_str, as_float_array, as_generator, check_points, normalized_frame
@@ -272,7 +273,7 @@ def _regular_simplices_1d(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return canonical_simplices(np.column_stack([idx[:-1], idx[1:]]))
 
 
-def regular_triangulation(points, heights) -> Triangulation:
+def regular_triangulation(points: ArrayLike, heights: ArrayLike) -> Triangulation:
     """The regular triangulation induced by lifting ``points`` to ``heights``.
 
     Parameters
@@ -333,7 +334,9 @@ def _check_heights(heights, n: int) -> np.ndarray:
 
 
 # ------------------------------------------------------ random regular
-def random_regular_triangulation(points, *, seed=0, fine: bool = True) -> Triangulation:
+def random_regular_triangulation(
+    points: ArrayLike, *, seed: int | np.random.SeedSequence | np.random.Generator = 0, fine: bool = True
+) -> Triangulation:
     """A random regular triangulation of a point set in any dimension.
 
     Parameters

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 
 from ..errors import GeoquantError, InvalidInputError
@@ -35,7 +36,7 @@ __all__ = ["is_regular", "RegularityCertificate", "folding_constraints"]
 
 
 # ----------------------------------------------------------- regularity LP
-def folding_constraints(tri: Triangulation):
+def folding_constraints(tri: Triangulation) -> tuple[NDArray[np.int64], NDArray[np.float64], int]:
     """The local folding inequalities ``C h > 0`` that make ``tri`` regular.
 
     Parameters
@@ -189,7 +190,7 @@ class RegularityCertificate:
         return _exact_farkas(tri.points, self.circuits[self.support], y[self.support]) is not None
 
 
-def is_regular(tri) -> RegularityCertificate:
+def is_regular(tri: Triangulation) -> RegularityCertificate:
     """Decide whether a triangulation is regular, with a certificate either way.
 
     Parameters
