@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Collection
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,6 +29,9 @@ from .errors import (
 DEFAULT_MEMORY_BUDGET = 4 * 2**30
 
 _T = TypeVar("_T")
+
+#: What a public ``seed=`` accepts (see :func:`as_generator`).
+SeedLike: TypeAlias = "int | np.random.SeedSequence | np.random.Generator"
 
 
 def memory_budget() -> int:

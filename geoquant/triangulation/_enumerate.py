@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_generator, check_int, check_memory
+from .._validation import SeedLike, as_generator, check_int, check_memory
 from ..errors import InvalidInputError, TooLargeError
 from ._count import DEFAULT_COUNT_MAX_STATES, build_structure, deep_recursion, total_count
 from ._count_line import LineChain
@@ -210,7 +210,7 @@ def uniform_below(rng: np.random.Generator, n: int) -> int:
 
 
 def sample_triangulations(points: ArrayLike, k: int, *,
-                          seed: int | np.random.SeedSequence | np.random.Generator = 0, fine: bool = True,
+                          seed: SeedLike = 0, fine: bool = True,
                           max_states: int = DEFAULT_COUNT_MAX_STATES) -> list[Triangulation]:
     """Draw ``k`` triangulations independently and exactly uniformly at random.
 

@@ -18,14 +18,21 @@ circuits of ``d + 2`` points and the flip graph may even be disconnected
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 
-from .._validation import _shape_str, as_generator, check_int, check_option, check_points
+from .._validation import SeedLike, _shape_str, as_generator, check_int, check_option, check_points
 from ..errors import InvalidInputError, TooLargeError, UnsupportedError
 from ._delaunay import delaunay
 from ._mesh import OrientTable, boundary_edges, flippable_mask, interior_edges
 from ._triangulation import Triangulation
+
+if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
+    from matplotlib.axes import Axes
 
 __all__ = ["flippable_edges", "flip", "flip_graph", "plot_flip_graph", "graph_layout"]
 
@@ -67,7 +74,7 @@ def _vertex_flip_codes(orient: OrientTable, simp: np.ndarray, codes: np.ndarray,
     used = np.zeros(n, dtype=bool)
     used[simp.reshape(-1)] = True
 
-    def replace(drop, add):
+    def replace(drop: Sequence[int] | np.ndarray, add: Any) -> None:  # add: rows of 3 vertex indices
         keep = np.ones(m, dtype=bool)
         keep[list(drop)] = False
         add = np.sort(np.asarray(add, dtype=np.int64).reshape(-1, 3), axis=1)
@@ -123,7 +130,7 @@ def _vertex_flip_codes(orient: OrientTable, simp: np.ndarray, codes: np.ndarray,
     return out
 
 
-def _check_tri2d(tri, name: str = "tri") -> Triangulation:
+def _check_tri2d(tri: object, name: str = "tri") -> Triangulation:
     if not isinstance(tri, Triangulation):
         raise InvalidInputError(f"'{name}' must be a geoquant Triangulation, found {type(tri).__name__}")
     if tri.n_dims != 2:
@@ -134,7 +141,7 @@ def _check_tri2d(tri, name: str = "tri") -> Triangulation:
 
 
 # ---------------------------------------------------------------- public
-def flippable_edges(tri) -> np.ndarray:
+def flippable_edges(tri: Triangulation) -> np.ndarray:
     """Edges of a planar triangulation that can be flipped.
 
     Parameters
@@ -170,7 +177,7 @@ def _orient_for(tri: Triangulation) -> OrientTable:
     return tri._cache[key]
 
 
-def flip(tri, edge) -> Triangulation:
+def flip(tri: Triangulation, edge: ArrayLike) -> Triangulation:
     """Flip one edge of a planar triangulation.
 
     Parameters
@@ -222,7 +229,9 @@ def flip(tri, edge) -> Triangulation:
     return Triangulation(tri.points, simp, validate=False)
 
 
-def flip_graph(points, *, fine: bool = True, limit: int = 100_000):
+def flip_graph(
+    points: ArrayLike, *, fine: bool = True, limit: int = 100_000
+) -> tuple[list[Triangulation], sparse.csr_matrix]:
     """All triangulations of a planar point set, connected by flips (breadth-first search).
 
     Parameters
@@ -315,7 +324,13 @@ def flip_graph(points, *, fine: bool = True, limit: int = 100_000):
 
 
 # --------------------------------------------------------------- layout
-def graph_layout(adjacency, *, method: str = "spectral", seed=0, iterations: int = 200) -> np.ndarray:
+def graph_layout(
+    adjacency: ArrayLike | sparse.spmatrix,
+    *,
+    method: Literal["spectral", "spring"] = "spectral",
+    seed: SeedLike = 0,
+    iterations: int = 200,
+) -> np.ndarray:
     """2D coordinates for the nodes of a graph.
 
     Parameters
@@ -398,8 +413,17 @@ def _spring(A: sparse.csr_matrix, pos: np.ndarray, rng: np.random.Generator, ite
     return pos
 
 
-def plot_flip_graph(graph_or_points, ax=None, *, layout: str = "spectral", node_color=None, fine: bool = True,
-                    limit: int = 100_000, seed=0, node_size: float = 12.0):
+def plot_flip_graph(
+    graph_or_points: tuple | sparse.spmatrix | ArrayLike,  # (triangulations, adjacency), adjacency, or points
+    ax: Axes | None = None,
+    *,
+    layout: Literal["spectral", "spring"] = "spectral",
+    node_color: ArrayLike | None = None,
+    fine: bool = True,
+    limit: int = 100_000,
+    seed: SeedLike = 0,
+    node_size: float = 12.0,
+) -> Axes:
     """Draw a flip graph with matplotlib.
 
     Parameters

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._predicates import orient2d, orient2d_sign, orient2d_table
 
@@ -89,7 +90,9 @@ class PlanarMesh:
 
     edge_key = staticmethod(edge_key)
 
-    def __init__(self, points: np.ndarray, simplices, orient: Callable[[int, int, int], int] | None = None):
+    def __init__(
+        self, points: np.ndarray, simplices: ArrayLike, orient: Callable[[int, int, int], int] | None = None
+    ) -> None:
         self.points = points
         if orient is None:
             xy = [tuple(p) for p in np.asarray(points, dtype=np.float64).tolist()]  # python floats: fast scalars
@@ -114,7 +117,7 @@ class PlanarMesh:
                 return w
         raise AssertionError("degenerate triangle")  # pragma: no cover
 
-    def other_triangle(self, edge, t: int) -> tuple[int, ...] | None:
+    def other_triangle(self, edge: tuple[int, int], t: int) -> tuple[int, ...] | None:
         """Vertex triple of the triangle across ``edge`` from triangle ``t`` (None on the hull)."""
         for s in self.edges[edge_key(*edge)]:
             if s != t:
@@ -125,7 +128,7 @@ class PlanarMesh:
         """Edges held by two triangles, sorted."""
         return sorted(e for e, ts in self.edges.items() if len(ts) == 2)
 
-    def quad(self, edge, *, oldest_first: bool = False) -> tuple[int, int, int, int, int, int] | None:
+    def quad(self, edge: tuple[int, int], *, oldest_first: bool = False) -> tuple[int, int, int, int, int, int] | None:
         """``(u, v, a, c, t1, t2)`` of an interior edge ``(u, v)``, ``u < v`` (None if not interior).
 
         ``t1 = uva`` and ``t2 = uvc`` in the order of the edge's list, or with
@@ -144,7 +147,7 @@ class PlanarMesh:
         """Whether the quadrilateral ``u a v c`` around the diagonal ``uv`` is strictly convex (exact)."""
         return self.orient(a, c, u) * self.orient(a, c, v) < 0
 
-    def is_flippable(self, edge) -> bool:
+    def is_flippable(self, edge: tuple[int, int]) -> bool:
         """Whether ``edge`` (``u < v``) is interior with a strictly convex quadrilateral."""
         q = self.quad(edge)
         return q is not None and self.is_convex(*q[:4])
@@ -176,11 +179,11 @@ class PlanarMesh:
 class OrientTable:
     """Exact orientation signs of index triples, from a precomputed table for small point sets."""
 
-    def __init__(self, points: np.ndarray):
+    def __init__(self, points: np.ndarray) -> None:
         self.points = points
         self.table = orient2d_table(points) if len(points) <= _TABLE_MAX_POINTS else None
 
-    def __call__(self, i, j, k) -> np.ndarray:
+    def __call__(self, i: ArrayLike, j: ArrayLike, k: ArrayLike) -> np.ndarray:
         i, j, k = (np.asarray(a, dtype=np.int64) for a in (i, j, k))
         if self.table is not None:
             return self.table[i, j, k].astype(np.int64)
@@ -190,7 +193,9 @@ class OrientTable:
         return np.asarray(orient2d(p[i], p[j], p[k]), dtype=np.int64).reshape(i.shape)
 
 
-def interior_edges(simp: np.ndarray, n: int):
+def interior_edges(
+    simp: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Interior edges of a triangulation with canonical (row-sorted) simplices.
 
     Parameters
@@ -232,6 +237,6 @@ def boundary_edges(simp: np.ndarray, n: int) -> np.ndarray:
     return np.column_stack([single // n, single % n])
 
 
-def flippable_mask(orient: OrientTable, u, v, a, c) -> np.ndarray:
+def flippable_mask(orient: OrientTable, u: ArrayLike, v: ArrayLike, a: ArrayLike, c: ArrayLike) -> np.ndarray:
     """Mask of edges whose quadrilateral ``u a v c`` is strictly convex (the rule of :meth:`PlanarMesh.is_convex`)."""
     return orient(a, c, u) * orient(a, c, v) < 0

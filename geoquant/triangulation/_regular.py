@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
 
-from .._validation import _shape_str, as_float_array, as_generator, check_points, normalized_frame
+from .._validation import SeedLike, _shape_str, as_float_array, as_generator, check_points, normalized_frame
 from ..errors import DegenerateInputError, GeoquantError, InvalidInputError
 from ._triangulation import Triangulation, canonical_simplices, simplex_volumes
 
@@ -326,7 +326,7 @@ def regular_triangulation(points: ArrayLike, heights: ArrayLike) -> Triangulatio
     return Triangulation(pts, _regular_simplices(pts, h), validate=False)
 
 
-def _check_heights(heights, n: int) -> np.ndarray:
+def _check_heights(heights: ArrayLike, n: int) -> np.ndarray:
     h = as_float_array(heights, "heights", ndim=1)
     if h.shape != (n,):
         raise InvalidInputError(f"'heights' must have shape ({n},) to match the points, found {_shape_str(h.shape)}")
@@ -335,7 +335,7 @@ def _check_heights(heights, n: int) -> np.ndarray:
 
 # ------------------------------------------------------ random regular
 def random_regular_triangulation(
-    points: ArrayLike, *, seed: int | np.random.SeedSequence | np.random.Generator = 0, fine: bool = True
+    points: ArrayLike, *, seed: SeedLike = 0, fine: bool = True
 ) -> Triangulation:
     """A random regular triangulation of a point set in any dimension.
 
