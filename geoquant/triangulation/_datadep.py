@@ -41,11 +41,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._providers import provider
-from .._validation import as_float_array, check_int, check_points, check_values
+from .._validation import SeedLike, as_float_array, check_int, check_points, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ._delaunay import delaunay
 from ._mesh import PlanarMesh, edge_key, interior_edges
@@ -56,6 +59,14 @@ __all__ = ["lawson_flip", "data_dependent_triangulation", "criterion_value", "CR
 
 CRITERIA = ("max_min_angle", "min_edge_length", "abn", "jnd", "min_gradient_jump", "min_l2_error")
 _ALIASES = {"min_gradient_jump": "jnd"}
+
+#: A named criterion (see :data:`CRITERIA`) or ``cost(points, simplices (k, 3), values) -> (k,)``.
+Criterion: TypeAlias = (
+    'Literal["max_min_angle", "min_edge_length", "abn", "jnd", "min_gradient_jump", "min_l2_error"]'
+    " | Callable[[np.ndarray, np.ndarray, np.ndarray | None], ArrayLike]"
+)
+#: Data values at the points, or the target callable evaluated there.
+Values: TypeAlias = "ArrayLike | Callable[[np.ndarray], ArrayLike]"
 # A flip must improve the local objective by this relative amount: it keeps
 # round-off from flipping an edge back and forth and guarantees termination.
 _RTOL = 1e-10
@@ -63,7 +74,7 @@ _ANGLE_TOL = 1e-12
 
 
 # ------------------------------------------------------------ criteria
-def _angles(P: np.ndarray, tri) -> tuple[float, ...]:
+def _angles(P: np.ndarray, tri: Sequence[int]) -> tuple[float, ...]:
     out = []
     for k in range(3):
         p, q, r = P[tri[k]], P[tri[(k + 1) % 3]], P[tri[(k + 2) % 3]]
@@ -92,7 +103,7 @@ def _gradients(P: np.ndarray, z: np.ndarray, simplices: np.ndarray) -> np.ndarra
     return np.linalg.solve(e, dz[..., None])[..., 0]
 
 
-def _edge_cost(kind: str, g1: np.ndarray, g2: np.ndarray):
+def _edge_cost(kind: str, g1: np.ndarray, g2: np.ndarray) -> np.ndarray:
     """ABN or JND edge cost from the gradients on the two sides (broadcasts)."""
     if kind == "jnd":
         return np.sqrt(((g1 - g2) ** 2).sum(axis=-1))
@@ -107,7 +118,13 @@ class _Criterion:
 
     edge_based = False
 
-    def __init__(self, name, points, values, cost_fn=None):
+    def __init__(
+        self,
+        name: str,
+        points: np.ndarray,
+        values: Any,  # checked (n_points,) values, or None for the geometric criteria
+        cost_fn: Any = None,  # cost(points, simplices, values), required by the cost-based criteria
+    ) -> None:
         self.name = name
         self.P = points
         self.z = values
@@ -148,7 +165,7 @@ class _Criterion:
             )
         return out
 
-    def grad(self, t) -> tuple[float, float]:
+    def grad(self, t: Sequence[int]) -> tuple[float, float]:
         k = tuple(sorted(t))
         g = self._grad.get(k)
         if g is None:
@@ -162,7 +179,7 @@ class _Criterion:
             self._grad[k] = g
         return g
 
-    def edge_cost(self, g1, g2) -> float:
+    def edge_cost(self, g1: tuple[float, float], g2: tuple[float, float]) -> float:
         if self.name == "jnd":
             return math.hypot(g1[0] - g2[0], g1[1] - g2[1])
         # normals (-g, 1): angle = atan2(|n1 x n2|, n1 . n2)
@@ -172,7 +189,7 @@ class _Criterion:
         return math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), g1[0] * g2[0] + g1[1] * g2[1] + 1.0)
 
     # -- local decision: True when flipping uv -> ac improves
-    def improves(self, mesh: PlanarMesh, u, v, a, c, t1, t2) -> bool:
+    def improves(self, mesh: PlanarMesh, u: int, v: int, a: int, c: int, t1: int, t2: int) -> bool:
         P = self.P
         if self.name == "max_min_angle":
             old = min(_angles(P, (u, v, a)) + _angles(P, (u, v, c)))
@@ -219,7 +236,7 @@ class _EdgeCriterion(_Criterion):
     edge_based = True
 
 
-def _make_criterion(criterion, points: np.ndarray, values, n: int) -> _Criterion:
+def _make_criterion(criterion: Criterion, points: np.ndarray, values: Any, n: int) -> _Criterion:
     """Validate ``criterion`` and ``values`` together; return the criterion object."""
     l2_cost = None
     if callable(values):
@@ -248,7 +265,13 @@ def _make_criterion(criterion, points: np.ndarray, values, n: int) -> _Criterion
 
 
 # ------------------------------------------------------------ public
-def lawson_flip(tri, criterion="max_min_angle", values=None, *, max_flips: int | None = None) -> Triangulation:
+def lawson_flip(
+    tri: Triangulation,
+    criterion: Criterion = "max_min_angle",
+    values: Values | None = None,
+    *,
+    max_flips: int | None = None,
+) -> Triangulation:
     """Locally optimal triangulation by Lawson flips for a criterion.
 
     Parameters
@@ -297,7 +320,7 @@ def lawson_flip(tri, criterion="max_min_angle", values=None, *, max_flips: int |
     return Triangulation(tri.points, _lop(tri.points, tri.simplices, crit, max_flips), validate=False)
 
 
-def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips) -> np.ndarray:
+def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips: int | None) -> np.ndarray:
     mesh = PlanarMesh(P, simplices)
     stack = mesh.interior_edges()[::-1]
     queued = set(stack)
@@ -347,7 +370,7 @@ def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips) -> n
         queued = set(stack)
 
 
-def criterion_value(tri, criterion, values=None) -> float:
+def criterion_value(tri: Triangulation, criterion: Criterion, values: Values | None = None) -> float:
     """The global objective that :func:`lawson_flip` improves with every flip.
 
     Parameters
@@ -374,8 +397,15 @@ def criterion_value(tri, criterion, values=None) -> float:
     return crit.total(tri.simplices, tri.n_points)
 
 
-def data_dependent_triangulation(points, values, criterion="jnd", start="delaunay", *, seed=0,
-                                 max_flips: int | None = None) -> Triangulation:
+def data_dependent_triangulation(
+    points: ArrayLike,
+    values: Values,
+    criterion: Criterion = "jnd",
+    start: Literal["delaunay", "random"] | Triangulation = "delaunay",
+    *,
+    seed: SeedLike = 0,
+    max_flips: int | None = None,
+) -> Triangulation:
     """A data-dependent triangulation of planar data by Lawson's local optimisation.
 
     Parameters
