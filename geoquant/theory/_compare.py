@@ -32,16 +32,22 @@ merged, which moves the result by at most the function change across that gap.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from .._validation import check_int, check_points, check_values
+from .._validation import SeedLike, check_int, check_points, check_values
 from ..errors import InvalidInputError, TooLargeError
 from ..nn import cluster_directions
-from ._distance import _as_callable, _candidates, _net_arrays, network_lines
-from ._extremal import extremal_directions
+from ._distance import FunctionLike, NetworkLike, _as_callable, _candidates, _net_arrays, network_lines
+from ._extremal import ExtremalDirection, extremal_directions
 from ._function import PredictedFunction
+
+if TYPE_CHECKING:
+    from ..triangulation import Triangulation
 
 __all__ = [
     "DirectionComparison",
@@ -99,18 +105,18 @@ class DirectionComparison:
 
 
 def compare_directions(
-    W,
-    a=None,
-    points=None,
-    values=None,
+    W: ArrayLike | NetworkLike,
+    a: ArrayLike | None = None,
+    points: ArrayLike | None = None,
+    values: ArrayLike | None = None,
     *,
-    f=None,
-    r=None,
+    f: ArrayLike | Callable[[NDArray[np.float64]], ArrayLike] | None = None,
+    r: ArrayLike | None = None,
     model: int = 0,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    extremal=None,
-    reference=None,
+    extremal: Sequence[ExtremalDirection] | None = None,
+    reference: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> DirectionComparison:
     """Compare a network's direction clusters with the extremal directions of ``G``.
 
@@ -166,7 +172,9 @@ def compare_directions(
 # ---------------------------------------------------------------------------
 # 1D: kinks at data points
 # ---------------------------------------------------------------------------
-def kink_distances(kinks, points, *, inside: bool = True):
+def kink_distances(
+    kinks: ArrayLike | PredictedFunction | NetworkLike | tuple[ArrayLike, ArrayLike], points: ArrayLike, *, inside: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Distance from each kink to the nearest data point (d = 1).
 
     Parameters
@@ -266,15 +274,15 @@ def _candidate_triangulations(X, limit, n_samples, seed):
 
 
 def nearest_triangulation(
-    f,
-    points,
-    values=None,
+    f: FunctionLike,
+    points: ArrayLike,
+    values: ArrayLike | None = None,
     *,
-    creases=None,
+    creases: ArrayLike | None = None,
     limit: int = 5000,
     n_samples: int = 500,
-    seed=0,
-    triangulations=None,
+    seed: SeedLike = 0,
+    triangulations: Sequence[Triangulation] | None = None,
     max_lines: int = 400,
 ) -> NearestTriangulation:
     """The fine triangulation of the data whose interpolant is nearest to ``f`` (d = 2).

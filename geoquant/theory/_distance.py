@@ -14,7 +14,11 @@ Used by :mod:`._predict` (distinct reachable functions) and :mod:`._compare`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, TypeAlias
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import ConvexHull
 
 from .._validation import check_points
@@ -23,6 +27,21 @@ from ..nn import crease_lines, relu_forward
 from ._function import PredictedFunction
 
 __all__ = ["network_lines", "sup_distance"]
+
+
+class NetworkLike(Protocol):
+    """A network given by its weights: ``W`` ``(width, d+1)`` and ``a`` ``(width,)`` (e.g. a TrainResult)."""
+
+    @property
+    def W(self) -> np.ndarray: ...
+
+    @property
+    def a(self) -> np.ndarray: ...
+
+
+#: A function the distances accept: a predicted function, a network (``(W, a)`` or an object
+#: with ``.W`` and ``.a``), or a callable on ``(m, d)`` points.
+FunctionLike: TypeAlias = "PredictedFunction | NetworkLike | tuple[ArrayLike, ArrayLike] | Callable[[np.ndarray], ArrayLike]"
 
 
 # ---------------------------------------------------------------------------
@@ -42,15 +61,15 @@ def _net_arrays(W, a, model=0):
     return W, a
 
 
-def network_lines(W, a=None, *, model: int = 0, min_amplitude_fraction: float = 1e-3) -> np.ndarray:
+def network_lines(W: ArrayLike | NetworkLike, a: ArrayLike | None = None, *, model: int = 0, min_amplitude_fraction: float = 1e-3) -> np.ndarray:
     """Crease lines (d = 2) or kinks (d = 1) of the non-negligible neurons of a network.
 
     Returns ``(k, 3)`` rows ``(a, b, c)`` normalised to ``a^2 + b^2 = 1`` for d = 2,
     or the ``(k,)`` kink positions for d = 1: :func:`geoquant.nn.crease_lines` of
     model ``model`` (the one crease extractor, with its amplitude rule).
     """
-    W, a = _net_arrays(W, a, model)
-    return crease_lines(W, a, min_amplitude_fraction=min_amplitude_fraction)
+    Wm, am = _net_arrays(W, a, model)
+    return crease_lines(Wm, am, min_amplitude_fraction=min_amplitude_fraction)
 
 
 def _as_callable(f, a=None, model=0):
@@ -115,7 +134,9 @@ def _candidates(X: np.ndarray, creases, max_lines: int) -> np.ndarray:
     return np.concatenate(pts, axis=0)
 
 
-def sup_distance(f, g, points, *, creases=None, max_lines: int = 400) -> float:
+def sup_distance(
+    f: FunctionLike, g: FunctionLike, points: ArrayLike, *, creases: ArrayLike | None = None, max_lines: int = 400
+) -> float:
     """``sup |f - g|`` over the convex hull of ``points``.
 
     Parameters

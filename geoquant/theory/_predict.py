@@ -56,8 +56,10 @@ anywhere in a gap between two data points; the fit picks one).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import nnls
 
 from .._validation import (
@@ -401,15 +403,15 @@ def _check_xy(points, values):
 
 
 def predict_function(
-    points,
-    values,
+    points: ArrayLike,
+    values: ArrayLike,
     *,
-    refit: str = "flow",
+    refit: Literal["flow", "cells", "fixed"] = "flow",
     max_stages: int | None = None,
     rtol: float = 1e-9,
-    starts=None,
-    signs=None,
-):
+    starts: ArrayLike | None = None,
+    signs: ArrayLike | None = None,
+) -> PredictedFunction:
     """The function the saddle-to-saddle reconstruction predicts for small-init GD.
 
     Parameters
@@ -482,17 +484,17 @@ def _sup(f: PredictedFunction, g: PredictedFunction) -> float:
 
 
 def reachable_functions(
-    points,
-    values,
+    points: ArrayLike,
+    values: ArrayLike,
     *,
-    refit: str = "flow",
-    population: str = "tracked",
+    refit: Literal["flow", "cells", "fixed"] = "flow",
+    population: Literal["tracked", "all"] = "tracked",
     max_branches: int = 2000,
     max_stages: int | None = None,
     dedup_tol: float = 1e-6,
     rtol: float = 1e-9,
-    progress=None,
-):
+    progress: bool | None = None,
+) -> list[PredictedFunction]:
     """All functions the reconstruction can reach over every order of escapes.
 
     At each stage every dormant cluster with positive growth rate may escape
