@@ -46,15 +46,24 @@ target's certified Hessian bound. ``linf_ratio_<region> = linf / bound``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._quadrature import barycentric_lattice, clip_simplices_to_box, grundmann_moeller, refine_simplices
 from .._quadrature import vertex_simplex_volumes as simplex_volumes
+from .._validation import SeedLike
 from ..errors import GeoquantError, InvalidInputError
 from ..interpolate import error_bounds, pl_errors, simplex_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..targets import Target
+    from .methods import Method
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "nearest_triangulation",
@@ -116,7 +125,7 @@ class EvalConfig:
     linf_order: int = 8
     grid: int = 80
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         d = asdict(self)
         d["regions"] = list(self.regions)
         return d
@@ -138,7 +147,7 @@ class Evaluator:
     config : EvalConfig
     """
 
-    def __init__(self, target, X, y, config: EvalConfig | None = None):
+    def __init__(self, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> None:
         from ..triangulation import delaunay
 
         from .._validation import check_points, check_values
@@ -213,7 +222,7 @@ class Evaluator:
         return pl_errors(self.X, values, simplices, self.target, box=box, degree=c.quadrature_degree,
                          refine=c.refine, linf_order=c.linf_order)
 
-    def simplex_sq_errors(self, simplices, region="hull") -> np.ndarray:
+    def simplex_sq_errors(self, simplices: ArrayLike, region: str = "hull") -> np.ndarray:
         """Integral of ``(f - I_S f)**2`` over ``S & region`` for each simplex ``S``.
 
         Parameters
@@ -237,7 +246,7 @@ class Evaluator:
                               box=box).per_simplex
 
     # -- evaluation ---------------------------------------------------------------------------
-    def evaluate(self, method) -> dict:
+    def evaluate(self, method: Method) -> dict:
         """Metrics of a fitted method (see the module docstring for the columns)."""
         self.last_per_simplex: dict = {}
         out = method.exact_metrics(self)
@@ -275,7 +284,7 @@ class Evaluator:
         return {k: (None if v is None else (v if isinstance(v, bool) else float(v))) for k, v in out.items()}
 
     # -- networks against triangulations -----------------------------------------------------
-    def network_distances(self, method) -> dict:
+    def network_distances(self, method: Method) -> dict:
         """How far a fitted network is from the data's interpolants (region of ``l2_inner``).
 
         With ``g = f_net`` and ``I_T`` linear interpolation on a triangulation
@@ -329,7 +338,7 @@ class Evaluator:
                    n_kinks=None, nearest_knots_l2=None)
         return out
 
-    def minnorm_comparison(self, method) -> dict:
+    def minnorm_comparison(self, method: Any) -> dict:  # a fitted network Method: reads .W, .a, ._info
         """An interpolating network against the minimum representation-cost interpolant of the data.
 
         ``minnorm_cost_ratio``
@@ -412,7 +421,7 @@ class Evaluator:
         return out
 
     # -- gallery ------------------------------------------------------------------------------
-    def grid(self):
+    def grid(self) -> np.ndarray:
         """Plotting grid over the target's box: 1D ``(G*5,)`` x-values as (m, 1); 2D ``(G*G, 2)``."""
         G = self.config.grid
         if self.dim == 1:
@@ -450,7 +459,15 @@ def _pl_distance_1d(g, x, gx, kinks, lo, hi) -> float:
     return float(np.sqrt(max(_pl_sq_integral(bp, e), 0.0)))
 
 
-def nearest_knot_spline_1d(x, values_at_points, f_net, n_knots: int, *, kinks=None, region=None):
+def nearest_knot_spline_1d(
+    x: np.ndarray,
+    values_at_points: np.ndarray,
+    f_net: Callable[[np.ndarray], ArrayLike],
+    n_knots: int,
+    *,
+    kinks: np.ndarray | None = None,
+    region: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, float]:
     """The linear spline with ``n_knots`` interior knots at data points nearest to a network (1D).
 
     The spline interpolates the network at its knots and at the two end points
@@ -518,8 +535,9 @@ def nearest_knot_spline_1d(x, values_at_points, f_net, n_knots: int, *, kinks=No
     return knots, float(np.sqrt(max(best[k, n - 1], 0.0)))
 
 
-def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_max_points: int = 20, seed: int = 0,
-                          degree: int = 7, refine: int = 2, time_limit: float = 600.0):
+def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_net: Callable[[np.ndarray], ArrayLike], *,
+                          box: np.ndarray | None = None, exact_max_points: int = 20, seed: int = 0,
+                          degree: int = 7, refine: int = 2, time_limit: float = 600.0) -> tuple[np.ndarray, float, bool]:
     """The fine triangulation ``T`` minimising ``||f_net - I_T(f_net(X))||`` (squared L2, additive per simplex).
 
     Exact over all fine triangulations up to ``exact_max_points`` points (the
@@ -579,7 +597,7 @@ def nearest_triangulation(points, values_at_points, f_net, *, box=None, exact_ma
     return walk.simplices(), float(walk.total), False
 
 
-def evaluate(method, target, X, y, config: EvalConfig | None = None) -> dict:
+def evaluate(method: Method, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> dict:
     """Metrics of a fitted ``method`` against ``target`` (convenience wrapper of :class:`Evaluator`)."""
     return Evaluator(target, X, y, config).evaluate(method)
 
@@ -589,7 +607,7 @@ def evaluate(method, target, X, y, config: EvalConfig | None = None) -> dict:
 # ======================================================================================
 
 
-def fit_rate(n, err) -> float:
+def fit_rate(n: ArrayLike, err: ArrayLike) -> float:
     """Least-squares slope of ``log(err)`` against ``log(n)``.
 
     Parameters
@@ -625,7 +643,9 @@ SELF_CHECK_METHOD = "delaunay"
 N_BOOTSTRAP = 4000
 
 
-def bootstrap_interval(values, *, level: float = 0.95, n_boot: int = N_BOOTSTRAP, seed=0) -> tuple[float, float]:
+def bootstrap_interval(
+    values: ArrayLike, *, level: float = 0.95, n_boot: int = N_BOOTSTRAP, seed: SeedLike = 0
+) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``values`` (resampled with replacement).
 
     Parameters
@@ -661,8 +681,9 @@ def bootstrap_interval(values, *, level: float = 0.95, n_boot: int = N_BOOTSTRAP
     return float(lo), float(hi)
 
 
-def fit_rates(df, metric: str = RATE_METRIC,
-              by=("target", "target_label", "target_params", "dim", "sampler", "method"), *, seed=0):
+def fit_rates(df: pd.DataFrame, metric: str = RATE_METRIC,
+              by: Sequence[str] = ("target", "target_label", "target_params", "dim", "sampler", "method"), *,
+              seed: SeedLike = 0) -> pd.DataFrame:
     """Fitted rate of ``metric`` against n for each group, with a bootstrap 95% interval over seeds.
 
     The slope is fitted per seed (over that seed's sample sizes), then
@@ -738,7 +759,7 @@ def fit_rates(df, metric: str = RATE_METRIC,
     return pd.DataFrame(rows, columns=cols)
 
 
-def rate_self_check(rates, *, method: str = SELF_CHECK_METHOD):
+def rate_self_check(rates: pd.DataFrame, *, method: str = SELF_CHECK_METHOD) -> pd.DataFrame:
     """The self-check of a study's rates: is Delaunay's slope in its asymptotic window?
 
     Parameters
@@ -792,7 +813,7 @@ def rate_self_check(rates, *, method: str = SELF_CHECK_METHOD):
     return pd.DataFrame(out, columns=cols)
 
 
-def mark_pre_asymptotic(rates, check=None):
+def mark_pre_asymptotic(rates: pd.DataFrame, check: pd.DataFrame | None = None) -> pd.DataFrame:
     """``rates`` with a boolean column ``pre_asymptotic``: True for every rate of a case whose
     :func:`rate_self_check` failed (``check`` is computed from ``rates`` when not given)."""
     if check is None:
