@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _first_paragraph(doc: str) -> str:
+def _first_paragraph(doc: str | None) -> str:
     return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 

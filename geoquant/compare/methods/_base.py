@@ -22,13 +22,17 @@ inside ``fit`` so that listing and validating methods stays cheap.
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..._validation import check_option, check_points, check_query, check_values
 from ...errors import InvalidInputError, UnsupportedError
 from .._params import check_params
+
+if TYPE_CHECKING:
+    from ...targets import Target
 
 __all__ = [
     "Method",
@@ -45,8 +49,10 @@ METHOD_FAMILIES = ("triangulation", "network", "theory", "baseline")
 
 _REGISTRY: dict[str, type[Method]] = {}
 
+_M = TypeVar("_M", bound="Method")
 
-def register_method(cls):
+
+def register_method(cls: type[_M]) -> type[_M]:
     """Class decorator: make a :class:`Method` subclass available by ``cls.name``."""
     if not isinstance(cls, type) or not issubclass(cls, Method):
         raise InvalidInputError(f"'cls' must be a subclass of geoquant.compare.Method, found {cls!r}")
@@ -66,7 +72,7 @@ def list_methods(family: str | None = None) -> list[str]:
     return sorted(n for n, c in _REGISTRY.items() if family is None or c.family == family)
 
 
-def method_class(name: str):
+def method_class(name: str) -> type[Method]:
     """The :class:`Method` subclass registered as ``name``.
 
     Raises
@@ -82,7 +88,7 @@ def method_class(name: str):
         ) from None
 
 
-def get_method(name: str, **params) -> "Method":
+def get_method(name: str, **params: Any) -> Method:
     """Instantiate the method registered as ``name`` with ``params``."""
     return method_class(name)(**params)
 
@@ -124,14 +130,14 @@ class Method:
     #: modules a worker process should import once up front (slow imports shared via fork)
     preload: ClassVar[tuple] = ()
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
         self.triangulation = None
         self._info: dict = {}
         self._fitted = False
 
     # -- public interface ------------------------------------------------------------------
-    def fit(self, X, y, *, target=None, seed=0):
+    def fit(self: _M, X: ArrayLike, y: ArrayLike, *, target: Target | None = None, seed: int = 0) -> _M:
         """Fit to samples.
 
         Parameters
@@ -164,7 +170,7 @@ class Method:
         self._fitted = True
         return self
 
-    def predict(self, xi) -> np.ndarray:
+    def predict(self, xi: ArrayLike) -> np.ndarray:
         """Values at query points.
 
         Parameters
@@ -195,7 +201,8 @@ class Method:
             return {"simplices": np.asarray(self.triangulation.simplices, dtype=np.int32)}
         return {}
 
-    def exact_metrics(self, evaluator) -> dict | None:
+    # evaluator: a compare.Evaluator (not imported: compare._metrics imports this package for Method)
+    def exact_metrics(self, evaluator: Any) -> dict | None:
         """Metrics computed by the method itself (``None``: evaluate ``predict``)."""
         return None
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..._validation import check_points, check_values
 from ...errors import InvalidInputError
@@ -154,7 +156,7 @@ def _budget(p0) -> tuple[float, int]:
     return lr * p0["n_steps"], int(p0["n_steps"])
 
 
-def earliest_escape_time(X, y, init_scale) -> float:
+def earliest_escape_time(X: ArrayLike, y: ArrayLike, init_scale: float) -> float:
     """A lower bound on the gradient-flow time before any neuron of a small-init network is O(1).
 
     A neuron grows at relative rate at most ``|D| <= sum_i |y_i| |x~_i| / n`` while
@@ -171,7 +173,10 @@ def earliest_escape_time(X, y, init_scale) -> float:
     return float(np.log(1.0 / init_scale) / rate)
 
 
-def train_networks(Xs, ys, params, seeds, *, device=None) -> dict:
+def train_networks(
+    Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], params: Sequence[dict], seeds: Sequence[int], *,
+    device: str | None = None,
+) -> dict:
     """Train one network per ``(X, y, params, seed)`` in one ensemble call, to a stated end.
 
     Every model trains (gradient flow with adaptive steps by default, or GD)

@@ -68,7 +68,7 @@ class TheoryPrediction(Method):
     def _predict(self, xi):
         return network_forward(self.W, self.a, xi)
 
-    def state(self):
+    def state(self) -> dict:
         return {"W": self.W, "a": self.a}
 
 
@@ -96,6 +96,6 @@ class MinNormInterpolantMethod(Method):
     def _predict(self, xi):
         return network_forward(self.W, self.a, xi)
 
-    def state(self):
+    def state(self) -> dict:
         return {"W": self.W, "a": self.a}
 

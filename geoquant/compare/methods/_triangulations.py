@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._validation import as_float_array
@@ -254,10 +256,10 @@ class MeanTriangulation(Method):
         if X.shape[1] not in (1, 2):
             raise UnsupportedError(f"method {self.name!r} is implemented in 1D and 2D, found dimension {X.shape[1]}")
 
-    def state(self):
+    def state(self) -> dict:
         return {}
 
-    def exact_metrics(self, evaluator):
+    def exact_metrics(self, evaluator: Any) -> dict | None:  # a compare.Evaluator
         X, seed = self.X_, self.seed_
         regions = list(evaluator.regions)
 
