@@ -9,14 +9,19 @@ Conventions are those of :mod:`geoquant.nn._neurons`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_angle, check_fraction, check_option
 from ..errors import InvalidInputError
 from ._clustering import cluster_angles
 from ._creases import FLAT_RTOL, as_domain, line_geometry
-from ._neurons import check_data, resolve_network, select_neurons, single_models
+from ._neurons import Weights, check_data, resolve_network, select_neurons, single_models
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = ["NeuronGroup", "NeuronClusters", "cluster_directions", "condensed_network"]
 
@@ -99,16 +104,16 @@ class NeuronClusters:
 
 
 def cluster_directions(
-    W,
-    a=None,
+    W: Weights,
+    a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X=None,
+    X: ArrayLike | None = None,
     exclude_dead: bool = True,
-    domain=None,
-    method: str = "agglomerative",
-):
+    domain: BaseGeometry | ArrayLike | None = None,
+    method: Literal["agglomerative", "dbscan"] = "agglomerative",
+) -> Any:  # NeuronClusters, or a list of them (one per model) when W is 3-D
     """Group the neurons of each model by direction, separately for each sign of ``a``.
 
     Parameters
@@ -203,15 +208,15 @@ def cluster_directions(
 
 
 def condensed_network(
-    W,
-    a=None,
+    W: Weights,
+    a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X=None,
+    X: ArrayLike | None = None,
     exclude_dead: bool = True,
-    method: str = "agglomerative",
-):
+    method: Literal["agglomerative", "dbscan"] = "agglomerative",
+) -> Any:  # (W_c, a_c), or a list of such pairs (one per model) when W is 3-D
     """The network with each direction group replaced by one neuron.
 
     Group ``g`` becomes the neuron ``[w | b] = direction_g`` with output weight

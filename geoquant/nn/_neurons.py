@@ -33,13 +33,30 @@ Conventions used throughout
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import _shape_str, as_float_array, check_positive, check_query
 from ..errors import InvalidInputError, UnsupportedError
+
+
+class NetworkLike(Protocol):
+    """A one-hidden-layer network given by its weights (e.g. a TrainResult).
+
+    ``W`` is ``(..., width, d+1)`` (rows ``[w_j | b_j]``) and ``a`` ``(..., width)``.
+    """
+
+    @property
+    def W(self) -> np.ndarray: ...
+
+    @property
+    def a(self) -> np.ndarray: ...
+
+
+#: What the neuron-geometry functions take as ``W``: weight rows or a result with ``.W`` and ``.a``.
+Weights: TypeAlias = "ArrayLike | NetworkLike"
 
 __all__ = [
     "relu_forward",
@@ -291,7 +308,7 @@ class NeuronDirections(NamedTuple):
     valid: np.ndarray
 
 
-def neuron_directions(W, *, atol: float = 0.0) -> NeuronDirections:
+def neuron_directions(W: Weights, *, atol: float = 0.0) -> NeuronDirections:
     """Directions of the neurons on the sphere ``S^d``.
 
     Parameters
@@ -317,7 +334,7 @@ def neuron_directions(W, *, atol: float = 0.0) -> NeuronDirections:
     return NeuronDirections(directions, valid)
 
 
-def neuron_amplitudes(W, a=None) -> np.ndarray:
+def neuron_amplitudes(W: Weights, a: ArrayLike | None = None) -> np.ndarray:
     """Amplitudes ``|a_j| * ||[w_j | b_j]||``.
 
     Parameters
@@ -333,7 +350,7 @@ def neuron_amplitudes(W, a=None) -> np.ndarray:
     return np.abs(a) * row_norms(W)
 
 
-def dead_neurons(W, X) -> np.ndarray:
+def dead_neurons(W: Weights, X: ArrayLike) -> np.ndarray:
     """Neurons inactive on every data point: ``w_j . x_i + b_j <= 0`` for all ``i``.
 
     Parameters
@@ -353,7 +370,12 @@ def dead_neurons(W, X) -> np.ndarray:
     return np.all(pre <= 0.0, axis=-1)
 
 
-def network_function(W, a=None, x=None, output_bias=None) -> np.ndarray:
+def network_function(
+    W: Weights,
+    a: Any = None,  # (..., width) array_like, or the query points in network_function(result, x)
+    x: ArrayLike | None = None,
+    output_bias: ArrayLike | None = None,
+) -> np.ndarray:
     """Evaluate ``f(x) = sum_j a_j relu(w_j . x + b_j) + output_bias`` with numpy.
 
     Parameters

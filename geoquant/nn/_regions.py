@@ -8,9 +8,10 @@ shapely is imported inside the functions (an optional heavy dependency).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import (
     _shape_str,
@@ -25,6 +26,7 @@ from ..errors import DegenerateInputError, InvalidInputError, TooLargeError
 from ._creases import as_domain, check_2d, kinks_1d_models, line_groups, long_segment
 from ._directions import condensed_network
 from ._neurons import (
+    Weights,
     check_bias,
     check_data,
     resolve_network,
@@ -32,6 +34,9 @@ from ._neurons import (
     select_neurons,
     single_models,
 )
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = ["LinearRegion", "linear_regions", "count_linear_pieces"]
 
@@ -54,7 +59,7 @@ class LinearRegion(NamedTuple):
     gradient: np.ndarray
     offset: float
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> np.ndarray:
         """Evaluate the affine map at ``x (..., 2)``."""
         x = np.asarray(x, dtype=np.float64)
         return x @ self.gradient + self.offset
@@ -139,16 +144,16 @@ def _regions_kernel(Wm, am, poly, bias, line_tol, rtol, max_lines):
 
 
 def linear_regions(
-    W,
-    a=None,
-    domain=None,
+    W: Weights,
+    a: ArrayLike | None = None,
+    domain: BaseGeometry | ArrayLike | None = None,
     *,
-    output_bias=None,
+    output_bias: ArrayLike | None = None,
     angle_tol: float = 0.0,
     min_amplitude_fraction: float = 0.0,
     rtol: float = 1e-9,
     max_lines: int = 400,
-):
+) -> list[LinearRegion] | list[list[LinearRegion]]:
     """Linear regions of a 2D network inside a domain, with their affine maps.
 
     The domain is cut by the crease lines of the neurons that cross it
@@ -217,16 +222,16 @@ def linear_regions(
 
 
 def count_linear_pieces(
-    W,
-    a=None,
-    X=None,
+    W: Weights,
+    a: ArrayLike | None = None,
+    X: ArrayLike | None = None,
     *,
-    hull=None,
+    hull: BaseGeometry | ArrayLike | tuple[float, float] | None = None,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     jump_rtol: float = 1e-6,
     max_lines: int = 400,
-):
+) -> int | np.ndarray:
     """Number of linear pieces of the network over the convex hull of the data.
 
     * 1D: ``1 +`` the number of merged kinks (:func:`kinks_1d_models`) strictly inside
@@ -271,7 +276,7 @@ def count_linear_pieces(
             Xc = check_data(X, 1)
             lo, hi = float(Xc.min()), float(Xc.max())
         else:
-            h = as_float_array(hull, "hull").ravel()
+            h = as_float_array(hull, "hull").ravel()  # type: ignore[arg-type]  # None: refused there, with the message
             if h.shape != (2,) or not h[0] < h[1]:
                 raise InvalidInputError(f"'hull' must be (lo, hi) with lo < hi in 1D, found {h.tolist()}")
             lo, hi = float(h[0]), float(h[1])

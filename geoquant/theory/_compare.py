@@ -42,11 +42,12 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import SeedLike, check_int, check_points, check_values
 from ..errors import InvalidInputError, TooLargeError
 from ..nn import cluster_directions
-from ._distance import FunctionLike, NetworkLike, _as_callable, _candidates, _net_arrays, network_lines
+from ._distance import FunctionLike, _as_callable, _candidates, _net_arrays, network_lines
 from ._extremal import ExtremalDirection, extremal_directions
 from ._function import PredictedFunction
 
 if TYPE_CHECKING:
+    from ..nn._neurons import NetworkLike
     from ..triangulation import Triangulation
 
 __all__ = [

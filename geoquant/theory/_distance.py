@@ -15,7 +15,7 @@ Used by :mod:`._predict` (distinct reachable functions) and :mod:`._compare`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -26,17 +26,10 @@ from ..errors import InvalidInputError, UnsupportedError
 from ..nn import crease_lines, relu_forward
 from ._function import PredictedFunction
 
+if TYPE_CHECKING:
+    from ..nn._neurons import NetworkLike
+
 __all__ = ["network_lines", "sup_distance"]
-
-
-class NetworkLike(Protocol):
-    """A network given by its weights: ``W`` ``(width, d+1)`` and ``a`` ``(width,)`` (e.g. a TrainResult)."""
-
-    @property
-    def W(self) -> np.ndarray: ...
-
-    @property
-    def a(self) -> np.ndarray: ...
 
 
 #: A function the distances accept: a predicted function, a network (``(W, a)`` or an object
