@@ -8,6 +8,7 @@ Conventions are those of :mod:`geoquant.nn._neurons`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -96,10 +97,10 @@ class NeuronClusters:
     def __len__(self) -> int:
         return len(self.groups)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[NeuronGroup]:
         return iter(self.groups)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> NeuronGroup:
         return self.groups[i]
 
 

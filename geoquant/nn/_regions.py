@@ -55,7 +55,7 @@ class LinearRegion(NamedTuple):
     offset : float
     """
 
-    polygon: object
+    polygon: BaseGeometry
     gradient: np.ndarray
     offset: float
 
@@ -65,7 +65,9 @@ class LinearRegion(NamedTuple):
         return x @ self.gradient + self.offset
 
 
-def _regions_kernel(Wm, am, poly, bias, line_tol, rtol, max_lines):
+def _regions_kernel(
+    Wm: np.ndarray, am: np.ndarray, poly: BaseGeometry, bias: float | np.ndarray, line_tol: float, rtol: float, max_lines: int
+) -> list[LinearRegion]:
     """Split ``poly`` by the lines of the neurons (Wm, am) and merge equal maps.
 
     All neurons in (Wm, am) count for the affine maps; those with a line in the
@@ -114,7 +116,7 @@ def _regions_kernel(Wm, am, poly, bias, line_tol, rtol, max_lines):
     # gradients across a shared edge of positive length mean equal affine maps.
     parent = np.arange(len(faces))
 
-    def root(i):
+    def root(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]

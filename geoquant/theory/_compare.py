@@ -259,7 +259,9 @@ def _interp_values(P: np.ndarray, X: np.ndarray, simplices: np.ndarray, V: np.nd
     return np.einsum("mk,mkj->mj", lb, V[simplices[best]])
 
 
-def _candidate_triangulations(X, limit, n_samples, seed):
+def _candidate_triangulations(
+    X: np.ndarray, limit: int, n_samples: int, seed: SeedLike
+) -> tuple[list[Triangulation], bool]:
     from ..triangulation import enumerate_triangulations, sample_triangulations
 
     try:

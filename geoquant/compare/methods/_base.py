@@ -207,18 +207,18 @@ class Method:
         return None
 
     # -- for subclasses -------------------------------------------------------------------
-    def _fit(self, X, y, target, seed):  # pragma: no cover - abstract
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _predict(self, xi: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         p = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{type(self).__name__}({p})"
 
 
-def _need_target(method, target):
+def _need_target(method: Method, target: Target | None) -> Target:
     if target is None or not callable(target):
         raise InvalidInputError(
             f"method {method.name!r} optimises the error against the true function: pass target= to fit()"
