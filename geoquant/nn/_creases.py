@@ -21,6 +21,7 @@ lines (an optional heavy dependency at this layer boundary).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,6 +30,11 @@ from .._validation import _shape_str, as_float_array, check_angle, check_fractio
 from ..errors import DegenerateInputError, InvalidInputError
 from ._clustering import cluster_angles, cluster_scalars
 from ._neurons import check_data, resolve_network, select_neurons, single_models
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "FLAT_RTOL",
@@ -51,7 +57,7 @@ __all__ = [
 FLAT_RTOL = 1e-12
 
 
-def as_domain(domain, name: str = "domain"):
+def as_domain(domain: BaseGeometry | ArrayLike, name: str = "domain") -> BaseGeometry:
     """A polygonal shapely geometry from a shapely (Multi)Polygon or a (2, 2) box array."""
     import shapely
     from shapely.geometry import box
@@ -81,7 +87,7 @@ def as_domain(domain, name: str = "domain"):
 # --------------------------------------------------------------------------- #
 # line geometry (2D)
 # --------------------------------------------------------------------------- #
-def line_geometry(direction, poly):
+def line_geometry(direction: np.ndarray, poly: BaseGeometry) -> BaseGeometry | None:
     """Clip the line ``u[:2] . x + u[2] = 0`` to ``poly``; None when it misses it."""
     from shapely.geometry import MultiLineString
 
@@ -99,7 +105,7 @@ def line_geometry(direction, poly):
     return parts[0] if len(parts) == 1 else MultiLineString(parts)
 
 
-def long_segment(n, c, bounds, margin: float = 0.05):
+def long_segment(n: np.ndarray, c: float, bounds: Sequence[float], margin: float = 0.05) -> BaseGeometry | None:
     """The part of the line ``n . x + c = 0`` (``|n| = 1``) spanning the box ``bounds``
     enlarged by ``margin``; None if the line misses that box's circumscribed disc."""
     from shapely.geometry import LineString
@@ -355,14 +361,14 @@ class Breakline:
     members: np.ndarray
 
 
-def check_2d(W):
+def check_2d(W: np.ndarray) -> None:
     if W.shape[-1] != 3:
         raise InvalidInputError(
             f"'W' must have 3 columns [w1, w2 | b] for a 2D network (input dimension 2), found {W.shape[-1]}"
         )
 
 
-def line_groups(Wm, am, keep, tol):
+def line_groups(Wm: np.ndarray, am: np.ndarray, keep: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unsigned clustering of the lines of the kept, non-flat neurons.
 
     Returns (idx, labels, U): kept neuron indices, line labels and their unit
@@ -488,7 +494,7 @@ def breaklines(
     return breaklines_models(W, a, domain, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction)[0]
 
 
-def _one_model(W, a, func: str, n_cols: int):
+def _one_model(W: Any, a: Any, func: str, n_cols: int) -> tuple[Any, Any]:  # W: weights or a result (duck-typed)
     """``(W, a)`` of one model for ``func``; a stack is refused with a pointer to ``func + "_models"``."""
     if hasattr(W, "W") and getattr(W, "hidden", None):
         return W, a  # resolve_network refuses deeper networks with its own message

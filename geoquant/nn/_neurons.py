@@ -79,7 +79,7 @@ __all__ = [
 _CHUNK_ELEMENTS = 2**24
 
 
-def augment(points) -> NDArray[np.float64]:
+def augment(points: ArrayLike) -> NDArray[np.float64]:
     """Append the constant 1 to each point: ``(..., n_points, n_dims) -> (..., n_points, n_dims + 1)``."""
     points = np.asarray(points, dtype=np.float64)
     return np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1)
@@ -216,7 +216,7 @@ def resolve_network(
     return W, a
 
 
-def check_data(X, d: int, name: str = "X") -> np.ndarray:
+def check_data(X: ArrayLike, d: int, name: str = "X") -> np.ndarray:
     """Data points ``(n_points, d)``; a 1-D array is read as n points in 1D."""
     arr = as_float_array(X, name, ndim=(1, 2))
     if arr.ndim == 1:
@@ -233,7 +233,7 @@ def check_data(X, d: int, name: str = "X") -> np.ndarray:
     return arr
 
 
-def result_bias(obj, output_bias):
+def result_bias(obj: object, output_bias: ArrayLike | None) -> ArrayLike:
     """``output_bias`` if given, else a result's output bias ``c`` (None -> 0)."""
     if output_bias is not None:
         return output_bias
@@ -244,7 +244,7 @@ def result_bias(obj, output_bias):
     return 0.0
 
 
-def check_bias(output_bias) -> np.ndarray:
+def check_bias(output_bias: ArrayLike) -> np.ndarray:
     """A finite output bias: a 0-d scalar or an array (shape checked by the caller)."""
     # as_float_array would turn a scalar into shape (1,); keep 0-d scalars 0-d
     try:

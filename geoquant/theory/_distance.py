@@ -15,7 +15,7 @@ Used by :mod:`._predict` (distinct reachable functions) and :mod:`._compare`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -40,7 +40,7 @@ FunctionLike: TypeAlias = "PredictedFunction | NetworkLike | tuple[ArrayLike, Ar
 # ---------------------------------------------------------------------------
 # functions and their creases
 # ---------------------------------------------------------------------------
-def _net_arrays(W, a, model=0):
+def _net_arrays(W: Any, a: Any, model: int = 0) -> tuple[np.ndarray, np.ndarray]:  # W: weights or a result
     if a is None and hasattr(W, "W") and hasattr(W, "a"):
         W, a = W.W, W.a
     W = np.asarray(W, dtype=np.float64)
@@ -65,14 +65,14 @@ def network_lines(W: ArrayLike | NetworkLike, a: ArrayLike | None = None, *, mod
     return crease_lines(Wm, am, min_amplitude_fraction=min_amplitude_fraction)
 
 
-def _as_callable(f, a=None, model=0):
+def _as_callable(f: Any, a: Any = None, model: int = 0) -> tuple[Callable[[np.ndarray], Any], Any]:
     """(callable on (m, d) -> (m,), kinks-or-lines or None)."""
     if isinstance(f, PredictedFunction):
         return f, (f.kinks if f.n_dims == 1 else f.lines)
     if a is not None or (hasattr(f, "W") and hasattr(f, "a")):
         W, aa = _net_arrays(f, a, model)
 
-        def g(x):
+        def g(x: np.ndarray) -> np.ndarray:
             return relu_forward(W, aa, x)
 
         return g, network_lines(W, aa)
@@ -93,7 +93,7 @@ def _dedupe_lines(L: np.ndarray, max_lines: int) -> np.ndarray:
     return L
 
 
-def _candidates(X: np.ndarray, creases, max_lines: int) -> np.ndarray:
+def _candidates(X: np.ndarray, creases: ArrayLike | None, max_lines: int) -> np.ndarray:
     """Points where sup |f - g| over conv(X) is attained (module docstring)."""
     d = X.shape[1]
     if d == 1:
