@@ -20,6 +20,7 @@ arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -134,7 +135,7 @@ class RegularityCertificate:
     def __bool__(self) -> bool:
         return bool(self.is_regular)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         what = "regular" if self.is_regular else "not regular"
         return (
             f"RegularityCertificate({what}, n_constraints={len(self.circuits)}, "
@@ -248,7 +249,7 @@ def is_regular(tri: Triangulation) -> RegularityCertificate:
     C = _constraint_matrix(circuits, lam, n)
     K = len(circuits)
 
-    def cert(regular, heights=None, y=None):
+    def cert(regular: bool, heights: np.ndarray | None = None, y: np.ndarray | None = None) -> RegularityCertificate:
         return RegularityCertificate(regular, heights, y, C, circuits, n_ridges, tri)
 
     if K == 0:  # a single simplex using every point
@@ -287,7 +288,7 @@ def _det_int(mat: list[list[int]]) -> int:
     return _bareiss_det(mat)
 
 
-def _exact_dependence(int_pts: np.ndarray, circuit) -> list[int]:
+def _exact_dependence(int_pts: np.ndarray, circuit: Sequence[int]) -> list[int]:
     """Integer affine dependence of the circuit's points, last entry positive.
 
     ``lambda_j = (-1)^j det(M without column j)`` for ``M = [[p_0 ... p_{d+1}], [1 ... 1]]``;
@@ -308,7 +309,7 @@ def _int_points(points: np.ndarray) -> np.ndarray:
     return _to_exact_ints(np.asarray(points, dtype=np.float64))
 
 
-def _exact_fold_sign(points: np.ndarray, circuit, heights: np.ndarray) -> int:
+def _exact_fold_sign(points: np.ndarray, circuit: Iterable[int], heights: np.ndarray) -> int:
     """Exact sign of ``lambda . h`` for one circuit (float inputs read as exact rationals)."""
     circuit = [int(i) for i in circuit]
     int_pts = _int_points(points[circuit])
@@ -318,7 +319,7 @@ def _exact_fold_sign(points: np.ndarray, circuit, heights: np.ndarray) -> int:
     return (total > 0) - (total < 0)
 
 
-def _exact_farkas(points: np.ndarray, circuits: np.ndarray, y: np.ndarray):
+def _exact_farkas(points: np.ndarray, circuits: np.ndarray, y: np.ndarray) -> list[Fraction] | None:
     """Exact rational multipliers for the given circuits, or None.
 
     Solves ``sum_k z_k lambda_k = 0`` (one equation per point involved) and
@@ -348,7 +349,9 @@ def _exact_farkas(points: np.ndarray, circuits: np.ndarray, y: np.ndarray):
     return z
 
 
-def _solve_rational(rows, rhs, guess):
+def _solve_rational(
+    rows: list[list[Fraction]], rhs: list[Fraction], guess: list[Fraction]
+) -> list[Fraction] | None:
     """Solve ``rows @ z = rhs`` exactly (Gauss-Jordan); free unknowns take ``guess``. None if inconsistent."""
     a = [list(r) + [b] for r, b in zip(rows, rhs)]
     n_rows, n_cols = len(a), len(guess)
