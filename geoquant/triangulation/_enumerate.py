@@ -18,7 +18,8 @@ All three walk the AND/OR DAG of :mod:`._count_planar` (1D: the closed forms of
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -28,6 +29,12 @@ from ..errors import InvalidInputError, TooLargeError
 from ._count import DEFAULT_COUNT_MAX_STATES, build_structure, deep_recursion, total_count
 from ._count_line import LineChain
 from ._triangulation import Triangulation, canonical_simplices
+
+if TYPE_CHECKING:
+    from ._count_planar import PlanarDecomposition
+
+#: The counting DAG of :func:`build_structure`: planar, or the chain of a 1D point set.
+_Structure: TypeAlias = "PlanarDecomposition | LineChain"
 
 __all__ = [
     "enumerate_triangulations",
@@ -43,13 +50,13 @@ def _kind(fine: bool) -> str:
     return "fine triangulations" if fine else "triangulations"
 
 
-def _count(struct) -> int:
+def _count(struct: _Structure) -> int:
     if isinstance(struct, LineChain):
         return struct.count(struct.root)
     return total_count(struct)
 
 
-def _unrank_sids(struct, index: int) -> list[int]:
+def _unrank_sids(struct: PlanarDecomposition, index: int) -> list[int]:
     """Simplex ids of the triangulation with the given index (0 <= index < count)."""
     expand, count = struct.expand, struct.count
     sids: list[int] = []
@@ -74,11 +81,11 @@ def _unrank_sids(struct, index: int) -> list[int]:
     return sids
 
 
-def _make_triangulation(struct, simplices):
+def _make_triangulation(struct: _Structure, simplices: np.ndarray) -> Triangulation:
     return Triangulation(struct.points, simplices, validate=False)
 
 
-def _iterate(struct, relabel=None):
+def _iterate(struct: PlanarDecomposition, relabel: Sequence[int] | None = None) -> Iterator[list[int]]:
     """Yield simplex-id lists in index order (2D DAG), depth first with a pending stack.
 
     With ``relabel`` (an int sequence) the yielded ids are ``relabel[sid]``.
@@ -86,7 +93,7 @@ def _iterate(struct, relabel=None):
     expand, count = struct.expand, struct.count
     cache: dict = {}
 
-    def choices(key):
+    def choices(key: bytes) -> list:
         ch = cache.get(key)
         if ch is None:
             ch = [(sid, kids) for sid, kids in expand(key) if all(count(k) for k in kids)]
@@ -173,7 +180,7 @@ def enumerate_triangulations(points: ArrayLike, *, fine: bool = True, limit: int
     return _generate(struct, total)
 
 
-def _generate(struct, total):
+def _generate(struct: _Structure, total: int) -> Iterator[Triangulation]:
     if isinstance(struct, LineChain):
         for i in range(total):
             yield _make_triangulation(struct, struct.unrank(i))
@@ -252,7 +259,7 @@ def sample_triangulations(points: ArrayLike, k: int, *,
     return out
 
 
-def _unrank(struct, index: int):
+def _unrank(struct: _Structure, index: int) -> Triangulation:
     if isinstance(struct, LineChain):
         return _make_triangulation(struct, struct.unrank(index))
     with deep_recursion(struct):
@@ -343,7 +350,7 @@ def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_stat
         wanted.add(sid)
     used_sids: set[int] = set()
 
-    def rank(key) -> int:
+    def rank(key: bytes) -> int:
         offset = 0
         pick = None
         skip = None
