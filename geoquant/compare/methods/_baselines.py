@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._params import Param, positive_float, positive_int
 from ._base import Method, register_method
+
+if TYPE_CHECKING:
+    from ...targets import Target
 
 
 @register_method
@@ -16,12 +21,12 @@ class CloughTocher(Method):
     dims = (2,)
     description = "scipy CloughTocher2DInterpolator"
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from scipy.interpolate import CloughTocher2DInterpolator
 
         self._m = CloughTocher2DInterpolator(X, y)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._m(xi)
 
 
@@ -34,13 +39,13 @@ class CubicSplineMethod(Method):
     description = "scipy CubicSpline (1D)"
     params_schema = {"bc_type": Param("choice", "not-a-knot", choices=("not-a-knot", "natural", "clamped"))}
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from scipy.interpolate import CubicSpline
 
         order = np.argsort(X[:, 0])
         self._m = CubicSpline(X[order, 0], y[order], bc_type=self.params["bc_type"])
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._m(xi[:, 0])
 
 
@@ -56,7 +61,7 @@ class RBFMethod(Method):
         "epsilon": positive_float(None, optional=True),
     }
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from scipy.interpolate import RBFInterpolator
 
         kw = {"kernel": self.params["kernel"], "smoothing": self.params["smoothing"]}
@@ -64,7 +69,7 @@ class RBFMethod(Method):
             kw["epsilon"] = self.params["epsilon"]
         self._m = RBFInterpolator(X, y, **kw)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._m(xi)
 
 
@@ -80,13 +85,13 @@ class KNNMethod(Method):
         "weights": Param("choice", "distance", choices=("distance", "uniform")),
     }
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from sklearn.neighbors import KNeighborsRegressor
 
         k = min(self.params["n_neighbors"], X.shape[0])
         self._m = KNeighborsRegressor(n_neighbors=k, weights=self.params["weights"]).fit(X, y)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._m.predict(xi)
 
 
@@ -104,7 +109,7 @@ class GaussianProcessMethod(Method):
         "n_restarts": Param("int", 0, min=0, doc="optimizer restarts"),
     }
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         import warnings
 
         from sklearn.exceptions import ConvergenceWarning
@@ -124,7 +129,7 @@ class GaussianProcessMethod(Method):
             self._m.fit(X, y)
         self._info["kernel"] = str(self._m.kernel_)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._m.predict(xi)
 
 
@@ -141,7 +146,7 @@ class KernelRidgeMethod(Method):
         "length_scale": positive_float(None, optional=True),
     }
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from scipy.spatial import cKDTree
         from sklearn.kernel_ridge import KernelRidge
 
@@ -153,6 +158,6 @@ class KernelRidgeMethod(Method):
         self._mean = float(np.mean(y))
         self._m = KernelRidge(alpha=self.params["alpha"], kernel="rbf", gamma=1.0 / (2 * ell**2)).fit(X, y - self._mean)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._m.predict(xi) + self._mean
 

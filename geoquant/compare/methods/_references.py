@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._params import Param, positive_int
 from ._base import Method, register_method
 from ._networks import network_forward
+
+if TYPE_CHECKING:
+    from ...targets import Target
 
 
 @register_method
@@ -44,7 +49,7 @@ class TheoryPrediction(Method):
                       doc="with directions = 'trainer': the network's initialisation"),
     }
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...theory import predict_function
 
         p = self.params
@@ -65,7 +70,7 @@ class TheoryPrediction(Method):
             regime="init -> 0 limit" if p["directions"] == "limit" else "finite init (trainer's initial directions)",
         )
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return network_forward(self.W, self.a, xi)
 
     def state(self) -> dict:
@@ -86,14 +91,14 @@ class MinNormInterpolantMethod(Method):
     description = "minimum representation-cost ReLU interpolant"
     params_schema = {}
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...theory import minnorm_interpolant
 
         mn = minnorm_interpolant(X, y)
         self.W, self.a = mn.W, mn.a
         self._info.update(cost=mn.cost, n_neurons=int(mn.width), residual=mn.residual, solver=mn.solver)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return network_forward(self.W, self.a, xi)
 
     def state(self) -> dict:
