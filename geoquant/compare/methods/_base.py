@@ -33,6 +33,7 @@ from .._params import check_params
 
 if TYPE_CHECKING:
     from ...targets import Target
+    from ...triangulation import Triangulation
 
 __all__ = [
     "Method",
@@ -132,7 +133,7 @@ class Method:
 
     def __init__(self, **params: Any) -> None:
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
-        self.triangulation = None
+        self.triangulation: Triangulation | None = None
         self._info: dict = {}
         self._fitted = False
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..._validation import as_float_array
 from ...errors import InvalidInputError, UnsupportedError
@@ -12,12 +14,16 @@ from .._flipwalk import exact_cost_statistics, walk_from_delaunay
 from .._params import Param, positive_int
 from ._base import Method, _need_target, register_method
 
+if TYPE_CHECKING:
+    from ...targets import Target
+    from ...triangulation import Triangulation
+
 
 class _PiecewiseLinear(Method):
     family = "triangulation"
     piecewise_linear = True
 
-    def _set_triangulation(self, tri):
+    def _set_triangulation(self, tri: Triangulation) -> None:
         from ...interpolate import PiecewiseLinearInterpolant
 
         if not tri.is_fine:
@@ -26,7 +32,7 @@ class _PiecewiseLinear(Method):
         self._interp = PiecewiseLinearInterpolant(tri, self.y_)
         self._info["n_simplices"] = int(tri.n_simplices)
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> np.ndarray:
         return self._interp(xi)
 
 
@@ -37,7 +43,7 @@ class DelaunayInterpolant(_PiecewiseLinear):
     name = "delaunay"
     description = "linear interpolation on the Delaunay triangulation"
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...triangulation import delaunay
 
         self._set_triangulation(delaunay(X))
@@ -66,7 +72,7 @@ _OPTIMUM_SCHEMA = {
 }
 
 
-def _triangulation_api(name):
+def _triangulation_api(name: str) -> Any:
     """A name from :mod:`geoquant.triangulation` (its private module while not yet re-exported)."""
     import importlib
 
@@ -79,14 +85,16 @@ def _triangulation_api(name):
         return getattr(importlib.import_module(f"geoquant.triangulation.{home[name]}"), name)
 
 
-def _pl_cost(X, y, target):
+def _pl_cost(X: np.ndarray, y: np.ndarray, target: Target) -> Callable[[np.ndarray], np.ndarray]:
     """Squared L2 error of the interpolant on each triangle (the evaluator's default rule: degree 7, refine 2)."""
     from ...interpolate import simplex_errors
 
     return lambda simplices: simplex_errors(X, simplices, target, "l2", values=y, degree=7, refine=2).per_simplex
 
 
-def _extremal_triangulations(method, X, y, target, seed, which):
+def _extremal_triangulations(
+    method: Method, X: np.ndarray, y: np.ndarray, target: Target, seed: int, which: Literal["min", "max"]
+) -> tuple[Triangulation, dict]:
     """The best (``which="min"``) or worst (``"max"``) fine triangulation for the hull L2 error.
 
     Exact (counting DP over all triangulations) up to ``exact_max_points``
@@ -145,7 +153,7 @@ def _extremal_triangulations(method, X, y, target, seed, which):
         "l2sq_sampled_max": float(totals.max()), "l2sq_local_opt": float(local.total)}
 
 
-def _as_triangulation(X, t):
+def _as_triangulation(X: np.ndarray, t: Triangulation | ArrayLike) -> Triangulation:
     from ...triangulation import Triangulation
 
     if isinstance(t, Triangulation):
@@ -153,7 +161,9 @@ def _as_triangulation(X, t):
     return Triangulation(X, np.asarray(t, dtype=np.int64))
 
 
-def _sampled_costs(X, simplex_cost, k, seed):
+def _sampled_costs(
+    X: np.ndarray, simplex_cost: Callable[[np.ndarray], ArrayLike], k: int, seed: int
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Totals of an additive cost over ``k`` flip-walk samples (costs computed once per distinct triangle)."""
     walk = walk_from_delaunay(X, None, seed)
     tris, _ = walk.sample(k)
@@ -177,7 +187,7 @@ class BestTriangulation(_PiecewiseLinear):
     description = "fine triangulation minimising the hull L2 error"
     params_schema = _OPTIMUM_SCHEMA
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         best, info = _extremal_triangulations(self, X, y, _need_target(self, target), seed, "min")
         self._info.update(info)
         self._set_triangulation(best)
@@ -196,7 +206,7 @@ class WorstTriangulation(_PiecewiseLinear):
     description = "fine triangulation maximising the hull L2 error"
     params_schema = _OPTIMUM_SCHEMA
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         worst, info = _extremal_triangulations(self, X, y, _need_target(self, target), seed, "max")
         self._info.update(info)
         self._set_triangulation(worst)
@@ -212,7 +222,7 @@ class RandomTriangulation(_PiecewiseLinear):
     description = "uniformly random fine triangulation"
     params_schema = {"exact_max_points": _EXTREMAL_SCHEMA["exact_max_points"]}
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...errors import TooLargeError
         from ...triangulation import delaunay
 
@@ -251,7 +261,7 @@ class MeanTriangulation(Method):
     description = "mean squared L2 error over all fine triangulations"
     params_schema = _EXTREMAL_SCHEMA
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         _need_target(self, target)
         if X.shape[1] not in (1, 2):
             raise UnsupportedError(f"method {self.name!r} is implemented in 1D and 2D, found dimension {X.shape[1]}")
@@ -263,7 +273,7 @@ class MeanTriangulation(Method):
         X, seed = self.X_, self.seed_
         regions = list(evaluator.regions)
 
-        def costs(region):
+        def costs(region: str) -> Callable[[np.ndarray], np.ndarray]:
             return lambda simplices: evaluator.simplex_sq_errors(simplices, region)
 
         out, info = {}, {}
@@ -313,7 +323,7 @@ class DataDependentTriangulation(_PiecewiseLinear):
     description = "data-dependent triangulation (edge flips on the data)"
     params_schema = {"criterion": Param("str", "jnd", doc="criterion of data_dependent_triangulation")}
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...triangulation import delaunay
 
         if X.shape[1] == 1:
