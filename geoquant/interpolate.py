@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,7 +61,7 @@ __all__ = [
 _NORMS = ("l2", "linf", "l1")
 
 
-def _check_triangulation(tri, name: str = "tri") -> Triangulation:
+def _check_triangulation(tri: object, name: str = "tri") -> Triangulation:
     if not isinstance(tri, Triangulation):
         raise InvalidInputError(f"'{name}' must be a geoquant Triangulation, found {type(tri).__name__}")
     return tri
@@ -109,11 +109,11 @@ class PiecewiseLinearInterpolant:
         """(n_simplices, n_dims) gradient of the interpolant on each simplex."""
         return _simplex_gradients(self.tri.points, self.tri.simplices, self.values)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"PiecewiseLinearInterpolant({self.tri!r})"
 
 
-def _simplex_gradients(points, simplices, values):
+def _simplex_gradients(points: np.ndarray, simplices: np.ndarray, values: np.ndarray) -> np.ndarray:
     v = points[simplices]
     edges = v[:, 1:, :] - v[:, :1, :]  # (m, d, d)
     dv = values[simplices[:, 1:]] - values[simplices[:, :1]]  # (m, d)
@@ -157,7 +157,7 @@ class ErrorResult:
         return float(part.max()) if len(part) else 0.0
 
 
-def _eval_target(f, x: np.ndarray) -> np.ndarray:
+def _eval_target(f: Callable[[NDArray[np.float64]], ArrayLike], x: np.ndarray) -> np.ndarray:
     """Evaluate ``f`` on points (..., d), raising if it returns the wrong shape or NaN."""
     y = as_float_array(f(x), "f", finite=False)
     if y.shape != x.shape[:-1]:
@@ -172,7 +172,7 @@ def _eval_target(f, x: np.ndarray) -> np.ndarray:
     return y
 
 
-def _eval_nodes(f, x: np.ndarray) -> np.ndarray:
+def _eval_nodes(f: Callable[[NDArray[np.float64]], ArrayLike], x: np.ndarray) -> np.ndarray:
     """``f`` at nodes ``(m, q, d)``, called once on the flat ``(m * q, d)`` array; returns ``(m, q)``."""
     return _eval_target(f, x.reshape(-1, x.shape[-1])).reshape(x.shape[:-1])
 
@@ -181,14 +181,26 @@ def _eval_nodes(f, x: np.ndarray) -> np.ndarray:
 _BLOCK_BYTES = 32 * 2**20
 
 
-def _parent_affine(x, T, pv):
+def _parent_affine(x: np.ndarray, T: np.ndarray, pv: np.ndarray) -> np.ndarray:
     """``(m, q)`` values at ``x (m, q, d)`` of the affine functions with values ``pv (m, d+1)`` at vertices ``T``."""
     A = np.transpose(T[:, 1:, :] - T[:, :1, :], (0, 2, 1))
     lam = np.linalg.solve(A, np.transpose(x - T[:, :1, :], (0, 2, 1)))
     return (1.0 - lam.sum(axis=1)) * pv[:, :1] + np.einsum("mdq,md->mq", lam, pv[:, 1:])
 
 
-def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box, chunk):
+def _error_arrays(
+    pts: np.ndarray,
+    vals: np.ndarray,
+    simp: np.ndarray,
+    f: Callable[[NDArray[np.float64]], ArrayLike],
+    norms: Sequence[str],
+    *,
+    degree: int,
+    refine: int,
+    linf_order: int,
+    box: np.ndarray | None,
+    chunk: int,
+) -> dict[str, np.ndarray]:
     """The error engine: per-simplex errors of the interpolant of ``vals`` for each norm in ``norms``.
 
     Returns a dict norm -> ``(n_simplices,)`` array (see :class:`ErrorResult`), ``chunk``
@@ -242,7 +254,7 @@ def _error_arrays(pts, vals, simp, f, norms, *, degree, refine, linf_order, box,
     return out
 
 
-def _check_degree(degree, quad_index) -> int:
+def _check_degree(degree: int | None, quad_index: int | None) -> int:
     """The rule's ``degree``; the deprecated ``quad_index`` s is accepted as ``degree = 2 s + 1``."""
     if quad_index is not None:
         s = check_int(quad_index, "quad_index", min_value=0)
@@ -257,7 +269,17 @@ def _check_degree(degree, quad_index) -> int:
     return check_int(7 if degree is None else degree, "degree", min_value=0)
 
 
-def _prepare(points, simplices, f, *, degree, refine, linf_order, box, chunk):
+def _prepare(
+    points: ArrayLike,
+    simplices: ArrayLike,
+    f: Callable[[NDArray[np.float64]], ArrayLike],
+    *,
+    degree: int | None,
+    refine: int,
+    linf_order: int | None,
+    box: ArrayLike | None,
+    chunk: int | None,
+) -> tuple[np.ndarray, np.ndarray, int, int, int, np.ndarray | None, int]:
     """Validated inputs of the engine: points, simplices, degree, refine, lattice order, box, block size."""
     if not callable(f):
         raise InvalidInputError(f"'f' must be callable on points of shape (..., n_dims), found {type(f).__name__}")
@@ -492,7 +514,7 @@ def pl_errors(
     return out["l2"], out["linf"]
 
 # ----------------------------------------------------------------- geometry
-def _check_simplices(simplices, n_points: int, name: str = "simplices") -> np.ndarray:
+def _check_simplices(simplices: ArrayLike, n_points: int, name: str = "simplices") -> np.ndarray:
     """Index rows ``(m, k)`` as int64, refusing non-integer, ragged or out-of-range indices."""
     try:
         raw = np.asarray(simplices)
@@ -509,7 +531,7 @@ def _check_simplices(simplices, n_points: int, name: str = "simplices") -> np.nd
     return simp
 
 
-def _simplex_vertices(points, simplices, name: str = "simplices") -> np.ndarray:
+def _simplex_vertices(points: ArrayLike, simplices: ArrayLike, name: str = "simplices") -> np.ndarray:
     """Vertex coordinates ``(m, k, d)`` of validated index rows."""
     pts = as_float_array(points, "points", ndim=(1, 2))
     if pts.ndim == 1:
@@ -549,7 +571,7 @@ def circumspheres(points: ArrayLike, simplices: ArrayLike) -> tuple[NDArray[np.f
     return c, r
 
 
-def _subset_circumspheres(v: np.ndarray):
+def _subset_circumspheres(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Centre (in the affine hull) and radius of the circumsphere of each vertex set v (m, k+1, d).
 
     Solved in a frame centred on the first vertex and scaled per simplex, through a QR
@@ -669,7 +691,7 @@ def target_l2_cost(
     """
     values = _eval_target(f, points)
 
-    def cost(points, simplices, values):
+    def cost(points: np.ndarray, simplices: np.ndarray, values: np.ndarray) -> NDArray[np.float64]:
         return simplex_errors(points, simplices, f, "l2", values=values).per_simplex
 
     return values, cost
