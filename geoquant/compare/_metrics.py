@@ -190,7 +190,7 @@ class Evaluator:
         self._generic: dict = {}
 
     # -- nodes for methods that are not piecewise linear ------------------------------------
-    def _generic_nodes(self, region):
+    def _generic_nodes(self, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if region not in self._generic:
             cells, _ = self._cells[region]
             kids, _ = refine_simplices(cells, self.config.refine)
@@ -209,13 +209,13 @@ class Evaluator:
             self._generic[region] = (nodes, weights, f_nodes, lat, f_lat)
         return self._generic[region]
 
-    def _f(self, x):
+    def _f(self, x: np.ndarray) -> np.ndarray:
         v = np.asarray(self.target(x), dtype=float)
         if v.shape != x.shape[:-1]:
             v = v.reshape(x.shape[:-1])
         return v
 
-    def _pl_region(self, simplices, values, region):
+    def _pl_region(self, simplices: np.ndarray, values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
         """(l2^2 per simplex, linf per simplex) of the PL interpolant on ``region``."""
         box = None if region == "hull" else self.inner_box
         c = self.config
@@ -238,7 +238,9 @@ class Evaluator:
         """
         return self._l2sq(self.y, simplices, self.target, region)
 
-    def _l2sq(self, values, simplices, f, region):
+    def _l2sq(
+        self, values: np.ndarray, simplices: ArrayLike, f: Callable[[np.ndarray], ArrayLike], region: str
+    ) -> np.ndarray:
         """Integral of ``(f - I values)**2`` over ``S & region`` per simplex (the engine, L2 only)."""
         c = self.config
         box = None if region == "hull" else self.inner_box
@@ -395,18 +397,18 @@ class Evaluator:
         sup = float(np.max(np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))))
         return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup}
 
-    def _evaluate_pl(self, method):
+    def _evaluate_pl(self, method: Method) -> dict:
         tri = method.triangulation
         out = {}
         for r in self.regions:
             # on the hull with refine = 0 this is interpolation_error itself (the same engine, same arithmetic)
-            sq, lin = self._pl_region(tri.simplices, self.y, r)
+            sq, lin = self._pl_region(tri.simplices, self.y, r)  # type: ignore[union-attr]  # set: evaluate() checks
             out[f"l2_{r}"] = float(np.sqrt(sq.sum()))
             out[f"linf_{r}"] = float(lin.max()) if len(lin) else 0.0
             self.last_per_simplex[r] = sq
         return out
 
-    def _evaluate_generic(self, method):
+    def _evaluate_generic(self, method: Method) -> dict:
         out = {}
         for r in self.regions:
             nodes, weights, f_nodes, lat, f_lat = self._generic_nodes(r)
@@ -431,7 +433,7 @@ class Evaluator:
         return np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def _network_kinks_1d(method, X) -> np.ndarray:
+def _network_kinks_1d(method: Any, X: np.ndarray) -> np.ndarray:  # a fitted network Method: reads .W, .a
     """Sorted kink positions of a fitted 1D network (live, non-negligible neurons; merged)."""
     W = getattr(method, "W", None)
     if W is None:
@@ -441,13 +443,15 @@ def _network_kinks_1d(method, X) -> np.ndarray:
     return np.asarray(kinks_1d(method.W, method.a, X=X, exclude_dead=True).positions, dtype=float)
 
 
-def _pl_sq_integral(xs, e) -> float:
+def _pl_sq_integral(xs: np.ndarray, e: np.ndarray) -> float:
     """Exact integral of ``e**2`` for ``e`` linear between sorted breakpoints ``xs``."""
     h = np.diff(xs)
     return float(np.sum(h * (e[:-1] ** 2 + e[:-1] * e[1:] + e[1:] ** 2) / 3.0))
 
 
-def _pl_distance_1d(g, x, gx, kinks, lo, hi) -> float:
+def _pl_distance_1d(
+    g: Callable[[np.ndarray], ArrayLike], x: np.ndarray, gx: np.ndarray, kinks: np.ndarray, lo: float, hi: float
+) -> float:
     """``||g - I(g(x))||_L2(lo, hi)`` exactly, for ``g`` piecewise linear with breakpoints ``kinks``."""
     if not hi > lo:
         return 0.0
@@ -575,7 +579,7 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
     X = np.asarray(points, dtype=float)
     vals = np.asarray(values_at_points, dtype=float)
 
-    def cost(simplices):
+    def cost(simplices: np.ndarray) -> np.ndarray:
         return simplex_errors(X, simplices, f_net, "l2", values=vals, degree=degree, refine=refine, box=box).per_simplex
 
     if X.shape[0] <= exact_max_points:
