@@ -56,7 +56,8 @@ anywhere in a gap between two data points; the fit picks one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -85,7 +86,7 @@ __all__ = ["predict_function", "reachable_functions"]
 # ---------------------------------------------------------------------------
 # kernels
 # ---------------------------------------------------------------------------
-def _loss(fitted, y) -> float:
+def _loss(fitted: np.ndarray, y: np.ndarray) -> float:
     return float(0.5 * np.mean((fitted - y) ** 2))
 
 
@@ -96,7 +97,9 @@ def _adjacent_cells(sec: Sectors, Xh: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.all(sec.patterns[:, fixed] == (vals[fixed] > 0), axis=1))
 
 
-def _fit(units, sec: Sectors, Xt: np.ndarray, y: np.ndarray, refit: str):
+def _fit(
+    units: Sequence[tuple], sec: Sectors, Xt: np.ndarray, y: np.ndarray, refit: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Least squares over the active units with sign constraints; returns (fitted, W, c)."""
     cols, owners = [], []
     for u, (key, s) in enumerate(units):
@@ -126,14 +129,14 @@ def _fit(units, sec: Sectors, Xt: np.ndarray, y: np.ndarray, refit: str):
     return fitted, W, np.array(c)
 
 
-def _polish(Xt, y, W, a):
+def _polish(Xt: np.ndarray, y: np.ndarray, W: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Finish the fit with L-BFGS on the active parameters (from a point near the end of the flow)."""
     from scipy.optimize import minimize
 
     n = len(y)
     m, D = W.shape
 
-    def fun(theta):
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         Wt = theta[: m * D].reshape(m, D)
         at = theta[m * D:]
         pre = Xt @ Wt.T
@@ -155,7 +158,19 @@ def _polish(Xt, y, W, a):
     return W, a
 
 
-def _flow_fit(Xt, y, W, a, U, S, scale0, t_min, *, max_steps=60_000, rtol=1e-5):
+def _flow_fit(
+    Xt: np.ndarray,
+    y: np.ndarray,
+    W: np.ndarray,
+    a: np.ndarray,
+    U: np.ndarray,
+    S: np.ndarray,
+    scale0: float,
+    t_min: float,
+    *,
+    max_steps: int = 60_000,
+    rtol: float = 1e-5,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Gradient descent (small steps: a discretised gradient flow) on the active neurons only.
 
     ``W (m, D), a (m,)`` are the active neurons (the escaping one still tiny);
@@ -220,7 +235,9 @@ class _State:
 
 
 class _Engine:
-    def __init__(self, X, y, refit, rtol, eps=1e-4, spread=1e-3):
+    def __init__(
+        self, X: np.ndarray, y: np.ndarray, refit: str, rtol: float, eps: float = 1e-4, spread: float = 1e-3
+    ) -> None:
         self.X, self.y = X, y
         self.n, self.d = X.shape
         self.Xt = augment(X)
@@ -233,7 +250,7 @@ class _Engine:
         self.scale0 = float(np.sum(np.abs(y / self.n) * np.linalg.norm(self.Xt, axis=1)))
         self._ext_cache: dict = {}
 
-    def extremal(self, fitted):
+    def extremal(self, fitted: np.ndarray) -> list[ExtremalDirection]:
         key = np.round(fitted, 12).tobytes()
         if key not in self._ext_cache:
             r = (self.y - fitted) / self.n
@@ -243,7 +260,7 @@ class _Engine:
     def rate_tol(self) -> float:
         return 1e-7 * self.scale0
 
-    def move(self, clusters, fitted):
+    def move(self, clusters: list[_Cluster], fitted: np.ndarray) -> list[_Cluster]:
         """Flow the dormant clusters to the attractors of the current G (splitting at boundaries)."""
         r = (self.y - fitted) / self.n
         out = []
@@ -265,11 +282,11 @@ class _Engine:
                 merged.append(c)
         return merged
 
-    def rate(self, c: _Cluster, fitted) -> float:
+    def rate(self, c: _Cluster, fitted: np.ndarray) -> float:
         r = (self.y - fitted) / self.n
         return float(c.sign * (np.maximum(self.Xt @ c.direction, 0.0) @ r))
 
-    def record_for(self, c: _Cluster, fitted) -> ExtremalDirection:
+    def record_for(self, c: _Cluster, fitted: np.ndarray) -> ExtremalDirection:
         best, ang = None, np.inf
         for e in self.extremal(fitted):
             if e.sign != c.sign:
@@ -286,13 +303,13 @@ class _Engine:
             cell=(self.Xh @ c.direction) > self.sec.atol, through=(), adjacent=(), codim=-1,
         )
 
-    def units_for(self, c: _Cluster):
+    def units_for(self, c: _Cluster) -> list[tuple]:
         if self.refit == "cells":
             return [(int(k), c.sign) for k in _adjacent_cells(self.sec, self.Xh, c.direction)]
         return [(tuple(np.round(c.direction, 14)), c.sign)]
 
     # -- the state machine ------------------------------------------------------
-    def initial(self, starts=None, signs=None) -> _State:
+    def initial(self, starts: np.ndarray | None = None, signs: ArrayLike | None = None) -> _State:
         ext = self.extremal(np.zeros(self.n))
         if starts is None:
             # infinite width: every stable extremal direction holds neurons (it has an open basin)
@@ -314,7 +331,7 @@ class _Engine:
         D = self.d + 1
         return _State(np.zeros(self.n), (), np.zeros((0, D)), np.zeros(0), clusters, 0.0, [], ())
 
-    def candidates(self, st: _State, population: str):
+    def candidates(self, st: _State, population: str) -> tuple[list[_Cluster], np.ndarray, np.ndarray]:
         """(clusters, rates, order): the clusters that can grow, soonest escape first."""
         if population == "all":
             cand = [_Cluster(e.direction.copy(), e.sign, 0.0) for e in self.extremal(st.fitted) if e.stable]
@@ -325,7 +342,9 @@ class _Engine:
         times = (1.0 - np.array([cand[i].u for i in grow])) / rates[grow] if grow.size else np.zeros(0)
         return cand, rates, grow[np.argsort(times, kind="stable")]
 
-    def advance(self, st: _State, cand, rates, pick: int, rank: int, track: bool) -> _State:
+    def advance(
+        self, st: _State, cand: list[_Cluster], rates: np.ndarray, pick: int, rank: int, track: bool
+    ) -> _State:
         cl = cand[pick]
         dt = max((1.0 - cl.u) / rates[pick], 0.0)
         others = [
@@ -382,7 +401,7 @@ class _Engine:
             _meta={"fit_converged": st.converged},
         )
 
-    def state_key(self, st: _State, population: str):
+    def state_key(self, st: _State, population: str) -> tuple:
         if self.refit == "flow":
             nw = np.linalg.norm(st.W, axis=1, keepdims=True)
             act: tuple | frozenset = tuple(sorted(map(tuple, np.round(np.hstack([st.W / np.maximum(nw, 1e-300), np.sign(st.a)[:, None]]), 6))))
@@ -394,7 +413,7 @@ class _Engine:
         return (act, dorm, tuple(np.round(st.fitted, 8)))
 
 
-def _check_xy(points, values):
+def _check_xy(points: ArrayLike, values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     X = check_points(points, "points")
     if X.shape[1] > 2:
         raise UnsupportedError(f"predicted functions need 'points' with n_dims 1 or 2, found n_dims={X.shape[1]}")
@@ -549,7 +568,9 @@ def reachable_functions(
         bar.close()
 
 
-def _explore(eng, population, max_branches, max_stages, dedup_tol, bar):
+def _explore(
+    eng: _Engine, population: str, max_branches: int, max_stages: int, dedup_tol: float, bar: Any
+) -> list[PredictedFunction]:
     track = population == "tracked"
     results: list[PredictedFunction] = []
     seen: set = set()
