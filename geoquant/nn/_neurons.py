@@ -1,6 +1,6 @@
 """The numpy side of one-hidden-layer ReLU networks: the forward pass and per-neuron quantities.
 
-The network is ``f(x) = sum_j a_j relu(w_j . x + b_j) + c`` (theory.md §1; the
+The network is ``f(x) = sum_j a_j relu(w_j . x + b_j) + c`` (docs/theory.md §1; the
 trainer uses ``c = 0``). Neuron ``j`` is the row ``W[..., j, :] = [w_j | b_j]`` of
 length ``d + 1``; ``a[..., j]`` is its output weight. Every function here works
 on plain arrays, so it does not depend on the trainer; where convenient an
@@ -27,7 +27,7 @@ Conventions used throughout
   still at initialisation scale; they are left out of groups, kinks and piece
   counts and reported as ``n_small``. Neurons of zero amplitude are always small.
 * **Dead neurons** (with data ``X``): ``w_j . x_i + b_j <= 0`` at every data
-  point (theory.md §2: the cell ``A = {}``; relu'(0) = 0 so they never revive).
+  point (docs/theory.md §2: the cell ``A = {}``; relu'(0) = 0 so they never revive).
 """
 
 from __future__ import annotations
