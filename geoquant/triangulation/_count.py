@@ -37,7 +37,7 @@ import sys
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -75,13 +75,13 @@ _ADVICE = (
 # building the DAG
 
 
-def _check_fine(fine) -> bool:
+def _check_fine(fine: object) -> bool:
     if not isinstance(fine, (bool, np.bool_)):
         raise InvalidInputError(f"'fine' must be True or False, found {fine!r}")
     return bool(fine)
 
 
-def _check_max_states(max_states) -> int:
+def _check_max_states(max_states: object) -> int:
     if isinstance(max_states, bool) or not isinstance(max_states, (int, np.integer)) or max_states < 1:
         raise InvalidInputError(f"'max_states' must be a positive integer, found {max_states!r}")
     return int(max_states)
@@ -91,7 +91,7 @@ def _hull_sizes(P: np.ndarray) -> tuple[int, int]:
     """(points on the hull boundary, strict corners) of lexicographically sorted points, exactly."""
     n = len(P)
 
-    def turn(i, j, k):
+    def turn(i: int, j: int, k: int) -> int:
         return orient2d(P[i], P[j], P[k])
 
     chains = []
@@ -130,7 +130,7 @@ def _all_collinear(pts: np.ndarray) -> bool:
     return not np.any(np.atleast_1d(orient2d(a, b, pts)) != 0)
 
 
-def _prepare_points(points, *, what: str) -> np.ndarray:
+def _prepare_points(points: ArrayLike, *, what: str) -> np.ndarray:
     """Validate ``points`` for the combinatorial functions: d = 1 or 2, distinct, 2D not collinear."""
     pts = check_points(points, "points", min_points=2, duplicate_rtol=0, full_rank=False)
     n, d = pts.shape
@@ -157,7 +157,7 @@ _CACHE_SIZE = 4
 _CACHE_MAX_STATES = 200_000
 
 
-def _remember(struct) -> None:
+def _remember(struct: PlanarDecomposition | LineChain) -> None:
     if isinstance(struct, PlanarDecomposition) and len(struct.memo) <= _CACHE_MAX_STATES:
         _CACHE[struct.cache_key] = struct
         _CACHE.move_to_end(struct.cache_key)
@@ -165,7 +165,9 @@ def _remember(struct) -> None:
             _CACHE.popitem(last=False)
 
 
-def build_structure(points, *, fine: bool, max_states: int, what: str):
+def build_structure(
+    points: ArrayLike, *, fine: bool, max_states: int, what: str
+) -> PlanarDecomposition | LineChain:
     """Validated points -> the DAG (PlanarDecomposition or LineChain), refusing hopeless sizes."""
     fine = _check_fine(fine)
     max_states = _check_max_states(max_states)
@@ -210,7 +212,7 @@ def build_structure(points, *, fine: bool, max_states: int, what: str):
 
 
 @contextlib.contextmanager
-def deep_recursion(struct):
+def deep_recursion(struct: PlanarDecomposition | LineChain) -> Iterator[None]:
     """Allow the DP's recursion (one frame per triangle) past Python's default limit."""
     old = sys.getrecursionlimit()
     need = struct.max_depth() + 1000
@@ -221,7 +223,7 @@ def deep_recursion(struct):
     except StateBudgetExceeded as exc:
         n = len(struct.points)
         raise TooLargeError(
-            f"gave up after {exc.args[0]:,} sub-polygons (max_states={struct.max_states:,}) for {n} points "
+            f"gave up after {exc.args[0]:,} sub-polygons (max_states={struct.max_states:,}) for {n} points "  # type: ignore[union-attr]  # only a planar DAG has a state budget
             f"with {struct.n_interior} strictly inside the convex hull; raise max_states if memory allows, "
             f"or {_ADVICE}"
         ) from None
@@ -230,7 +232,7 @@ def deep_recursion(struct):
             sys.setrecursionlimit(old)
 
 
-def total_count(struct) -> int:
+def total_count(struct: PlanarDecomposition) -> int:
     """Number of triangulations of the whole point set (exact)."""
     with deep_recursion(struct):
         # fine counts: the same DP with a leaner state encoding (about 2x), same memo
@@ -345,7 +347,7 @@ class CostStatistics:
         return math.sqrt(max(self.var, 0.0))
 
 
-def _simplex_costs(cost, simplices: np.ndarray) -> np.ndarray:
+def _simplex_costs(cost: object, simplices: np.ndarray) -> np.ndarray:
     if not callable(cost):
         raise InvalidInputError(
             f"'cost' must be callable on a (k, {simplices.shape[1]}) int array of point indices, "
