@@ -38,7 +38,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -366,7 +366,7 @@ def _simplex_costs(cost: object, simplices: np.ndarray) -> np.ndarray:
     return w
 
 
-def _merge_moments(parts):
+def _merge_moments(parts: list[tuple[int, float, float]]) -> tuple[int, float, float]:
     """Merge (N, mean, var) of disjoint families into one (exact N, float moments)."""
     N = sum(p[0] for p in parts)
     if N == 0:
@@ -379,10 +379,12 @@ def _merge_moments(parts):
 class _SumDP:
     """Per state: (N, mean, var, min, argmin choice, max, argmax choice) of the summed cost."""
 
-    def __init__(self, struct, w):
+    memo: dict
+
+    def __init__(self, struct: PlanarDecomposition | LineChain, w: np.ndarray) -> None:
         self.struct, self.w, self.memo = struct, w, {}
 
-    def value(self, key):
+    def value(self, key: Any) -> tuple:
         r = self.memo.get(key)
         if r is not None:
             return r
@@ -425,11 +427,11 @@ class _MaxDP:
     _MAX_STORED = 30_000_000  # floats kept for the distributions (~0.5 GB with values)
     memo: dict
 
-    def __init__(self, struct, w, moments: bool):
+    def __init__(self, struct: PlanarDecomposition | LineChain, w: np.ndarray, moments: bool) -> None:
         self.struct, self.w, self.memo, self.moments = struct, w, {}, moments
         self.stored = 0
 
-    def value(self, key):
+    def value(self, key: Any) -> tuple:
         r = self.memo.get(key)
         if r is not None:
             return r
@@ -471,7 +473,7 @@ class _MaxDP:
         return r
 
     @staticmethod
-    def _choice_dist(base, sub):
+    def _choice_dist(base: float, sub: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
         if not sub:
             return np.array([base]), np.array([1.0])
         vals = np.unique(np.concatenate([s[0] for s in sub] + ([np.array([base])] if base > -math.inf else [])))
@@ -486,7 +488,7 @@ class _MaxDP:
         return vals[keep], p[keep]
 
     @staticmethod
-    def _mix(dists, total):
+    def _mix(dists: list[tuple[int, tuple[np.ndarray, np.ndarray]]], total: int) -> tuple[np.ndarray, np.ndarray]:
         if len(dists) == 1:
             return dists[0][1]
         vals = np.concatenate([d[1][0] for d in dists])
@@ -495,7 +497,7 @@ class _MaxDP:
         return u, np.bincount(inv.ravel(), weights=probs, minlength=len(u))
 
 
-def _follow(struct, memo, key, slot) -> list[int]:
+def _follow(struct: PlanarDecomposition | LineChain, memo: dict, key: Any, slot: int) -> list[int]:
     """Simplex ids of the triangulation reached by following the stored choice ``slot``."""
     sids = []
     stack = [key]
