@@ -372,7 +372,7 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, sk
             )
     parts.append("<h2>Fitted rates</h2>" + T.to_html(tables["rates"]))
     parts.append("<h2>L2 error on the inner region at the largest n (median [min–max] over seeds)</h2>"
-                 + T.to_html(tables["errors"]))
+                 f"<p class='note'>{esc(_ERROR_NOTE)}</p>" + T.to_html(tables["errors"]))
     parts.append("<h2>Linf / Waldron bound of Delaunay on the inner region at the largest n (median)</h2>"
                  + T.to_html(tables["bounds"]))
     parts.append(f"<h2>How the numbers are measured</h2><p class='note'>{_METRICS_NOTE}</p>")
@@ -401,6 +401,9 @@ def _findings_html(findings) -> str:
         out.append(f"<h3 id='{tid}'>{tid}. {esc(title)}</h3>" + T.to_html(t))
     return "\n".join(out)
 
+
+_ERROR_NOTE = ("* = heuristic entries (not exact). Network entries end with where training ended over the seeds: "
+               "i = interpolating, s = stationary, u = unstable, b = budget (e.g. i2 s1).")
 
 _DETAIL_NOTE = ("Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
                 "nearest_l2 = min over fine triangulations T of L2(f_net - I_T(f_net(X))) (* = flip-walk local minimum, "
@@ -469,6 +472,8 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
         "",
         T.to_markdown(tables["rates"]),
         "## L2 error on the inner region at the largest n",
+        "",
+        _ERROR_NOTE,
         "",
         T.to_markdown(tables["errors"]),
         "## Linf / Waldron bound of Delaunay (inner region, largest n, median)",
