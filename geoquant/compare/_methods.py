@@ -123,9 +123,21 @@ class Method:
 
     def __init__(self, **params):
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
+        why = self.combined_problem(self.params)
+        if why is not None:
+            raise InvalidInputError(f"method {self.name!r}: {why}")
         self.triangulation = None
         self._info: dict = {}
         self._fitted = False
+
+    @classmethod
+    def combined_problem(cls, params: dict) -> str | None:
+        """What is wrong with a combination of individually valid ``params`` (None: nothing).
+
+        Checked by the constructor and by the spec parser (which names the TOML
+        entry); e.g. a network budget that asks for more GD steps than can run.
+        """
+        return None
 
     # -- public interface ------------------------------------------------------------------
     def fit(self, X, y, *, target=None, seed=0):
@@ -607,10 +619,26 @@ def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0)
     return np.maximum(Xt @ W.T, 0.0) @ a + c
 
 
+#: most GD steps one network run may ask for (hours of CPU time already); more is an impossible budget
+MAX_GD_STEPS = 10**8
+
+
 class _Network(Method):
     family = "network"
     preload = ("torch", "geoquant.nn")
     params_schema = _NETWORK_SCHEMA
+
+    @classmethod
+    def combined_problem(cls, params: dict) -> str | None:
+        if params.get("mode") != "gd":
+            return None
+        _, n_steps = _budget(params)
+        if n_steps > MAX_GD_STEPS:
+            given = f"t_max = {params['t_max']:g} at lr = {params['lr']:g}" if params["t_max"] is not None \
+                else f"n_steps = {params['n_steps']}"
+            return (f"an impossible budget: {given} asks for {n_steps:.3g} GD steps, more than the "
+                    f"{MAX_GD_STEPS:.0e} allowed; use mode = 'flow' (adaptive steps) or a smaller budget")
+        return None
 
     def _fit(self, X, y, target, seed):
         res = train_networks([X], [y], [self.params], [int(seed)], device=getattr(self, "device", None))
