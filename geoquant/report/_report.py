@@ -212,6 +212,15 @@ def make_report(study_dir, out_dir, *, max_bytes: int = 5_000_000, dpi: int = 90
         figs.append(_Figure("bounds", f"Linf error on the inner region over Waldron's bound ½·M·R² of the Delaunay "
                             f"triangulation, {title}. Delaunay must stay below 1.",
                             lambda sub=sub, title=title: F.fig_bound_ratio(sub, colors, title)))
+        figs.append(_Figure("distances", f"Networks against triangulations, {title}: each network's L2 distance to "
+                            "the Delaunay interpolant of its own values at the data (between_l2, circles) and to its "
+                            "nearest fine triangulation (nearest_l2, triangles) against its L2 error; filled = "
+                            "interpolating (train RMSE ≤ 1e-3 std(y)), hollow = not; dashed: distance = error.",
+                            lambda sub=sub, title=title: F.fig_network_distances(sub, colors, title)))
+        figs.append(_Figure("regime", f"Regime, {title}: L2 error and final training loss of the small-init "
+                            "networks against init scale (median over seeds), from the kernel regime (large) to "
+                            "quantisation (small).",
+                            lambda sub=sub, title=title: F.fig_regime(sub, colors, title)))
     cases = _load_cases(study_dir, df, skipped)
     for key in _pick_gallery(cases, gallery_per_target):
         tgt, dim, smp, n, seed = key
@@ -296,6 +305,8 @@ def _apply_size_cap(figs, render, *, dpi: int, max_bytes: int):
 _SECTIONS = [
     ("rates", "Error against n and fitted rates"),
     ("bounds", "Errors relative to Waldron's bound"),
+    ("distances", "Networks against triangulations"),
+    ("regime", "Regime: error and training loss against init scale"),
     ("gallery", "Gallery"),
     ("quantization", "Quantization: neuron geometry"),
 ]
