@@ -153,7 +153,7 @@ def test_cli(study, tmp_path, capsys):
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["html"].endswith("index.html") and out["size_bytes"] <= 470_000
-    assert out["figures"] == 2 * 2  # rates and bounds per target, no gallery
+    assert out["figures"] == 2 * 3  # rates, bounds and network distances per target, no gallery (one init scale: no regime figure)
     assert out["dpi"] < 90 and "downscaled from 90 dpi" in open(out["html"]).read()
 
 
