@@ -674,6 +674,9 @@ def _parse_method(m: dict, i: int):
             f"(see 'geoquant methods' and {SPEC_DOC})"
         )
     params = {k: _check(m, k, p, path) for k, p in schema.items()}
+    why = cls.combined_problem(params)
+    if why is not None:
+        raise SpecError(f"{path}: method {show(name)}: {why}")
     supported = list(cls.dims) if cls.dims is not None else [1, 2, 3, 4, 5, 6]
     if dims is not None:
         supported = [d for d in supported if d in dims]

@@ -302,6 +302,97 @@ def fig_bound_ratio(df, colors: dict, title: str, metric="linf_ratio_inner"):
     return fig
 
 
+def fig_network_distances(df, colors: dict, title: str):
+    """Each network's distances to triangulations against its error (one point per task).
+
+    x: the L2 error on the inner region (``l2_inner``); y: ``between_l2`` (circles,
+    distance to the Delaunay interpolant of the network's own values at the
+    data) and ``nearest_l2`` (triangles, to its nearest fine triangulation);
+    filled markers: ``train_status == "interpolating"``, hollow: the rest. Points
+    below the diagonal are networks closer to a triangulation than to the target.
+    None when the results hold no network distances.
+    """
+    need = ("l2_inner", "between_l2", "nearest_l2", "train_status")
+    if df.empty or any(c not in df.columns for c in need):
+        return None
+    d = df[(df["family"] == "network") & df["l2_inner"].notna() & df["between_l2"].notna()]
+    if d.empty:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.6 + _LEGEND_IN, 3.8))
+    vals = []
+    for method, g in d.groupby("method", sort=True):
+        color = colors.get(method, "#000000")
+        fit = (g["train_status"] == "interpolating").values
+        for col, marker in (("between_l2", "o"), ("nearest_l2", "^")):
+            x, y = g["l2_inner"].values.astype(float), g[col].values.astype(float)
+            ok = np.isfinite(y) & (y > 0) & (x > 0)
+            vals += list(x[ok]) + list(y[ok])
+            ax.plot(x[ok & fit], y[ok & fit], marker, color=color, ms=5, ls="none",
+                    label=f"{method}: {col}" if (ok & fit).any() else None)
+            ax.plot(x[ok & ~fit], y[ok & ~fit], marker, color=color, mfc="white", mew=1.2, ms=5, ls="none",
+                    label=f"{method}: {col} (not interpolating)" if (ok & ~fit).any() else None)
+    if not vals:
+        plt.close(fig)
+        return None
+    lo, hi = min(vals) / 1.5, max(vals) * 1.5
+    ax.plot([lo, hi], [lo, hi], ls="--", color="0.45", lw=1.0, label="distance = error")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_xlabel("L2 error of the network (inner region)")
+    ax.set_ylabel("L2 distance to a triangulation's interpolant")
+    fig.legend(loc="center left", bbox_to_anchor=(1.0 - _LEGEND_IN / fig.get_figwidth(), 0.5), fontsize=7.5,
+               frameon=False)
+    ax.set_title(title, fontsize=10)
+    fig.subplots_adjust(left=0.9 / fig.get_figwidth() + 0.02, right=1.0 - (_LEGEND_IN + 0.15) / fig.get_figwidth(),
+                        bottom=0.15, top=0.88)
+    return fig
+
+
+def fig_regime(df, colors: dict, title: str):
+    """Error and final training loss of the small-initialisation networks against init scale.
+
+    One line per spec entry (the method label before its ``[axis=value]`` suffix),
+    width and n: the median over seeds at each ``init_scale``; left panel
+    ``l2_inner``, right panel ``train_loss``. The passage from the kernel regime
+    (large init) to quantisation (small init) is the seed paper's variable.
+    None unless some such group has at least two init scales.
+    """
+    need = ("init_scale", "l2_inner", "train_loss", "method")
+    if df.empty or any(c not in df.columns for c in need):
+        return None
+    d = df[(df["family"] == "network") & df["init_scale"].notna()]
+    d = d.assign(entry=d["method"].astype(str).str.split("[", n=1).str[0])
+    keys = ["entry"] + (["width"] if "width" in d.columns else []) + ["n"]
+    groups = [(k, g) for k, g in d.groupby(keys, sort=True) if g["init_scale"].nunique() >= 2]
+    if not groups:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(2 * 3.4 + _LEGEND_IN + 0.3, 3.3), squeeze=False)
+    for k, g in groups:
+        label = " ".join(f"{n}={v}" if n != "entry" else str(v) for n, v in zip(keys, k))
+        for ax, col in zip(axes[0], ("l2_inner", "train_loss")):
+            med = g.groupby("init_scale")[col].median().sort_index()
+            ax.plot(med.index.values, med.values, "o-", ms=4, lw=1.3, label=label if col == "l2_inner" else None,
+                    color=None)
+    for ax, name in zip(axes[0], ("L2 error (inner region)", "final training loss ½ MSE")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.invert_xaxis()
+        ax.grid(True, which="major", alpha=0.3)
+        ax.set_xlabel("init scale (smaller →)")
+        ax.set_title(name, fontsize=10)
+    fig.legend(loc="center left", bbox_to_anchor=(1.0 - _LEGEND_IN / fig.get_figwidth(), 0.5), fontsize=8,
+               frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.subplots_adjust(left=0.75 / fig.get_figwidth() + 0.02, right=1.0 - (_LEGEND_IN + 0.15) / fig.get_figwidth(),
+                        bottom=0.2, top=0.8, wspace=0.3)
+    return fig
+
+
 # --- network geometry from stored weights ----------------------------------------------
 
 

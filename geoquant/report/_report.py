@@ -224,6 +224,15 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         figs.append(_Figure("bounds", f"Linf error on the inner region over Waldron's bound ½·M·R² of the Delaunay "
                             f"triangulation, {title}. Delaunay must stay below 1.",
                             lambda sub=sub, title=title: F.fig_bound_ratio(sub, colors, title)))
+        figs.append(_Figure("distances", f"Networks against triangulations, {title}: each network's L2 distance to "
+                            "the Delaunay interpolant of its own values at the data (between_l2, circles) and to its "
+                            "nearest fine triangulation (nearest_l2, triangles) against its L2 error; filled = "
+                            "interpolating (train RMSE ≤ 1e-3 std(y)), hollow = not; dashed: distance = error.",
+                            lambda sub=sub, title=title: F.fig_network_distances(sub, colors, title)))
+        figs.append(_Figure("regime", f"Regime, {title}: L2 error and final training loss of the small-init "
+                            "networks against init scale (median over seeds), from the kernel regime (large) to "
+                            "quantisation (small).",
+                            lambda sub=sub, title=title: F.fig_regime(sub, colors, title)))
     cases = _load_cases(study_dir, df, skipped)
     for key in _pick_gallery(cases, gallery_per_target):
         tgt, dim, smp, n, seed = key
@@ -308,6 +317,8 @@ def _apply_size_cap(figs, render, *, dpi: int, max_bytes: int):
 _SECTIONS = [
     ("rates", "Error against n and fitted rates"),
     ("bounds", "Errors relative to Waldron's bound"),
+    ("distances", "Networks against triangulations"),
+    ("regime", "Regime: error and training loss against init scale"),
     ("gallery", "Gallery"),
     ("quantization", "Quantization: neuron geometry"),
 ]
@@ -389,7 +400,7 @@ def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, sk
             )
     parts.append("<h2>Fitted rates</h2>" + T.to_html(tables["rates"]))
     parts.append("<h2>L2 error on the inner region at the largest n (median [min–max] over seeds)</h2>"
-                 + T.to_html(tables["errors"]))
+                 f"<p class='note'>{esc(_ERROR_NOTE)}</p>" + T.to_html(tables["errors"]))
     parts.append("<h2>Linf / Waldron bound of Delaunay on the inner region at the largest n (median)</h2>"
                  + T.to_html(tables["bounds"]))
     parts.append(f"<h2>How the numbers are measured</h2><p class='note'>{_METRICS_NOTE}</p>")
@@ -418,6 +429,9 @@ def _findings_html(findings) -> str:
         out.append(f"<h3 id='{tid}'>{tid}. {esc(title)}</h3>" + T.to_html(t))
     return "\n".join(out)
 
+
+_ERROR_NOTE = ("* = heuristic entries (not exact). Network entries end with where training ended over the seeds: "
+               "i = interpolating, s = stationary, u = unstable, b = budget (e.g. i2 s1).")
 
 _DETAIL_NOTE = ("Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
                 "nearest_l2 = min over fine triangulations T of L2(f_net - I_T(f_net(X))) (* = flip-walk local minimum, "
@@ -488,6 +502,8 @@ def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
         "",
         T.to_markdown(tables["rates"]),
         "## L2 error on the inner region at the largest n",
+        "",
+        _ERROR_NOTE,
         "",
         T.to_markdown(tables["errors"]),
         "## Linf / Waldron bound of Delaunay (inner region, largest n, median)",

@@ -82,9 +82,26 @@ def bound_table(df, metric="linf_ratio_inner"):
     return t.map(lambda v: f"{v:.3g}" if np.isfinite(v) else "–").reset_index()
 
 
+#: one-letter codes of the training statuses in compact table cells
+STATUS_LETTERS = {"interpolating": "i", "stationary": "s", "unstable": "u", "budget": "b"}
+
+
+def status_tag(statuses) -> str:
+    """Compact counts of training statuses, e.g. ``"i2 s1"`` (2 interpolating, 1 stationary).
+
+    Parameters
+    ----------
+    statuses : iterable of str
+        ``train_status`` values (see :data:`geoquant.nn._state.TRAIN_STATUSES`).
+    """
+    vals = list(statuses)
+    return " ".join(f"{letter}{vals.count(name)}" for name, letter in STATUS_LETTERS.items() if name in vals)
+
+
 def error_table(df, metric="l2_inner"):
     """Median (min–max over seeds) of ``metric`` at each target's largest n: methods x targets
-    (``*``: heuristic entries, see ``load_results``' ``exact``)."""
+    (``*``: heuristic entries, see ``load_results``' ``exact``; network entries end with their
+    training statuses over the seeds, :func:`status_tag`)."""
     import pandas as pd
 
     d = _at_largest_n(df)
@@ -98,6 +115,9 @@ def error_table(df, metric="l2_inner"):
           if "exact" in d.columns else pd.Series(True, index=g.index))
     g["txt"] = [f"{a:.3g} [{b:.2g}–{c:.2g}]" + ("" if e else "*")
                 for a, b, c, e in zip(g["median"], g["min"], g["max"], ex.reindex(g.index).fillna(True))]
+    if "train_status" in d.columns:  # where each network ended, beside its error
+        tags = d[d["train_status"].notna()].groupby(["method", "case"])["train_status"].agg(status_tag)
+        g["txt"] = [t + (f" ({tags[k]})" if k in tags.index else "") for k, t in zip(g.index, g["txt"])]
     out = g["txt"].unstack("case").fillna("–").reset_index()
     if "oracle" in d.columns:  # methods that chose with the true target are oracles, not competitors
         oracles = set(d.loc[d["oracle"].fillna(False).astype(bool), "method"])

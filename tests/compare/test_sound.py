@@ -175,6 +175,35 @@ label = "net"
         load_spec(base + "init_scale = [0.1, -1.0]\n")
 
 
+def test_impossible_gd_budget_is_a_clear_error_in_a_spec_and_in_the_library():
+    # issue 9, bad input: 1e9 / 1e-6 = 1e15 GD steps would run for years, never silently
+    from geoquant.compare import get_method
+    from geoquant.compare.methods._networks import MAX_GD_STEPS
+    from geoquant.errors import InvalidInputError
+
+    base = """
+[study]
+seeds = [0]
+[[targets]]
+name = "sines"
+dim = 1
+sizes = [6]
+[[samplers]]
+kind = "uniform"
+[[methods]]
+name = "network_small"
+mode = "gd"
+"""
+    with pytest.raises(SpecError, match=r"methods\[0\].*impossible budget.*t_max = 1e\+09 at lr = 1e-06.*1e\+15 GD steps"):
+        load_spec(base + "t_max = 1e9\nlr = 1e-6\n")
+    with pytest.raises(InvalidInputError, match=r"impossible budget: n_steps = 100000001"):
+        get_method("network_small", mode="gd", n_steps=MAX_GD_STEPS + 1)
+    # the same budget is fine for the adaptive flow (its evaluation budget stops it), and at the cap for GD
+    assert get_method("network_small", mode="flow", t_max=1e9, lr=1e-6).params["t_max"] == 1e9
+    assert get_method("network_small", mode="gd", t_max=MAX_GD_STEPS * 0.5, lr=0.5).params["lr"] == 0.5
+    assert len(load_spec(base + "t_max = 5000.0\nlr = 0.05\n").methods) == 1
+
+
 SPEC = """
 [study]
 name = "sound"

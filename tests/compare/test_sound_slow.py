@@ -31,12 +31,15 @@ def _network_entries_1d():
 @pytest.mark.slow
 def test_halving_the_flow_tolerance_changes_the_final_loss_by_under_one_percent():
     # issue 9, item 2: the stated end does not depend on the integrator's accuracy
+    # (flow: half the integrator's tolerance; GD: half the step over the same gradient-flow time)
     for m in _network_entries_1d():
         p = m["params"]
-        assert p["mode"] == "flow"
+        half = {"rtol": p["rtol"] / 2} if p["mode"] == "flow" else {"lr": p["lr"] / 2}
         for name, X, y in _datasets_1d():
+            if m["max_n"] is not None and X.shape[0] > m["max_n"]:
+                continue
             a = train_networks([X], [y], [p], [0])["info"]
-            b = train_networks([X], [y], [{**p, "rtol": p["rtol"] / 2}], [0])["info"]
+            b = train_networks([X], [y], [{**p, **half}], [0])["info"]
             la, lb = a["train_loss"][0], b["train_loss"][0]
             both_fit = a["train_status"][0] == b["train_status"][0] == "interpolating"
             assert both_fit or abs(la - lb) <= 0.01 * max(la, lb), (m["label"], name, la, lb)
@@ -44,10 +47,17 @@ def test_halving_the_flow_tolerance_changes_the_final_loss_by_under_one_percent(
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured (seed 0, width 100, rtol 1e-5, t_max 2000): sup distances runge n=8/16/32 3.5e-6/2.8e-6/6.8e-6 "
+    "(both stationary at the same loss), but sines n=16 0.206 (flow at budget, loss 0.05084 vs theory 0.05075: "
+    "a different function at nearly the same loss); sines n=8 and n=32 not finished (> 15 CPU-min each)",
+)
 def test_float64_flow_at_init_1e12_ends_at_the_theory_methods_function():
     # issue 9, item 5: the theory method (refit="flow") is the init -> 0 limit of small-init training
     from geoquant.theory import sup_distance
 
+    measured = {}
     for name, X, y in _datasets_1d():
         th = get_method("theory").fit(X, y)
         p = get_method("network_small", width=100, init_scale=1e-12, t_max=2000.0, rtol=1e-5, dtype="float64",
@@ -56,4 +66,7 @@ def test_float64_flow_at_init_1e12_ends_at_the_theory_methods_function():
         res = train_networks([X], [y], [p], [0])
         net.adopt(X, y, res, 0)
         d = sup_distance((net.W, net.a), (th.W, th.a), X)
-        assert d <= 1e-2, (name, d, res["info"]["train_status"][0], res["info"]["train_loss"][0], th.info())
+        measured[name] = (d, res["info"]["train_status"][0], res["info"]["train_loss"][0], th.info()["final_loss"])
+        print(name, measured[name])
+    far = {k: v for k, v in measured.items() if not v[0] <= 1e-2}
+    assert not far, far

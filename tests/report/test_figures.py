@@ -94,3 +94,55 @@ def test_gallery_breakline_count_is_plural_aware():
     xy, jump = lines[0]
     np.testing.assert_allclose(xy[:, 0], 0.5)
     assert jump == pytest.approx(2.0)
+
+
+def _network_rows():
+    rows = []
+    rng = np.random.default_rng(3)
+    for label, scale in (("net[init_scale=0.1]", 0.1), ("net[init_scale=0.01]", 0.01), ("std", 1.0)):
+        for seed in range(3):
+            err = float(rng.uniform(0.01, 0.2))
+            rows.append({"method": label, "method_name": "network_small", "family": "network", "n": 8,
+                         "seed": seed, "width": 100, "init_scale": scale, "l2_inner": err,
+                         "between_l2": err * 0.1, "nearest_l2": err * 0.05, "train_loss": scale * (seed + 1),
+                         "train_status": "interpolating" if seed == 0 else "stationary"})
+    rows.append({"method": "delaunay", "method_name": "delaunay", "family": "triangulation", "n": 8, "seed": 0,
+                 "l2_inner": 0.1, "between_l2": np.nan, "nearest_l2": np.nan, "train_loss": np.nan,
+                 "init_scale": np.nan, "width": np.nan, "train_status": None})
+    return pd.DataFrame(rows)
+
+
+def test_distance_figure_plots_every_network_once_filled_when_it_interpolates():
+    import matplotlib.pyplot as plt
+
+    df = _network_rows()
+    fig = F.fig_network_distances(df, F.method_colors({}), "t")
+    ax = fig.axes[0]
+    pts = {"filled": set(), "hollow": set()}
+    for line in ax.lines[:-1]:  # the last line is the diagonal
+        kind = "hollow" if line.get_markerfacecolor() == "white" else "filled"
+        pts[kind] |= {(round(x, 12), round(y, 12)) for x, y in zip(line.get_xdata(), line.get_ydata())}
+    nets = df[df["family"] == "network"]
+    for col in ("between_l2", "nearest_l2"):
+        for _, r in nets.iterrows():
+            kind = "filled" if r["train_status"] == "interpolating" else "hollow"
+            assert (round(r["l2_inner"], 12), round(r[col], 12)) in pts[kind]
+    assert len(pts["filled"]) + len(pts["hollow"]) == 2 * len(nets)
+    plt.close(fig)
+    assert F.fig_network_distances(df[df["family"] != "network"], {}, "t") is None
+
+
+def test_regime_figure_plots_median_error_and_loss_per_init_scale():
+    import matplotlib.pyplot as plt
+
+    df = _network_rows()
+    fig = F.fig_regime(df, {}, "t")
+    left, right = fig.axes[0].lines, fig.axes[1].lines
+    assert len(left) == len(right) == 1  # "net" has two init scales; "std" has one and is left out
+    nets = df[df["method"].str.startswith("net[")]
+    for line, col in ((left[0], "l2_inner"), (right[0], "train_loss")):
+        med = nets.groupby("init_scale")[col].median()
+        np.testing.assert_allclose(line.get_xdata(), med.index.values)
+        np.testing.assert_allclose(line.get_ydata(), med.values)
+    plt.close(fig)
+    assert F.fig_regime(df[df["method"] == "std"], {}, "t") is None

@@ -154,7 +154,7 @@ def test_cli(study, tmp_path, capsys):
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["html"].endswith("index.html") and out["size_bytes"] <= 470_000
-    assert out["figures"] == 2 * 2  # rates and bounds per target, no gallery
+    assert out["figures"] == 2 * 3  # rates, bounds and network distances per target, no gallery (one init scale: no regime figure)
     assert out["dpi"] < 90 and "downscaled from 90 dpi" in open(out["html"]).read()
 
 
@@ -225,3 +225,22 @@ def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_
     assert "0.5x their l2_inner" in page and "0.25x their l2_inner" in page
     md = rep.markdown.read_text()
     assert md.index("## Findings") < md.index("## Training state") < md.index("## Fitted rates")
+
+
+def test_error_table_shows_each_networks_training_status_beside_its_error():
+    # issue 9, item 1: the training state stands beside every network error (counts over seeds)
+    import pandas as pd
+
+    from geoquant.report._tables import error_table, status_tag
+
+    rows = []
+    for seed, (st, err) in enumerate([("interpolating", 0.1), ("stationary", 0.3), ("interpolating", 0.2)]):
+        rows.append({"method": "network_small", "target": "runge", "dim": 1, "sampler": "uniform", "n": 8,
+                     "seed": seed, "l2_inner": err, "exact": True, "train_status": st, "family": "network"})
+        rows.append({"method": "delaunay", "target": "runge", "dim": 1, "sampler": "uniform", "n": 8,
+                     "seed": seed, "l2_inner": err / 2, "exact": True, "train_status": None, "family": "triangulation"})
+    t = error_table(pd.DataFrame(rows)).set_index("method")
+    assert t.loc["network_small", "runge 1D n=8"] == "0.2 [0.1–0.3] (i2 s1)"
+    assert t.loc["delaunay", "runge 1D n=8"] == "0.1 [0.05–0.15]"
+    assert status_tag(["budget", "unstable", "budget"]) == "u1 b2"
+    assert status_tag([]) == ""

@@ -133,9 +133,21 @@ class Method:
 
     def __init__(self, **params: Any) -> None:
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
+        why = self.combined_problem(self.params)
+        if why is not None:
+            raise InvalidInputError(f"method {self.name!r}: {why}")
         self.triangulation: Triangulation | None = None
         self._info: dict = {}
         self._fitted = False
+
+    @classmethod
+    def combined_problem(cls, params: dict) -> str | None:
+        """What is wrong with a combination of individually valid ``params`` (None: nothing).
+
+        Checked by the constructor and by the spec parser (which names the TOML
+        entry); e.g. a network budget that asks for more GD steps than can run.
+        """
+        return None
 
     # -- public interface ------------------------------------------------------------------
     def fit(self: _M, X: ArrayLike, y: ArrayLike, *, target: Target | None = None, seed: int = 0) -> _M:

@@ -84,10 +84,26 @@ def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0)
     return relu_forward(W, a, X, c)
 
 
+#: most GD steps one network run may ask for (hours of CPU time already); more is an impossible budget
+MAX_GD_STEPS = 10**8
+
+
 class _Network(Method):
     family = "network"
     preload = ("torch", "geoquant.nn")
     params_schema = _NETWORK_SCHEMA
+
+    @classmethod
+    def combined_problem(cls, params: dict) -> str | None:
+        if params.get("mode") != "gd":
+            return None
+        _, n_steps = _budget(params)
+        if n_steps > MAX_GD_STEPS:
+            given = f"t_max = {params['t_max']:g} at lr = {params['lr']:g}" if params["t_max"] is not None \
+                else f"n_steps = {params['n_steps']}"
+            return (f"an impossible budget: {given} asks for {n_steps:.3g} GD steps, more than the "
+                    f"{MAX_GD_STEPS:.0e} allowed; use mode = 'flow' (adaptive steps) or a smaller budget")
+        return None
 
     def _fit(self, X, y, target, seed):
         res = train_networks([X], [y], [self.params], [int(seed)], device=getattr(self, "device", None))
