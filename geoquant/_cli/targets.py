@@ -21,10 +21,11 @@ def target_table() -> list:
     import inspect
 
     from .. import targets as gt
+    from ..targets._registry import _REGISTRY
 
     out = []
     for name in gt.list_targets():
-        cls, desc, dims, default_dim = gt._REGISTRY[name]
+        cls, desc, dims, default_dim = _REGISTRY[name]
         sig = inspect.signature(cls.__init__)  # type: ignore[misc]  # a class from the registry, not an instance
         params = {p.name: (None if p.default is inspect.Parameter.empty else p.default)
                   for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}

@@ -1,29 +1,7 @@
-"""Piecewise-linear interpolants on triangulations, their exact errors and bounds.
-
-Errors are computed simplex by simplex and returned per simplex, so the error
-of any other triangulation made of the same simplices is a sum (L1, squared
-L2) or a maximum (Linf) of numbers already computed, with no new evaluation of
-the target.
-
-Quadrature (L2, L1): the Grundmann-Moeller rule exact for polynomials of
-degree ``degree`` (default 7; :mod:`geoquant._quadrature`) on each simplex,
-optionally split ``refine`` times and clipped to a ``box``. The squared error
-``(f - I f)^2`` of a quadratic ``f`` is a quartic, so L2 errors of quadratic
-targets are exact to round-off; for other smooth targets the rule's error
-falls like ``h^(2s+2)`` times a derivative of order ``2s + 2`` (``s = degree // 2``).
-
-Linf: the maximum of ``|f - I f|`` over the barycentric lattice of order ``N``
-on each simplex (its ``N^d`` sub-simplices have edges ``(v_i - v_j) / N``). The
-returned value is a lower bound of the true maximum; with a Hessian bound
-``M`` it is also within ``accuracy = 1/2 * M * r^2`` of it, ``r`` the
-smallest-ball radius of a sub-simplex (``R_min / N`` in 2D; the Jung bound
-``diam / N * sqrt(d / (2(d+1)))`` in general), because ``f - I f`` differs
-from its own lattice interpolant by at most that (Waldron's bound).
-"""
+"""The one error engine: exact per-simplex L2 / L1 / Linf errors of a piecewise-linear function."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -33,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._quadrature import (
+from .._quadrature import (
     barycentric_lattice,
     clip_simplices_to_box,
     grundmann_moeller,
@@ -41,83 +19,16 @@ from ._quadrature import (
     rule_index,
     vertex_simplex_volumes,
 )
-from ._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_values
-from .errors import DegenerateInputError, InvalidInputError, UnsupportedError
-from .points import check_domain
-from .triangulation._triangulation import Triangulation
+from .._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_values
+from ..errors import InvalidInputError, UnsupportedError
+from ..points import check_domain
+from ..triangulation._triangulation import Triangulation
 
-__all__ = [
-    "PiecewiseLinearInterpolant",
-    "ErrorResult",
-    "interpolation_error",
-    "simplex_errors",
-    "pl_errors",
-    "error_bounds",
-    "min_enclosing_radius",
-    "circumspheres",
-    "grundmann_moeller",
-]
+from ._bounds import _check_simplices, min_enclosing_radius
+from ._interpolant import _check_triangulation
+
 
 _NORMS = ("l2", "linf", "l1")
-
-
-def _check_triangulation(tri: object, name: str = "tri") -> Triangulation:
-    if not isinstance(tri, Triangulation):
-        raise InvalidInputError(f"'{name}' must be a geoquant Triangulation, found {type(tri).__name__}")
-    return tri
-
-
-class PiecewiseLinearInterpolant:
-    """Linear interpolant of point values on a triangulation, in any dimension.
-
-    Parameters
-    ----------
-    tri : Triangulation
-        Any triangulation (Delaunay or not, fine or not).
-    values : (n_points,) array_like
-        Values at the points (values of unused points are ignored).
-
-    Notes
-    -----
-    Calling the interpolant on ``xi`` of shape ``(..., n_dims)`` returns shape
-    ``(...)``; points outside the convex hull give NaN (by definition, the
-    interpolant exists only on the hull), points on its boundary are inside.
-
-    Examples
-    --------
-    An affine function is reproduced exactly; outside the hull the interpolant is undefined (NaN):
-
-    >>> from geoquant import delaunay
-    >>> tri = delaunay([[0, 0], [1, 0], [0, 1], [1, 1]])
-    >>> f = PiecewiseLinearInterpolant(tri, [0.0, 1.0, 2.0, 3.0])  # x + 2 y at the vertices
-    >>> f([[0.25, 0.5], [2.0, 2.0]])
-    array([1.25,  nan])
-    """
-
-    def __init__(self, tri: Triangulation, values: ArrayLike) -> None:
-        self.tri = _check_triangulation(tri)
-        self.values = check_values(values, tri.n_points, "values")
-
-    def __call__(self, xi: ArrayLike) -> np.ndarray:
-        s, lam = self.tri.barycentric(xi)
-        vals = self.values[self.tri.simplices[np.where(s >= 0, s, 0)]]
-        out = np.einsum("...k,...k->...", lam, vals)
-        return np.where(s >= 0, out, np.nan)
-
-    @property
-    def gradients(self) -> np.ndarray:
-        """(n_simplices, n_dims) gradient of the interpolant on each simplex."""
-        return _simplex_gradients(self.tri.points, self.tri.simplices, self.values)
-
-    def __repr__(self) -> str:
-        return f"PiecewiseLinearInterpolant({self.tri!r})"
-
-
-def _simplex_gradients(points: np.ndarray, simplices: np.ndarray, values: np.ndarray) -> np.ndarray:
-    v = points[simplices]
-    edges = v[:, 1:, :] - v[:, :1, :]  # (m, d, d)
-    dv = values[simplices[:, 1:]] - values[simplices[:, :1]]  # (m, d)
-    return np.linalg.solve(edges, dv[..., None])[..., 0]
 
 
 @dataclass
@@ -512,158 +423,6 @@ def pl_errors(
     out = _error_arrays(pts, vals, simp, f, ("l2", "linf"), degree=degree, refine=refine, linf_order=n_ord, box=b,
                         chunk=chunk)
     return out["l2"], out["linf"]
-
-# ----------------------------------------------------------------- geometry
-def _check_simplices(simplices: ArrayLike, n_points: int, name: str = "simplices") -> np.ndarray:
-    """Index rows ``(m, k)`` as int64, refusing non-integer, ragged or out-of-range indices."""
-    try:
-        raw = np.asarray(simplices)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"'{name}' must be an integer array of shape (n_simplices, n_dims + 1)") from None
-    if raw.size and not np.issubdtype(raw.dtype, np.integer):
-        raise InvalidInputError(f"'{name}' must hold integer indices, found dtype {raw.dtype}")
-    simp = raw.astype(np.int64) if raw.size else np.zeros((0, 2), dtype=np.int64)
-    if simp.ndim != 2 or simp.shape[1] < 2:
-        raise InvalidInputError(f"'{name}' must have shape (n_simplices, n_dims + 1), found {simp.shape}")
-    if simp.size and (simp.min() < 0 or simp.max() >= n_points):
-        bad = simp[(simp < 0) | (simp >= n_points)][0]
-        raise InvalidInputError(f"'{name}' must index points in 0 <= i < {n_points}, found {int(bad)}")
-    return simp
-
-
-def _simplex_vertices(points: ArrayLike, simplices: ArrayLike, name: str = "simplices") -> np.ndarray:
-    """Vertex coordinates ``(m, k, d)`` of validated index rows."""
-    pts = as_float_array(points, "points", ndim=(1, 2))
-    if pts.ndim == 1:
-        pts = pts[:, None]
-    return pts[_check_simplices(simplices, len(pts), name)]
-
-
-def circumspheres(points: ArrayLike, simplices: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Circumcentres and circumradii of full-dimensional simplices.
-
-    Parameters
-    ----------
-    points : (n_points, n_dims) array_like
-    simplices : (n_simplices, n_dims + 1) array_like of int
-
-    Returns
-    -------
-    centres : (n_simplices, n_dims) ndarray
-    radii : (n_simplices,) ndarray
-        Accurate for thin simplices too (slivers have large, finite circumradii).
-
-    Raises
-    ------
-    DegenerateInputError
-        A simplex is flat (its circumsphere does not exist).
-    """
-    v = _simplex_vertices(points, simplices)
-    if v.shape[1] != v.shape[2] + 1:
-        raise InvalidInputError(f"'simplices' must have {v.shape[2] + 1} vertices each, found {v.shape[1]}")
-    c, r = _subset_circumspheres(v)
-    bad = np.flatnonzero(~np.isfinite(r))
-    if len(bad):
-        raise DegenerateInputError(
-            f"'simplices' must be full-dimensional to have a circumsphere, found {len(bad)} flat simplices, "
-            f"first at index {int(bad[0])}"
-        )
-    return c, r
-
-
-def _subset_circumspheres(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centre (in the affine hull) and radius of the circumsphere of each vertex set v (m, k+1, d).
-
-    Solved in a frame centred on the first vertex and scaled per simplex, through a QR
-    factorisation of the edge matrix (not its Gram matrix, whose condition number is the
-    square), so thin simplices keep their accuracy. Flat vertex sets give NaN centres and
-    infinite radii.
-    """
-    m, k1, d = v.shape
-    k = k1 - 1
-    with np.errstate(all="ignore"):
-        scale = np.max(np.abs(v - v[:, :1, :]), axis=(1, 2))
-        scale = np.where(scale > 0, scale, 1.0)
-        a = (v[:, 1:, :] - v[:, :1, :]) / scale[:, None, None]  # (m, k, d), entries <= 1
-        q, rr = np.linalg.qr(np.swapaxes(a, 1, 2))  # a^T = Q R, Q (m, d, k), R (m, k, k)
-        rhs = 0.5 * np.einsum("mkd,mkd->mk", a, a)
-        # a c = rhs with c = Q y (the centre lies in the span of the edges): R^T y = rhs
-        diag = np.abs(np.einsum("mii->mi", rr))
-        flat = np.any(diag <= 1e-14 * np.max(diag, axis=1, keepdims=True), axis=1) | (diag.max(axis=1) == 0)
-        y = np.zeros((m, k))
-        for i in range(k):
-            y[:, i] = (rhs[:, i] - np.einsum("mj,mj->m", rr[:, :i, i], y[:, :i])) / np.where(flat, 1.0, rr[:, i, i])
-        local = np.einsum("mdk,mk->md", q, y)
-        centre = v[:, 0, :] + local * scale[:, None]
-        radius = np.linalg.norm(local, axis=1) * scale
-    centre[flat] = np.nan
-    radius[flat] = np.inf
-    return centre, radius
-
-
-def min_enclosing_radius(points: ArrayLike, simplices: ArrayLike) -> NDArray[np.float64]:
-    """Radius of the smallest ball containing each simplex.
-
-    Parameters
-    ----------
-    points : (n_points, n_dims) array_like
-    simplices : (n_simplices, k) array_like of int
-        Vertex index rows (``k = n_dims + 1`` for simplices).
-
-    Returns
-    -------
-    (n_simplices,) ndarray
-        The circumradius when the circumcentre lies in the simplex, smaller for
-        obtuse simplices. The smallest enclosing ball is the circumball of some face;
-        among the faces whose circumball (centred in the face's affine hull) holds every
-        vertex, it is the one of least radius. Always finite: the ball of the longest
-        edge's farthest vertex pair is a fallback candidate for flat vertex sets.
-    """
-    v = _simplex_vertices(points, simplices)
-    m, k, _ = v.shape
-    # centre every simplex on its vertex mean so that the containment test's rounding is
-    # relative to the simplex's own size, not to the size of the coordinates
-    v = v - v.mean(axis=1, keepdims=True)
-    best = np.full(m, np.inf)
-    scale = np.max(np.linalg.norm(v, axis=2), axis=1)
-    for size in range(2, k + 1):
-        for subset in itertools.combinations(range(k), size):
-            c, r = _subset_circumspheres(v[:, list(subset), :])
-            with np.errstate(invalid="ignore"):
-                dist = np.linalg.norm(v - c[:, None, :], axis=2).max(axis=1)
-                ok = np.isfinite(r) & (dist <= r * (1 + 1e-9) + 1e-12 * scale)
-            best = np.where(ok & (r < best), r, best)
-    if m and not np.all(np.isfinite(best)):  # pragma: no cover - the full circumball always qualifies
-        raise DegenerateInputError("'simplices' must be full-dimensional, found flat simplices")
-    return best
-
-
-def error_bounds(tri: Triangulation, M: float) -> np.ndarray:
-    """Waldron's sharp Linf bound per simplex: ``1/2 * M * R_min^2``.
-
-    Parameters
-    ----------
-    tri : Triangulation
-    M : float
-        Bound on the spectral norm of the target's Hessian over the hull.
-
-    Returns
-    -------
-    (n_simplices,) ndarray
-        ``sup_S |f - I f| <= bound[S]`` for every ``f`` with Hessian norm ``<= M``;
-        equality for ``f = M/2 |x|^2``.
-
-    Examples
-    --------
-    Waldron's bound is sharp for ``|x|^2`` (``M = 2``): it equals the errors of :func:`interpolation_error`'s example.
-
-    >>> from geoquant import delaunay
-    >>> error_bounds(delaunay([[0, 0], [1, 0], [0, 1], [1, 1]]), 2.0).round(12).tolist()
-    [0.5, 0.5]
-    """
-    tri = _check_triangulation(tri)
-    M = check_positive(M, "M", strict=False)
-    return 0.5 * M * min_enclosing_radius(tri.points, tri.simplices) ** 2
 
 
 def target_l2_cost(

@@ -1,0 +1,45 @@
+"""Piecewise-linear interpolants on triangulations, their exact errors and bounds.
+
+Errors are computed simplex by simplex and returned per simplex, so the error
+of any other triangulation made of the same simplices is a sum (L1, squared
+L2) or a maximum (Linf) of numbers already computed, with no new evaluation of
+the target.
+
+Quadrature (L2, L1): the Grundmann-Moeller rule exact for polynomials of
+degree ``degree`` (default 7; :mod:`geoquant._quadrature`) on each simplex,
+optionally split ``refine`` times and clipped to a ``box``. The squared error
+``(f - I f)^2`` of a quadratic ``f`` is a quartic, so L2 errors of quadratic
+targets are exact to round-off; for other smooth targets the rule's error
+falls like ``h^(2s+2)`` times a derivative of order ``2s + 2`` (``s = degree // 2``).
+
+Linf: the maximum of ``|f - I f|`` over the barycentric lattice of order ``N``
+on each simplex (its ``N^d`` sub-simplices have edges ``(v_i - v_j) / N``). The
+returned value is a lower bound of the true maximum; with a Hessian bound
+``M`` it is also within ``accuracy = 1/2 * M * r^2`` of it, ``r`` the
+smallest-ball radius of a sub-simplex (``R_min / N`` in 2D; the Jung bound
+``diam / N * sqrt(d / (2(d+1)))`` in general), because ``f - I f`` differs
+from its own lattice interpolant by at most that (Waldron's bound).
+"""
+
+from .._quadrature import grundmann_moeller as grundmann_moeller
+from ._bounds import circumspheres as circumspheres
+from ._bounds import error_bounds as error_bounds
+from ._bounds import min_enclosing_radius as min_enclosing_radius
+from ._errors import ErrorResult as ErrorResult
+from ._errors import interpolation_error as interpolation_error
+from ._errors import pl_errors as pl_errors
+from ._errors import simplex_errors as simplex_errors
+from ._errors import target_l2_cost as target_l2_cost
+from ._interpolant import PiecewiseLinearInterpolant as PiecewiseLinearInterpolant
+
+__all__ = [
+    "PiecewiseLinearInterpolant",
+    "ErrorResult",
+    "interpolation_error",
+    "simplex_errors",
+    "pl_errors",
+    "error_bounds",
+    "min_enclosing_radius",
+    "circumspheres",
+    "grundmann_moeller",
+]

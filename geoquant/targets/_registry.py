@@ -1,0 +1,104 @@
+"""Which targets exist: the registry behind get_target, list_targets and describe_target."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, overload
+
+import inspect
+
+
+from .._validation import check_int, check_option
+from ..errors import InvalidInputError
+
+from ._base import Target
+
+
+# ================================================================================================
+# registry
+
+_REGISTRY: dict[str, tuple[type, str, tuple | None, int]] = {}
+
+
+def _register(name, description, dims=None, default_dim=2):
+    def deco(cls):
+        _REGISTRY[name] = (cls, description, dims, default_dim)
+        cls.registry_name = name
+        return cls
+
+    return deco
+
+
+@overload
+def list_targets(details: Literal[False] = False) -> list[str]: ...
+@overload
+def list_targets(details: Literal[True]) -> dict[str, str]: ...
+@overload
+def list_targets(details: bool) -> list[str] | dict[str, str]: ...
+def list_targets(details: bool = False) -> list[str] | dict[str, str]:
+    """Names of the registered targets (sorted).
+
+    Parameters
+    ----------
+    details : bool
+        If true return a dict name -> one-line description instead.
+    """
+    names = sorted(_REGISTRY)
+    if details:
+        return {n: describe_target(n) for n in names}
+    return names
+
+
+def _param_names(cls):
+    sig = inspect.signature(cls.__init__)
+    return [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def describe_target(name: str) -> str:
+    """One-line description of target ``name``: formula, dimensions, default domain, parameters."""
+    check_option(name, "name", list_targets())
+    cls, desc, dims, default_dim = _REGISTRY[name]
+    dims_txt = "any dim" if dims is None else "dim " + "/".join(str(d) for d in dims)
+    return f"{desc} [{dims_txt}; parameters: {', '.join(_param_names(cls))}]"
+
+
+def get_target(name: str, dim: int | None = None, **params: Any) -> Target:
+    """Build a registered target.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_targets`.
+    dim : int, optional
+        Input dimension; default 2 for targets defined in any dimension, else the
+        target's only dimension.
+    **params
+        Target parameters (see :func:`describe_target`); every target takes
+        ``domain`` ((dim, 2) or (2,) box).
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown name (the message lists the names), unknown parameter (named),
+        unsupported ``dim`` or a bad parameter value.
+
+    Examples
+    --------
+    >>> t = get_target("franke")
+    >>> t.dim, t.bound_kind, bool(t.hessian_bound >= t.hessian_norm([[0.5, 0.5]]).max())
+    (2, 'rigorous', True)
+    """
+    if not isinstance(name, str):
+        raise InvalidInputError(f"'name' must be a string naming a target, found {type(name).__name__}")
+    check_option(name, "name", list_targets())
+    cls, _, dims, default_dim = _REGISTRY[name]
+    dim = default_dim if dim is None else check_int(dim, "dim", min_value=1)
+    if dims is not None and dim not in dims:
+        allowed = " or ".join(str(d) for d in dims)
+        raise InvalidInputError(f"'dim' must be {allowed} for target {name!r}, found {dim}")
+    allowed_params = _param_names(cls)
+    for key in params:
+        if key not in allowed_params:
+            raise InvalidInputError(
+                f"'{key}' is not a parameter of target {name!r}; its parameters are {', '.join(allowed_params)}"
+            )
+    return cls(dim, **params)
