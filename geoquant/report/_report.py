@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .._fileio import atomic_write_bytes, storage_error
-from ..compare._study import read_manifest
+from ..compare._studydir import read_manifest
 from ..errors import InvalidInputError
 
 __all__ = ["make_report", "Report"]
