@@ -20,6 +20,8 @@ from ._metrics import (
     EvalConfig as EvalConfig,
     Evaluator as Evaluator,
     evaluate as evaluate,
+)
+from ._rates import (
     fit_rate as fit_rate,
     fit_rates as fit_rates,
     bootstrap_interval as bootstrap_interval,

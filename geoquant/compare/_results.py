@@ -46,7 +46,7 @@ from .._fileio import TMP_PREFIX as _TMP_PREFIX
 from .._fileio import atomic_write_bytes, storage_error
 from .._json import dumps, to_jsonable
 from ..errors import GeoquantError, InvalidInputError
-from ._spec import target_label
+from ._spec_targets import target_label
 
 __all__ = [
     "atomic_write_bytes",

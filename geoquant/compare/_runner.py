@@ -82,7 +82,7 @@ def make_data(settings: dict[str, Any]) -> tuple[Target, NDArray[np.float64], ND
     y : (n,) ndarray
     """
     from ..points import sample_points
-    from ._spec import build_target
+    from ._spec_targets import build_target
 
     t, s = settings["target"], settings["sampler"]
     target = build_target(t)
@@ -196,7 +196,7 @@ def _target_warning(t: dict):
     """The Hessian-bound check of a user target, once per process and target."""
     if ":" not in t["name"]:
         return None
-    from ._spec import check_user_target
+    from ._spec_targets import check_user_target
 
     key = json.dumps(t, sort_keys=True, default=str)
     if key not in _TARGET_WARNINGS:

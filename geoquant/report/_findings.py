@@ -291,7 +291,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
 
     # F4: rates against -2/d, with the Delaunay self-check -------------------------------------
     from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
-    from ..compare._metrics import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
+    from ..compare._rates import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
 
     rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else metric
     by = cols + ["method"]

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .._fileio import atomic_write_bytes, storage_error
-from ..compare._study import read_manifest
+from ..compare._studydir import read_manifest
 from ..errors import InvalidInputError
 
 __all__ = ["make_report", "Report"]
@@ -167,6 +167,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     from ..compare import fit_rates, load_results, mark_pre_asymptotic, rate_self_check
     from . import _figures as F
     from . import _findings as FD
+    from . import _gallery as G
     from . import _tables as T
 
     study_dir = Path(study_dir)
@@ -240,14 +241,14 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         title = f"{tgt} {dim}D, {smp}, n={n}, seed {seed}"
         if dim == 1:
             figs.append(_Figure("gallery", f"{title}: fits (top; triangles = network kinks) and |f − g| (bottom).",
-                                lambda case=case, title=title: F.fig_gallery_1d(case, colors, title), optional=True))
+                                lambda case=case, title=title: G.fig_gallery_1d(case, colors, title), optional=True))
         elif dim == 2:
             figs.append(_Figure("gallery", f"{title}: |f − g| per method with triangles (piecewise-linear methods) or "
                                 "breaklines (networks; width ∝ gradient jump); dotted box = inner region.",
-                                lambda case=case, title=title: F.fig_gallery_2d(case, colors, title), optional=True))
+                                lambda case=case, title=title: G.fig_gallery_2d(case, colors, title), optional=True))
         if any("state_W" in c["arrays"] for c in case.values()):
             figs.append(_Figure("quantization", f"{title}: neuron geometry of the networks / theory engine.",
-                                lambda case=case, title=title: F.fig_quantization(case, colors, title),
+                                lambda case=case, title=title: G.fig_quantization(case, colors, title),
                                 optional=True))
 
     bar = tqdm(total=len(figs), desc="report figures", disable=(not progress) if progress is not None else None)

@@ -3,14 +3,14 @@
 import re
 from pathlib import Path
 
-from geoquant.compare import _spec
+from geoquant.compare import _spec, _spec_targets
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "study-spec.md"
 
 
 def test_every_key_is_documented():
     text = DOC.read_text()
-    for schema in (_spec._STUDY_SCHEMA, _spec._EVAL_SCHEMA, _spec._TARGET_SCHEMA, _spec._SAMPLER_SCHEMA,
+    for schema in (_spec._STUDY_SCHEMA, _spec._EVAL_SCHEMA, _spec_targets._TARGET_SCHEMA, _spec._SAMPLER_SCHEMA,
                    _spec._METHOD_RESERVED):
         for key in schema:
             assert f"| `{key}` |" in text, key

@@ -137,7 +137,7 @@ def test_duplicate_targets_are_refused_and_different_params_kept_apart():
         load_spec(twice)
     other = BASE + '\n[[targets]]\nname = "runge"\ndim = 1\nparams = { a = 5.0 }\n'
     spec = load_spec(other)
-    from geoquant.compare._spec import target_label
+    from geoquant.compare._spec_targets import target_label
 
     labels = {target_label(t.settings["target"]) for t in spec.tasks()}
     assert labels == {"runge", "runge(a=5.0)"}

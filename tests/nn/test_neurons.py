@@ -172,8 +172,8 @@ def test_crease_lines_1d():
 
 
 def test_report_draws_the_kinks_and_lines_nn_finds(rng):
-    """report/_figures has no extractor of its own: its kinks/lines are nn.kinks_1d's / nn.breaklines'."""
-    from geoquant.report._figures import network_kinks, network_lines
+    """report/_gallery has no extractor of its own: its kinks/lines are nn.kinks_1d's / nn.breaklines'."""
+    from geoquant.report._gallery import network_kinks, network_lines
 
     W1, a1 = rng.normal(size=(8, 2)), rng.normal(size=8)
     pos, jumps = network_kinks(W1, a1, -1.0, 1.0)

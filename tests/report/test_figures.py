@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from geoquant.report import _figures as F
+from geoquant.report import _gallery as G
 
 SHIPPED = ["delaunay", "triangulation_best", "triangulation_worst", "triangulation_mean", "triangulation_random",
            "data_dependent", "network_small", "network_standard", "theory", "clough_tocher", "cubic_spline", "rbf",
@@ -86,10 +87,10 @@ def test_seed_band_spans_min_to_max_over_seeds():
 
 
 def test_gallery_breakline_count_is_plural_aware():
-    assert F.plural(1, "breakline") == "1 breakline" and F.plural(0, "kink") == "0 kinks"
+    assert G.plural(1, "breakline") == "1 breakline" and G.plural(0, "kink") == "0 kinks"
     # one neuron with a large amplitude: one breakline x = 0.5 crossing the box
     W = np.array([[1.0, 0.0, -0.5]])
-    lines = F.network_lines(W, np.array([2.0]), [[0.0, 1.0], [0.0, 1.0]])
+    lines = G.network_lines(W, np.array([2.0]), [[0.0, 1.0], [0.0, 1.0]])
     assert len(lines) == 1
     xy, jump = lines[0]
     np.testing.assert_allclose(xy[:, 0], 0.5)
