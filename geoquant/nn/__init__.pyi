@@ -23,6 +23,7 @@ from ._io import (
 )
 from ._events import (
     find_plateaus as find_plateaus,
+    find_plateaus_models as find_plateaus_models,
 )
 from ._model import (
     evaluate_network as evaluate_network,
