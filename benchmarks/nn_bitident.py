@@ -75,7 +75,7 @@ def runs():
                      device="cpu", seed=12, progress=False)
     k = nn.kinks_1d(r1.W[0], r1.a[0])
     out["kinks"] = np.concatenate([k.positions, k.jumps, k.counts])
-    out["pieces"] = np.asarray(nn.count_linear_pieces(r1.W, r1.a, X1))
+    out["pieces"] = np.asarray(nn.count_linear_pieces_models(r1.W, r1.a, X1))
     from geoquant.compare import network_forward
     from geoquant.theory import network_lines, predict_function
 

@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 
 import geoquant as gq
+import geoquant.nn as gqnn
 from geoquant.errors import GeoquantError
 
 BUDGET_GB = 1.0
@@ -263,6 +264,19 @@ def _cases(tmp: Path):
                   max_lines=INT_BAD[:3] + [Bad(0, "0")], rtol=FLOAT_BAD[:3])),
         Case("breaklines", gq.breaklines, dict(W=W, a=a, domain=[[-1, 1], [-1, 1]]),
              dict(domain=[Bad(None, "None"), Bad("box", "text")], angle_tol=FLOAT_BAD)),
+        # the stack variants (one entry per model) of the single-model functions
+        Case("linear_regions_models", gqnn.linear_regions_models, dict(W=np.stack([W, -W]), a=np.stack([a, a]), domain=[[-1, 1], [-1, 1]]),
+             dict(domain=[Bad(None, "None"), Bad("box", "text")], max_lines=INT_BAD[:3] + [Bad(0, "0")],
+                  output_bias=[Bad([1.0, 2.0, 3.0], "wrong length"), Bad(float("nan"), "nan")])),
+        Case("cluster_directions_models", gqnn.cluster_directions_models, dict(W=np.stack([W, -W]), a=np.stack([a, a])),
+             dict(angle_tol=FLOAT_BAD, method=OPTION_BAD, a=[Bad(a, "one model's a"), Bad("a", "text")])),
+        Case("count_linear_pieces_models", gqnn.count_linear_pieces_models,
+             dict(W=np.stack([B["W1"], -B["W1"]]), a=np.stack([B["a1"], B["a1"]]), X=X1),
+             dict(angle_tol=FLOAT_BAD, jump_rtol=FLOAT_BAD[:2], X=[Bad(X2, "2D points"), Bad("x", "text")])),
+        Case("find_plateaus_models", gqnn.find_plateaus_models,
+             dict(steps=np.arange(1, 11), loss=np.column_stack([np.linspace(1, 0.1, 10), np.ones(10)])),
+             dict(loss=[Bad(np.ones((3, 2)), "short"), Bad(np.full((10, 2), np.nan), "NaN"), Bad("l", "text")],
+                  window=[Bad(0.5, "0.5")])),
         Case("dead_neurons", gq.dead_neurons, dict(W=W, X=X2), dict(X=P2[:10], W=[Bad("W", "text")])),
         Case("find_plateaus", gq.find_plateaus, dict(steps=np.arange(1, 11), loss=np.linspace(1, 0.1, 10)),
              dict(steps=[Bad(np.arange(10, 0, -1), "decreasing"), Bad("s", "text")],

@@ -57,11 +57,11 @@ def _init_scale(text):
 def _clusters(result, X):
     """Number of direction clusters per model, or None (with a note) without the geometry module."""
     try:
-        cluster_directions = importlib.import_module("geoquant.nn").cluster_directions
+        cluster_directions_models = importlib.import_module("geoquant.nn").cluster_directions_models
     except (ImportError, AttributeError) as exc:
         return None, f"clusters skipped: geometry module unavailable ({exc})"
     try:
-        groups = cluster_directions(result.W, result.a, X=X)
+        groups = cluster_directions_models(result.W, result.a, X=X)
         return [len(g) for g in groups], None
     except Exception as exc:  # a summary statistic must not sink the run
         return None, f"clusters skipped: {type(exc).__name__}: {exc}"

@@ -23,6 +23,7 @@ from ._io import (
 )
 from ._events import (
     find_plateaus as find_plateaus,
+    find_plateaus_models as find_plateaus_models,
 )
 from ._model import (
     evaluate_network as evaluate_network,
@@ -40,7 +41,9 @@ from ._directions import (
     NeuronGroup as NeuronGroup,
     NeuronClusters as NeuronClusters,
     cluster_directions as cluster_directions,
+    cluster_directions_models as cluster_directions_models,
     condensed_network as condensed_network,
+    condensed_network_models as condensed_network_models,
 )
 from ._creases import (
     Kinks as Kinks,
@@ -54,7 +57,9 @@ from ._creases import (
 from ._regions import (
     LinearRegion as LinearRegion,
     linear_regions as linear_regions,
+    linear_regions_models as linear_regions_models,
     count_linear_pieces as count_linear_pieces,
+    count_linear_pieces_models as count_linear_pieces_models,
 )
 from ._plots import (
     plot_orientation_amplitude as plot_orientation_amplitude,

@@ -21,7 +21,7 @@ lines (an optional heavy dependency at this layer boundary).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import _shape_str, as_float_array, check_angle, check_fraction
 from ..errors import DegenerateInputError, InvalidInputError
 from ._clustering import cluster_angles, cluster_scalars
-from ._neurons import check_data, resolve_network, select_neurons, single_models
+from ._neurons import check_data, one_model, resolve_network, select_neurons, single_models
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -280,7 +280,7 @@ def kinks_1d(
     >>> k.positions, k.counts, k.jumps
     (array([0.2, 0.5]), array([1, 2]), array([-1.,  3.]))
     """
-    W, a = _one_model(W, a, "kinks_1d", 2)
+    W, a = one_model(W, a, "kinks_1d", "2")
     return kinks_1d_models(
         W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X, exclude_dead=exclude_dead
     )[0]
@@ -490,24 +490,5 @@ def breaklines(
     >>> [(b.count, b.jump) for b in breaklines(W, np.array([1.0, 1.0]), [[0, 1], [0, 1]])]
     [(2, 3.0)]
     """
-    W, a = _one_model(W, a, "breaklines", 3)
+    W, a = one_model(W, a, "breaklines", "3")
     return breaklines_models(W, a, domain, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction)[0]
-
-
-def _one_model(W: Any, a: Any, func: str, n_cols: int) -> tuple[Any, Any]:  # W: weights or a result (duck-typed)
-    """``(W, a)`` of one model for ``func``; a stack is refused with a pointer to ``func + "_models"``."""
-    if hasattr(W, "W") and getattr(W, "hidden", None):
-        return W, a  # resolve_network refuses deeper networks with its own message
-    if hasattr(W, "W") and np.ndim(W.W) == 3 and a is None:
-        if np.shape(W.W)[0] != 1:
-            raise InvalidInputError(
-                f"'W' must hold one model for {func}, found a result with {np.shape(W.W)[0]} models; "
-                f"use {func}_models for one entry per model"
-            )
-        return W.W[0], W.a[0]
-    if np.ndim(W) == 3:
-        raise InvalidInputError(
-            f"'W' must be one model (width, {n_cols}) for {func}, found shape {_shape_str(np.shape(W))}; "
-            f"use {func}_models for a stack (one entry per model)"
-        )
-    return W, a

@@ -1,8 +1,10 @@
 """Direction groups of one-hidden-layer ReLU networks: neurons that point the same way.
 
-:func:`cluster_directions` groups each model's neurons by the angle between
+:func:`cluster_directions` (one model; :func:`cluster_directions_models`: a
+list, one per model) groups the neurons by the angle between
 their unit directions ``[w_j | b_j] / ||[w_j | b_j]||`` (separately for each sign
-of ``a``); :func:`condensed_network` replaces every group by one neuron.
+of ``a``); :func:`condensed_network` (:func:`condensed_network_models`) replaces every
+group by one neuron.
 Conventions are those of :mod:`geoquant.nn._neurons`.
 """
 
@@ -10,21 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_angle, check_fraction, check_option
 from ..errors import InvalidInputError
 from ._clustering import cluster_angles
 from ._creases import FLAT_RTOL, as_domain, line_geometry
-from ._neurons import Weights, check_data, resolve_network, select_neurons, single_models
+from ._neurons import Weights, check_data, one_model, resolve_network, select_neurons, single_models
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
-__all__ = ["NeuronGroup", "NeuronClusters", "cluster_directions", "condensed_network"]
+__all__ = [
+    "NeuronGroup",
+    "NeuronClusters",
+    "cluster_directions",
+    "cluster_directions_models",
+    "condensed_network",
+    "condensed_network_models",
+]
 
 
 @dataclass
@@ -104,7 +113,7 @@ class NeuronClusters:
         return self.groups[i]
 
 
-def cluster_directions(
+def cluster_directions_models(
     W: Weights,
     a: ArrayLike | None = None,
     *,
@@ -114,8 +123,8 @@ def cluster_directions(
     exclude_dead: bool = True,
     domain: BaseGeometry | ArrayLike | None = None,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
-) -> Any:  # NeuronClusters, or a list of them (one per model) when W is 3-D
-    """Group the neurons of each model by direction, separately for each sign of ``a``.
+) -> list[NeuronClusters]:
+    """Group the neurons of each of a stack of models by direction, separately for each sign of ``a``.
 
     Parameters
     ----------
@@ -142,9 +151,17 @@ def cluster_directions(
 
     Returns
     -------
-    NeuronClusters or list of NeuronClusters
-        One per model (a list when ``W`` is 3-D). Groups are sorted by
-        decreasing amplitude.
+    list of NeuronClusters
+        One per model, whatever the rank of ``W`` (a 2-D ``W`` is one model:
+        a list of one). Groups are sorted by decreasing amplitude.
+        :func:`cluster_directions` returns the ``NeuronClusters`` of one model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[[1.0, 0.0], [2.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]])  # 2 models, width 2
+    >>> [len(cl) for cl in cluster_directions_models(W, np.ones((2, 2)))]
+    [1, 2]
     """
     W, a = resolve_network(W, a, ndims=(2, 3))
     d = W.shape[-1] - 1
@@ -205,7 +222,105 @@ def cluster_directions(
         results.append(
             NeuronClusters(groups=groups, n_small=int(small.sum()), n_dead=int(dead.sum()), width=int(Wm.shape[0]))
         )
-    return results[0] if W.ndim == 2 else results
+    return results
+
+
+def cluster_directions(
+    W: Weights,
+    a: ArrayLike | None = None,
+    *,
+    angle_tol: float = 1e-2,
+    min_amplitude_fraction: float = 1e-3,
+    X: ArrayLike | None = None,
+    exclude_dead: bool = True,
+    domain: BaseGeometry | ArrayLike | None = None,
+    method: Literal["agglomerative", "dbscan"] = "agglomerative",
+) -> NeuronClusters:
+    """Group the neurons of one model by direction, separately for each sign of ``a``.
+
+    As :func:`cluster_directions_models` for a single model. Always returns one
+    :class:`NeuronClusters`; for a stack of models (``W (n_models, width, d+1)``,
+    e.g. a ``TrainResult``) use :func:`cluster_directions_models`, which always
+    returns a list.
+
+    Parameters
+    ----------
+    W : (width, d+1) array_like, or an object with ``.W`` and ``.a`` holding one model
+    a : (width,) array_like
+    angle_tol, min_amplitude_fraction, X, exclude_dead, domain, method
+        As for :func:`cluster_directions_models`.
+
+    Returns
+    -------
+    NeuronClusters
+        Groups sorted by decreasing amplitude.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, -0.5], [2.0, -1.0], [-1.0, 0.2]])  # neurons 0 and 1 point the same way
+    >>> cl = cluster_directions(W, np.array([1.0, 1.0, 1.0]))
+    >>> [(g.count, g.members.tolist()) for g in cl], cl[0].kink
+    ([(2, [0, 1]), (1, [2])], 0.5)
+    """
+    W, a = one_model(W, a, "cluster_directions")
+    return cluster_directions_models(
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        exclude_dead=exclude_dead, domain=domain, method=method,
+    )[0]
+
+
+def condensed_network_models(
+    W: Weights,
+    a: ArrayLike | None = None,
+    *,
+    angle_tol: float = 1e-2,
+    min_amplitude_fraction: float = 1e-3,
+    X: ArrayLike | None = None,
+    exclude_dead: bool = True,
+    method: Literal["agglomerative", "dbscan"] = "agglomerative",
+) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """Each of a stack of networks with each direction group replaced by one neuron.
+
+    Group ``g`` becomes the neuron ``[w | b] = direction_g`` with output weight
+    ``sign_g * amplitude_g``; this equals the original network exactly when all
+    members share one direction, and differs by at most
+    ``amplitude_g * spread_g * ||(x, 1)||`` per group otherwise. Small (and,
+    with data, dead) neurons are dropped.
+
+    Parameters
+    ----------
+    W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
+    a : (width,) or (n_models, width) array_like
+    angle_tol, min_amplitude_fraction, X, exclude_dead, method
+        As for :func:`cluster_directions_models`.
+
+    Returns
+    -------
+    list of (W_c (k, d+1) ndarray, a_c (k,) ndarray)
+        One pair per model, whatever the rank of ``W`` (a 2-D ``W`` is one
+        model: a list of one pair). :func:`condensed_network` returns the pair
+        of one model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[[3.0, 4.0], [6.0, 8.0]], [[3.0, 4.0], [0.0, 1.0]]])
+    >>> [ac.tolist() for _, ac in condensed_network_models(W, np.ones((2, 2)))]
+    [[15.0], [5.0, 1.0]]
+    """
+    clusters = cluster_directions_models(
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        exclude_dead=exclude_dead, method=method,
+    )
+    W_arr, _ = resolve_network(W, a, ndims=(2, 3))
+    d1 = W_arr.shape[-1]
+    out = []
+    for cl in clusters:
+        Wc = np.array([g.direction for g in cl.groups], dtype=np.float64).reshape(-1, d1)
+        ac = np.array([g.signed_amplitude for g in cl.groups], dtype=np.float64)
+        out.append((Wc, ac))
+    return out
 
 
 def condensed_network(
@@ -217,33 +332,38 @@ def condensed_network(
     X: ArrayLike | None = None,
     exclude_dead: bool = True,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
-) -> Any:  # (W_c, a_c), or a list of such pairs (one per model) when W is 3-D
-    """The network with each direction group replaced by one neuron.
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """One network with each direction group replaced by one neuron.
 
-    Group ``g`` becomes the neuron ``[w | b] = direction_g`` with output weight
-    ``sign_g * amplitude_g``; this equals the original network exactly when all
-    members share one direction, and differs by at most
-    ``amplitude_g * spread_g * ||(x, 1)||`` per group otherwise. Small (and,
-    with data, dead) neurons are dropped.
+    As :func:`condensed_network_models` for a single model. Always returns one
+    pair; for a stack of models use :func:`condensed_network_models`, which
+    always returns a list.
 
     Parameters
     ----------
-    As for :func:`cluster_directions`.
+    W : (width, d+1) array_like, or an object with ``.W`` and ``.a`` holding one model
+    a : (width,) array_like
+    angle_tol, min_amplitude_fraction, X, exclude_dead, method
+        As for :func:`cluster_directions_models`.
 
     Returns
     -------
-    (W_c (k, d+1), a_c (k,)) or list of such pairs (one per model when ``W`` is 3-D)
+    W_c : (k, d+1) ndarray
+        Unit directions of the groups.
+    a_c : (k,) ndarray
+        Signed summed amplitudes of the groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[3.0, 4.0], [6.0, 8.0], [0.0, 1.0]])  # neurons 0 and 1 share a direction
+    >>> Wc, ac = condensed_network(W, np.array([1.0, 1.0, -2.0]))
+    >>> Wc, ac
+    (array([[0.6, 0.8],
+           [0. , 1. ]]), array([15., -2.]))
     """
-    clusters = cluster_directions(
+    W, a = one_model(W, a, "condensed_network")
+    return condensed_network_models(
         W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
         exclude_dead=exclude_dead, method=method,
-    )
-    single = isinstance(clusters, NeuronClusters)
-    W_arr, _ = resolve_network(W, a, ndims=(2, 3))
-    d1 = W_arr.shape[-1]
-    out = []
-    for cl in [clusters] if single else clusters:
-        Wc = np.array([g.direction for g in cl.groups]).reshape(-1, d1)
-        ac = np.array([g.signed_amplitude for g in cl.groups], dtype=np.float64)
-        out.append((Wc, ac))
-    return out[0] if single else out
+    )[0]

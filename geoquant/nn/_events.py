@@ -20,11 +20,12 @@ Failures
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._validation import as_float_array, check_positive
+from .._validation import _shape_str, as_float_array, check_positive
 from ..errors import InvalidInputError
 
-__all__ = ["find_plateaus", "failure_reason", "FAIL_NONE", "FAIL_NONFINITE_LOSS", "FAIL_DIVERGED", "FAIL_NONFINITE_PARAMS",
+__all__ = ["find_plateaus", "find_plateaus_models", "failure_reason", "FAIL_NONE", "FAIL_NONFINITE_LOSS", "FAIL_DIVERGED", "FAIL_NONFINITE_PARAMS",
            "FAIL_STEP_UNDERFLOW"]
 
 FAIL_NONE = 0
@@ -84,8 +85,10 @@ def _plateaus_1d(steps, loss, rtol, window, atol):
     return out
 
 
-def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol: float = 0.0):
-    """Plateaus of recorded loss curves.
+def find_plateaus_models(
+    steps: ArrayLike, loss: ArrayLike, *, rtol: float = 0.01, window: float = 2.0, atol: float = 0.0
+) -> list[list[tuple[int | float, float]]]:
+    """Plateaus of each of a stack of recorded loss curves.
 
     Parameters
     ----------
@@ -105,9 +108,19 @@ def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol:
 
     Returns
     -------
-    list (one entry per model) of lists of ``(onset, loss)`` tuples, in
-    order of onset; ``onset`` is an int for integer steps, else a float.
-    For a 1-D ``loss`` the single model's list is returned.
+    list of list of (onset, loss) tuples
+        One list per model (column of ``loss``), whatever the rank of
+        ``loss`` (a 1-D ``loss`` is one model: a list of one list), in order
+        of onset; ``onset`` is an int for integer steps, else a float.
+        :func:`find_plateaus` returns the list of one model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> steps = np.arange(1, 65)
+    >>> loss = np.column_stack([np.where(steps < 16, 1.0, 0.5), 1.0 / steps])  # two plateaus | none
+    >>> find_plateaus_models(steps, loss)
+    [[(1, 1.0), (16, 0.5)], []]
     """
     steps_in = np.asarray(steps)
     s = as_float_array(steps, "steps", ndim=1)
@@ -115,8 +128,48 @@ def find_plateaus(steps, loss, *, rtol: float = 0.01, window: float = 2.0, atol:
     return recorded_plateaus(steps_in, s, L, rtol=rtol, window=window, atol=atol)
 
 
+def find_plateaus(
+    steps: ArrayLike, loss: ArrayLike, *, rtol: float = 0.01, window: float = 2.0, atol: float = 0.0
+) -> list[tuple[int | float, float]]:
+    """Plateaus of one recorded loss curve.
+
+    As :func:`find_plateaus_models` for a single model. Always returns the
+    list of one model; for the losses of a stack of models (``loss
+    (n_recorded, n_models)``, e.g. ``TrainResult.loss``) use
+    :func:`find_plateaus_models`, which always returns a list per model.
+
+    Parameters
+    ----------
+    steps : (n_recorded,) array_like
+        Increasing record steps (or times); entries <= 0 are ignored (log-time).
+    loss : (n_recorded,) array_like
+        Loss history of one model.
+    rtol, window, atol : float
+        As for :func:`find_plateaus_models`.
+
+    Returns
+    -------
+    list of (onset, loss) tuples
+        In order of onset; ``onset`` is an int for integer steps, else a float.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> steps = np.arange(1, 65)
+    >>> find_plateaus(steps, np.where(steps < 16, 1.0, 0.5))
+    [(1, 1.0), (16, 0.5)]
+    """
+    L = as_float_array(loss, "loss", ndim=(1, 2))
+    if L.ndim == 2:
+        raise InvalidInputError(
+            f"'loss' must be one model's curve (n_recorded,) for find_plateaus, found shape "
+            f"{_shape_str(L.shape)}; use find_plateaus_models for one entry per model"
+        )
+    return find_plateaus_models(steps, L, rtol=rtol, window=window, atol=atol)[0]
+
+
 def recorded_plateaus(steps_in, s, L, *, rtol=0.01, window=2.0, atol=0.0):
-    """Plateaus of a training run's own record (kernel of :func:`find_plateaus`).
+    """Plateaus of a training run's own record (kernel of :func:`find_plateaus_models`): one list per model.
 
     The trainers call it on their loss history, where a failed model's curve may hold
     inf/NaN after its failure (its plateaus end there); user input goes through
@@ -137,10 +190,9 @@ def recorded_plateaus(steps_in, s, L, *, rtol=0.01, window=2.0, atol=0.0):
         raise InvalidInputError(f"'window' must be > 1, found {window}")
     check_positive(atol, "atol", strict=False)
     integer = np.issubdtype(steps_in.dtype, np.integer)
-    single = L.ndim == 1
-    cols = L[:, None] if single else L
+    cols = L[:, None] if L.ndim == 1 else L
     out = []
     for m in range(cols.shape[1]):
         pl = _plateaus_1d(s, cols[:, m], rtol, window, atol)
         out.append([(int(round(t)) if integer else float(t), lv) for t, lv in pl])
-    return out[0] if single else out
+    return out

@@ -72,6 +72,7 @@ __all__ = [
     "check_bias",
     "row_norms",
     "single_models",
+    "one_model",
     "select_neurons",
 ]
 
@@ -268,6 +269,31 @@ def single_models(W, a):
     if W.ndim == 2:
         return [(W, a)]
     return [(W[k], a[k]) for k in range(W.shape[0])]
+
+
+def one_model(W: Any, a: Any, func: str, n_cols: str = "d+1") -> tuple[Any, Any]:  # W: weights or a result (duck-typed)
+    """``(W, a)`` of one model for ``func``; a stack is refused with a pointer to ``func + "_models"``.
+
+    The single-model public functions (``kinks_1d``, ``breaklines``,
+    ``cluster_directions``, ...) call it first, so that their return type never
+    depends on the rank of ``W``; ``n_cols`` names the expected column count in
+    the message. A result holding exactly one model gives that model's arrays.
+    """
+    if hasattr(W, "W") and getattr(W, "hidden", None):
+        return W, a  # resolve_network refuses deeper networks with its own message
+    if hasattr(W, "W") and np.ndim(W.W) == 3 and a is None:
+        if np.shape(W.W)[0] != 1:
+            raise InvalidInputError(
+                f"'W' must hold one model for {func}, found a result with {np.shape(W.W)[0]} models; "
+                f"use {func}_models for one entry per model"
+            )
+        return W.W[0], W.a[0]
+    if np.ndim(W) == 3:
+        raise InvalidInputError(
+            f"'W' must be one model (width, {n_cols}) for {func}, found shape {_shape_str(np.shape(W))}; "
+            f"use {func}_models for a stack (one entry per model)"
+        )
+    return W, a
 
 
 def select_neurons(Wm, am, frac, Xc=None, exclude_dead=True):

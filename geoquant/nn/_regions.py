@@ -3,6 +3,8 @@
 :func:`linear_regions` cuts a 2D domain by the network's crease lines
 (:mod:`geoquant.nn._creases`) and merges adjacent pieces with equal maps;
 :func:`count_linear_pieces` counts the pieces over the data hull in 1D and 2D.
+Both take one model; :func:`linear_regions_models` and
+:func:`count_linear_pieces_models` take a stack and always return one entry per model.
 shapely is imported inside the functions (an optional heavy dependency).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import (
     _shape_str,
@@ -29,6 +31,7 @@ from ._neurons import (
     Weights,
     check_bias,
     check_data,
+    one_model,
     resolve_network,
     result_bias,
     select_neurons,
@@ -38,7 +41,13 @@ from ._neurons import (
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
-__all__ = ["LinearRegion", "linear_regions", "count_linear_pieces"]
+__all__ = [
+    "LinearRegion",
+    "linear_regions",
+    "linear_regions_models",
+    "count_linear_pieces",
+    "count_linear_pieces_models",
+]
 
 # Lines closer than this angle (radians) are the same line in linear_regions'
 # exact mode; finer differences only create numerically meaningless slivers.
@@ -145,7 +154,7 @@ def _regions_kernel(
     return regions
 
 
-def linear_regions(
+def linear_regions_models(
     W: Weights,
     a: ArrayLike | None = None,
     domain: BaseGeometry | ArrayLike | None = None,
@@ -155,8 +164,8 @@ def linear_regions(
     min_amplitude_fraction: float = 0.0,
     rtol: float = 1e-9,
     max_lines: int = 400,
-) -> list[LinearRegion] | list[list[LinearRegion]]:
-    """Linear regions of a 2D network inside a domain, with their affine maps.
+) -> list[list[LinearRegion]]:
+    """Linear regions of each of a stack of 2D networks inside a domain, with their affine maps.
 
     The domain is cut by the crease lines of the neurons that cross it
     (neurons whose lines miss the domain are active everywhere or nowhere in it
@@ -190,9 +199,18 @@ def linear_regions(
 
     Returns
     -------
-    list of LinearRegion, or a list of such lists (one per model when ``W`` is 3-D)
-        Regions as ``(polygon, gradient (2,), offset)``; their areas sum to the
-        domain's area.
+    list of list of LinearRegion
+        One list per model, whatever the rank of ``W`` (a 2-D ``W`` is one
+        model: a list of one list). Regions as ``(polygon, gradient (2,),
+        offset)``; their areas sum to the domain's area.
+        :func:`linear_regions` returns the list of one model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[[1.0, 0.0, -0.5]], [[0.0, 1.0, 2.0]]])  # model 1's line misses the box
+    >>> [len(r) for r in linear_regions_models(W, np.ones((2, 1)), [[0, 1], [0, 1]])]
+    [2, 1]
     """
     output_bias = result_bias(W, output_bias)
     W, a = resolve_network(W, a, ndims=(2, 3))
@@ -220,10 +238,63 @@ def linear_regions(
             Wk, ak = Wm[keep], am[keep]
         line_tol = max(angle_tol, LINE_DEDUP_TOL)
         results.append(_regions_kernel(Wk, ak, poly, bias, line_tol, rtol, max_lines))
-    return results[0] if W.ndim == 2 else results
+    return results
 
 
-def count_linear_pieces(
+def linear_regions(
+    W: Weights,
+    a: ArrayLike | None = None,
+    domain: BaseGeometry | ArrayLike | None = None,
+    *,
+    output_bias: ArrayLike | None = None,
+    angle_tol: float = 0.0,
+    min_amplitude_fraction: float = 0.0,
+    rtol: float = 1e-9,
+    max_lines: int = 400,
+) -> list[LinearRegion]:
+    """Linear regions of one 2D network inside a domain, with their affine maps.
+
+    As :func:`linear_regions_models` for a single model. Always returns the
+    list of one model; for a stack (``W (n_models, width, 3)``, e.g. a
+    ``TrainResult``) use :func:`linear_regions_models`, which always returns a
+    list per model.
+
+    Parameters
+    ----------
+    W : (width, 3) array_like, or an object with ``.W`` and ``.a`` holding one model
+    a : (width,) array_like
+    domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
+    output_bias : float, optional
+        Added to every offset. Default: the result's output bias ``c`` when
+        ``W`` is a result that has one, else 0.
+    angle_tol, min_amplitude_fraction, rtol, max_lines
+        As for :func:`linear_regions_models`.
+
+    Returns
+    -------
+    list of LinearRegion
+        Regions as ``(polygon, gradient (2,), offset)``; their areas sum to the
+        domain's area.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5]])  # creases x = 0.5 and y = 0.5
+    >>> regions = linear_regions(W, np.array([1.0, 2.0]), [[0, 1], [0, 1]])
+    >>> [(r.gradient.tolist(), r.offset, r.polygon.area) for r in regions]  # doctest: +NORMALIZE_WHITESPACE
+    [([0.0, 0.0], 0.0, 0.25), ([0.0, 2.0], -1.0, 0.25), ([1.0, 0.0], -0.5, 0.25), ([1.0, 2.0], -1.5, 0.25)]
+    """
+    bias = result_bias(W, output_bias)
+    if output_bias is None and np.ndim(bias) == 1 and np.shape(bias)[0] == 1:
+        bias = np.asarray(bias)[0]  # a one-model result's c
+    W, a = one_model(W, a, "linear_regions", "3")
+    return linear_regions_models(
+        W, a, domain, output_bias=bias, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
+        rtol=rtol, max_lines=max_lines,
+    )[0]
+
+
+def count_linear_pieces_models(
     W: Weights,
     a: ArrayLike | None = None,
     X: ArrayLike | None = None,
@@ -233,8 +304,8 @@ def count_linear_pieces(
     min_amplitude_fraction: float = 1e-3,
     jump_rtol: float = 1e-6,
     max_lines: int = 400,
-) -> int | np.ndarray:
-    """Number of linear pieces of the network over the convex hull of the data.
+) -> NDArray[np.int64]:
+    """Number of linear pieces of each of a stack of networks over the convex hull of the data.
 
     * 1D: ``1 +`` the number of merged kinks (:func:`kinks_1d_models`) strictly inside
       ``[min X, max X]`` (farther than ``1e-6`` of its length from the ends)
@@ -261,7 +332,19 @@ def count_linear_pieces(
 
     Returns
     -------
-    int, or (n_models,) ndarray of int when ``W`` is 3-D
+    (n_models,) ndarray of int
+        One count per model, whatever the rank of ``W`` (a 2-D ``W`` is one
+        model: shape ``(1,)``). :func:`count_linear_pieces` returns the int of
+        one model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[[1.0, -0.5], [1.0, 0.5]], [[1.0, -0.5], [1.0, -2.0]]])  # kinks 0.5, -0.5 | 0.5, 2
+    >>> count_linear_pieces_models(W, np.ones((2, 2)), hull=(0.0, 1.0))
+    array([2, 2])
+    >>> count_linear_pieces_models(W, np.ones((2, 2)), hull=(-1.0, 3.0))
+    array([3, 3])
     """
     W, a = resolve_network(W, a, ndims=(2, 3))
     d = W.shape[-1] - 1
@@ -307,4 +390,50 @@ def count_linear_pieces(
             Wc, ac = condensed_network(Wm, am, angle_tol=angle_tol, min_amplitude_fraction=frac)
             regions = _regions_kernel(Wc, ac, poly, 0.0, max(angle_tol, LINE_DEDUP_TOL), jump_rtol, max_lines)
             counts.append(len(regions))
-    return counts[0] if W.ndim == 2 else np.asarray(counts, dtype=np.int64)
+    return np.asarray(counts, dtype=np.int64)
+
+
+def count_linear_pieces(
+    W: Weights,
+    a: ArrayLike | None = None,
+    X: ArrayLike | None = None,
+    *,
+    hull: BaseGeometry | ArrayLike | tuple[float, float] | None = None,
+    angle_tol: float = 1e-2,
+    min_amplitude_fraction: float = 1e-3,
+    jump_rtol: float = 1e-6,
+    max_lines: int = 400,
+) -> int:
+    """Number of linear pieces of one network over the convex hull of the data.
+
+    As :func:`count_linear_pieces_models` for a single model. Always returns one
+    int; for a stack (``W (n_models, width, d+1)``, e.g. a ``TrainResult``) use
+    :func:`count_linear_pieces_models`, which always returns an array.
+
+    Parameters
+    ----------
+    W : (width, d+1) array_like, or an object with ``.W`` and ``.a`` holding one model; d = 1 or 2
+    a : (width,) array_like
+    X : (n_points, d) array_like, optional
+        Data whose convex hull is used.
+    hull, angle_tol, min_amplitude_fraction, jump_rtol, max_lines
+        As for :func:`count_linear_pieces_models`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 0.0], [1.0, -0.5], [-1.0, 2.0]])  # kinks at 0, 0.5, 2
+    >>> count_linear_pieces(W, np.ones(3), np.array([-1.0, 1.0]))
+    3
+    """
+    W, a = one_model(W, a, "count_linear_pieces")
+    return int(
+        count_linear_pieces_models(
+            W, a, X, hull=hull, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
+            jump_rtol=jump_rtol, max_lines=max_lines,
+        )[0]
+    )

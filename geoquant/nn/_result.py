@@ -42,7 +42,7 @@ class TrainResult:
         NaN/inf; the reason names the step. Failed models are frozen at their
         last finite parameters.
     plateaus : list (n_models) of list of (onset, loss)
-        Plateaus of each model's loss curve (see :func:`find_plateaus`); onset
+        Plateaus of each model's loss curve (see :func:`find_plateaus_models`); onset
         is a step (GD) or a time (flow).
     init_W, init_a : ndarray
         Initial parameters (same shapes as ``W``, ``a``).

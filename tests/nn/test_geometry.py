@@ -11,11 +11,15 @@ from geoquant.errors import DegenerateInputError, InvalidInputError, TooLargeErr
 from geoquant.nn import (
     breaklines,
     cluster_directions,
+    cluster_directions_models,
     condensed_network,
+    condensed_network_models,
     count_linear_pieces,
+    count_linear_pieces_models,
     dead_neurons,
     kinks_1d,
     linear_regions,
+    linear_regions_models,
     network_function,
     neuron_amplitudes,
     neuron_directions,
@@ -209,9 +213,49 @@ def test_condensed_network_sums_amplitudes(rng):
 def test_batched_cluster_returns_one_result_per_model(rng):
     W = rng.normal(size=(3, 10, 2))
     a = rng.normal(size=(3, 10))
-    res = cluster_directions(W, a, angle_tol=1e-6)
+    res = cluster_directions_models(W, a, angle_tol=1e-6)
     assert isinstance(res, list) and len(res) == 3
     assert [sum(g.count for g in r) + r.n_small for r in res] == [10, 10, 10]
+
+
+def _groups(cl):
+    return [(g.count, g.sign, g.members.tolist(), g.amplitude, g.jump, g.direction.tolist()) for g in cl]
+
+
+def test_cluster_directions_always_one_and_models_always_a_list(rng):
+    # 2 copies of 4 directions per model (scaled), so every model has 4 groups of 2 (and n_small = 0)
+    base = rng.normal(size=(3, 4, 3))
+    W = np.concatenate([base, 2.5 * base], axis=1)
+    a = np.abs(rng.normal(size=(3, 8))) + 0.5
+    many = cluster_directions_models(W, a, angle_tol=1e-6)
+    assert len(many) == 3 and all(len(cl) == 4 and [g.count for g in cl] == [2] * 4 for cl in many)
+    for k in range(3):
+        single = cluster_directions(W[k], a[k], angle_tol=1e-6)
+        assert _groups(single) == _groups(many[k])
+        one = cluster_directions_models(W[k], a[k], angle_tol=1e-6)
+        assert isinstance(one, list) and len(one) == 1 and _groups(one[0]) == _groups(single)
+    with pytest.raises(InvalidInputError, match="cluster_directions_models"):
+        cluster_directions(W, a)
+
+
+def test_condensed_network_always_one_pair_and_models_always_a_list(rng):
+    W = rng.normal(size=(3, 6, 2))
+    W = np.concatenate([W, 3.0 * W[:, :2]], axis=1)  # neurons 6, 7 duplicate 0, 1
+    a = rng.normal(size=(3, 8))
+    a[:, 6:] = np.sign(a[:, :2])  # same sign as their twins: merged
+    many = condensed_network_models(W, a, angle_tol=1e-6, min_amplitude_fraction=0.0)
+    assert len(many) == 3
+    x = rng.normal(size=(40, 1))
+    for k in range(3):
+        Wc, ac = condensed_network(W[k], a[k], angle_tol=1e-6, min_amplitude_fraction=0.0)
+        assert Wc.shape == (6, 2) and ac.shape == (6,)
+        assert np.array_equal(Wc, many[k][0]) and np.array_equal(ac, many[k][1])
+        # exact merging reproduces the network
+        np.testing.assert_allclose(network_function(Wc, ac, x), network_function(W[k], a[k], x), atol=1e-12)
+    (Wc1, ac1), = condensed_network_models(W[1], a[1], angle_tol=1e-6, min_amplitude_fraction=0.0)
+    assert np.array_equal(Wc1, many[1][0]) and np.array_equal(ac1, many[1][1])
+    with pytest.raises(InvalidInputError, match="condensed_network_models"):
+        condensed_network(W, a)
 
 
 # --------------------------------------------------------------------------- #
@@ -276,8 +320,13 @@ def test_count_linear_pieces_1d():
     starts = np.flatnonzero(np.r_[True, np.abs(np.diff(slopes)) > 1e-8])
     lengths = np.diff(np.r_[starts, slopes.size])
     assert count_linear_pieces(W, a, X) == np.sum(lengths >= 2)
-    batched = count_linear_pieces(np.stack([W, W]), np.stack([a, -a]), X)
+    batched = count_linear_pieces_models(np.stack([W, W]), np.stack([a, -a]), X)
+    assert batched.dtype == np.int64
     np.testing.assert_array_equal(batched, [3, 3])
+    np.testing.assert_array_equal(count_linear_pieces_models(W, a, X), [3])
+    assert type(count_linear_pieces(W, a, X)) is int
+    with pytest.raises(InvalidInputError, match="count_linear_pieces_models"):
+        count_linear_pieces(np.stack([W, W]), np.stack([a, -a]), X)
 
 
 # --------------------------------------------------------------------------- #
@@ -407,6 +456,40 @@ def test_linear_regions_with_tolerances_use_condensed_network(rng):
     assert len(regions) == 4
     exact = linear_regions(W, a, BOX)
     assert len(exact) > 4  # near-duplicate lines and the tiny neuron cut slivers
+
+
+def _region_key(regions):
+    return [(r.polygon.wkb, r.gradient.tolist(), r.offset) for r in regions]
+
+
+class _Result:
+    def __init__(self, W, a, c):
+        self.W, self.a, self.c = W, a, c
+
+
+def test_linear_regions_always_one_list_and_models_always_a_list_of_lists(rng):
+    W = rng.normal(size=(3, 4, 3))
+    a = rng.normal(size=(3, 4))
+    c = np.array([0.5, -1.0, 2.0])
+    many = linear_regions_models(W, a, BOX, output_bias=c)
+    assert len(many) == 3
+    for k in range(3):
+        single = linear_regions(W[k], a[k], BOX, output_bias=c[k])
+        assert _region_key(single) == _region_key(many[k])
+        assert sum(r.polygon.area for r in single) == pytest.approx(4.0, rel=1e-12)
+        # each region's map is the network on the region
+        for r in single:
+            p = np.asarray(r.polygon.representative_point().coords[0])
+            assert r(p) == pytest.approx(network_function(W[k], a[k], p) + c[k], abs=1e-12)
+        assert _region_key(linear_regions_models(W[k], a[k], BOX, output_bias=c[k])[0]) == _region_key(single)
+    # a result's output bias c: per model for the stack, the scalar for a one-model result
+    assert [_region_key(r) for r in linear_regions_models(_Result(W, a, c), domain=BOX)] == [_region_key(r) for r in many]
+    one = linear_regions(_Result(W[1:2], a[1:2], c[1:2]), domain=BOX)
+    assert _region_key(one) == _region_key(many[1])
+    with pytest.raises(InvalidInputError, match="linear_regions_models"):
+        linear_regions(W, a, BOX)
+    with pytest.raises(InvalidInputError, match="linear_regions_models"):
+        linear_regions(_Result(W, a, c), domain=BOX)
 
 
 def test_too_many_lines_refused(rng):
