@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..targets import Target
-    from .methods import Method
+    from .methods import Method, Statistic
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "fit_rate", "fit_rates", "nearest_triangulation",
@@ -248,11 +248,14 @@ class Evaluator:
                               box=box).per_simplex
 
     # -- evaluation ---------------------------------------------------------------------------
-    def evaluate(self, method: Method) -> dict:
-        """Metrics of a fitted method (see the module docstring for the columns)."""
+    def evaluate(self, method: Method | Statistic) -> dict:
+        """Metrics of a fitted method or statistic (see the module docstring for the columns)."""
         self.last_per_simplex: dict = {}
         out = method.exact_metrics(self)
         if out is None:
+            if not method.pointwise:  # a Statistic has no predict() to measure
+                raise InvalidInputError(f"statistic {method.name!r}: exact_metrics() returned None, expected its metrics")
+            method = cast("Method", method)
             out = {}
             if method.piecewise_linear and method.triangulation is not None:
                 out.update(self._evaluate_pl(method))
@@ -601,7 +604,7 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
     return walk.simplices(), float(walk.total), False
 
 
-def evaluate(method: Method, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> dict:
+def evaluate(method: Method | Statistic, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> dict:
     """Metrics of a fitted ``method`` against ``target`` (convenience wrapper of :class:`Evaluator`)."""
     return Evaluator(target, X, y, config).evaluate(method)
 
