@@ -253,7 +253,7 @@ class Evaluator:
         self.last_per_simplex: dict = {}
         out = method.exact_metrics(self)
         if out is None:
-            if not method.pointwise:  # a Statistic has no predict() to measure
+            if not getattr(method, "pointwise", True):  # a Statistic has no predict() to measure
                 raise InvalidInputError(f"statistic {method.name!r}: exact_metrics() returned None, expected its metrics")
             method = cast("Method", method)
             out = {}
