@@ -57,7 +57,7 @@ def test_targets_lists_every_target_with_its_defaults(capsys):
 
 def test_methods_lists_every_method_with_parameters_and_defaults(capsys):
     from geoquant.compare import list_methods
-    from geoquant.compare.methods import method_class
+    from geoquant.compare.methods import Statistic, method_class
 
     assert main(["methods", "--json"]) == 0
     doc = {m["name"]: m for m in json.loads(capsys.readouterr().out)["methods"]}
@@ -65,11 +65,14 @@ def test_methods_lists_every_method_with_parameters_and_defaults(capsys):
     for name, m in doc.items():
         cls = method_class(name)
         assert m["family"] == cls.family and m["description"]
+        assert m["kind"] == ("statistic" if issubclass(cls, Statistic) else "method")
         assert {k: p["default"] for k, p in m["parameters"].items()} == {
             k: p.default for k, p in cls.params_schema.items()}
     assert main(["methods", "--family", "network"]) == 0
     text = capsys.readouterr().out
     assert "network_small" in text and "delaunay" not in text
+    assert main(["methods", "--family", "triangulation"]) == 0
+    assert "triangulation_mean  [triangulation; any dim; statistic" in capsys.readouterr().out
     assert main(["methods", "--family", "nope"]) == 1
     assert "--family" in capsys.readouterr().err
 

@@ -9,8 +9,9 @@ def register(sub) -> None:
     p = sub.add_parser(
         "methods",
         help="list the methods a study can compare (family, dimensions, parameters, defaults, what each is)",
-        description="List the registered methods of geoquant.compare: family, supported dimensions, what each "
-                    "produces, and its parameters with defaults (the keys of a [[methods]] table).",
+        description="List the registered methods of geoquant.compare: family, kind (a method is a function; a "
+                    "statistic is a number without predict), supported dimensions, what each produces, and its "
+                    "parameters with defaults (the keys of a [[methods]] table).",
     )
     p.add_argument("--family", help="only this family (triangulation, network, theory, baseline)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
@@ -22,7 +23,7 @@ def _first_paragraph(doc: str | None) -> str:
 
 
 def method_table(family=None) -> list:
-    """One dict per registered method: name, family, dims, description, parameters."""
+    """One dict per registered method: name, family, kind (method/statistic), dims, description, parameters."""
     from .._validation import check_option
     from ..compare.methods import METHOD_FAMILIES, list_methods, method_class
 
@@ -32,7 +33,8 @@ def method_table(family=None) -> list:
     for name in list_methods(family):
         cls = method_class(name)
         params = {k: {"default": p.default, "expected": p.expected, "doc": p.doc} for k, p in cls.params_schema.items()}
-        out.append({"name": name, "family": cls.family, "dims": list(cls.dims) if cls.dims else "any",
+        kind = "method" if cls.pointwise else "statistic"
+        out.append({"name": name, "family": cls.family, "kind": kind, "dims": list(cls.dims) if cls.dims else "any",
                     "description": cls.description or _first_paragraph(cls.__doc__), "parameters": params})
     return out
 
@@ -44,7 +46,8 @@ def run(args) -> int:
         return 0
     for r in rows:
         dims = "any dim" if r["dims"] == "any" else "dim " + "/".join(map(str, r["dims"]))
-        print(f"{r['name']}  [{r['family']}; {dims}]")
+        kind = "; statistic (a number, no predict)" if r["kind"] == "statistic" else ""
+        print(f"{r['name']}  [{r['family']}; {dims}{kind}]")
         print(f"    {r['description']}")
         for k, p in r["parameters"].items():
             print(f"    {k} = {p['default']!r}   ({p['expected']}){': ' + p['doc'] if p['doc'] else ''}")

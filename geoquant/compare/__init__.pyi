@@ -6,7 +6,9 @@ each name's module the first time the name is used.
 
 # methods
 from .methods import (
+    Competitor as Competitor,
     Method as Method,
+    Statistic as Statistic,
     register_method as register_method,
     get_method as get_method,
     list_methods as list_methods,

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -61,7 +61,7 @@ from ._distances import _network_kinks_1d, _pl_distance_1d, nearest_knot_spline_
 
 if TYPE_CHECKING:
     from ..targets import Target
-    from .methods import Method
+    from .methods import Method, Statistic
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "REGIONS", "METRIC_COLUMNS", "DISTANCE_COLUMNS",
@@ -241,11 +241,14 @@ class Evaluator:
                               box=box).per_simplex
 
     # -- evaluation ---------------------------------------------------------------------------
-    def evaluate(self, method: Method) -> dict:
-        """Metrics of a fitted method (see the module docstring for the columns)."""
+    def evaluate(self, method: Method | Statistic) -> dict:
+        """Metrics of a fitted method or statistic (see the module docstring for the columns)."""
         self.last_per_simplex: dict = {}
         out = method.exact_metrics(self)
         if out is None:
+            if not getattr(method, "pointwise", True):  # a Statistic has no predict() to measure
+                raise InvalidInputError(f"statistic {method.name!r}: exact_metrics() returned None, expected its metrics")
+            method = cast("Method", method)
             out = {}
             if method.piecewise_linear and method.triangulation is not None:
                 out.update(self._evaluate_pl(method))
@@ -426,6 +429,6 @@ class Evaluator:
         return np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def evaluate(method: Method, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> dict:
+def evaluate(method: Method | Statistic, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> dict:
     """Metrics of a fitted ``method`` against ``target`` (convenience wrapper of :class:`Evaluator`)."""
     return Evaluator(target, X, y, config).evaluate(method)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from geoquant.compare import fit_rates, load_results, run_study
+from geoquant.compare.methods import Competitor
 from geoquant.report import make_report
 
 SPEC = """
@@ -76,7 +77,7 @@ def report(study, tmp_path_factory):
         raise AssertionError("the report must not refit or re-evaluate")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(methods.Method, "fit", boom)
+        mp.setattr(Competitor, "fit", boom)  # the base of both kinds (Method, Statistic)
         mp.setattr(methods, "train_networks", boom)
         mp.setattr(metrics.Evaluator, "evaluate", boom)
         mp.setattr(metrics, "pl_errors", boom)

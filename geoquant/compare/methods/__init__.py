@@ -1,10 +1,12 @@
 """Methods behind one fit/predict interface, one module per family.
 
-Every competitor in a study is a :class:`Method` registered by name; importing this package
-registers all built-in families. See :mod:`._base` for the interface.
+Every competitor in a study is registered by name and is of one of two kinds: a
+:class:`Method` (a function, with ``predict``) or a :class:`Statistic` (a number computed
+from the samples, without ``predict``); both derive from :class:`Competitor`. Importing this
+package registers all built-in families. See :mod:`._base` for the interface.
 """
 
 from . import _baselines, _networks, _references, _triangulations  # noqa: F401  (register the families)
-from ._base import METHOD_FAMILIES, Method, get_method, list_methods, method_class, register_method
+from ._base import METHOD_FAMILIES, Competitor, Method, Statistic, get_method, list_methods, method_class, register_method
 
-__all__ = ["Method", "register_method", "get_method", "method_class", "list_methods", "METHOD_FAMILIES"]
+__all__ = ["Competitor", "Method", "Statistic", "register_method", "get_method", "method_class", "list_methods", "METHOD_FAMILIES"]

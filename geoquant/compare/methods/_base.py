@@ -1,19 +1,23 @@
-"""The method registry and the :class:`Method` base class (fit/predict over samples).
+"""The registry of what a study runs: :class:`Competitor` and its two kinds.
 
-Methods behind one fit/predict interface.
+Everything a study can run is a :class:`Competitor` -- ``fit`` on samples, then ``info``,
+``state`` and ``exact_metrics`` for the result file, with a ``params_schema`` and a
+registry entry -- of exactly one of two kinds (as in scikit-learn, the kind is the class):
 
-Every competitor in a study -- linear interpolation on some triangulation, a
-ReLU network, the theory engine's predicted function, and what a user would
-pick instead (splines, RBF, k-NN, Gaussian processes) -- is a :class:`Method`:
+* a :class:`Method` turns samples into a *function*: it adds ``predict``. Linear
+  interpolation on some triangulation, a ReLU network, the theory engine's predicted
+  function, and what a user would pick instead (splines, RBF, k-NN, Gaussian processes):
 
->>> m = get_method("knn", n_neighbors=3).fit(X, y, target=f, seed=0)   # doctest: +SKIP
->>> m.predict(xi)                                                       # doctest: +SKIP
+  >>> m = get_method("knn", n_neighbors=3).fit(X, y, target=f, seed=0)   # doctest: +SKIP
+  >>> m.predict(xi)                                                       # doctest: +SKIP
+
+* a :class:`Statistic` computes a *number* from the samples and has no ``predict``:
+  ``triangulation_mean`` (the mean squared L2 error over all fine triangulations). It
+  must implement :meth:`~Competitor.exact_metrics`, which the evaluator calls.
 
 Piecewise-linear methods also expose ``.triangulation`` (a
 :class:`~geoquant.triangulation.Triangulation`), so their errors are computed
-exactly simplex by simplex. ``triangulation_mean`` is a *number*, not a
-function: the mean squared L2 error over all fine triangulations; it has no
-``predict`` and reports its metrics through :meth:`Method.exact_metrics`.
+exactly simplex by simplex.
 
 Heavy dependencies (torch, scikit-learn, the counting machinery) are imported
 inside ``fit`` so that listing and validating methods stays cheap.
@@ -36,7 +40,9 @@ if TYPE_CHECKING:
     from ...triangulation import Triangulation
 
 __all__ = [
+    "Competitor",
     "Method",
+    "Statistic",
     "register_method",
     "get_method",
     "method_class",
@@ -48,15 +54,25 @@ __all__ = [
 METHOD_FAMILIES = ("triangulation", "network", "theory", "baseline")
 
 
-_REGISTRY: dict[str, type[Method]] = {}
+_REGISTRY: dict[str, type[Competitor]] = {}
 
-_M = TypeVar("_M", bound="Method")
+_M = TypeVar("_M", bound="Competitor")
 
 
 def register_method(cls: type[_M]) -> type[_M]:
-    """Class decorator: make a :class:`Method` subclass available by ``cls.name``."""
-    if not isinstance(cls, type) or not issubclass(cls, Method):
-        raise InvalidInputError(f"'cls' must be a subclass of geoquant.compare.Method, found {cls!r}")
+    """Class decorator: make a :class:`Method` or :class:`Statistic` subclass available by ``cls.name``."""
+    kinds = [k for k in (Method, Statistic) if isinstance(cls, type) and issubclass(cls, k)]
+    if len(kinds) != 1:
+        raise InvalidInputError(
+            "'cls' must be a subclass of exactly one of geoquant.compare.Method (a function) and "
+            f"geoquant.compare.Statistic (a number), found {cls!r}"
+        )
+    if cls.pointwise is not (kinds[0] is Method):
+        raise InvalidInputError(
+            f"'cls.pointwise' is fixed by the kind ({kinds[0].__name__}: {kinds[0].pointwise}), found {cls.pointwise!r}"
+        )
+    if kinds[0] is Statistic and cls.exact_metrics is Statistic.exact_metrics:
+        raise InvalidInputError(f"'cls' is a Statistic and must implement exact_metrics(), found {cls!r} without it")
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name or not name.isprintable() or name in _REGISTRY:
         raise InvalidInputError(f"'cls.name' must be a new non-empty printable string, found {name!r} (empty, odd or already registered)")
@@ -73,8 +89,8 @@ def list_methods(family: str | None = None) -> list[str]:
     return sorted(n for n, c in _REGISTRY.items() if family is None or c.family == family)
 
 
-def method_class(name: str) -> type[Method]:
-    """The :class:`Method` subclass registered as ``name``.
+def method_class(name: str) -> type[Competitor]:
+    """The :class:`Method` or :class:`Statistic` subclass registered as ``name``.
 
     Raises
     ------
@@ -89,13 +105,16 @@ def method_class(name: str) -> type[Method]:
         ) from None
 
 
-def get_method(name: str, **params: Any) -> Method:
-    """Instantiate the method registered as ``name`` with ``params``."""
+def get_method(name: str, **params: Any) -> Competitor:
+    """Instantiate the method or statistic registered as ``name`` with ``params``."""
     return method_class(name)(**params)
 
 
-class Method:
-    """Base class: a way to turn samples ``(X, y)`` into a function.
+class Competitor:
+    """Base class of everything a study can run: fit on samples ``(X, y)``, then report.
+
+    Not used directly: subclass one of its two kinds, :class:`Method` (a function,
+    with ``predict``) or :class:`Statistic` (a number, without ``predict``).
 
     Parameters
     ----------
@@ -114,7 +133,8 @@ class Method:
         After ``fit``, ``triangulation`` holds the triangulation it
         interpolates on (the exact-error path applies).
     pointwise : bool
-        ``False`` for summary methods without ``predict`` (``triangulation_mean``).
+        Fixed by the kind: ``True`` for a :class:`Method` (has ``predict``),
+        ``False`` for a :class:`Statistic`.
     params : dict
         The checked parameters with defaults filled in.
     """
@@ -123,7 +143,7 @@ class Method:
     family: ClassVar[str] = "baseline"
     dims: ClassVar[tuple | None] = None
     piecewise_linear: ClassVar[bool] = False
-    pointwise: ClassVar[bool] = True
+    pointwise: ClassVar[bool]
     #: chooses using the true target (triangulation_best/worst): an oracle, not a method a user could run
     oracle: ClassVar[bool] = False
     description: ClassVar[str] = ""
@@ -183,6 +203,58 @@ class Method:
         self._fitted = True
         return self
 
+    def info(self) -> dict:
+        """Scalars describing the fit (timings, losses, counts) for the result file."""
+        return dict(self._info)
+
+    def state(self) -> dict:
+        """Arrays the report's gallery needs (simplices, network weights...)."""
+        if self.triangulation is not None:
+            return {"simplices": np.asarray(self.triangulation.simplices, dtype=np.int32)}
+        return {}
+
+    # evaluator: a compare.Evaluator (not imported: compare._metrics imports this package for Method)
+    def exact_metrics(self, evaluator: Any) -> dict | None:
+        """Metrics computed by the fitted method itself (``None``: evaluate ``predict``).
+
+        Parameters
+        ----------
+        evaluator : compare.Evaluator
+            The samples' evaluator (regions, exact per-simplex squared errors).
+
+        Returns
+        -------
+        dict or None
+            Metric columns (``l2_<region>``, ``linf_<region>``...; ``None`` for a
+            column that does not apply), or ``None`` to have the evaluator measure
+            ``predict``.
+        """
+        return None
+
+    # -- for subclasses -------------------------------------------------------------------
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        p = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({p})"
+
+
+class Method(Competitor):
+    """A way to turn samples ``(X, y)`` into a function: a :class:`Competitor` with ``predict``.
+
+    Parameters
+    ----------
+    **params
+        The method's parameters (see ``params_schema``).
+
+    Subclasses implement ``_fit`` and ``_predict``; the evaluator measures
+    ``predict`` (exactly, simplex by simplex, for a piecewise-linear one) unless
+    ``exact_metrics`` returns the metrics itself.
+    """
+
+    pointwise: ClassVar[bool] = True
+
     def predict(self, xi: ArrayLike) -> np.ndarray:
         """Values at query points.
 
@@ -196,42 +268,46 @@ class Method:
             NaN outside the convex hull for methods defined only there
             (piecewise-linear interpolants, Clough--Tocher).
         """
-        if not self.pointwise:
-            raise UnsupportedError(f"method {self.name!r} is a summary over triangulations and has no predict()")
         if not self._fitted:
             raise InvalidInputError(f"method {self.name!r} must be fitted before predict()")
         q = check_query(xi, self.X_.shape[1], "xi")
         flat = q.reshape(-1, q.shape[-1])
         return np.asarray(self._predict(flat), dtype=np.float64).reshape(q.shape[:-1])
 
-    def info(self) -> dict:
-        """Scalars describing the fit (timings, losses, counts) for the result file."""
-        return dict(self._info)
-
-    def state(self) -> dict:
-        """Arrays the report's gallery needs (simplices, network weights...)."""
-        if self.triangulation is not None:
-            return {"simplices": np.asarray(self.triangulation.simplices, dtype=np.int32)}
-        return {}
-
-    # evaluator: a compare.Evaluator (not imported: compare._metrics imports this package for Method)
-    def exact_metrics(self, evaluator: Any) -> dict | None:
-        """Metrics computed by the method itself (``None``: evaluate ``predict``)."""
-        return None
-
-    # -- for subclasses -------------------------------------------------------------------
-    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     def _predict(self, xi: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __repr__(self) -> str:
-        p = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        return f"{type(self).__name__}({p})"
+
+class Statistic(Competitor):
+    """A number computed from the samples: a :class:`Competitor` without ``predict``.
+
+    Parameters
+    ----------
+    **params
+        The statistic's parameters (see ``params_schema``).
+
+    Subclasses implement ``_fit`` (checks; may store nothing) and
+    :meth:`exact_metrics`, which must return the metric columns (it never returns
+    ``None``: there is no function to evaluate); e.g. ``triangulation_mean``, the
+    root mean squared L2 error over all fine triangulations of the samples.
+    """
+
+    pointwise: ClassVar[bool] = False
+
+    def exact_metrics(self, evaluator: Any) -> dict:  # pragma: no cover - abstract (register_method checks)
+        """The statistic's metric columns for the fitted samples (never ``None``)."""
+        raise NotImplementedError
+
+    def _check_fitted(self) -> None:
+        if not self._fitted:
+            raise InvalidInputError(f"statistic {self.name!r} must be fitted before exact_metrics()")
+
+    def state(self) -> dict:
+        """No function, so nothing to draw: an empty dict."""
+        return {}
 
 
-def _need_target(method: Method, target: Target | None) -> Target:
+def _need_target(method: Competitor, target: Target | None) -> Target:
     if target is None or not callable(target):
         raise InvalidInputError(
             f"method {method.name!r} optimises the error against the true function: pass target= to fit()"

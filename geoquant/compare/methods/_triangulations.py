@@ -12,7 +12,7 @@ from ..._validation import as_float_array
 from ...errors import InvalidInputError, UnsupportedError
 from .._flipwalk import exact_cost_statistics, walk_from_delaunay
 from .._params import Param, positive_int
-from ._base import Method, _need_target, register_method
+from ._base import Method, Statistic, _need_target, register_method
 
 if TYPE_CHECKING:
     from ...targets import Target
@@ -243,7 +243,7 @@ class RandomTriangulation(_PiecewiseLinear):
 
 
 @register_method
-class MeanTriangulation(Method):
+class MeanTriangulation(Statistic):
     """The mean squared L2 error over all fine triangulations (a number, not a function).
 
     Reported as ``l2_hull = sqrt(mean_T ||f - I_T f||^2)`` (the root mean
@@ -257,7 +257,6 @@ class MeanTriangulation(Method):
 
     name = "triangulation_mean"
     family = "triangulation"
-    pointwise = False
     description = "mean squared L2 error over all fine triangulations"
     params_schema = _EXTREMAL_SCHEMA
 
@@ -266,10 +265,8 @@ class MeanTriangulation(Method):
         if X.shape[1] not in (1, 2):
             raise UnsupportedError(f"method {self.name!r} is implemented in 1D and 2D, found dimension {X.shape[1]}")
 
-    def state(self) -> dict:
-        return {}
-
-    def exact_metrics(self, evaluator: Any) -> dict | None:  # a compare.Evaluator
+    def exact_metrics(self, evaluator: Any) -> dict:  # a compare.Evaluator
+        self._check_fitted()
         X, seed = self.X_, self.seed_
         regions = list(evaluator.regions)
 
