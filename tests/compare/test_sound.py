@@ -144,8 +144,8 @@ def test_nearest_triangulation_exact_minimum_against_enumeration_by_dp_and_by_in
     assert exact_ip and l2sq_ip == pytest.approx(min(totals), rel=1e-9) and len(simp) == n_tri
 
 
-def test_regime_axes_expand_to_a_grid_and_reject_repeats():
-    base = """
+#: a one-network study on sines 1D (n = 6); tests append the network entry's parameters
+_ONE_NETWORK_SPEC = """
 [study]
 seeds = [0]
 [[targets]]
@@ -156,8 +156,11 @@ sizes = [6]
 kind = "uniform"
 [[methods]]
 name = "network_small"
-label = "net"
 """
+
+
+def test_regime_axes_expand_to_a_grid_and_reject_repeats():
+    base = _ONE_NETWORK_SPEC + 'label = "net"\n'
     spec = load_spec(base + "init_scale = [0.1, 1e-4, 1e-10]\nwidth = [10, 20]\nlr = 0.1\n")
     labels = [m["label"] for m in spec.methods]
     assert len(labels) == 6 and labels[0] == "net[init_scale=0.1,width=10]"
@@ -176,19 +179,7 @@ def test_impossible_gd_budget_is_a_clear_error_in_a_spec_and_in_the_library():
     from geoquant.compare.methods._networks import MAX_GD_STEPS
     from geoquant.errors import InvalidInputError
 
-    base = """
-[study]
-seeds = [0]
-[[targets]]
-name = "sines"
-dim = 1
-sizes = [6]
-[[samplers]]
-kind = "uniform"
-[[methods]]
-name = "network_small"
-mode = "gd"
-"""
+    base = _ONE_NETWORK_SPEC + 'mode = "gd"\n'
     with pytest.raises(SpecError, match=r"methods\[0\].*impossible budget.*t_max = 1e\+09 at lr = 1e-06.*1e\+15 GD steps"):
         load_spec(base + "t_max = 1e9\nlr = 1e-6\n")
     with pytest.raises(InvalidInputError, match=r"impossible budget: n_steps = 100000001"):
