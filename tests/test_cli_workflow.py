@@ -143,3 +143,26 @@ def test_a_study_outside_a_terminal_prints_progress_lines(tmp_path, capsys):
     err = capsys.readouterr().err  # captured: not a terminal
     lines = [ln for ln in err.splitlines() if ln.startswith("cli: ")]
     assert len(lines) >= 2 and lines[-1].startswith("cli: 24/24 tasks finished (0 failed)")
+
+
+def test_dry_run_cuts_a_network_budget_given_in_flow_time():
+    # a t_max budget overrides n_steps (GD: n_steps = ceil(t_max / lr)); the timed sample must cut
+    # t_max itself, else it trains the whole budget and then multiplies it again
+    from geoquant.compare._study import _shorten_budget, dry_run
+
+    p = {"t_max": 3000.0, "lr": 0.02, "n_steps": 10_000}
+    assert _shorten_budget(p, 300) == pytest.approx(500.0)
+    assert p["t_max"] == pytest.approx(6.0) and p["n_steps"] == 10_000
+    p = {"t_max": None, "lr": 0.05, "n_steps": 3000}
+    assert _shorten_budget(p, 300) == pytest.approx(10.0) and p["n_steps"] == 300
+    p = {"t_max": 5.0, "lr": 0.05, "n_steps": 3000}  # already shorter than the sample
+    assert _shorten_budget(p, 300) == 1.0 and p["t_max"] == 5.0
+    spec = {
+        "study": {"name": "budget", "seeds": [0]},
+        "targets": [{"name": "sines", "dim": 1, "sizes": [6]}],
+        "samplers": [{"kind": "uniform"}],
+        "methods": [{"name": "network_small", "width": 10, "mode": "gd", "lr": 0.02, "t_max": 3000.0}],
+    }
+    plan = dry_run(spec, workers=0, max_steps=50)
+    (sample,) = plan["sample"]
+    assert sample["status"] == "done" and sample["budget_factor"] == pytest.approx(3000.0 / (50 * 0.02))

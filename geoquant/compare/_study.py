@@ -390,8 +390,9 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
     -------
     dict
         ``n_tasks``, ``n_units``, ``workers``, ``by_family`` and ``by_method``
-        (task counts), ``sample`` (list of {method, n, seconds, scaled_s,
-        status, error}), ``estimate_s`` (None without a sample),
+        (task counts), ``sample`` (list of {method, n, seconds, scaled_s, runs,
+        budget_factor, status, error}: a network's budget is cut to about
+        ``max_steps`` steps and its training time scaled by ``budget_factor``), ``estimate_s`` (None without a sample),
         ``skipped`` (method/dimension combinations the spec leaves out).
     """
     import importlib
@@ -419,26 +420,46 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         n_mid = ns[(len(ns) - 1) // 2]
         task = next(t for t in mine if t.settings["n"] == n_mid)
         settings = json.loads(json.dumps(task.settings))
-        factor = 1.0
         params = settings["method"]["params"]
-        if task.family == "network" and params.get("n_steps", 0) > max_steps:
-            factor = params["n_steps"] / max_steps
-            params["n_steps"] = max_steps
+        factor = _shorten_budget(params, max_steps) if task.family == "network" else 1.0
         t0 = time.perf_counter()
         (rec,) = run_unit({"key": "dry-run", "tasks": [{"id": "dry-run", "settings": settings, "gallery": False}],
                            "device": device})
         dt = time.perf_counter() - t0
-        fit_s = float((rec.get("timing") or {}).get("fit_s") or 0.0)
-        scaled = dt + fit_s * (factor - 1.0)  # only the training scales with the steps
+        # only the training scales with the budget (not the set-up or the analysis of the result)
+        train_s = (rec.get("info") or {}).get("train_s")
+        if isinstance(train_s, list):
+            train_s = train_s[0] if train_s else None
+        fit_s = float(train_s if train_s is not None else (rec.get("timing") or {}).get("fit_s") or 0.0)
+        scaled = dt + fit_s * (factor - 1.0)
         # networks of one unit (all seeds and restarts of one sample size) train as one ensemble
         count = len({t.unit_key() for t in tasks if t.method_label == label}) if task.family == "network" \
             else by_method[label]
         total += scaled * count
         out["sample"].append({"method": label, "n": n_mid, "seconds": round(dt, 3), "scaled_s": round(scaled, 3),
-                              "runs": count, "status": rec["status"],
+                              "runs": count, "budget_factor": factor, "status": rec["status"],
                               "error": (rec.get("error") or {}).get("message")})
     out["estimate_s"] = total / n_workers
     return out
+
+
+def _shorten_budget(params: dict[str, Any], max_steps: int) -> float:
+    """Cut a network task's training budget to about ``max_steps`` steps, in place; return the factor
+    by which the full budget is longer. A ``t_max`` (gradient-flow time) takes precedence over
+    ``n_steps`` (GD: ``n_steps = ceil(t_max / lr)``), so it is the one cut: to ``max_steps * lr``
+    (for the adaptive flow a rough stand-in, its step follows the dynamics)."""
+    t_max, lr = params.get("t_max"), params.get("lr")
+    if t_max is not None and lr:
+        t_sample = float(max_steps) * float(lr)
+        if float(t_max) <= t_sample:
+            return 1.0
+        params["t_max"] = t_sample
+        return float(t_max) / t_sample
+    if params.get("n_steps", 0) > max_steps:
+        factor = params["n_steps"] / max_steps
+        params["n_steps"] = max_steps
+        return float(factor)
+    return 1.0
 
 
 def failure_causes(study_dir: str | os.PathLike[str], limit: int = 10) -> list[dict[str, Any]]:

@@ -1,0 +1,32 @@
+"""Every study shipped in data/studies/ parses, and its task plan is what its header says."""
+
+from pathlib import Path
+
+import pytest
+
+from geoquant.compare import load_spec
+from geoquant.compare._study import dry_run
+
+STUDIES = sorted((Path(__file__).resolve().parents[2] / "data" / "studies").glob("*.toml"))
+
+
+def test_the_shipped_studies_are_found():
+    assert {p.stem for p in STUDIES} >= {"quickstart", "paper", "small_init"}
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
+def test_shipped_study_plans(path):
+    spec = load_spec(path)
+    plan = dry_run(spec, time_sample=False)
+    assert plan["n_tasks"] == len(spec.tasks()) > 0
+    assert sum(plan["by_method"].values()) == plan["n_tasks"]
+
+
+def test_quickstart_trains_small_init_networks_long_at_n4_in_1d():
+    # issue 9, item 7: the configuration where small initialisation can interpolate the 1D data
+    tasks = [t for t in load_spec(STUDIES[[p.stem for p in STUDIES].index("quickstart")]).tasks()
+             if t.method_label.startswith("network_small_long")]
+    assert {t.settings["n"] for t in tasks} == {4}
+    assert {t.settings["target"]["dim"] for t in tasks} == {1}
+    assert {t.settings["method"]["params"]["init_scale"] for t in tasks} == {0.1, 0.01}
+    assert len(tasks) == 2 * 2 * 3  # 2 init scales x 2 targets x 3 seeds
