@@ -51,5 +51,5 @@ def run(args) -> int:
         print(f"    {r['description']}")
         for k, p in r["parameters"].items():
             print(f"    {k} = {p['default']!r}   ({p['expected']}){': ' + p['doc'] if p['doc'] else ''}")
-    print("\nEvery method also takes label, dims and max_n in a [[methods]] table (docs/study-spec.md).")
+    print("\nEvery method also takes label, dims, min_n and max_n in a [[methods]] table (docs/study-spec.md).")
     return 0

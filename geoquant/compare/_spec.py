@@ -41,6 +41,7 @@ samplers x sample sizes x seeds x methods::
                                  # "net_small[init_scale=0.1]", ...
     dims = [2]                   # optional: only these dimensions
     max_n = 80                   # optional: only sample sizes up to this
+    min_n = 8                    # optional: only sample sizes from this on
 
 Every problem is reported as a :class:`~geoquant.errors.SpecError` naming the
 key path and what was expected: ``methods[2].width: expected a positive
@@ -110,6 +111,7 @@ _METHOD_RESERVED = {
     "label": Param("str", None, optional=True),
     "dims": Param("int_list", None, min=0, min_exclusive=True, optional=True),
     "max_n": Param("int", None, min=0, min_exclusive=True, optional=True),
+    "min_n": Param("int", None, min=0, min_exclusive=True, optional=True),
 }
 
 
@@ -215,7 +217,7 @@ class StudySpec:
                 for n in t["sizes"]:
                     for seed in self.seeds:
                         for m in self.methods:
-                            if t["dim"] not in m["dims"] or (m["max_n"] is not None and n > m["max_n"]):
+                            if t["dim"] not in m["dims"] or not _n_in_range(n, m):
                                 continue
                             restarts = m["params"].get("restarts", 1) if m["family"] == "network" else 1
                             for r in range(restarts):
@@ -440,6 +442,9 @@ def _parse_method(m: dict, i: int):
     label = _check(m, "label", _METHOD_RESERVED["label"], path) or name
     dims = _check(m, "dims", _METHOD_RESERVED["dims"], path)
     max_n = _check(m, "max_n", _METHOD_RESERVED["max_n"], path)
+    min_n = _check(m, "min_n", _METHOD_RESERVED["min_n"], path)
+    if min_n is not None and max_n is not None and min_n > max_n:
+        raise SpecError(f"{path}.min_n: expected at most max_n = {max_n}, found {min_n} (no sample size would run)")
     schema = cls.params_schema
     unknown = sorted(set(m) - set(schema) - set(_METHOD_RESERVED))
     if unknown:
@@ -455,7 +460,14 @@ def _parse_method(m: dict, i: int):
     supported = list(cls.dims) if cls.dims is not None else [1, 2, 3, 4, 5, 6]
     if dims is not None:
         supported = [d for d in supported if d in dims]
-    return {"name": name, "label": label, "params": params, "dims": supported, "family": cls.family, "max_n": max_n}
+    return {"name": name, "label": label, "params": params, "dims": supported, "family": cls.family, "max_n": max_n,
+            "min_n": min_n}
+
+
+def _n_in_range(n: int, method: dict) -> bool:
+    """Whether a method entry runs at sample size ``n`` (its optional ``min_n`` / ``max_n``)."""
+    lo, hi = method.get("min_n"), method.get("max_n")
+    return (lo is None or n >= lo) and (hi is None or n <= hi)
 
 
 def _check_samples(targets, samplers):

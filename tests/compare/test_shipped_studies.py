@@ -30,3 +30,23 @@ def test_quickstart_trains_small_init_networks_long_at_n4_in_1d():
     assert {t.settings["target"]["dim"] for t in tasks} == {1}
     assert {t.settings["method"]["params"]["init_scale"] for t in tasks} == {0.1, 0.01}
     assert len(tasks) == 2 * 2 * 3  # 2 init scales x 2 targets x 3 seeds
+
+
+def test_min_n_and_max_n_select_the_sample_sizes():
+    from geoquant.errors import SpecError
+
+    spec = {
+        "study": {"name": "sizes", "seeds": [0]},
+        "targets": [{"name": "sines", "dim": 1, "sizes": [4, 8, 16, 32]}],
+        "samplers": [{"kind": "uniform"}],
+        "methods": [{"name": "delaunay", "label": "mid", "min_n": 8, "max_n": 16},
+                    {"name": "delaunay", "label": "big", "min_n": 16},
+                    {"name": "delaunay", "label": "all"}],
+    }
+    ns = {}
+    for t in load_spec(spec).tasks():
+        ns.setdefault(t.method_label, []).append(t.settings["n"])
+    assert ns == {"mid": [8, 16], "big": [16, 32], "all": [4, 8, 16, 32]}
+    spec["methods"] = [{"name": "delaunay", "min_n": 17, "max_n": 16}]
+    with pytest.raises(SpecError, match=r"methods\[0\]\.min_n: expected at most max_n = 16, found 17"):
+        load_spec(spec)
