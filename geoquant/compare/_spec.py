@@ -460,8 +460,10 @@ def _parse_method(m: dict, i: int):
     supported = list(cls.dims) if cls.dims is not None else [1, 2, 3, 4, 5, 6]
     if dims is not None:
         supported = [d for d in supported if d in dims]
-    return {"name": name, "label": label, "params": params, "dims": supported, "family": cls.family, "max_n": max_n,
-            "min_n": min_n}
+    out = {"name": name, "label": label, "params": params, "dims": supported, "family": cls.family, "max_n": max_n}
+    if min_n is not None:  # only when given, so that specs written before min_n keep their fingerprint
+        out["min_n"] = min_n
+    return out
 
 
 def _n_in_range(n: int, method: dict) -> bool:

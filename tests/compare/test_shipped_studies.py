@@ -50,3 +50,17 @@ def test_min_n_and_max_n_select_the_sample_sizes():
     spec["methods"] = [{"name": "delaunay", "min_n": 17, "max_n": 16}]
     with pytest.raises(SpecError, match=r"methods\[0\]\.min_n: expected at most max_n = 16, found 17"):
         load_spec(spec)
+
+
+def test_a_spec_without_min_n_keeps_its_fingerprint():
+    # the fingerprint guards a study directory: if adding an optional key changed it, every study
+    # written before would read as "another study" and be rerun; pinned from the code before min_n
+    from geoquant.compare._spec import spec_fingerprint
+
+    spec = {"study": {"name": "fp", "seeds": [0, 1]},
+            "targets": [{"name": "sines", "dim": 1, "sizes": [4, 8]}],
+            "samplers": [{"kind": "uniform", "params": {"corners": True}}],
+            "methods": [{"name": "delaunay"}, {"name": "knn", "max_n": 8}]}
+    assert spec_fingerprint(load_spec(spec)) == "a71bc30c4c884f6e81e4954f8ef9999012213e788a6a582e0bdcd68886691288"
+    spec["methods"][0]["min_n"] = 8
+    assert spec_fingerprint(load_spec(spec)) != "a71bc30c4c884f6e81e4954f8ef9999012213e788a6a582e0bdcd68886691288"
