@@ -44,11 +44,11 @@ class Finding:
     ----------
     key : str
         ``"closest"``, ``"networks"``, ``"distance"``, ``"interpolating"``, ``"rates"``,
-        ``"minnorm"``, ``"exactness"``, ``"warnings"``.
+        ``"minnorm"``, ``"between"``, ``"exactness"``, ``"warnings"``.
     text : str
         The sentence (plain text).
     table : str
-        Id of the table holding its numbers (``"F1"`` ... ``"F9"``), or ``""`` when the
+        Id of the table holding its numbers (``"F1"`` ... ``"F10"``), or ``""`` when the
         sentence says the measurement is absent.
     measured : bool
         False when the study does not hold the measurement.
@@ -289,6 +289,23 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
                     f"{r['method']}: {n_interp} of {n_nets} networks interpolate ({100.0 * n_interp / n_nets:.0f}%; train RMSE <= "
                     f"1e-3 std(y))" + (f"; the others: {others}" if others else "") + ".", "F4"))
 
+    # F10: what the networks that fit do between the data (every n) -------------------------------
+    if not nets.empty and _has(nets, "train_status") and _has(nets, "nearest_l2"):
+        fit = nets[nets["train_status"] == "interpolating"]
+        if len(fit):
+            t = between_data_of_fits(fit, cols, metric)
+            out.tables["F10"] = ("Interpolating networks, every n: distance to their nearest triangulation's "
+                                 "interpolant of the data (nearest_l2; in 1D the linear interpolant) against their "
+                                 "error", t)
+            for m, g in fit.groupby("method"):
+                d = g["nearest_l2"].astype(float)
+                e = g[metric].astype(float)
+                out.items.append(Finding(
+                    "between", f"{m}: its {len(g)} interpolating network(s) (n = "
+                    f"{', '.join(str(int(v)) for v in sorted(g['n'].unique()))}) are {_fmt(d.min())} to "
+                    f"{_fmt(d.max())} (median {_fmt(d.median())}) from their nearest triangulation's interpolant "
+                    f"of the data, against errors {_fmt(e.min())} to {_fmt(e.max())} ({metric}).", "F10"))
+
     # F4: rates against -2/d, with the Delaunay self-check -------------------------------------
     from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
     from ..compare._rates import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
@@ -392,6 +409,22 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         for _, r in t.iterrows():
             out.items.append(Finding("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F7"))
     return out
+
+
+def between_data_of_fits(fit, cols, metric: str = "l2_inner"):
+    """Per case, method and n: the interpolating networks' distance to their nearest triangulation's
+    interpolant (``nearest_l2``) and their error, median / min / max over the networks."""
+    import pandas as pd
+
+    rows = []
+    for key, g in fit.groupby(cols + ["method", "n"], sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        d, e = g["nearest_l2"].astype(float), g[metric].astype(float)
+        rows.append({"case": _case_name(key[:len(cols)], cols), "method": key[len(cols)], "n": int(key[-1]),
+                     "networks": len(g), "nearest_l2 median": float(d.median()), "nearest_l2 min": float(d.min()),
+                     "nearest_l2 max": float(d.max()), f"{metric} median": float(e.median()),
+                     "nearest_l2/" + metric + " max": float((d / e).max())})
+    return pd.DataFrame(rows)
 
 
 def training_state_table(nets):

@@ -137,3 +137,20 @@ def test_networks_against_delaunay_paired_by_seed():
     t = f.tables["F2"][1]
     assert t.loc[0, "ratio to Delaunay (median)"] == pytest.approx(3.0)
     assert (t.loc[0, "min"], t.loc[0, "max"]) == (pytest.approx(2.0), pytest.approx(4.0))
+
+
+def test_between_data_of_the_networks_that_fit():
+    # seeds 0 and 1 interpolate at every size; nearest_l2 = 0.25 x their error by construction
+    df = synthetic()
+    f = compute_findings(df)
+    (b,) = _sentences(f, "between")
+    assert b.table == "F10" and "its 6 interpolating network(s) (n = 10, 20, 40)" in b.text
+    fit = df[(df.family == "network") & (df.train_status == "interpolating")]
+    d = 0.25 * fit["l2_inner"]
+    assert f"{d.min():.3g} to {d.max():.3g}" in b.text
+    t = f.tables["F10"][1]
+    assert list(t["n"]) == list(SIZES) and list(t["networks"]) == [2, 2, 2]
+    assert t["nearest_l2/l2_inner max"].tolist() == pytest.approx([0.25, 0.25, 0.25])
+    # no interpolating network: no F10 and no sentence
+    none = compute_findings(df.assign(train_status="budget"))
+    assert "F10" not in none.tables and not _sentences(none, "between")
