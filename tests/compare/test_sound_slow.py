@@ -7,18 +7,21 @@ import pytest
 from geoquant.compare import get_method, load_spec
 from geoquant.compare.methods._networks import train_networks
 from geoquant.compare._runner import make_data
+from geoquant.compare._spec import _n_in_range
 
 QUICKSTART = Path(__file__).resolve().parents[2] / "data" / "studies" / "quickstart.toml"
 
 
 def _datasets_1d(seed=0):
+    """The quickstart's 1D samples of one seed, drawn as the study draws them (its sampler)."""
     spec = load_spec(QUICKSTART)
+    (sampler,) = spec.samplers
     for t in spec.targets:
         if t["dim"] != 1:
             continue
         for n in t["sizes"]:
             settings = {"target": {"name": t["name"], "dim": 1, "params": t["params"]},
-                        "sampler": {"kind": "uniform", "params": {}}, "n": n, "seed": seed}
+                        "sampler": {"kind": sampler["kind"], "params": sampler["params"]}, "n": n, "seed": seed}
             _, X, y = make_data(settings)
             yield f"{t['name']}-{n}", X, y
 
@@ -36,7 +39,7 @@ def test_halving_the_flow_tolerance_changes_the_final_loss_by_under_one_percent(
         p = m["params"]
         half = {"rtol": p["rtol"] / 2} if p["mode"] == "flow" else {"lr": p["lr"] / 2}
         for name, X, y in _datasets_1d():
-            if m["max_n"] is not None and X.shape[0] > m["max_n"]:
+            if not _n_in_range(X.shape[0], m):
                 continue
             a = train_networks([X], [y], [p], [0])["info"]
             b = train_networks([X], [y], [{**p, **half}], [0])["info"]
