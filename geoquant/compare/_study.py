@@ -427,9 +427,7 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
                            "device": device})
         dt = time.perf_counter() - t0
         # only the training scales with the budget (not the set-up or the analysis of the result)
-        train_s = (rec.get("info") or {}).get("train_s")
-        if isinstance(train_s, list):
-            train_s = train_s[0] if train_s else None
+        train_s = (rec.get("info") or {}).get("train_s")  # a network record's own share of its ensemble's time
         fit_s = float(train_s if train_s is not None else (rec.get("timing") or {}).get("fit_s") or 0.0)
         scaled = dt + fit_s * (factor - 1.0)
         # networks of one unit (all seeds and restarts of one sample size) train as one ensemble

@@ -7,7 +7,8 @@ import pytest
 from geoquant.compare import load_spec
 from geoquant.compare._study import dry_run
 
-STUDIES = sorted((Path(__file__).resolve().parents[2] / "data" / "studies").glob("*.toml"))
+STUDIES_DIR = Path(__file__).resolve().parents[2] / "data" / "studies"
+STUDIES = sorted(STUDIES_DIR.glob("*.toml"))
 
 
 def test_the_shipped_studies_are_found():
@@ -24,7 +25,7 @@ def test_shipped_study_plans(path):
 
 def test_quickstart_trains_small_init_networks_long_at_n4_in_1d():
     # issue 9, item 7: the configuration where small initialisation can interpolate the 1D data
-    tasks = [t for t in load_spec(STUDIES[[p.stem for p in STUDIES].index("quickstart")]).tasks()
+    tasks = [t for t in load_spec(STUDIES_DIR / "quickstart.toml").tasks()
              if t.method_label.startswith("network_small_long")]
     assert {t.settings["n"] for t in tasks} == {4}
     assert {t.settings["target"]["dim"] for t in tasks} == {1}

@@ -12,6 +12,7 @@ but the network has none left there. The quickstart's runge data at n = 4 (seed 
 import numpy as np
 
 from geoquant import get_target, sample_points, train_gd
+from geoquant.nn import dead_neurons
 from geoquant.theory import alignment_field, alignment_potential, residual_weights
 
 
@@ -45,8 +46,7 @@ def test_small_init_stops_at_a_spurious_stationary_point_with_an_open_escape_dir
 
     # ... and no live neuron of the network is anywhere near it: at every live neuron's direction
     # G is below 1% of that maximum
-    pre = X[:, 0][:, None] * W[:, 0] + W[:, 1]
-    live = (pre > 0).any(axis=0) & (np.abs(a) > 0)
+    live = ~dead_neurons(W, X) & (a != 0)
     assert live.sum() >= 10
     u_live = W[live] / np.linalg.norm(W[live], axis=1, keepdims=True)
     assert np.abs(alignment_potential(X, r, u_live)).max() < 1e-2 * g_max
