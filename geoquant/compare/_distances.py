@@ -14,13 +14,36 @@ __all__ = ["nearest_triangulation", "nearest_knot_spline_1d"]
 
 
 def _network_kinks_1d(method: Any, X: np.ndarray) -> np.ndarray:  # a fitted network Method: reads .W, .a
-    """Sorted kink positions of a fitted 1D network (live, non-negligible neurons; merged)."""
+    """Sorted kink positions of a fitted 1D network, merged into clusters (live, non-negligible neurons).
+
+    A count of the network's distinct kinks (``n_kinks``), **not** its breakpoints: a merged
+    position is an amplitude-weighted mean of several nearby kinks. Integrals between the
+    network's breakpoints use :func:`_network_breakpoints_1d`.
+    """
     W = getattr(method, "W", None)
     if W is None:
         return np.zeros(0)
     from ..nn import kinks_1d
 
     return np.asarray(kinks_1d(method.W, method.a, X=X, exclude_dead=True).positions, dtype=float)
+
+
+def _network_breakpoints_1d(method: Any) -> np.ndarray:  # a fitted network Method: reads .W, .a
+    """Every breakpoint ``-b_j / w_j`` of a fitted 1D network, sorted, unmerged.
+
+    One per neuron with ``w_j != 0`` and ``a_j != 0`` (dead, small and cancelling
+    neurons included: an extra breakpoint never spoils an exact piecewise-linear
+    integral, a missing one does). Without weights (not a network) an empty array.
+    """
+    W = getattr(method, "W", None)
+    if W is None:
+        return np.zeros(0)
+    W = np.asarray(W, dtype=float).reshape(-1, 2)
+    a = np.asarray(method.a, dtype=float).reshape(-1)
+    live = (W[:, 0] != 0) & (a != 0)
+    with np.errstate(over="ignore"):
+        k = -W[live, 1] / W[live, 0]
+    return np.sort(k[np.isfinite(k)])
 
 
 def _pl_sq_integral(xs: np.ndarray, e: np.ndarray) -> float:

@@ -57,7 +57,7 @@ from .._quadrature import barycentric_lattice, clip_simplices_to_box, grundmann_
 from .._quadrature import vertex_simplex_volumes as simplex_volumes
 from ..errors import GeoquantError, InvalidInputError
 from ..interpolate import error_bounds, pl_errors, simplex_errors
-from ._distances import _network_kinks_1d, _pl_distance_1d, nearest_knot_spline_1d, nearest_triangulation
+from ._distances import _network_breakpoints_1d, _network_kinks_1d, _pl_distance_1d, nearest_knot_spline_1d, nearest_triangulation
 
 if TYPE_CHECKING:
     from ..targets import Target
@@ -321,10 +321,11 @@ class Evaluator:
             lo, hi = float(self.X.min()), float(self.X.max())
             if box is not None:
                 lo, hi = max(lo, float(box[0, 0])), min(hi, float(box[0, 1]))
-            kinks = _network_kinks_1d(method, self.X)
-            between = _pl_distance_1d(method.predict, self.X[:, 0], gx, kinks, lo, hi)
+            kinks = _network_kinks_1d(method, self.X)  # merged: how many distinct kinks
+            breaks = _network_breakpoints_1d(method)  # every breakpoint: exact integrals
+            between = _pl_distance_1d(method.predict, self.X[:, 0], gx, breaks, lo, hi)
             inside = kinks[(kinks > self.X.min()) & (kinks < self.X.max())]
-            knots_l2 = nearest_knot_spline_1d(self.X[:, 0], gx, method.predict, len(inside), kinks=kinks,
+            knots_l2 = nearest_knot_spline_1d(self.X[:, 0], gx, method.predict, len(inside), kinks=breaks,
                                               region=(lo, hi))[1]
             out.update(between_l2=between, nearest_l2=between, nearest_exact=True, n_kinks=float(len(inside)),
                        nearest_knots_l2=knots_l2)
