@@ -310,7 +310,10 @@ def _require_study(study_dir) -> Path:
 #: Training state of network rows (NaN/None elsewhere), read from the record's info
 #: (see geoquant.nn._state.training_state).
 TRAINING_COLUMNS = ["train_loss", "train_rmse_rel", "grad_norm", "stationarity", "sharpness", "flow_time",
-                    "train_steps", "loss_increases", "plateau_drop", "train_status"]
+                    "train_steps", "loss_increases", "plateau_drop", "escape_value", "escape_sign", "escape_angle",
+                    "pinned_share", "train_status", "trainer_status"]
+#: Non-numeric training columns.
+_TEXT_TRAINING_COLUMNS = ("train_status", "trainer_status")
 #: The regime axes of network rows (NaN elsewhere; lr NaN for gradient flow).
 REGIME_COLUMNS = ["init_scale", "width", "lr"]
 #: Every row: is the value exact (not a heuristic local optimum or a sample)? did the method use the target?
@@ -346,7 +349,10 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         where ``inner_full``: the inner region is the whole inner box), the minnorm comparison of interpolating
         networks (``minnorm_cost_ratio, minnorm_sup``; :meth:`Evaluator.minnorm_comparison`), the training state
         (``train_loss, train_rmse_rel, grad_norm, stationarity, sharpness,
-        flow_time, train_steps, loss_increases, train_status``), the regime axes
+        flow_time, train_steps, loss_increases, plateau_drop``), the end state ``train_status``
+        (one of :data:`geoquant.theory.END_STATES`) with its certificate (``escape_value,
+        escape_sign, escape_angle, pinned_share``; :func:`geoquant.theory.end_state`) and the
+        trainer's coarse status ``trainer_status``, the regime axes
         (``init_scale, width, lr``), the labels ``exact`` (the row's value is an
         exact optimum/statistic, not a flip-walk local optimum or a sample) and
         ``oracle`` (the method chose using the true target), ``info_*`` scalars,
@@ -450,7 +456,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         if c not in df.columns:
             df[c] = None
     numeric = [c for c in DISTANCE_COLUMNS + MINNORM_COLUMNS + TRAINING_COLUMNS + REGIME_COLUMNS
-               if c not in ("nearest_exact", "train_status")]
+               if c != "nearest_exact" and c not in _TEXT_TRAINING_COLUMNS]
     for m in METRIC_COLUMNS + numeric + ["fit_s", "eval_s"]:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype(float)
     df["nearest_exact"] = df["nearest_exact"].astype(object)
@@ -486,13 +492,14 @@ def study_status(study_dir: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         Index: method labels plus a ``total`` row; columns ``done, failed,
         pending, total`` and the training status of finished network tasks
-        (``interpolating, stationary, unstable, budget``; 0 for other methods).
+        (the end states of :data:`geoquant.theory.END_STATES`; 0 for other methods; a study
+        written before end states existed may add ``stationary``).
         A task whose result file is damaged counts as pending; the damaged
         files are listed in ``df.attrs["damaged"]``.
     """
-    from ..nn._state import TRAIN_STATUSES
-
     import pandas as pd
+
+    from ..theory import END_STATES
 
     from ._spec import load_spec
 
@@ -500,15 +507,18 @@ def study_status(study_dir: str | os.PathLike[str]) -> pd.DataFrame:
     spec = load_spec(d / "spec.toml")
     records, damaged = scan_results(d, spec)
     counts: dict = {}
+    states = list(END_STATES)
     for t in spec.tasks():
-        c = counts.setdefault(t.method_label, dict.fromkeys(("done", "failed", "pending") + TRAIN_STATUSES, 0))
+        c = counts.setdefault(t.method_label, dict.fromkeys(["done", "failed", "pending"] + states, 0))
         rec = records.get(t.id)
         c["pending" if rec is None else ("done" if rec["status"] == "done" else "failed")] += 1
         ts = (rec or {}).get("info", {}).get("train_status") if rec is not None and rec["status"] == "done" else None
-        if ts in TRAIN_STATUSES:
-            c[ts] += 1
+        if isinstance(ts, str):
+            if ts not in states:  # a status of an older version (e.g. "stationary"): shown, not dropped
+                states.append(ts)
+            c[ts] = c.get(ts, 0) + 1
     cols = ["done", "failed", "pending"]
-    df = pd.DataFrame.from_dict(counts, orient="index", columns=cols + list(TRAIN_STATUSES))
+    df = pd.DataFrame.from_dict(counts, orient="index", columns=cols + states).fillna(0)
     df.index.name = "method"
     df.insert(3, "total", df[cols].sum(axis=1))
     df.loc["total"] = df.sum(axis=0)

@@ -32,8 +32,9 @@ TRAIN_COLUMNS = ("train_status", "train_loss", "train_rmse_rel", "grad_norm", "f
                  "loss_increases")
 #: Network-to-triangulation distance columns.
 DISTANCE_COLUMNS = ("fit_l2", "between_l2", "nearest_l2", "nearest_exact")
-#: ``train_status`` values, in the order the tables show them.
-TRAIN_STATES = ("interpolating", "stationary", "unstable", "budget")
+#: ``train_status`` values (the end states of geoquant.theory), in the order the tables show them; results written
+#: before end states existed may also hold the coarse ``"stationary"``.
+TRAIN_STATES = ("interpolating", "spurious_stationary", "pinned", "stalled", "unstable", "budget", "stationary")
 
 
 @dataclass

@@ -83,7 +83,8 @@ def bound_table(df, metric="linf_ratio_inner"):
 
 
 #: one-letter codes of the training statuses in compact table cells
-STATUS_LETTERS = {"interpolating": "i", "stationary": "s", "unstable": "u", "budget": "b"}
+STATUS_LETTERS = {"interpolating": "i", "spurious_stationary": "s", "pinned": "p", "stalled": "t", "unstable": "u",
+                  "budget": "b", "stationary": "S"}
 
 
 def status_tag(statuses) -> str:
@@ -92,7 +93,8 @@ def status_tag(statuses) -> str:
     Parameters
     ----------
     statuses : iterable of str
-        ``train_status`` values (see :data:`geoquant.nn._state.TRAIN_STATUSES`).
+        ``train_status`` values (see :data:`geoquant.theory.END_STATES`; ``S`` marks the coarse
+        ``stationary`` of results written before end states existed).
     """
     vals = list(statuses)
     return " ".join(f"{letter}{vals.count(name)}" for name, letter in STATUS_LETTERS.items() if name in vals)
@@ -159,8 +161,7 @@ def training_table(df):
     rows = []
     for (method, target, dim, n), g in d.groupby(["method", "target", "dim", "n"], sort=True):
         counts = g["train_status"].value_counts()
-        status = ", ".join(f"{k} {counts[k]}" for k in ("interpolating", "stationary", "unstable", "budget")
-                           if k in counts)
+        status = ", ".join(f"{k} {counts[k]}" for k in STATUS_LETTERS if k in counts)
         ratio = pd.to_numeric(g.get("minnorm_cost_ratio"), errors="coerce") if "minnorm_cost_ratio" in g else None
         sup = pd.to_numeric(g.get("minnorm_sup"), errors="coerce") if "minnorm_sup" in g else None
         near = f"{g['nearest_l2'].median():.3g}" + ("" if g["nearest_exact"].astype(bool).all() else "*")

@@ -15,6 +15,13 @@ from ._alignment import (
     residual_weights as residual_weights,
     alignment_field as alignment_field,
     alignment_potential as alignment_potential,
+    alignment_maximum as alignment_maximum,
+)
+from ._endstate import (
+    END_STATES as END_STATES,
+    EndState as EndState,
+    end_state as end_state,
+    pinned_share as pinned_share,
 )
 from ._extremal import (
     ExtremalDirection as ExtremalDirection,

@@ -180,8 +180,10 @@ class _Engine:
     def initial(self, starts: np.ndarray | None = None, signs: ArrayLike | None = None) -> _State:
         ext = self.extremal(np.zeros(self.n))
         if starts is None:
-            # infinite width: every stable extremal direction holds neurons (it has an open basin)
+            # the init -> 0 limit at infinite width: every stable extremal direction holds neurons (it
+            # has an open basin), and so does every flat cell (flat_particles), both signs
             clusters = [_Cluster(e.direction.copy(), e.sign, 0.0) for e in ext if e.stable]
+            clusters += [_Cluster(p, sg, 0.0) for p in self.flat_particles() for sg in (1, -1)]
         else:
             # finite width: only the attractors reached from the given initial directions
             clusters = []
@@ -191,13 +193,44 @@ class _Engine:
                 if len(sel) == 0:
                     continue
                 ends, pats = flow_directions(self.Xt, r, sel, sg, atol=self.sec.atol)
-                for e, pat in zip(ends, pats):
-                    if np.any(pat) and not any(
-                        c.sign == sg and float(c.direction @ e) > 1 - 1e-10 for c in clusters
-                    ):
-                        clusters.append(_Cluster(e.copy(), sg, 0.0))
+                ends = ends[np.any(pats, axis=1)]  # dead: never revives
+                # distinct endpoints (many starts reach the same attractor): exact duplicates first
+                ends = np.unique(np.round(ends, 12), axis=0) if len(ends) else ends
+                for e in ends:
+                    if not any(c.sign == sg and float(c.direction @ e) > 1 - 1e-10 for c in clusters):
+                        clusters.append(_Cluster(e / np.linalg.norm(e), sg, 0.0))
         D = self.d + 1
         return _State(np.zeros(self.n), (), np.zeros((0, D)), np.zeros(0), clusters, 0.0, [], ())
+
+    def flat_particles(self) -> np.ndarray:
+        """Dormant particles of the flat cells of the initial potential: ``(m, d + 1)`` unit directions.
+
+        In the init -> 0 limit at infinite width neurons start in every cell, both signs. Those in
+        a cell with a non-zero field ``D_sigma`` flow to a stable extremal direction (a strict
+        local maximum of ``s G``: its basin is open). Those in a *flat* cell (``D_sigma = 0``, e.g.
+        only points with ``y_i = 0`` active) do not move and do not grow: they stay spread over the
+        cell, and a later potential may send different parts of it to different attractors (the
+        quickstart's sines data: the cell where only the corner ``x = 1``, ``y = 0`` is active holds
+        the neurons of the third escape). Each flat cell keeps a particle at its interior direction
+        and one near each of its vertices. In 1D that is every attractor reachable from a set of
+        initial directions of positive measure (on an arc a linear potential has at most one
+        critical point, so every later trajectory starts in a piece touching an end); in 2D a flat
+        edge (zero projected field on a circle) is not represented.
+        """
+        sec = self.sec
+        Xh = self.Xh
+        D = sec.fields(self.y / self.n)
+        tol = 1e-9 * float(np.sum(np.abs(self.y / self.n) * np.linalg.norm(self.Xt, axis=1)))
+        flat = np.flatnonzero((np.linalg.norm(D, axis=1) <= tol) & sec.patterns.any(axis=1))
+        parts = []
+        for k in flat:
+            parts.append(sec.directions[k])
+            if sec.cell_vertices is not None and sec.vertices is not None:
+                for v in np.asarray(sec.cell_vertices[k], dtype=np.int64):
+                    q = sec.vertices[v] + 1e-3 * sec.directions[k]
+                    parts.append(q / np.linalg.norm(q))
+        P = np.array(parts).reshape(-1, self.d + 1)
+        return P[np.any((P @ Xh.T) > 0, axis=1)] if len(P) else P
 
     def candidates(self, st: _State, population: str) -> tuple[list[_Cluster], np.ndarray, np.ndarray]:
         """(clusters, rates, order): the clusters that can grow, soonest escape first."""

@@ -12,6 +12,7 @@ from geoquant.compare._metrics import EvalConfig, Evaluator
 from geoquant.errors import SpecError
 from geoquant.interpolate import PiecewiseLinearInterpolant
 from geoquant.targets import get_target
+from geoquant.theory import END_STATES
 from geoquant.triangulation import Triangulation
 
 
@@ -251,7 +252,11 @@ def test_load_results_has_every_contract_column(sound_study):
     net = df[df["family"] == "network"]
     other = df[df["family"] != "network"]
     assert len(net) == 2 * 2 * 3
-    assert set(net["train_status"]) <= {"interpolating", "stationary", "unstable", "budget"}
+    assert set(net["train_status"]) <= set(END_STATES)
+    assert set(net["trainer_status"]) <= {"interpolating", "stationary", "unstable", "budget"}
+    # the certificate columns are there for every network
+    assert net[["escape_value", "escape_sign"]].notna().all().all() and (net["escape_value"] >= 0).all()
+    assert set(net["escape_sign"]) <= {1, -1}
     assert net[["train_loss", "grad_norm", "flow_time", "fit_l2", "between_l2", "nearest_l2"]].notna().all().all()
     assert other[["train_loss", "fit_l2", "init_scale"]].isna().all().all()
     # the training state is consistent: 1/2 mean squared loss <-> relative RMSE, flow time = budget or less
@@ -279,10 +284,10 @@ def test_study_status_counts_training_statuses(sound_study):
     df = load_results(sound_study)
     for label, g in df[df["family"] == "network"].groupby("method"):
         counts = g["train_status"].value_counts()
-        for s in ("interpolating", "stationary", "unstable", "budget"):
+        for s in END_STATES:
             assert st.loc[label, s] == counts.get(s, 0)
-        assert st.loc[label, ["interpolating", "stationary", "unstable", "budget"]].sum() == st.loc[label, "done"]
-    assert st.loc["delaunay", ["interpolating", "stationary", "unstable", "budget"]].sum() == 0
+        assert st.loc[label, list(END_STATES)].sum() == st.loc[label, "done"]
+    assert st.loc["delaunay", list(END_STATES)].sum() == 0
 
 
 def test_impossible_budget_and_unstable_step_are_flagged_in_the_result():

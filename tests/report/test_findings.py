@@ -41,7 +41,7 @@ def synthetic(with_network_columns=True, params=None, label=None, scale=1.0):
             net = NET_RATIO[s] * scale * SEED_FACTOR[s] / 40 * (40 / n) ** 0.5
             extra = {}
             if with_network_columns:
-                status = "interpolating" if s < 2 else ("stationary" if n == 10 else "budget")
+                status = "interpolating" if s < 2 else ("spurious_stationary" if n == 10 else "budget")
                 extra = dict(train_status=status, train_rmse_rel=1e-4 if status == "interpolating" else 0.1,
                              train_loss=1e-6, grad_norm=1e-5, flow_time=10.0, train_steps=1000, loss_increases=0,
                              between_l2=0.5 * net, nearest_l2=0.25 * net, fit_l2=net, nearest_exact=(s != 2))
@@ -73,9 +73,9 @@ def test_distances_and_interpolating_share():
     assert "exact for 2/3 models" in d.text
     (i,) = _sentences(f, "interpolating")
     # seeds 0 and 1 interpolate at every size: 6 of 9
-    assert "6 of 9 networks interpolate (67%" in i.text and "1 stationary, 2 budget" in i.text
+    assert "6 of 9 networks interpolate (67%" in i.text and "1 spurious_stationary, 2 budget" in i.text
     t = training_state_table(synthetic()[lambda d: d.family == "network"])
-    assert t.loc[0, ["interpolating", "stationary", "unstable", "budget"]].tolist() == [6, 1, 0, 2]
+    assert t.loc[0, ["interpolating", "spurious_stationary", "unstable", "budget"]].tolist() == [6, 1, 0, 2]
 
 
 def test_rates_against_reference_slope():

@@ -208,7 +208,7 @@ def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_
     df = load_results(study)
     nets = df["family"] == "network"
     k = int(nets.sum())
-    status = np.array(["interpolating", "budget", "stationary"])[np.arange(k) % 3]
+    status = np.array(["interpolating", "budget", "spurious_stationary"])[np.arange(k) % 3]
     df.loc[nets, "train_status"] = status
     for c, v in (("train_rmse_rel", 1e-4), ("train_loss", 1e-8), ("grad_norm", 1e-6), ("flow_time", 36.0),
                  ("train_steps", 120), ("loss_increases", 0), ("init_scale", 1e-4), ("width", 12), ("lr", 0.3)):
@@ -235,7 +235,7 @@ def test_error_table_shows_each_networks_training_status_beside_its_error():
     from geoquant.report._tables import error_table, status_tag
 
     rows = []
-    for seed, (st, err) in enumerate([("interpolating", 0.1), ("stationary", 0.3), ("interpolating", 0.2)]):
+    for seed, (st, err) in enumerate([("interpolating", 0.1), ("spurious_stationary", 0.3), ("interpolating", 0.2)]):
         rows.append({"method": "network_small", "target": "runge", "dim": 1, "sampler": "uniform", "n": 8,
                      "seed": seed, "l2_inner": err, "exact": True, "train_status": st, "family": "network"})
         rows.append({"method": "delaunay", "target": "runge", "dim": 1, "sampler": "uniform", "n": 8,

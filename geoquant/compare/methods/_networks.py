@@ -227,6 +227,7 @@ def train_networks(
     """
     from ...nn import train_gd
     from ...nn._state import training_state
+    from ...theory import end_state
 
     m = len(Xs)
     p0 = params[0]
@@ -273,6 +274,11 @@ def train_networks(
     t_esc = np.array([earliest_escape_time(Xs[i], ys_fit[i], p["init_scale"]) if p["init"] != "pytorch" else 0.0
                       for i, p in enumerate(params)])
     states = training_state(res, np.stack(Xs), y, grad_tol=p0["grad_tol"], lr=lrs, min_plateau_time=t_esc)
+    for i, st in enumerate(states):  # the trainer's coarse status refined into an end state with its certificate
+        es = end_state(Xs[i], ys_fit[i], W[i], a[i], grad_tol=p0["grad_tol"],
+                       training={**st, "min_plateau_time": float(t_esc[i])})
+        st["trainer_status"] = st["train_status"]
+        st.update(es.columns())
     info = {k: [st[k] for st in states] for k in states[0]}
     info["train_s"] = [elapsed / m] * m
     info["ensemble_size"] = [m] * m
