@@ -87,7 +87,8 @@ MINNORM_MAX_N = {1: 256, 2: 40}
 
 #: network rows only (NaN elsewhere): the split of a network's error and its distance to triangulations,
 #: all L2 on the evaluation region of ``l2_inner`` (the hull when the inner region is not evaluated)
-DISTANCE_COLUMNS = ["fit_l2", "between_l2", "nearest_l2", "nearest_exact", "n_kinks", "nearest_knots_l2"]
+DISTANCE_COLUMNS = ["fit_l2", "between_l2", "nearest_l2", "nearest_exact", "n_kinks", "nearest_knots_l2",
+                    "n_directions"]
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,9 @@ class Evaluator:
             up to 20 points, integer program above); ``nearest_exact`` False
             only where a time limit struck. In 1D the fine
             triangulation is unique (``nearest_l2 = between_l2``).
+        ``n_directions``
+            The network's quantised directions: groups of its live, non-negligible neurons
+            by direction and sign (:func:`geoquant.nn.cluster_directions`, angle 1e-2).
         ``n_kinks``, ``nearest_knots_l2`` (1D)
             The network's kinks inside the hull (:func:`geoquant.nn.kinks_1d`,
             live neurons) and the distance to the nearest linear spline with
@@ -316,7 +320,11 @@ class Evaluator:
         c = self.config
         gx = np.asarray(method.predict(self.X), dtype=float)
         fit = float(np.sqrt(self._l2sq(gx, self.tri.simplices, self.target, region).sum()))
-        out: dict[str, float | bool | None] = {"fit_l2": fit}
+        out: dict[str, float | bool | None] = {"fit_l2": fit, "n_directions": None}
+        if getattr(method, "W", None) is not None:
+            from ..nn import cluster_directions
+
+            out["n_directions"] = float(len(cluster_directions(method.W, method.a, X=self.X)))
         if self.dim == 1:
             lo, hi = float(self.X.min()), float(self.X.max())
             if box is not None:

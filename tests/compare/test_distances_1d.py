@@ -96,3 +96,14 @@ def test_breakpoints_are_every_live_neurons_kink():
     a = np.array([1.0, 5.0, -2.0, 0.0])  # a constant neuron (w = 0) and a neuron with a = 0 have no kink
     got = _network_breakpoints_1d(_Net(W, a))
     np.testing.assert_array_equal(got, [0.25, 0.5])
+
+
+def test_n_directions_counts_neuron_groups_by_direction_and_sign():
+    # 3 directions, each carried by 3 neurons of different norms; one of them also by a negative neuron
+    base = np.array([[1.0, -0.3], [-1.0, 0.6], [0.5, 0.2]])
+    W = np.concatenate([base * s for s in (0.5, 1.0, 2.0)] + [base[:1]])
+    a = np.concatenate([np.ones(9), [-1.0]])
+    tgt = get_target("sines", dim=1)
+    x = np.linspace(0, 1, 9)
+    ev = Evaluator(tgt, x[:, None], np.asarray(tgt(x[:, None]), dtype=float), EvalConfig(regions=("hull",)))
+    assert ev.network_distances(_Net(W, a))["n_directions"] == 4
