@@ -54,3 +54,6 @@ from ._results import (
     study_status as study_status,
     DETERMINISTIC_COLUMNS as DETERMINISTIC_COLUMNS,
 )
+from ._widths import (
+    width_comparison as width_comparison,
+)
