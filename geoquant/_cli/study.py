@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")
     p.add_argument("--retry-failed", action="store_true", help="rerun tasks recorded as failed")
     p.add_argument("--device", metavar="DEV", help="torch device for networks (default: CUDA if available)")
+    p.add_argument("--target-path", action="append", default=[], metavar="DIR",
+                   help="import user targets (name = \"module:function\") from DIR first (repeatable); the only way "
+                        "to import from a study directory. A spec with user targets runs their code")
     p.add_argument("--report", metavar="DIR", help="write the report to DIR when the study ends and print its path")
     p.add_argument("--dry-run", action="store_true",
                    help="print the tasks, families and a rough time estimate (from a small timed sample); run nothing")
@@ -93,6 +96,7 @@ def run(args) -> int:
             device=args.device,
             progress=False if (args.quiet or args.json) else None,
             progress_interval=check_positive(args.progress_interval, "--progress-interval"),
+            target_path=args.target_path,
         )
     except KeyboardInterrupt as exc:
         import signal
@@ -155,7 +159,8 @@ def _dry_run(args) -> int:
         from ..errors import InvalidInputError
 
         raise InvalidInputError("'--report' cannot be combined with '--dry-run' (a dry run writes nothing)")
-    plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device)
+    plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device,
+                   target_path=args.target_path)
     if args.json:
         print_json(plan)
         return 0
