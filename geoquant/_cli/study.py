@@ -19,13 +19,16 @@ def register(sub) -> None:
         help="run a comparison study from a TOML spec (or 'study status DIR' to show progress)",
         description=(
             "Run the tasks of a study spec (targets x samplers x sizes x seeds x methods), one result file per "
-            "task; rerunning resumes. 'geoquant study status DIR' shows done/failed/pending per method. "
+            "task; rerunning resumes. 'geoquant study status DIR' shows done/failed/pending per method; "
+            "'geoquant study verify DIR' checks every result (exit status 1 if any is damaged). "
+            "Reading a study runs none of its code; running a spec with a target \"module:function\" runs that "
+            "module, like a Python script. "
             "Exit status 1 when any task failed (everything that succeeded is written first). "
             "The spec format: docs/study-spec.md."
         ),
     )
-    p.add_argument("spec", metavar="SPEC.toml", help="study spec (TOML), or the word 'status'")
-    p.add_argument("status_dir", nargs="?", metavar="DIR", help="with 'status': the study directory")
+    p.add_argument("spec", metavar="SPEC.toml", help="study spec (TOML), or the word 'status' or 'verify'")
+    p.add_argument("status_dir", nargs="?", metavar="DIR", help="with 'status' or 'verify': the study directory")
     p.add_argument("--out", "-o", metavar="DIR", help="study directory (created; resumed if it exists)")
     p.add_argument("--workers", type=int, metavar="N", help="local process pool size (default: CPUs; 0 = in process)")
     p.add_argument("--scheduler", metavar="ADDR", help="run on the Dask scheduler at ADDR (tcp://host:port)")
@@ -43,6 +46,9 @@ def register(sub) -> None:
                    help="when not on a terminal: seconds between two progress lines (default 30)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--rehash", action="store_true",
+                   help="with 'verify': adopt result records written without a checksum (studies from before "
+                        "checksums; only if you trust the directory), under the study's lock")
     p.set_defaults(func=run)
 
 
@@ -63,10 +69,33 @@ def _status(args) -> int:
         print(table.to_string())
         if damaged:
             print(f"skipped {len(damaged)} damaged result file(s) (counted as pending; a rerun moves them to "
-                  "quarantine/ and reruns their tasks):")
+                  "quarantine/, where they are kept, and reruns their tasks):")
             for line in describe_damaged(damaged):
                 print(f"  {line}")
     return 0
+
+
+def _verify(args) -> int:
+    from ..compare._results import describe_damaged
+    from ..compare._studydir import verify_study
+    from ..errors import InvalidInputError
+
+    if not args.status_dir:
+        raise InvalidInputError("'geoquant study verify' needs the study directory: geoquant study verify DIR")
+    res = verify_study(args.status_dir, rehash=args.rehash)
+    if args.json:
+        print_json({"study_dir": args.status_dir, **res})
+    else:
+        if args.rehash:
+            print(f"adopted {len(res['rehashed'])} result record(s) written without a checksum")
+        print(f"study {args.status_dir}: {res['n_sound']} sound result record(s), {len(res['damaged'])} damaged "
+              "file(s)")
+        for line in describe_damaged(res["damaged"]):
+            print(f"  {line}")
+        if res["damaged"]:
+            print("a rerun moves damaged files to quarantine/ (kept, listed in its index.json) and reruns their "
+                  "tasks", file=sys.stderr)
+    return 1 if res["damaged"] else 0
 
 
 def run(args) -> int:
@@ -74,6 +103,10 @@ def run(args) -> int:
 
     if args.spec == "status" and (args.status_dir or not Path("status").is_file()):
         return _status(args)
+    if args.spec == "verify" and (args.status_dir or not Path("verify").is_file()):
+        return _verify(args)
+    if args.rehash:
+        raise InvalidInputError("'--rehash' goes with 'geoquant study verify DIR'")
     if args.status_dir:
         raise InvalidInputError(f"unexpected argument {args.status_dir!r}; use --out DIR for the study directory")
     if args.dry_run:
