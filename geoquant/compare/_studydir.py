@@ -61,6 +61,8 @@ class _Lock:
                 return os.open(self.path, flags)
             except FileNotFoundError:  # removed in between: try again
                 continue
+            except IsADirectoryError:
+                raise self._refuse("is a directory, not a regular file") from None
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise self._refuse("is a symbolic link") from None

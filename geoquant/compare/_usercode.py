@@ -87,6 +87,8 @@ def search_path(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) ->
             path.append(str(p))
     out_dir = Path(out).resolve() if out is not None else None
     left_out: list[str] = []
+    if out_dir is not None and str(out_dir) not in path:
+        left_out.append(str(out_dir))
     candidates = [Path(spec.origin).parent if getattr(spec, "origin", None) else None, Path(os.getcwd())]
     for c in candidates:
         if c is None:
@@ -102,16 +104,45 @@ def search_path(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) ->
     return path, left_out
 
 
-def _findable(module: str, path: list[str]) -> bool:
-    """Whether the top-level module ``module`` can be found in ``path`` or the installed packages,
-    without running any of its code (finders only look at files)."""
+@contextmanager
+def _sys_path_without(exclude: Sequence[str]) -> Iterator[None]:
+    """``sys.path`` less the entries that are the directories ``exclude`` (``""`` is the current
+    directory: ``python -m`` puts it there), restored afterwards."""
+    import sys
+
+    if not exclude:
+        yield
+        return
+    bad = set(exclude)
+
+    def keep(entry) -> bool:
+        try:
+            return str(Path(entry or os.getcwd()).resolve()) not in bad
+        except (OSError, ValueError, TypeError):
+            return True
+
+    old = list(sys.path)
+    sys.path[:] = [e for e in old if keep(e)]
+    try:
+        yield
+    finally:
+        sys.path[:] = old
+
+
+def _findable(module: str, path: list[str], exclude: Sequence[str] = ()) -> bool:
+    """Whether the top-level module ``module`` can be found in ``path`` or the installed packages
+    (``sys.path`` less ``exclude``), without running any of its code (finders only look at files)."""
     import importlib.machinery
     import importlib.util
+    import sys
 
     try:
         if importlib.machinery.PathFinder.find_spec(module, path) is not None:
             return True
-        return importlib.util.find_spec(module) is not None
+        with _sys_path_without(exclude):
+            if module in sys.modules:  # imported earlier in this process: found where sys.path says now
+                return importlib.machinery.PathFinder.find_spec(module) is not None
+            return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
 
@@ -128,7 +159,7 @@ def check_user_modules(spec, path: list[str], left_out: list[str]) -> None:
         if ":" not in t["name"]:
             continue
         top = t["name"].split(":")[0].split(".")[0]
-        if _findable(top, path):
+        if _findable(top, path, left_out):
             continue
         where = ", ".join(map(repr, path)) or "no directory"
         note = ""
@@ -139,22 +170,26 @@ def check_user_modules(spec, path: list[str], left_out: list[str]) -> None:
                         f"{where} and the installed packages{note}. Nothing was run")
 
 
-def prepare_user_code(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) -> list[str]:
-    """The import path of a spec's user targets (:func:`search_path`), after checking that every
-    module can be found there (:func:`check_user_modules`); ``[]`` for a spec without user targets."""
+def prepare_user_code(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) -> dict[str, list[str]]:
+    """Where a spec's user targets are imported from: ``{"path": [...], "exclude": [...]}``
+    (:func:`search_path`; ``exclude`` is also taken out of ``sys.path`` while user code is imported),
+    after checking that every module can be found there (:func:`check_user_modules`). Empty lists for a
+    spec without user targets."""
     if not _has_user_targets(spec):
-        return []
+        return {"path": [], "exclude": []}
     path, left_out = search_path(spec, out, extra)
     check_user_modules(spec, path, left_out)
-    return path
+    return {"path": path, "exclude": left_out}
 
 
-def attach_user_code(units: list, spec, path: list[str]) -> list:
-    """Give every unit whose target is user code its import path and time limit (``unit["user"]``)."""
+def attach_user_code(units: list, spec, where: dict[str, list[str]]) -> list:
+    """Give every unit whose target is user code its import path and time limit (``unit["user"]``);
+    ``where`` as returned by :func:`prepare_user_code`."""
     per_task = float(getattr(spec, "user_target_time_limit", DEFAULT_TIME_LIMIT))
     for u in units:
         if ":" in u["tasks"][0]["settings"]["target"]["name"]:
-            u["user"] = {"path": list(path), "time_limit": per_task * len(u["tasks"]), "per_task": per_task}
+            u["user"] = {"path": list(where["path"]), "exclude": list(where["exclude"]),
+                         "time_limit": per_task * len(u["tasks"]), "per_task": per_task}
     return units
 
 
@@ -187,7 +222,8 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
         old_handler = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, limit)
     try:
-        yield user
+        with _sys_path_without(user.get("exclude") or ()):
+            yield user
     finally:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
