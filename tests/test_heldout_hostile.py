@@ -111,7 +111,9 @@ def snapshot(d: Path) -> dict:
 
 
 def records(d: Path) -> dict:
-    return {p.stem: json.loads(p.read_bytes()) for p in sorted((d / "results").glob("*.json"))}
+    """The result records of a study directory (not the temporaries of a write in progress, ``.tmp-*``)."""
+    return {p.stem: json.loads(p.read_bytes()) for p in sorted((d / "results").glob("*.json"))
+            if not p.name.startswith(".")}
 
 
 PLAIN = """
@@ -207,15 +209,16 @@ def test_case1_reading_a_planted_study_runs_none_of_its_code(user_study, tmp_pat
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     planted(cwd, marker)  # and in the reader's working directory
-    for where in (d, cwd):
+    for where in (cwd, d):
         out = gq("study", "status", d, cwd=where, expect=0).stdout
         assert f"total {N_USER} 0 0 {N_USER}" in " ".join(out.split()), out
-        gq("study", "status", d, "--json", cwd=where, expect=0)
-        gq("study", "verify", d, cwd=where, expect=0)
-        gq("report", d, "-o", tmp_path / "rep", "--quiet", cwd=where, expect=0)
-        gq("study", d / "spec.toml", "--dry-run", "--no-timing", cwd=where, expect=0)
-        py(f"from geoquant.compare import load_results, study_status\n"
-           f"assert len(load_results({str(d)!r})) == {N_USER}\nstudy_status({str(d)!r})", cwd=where)
+    # from inside the study directory (python -m puts it on sys.path): every other reader
+    gq("study", "status", d, "--json", cwd=d, expect=0)
+    gq("study", "verify", d, cwd=d, expect=0)
+    gq("report", d, "-o", tmp_path / "rep", "--quiet", cwd=d, expect=0)
+    gq("study", d / "spec.toml", "--dry-run", "--no-timing", cwd=d, expect=0)
+    py(f"from geoquant.compare import load_results, study_status\n"
+       f"assert len(load_results({str(d)!r})) == {N_USER}\nstudy_status({str(d)!r})", cwd=d)
     wrong_if(marker.exists(), "reading a study ran the module planted in it")
     assert "bowl-label" in (tmp_path / "rep" / "index.html").read_text()
 
@@ -313,7 +316,7 @@ def _alive(pids) -> set[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-@pytest.mark.parametrize("how", ["kill", "terminate"])
+@pytest.mark.parametrize("how", ["kill", pytest.param("terminate", marks=pytest.mark.slow)])
 def test_case2_the_documented_popen_pattern_leaves_no_process(tmp_path, how):
     (tmp_path / "hh_slow.py").write_text(SLOW)
     (tmp_path / "spec.toml").write_text(SLOW_SPEC)
@@ -505,7 +508,7 @@ def _hostile_spec(names) -> str:
                   '[[methods]]\nname = "delaunay"\n\n[[methods]]\nname = "knn"\n'
 
 
-@pytest.mark.parametrize("workers", ["2", "0"])
+@pytest.mark.parametrize("workers", ["2", pytest.param("0", marks=pytest.mark.slow)])
 def test_case9_user_code_that_exits_hangs_or_raises_fails_its_tasks_only(tmp_path, workers):
     names = [n for n in HOSTILE_TARGETS if workers != "0" or n != "hh_oexit"]  # os._exit ends any process it runs in
     for n in names:
@@ -611,7 +614,9 @@ def test_case10_an_edited_spec_gets_non_destructive_advice(plain, study, tmp_pat
     gq("study", spec, "--out", tmp_path / "new", "--workers", "0", "--quiet", expect=0)  # and a new directory runs
 
 
-@pytest.mark.parametrize("where", ["results/<id>.json", "results/<id>.npz", "manifest.json", "spec.toml"])
+@pytest.mark.parametrize("where", ["results/<id>.json", "spec.toml",
+                                   *(pytest.param(w, marks=pytest.mark.slow) for w in ("results/<id>.npz",
+                                                                                       "manifest.json"))])
 def test_case10_a_huge_file_is_refused_with_bounded_memory(plain, study, tmp_path, where):
     tid = sorted(t for t, r in records(study).items() if r.get("gallery_file"))[0]
     path = study / where.replace("<id>", tid)

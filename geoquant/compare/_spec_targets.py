@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 
 from ..errors import GeoquantError, SpecError
 from ._params import Param, show
@@ -143,15 +144,15 @@ def build_target(t: dict, search=None):
     from .. import targets as gt
 
     if ":" in t["name"]:
-        path = search if search is not None else _SEARCH_PATH
+        path = search if search is not None else SEARCH_PATH.get()
         func = gt.import_callable(t["name"], search=path or (), include_cwd=path is None)
         return gt.CallableTarget(func, t["dim"], t["domain"], t["hessian_bound"], t["name"], t.get("params") or {})
     return gt.get_target(t["name"], dim=t["dim"], **t["params"])
 
 
-#: Directories a user target is imported from while a unit runs (set by ``_usercode.user_code``); None
-#: outside a unit: the current directory.
-_SEARCH_PATH: list | None = None
+#: Directories a user target is imported from while a unit runs (set by ``_usercode.user_code``, per thread);
+#: None outside a unit: the current directory.
+SEARCH_PATH: ContextVar[list | None] = ContextVar("geoquant_user_target_path", default=None)
 
 
 def is_user_target_name(name) -> bool:

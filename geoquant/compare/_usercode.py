@@ -122,7 +122,11 @@ def _sys_path_without(exclude: Sequence[str]) -> Iterator[None]:
             return True
 
     old = list(sys.path)
-    sys.path[:] = [e for e in old if keep(e)]
+    narrowed = [e for e in old if keep(e)]
+    if len(narrowed) == len(old):  # nothing to take out: sys.path is left alone
+        yield
+        return
+    sys.path[:] = narrowed
     try:
         yield
     finally:
@@ -210,10 +214,9 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
     user = dict(unit.get("user") or {})
     limit = float(user.get("time_limit") or DEFAULT_TIME_LIMIT * len(unit["tasks"]))
     user["time_limit"] = limit
-    old_path = _spec_targets._SEARCH_PATH
-    if "path" in user:
-        _spec_targets._SEARCH_PATH = list(user["path"])
-    armed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    token = _spec_targets.SEARCH_PATH.set(list(user["path"])) if "path" in user else None
+    main = threading.current_thread() is threading.main_thread()
+    armed = main and hasattr(signal, "setitimer")
     old_handler = None
     if armed:
         def on_alarm(signum, frame):
@@ -222,13 +225,16 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
         old_handler = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, limit)
     try:
-        with _sys_path_without(user.get("exclude") or ()):
+        # sys.path is shared by all threads: it is narrowed only in a process's main thread (pool workers, in
+        # process); Dask's worker threads import from their own path
+        with _sys_path_without(user.get("exclude") or () if main else ()):
             yield user
     finally:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
-        _spec_targets._SEARCH_PATH = old_path
+        if token is not None:
+            _spec_targets.SEARCH_PATH.reset(token)
 
 
 def time_limit_message(unit: dict, limit: float) -> str:
