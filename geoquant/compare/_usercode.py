@@ -202,6 +202,8 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
     """While a unit runs: import its user target from the unit's path, and stop it at its time limit.
 
     Outside the main thread (Dask's threads) no alarm can be set: only a process pool enforces the limit there.
+    A unit of a user target that :func:`attach_user_code` did not prepare imports it from the installed
+    packages only (not even the current directory), under the default limit.
     Yields the unit's user settings (empty for a unit without user code).
     """
     import signal
@@ -211,10 +213,12 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
     if ":" not in name:
         yield {}
         return
-    user = dict(unit.get("user") or {})
+    # a unit nobody prepared (attach_user_code) imports from the installed packages only, never from the
+    # current directory: the safe default
+    user = {"path": [], "exclude": [os.getcwd()], **(unit.get("user") or {})}
     limit = float(user.get("time_limit") or DEFAULT_TIME_LIMIT * len(unit["tasks"]))
     user["time_limit"] = limit
-    token = _spec_targets.SEARCH_PATH.set(list(user["path"])) if "path" in user else None
+    token = _spec_targets.SEARCH_PATH.set(list(user["path"]))
     main = threading.current_thread() is threading.main_thread()
     armed = main and hasattr(signal, "setitimer")
     old_handler = None
@@ -233,8 +237,7 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
-        if token is not None:
-            _spec_targets.SEARCH_PATH.reset(token)
+        _spec_targets.SEARCH_PATH.reset(token)
 
 
 def time_limit_message(unit: dict, limit: float) -> str:

@@ -225,3 +225,15 @@ def test_sys_exit_in_user_code_is_a_user_code_error(tmp_path, monkeypatch):
     t = CallableTarget(lambda x: exit(3), 1, [0, 1], 1.0, "m:f")
     with pytest.raises(UserCodeError, match=r"target 'm:f' called sys\.exit\(3\)"):
         t(np.zeros((4, 1)))
+
+
+def test_an_unprepared_unit_imports_from_installed_packages_only(tmp_path, monkeypatch):
+    from geoquant.compare._runner import run_unit
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")  # as `python -m` would
+    (tmp_path / "gq_unprepared.py").write_text(MODULE)
+    (t,) = load_spec(BASE.replace('name = "runge"', 'name = "gq_unprepared:bowl"').replace(
+        "dim = 1", "dim = 1\nhessian_bound = 2.0\ndomain = [[0.0, 1.0]]")).tasks()
+    (rec,) = run_unit({"key": "k", "tasks": [{"id": t.id, "settings": t.settings, "gallery": False}]})
+    assert rec["status"] == "failed" and "cannot import module 'gq_unprepared'" in rec["error"]["message"]
