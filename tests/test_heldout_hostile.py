@@ -254,6 +254,8 @@ def test_case1_a_user_target_is_reported_where_its_module_is_missing(user_study,
     p = py(f"from geoquant.compare import load_results\ndf = load_results({str(d)!r})\n"
            "print(sorted(set(df.target_label)), int((df.status == 'done').sum()))", cwd=elsewhere)
     assert p.stdout.split() == ["['bowl-label']", str(N_USER)], p.stdout + p.stderr
+    (facts,) = json.loads((d / "manifest.json").read_text())["targets"]  # what a reader needs, kept by the run
+    assert facts["label"] == "bowl-label" and facts["hessian_bound"] == 2.0 and facts["domain"] == [[0.0, 1.0]]
 
 
 # ---------------------------------------------------------------------------------------------- case 2

@@ -3,7 +3,7 @@
 Layout of a study directory ``DIR``::
 
     DIR/spec.toml              the spec, copied verbatim at the first start
-    DIR/manifest.json          versions, device, seed policy, task count, runs
+    DIR/manifest.json          versions, device, seed policy, task count, targets (label, domain, bound), runs
     DIR/results/<id>.json      one per finished task (done or failed)
     DIR/results/<id>.npz       gallery arrays of that task (some tasks only)
     DIR/quarantine/            damaged files set aside by a run, listed in index.json

@@ -130,6 +130,7 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
             "seeds": spec.seeds,
             "seed_policy": SEED_POLICY,
             "skipped_combinations": spec.skipped,
+            "targets": _target_facts(spec),
             "environment": environment(),
             "runs": [],
         }
@@ -144,6 +145,27 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
     )
     _write_json(man_path, manifest)
     return manifest
+
+
+def _target_facts(spec: StudySpec) -> list:
+    """What a reader needs to know of each target, written into the manifest without running user code:
+    label, name, dimension, domain, Hessian bound and where the bound comes from (a user target's bound and
+    domain are the spec's; its values on the gallery grid are in the gallery files)."""
+    from ._spec_targets import build_target, target_label, target_settings
+
+    out = []
+    for t in spec.targets:
+        st = target_settings(t)
+        user = ":" in t["name"]
+        facts = {"label": target_label(st), "name": t["name"], "dim": t["dim"], "params": t["params"],
+                 "domain": t["_domain"], "user_code": user}
+        if user:
+            facts.update(hessian_bound=t["hessian_bound"], bound_kind="given by the user (checked by sampling)")
+        else:
+            target = build_target(t)
+            facts.update(hessian_bound=float(target.hessian_bound), bound_kind=target.bound_kind)
+        out.append(facts)
+    return out
 
 
 def _check_same_study(out: Path, spec: StudySpec) -> str:
