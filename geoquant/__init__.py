@@ -21,6 +21,7 @@ from .errors import (
     StorageError,
     TooLargeError,
     UnsupportedError,
+    UserCodeError,
 )
 
 # the public names and their modules are listed once, in __init__.pyi; the errors and the

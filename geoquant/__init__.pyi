@@ -15,6 +15,7 @@ from .errors import (
     StorageError as StorageError,
     TooLargeError as TooLargeError,
     UnsupportedError as UnsupportedError,
+    UserCodeError as UserCodeError,
 )
 # points and targets
 from .points import (

@@ -20,6 +20,7 @@ __all__ = [
     "SpecError",
     "StorageError",
     "SolverError",
+    "UserCodeError",
 ]
 
 
@@ -79,3 +80,8 @@ class StorageError(GeoquantError):
 
 class SolverError(GeoquantError):
     """A numerical solver (e.g. HiGHS for integer programs) failed or returned an inconsistent answer."""
+
+
+class UserCodeError(GeoquantError):
+    """A user's code run by geoquant -- a study target named ``"module:function"`` -- could not be
+    imported, called ``sys.exit()``, or ran past its time limit; the message names the code and the cause."""

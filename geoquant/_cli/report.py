@@ -54,6 +54,6 @@ def run(args) -> int:
     if rep.skipped:
         import sys
 
-        print(f"note: {len(rep.skipped)} damaged file(s) left out of the report (listed on the page); rerun the "
-              "study to quarantine them and rerun their tasks", file=sys.stderr)
+        print(f"note: {len(rep.skipped)} damaged file(s) left out of the report (listed on the page); a rerun of "
+              "the study moves them to quarantine/ (kept, not deleted) and reruns their tasks", file=sys.stderr)
     return 0

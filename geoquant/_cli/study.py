@@ -19,19 +19,25 @@ def register(sub) -> None:
         help="run a comparison study from a TOML spec (or 'study status DIR' to show progress)",
         description=(
             "Run the tasks of a study spec (targets x samplers x sizes x seeds x methods), one result file per "
-            "task; rerunning resumes. 'geoquant study status DIR' shows done/failed/pending per method. "
+            "task; rerunning resumes. 'geoquant study status DIR' shows done/failed/pending per method; "
+            "'geoquant study verify DIR' checks every result (exit status 1 if any is damaged). "
+            "Reading a study runs none of its code; running a spec with a target \"module:function\" runs that "
+            "module, like a Python script. "
             "Exit status 1 when any task failed (everything that succeeded is written first). "
             "The spec format: docs/study-spec.md."
         ),
     )
-    p.add_argument("spec", metavar="SPEC.toml", help="study spec (TOML), or the word 'status'")
-    p.add_argument("status_dir", nargs="?", metavar="DIR", help="with 'status': the study directory")
+    p.add_argument("spec", metavar="SPEC.toml", help="study spec (TOML), or the word 'status' or 'verify'")
+    p.add_argument("status_dir", nargs="?", metavar="DIR", help="with 'status' or 'verify': the study directory")
     p.add_argument("--out", "-o", metavar="DIR", help="study directory (created; resumed if it exists)")
     p.add_argument("--workers", type=int, metavar="N", help="local process pool size (default: CPUs; 0 = in process)")
     p.add_argument("--scheduler", metavar="ADDR", help="run on the Dask scheduler at ADDR (tcp://host:port)")
     p.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")
     p.add_argument("--retry-failed", action="store_true", help="rerun tasks recorded as failed")
     p.add_argument("--device", metavar="DEV", help="torch device for networks (default: CUDA if available)")
+    p.add_argument("--target-path", action="append", default=[], metavar="DIR",
+                   help="import user targets (name = \"module:function\") from DIR first (repeatable); the only way "
+                        "to import from a study directory. A spec with user targets runs their code")
     p.add_argument("--report", metavar="DIR", help="write the report to DIR when the study ends and print its path")
     p.add_argument("--dry-run", action="store_true",
                    help="print the tasks, families and a rough time estimate (from a small timed sample); run nothing")
@@ -40,6 +46,9 @@ def register(sub) -> None:
                    help="when not on a terminal: seconds between two progress lines (default 30)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--rehash", action="store_true",
+                   help="with 'verify': adopt result records written without a checksum (studies from before "
+                        "checksums; only if you trust the directory), under the study's lock")
     p.set_defaults(func=run)
 
 
@@ -60,10 +69,33 @@ def _status(args) -> int:
         print(table.to_string())
         if damaged:
             print(f"skipped {len(damaged)} damaged result file(s) (counted as pending; a rerun moves them to "
-                  "quarantine/ and reruns their tasks):")
+                  "quarantine/, where they are kept, and reruns their tasks):")
             for line in describe_damaged(damaged):
                 print(f"  {line}")
     return 0
+
+
+def _verify(args) -> int:
+    from ..compare._results import describe_damaged
+    from ..compare._studydir import verify_study
+    from ..errors import InvalidInputError
+
+    if not args.status_dir:
+        raise InvalidInputError("'geoquant study verify' needs the study directory: geoquant study verify DIR")
+    res = verify_study(args.status_dir, rehash=args.rehash)
+    if args.json:
+        print_json({"study_dir": args.status_dir, **res})
+    else:
+        if args.rehash:
+            print(f"adopted {len(res['rehashed'])} result record(s) written without a checksum")
+        print(f"study {args.status_dir}: {res['n_sound']} sound result record(s), {len(res['damaged'])} damaged "
+              "file(s)")
+        for line in describe_damaged(res["damaged"]):
+            print(f"  {line}")
+        if res["damaged"]:
+            print("a rerun moves damaged files to quarantine/ (kept, listed in its index.json) and reruns their "
+                  "tasks", file=sys.stderr)
+    return 1 if res["damaged"] else 0
 
 
 def run(args) -> int:
@@ -71,6 +103,10 @@ def run(args) -> int:
 
     if args.spec == "status" and (args.status_dir or not Path("status").is_file()):
         return _status(args)
+    if args.spec == "verify" and (args.status_dir or not Path("verify").is_file()):
+        return _verify(args)
+    if args.rehash:
+        raise InvalidInputError("'--rehash' goes with 'geoquant study verify DIR'")
     if args.status_dir:
         raise InvalidInputError(f"unexpected argument {args.status_dir!r}; use --out DIR for the study directory")
     if args.dry_run:
@@ -93,6 +129,7 @@ def run(args) -> int:
             device=args.device,
             progress=False if (args.quiet or args.json) else None,
             progress_interval=check_positive(args.progress_interval, "--progress-interval"),
+            target_path=args.target_path,
         )
     except KeyboardInterrupt as exc:
         import signal
@@ -155,7 +192,8 @@ def _dry_run(args) -> int:
         from ..errors import InvalidInputError
 
         raise InvalidInputError("'--report' cannot be combined with '--dry-run' (a dry run writes nothing)")
-    plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device)
+    plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device,
+                   target_path=args.target_path)
     if args.json:
         print_json(plan)
         return 0

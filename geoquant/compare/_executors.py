@@ -19,7 +19,7 @@ import os
 
 from ..errors import GeoquantError
 
-__all__ = ["SerialExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["SerialExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "WorkerError", "unit_time_limit"]
 
 
 class SerialExecutor:
@@ -41,19 +41,9 @@ class SerialExecutor:
                 yield i, None, exc
 
 
-def _die_with(parent_pid: int, poll: float = 0.5) -> None:
-    """End this worker when the study process ``parent_pid`` is gone (killed, even by SIGKILL).
-
-    Pool workers are children of the fork server, not of the study process, and
-    wait on pipes the study process can no longer close when it is killed; left
-    alone they would live on. On Linux the kernel signals the worker when its
-    parent (the fork server, which exits with the study process) dies; a daemon
-    thread that watches the study process covers the rest.
-    """
-    import threading
-    import time
-
-    try:  # Linux: SIGKILL this worker when its parent (the fork server) exits
+def _set_parent_death_signal() -> None:
+    """Linux: have the kernel SIGKILL this process when its parent (the fork server) ends."""
+    try:
         import ctypes
         import signal
 
@@ -62,27 +52,36 @@ def _die_with(parent_pid: int, poll: float = 0.5) -> None:
     except Exception:  # pragma: no cover - not Linux
         pass
 
+
+def _hold_lifeline(lifeline) -> None:
+    """End this worker as soon as the study process is gone, however it ended.
+
+    ``lifeline`` is the reading end of a pipe whose only writing end the study
+    process holds. The kernel closes that end when the study process dies (also
+    on SIGKILL, and also while the dead process waits as a zombie for a caller
+    that never reaps it), so the read below returns end-of-file within
+    milliseconds and the worker exits. A probe of the parent's pid could not tell
+    a zombie from a live process; the pipe can.
+    """
+    import threading
+
     def watch():
-        while True:
-            time.sleep(poll)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except OSError:  # pragma: no cover - exists, not ours to signal
-                pass
+        try:
+            lifeline.recv_bytes()  # nothing is ever sent: this returns only by EOF
+        except BaseException:
+            pass
+        os._exit(70)
 
-    threading.Thread(target=watch, name="geoquant-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="geoquant-lifeline", daemon=True).start()
 
 
-def _worker_init(threads: int, parent_pid: int | None = None) -> None:
+def _worker_init(threads: int) -> None:
     import signal
 
     # Ctrl-C and SIGTERM are the parent's business: it stops between results and ends the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if parent_pid is not None:
-        _die_with(parent_pid)
+    _set_parent_death_signal()
     # One BLAS/OpenMP/torch thread per core share: N workers on N cores must not each spawn N threads.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
@@ -95,69 +94,249 @@ def _worker_init(threads: int, parent_pid: int | None = None) -> None:
         pass
 
 
+def _describe(exc: BaseException) -> dict:
+    """An exception as plain data (its class may not exist, or must not be imported, in the study process)."""
+    import traceback
+
+    return {"type": type(exc).__name__, "message": str(exc),
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+
+
+def _worker_main(conn, lifeline, threads: int) -> None:
+    """A pool worker: run ``(fn, unit)`` messages from ``conn`` until told to stop or orphaned."""
+    _worker_init(threads)
+    _hold_lifeline(lifeline)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):  # the study process is gone
+            return
+        if msg is None:
+            return
+        fn, unit = msg
+        try:
+            reply = ("ok", fn(unit))
+        except BaseException as exc:  # SystemExit from user code included: the unit fails, the worker lives
+            reply = ("error", _describe(exc))
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # an unpicklable result
+            conn.send(("error", _describe(exc)))
+
+
+class WorkerError(GeoquantError):
+    """A unit could not finish in its worker process: the worker died, ran past the unit's time
+    limit, or the unit raised outside of its tasks (``kind`` says which)."""
+
+    def __init__(self, message: str, kind: str = "error", traceback: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.remote_traceback = traceback
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker, shown as the cause of its :class:`WorkerError`."""
+
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0] if self.args else "")
+
+
+def unit_time_limit(unit: dict) -> float | None:
+    """Seconds a unit may run (units whose target is user code carry one), or None."""
+    limit = (unit.get("user") or {}).get("time_limit")
+    return None if limit is None else float(limit)
+
+
+#: Extra seconds a worker gets past its unit's time limit to stop by itself before it is killed.
+def _grace(limit: float) -> float:
+    return max(5.0, 0.1 * limit)
+
+
+class _Worker:
+    """One worker process of :class:`LocalPoolExecutor` and the unit it is running."""
+
+    def __init__(self, ctx, lifeline, threads: int):
+        self.conn, child = ctx.Pipe(duplex=True)
+        # not a daemon: a method may start processes of its own; the lifeline ends it instead
+        self.proc = ctx.Process(target=_worker_main, args=(child, lifeline, threads), name="geoquant-worker")
+        self.proc.start()
+        child.close()
+        self.index: int | None = None
+        self.started = 0.0
+        self.limit: float | None = None
+
+    def assign(self, fn, index: int, unit: dict) -> None:
+        import time
+
+        self.conn.send((fn, unit))
+        self.index, self.started, self.limit = index, time.monotonic(), unit_time_limit(unit)
+
+    def overdue(self, now: float) -> bool:
+        return self.limit is not None and now - self.started > self.limit + _grace(self.limit)
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except Exception:  # pragma: no cover - already gone
+            pass
+        self.proc.join(5)
+        self.conn.close()
+
+    def exit_description(self) -> str:
+        import signal
+
+        self.proc.join(5)
+        code = self.proc.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:  # pragma: no cover
+                name = f"signal {-code}"
+            return f"was killed by {name}"
+        return f"exited with status {code}"
+
+
 class LocalPoolExecutor:
-    """A :class:`concurrent.futures.ProcessPoolExecutor` with ``workers`` processes.
+    """A pool of ``workers`` processes that run units and send their records back.
 
     Workers start from a fork server: a clean interpreter that imports the
     runner and the ``preload`` modules once (the slow imports a study needs:
     scikit-learn, torch) and forks every worker from there. This shares those
     imports and avoids forking the caller, whose OpenMP/torch thread pools may
     already be running.
+
+    The pool knows which unit each worker runs, so that
+
+    - a worker that dies (``os._exit`` or a crash in a method or in user code)
+      fails only its own unit, with the exit status as the cause, and is replaced;
+    - a unit that carries a time limit (``unit["user"]["time_limit"]``, units of
+      user targets) and runs past it (plus a grace period) has its worker killed
+      and fails with that cause;
+    - every worker ends within milliseconds when the study process dies, however
+      it dies and whether or not its caller ever reaps it: each worker holds the
+      reading end of a pipe whose only writing end the study process holds (see
+      :func:`_hold_lifeline`). The fork server and multiprocessing's resource
+      tracker end once the last worker has.
     """
 
     def __init__(self, workers: int, preload=()):
         self.workers = int(workers)
         self.preload = ["geoquant.compare._runner", *preload]
         self.description = f"local process pool ({self.workers} worker{'s' if self.workers != 1 else ''})"
-        self._pool: Any = None
+        self._ctx: Any = None
+        self._lifeline: Any = None  # (reader, writer)
+        self._pool: list[_Worker] = []
+        self._threads = 1
 
     def __enter__(self):
-        from concurrent.futures import ProcessPoolExecutor
-
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             # imported once in the fork server, inherited by every worker (sklearn alone takes
             # seconds to import on a small machine); failures to preload are ignored by Python
             ctx.set_forkserver_preload(self.preload)
-        threads = max(1, (os.cpu_count() or 1) // self.workers)
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_worker_init, initargs=(threads, os.getpid())
-        )
+        self._ctx = ctx
+        self._lifeline = ctx.Pipe(duplex=False)
+        self._threads = max(1, (os.cpu_count() or 1) // self.workers)
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self._pool is not None:
-            if exc_type is not None:
-                # an abort (Ctrl-C): drop queued units and stop the running ones (their results are
-                # not written; a rerun recomputes them)
-                procs = list(getattr(self._pool, "_processes", {}).values())
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                for p in procs:
-                    try:
-                        p.terminate()
-                    except Exception:  # pragma: no cover - already gone
-                        pass
+        workers, self._pool = self._pool, []
+        if exc_type is None:  # finished: ask the idle workers to stop, then make sure they did
+            for w in workers:
+                try:
+                    w.conn.send(None)
+                except (OSError, ValueError):
+                    pass
+            for w in workers:
+                w.proc.join(5)
+        # an abort (Ctrl-C, SIGTERM) stops the running units: their results are not written, a rerun recomputes them
+        for w in workers:
+            if w.proc.is_alive():
+                w.kill()
             else:
-                self._pool.shutdown(wait=True)
+                w.proc.join(1)
+                w.conn.close()
+        if self._lifeline is not None:
+            for end in self._lifeline:
+                end.close()
+            self._lifeline = None
         return False
 
-    def run(self, fn, units, poll: float = 0.5):
-        from concurrent.futures import FIRST_COMPLETED, wait
+    def _start_worker(self) -> _Worker:
+        w = _Worker(self._ctx, self._lifeline[0], self._threads)
+        self._pool.append(w)
+        return w
 
-        futures = {self._pool.submit(fn, u): i for i, u in enumerate(units)}
-        pending = set(futures)
-        while pending:
-            # wake up every `poll` seconds (yielding a tick) so the caller can stop cleanly on Ctrl-C
-            done, pending = wait(pending, timeout=poll, return_when=FIRST_COMPLETED)
-            if not done:
+    def _retire(self, w: _Worker) -> None:
+        if w.proc.is_alive():
+            w.kill()
+        else:
+            w.proc.join(1)
+            w.conn.close()
+        self._pool.remove(w)
+
+    def run(self, fn, units, poll: float = 0.5):
+        import time
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        queue = deque(range(len(units)))
+        size = min(self.workers, len(units))
+        while queue or any(w.index is not None for w in self._pool):
+            for w in [w for w in self._pool if w.index is None and not w.proc.is_alive()]:
+                self._retire(w)  # died while idle (killed from outside): replaced below
+            while queue and len(self._pool) < size:
+                self._start_worker()
+            for w in self._pool:
+                if w.index is None and queue:
+                    j = queue.popleft()
+                    try:
+                        w.assign(fn, j, units[j])
+                    except Exception as exc:  # e.g. a unit that cannot be pickled
+                        yield j, None, exc
+            busy = [w for w in self._pool if w.index is not None]
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=poll)) if busy else set()
+            progressed = False
+            now = time.monotonic()
+            for w in busy:
+                i = int(w.index or 0)  # busy workers have a unit
+                if w.conn in ready or w.proc.sentinel in ready:
+                    kind: str | None = None
+                    payload: Any = None
+                    try:
+                        if w.conn.poll():
+                            kind, payload = w.conn.recv()
+                    except (EOFError, OSError):
+                        kind = None
+                    if kind is None:  # no answer: the worker died while running the unit
+                        why = w.exit_description()
+                        self._retire(w)
+                        progressed = True
+                        yield i, None, WorkerError(
+                            f"its worker process {why} while running it (os._exit, a crash or the out-of-memory "
+                            "killer, in a method or in user code); the other units go on", kind="died")
+                        continue
+                    w.index = None
+                    progressed = True
+                    if kind == "ok":
+                        yield i, payload, None
+                    else:
+                        err = WorkerError(f"{payload['type']}: {payload['message']}", kind="raised",
+                                          traceback=payload.get("traceback"))
+                        err.__cause__ = _RemoteTraceback(payload.get("traceback") or "")
+                        yield i, None, err
+                elif w.overdue(now):
+                    limit = w.limit
+                    self._retire(w)
+                    progressed = True
+                    yield i, None, WorkerError(
+                        f"it ran past its time limit of {limit:g} s (and {_grace(limit or 0):g} s of grace) without "
+                        "stopping; its worker process was killed", kind="time_limit")
+            if not progressed:
                 yield None, None, None
-            for fut in done:
-                i = futures[fut]
-                try:
-                    yield i, fut.result(), None
-                except Exception as exc:
-                    yield i, None, exc
 
 
 def _preload_modules(names):

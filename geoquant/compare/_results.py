@@ -3,7 +3,7 @@
 Layout of a study directory ``DIR``::
 
     DIR/spec.toml              the spec, copied verbatim at the first start
-    DIR/manifest.json          versions, device, seed policy, task count, runs
+    DIR/manifest.json          versions, device, seed policy, task count, targets (label, domain, bound), runs
     DIR/results/<id>.json      one per finished task (done or failed)
     DIR/results/<id>.npz       gallery arrays of that task (some tasks only)
     DIR/quarantine/            damaged files set aside by a run, listed in index.json
@@ -18,16 +18,24 @@ a result that exists has its arrays.
 Every result is checked when it is read (:func:`scan_results`): readable JSON,
 a ``task_id`` equal to its file name and to the hash of its ``settings``, a
 task of this study's spec (and, when recorded, the same spec fingerprint), a
-content checksum, a known status, and an intact gallery file (its recorded
-SHA-256) when it names one. Anything else is
-*damaged*: readers (``load_results``, ``study_status``, the report) skip it and
-say so; a run (``run_study``, under the lock) moves it to ``DIR/quarantine/``
-and reruns its task.
+content checksum (required: a record without one is damaged; studies written
+before checksums are adopted once with ``geoquant study verify --rehash DIR``),
+a known status, metrics (numbers) when done, and an intact gallery file (its
+recorded SHA-256) when it names one. Files are size-checked before they are
+read (:data:`MAX_RECORD_BYTES`, :data:`MAX_GALLERY_BYTES`), so reading a study
+takes bounded memory. Anything else is *damaged*: readers (``load_results``,
+``study_status``, the report) skip it and say so; a run (``run_study``, under
+the lock) moves it to ``DIR/quarantine/`` and reruns its task.
+
+Damage to the study as a whole stops readers and runs with a
+:class:`~geoquant.errors.StorageError` that says what to do without losing
+anything: ``results`` that is not a directory (a file, a symbolic link), or a
+``spec.toml`` edited after the study ran (its results would all look foreign).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas is imported when results are loaded
     import pandas as pd
@@ -45,7 +53,7 @@ import numpy as np
 from .._fileio import TMP_PREFIX as _TMP_PREFIX
 from .._fileio import atomic_write_bytes, storage_error
 from .._json import dumps, to_jsonable
-from ..errors import GeoquantError, InvalidInputError
+from ..errors import GeoquantError, InvalidInputError, StorageError
 from ._spec_targets import target_label
 
 __all__ = [
@@ -64,6 +72,68 @@ __all__ = [
 RESULTS = "results"
 QUARANTINE = "quarantine"
 _ID = re.compile(r"^[0-9a-f]{20}$")
+
+#: Largest result record read (a record holds settings, metrics and a traceback: kilobytes).
+MAX_RECORD_BYTES = 4 * 2**20
+#: Largest gallery file, on disk and unpacked (a few grids and sample arrays: megabytes).
+MAX_GALLERY_BYTES = 256 * 2**20
+#: Largest manifest or quarantine index read.
+MAX_JSON_BYTES = 16 * 2**20
+
+#: How a stored result without a checksum is adopted (see docs/study-spec.md).
+REHASH_HINT = "if you trust this study, adopt such records once with 'geoquant study verify --rehash DIR'"
+
+
+def _size(n: int) -> str:
+    for unit, k in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= k:
+            return f"{n / k:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def read_bounded(path, max_bytes: int) -> bytes:
+    """The bytes of ``path``, refused (ValueError naming the size) past ``max_bytes`` before any is read."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise ValueError(f"too large ({_size(size)}; at most {_size(max_bytes)} expected); not read")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"too large (more than {_size(max_bytes)}); not read")
+    return data
+
+
+def read_json_bounded(path, max_bytes: int = MAX_JSON_BYTES):
+    """JSON from ``path`` read with :func:`read_bounded`; ValueError for anything unreadable as JSON."""
+    data = read_bounded(path, max_bytes)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def check_results_dir(study_dir) -> Path:
+    """``study_dir/results``, refused with a plain :class:`StorageError` when it exists but is not a
+    directory of its own (a file, a symbolic link, ...): its results cannot be read, and a run must not
+    write into or move files out of whatever it points at. The advice changes nothing by itself."""
+    rdir = results_dir(study_dir)
+    if os.path.islink(rdir):
+        found = f"a symbolic link to {os.readlink(rdir)!r}"
+    elif os.path.lexists(rdir) and not rdir.is_dir():
+        try:
+            st = rdir.stat()
+            import stat as _stat
+
+            found = (f"a regular file of {_size(st.st_size)}" if _stat.S_ISREG(st.st_mode) else "not a directory")
+        except OSError as exc:
+            found = f"unreadable ({exc.strerror})"
+    else:
+        return rdir
+    raise StorageError(
+        f"the results of study {str(study_dir)!r} cannot be read: {str(rdir)!r} is {found}, expected the directory "
+        f"of result files. Nothing was read or changed. Look at it and move it aside (mv {str(rdir)!r} "
+        f"{str(rdir) + '.damaged'!r}); then restore the results directory from a backup, or rerun the study to "
+        "recompute its results")
 
 
 def results_dir(study_dir) -> Path:
@@ -119,16 +189,36 @@ def _checksum(record: dict) -> str:
 
 
 def _check_gallery(path: Path, sha256: str | None = None) -> str | None:
-    """Why a gallery file is unusable, or None (``sha256``: the digest recorded when it was written)."""
+    """Why a gallery file is unusable, or None (``sha256``: the digest recorded when it was written).
+
+    Bounded memory: the digest is computed in blocks, and an archive is opened only when its size on disk
+    and unpacked is at most :data:`MAX_GALLERY_BYTES`.
+    """
+    import zipfile
+
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return f"its gallery file {path.name} is missing"
+    except OSError as exc:
+        return f"its gallery file {path.name} is unreadable ({exc.strerror})"
+    if size > MAX_GALLERY_BYTES:
+        return f"its gallery file {path.name} is too large ({_size(size)}; at most {_size(MAX_GALLERY_BYTES)})"
     if sha256 is not None:
+        h = hashlib.sha256()
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return f"its gallery file {path.name} is missing"
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(2**20), b""):
+                    h.update(block)
         except OSError as exc:
             return f"its gallery file {path.name} is unreadable ({exc.strerror})"
-        return None if hashlib.sha256(data).hexdigest() == sha256 else f"its gallery file {path.name} is altered or corrupt"
+        return None if h.hexdigest() == sha256 else f"its gallery file {path.name} is altered or corrupt"
     try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+        if unpacked > MAX_GALLERY_BYTES:
+            return (f"its gallery file {path.name} unpacks to {_size(unpacked)} (at most {_size(MAX_GALLERY_BYTES)}; "
+                    "a zip bomb?)")
         with np.load(path, allow_pickle=False) as z:
             if not hasattr(z, "files"):
                 return "gallery file is not an .npz archive"
@@ -141,8 +231,24 @@ def _check_gallery(path: Path, sha256: str | None = None) -> str | None:
     return None
 
 
-def _check_record(p: Path, rec, ids, fingerprint) -> str | None:
-    """Why the record read from ``p`` cannot be trusted, or None."""
+def _metrics_problem(rec: dict) -> str | None:
+    """Why a record's metrics cannot be trusted, or None: a done task has metrics, all numbers (or null)."""
+    metrics = rec.get("metrics", {})
+    if not isinstance(metrics, dict):
+        return "its 'metrics' is not an object"
+    if rec["status"] != "done":
+        return None
+    if not metrics:
+        return "no metrics (a finished task always has some)"
+    for k, v in metrics.items():
+        if v is not None and not isinstance(v, (bool, int, float)):
+            return f"its metric {k!r} is not a number (found a JSON {type(v).__name__})"
+    return None
+
+
+def _check_record(p: Path, rec, ids, fingerprint, require_checksum: bool = True) -> str | None:
+    """Why the record read from ``p`` cannot be trusted, or None (``require_checksum=False``: only for
+    ``verify --rehash``, which adopts records written before checksums)."""
     from ._spec import task_id
 
     if not isinstance(rec, dict):
@@ -167,16 +273,23 @@ def _check_record(p: Path, rec, ids, fingerprint) -> str | None:
         return "not a task of this study's spec (copied from another study?)"
     if fingerprint is not None and rec.get("spec_sha256", fingerprint) != fingerprint:
         return "written by another study (its spec fingerprint differs)"
-    if "checksum" in rec:
+    if not require_checksum and "checksum" not in rec:
+        pass
+    elif not isinstance(rec.get("checksum"), str):
+        return f"no checksum (altered, or written before results had checksums; {REHASH_HINT})"
+    else:
         try:
             if _checksum(rec) != rec["checksum"]:
                 return "its content does not match its checksum (altered or corrupt)"
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             return "its content does not match its checksum (altered or corrupt)"
     if rec.get("status") not in ("done", "failed"):
         return f"unknown status {rec.get('status')!r}"
-    if not isinstance(rec.get("metrics", {}), dict) or (rec["status"] == "done" and "metrics" not in rec):
+    if rec["status"] == "done" and "metrics" not in rec:
         return "no 'metrics'"
+    problem = _metrics_problem(rec)
+    if problem is not None:
+        return problem
     for key in ("info", "timing", "error"):
         if rec.get(key) is not None and not isinstance(rec[key], dict):
             return f"its {key!r} is not an object"
@@ -189,7 +302,7 @@ def _check_record(p: Path, rec, ids, fingerprint) -> str | None:
     return None
 
 
-def scan_results(study_dir, spec=None):
+def scan_results(study_dir, spec=None, *, require_checksum: bool = True):
     """Read every result of a study and sort it into sound records and damaged files.
 
     Parameters
@@ -198,6 +311,9 @@ def scan_results(study_dir, spec=None):
     spec : StudySpec, optional
         The study's spec (default: ``study_dir/spec.toml`` when present);
         results must be tasks of it and carry its fingerprint.
+    require_checksum : bool
+        A record without a checksum is damaged (False only to adopt old records, see
+        :func:`geoquant.compare._studydir.verify_study`).
 
     Returns
     -------
@@ -206,17 +322,26 @@ def scan_results(study_dir, spec=None):
     damaged : list of dict
         ``{"file": name in results/, "reason": ...}`` per damaged file (a
         damaged record's gallery file is listed with it).
+
+    Raises
+    ------
+    StorageError
+        ``results`` is not a directory, or ``spec.toml`` was edited after the
+        study ran (see :func:`check_results_dir`, :func:`spec_edited_error`).
     """
     from ._spec import load_spec, spec_fingerprint
 
-    rdir = results_dir(study_dir)
-    records, damaged = {}, []
+    rdir = check_results_dir(study_dir)
+    records: dict[str, dict] = {}
+    damaged: list[dict] = []
     if not rdir.is_dir():
         return records, damaged
     if spec is None and (Path(study_dir) / "spec.toml").is_file():
-        spec = load_spec(Path(study_dir) / "spec.toml")
+        spec = load_spec(Path(study_dir) / "spec.toml", check_samples=False)
     ids = {t.id for t in spec.tasks()} if spec is not None else None
     fingerprint = spec_fingerprint(spec) if spec is not None else None
+    recorded = manifest_fingerprint(study_dir)
+    edited = 0  # results written for the spec the manifest records, where spec.toml now differs
     try:
         names = sorted(os.listdir(rdir))
     except OSError as exc:
@@ -231,20 +356,51 @@ def scan_results(study_dir, spec=None):
         if ext != ".json" or not _ID.match(stem) or not p.is_file() or p.is_symlink():
             damaged.append({"file": name, "reason": "not a result file of geoquant (foreign name or type)"})
             continue
+        rec: Any = None
         try:
-            rec = json.loads(p.read_bytes().decode("utf-8"))
-            reason = _check_record(p, rec, ids, fingerprint)
+            rec = json.loads(read_bounded(p, MAX_RECORD_BYTES).decode("utf-8"))
+            reason = _check_record(p, rec, ids, fingerprint, require_checksum)
         except OSError as exc:
             raise storage_error(exc, p, "read") from None
-        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-            reason = f"unreadable JSON (truncated or foreign: {exc})"
+        except RecursionError:
+            reason = "unreadable JSON (nested too deeply)"
+        except ValueError as exc:  # too large, JSONDecodeError, UnicodeDecodeError
+            reason = (f"{exc}" if str(exc).startswith("too large") else
+                      f"unreadable JSON (truncated or foreign: {exc})")
         if reason is None:
             records[stem] = rec
             continue
+        if (recorded is not None and recorded != fingerprint and isinstance(rec, dict)
+                and rec.get("spec_sha256") == recorded):
+            edited += 1
         damaged.append({"file": name, "reason": reason})
         if (rdir / f"{stem}.npz").exists():
             damaged.append({"file": f"{stem}.npz", "reason": f"belongs to the damaged {name}"})
+    if edited:
+        raise spec_edited_error(study_dir, edited, recorded, fingerprint)
     return records, damaged
+
+
+def manifest_fingerprint(study_dir) -> str | None:
+    """The spec fingerprint ``study_dir/manifest.json`` records (the spec the study ran), or None."""
+    try:
+        manifest = read_json_bounded(Path(study_dir) / "manifest.json")
+    except (OSError, ValueError):
+        return None
+    fp = manifest.get("spec_sha256") if isinstance(manifest, dict) else None
+    return fp if isinstance(fp, str) else None
+
+
+def spec_edited_error(study_dir, n_results: int, recorded, current) -> StorageError:
+    """The error of a study whose ``spec.toml`` was edited after it ran, with advice that loses nothing."""
+    d = str(study_dir)
+    return StorageError(
+        f"{str(Path(d) / 'spec.toml')!r} was changed after the study ran: {n_results} result(s) were written for "
+        f"the spec recorded in manifest.json (fingerprint {str(recorded)[:12]}...), and spec.toml is now another "
+        f"study (fingerprint {str(current)[:12]}...). Nothing was read or changed. Restore the original spec.toml "
+        "(the spec file you ran, or your version control); or, to run the edited spec, give it a new directory: "
+        f"geoquant study {str(Path(d) / 'spec.toml')!r} --out NEW_DIR. Resuming {d!r} with the edited spec is "
+        "refused: it would set every result aside")
 
 
 def read_records(study_dir, spec=None) -> dict:
@@ -261,11 +417,15 @@ def quarantine(study_dir, damaged) -> list:
     if not damaged:
         return []
     qdir = Path(study_dir) / QUARANTINE
+    if os.path.islink(qdir) or (os.path.lexists(qdir) and not qdir.is_dir()):
+        raise StorageError(f"{str(qdir)!r} is not a directory of the study (a file or a symbolic link); damaged "
+                           "files are moved only into a real quarantine directory. Nothing was moved; move it aside "
+                           "and rerun")
     try:
         qdir.mkdir(exist_ok=True)
         index_path = qdir / "index.json"
         try:
-            index = json.loads(index_path.read_text())
+            index = read_json_bounded(index_path)
             if not isinstance(index, list):
                 index = []
         except (OSError, ValueError):
@@ -504,7 +664,7 @@ def study_status(study_dir: str | os.PathLike[str]) -> pd.DataFrame:
     from ._spec import load_spec
 
     d = _require_study(study_dir)
-    spec = load_spec(d / "spec.toml")
+    spec = load_spec(d / "spec.toml", check_samples=False)
     records, damaged = scan_results(d, spec)
     counts: dict = {}
     states = list(END_STATES)

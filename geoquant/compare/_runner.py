@@ -179,10 +179,19 @@ def run_unit(unit: dict) -> list[dict]:
 
     A user target (``name = "module:function"``) whose Hessian, sampled by
     finite differences, exceeds its given bound adds a line to each record's
-    ``warnings``.
+    ``warnings``. A unit of a user target runs under
+    :func:`geoquant.compare._usercode.user_code` (its import path and time
+    limit): past the limit every task of the unit fails with that cause.
     """
-    records = _run_unit(unit)
-    warning = _target_warning(unit["tasks"][0]["settings"]["target"])
+    from ._usercode import UnitTimeLimit, time_limit_message, user_code
+
+    try:
+        with user_code(unit):
+            records = _run_unit(unit)
+            warning = _target_warning(unit["tasks"][0]["settings"]["target"])
+    except UnitTimeLimit as exc:
+        err = {"type": "TimeLimitExceeded", "message": time_limit_message(unit, float(exc.args[0])), "traceback": ""}
+        return [_record(t, status="failed", error=err) for t in unit["tasks"]]
     if warning:
         for rec in records:
             rec.setdefault("warnings", []).append(warning)

@@ -70,7 +70,7 @@ from ..errors import GeoquantError, SpecError
 from ._metrics import REGIONS, EvalConfig
 from ._params import Param, show
 from ._spec_check import SPEC_DOC, _array_of_tables, _check, _check_keys, _err, _table
-from ._spec_targets import _SEARCH_PATH, _check_distinct_targets, _parse_target, target_settings
+from ._spec_targets import _check_distinct_targets, _parse_target, target_settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -88,6 +88,7 @@ _STUDY_SCHEMA = {
     "n_seeds": Param("int", None, min=0, min_exclusive=True, optional=True),
     "sizes": Param("int_list", None, min=0, min_exclusive=True, optional=True),
     "gallery_seeds": Param("int_list", None, min=0, optional=True),
+    "user_target_time_limit": Param("float", 600.0, min=0, min_exclusive=True, max=1e7),
 }
 
 _EVAL_SCHEMA = {
@@ -205,6 +206,12 @@ class StudySpec:
     description: str | None = None
     source: str = ""
     skipped: list = field(default_factory=list)
+    #: Seconds each task whose target is user code may run (``study.user_target_time_limit``); not part of
+    #: the fingerprint (changing it does not change the study).
+    user_target_time_limit: float = 600.0
+    #: The spec file this spec was read from (None for TOML text or a dict); its directory is searched
+    #: for user targets' modules (see :mod:`geoquant.compare._usercode`).
+    origin: str | None = None
 
     def tasks(self) -> list[Task]:
         """Expand the spec into tasks (deterministic order)."""
@@ -246,14 +253,21 @@ class StudySpec:
         }
 
 
-def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec) -> StudySpec:
+def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, check_samples: bool = True) -> StudySpec:
     """Read and validate a study spec.
+
+    Reading a spec runs no user code: a user target (``"module:function"``)
+    is checked for its form, domain and bound here and imported only when a
+    study runs it (in the study's workers).
 
     Parameters
     ----------
     spec : str, pathlib.Path, dict or StudySpec
         A path to a TOML file, TOML text (a string containing a newline), or
         an already parsed dict.
+    check_samples : bool
+        Draw every (target, sampler, size) once to check the sampler settings
+        (readers of an existing study skip it: that spec was checked when it ran).
 
     Raises
     ------
@@ -263,7 +277,7 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec) -> Stud
     if isinstance(spec, StudySpec):
         return spec
     if isinstance(spec, dict):
-        return parse_spec(spec)
+        return parse_spec(spec, check_samples=check_samples)
     text = None
     if isinstance(spec, str) and "\n" in spec:
         text = spec
@@ -273,27 +287,47 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec) -> Stud
                 f"spec: 'spec' must be a path to a TOML file, TOML text, a dict or a StudySpec, found {type(spec).__name__}"
             )
         p = Path(spec)
-        if str(p.resolve().parent) not in _SEARCH_PATH:
-            _SEARCH_PATH.append(str(p.resolve().parent))
         try:
-            text = p.read_text(encoding="utf-8")
+            text = _read_spec_text(p)
+        except SpecError:
+            raise
         except OSError as exc:
             raise SpecError(f"spec: cannot read {str(p)!r}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
             raise SpecError(f"spec: {str(p)!r} is not UTF-8 text (a binary file?): {exc}") from None
         except ValueError as exc:  # e.g. a NUL byte in the path
             raise SpecError(f"spec: 'spec' is not a usable path: {exc}") from None
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"spec: expected TOML text of at most {MAX_SPEC_BYTES // 2**20} MiB, found {len(text)} characters")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"spec: not valid TOML: {exc}") from None
-    out = parse_spec(doc)
+    except RecursionError:
+        raise SpecError("spec: not valid TOML: nested too deeply") from None
+    out = parse_spec(doc, check_samples=check_samples)
     out.source = text
+    if not (isinstance(spec, str) and "\n" in spec):
+        out.origin = str(Path(spec).absolute())
     return out
 
 
-def parse_spec(doc: dict) -> StudySpec:
-    """Validate a spec given as a dict (the parsed TOML)."""
+#: Largest spec file read (a study's spec is a few KB; readers of a study directory must not load a huge file).
+MAX_SPEC_BYTES = 4 * 2**20
+
+
+def _read_spec_text(p: Path) -> str:
+    """The text of the spec file ``p``, refused past :data:`MAX_SPEC_BYTES` before it is read."""
+    with open(p, "rb") as fh:
+        data = fh.read(MAX_SPEC_BYTES + 1)
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"spec: {str(p)!r} is larger than {MAX_SPEC_BYTES // 2**20} MiB; expected a TOML spec "
+                        "(a few KB), found something else")
+    return data.decode("utf-8")
+
+
+def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
+    """Validate a spec given as a dict (the parsed TOML); ``check_samples`` as in :func:`load_spec`."""
     if not isinstance(doc, dict):
         raise _err("spec", "a table", doc)
     _check_keys(doc, _TOP_KEYS, "")
@@ -306,6 +340,8 @@ def parse_spec(doc: dict) -> StudySpec:
     if seeds is not None and n_seeds is not None:
         raise SpecError("study.n_seeds: expected either study.seeds or study.n_seeds, found both")
     if seeds is None:
+        if n_seeds is not None and n_seeds > MAX_TASKS:
+            raise _err("study.n_seeds", f"at most {MAX_TASKS} (the most tasks one study may have)", n_seeds)
         seeds = list(range(n_seeds if n_seeds is not None else 1))
     if not seeds:
         raise _err("study.seeds", "a non-empty list of non-negative integers", [])
@@ -351,7 +387,9 @@ def parse_spec(doc: dict) -> StudySpec:
         for d in dims:
             if d not in m["dims"]:
                 skipped.append({"method": m["label"], "dim": d, "reason": f"{m['name']} does not support {d}D"})
-    _check_samples(targets, samplers)
+    _check_size(targets, samplers, seeds, methods)
+    if check_samples:
+        _check_samples(targets, samplers)
     return StudySpec(
         name=name,
         description=description,
@@ -362,6 +400,8 @@ def parse_spec(doc: dict) -> StudySpec:
         evaluation=evaluation,
         gallery_seeds=gallery,
         skipped=skipped,
+        user_target_time_limit=_check(study, "user_target_time_limit", _STUDY_SCHEMA["user_target_time_limit"],
+                                      "study"),
     )
 
 
@@ -470,6 +510,21 @@ def _n_in_range(n: int, method: dict) -> bool:
     """Whether a method entry runs at sample size ``n`` (its optional ``min_n`` / ``max_n``)."""
     lo, hi = method.get("min_n"), method.get("max_n")
     return (lo is None or n >= lo) and (hi is None or n <= hi)
+
+
+#: The most tasks one spec may expand to (a spec is read by every reader of its study: bounded work).
+MAX_TASKS = 1_000_000
+
+
+def _check_size(targets, samplers, seeds, methods):
+    """Refuse a spec whose tasks would not fit in memory before any is built (an upper bound: every
+    method on every sample size of every target and sampler)."""
+    samples = sum(len(t["sizes"]) for t in targets) * len(samplers) * len(seeds)
+    per_sample = sum(m["params"].get("restarts", 1) if m["family"] == "network" else 1 for m in methods)
+    if samples * per_sample > MAX_TASKS:
+        raise SpecError(f"spec: expected at most {MAX_TASKS} tasks in one study, found a spec of up to "
+                        f"{samples * per_sample} (targets x sizes x samplers x seeds x methods); split it into "
+                        "several studies")
 
 
 def _check_samples(targets, samplers):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 
 from ..errors import GeoquantError, SpecError
 from ._params import Param, show
 from ._spec_check import SPEC_DOC, _check, _check_keys, _err
 
-__all__ = ["build_target", "check_user_target", "target_label", "target_settings"]
+__all__ = ["build_target", "check_user_target", "target_label", "target_settings", "is_user_target_name"]
 
 _TARGET_SCHEMA = {
     "name": Param("str", None),
@@ -52,6 +53,9 @@ def _parse_target(t: dict, i: int, default_sizes) -> list:
     user = ":" in name
     domain = _parse_domain(domain_raw, dim, f"{path}.domain") if domain_raw is not None else None
     if user:
+        if not is_user_target_name(name):
+            raise _err(f"{path}.name", "\"module:function\" (dotted Python names, e.g. \"mytargets:bowl\") for a "
+                       f"target of your own ({SPEC_DOC})", name)
         if bound is None:
             raise SpecError(f"{path}.hessian_bound: expected a positive number for the user target {show(name)} "
                             f"(M >= sup ||D^2 f|| on the domain; {SPEC_DOC}), found nothing")
@@ -88,11 +92,17 @@ def _parse_target(t: dict, i: int, default_sizes) -> list:
             lab = f"{label}(" + ", ".join(f"{k}={show(v)}" for k, v in zip(keys, combo)) + ")"
         entry = {"name": name, "dim": dim, "sizes": list(sizes), "params": p, "label": lab,
                  "hessian_bound": bound, "domain": domain, "_path": path}
+        if user:
+            # reading a spec never imports user code (status, report and load_results read the spec of a
+            # study directory someone else may have written); the code runs in the study's workers
+            entry["_domain"] = domain
+            out.append(entry)
+            continue
         try:
             target = build_target(entry)
         except GeoquantError as exc:
-            what = (f"the user target {show(name)}" if user else f"get_target({show(name)}, dim={dim}, ...)")
-            raise SpecError(f"{path}: {what} refused the settings (params {show(p)}): {exc}") from None
+            raise SpecError(f"{path}: get_target({show(name)}, dim={dim}, ...) refused the settings "
+                            f"(params {show(p)}): {exc}") from None
         except TypeError as exc:
             raise SpecError(f"{path}.params: not accepted by target {show(name)}: {exc}") from None
         entry["_domain"] = _domain_of(target, dim)
@@ -124,18 +134,33 @@ def target_settings(t: dict) -> dict:
     return out
 
 
-def build_target(t: dict):
-    """The :class:`~geoquant.targets.Target` of a target entry or of a task's target settings."""
+def build_target(t: dict, search=None):
+    """The :class:`~geoquant.targets.Target` of a target entry or of a task's target settings.
+
+    A user target (``"module:function"``) is imported here -- which runs the module's code -- from
+    the directories ``search`` (default: those of the unit being run, see
+    :mod:`geoquant.compare._usercode`; outside a unit, the current directory) and the installed packages.
+    """
     from .. import targets as gt
 
     if ":" in t["name"]:
-        func = gt.import_callable(t["name"], search=_SEARCH_PATH)
+        path = search if search is not None else SEARCH_PATH.get()
+        func = gt.import_callable(t["name"], search=path or (), include_cwd=path is None)
         return gt.CallableTarget(func, t["dim"], t["domain"], t["hessian_bound"], t["name"], t.get("params") or {})
     return gt.get_target(t["name"], dim=t["dim"], **t["params"])
 
 
-#: Directories tried first when importing a user target (the spec's directory is added by load_spec).
-_SEARCH_PATH: list = []
+#: Directories a user target is imported from while a unit runs (set by ``_usercode.user_code``, per thread);
+#: None outside a unit: the current directory.
+SEARCH_PATH: ContextVar[list | None] = ContextVar("geoquant_user_target_path", default=None)
+
+
+def is_user_target_name(name) -> bool:
+    """Whether ``name`` is a well-formed ``"module:function"`` (dotted Python identifiers on both sides)."""
+    if not isinstance(name, str) or name.count(":") != 1:
+        return False
+    mod, attr = name.split(":")
+    return all(part.isidentifier() for part in mod.split(".")) and all(part.isidentifier() for part in attr.split("."))
 
 
 def check_user_target(t: dict, n_samples: int = 2000) -> str | None:

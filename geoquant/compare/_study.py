@@ -14,7 +14,7 @@ seed, same result) and only the missing ones are written.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import json
 import os
@@ -33,6 +33,7 @@ from ._results import (
 )
 from ._runner import run_unit
 from ._spec import StudySpec, load_spec
+from ._usercode import attach_user_code, prepare_user_code
 from ._studydir import SEED_POLICY, _check_same_study, _Lock, _prepare_dir, _write_json, read_manifest
 
 __all__ = ["run_study", "StudyRun", "StudyInterrupted", "plan_units", "SEED_POLICY", "ProgressLines", "dry_run",
@@ -244,6 +245,7 @@ def run_study(
     device: str | None = None,
     progress: bool | None = None,
     progress_interval: float = 30.0,
+    target_path: Sequence[str | os.PathLike[str]] = (),
 ) -> StudyRun:
     """Run (or resume) a study and write one result file per task.
 
@@ -274,6 +276,12 @@ def run_study(
         ``progress_interval`` seconds (tasks done, failed, rate, time left).
     progress_interval : float
         Seconds between two progress lines when not on a terminal.
+    target_path : sequence of str or Path
+        Directories to import user targets (``"module:function"``) from, before
+        the spec's directory, the current directory and the installed packages;
+        the only way to import from a study directory (see
+        :mod:`geoquant.compare._usercode`). Running a spec with user targets runs
+        their code.
 
     Returns
     -------
@@ -285,6 +293,7 @@ def run_study(
     spec = load_spec(spec)
     out = Path(out)
     tasks = spec.tasks()
+    user_path = prepare_user_code(spec, out, target_path)  # finds (never imports) user modules
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -300,6 +309,7 @@ def run_study(
                             "reason": "unreadable or not a manifest (a new one is written)"})
         quarantined = quarantine(out, damaged)
         units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device)
+        attach_user_code(units, spec, user_path)
         n_skipped = len(tasks) - len(write_ids)
         executor = make_executor(
             workers=workers,
@@ -363,7 +373,7 @@ def run_study(
 
 
 def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, workers: int | None = None, time_sample: bool = True, max_steps: int = 300,
-            device: str | None = None) -> dict:
+            device: str | None = None, target_path: Sequence[str | os.PathLike[str]] = ()) -> dict:
     """What a study would run, and a rough estimate of how long, without writing anything.
 
     The estimate times one task per method (at that method's median sample
@@ -385,6 +395,10 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
     max_steps : int
         Network steps of the timed sample.
     device : str, optional
+    target_path : sequence of str or Path
+        As in :func:`run_study`. Timing the sample runs the code of user targets
+        (in this process, under their time limit), as running the study would;
+        ``time_sample=False`` imports nothing.
 
     Returns
     -------
@@ -413,6 +427,7 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         return out
     for mod in _preload(spec):
         importlib.import_module(mod)
+    user_path = prepare_user_code(spec, None, target_path)
     total = 0.0
     for label in by_method:
         mine = [t for t in tasks if t.method_label == label and t.settings.get("restart", 0) == 0]
@@ -423,8 +438,9 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         params = settings["method"]["params"]
         factor = _shorten_budget(params, max_steps) if task.family == "network" else 1.0
         t0 = time.perf_counter()
-        (rec,) = run_unit({"key": "dry-run", "tasks": [{"id": "dry-run", "settings": settings, "gallery": False}],
-                           "device": device})
+        (rec,) = run_unit(attach_user_code([{"key": "dry-run", "tasks": [{"id": "dry-run", "settings": settings,
+                                                                          "gallery": False}], "device": device}],
+                                           spec, user_path)[0])
         dt = time.perf_counter() - t0
         # only the training scales with the budget (not the set-up or the analysis of the result)
         train_s = (rec.get("info") or {}).get("train_s")  # a network record's own share of its ensemble's time

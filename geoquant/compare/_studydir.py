@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 from .._json import dumps
 from ..errors import GeoquantError
-from ._results import atomic_write_bytes
+from ._results import atomic_write_bytes, manifest_fingerprint, read_json_bounded, spec_edited_error
 from ._runner import environment
 from ._spec import StudySpec, load_spec, spec_fingerprint
 
@@ -27,49 +26,77 @@ SEED_POLICY = (
 class _Lock:
     """An exclusive flock on ``DIR/.lock`` (released by the OS even on SIGKILL).
 
-    The lock file is opened without following symbolic links (``O_NOFOLLOW``)
-    and must be a regular file: a planted link never gets its target
-    truncated or overwritten.
+    The lock file is created exclusively (``O_EXCL``) or, when a previous run
+    left it, opened without following symbolic links (``O_NOFOLLOW``), and it is
+    used only if it is a regular file of this user with no other link: a planted
+    symbolic or hard link to another file (``ln victim.txt DIR/.lock``) is
+    refused, and the file it names is never truncated or written.
     """
 
     def __init__(self, path: Path):
         self.path = path
-        self.fd = None
+        self.fd: int | None = None
 
-    def __enter__(self):
+    def _refuse(self, why: str) -> GeoquantError:
+        return GeoquantError(f"the study lock {str(self.path)!r} {why}; refusing to use it (nothing was written). "
+                             "Remove it if you made it (geoquant creates a new one)")
+
+    def _open(self) -> int:
         import errno
-        import fcntl
-        import stat
 
         from .._fileio import storage_error, umask
 
         # O_NOFOLLOW: a link is refused, never followed; O_NONBLOCK: a FIFO does not hang the open
-        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        is_link = GeoquantError(
-            f"the study lock {str(self.path)!r} is a symbolic link; refusing to follow it (remove the link if you "
-            "made it)"
-        )
-        if os.path.islink(self.path):  # also where O_NOFOLLOW is missing
-            raise is_link
+        flags = os.O_RDWR | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        for _ in range(3):
+            if os.path.islink(self.path):  # also where O_NOFOLLOW is missing
+                raise self._refuse("is a symbolic link")
+            try:  # a new lock: created here, by this user, with one link
+                return os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o666 & ~umask())
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise storage_error(exc, self.path, "create the lock") from None
+            try:  # left by an earlier run: checked below before it is touched
+                return os.open(self.path, flags)
+            except FileNotFoundError:  # removed in between: try again
+                continue
+            except IsADirectoryError:
+                raise self._refuse("is a directory, not a regular file") from None
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise self._refuse("is a symbolic link") from None
+                raise storage_error(exc, self.path, "open the lock") from None
+        raise GeoquantError(f"the study lock {str(self.path)!r} keeps appearing and disappearing; is another program "
+                            "removing it? Nothing was written")
+
+    def __enter__(self):
+        import fcntl
+        import stat
+
+        fd = self._open()
+        st = os.fstat(fd)
+        why = None
+        if not stat.S_ISREG(st.st_mode):
+            why = "is not a regular file"
+        elif st.st_nlink != 1:
+            why = f"has {st.st_nlink} links (a hard link to another file?)"
+        elif hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            why = f"belongs to another user (uid {st.st_uid})"
+        if why is not None:
+            os.close(fd)
+            raise self._refuse(why)
         try:
-            self.fd = os.open(self.path, flags, 0o666 & ~umask())
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise is_link from None
-            raise storage_error(exc, self.path, "create the lock") from None
-        if not stat.S_ISREG(os.fstat(self.fd).st_mode):
-            os.close(self.fd)
-            raise GeoquantError(f"the study lock {str(self.path)!r} must be a regular file; remove it and rerun")
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            os.close(self.fd)
+            os.close(fd)
             raise GeoquantError(
                 f"another geoquant study is running in {str(self.path.parent)!r} (lock {self.path.name} held)"
             ) from None
+        self.fd = fd
         try:  # the holder's pid, for people; the flock is the lock
-            os.ftruncate(self.fd, 0)
-            os.write(self.fd, str(os.getpid()).encode())
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
         except OSError:
             pass
         return self
@@ -77,8 +104,10 @@ class _Lock:
     def __exit__(self, *exc):
         import fcntl
 
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
         return False
 
 
@@ -101,6 +130,7 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
             "seeds": spec.seeds,
             "seed_policy": SEED_POLICY,
             "skipped_combinations": spec.skipped,
+            "targets": _target_facts(spec),
             "environment": environment(),
             "runs": [],
         }
@@ -117,12 +147,42 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
     return manifest
 
 
+def _target_facts(spec: StudySpec) -> list:
+    """What a reader needs to know of each target, written into the manifest without running user code:
+    label, name, dimension, domain, Hessian bound and where the bound comes from (a user target's bound and
+    domain are the spec's; its values on the gallery grid are in the gallery files)."""
+    from ._spec_targets import build_target, target_label, target_settings
+
+    out = []
+    for t in spec.targets:
+        st = target_settings(t)
+        user = ":" in t["name"]
+        facts = {"label": target_label(st), "name": t["name"], "dim": t["dim"], "params": t["params"],
+                 "domain": t["_domain"], "user_code": user}
+        if user:
+            facts.update(hessian_bound=t["hessian_bound"], bound_kind="given by the user (checked by sampling)")
+        else:
+            target = build_target(t)
+            facts.update(hessian_bound=float(target.hessian_bound), bound_kind=target.bound_kind)
+        out.append(facts)
+    return out
+
+
 def _check_same_study(out: Path, spec: StudySpec) -> str:
     """Refuse a directory holding another study (or other files); returns the spec fingerprint."""
     fp = spec_fingerprint(spec)
     spec_path = out / "spec.toml"
     if spec_path.exists():
-        if spec_fingerprint(load_spec(spec_path)) != fp:
+        stored = spec_fingerprint(load_spec(spec_path, check_samples=False))
+        recorded = manifest_fingerprint(out)
+        if stored != recorded and recorded is not None and _results_for(out, recorded):
+            if fp == recorded:  # the spec given is the one the study ran: its copy there was edited
+                raise GeoquantError(
+                    f"{str(spec_path)!r} was changed after the study ran, and the spec you gave is the one the "
+                    f"study ran. Nothing was changed. Put it back (cp {str(spec.origin or 'SPEC')!r} "
+                    f"{str(spec_path)!r}) and rerun")
+            raise spec_edited_error(out, _results_for(out, recorded), recorded, stored)
+        if stored != fp:
             raise GeoquantError(
                 f"{str(out)!r} holds a different study (its spec.toml differs from the one given); "
                 "use another --out directory, or rerun with the spec stored there"
@@ -137,10 +197,27 @@ def _check_same_study(out: Path, spec: StudySpec) -> str:
     return fp
 
 
+def _results_for(out: Path, fingerprint: str) -> int:
+    """How many result records in ``out/results`` carry the spec fingerprint ``fingerprint``."""
+    from ._results import MAX_RECORD_BYTES, check_results_dir
+
+    rdir = check_results_dir(out)
+    if not rdir.is_dir():
+        return 0
+    k = 0
+    for p in rdir.glob("*.json"):
+        try:
+            rec = read_json_bounded(p, MAX_RECORD_BYTES)
+        except (OSError, ValueError, RecursionError):
+            continue
+        k += isinstance(rec, dict) and rec.get("spec_sha256") == fingerprint
+    return k
+
+
 def read_manifest(study_dir):
     """``study_dir/manifest.json`` as a dict, or None when it is missing or damaged."""
     try:
-        manifest = json.loads((Path(study_dir) / "manifest.json").read_bytes().decode("utf-8"))
+        manifest = read_json_bounded(Path(study_dir) / "manifest.json")
     except (OSError, ValueError):
         return None
     return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs"), list) else None
@@ -172,3 +249,60 @@ def _no_source(spec: StudySpec) -> str:
 
 def _write_json(path: Path, obj) -> None:
     atomic_write_bytes(path, dumps(obj, indent=1, sort_keys=True, default=str).encode())
+
+
+def verify_study(study_dir, *, rehash: bool = False) -> dict:
+    """Check every result of a study; with ``rehash``, adopt the records written without a checksum.
+
+    Records must carry a checksum of their content (a record without one is
+    damaged: it may have been altered). Studies written before results had
+    checksums are adopted once, knowingly, with ``rehash=True``
+    (``geoquant study verify --rehash DIR``): under the study's lock every record
+    whose only problem is a missing checksum gets one (and its gallery file, if
+    it names one and the archive reads, its SHA-256). Records that fail any other
+    check are left as they are. Nothing of the user's code runs.
+
+    Parameters
+    ----------
+    study_dir : str or Path
+    rehash : bool
+
+    Returns
+    -------
+    dict
+        ``n_sound`` (sound records after the call), ``damaged`` (as in
+        :func:`~geoquant.compare._results.scan_results`) and ``rehashed`` (the
+        task ids adopted).
+    """
+    import hashlib
+
+    from .._json import dumps as _dumps
+    from ..errors import InvalidInputError
+    from ._results import _checksum, results_dir, scan_results
+
+    d = Path(study_dir)
+    if not (d / "spec.toml").is_file():
+        raise InvalidInputError(f"'study_dir' must be a study directory (with spec.toml), found {str(d)!r}")
+    rehashed: list[str] = []
+    if rehash:
+        with _Lock(d / ".lock"):
+            records, _ = scan_results(d, require_checksum=False)
+            for tid, rec in sorted(records.items()):
+                if "checksum" in rec:
+                    continue
+                rec = dict(rec)
+                gal = rec.get("gallery_file")
+                if gal is not None and not isinstance(rec.get("gallery_sha256"), str):
+                    h = hashlib.sha256()
+                    with open(results_dir(d) / gal, "rb") as fh:  # its archive was read and checked by the scan
+                        for block in iter(lambda: fh.read(2**20), b""):
+                            h.update(block)
+                    rec["gallery_sha256"] = h.hexdigest()
+                try:
+                    rec["checksum"] = _checksum(rec)
+                except (TypeError, ValueError):  # not canonical JSON (NaN, ...): stays damaged
+                    continue
+                atomic_write_bytes(results_dir(d) / f"{tid}.json", _dumps(rec, indent=1, sort_keys=True).encode())
+                rehashed.append(tid)
+    records, damaged = scan_results(d)
+    return {"n_sound": len(records), "damaged": damaged, "rehashed": rehashed}

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_generator, check_int, check_positive
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, UserCodeError
 from ..points import check_domain
 
 from ._base import Target
@@ -56,7 +56,11 @@ class CallableTarget(Target):
                          "given by the user with the target; checked by sampling (finite-difference Hessian)")
 
     def _value(self, x):
-        v = np.asarray(self._func(x, **self._kw), dtype=np.float64)
+        try:
+            v = np.asarray(self._func(x, **self._kw), dtype=np.float64)
+        except SystemExit as exc:  # user code must not end the process that evaluates it
+            raise UserCodeError(f"target {self.name!r} called sys.exit({exc.code!r}) when evaluated at "
+                                f"{int(np.prod(x.shape[:-1]))} point(s); a target must return its values") from None
         if v.shape != x.shape[:-1]:
             raise InvalidInputError(
                 f"target {self.name!r} must map x of shape (..., {self.dim}) to shape (...); for x of shape "
@@ -90,15 +94,19 @@ class CallableTarget(Target):
         return out
 
 
-def import_callable(spec: str, search=()):
+def import_callable(spec: str, search=(), include_cwd: bool = True):
     """The callable named ``"module:function"`` (``module`` may be dotted; ``function`` may be
     ``Class.method``), importing ``module`` with the directories ``search`` (and the current
-    directory) tried first.
+    directory, unless ``include_cwd`` is False) tried first.
+
+    Importing a module runs its code, like running a Python script: name only modules you trust.
 
     Raises
     ------
     InvalidInputError
         Malformed name, module not found, attribute missing or not callable.
+    UserCodeError
+        The module raised (or called ``sys.exit()``) while it was imported.
     """
     import importlib
     import os
@@ -108,7 +116,7 @@ def import_callable(spec: str, search=()):
         raise InvalidInputError(f"'name' of a user target must look like \"module:function\", found {spec!r}")
     mod_name, attr = spec.split(":")
     added = []
-    for d in [*map(str, search), os.getcwd()]:
+    for d in [*map(str, search), *([os.getcwd()] if include_cwd else [])]:
         if d not in sys.path:
             sys.path.insert(0, d)
             added.append(d)
@@ -116,9 +124,20 @@ def import_callable(spec: str, search=()):
         try:
             obj = importlib.import_module(mod_name)
         except ImportError as exc:
+            missing = getattr(exc, "name", None)
+            if missing is not None and mod_name != missing and not mod_name.startswith(missing + "."):
+                raise UserCodeError(f"user target {spec!r}: importing module {mod_name!r} failed: "
+                                    f"{type(exc).__name__}: {exc}") from None
+            where = ", ".join(map(repr, [*map(str, search), *([os.getcwd()] if include_cwd else [])]))
             raise InvalidInputError(
-                f"user target {spec!r}: cannot import module {mod_name!r} ({exc}); put {mod_name}.py next to the "
-                "spec or in the current directory, or install it") from None
+                f"user target {spec!r}: cannot import module {mod_name!r} ({exc}); looked in {where or 'no directory'}"
+                " and the installed packages; put the module there, or install it") from None
+        except SystemExit as exc:
+            raise UserCodeError(f"user target {spec!r}: importing module {mod_name!r} called "
+                                f"sys.exit({exc.code!r})") from None
+        except Exception as exc:
+            raise UserCodeError(f"user target {spec!r}: importing module {mod_name!r} raised "
+                                f"{type(exc).__name__}: {exc}") from exc
     finally:
         for d in added:
             if d in sys.path:

@@ -151,3 +151,89 @@ def test_plain_targets_keep_their_task_settings():
     (t,) = load_spec(BASE).tasks()
     assert t.settings["target"] == {"name": "runge", "dim": 1, "params": {}}
     assert json.loads(json.dumps(t.settings)) == t.settings
+
+
+# ------------------------------------------------------------------ reading runs no user code (issue 22)
+LOUD = "raise RuntimeError('imported!')\n"
+
+
+def test_reading_a_spec_never_imports_its_user_targets(tmp_path):
+    import sys
+
+    (tmp_path / "gq_loud_target.py").write_text(LOUD)
+    path = tmp_path / "spec.toml"
+    path.write_text(SPEC.replace("gq_user_bowl:bowl", "gq_loud_target:bowl"))
+    spec = load_spec(path)
+    assert "gq_loud_target" not in sys.modules
+    (t,) = {x["name"] for x in spec.targets}
+    assert t == "gq_loud_target:bowl" and spec.targets[0]["_domain"] == [[0.0, 1.0], [0.0, 1.0]]
+    assert len(spec.tasks()) == 2 * 3 * 2
+
+
+def test_user_target_names_and_time_limit_are_checked():
+    user = BASE.replace('name = "runge"', 'name = "not a module:f"').replace(
+        "dim = 1", "dim = 1\nhessian_bound = 2.0\ndomain = [[0.0, 1.0]]")
+    with pytest.raises(SpecError, match=r'^targets\[0\]\.name: expected "module:function"'):
+        load_spec(user)
+    ok = user.replace("not a module:f", "pkg.mod:Cls.f")
+    assert load_spec(ok).user_target_time_limit == 600.0
+    with pytest.raises(SpecError, match=r"^study\.user_target_time_limit: expected a number > 0 and <= 1e\+07, found -1"):
+        load_spec(ok.replace('name = "t"', 'name = "t"\nuser_target_time_limit = -1'))
+    from geoquant.compare._spec import spec_fingerprint
+
+    limited = load_spec(ok.replace('name = "t"', 'name = "t"\nuser_target_time_limit = 5'))
+    assert limited.user_target_time_limit == 5.0
+    assert spec_fingerprint(limited) == spec_fingerprint(load_spec(ok))  # an execution setting, not the study
+
+
+def test_user_code_is_searched_only_where_the_docs_say(tmp_path, monkeypatch):
+    from geoquant.compare._usercode import prepare_user_code, search_path
+
+    src, study, extra = tmp_path / "src", tmp_path / "study", tmp_path / "extra"
+    for d in (src, study, extra):
+        d.mkdir()
+    (src / "spec.toml").write_text(SPEC)
+    spec = load_spec(src / "spec.toml")
+    monkeypatch.chdir(study)
+    path, left_out = search_path(spec, out=study)
+    assert path == [str(src.resolve())] and left_out == [str(study.resolve())]
+    path, _ = search_path(spec, out=study, extra=[extra, study])  # named explicitly: searched, first
+    assert path == [str(extra.resolve()), str(study.resolve()), str(src.resolve())]
+    # a spec stored in a study directory: that directory is not searched
+    (study / "spec.toml").write_text(SPEC)
+    (study / "manifest.json").write_text("{}")
+    (study / "gq_user_bowl.py").write_text(MODULE)
+    stored = load_spec(study / "spec.toml")
+    assert search_path(stored, out=tmp_path / "new")[0] == []
+    with pytest.raises(SpecError, match=r"cannot find module 'gq_user_bowl'.*--target-path"):
+        prepare_user_code(stored, tmp_path / "new")
+    assert prepare_user_code(stored, tmp_path / "new", [study])["path"] == [str(study.resolve())]
+    with pytest.raises(InvalidInputError, match="'target_path'"):
+        search_path(stored, extra=[tmp_path / "missing"])
+
+
+def test_sys_exit_in_user_code_is_a_user_code_error(tmp_path, monkeypatch):
+    from geoquant.errors import UserCodeError
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "gq_exits_on_import.py").write_text("import sys\nsys.exit(7)\n")
+    with pytest.raises(UserCodeError, match=r"importing module 'gq_exits_on_import' called sys\.exit\(7\)"):
+        import_callable("gq_exits_on_import:f")
+    (tmp_path / "gq_needs_dep.py").write_text("import gq_no_such_dependency\n")
+    with pytest.raises(UserCodeError, match="importing module 'gq_needs_dep' failed: ModuleNotFoundError"):
+        import_callable("gq_needs_dep:f")
+    t = CallableTarget(lambda x: exit(3), 1, [0, 1], 1.0, "m:f")
+    with pytest.raises(UserCodeError, match=r"target 'm:f' called sys\.exit\(3\)"):
+        t(np.zeros((4, 1)))
+
+
+def test_an_unprepared_unit_imports_from_installed_packages_only(tmp_path, monkeypatch):
+    from geoquant.compare._runner import run_unit
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")  # as `python -m` would
+    (tmp_path / "gq_unprepared.py").write_text(MODULE)
+    (t,) = load_spec(BASE.replace('name = "runge"', 'name = "gq_unprepared:bowl"').replace(
+        "dim = 1", "dim = 1\nhessian_bound = 2.0\ndomain = [[0.0, 1.0]]")).tasks()
+    (rec,) = run_unit({"key": "k", "tasks": [{"id": t.id, "settings": t.settings, "gallery": False}]})
+    assert rec["status"] == "failed" and "cannot import module 'gq_unprepared'" in rec["error"]["message"]
