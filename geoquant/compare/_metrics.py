@@ -321,10 +321,11 @@ class Evaluator:
         gx = np.asarray(method.predict(self.X), dtype=float)
         fit = float(np.sqrt(self._l2sq(gx, self.tri.simplices, self.target, region).sum()))
         out: dict[str, float | bool | None] = {"fit_l2": fit, "n_directions": None}
-        if getattr(method, "W", None) is not None:
+        W = getattr(method, "W", None)
+        if W is not None:
             from ..nn import cluster_directions
 
-            out["n_directions"] = float(len(cluster_directions(method.W, method.a, X=self.X)))
+            out["n_directions"] = float(len(cluster_directions(W, getattr(method, "a"), X=self.X)))
         if self.dim == 1:
             lo, hi = float(self.X.min()), float(self.X.max())
             if box is not None:

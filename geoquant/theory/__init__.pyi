@@ -15,6 +15,8 @@ from ._alignment import (
     residual_weights as residual_weights,
     alignment_field as alignment_field,
     alignment_potential as alignment_potential,
+)
+from ._maximum import (
     alignment_maximum as alignment_maximum,
 )
 from ._endstate import (

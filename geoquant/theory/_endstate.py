@@ -47,7 +47,8 @@ from .._validation import check_fraction, check_points, check_positive, check_va
 from ..errors import InvalidInputError, UnsupportedError
 from ..nn import relu_forward
 from ..nn._state import DEFAULT_GRAD_TOL, INTERPOLATION_RTOL
-from ._alignment import _extrema, augment
+from ._alignment import augment
+from ._maximum import _extrema
 
 __all__ = ["END_STATES", "EndState", "end_state", "STALL_RTOL", "PIN_TOL", "PIN_SHARE", "ESCAPE_RTOL",
            "pinned_share"]
