@@ -415,7 +415,8 @@ def optimal_triangulation(
     cost : callable
         ``cost(simplices) -> (k,) float`` for a ``(k, n_dims + 1)`` int array of
         point indices (each row ascending), as :func:`cost_statistics` takes it.
-        It is called once, on every empty triangle. Values must be finite.
+        It is called once, on every empty triangle. Values must be finite, and
+        small enough that their sum over a triangulation is finite.
     sense : {"min", "max"}
         Minimise or maximise the cost.
     reduce : {"sum", "max"}
@@ -438,7 +439,8 @@ def optimal_triangulation(
     Raises
     ------
     InvalidInputError
-        Bad ``cost`` (not callable, wrong shape, NaN or infinite values), bad
+        Bad ``cost`` (not callable, wrong shape, NaN or infinite values, or values
+        whose sum over a triangulation overflows float64), bad
         ``sense`` / ``reduce`` / ``time_limit``.
     UnsupportedError
         ``n_dims >= 3``; ``fine=False``.
@@ -475,7 +477,7 @@ def optimal_triangulation(
     if d == 1:
         order = np.argsort(pts[:, 0], kind="stable")
         simp = np.sort(np.stack([order[:-1], order[1:]], axis=1), axis=1)
-        w = _simplex_costs(cost, simp)
+        w = _simplex_costs(cost, simp, n_terms=len(simp))
         val = float(w.sum() if reduce == "sum" else w.max())
         return OptimalTriangulation(
             Triangulation(pts, simp, validate=False), val, True, val, 0.0, "unique fine triangulation in 1D",
@@ -488,7 +490,7 @@ def optimal_triangulation(
     cycle, _ = convex_hull_cycle(O)
     tris_sorted = empty_triangles(O)
     simplices = np.sort(order[tris_sorted], axis=1)  # original indices, rows ascending
-    w = _simplex_costs(cost, simplices)
+    w = _simplex_costs(cost, simplices, n_terms=2 * n - len(cycle) - 2)
     prog = _Program(tris_sorted, n, cycle, O)
     m = len(simplices)
 
