@@ -126,7 +126,7 @@ class SimplexLocator:
     _BUCKETS_PER_SIMPLEX = 2.0
     _MAX_INCIDENCES = 40_000_000
 
-    def __init__(self, points: np.ndarray, simplices: np.ndarray):
+    def __init__(self, points: np.ndarray, simplices: np.ndarray, *, compiled: bool = True):
         self.points = points
         self.simplices = simplices
         self.d = points.shape[1]
@@ -134,7 +134,7 @@ class SimplexLocator:
             self._init_1d()
         else:
             self.inv, self.ref = affine_transforms(points, simplices)
-            if self.d == 2 and njit is not None and len(simplices):
+            if compiled and self.d == 2 and njit is not None and len(simplices):
                 self._init_grid_2d()
             else:
                 self._init_grid()
