@@ -48,9 +48,11 @@ HAVE_NUMBA = njit is not None
 # status codes of _run
 _DONE, _PAUSE, _GROW, _FULL, _OVERFLOW = 0, 1, 2, 3, 4
 
-#: bytes per memoised sub-polygon besides its vertex cycle: count (8), arena offset (8),
-#: hash slots at a load factor <= 0.7 (8 / 0.7 -> 12 with growth slack 24), residues (4 per prime)
-BYTES_PER_STATE = 40
+#: bytes per memoised sub-polygon besides its vertex cycle: count (8), arena offset (4), 32-bit
+#: hash slots at a load factor 0.35-0.7 (6-12), residues once counts pass 64 bits (8 per prime)
+BYTES_PER_STATE = 30
+_MAX_IDS = (1 << 27) - 2  # state ids in a 32-bit slot beside a 5-bit tag
+_MAX_ARENA = (1 << 32) - 1  # arena offsets are uint32
 
 _M64 = 1 << 64
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -114,14 +116,14 @@ if HAVE_NUMBA:
     def _find(slots, key_off, arena, buf, length, h):  # pragma: no cover - compiled
         """(state id or -1, slot index) of the key ``buf[:length]`` with hash ``h``."""
         mask = np.uint64(len(slots) - 1)
-        tag = h >> np.uint64(32)
+        tag = np.uint32(h >> np.uint64(59))
         pos = h & mask
         while True:
             v = slots[pos]
-            if v == np.uint64(0):
+            if v == np.uint32(0):
                 return -1, pos
-            if (v >> np.uint64(32)) == tag:
-                sid = np.int64(v & np.uint64(0xFFFFFFFF)) - 1
+            if (v >> np.uint32(27)) == tag:
+                sid = np.int64(v & np.uint32(0x7FFFFFF)) - 1
                 o = key_off[sid]
                 if key_off[sid + 1] - o == length:
                     same = True
@@ -145,9 +147,9 @@ if HAVE_NUMBA:
             o = key_off[sid]
             h = _hash(arena, o, key_off[sid + 1] - o)
             pos = h & mask
-            while slots[pos] != np.uint64(0):
+            while slots[pos] != np.uint32(0):
                 pos = (pos + np.uint64(1)) & mask
-            slots[pos] = ((h >> np.uint64(32)) << np.uint64(32)) | np.uint64(sid + 1)
+            slots[pos] = (np.uint32(h >> np.uint64(59)) << np.uint32(27)) | np.uint32(sid + 1)
 
     @njit(cache=True)
     def _canon_chain(t, m, s, cnt, out):  # pragma: no cover - compiled
@@ -211,7 +213,6 @@ if HAVE_NUMBA:
         kb1 = np.empty(fr_poly.shape[1] + 1, dtype=np.uint8)
         p1 = np.zeros(max(K, 1), dtype=np.uint64)
         new = 0
-        top = np.uint64(0xFFFFFFFF)
         if d < 0:  # first call: open the root
             _push(fr_poly, fr_len, fr_pe, fr_ci, fr_ce, fr_i, fr_acc, fr_accp, 0, root, len(root),
                   rank_of, edge_of_rank, cand_ptr)
@@ -347,7 +348,7 @@ if HAVE_NUMBA:
             c64[n_states] = fr_acc[d]
             for q in range(K):
                 cp[n_states, q] = fr_accp[d, q]
-            slots[pos] = ((h >> np.uint64(32)) << np.uint64(32)) | (np.uint64(n_states + 1) & top)
+            slots[pos] = (np.uint32(h >> np.uint64(59)) << np.uint32(27)) | np.uint32(n_states + 1)
             n_states += 1
             new += 1
             d -= 1
@@ -427,7 +428,8 @@ class KernelCounter:
             raise ValueError("KernelCounter needs a PlanarDecomposition built with fine=True")
         n = len(struct.points)
         self.n = n
-        self.max_states = int(max_states)
+        # a hash slot is 32 bits: a 27-bit state id and a 5-bit tag of the hash
+        self.max_states = min(int(max_states), _MAX_IDS)
         E = n * (n - 1)
         W = max(1, -(-E // 64))
         eor = np.array(struct._edge_of_rank, dtype=np.int32).reshape(-1, 2)
@@ -463,9 +465,9 @@ class KernelCounter:
         self.primes = np.array(primes_for(n), dtype=np.uint64)
         cap = max(1024, min(int(capacity), self.max_states + 1))
         self.c64 = np.empty(cap, dtype=np.uint64)
-        self.key_off = np.zeros(cap + 1, dtype=np.int64)
+        self.key_off = np.zeros(cap + 1, dtype=np.uint32)
         self.arena = np.empty(cap * max(4, n // 2), dtype=np.uint8)
-        self.slots = np.zeros(1 << max(10, int(math.ceil(math.log2(cap / 0.7)))), dtype=np.uint64)
+        self.slots = np.zeros(1 << max(10, int(math.ceil(math.log2(cap / 0.7)))), dtype=np.uint32)
         self.K = 0
         self.cp = np.zeros((cap, 0), dtype=np.uint64)
         self.fr_accp = np.zeros((D, 0), dtype=np.uint64)
@@ -493,9 +495,9 @@ class KernelCounter:
                 cp[:ns] = self.cp[:ns]
                 self.cp = cp
         if used + self.n + 2 > len(self.arena):
-            self.arena = _resize(self.arena, 2 * len(self.arena))
+            self.arena = _resize(self.arena, min(2 * len(self.arena), _MAX_ARENA))
         if 10 * (ns + 1) > 7 * len(self.slots):
-            self.slots = np.zeros(2 * len(self.slots), dtype=np.uint64)
+            self.slots = np.zeros(2 * len(self.slots), dtype=np.uint32)
             _rehash(self.slots, self.key_off, self.arena, ns)
 
     def _to_modular(self) -> None:
@@ -535,7 +537,7 @@ class KernelCounter:
                           self.cand_c, self.conf, self.tri_empty, self.root, chunk, self.max_states)
             if status == _DONE:
                 return "done"
-            if status == _FULL:
+            if status == _FULL or (status == _GROW and int(self.st[2]) + self.n + 2 > _MAX_ARENA):
                 return "full"
             if status == _GROW:
                 self._grow()
