@@ -221,7 +221,8 @@ class _Program:
         self.n = n
         self.A, self.rhs = _cocircuit_system(tris, n, cycle)
         self.n_tri = 2 * n - len(cycle) - 2  # triangles in every fine triangulation
-        self.cuts = None  # crossing-clique inequalities (sparse rows, each <= 1), see _separate_cliques
+        self.cuts = None  # valid inequalities C x <= cut_rhs (crossing cliques, odd cycles), see _separate_cuts
+        self.cut_rhs = np.zeros(0)
         self._left = None
 
     def left_usage(self):
@@ -237,10 +238,11 @@ class _Program:
             self._left = (L, keys // n, keys % n)
         return self._left
 
-    def add_cuts(self, rows) -> None:
+    def add_cuts(self, rows, rhs) -> None:
         from scipy.sparse import vstack
 
         self.cuts = rows if self.cuts is None else vstack([self.cuts, rows]).tocsr()
+        self.cut_rhs = np.concatenate([self.cut_rhs, rhs])
 
     def solve(self, c, *, ub=None, lb=None, time_limit=None):
         """Minimise ``c . x`` over fine triangulations; returns (x rounded or None, res)."""
@@ -254,7 +256,7 @@ class _Program:
             LinearConstraint(np.ones((1, m)), self.n_tri, self.n_tri),  # implied; helps the relaxation
         ]
         if self.cuts is not None:
-            cons.append(LinearConstraint(self.cuts, -np.inf, 1.0))
+            cons.append(LinearConstraint(self.cuts, -np.inf, self.cut_rhs))
         options = {"mip_rel_gap": 0.0, "presolve": True}
         if time_limit is not None:
             options["time_limit"] = max(float(time_limit), 1e-3)
@@ -336,8 +338,8 @@ class _SumResult:
 
 
 #: cutting-plane rounds on the LP relaxation before branch and bound, and cuts added per round
-_CUT_ROUNDS = 40
-_CUTS_PER_ROUND = 200
+_CUT_ROUNDS = 60
+_CUTS_PER_ROUND = 200  # 1000 per round made each warm re-solve 5-10x slower (measured at n = 160)
 
 
 def _separate_cliques(prog: _Program, x: np.ndarray):
@@ -399,6 +401,169 @@ def _separate_cliques(prog: _Program, x: np.ndarray):
     return C
 
 
+class _LPResult:
+    """What the bound and the cut loop read from an LP solve (the fields of scipy's OptimizeResult)."""
+
+    def __init__(self, status, message, x=None, eq=None, ub=None):
+        self.status, self.message, self.x = status, message, x
+        self.eqlin = type("Marginals", (), {"marginals": eq})()
+        self.ineqlin = type("Marginals", (), {"marginals": ub})()
+
+
+class _Relaxation:
+    """The LP relaxation with cuts added between solves.
+
+    With ``highspy`` (HiGHS's own Python interface) the model stays loaded: the first solve
+    runs ``lp_method`` ("highs-ipm": interior point with crossover, or "highs-ds": dual
+    simplex), and after cuts are added HiGHS re-solves by dual simplex from the previous basis
+    (about 1 s instead of 10-15 s from scratch at n = 160). Without it, scipy's ``linprog``
+    solves every round from scratch.
+    """
+
+    def __init__(self, prog: _Program, c: np.ndarray, lp_method: str) -> None:
+        self.prog, self.c, self.method = prog, c, lp_method
+        self.h = None
+        try:
+            import highspy
+        except ImportError:  # pragma: no cover - highspy is a dependency; scipy is the fallback
+            return
+        from scipy.sparse import csc_array
+
+        A = csc_array(prog.A).astype(np.float64)
+        m = len(c)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = m, A.shape[0]
+        lp.col_cost_ = np.asarray(c, dtype=np.float64)
+        lp.col_lower_, lp.col_upper_ = np.zeros(m), np.ones(m)
+        rhs = prog.rhs.astype(np.float64)
+        lp.row_lower_, lp.row_upper_ = rhs, rhs
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data
+        h.passModel(lp)
+        h.setOptionValue("solver", "ipm" if lp_method == "highs-ipm" else "simplex")
+        self.h, self.n_eq, self._hs = h, A.shape[0], highspy
+
+    def add_cuts(self, C, rhs) -> None:
+        if self.h is None:
+            return
+        C = C.tocsr()
+        k = C.shape[0]
+        self.h.addRows(k, np.full(k, -self._hs.kHighsInf), np.asarray(rhs, dtype=np.float64), C.nnz, C.indptr[:-1].astype(np.int32),
+                       C.indices.astype(np.int32), C.data.astype(np.float64))
+        self.h.setOptionValue("solver", "simplex")  # warm start from the basis
+
+    def solve(self, time_left: float | None):
+        if self.h is None:
+            from scipy.optimize import linprog
+
+            cuts = self.prog.cuts
+            opts = {} if time_left is None else {"time_limit": max(time_left, 1e-3)}
+            return linprog(self.c, A_eq=self.prog.A, b_eq=self.prog.rhs, A_ub=cuts,
+                           b_ub=None if cuts is None else self.prog.cut_rhs, bounds=(0, 1),
+                           method=self.method, options=opts)
+        h, hs = self.h, self._hs
+        h.setOptionValue("time_limit", float(max(time_left, 1e-3)) if time_left is not None else hs.kHighsInf)
+        h.run()
+        status = h.getModelStatus()
+        if status == hs.HighsModelStatus.kOptimal:
+            sol = h.getSolution()
+            duals = np.asarray(sol.row_dual, dtype=np.float64)
+            return _LPResult(0, "optimal", np.asarray(sol.col_value, dtype=np.float64), duals[: self.n_eq],
+                             duals[self.n_eq:])
+        text = h.modelStatusToString(status)
+        if status in (hs.HighsModelStatus.kTimeLimit, hs.HighsModelStatus.kIterationLimit):
+            return _LPResult(1, f"time limit reached ({text})")
+        return _LPResult(2, text)
+
+
+def _separate_odd_cycles(prog: _Program, x: np.ndarray):
+    """Odd-cycle inequalities of the segment crossing graph violated by ``x``: (rows, rhs) or None.
+
+    With ``y`` the usage of segments as in :func:`_separate_cliques`, consecutive segments of a
+    closed walk ``e_1 .. e_k`` (``k`` odd) in which each crosses the next cannot both be edges,
+    and an odd walk cannot alternate, so in every triangulation ``sum_i y_(e_i) <= (k - 1) / 2``
+    (equivalently ``sum over the walk's steps of (1 - y_i - y_j) >= 1``). The most violated
+    ones are shortest odd closed walks with step weights ``1 - y_i - y_j``, found by Dijkstra on
+    the bipartite double cover of the crossing graph of the fractionally used segments.
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
+    L, tails, heads = prog.left_usage()
+    y = L @ x
+    frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
+    if len(frac) < 3:
+        return None
+    # one directed row per segment (interior segments: both directions carry the same usage)
+    seg = np.minimum(tails[frac], heads[frac]) * prog.n + np.maximum(tails[frac], heads[frac])
+    _, first = np.unique(seg, return_index=True)
+    frac = frac[first]
+    a, b = tails[frac], heads[frac]
+    O = prog.O
+    side = O[a[:, None], b[:, None], a[None, :]].astype(np.int64) * O[a[:, None], b[:, None], b[None, :]] < 0
+    ii, jj = np.nonzero(side & side.T)
+    if not len(ii):
+        return None
+    yf = y[frac]
+    k = len(frac)
+    wgt = np.maximum(1.0 - yf[ii] - yf[jj], 0.0) + 1e-9  # csgraph drops explicit zeros
+    # double cover: node i (even parity) and k + i (odd parity); a step flips the parity
+    G = csr_array((np.concatenate([wgt, wgt]), (np.concatenate([ii, ii + k]), np.concatenate([jj + k, jj]))),
+                  shape=(2 * k, 2 * k))
+    roots = np.arange(k)
+    dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True)
+    found = np.flatnonzero(dist[roots, roots + k] < 1 - 1e-6)
+    seen: set[tuple[int, ...]] = set()
+    rows, cols, vals, rhs = [], [], [], []
+    for r in found[np.argsort(dist[found, found + k])]:
+        walk = []
+        node = r + k
+        while node != r and node >= 0:
+            walk.append(node % k)
+            node = pred[r, node]
+        # walk: the closed walk's vertices, r first (reached at odd parity) and not repeated at the end
+        if node < 0 or len(walk) % 2 == 0:
+            continue
+        key = tuple(sorted(walk))
+        if key in seen:
+            continue
+        seen.add(key)
+        idx = len(rhs)
+        for v in walk:
+            e = frac[v]
+            cs = L.indices[L.indptr[e]:L.indptr[e + 1]]
+            rows.extend([idx] * len(cs))
+            cols.extend(cs.tolist())
+            vals.extend([1.0] * len(cs))
+        rhs.append((len(walk) - 1) / 2)
+        if len(rhs) >= _CUTS_PER_ROUND:
+            break
+    if not rhs:
+        return None
+    C = csr_array((vals, (rows, cols)), shape=(len(rhs), L.shape[1]))
+    C.sum_duplicates()
+    return C, np.asarray(rhs, dtype=np.float64)
+
+
+def _separate_cuts(prog: _Program, x: np.ndarray):
+    """Crossing-clique inequalities, then odd-cycle ones, violated by ``x``: (rows, rhs) or None."""
+    C = _separate_cliques(prog, x)
+    odd = _separate_odd_cycles(prog, x) if C is None or C.shape[0] < _CUTS_PER_ROUND // 4 else None
+    if C is None and odd is None:
+        return None
+    if odd is None:
+        return C, np.ones(C.shape[0])
+    if C is None:
+        return odd
+    from scipy.sparse import vstack
+
+    return vstack([C, odd[0]]).tocsr(), np.concatenate([np.ones(C.shape[0]), odd[1]])
+
+
 def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float | None) -> _SumResult:
     """Minimise ``c . x`` over the fine triangulations, exactly.
 
@@ -413,18 +578,15 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        better triangulation, one with ``bound - min(r_k, 0) > incumbent`` in all.
     3. The integer program on the remaining triangles (HiGHS branch and cut).
     """
-    from scipy.optimize import linprog
-
     def left():
         return None if deadline is None else deadline - time.perf_counter()
 
     m = len(c)
     rounds = 0
+    lp_solver = _Relaxation(prog, c, lp_method)
     while True:
-        opts = {} if deadline is None else {"time_limit": max(left(), 1e-3)}
         cuts = prog.cuts
-        lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, A_ub=cuts, b_ub=None if cuts is None else np.ones(cuts.shape[0]),
-                     bounds=(0, 1), method=lp_method, options=opts)
+        lp = lp_solver.solve(left())
         if lp.status == 1:
             return _SumResult(None, math.inf, -math.inf, False, f"LP relaxation: {lp.message}", timed_out=True)
         if lp.status != 0 or lp.x is None:
@@ -437,7 +599,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         if cuts is not None:
             z = np.minimum(np.asarray(lp.ineqlin.marginals, dtype=np.float64), 0.0)
             r = r - cuts.T @ z
-            bound += float(z.sum())
+            bound += float(z @ prog.cut_rhs)
         bound += float(np.minimum(r, 0.0).sum())
         x = np.asarray(lp.x)
         if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
@@ -445,16 +607,17 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
             val = float(c[xi].sum())
             tol = 1e-7 * max(abs(val), 1.0)
             if bound >= val - tol:
-                how = f" after {rounds} round(s) of crossing-clique cuts ({cuts.shape[0]:,} cuts)" if rounds else ""
+                how = f" after {rounds} round(s) of cuts ({cuts.shape[0]:,} crossing cliques and odd cycles)" if rounds else ""
                 return _SumResult(xi, val, min(bound, val), True,
                                   f"LP relaxation integral{how} (optimal with its dual bound)")
             break
         if prog.O is None or rounds >= _CUT_ROUNDS or (deadline is not None and left() <= 0):
             break
-        new = _separate_cliques(prog, x)
+        new = _separate_cuts(prog, x)
         if new is None:
             break
-        prog.add_cuts(new)
+        prog.add_cuts(*new)
+        lp_solver.add_cuts(*new)
         rounds += 1
 
     # incumbent: keep the triangles the LP chose with weight > 1/2 (they cannot overlap, as the

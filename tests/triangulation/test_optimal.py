@@ -59,13 +59,20 @@ def test_min_and_max_equal_the_counting_dp(n, seed, kind):
     _assert_valid(P, hi, cost)
 
 
-def test_the_branch_and_bound_path_is_exact_too():
-    # this cost's LP relaxation is fractional (checked): the answer comes from HiGHS's branch and bound
+def test_the_branch_and_bound_path_is_exact_too(monkeypatch):
+    # this cost's LP relaxation is fractional (checked): without cuts the answer comes from HiGHS's
+    # branch and bound; with them (one round) the LP becomes integral; same optimum either way
+    from geoquant.triangulation import _optimal
+
     P = np.random.default_rng(4).random((14, 2))
     cost = _hash_cost(4)
+    exact = cost_statistics(P, cost).min
+    with_cuts = optimal_triangulation(P, cost)
+    monkeypatch.setattr(_optimal, "_CUT_ROUNDS", 0)
     r = optimal_triangulation(P, cost)
     assert "LP relaxation" not in r.status and r.optimal
-    assert r.cost == pytest.approx(cost_statistics(P, cost).min, rel=1e-12)
+    assert r.cost == pytest.approx(exact, rel=1e-12)
+    assert with_cuts.optimal and with_cuts.cost == pytest.approx(exact, rel=1e-12)
     _assert_valid(P, r, cost)
 
 
@@ -178,20 +185,14 @@ def test_bad_arguments_are_refused():
 
 
 def test_an_inconsistent_solver_answer_is_an_error_not_an_optimum(monkeypatch):
-    import scipy.optimize
+    from geoquant.triangulation import _optimal
 
     P = np.random.default_rng(0).random((9, 2))
 
-    def bogus(c, **kwargs):  # "optimal", integral, but every triangle chosen
-        class R:
-            status, message, x, fun = 0, "Optimal", np.ones(len(c)), float(np.sum(c))
+    def bogus(self, time_left):  # "optimal", integral, but every triangle chosen
+        return _optimal._LPResult(0, "Optimal", np.ones(len(self.c)), np.zeros(self.prog.A.shape[0]), np.zeros(0))
 
-            class eqlin:
-                marginals = np.zeros(kwargs["A_eq"].shape[0])
-
-        return R()
-
-    monkeypatch.setattr(scipy.optimize, "linprog", bogus)
+    monkeypatch.setattr(_optimal._Relaxation, "solve", bogus)
     with pytest.raises(SolverError, match="violates the triangulation equations"):
         optimal_triangulation(P, _hash_cost(0))
 
