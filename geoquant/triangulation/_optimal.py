@@ -410,6 +410,25 @@ class _LPResult:
         self.ineqlin = type("Marginals", (), {"marginals": ub})()
 
 
+def _quiet_highs(highspy):
+    """``highspy.Highs()`` without the banner its C++ constructor prints on standard output."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no usable file descriptor 1: nothing to protect
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class _Relaxation:
     """The LP relaxation with cuts added between solves.
 
@@ -431,7 +450,7 @@ class _Relaxation:
 
         A = csc_array(prog.A).astype(np.float64)
         m = len(c)
-        h = highspy.Highs()
+        h = _quiet_highs(highspy)
         h.setOptionValue("output_flag", False)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = m, A.shape[0]
