@@ -31,7 +31,7 @@ by default), or when there are more than 80 points (the exact tables grow like
 ``n**4``); while running it stops with the same error when the memo reaches
 either limit, shows a progress bar after a few seconds (``progress``) and honours
 ``time_limit``. With the defaults that is about 30 points in general position for
-counting and sampling (31-32 with a larger budget), about 27 for statistics, any
+counting and sampling (31-32 with a larger budget), about 28 for statistics, any
 convex polygon up to 80 points, and lattice grids up to 6 x 6 and beyond.
 """
 
@@ -63,7 +63,8 @@ if TYPE_CHECKING:
 
 __all__ = ["count_triangulations", "cost_statistics", "CostStatistics", "NearDegeneracyWarning", "DEFAULT_MAX_STATES"]
 
-DEFAULT_MAX_STATES = 2_000_000
+# cost_statistics keeps seven numbers per sub-polygon (~400 bytes): the 4 GiB budget holds ~10.7 million
+DEFAULT_MAX_STATES = 10_000_000
 # counting, sampling, ranking and enumeration keep one count per sub-polygon (the compiled
 # kernel: ~60 bytes each); the memory budget is the tighter limit by default
 DEFAULT_COUNT_MAX_STATES = 100_000_000
@@ -665,8 +666,9 @@ def cost_statistics(
         For ``reduce="max"``: also compute mean and variance (keeps the bottleneck
         distribution per sub-polygon, memory ~ states x distinct costs). With
         ``False`` they are NaN and only min/max/argmin/argmax are computed.
-    max_states : int, default 2,000,000
-        As in :func:`count_triangulations` (about 400 bytes per sub-polygon here).
+    max_states : int, default 10,000,000
+        As in :func:`count_triangulations` (about 400 bytes per sub-polygon here,
+        so the default memory budget binds at about 10.7 million).
     time_limit, progress
         As in :func:`count_triangulations`.
 
