@@ -537,7 +537,10 @@ def _separate_odd_cycles(prog: _Program, x: np.ndarray):
     dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True)
     found = np.flatnonzero(dist[roots, roots + k] < 1 - 1e-6)
     seen: set[tuple[int, ...]] = set()
-    rows, cols, vals, rhs = [], [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
     for r in found[np.argsort(dist[found, found + k])]:
         walk = []
         node = r + k
