@@ -22,15 +22,23 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - numba is a dependency; the numpy path is the fallback
-    njit = None
-
-__all__ = ["SimplexLocator", "affine_transforms"]
+_KERNELS: dict = {}
 
 
-if njit is not None:
+def _kernels() -> dict:
+    """The compiled 2D kernels, built on first use (numba is imported only then: ~0.4 s)."""
+    if not _KERNELS:
+        try:
+            from numba import njit
+        except ImportError:  # pragma: no cover - numba is a dependency; the numpy path is the fallback
+            _KERNELS["ok"] = False
+            return _KERNELS
+        _define(njit)
+        _KERNELS["ok"] = True
+    return _KERNELS
+
+
+def _define(njit) -> None:  # noqa: C901
 
     @njit(cache=True)
     def _raster_2d(V, lo, h, res, slack, count_only, out_cell, out_sid):  # pragma: no cover - compiled
@@ -103,6 +111,9 @@ if njit is not None:
                     out_lam[q, 2] = last
                     break
 
+    _KERNELS["raster"] = _raster_2d
+    _KERNELS["locate"] = _locate_2d
+
 
 def affine_transforms(points: np.ndarray, simplices: np.ndarray):
     """Per-simplex maps to barycentric coordinates.
@@ -134,7 +145,7 @@ class SimplexLocator:
             self._init_1d()
         else:
             self.inv, self.ref = affine_transforms(points, simplices)
-            if compiled and self.d == 2 and njit is not None and len(simplices):
+            if compiled and self.d == 2 and len(simplices) and _kernels()["ok"]:
                 self._init_grid_2d()
             else:
                 self._init_grid()
@@ -227,13 +238,13 @@ class SimplexLocator:
         dummy_c = np.zeros(1, dtype=np.int64)
         while True:
             res = np.maximum(1, np.ceil(extent / h).astype(np.int64))
-            total = _raster_2d(V, self.lo, h, res, 1e-9, True, dummy_c, dummy_c)
+            total = _KERNELS["raster"](V, self.lo, h, res, 1e-9, True, dummy_c, dummy_c)
             if total <= self._MAX_INCIDENCES:
                 break
             h *= 1.5
         cell = np.empty(total, dtype=np.int64)
         sid = np.empty(total, dtype=np.int64)
-        _raster_2d(V, self.lo, h, res, 1e-9, False, cell, sid)
+        _KERNELS["raster"](V, self.lo, h, res, 1e-9, False, cell, sid)
         self.h, self.res = h, res
         self.strides = np.array([1, res[0]], dtype=np.int64)
         # within a cell, the simplices holding the cell's centre first (as in _init_grid)
@@ -255,7 +266,7 @@ class SimplexLocator:
             q = x.shape[0]
             out_s = np.full(q, -1, dtype=np.int64)
             out_lam = np.full((q, 3), np.nan)
-            _locate_2d(np.ascontiguousarray(x, dtype=np.float64), self.lo, float(self.h), self.res,
+            _KERNELS["locate"](np.ascontiguousarray(x, dtype=np.float64), self.lo, float(self.h), self.res,
                        self.cell_start, self.cell_simplices, self.inv, self.ref, float(tol), out_s, out_lam)
             return out_s, out_lam
         q, d = x.shape
