@@ -606,6 +606,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     m = len(c)
     rounds = 0
     lp_solver = _Relaxation(prog, c, lp_method)
+    cut_until = math.inf if deadline is None else time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     while True:
         cuts = prog.cuts
         lp = lp_solver.solve(left())
@@ -633,7 +634,9 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
                 return _SumResult(xi, val, min(bound, val), True,
                                   f"LP relaxation integral{how} (optimal with its dual bound)")
             break
-        if prog.O is None or rounds >= _CUT_ROUNDS or (deadline is not None and left() <= 0):
+        # with a time limit, cutting may use half of what is left when it starts: the incumbent
+        # search and branch and bound need the rest (otherwise a hard instance ends with nothing)
+        if prog.O is None or rounds >= _CUT_ROUNDS or (deadline is not None and time.perf_counter() > cut_until):
             break
         new = _separate_cuts(prog, x)
         if new is None:
