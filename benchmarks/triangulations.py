@@ -140,10 +140,28 @@ def main(argv=None) -> int:
     ap.add_argument("--optimal-sizes", type=int, nargs="+", default=[40, 80, 160])
     ap.add_argument("--engine-only", action="store_true", help="section 5 without the comparison methods")
     ap.add_argument("--count-only", action="store_true", help="only section 6 (large exact counts, new vs old)")
-    ap.add_argument("--count-sizes", type=int, nargs="+", default=[22, 24, 25, 28, 30])
+    ap.add_argument("--count-sizes", type=int, nargs="+", default=[25, 28, 30])
+    ap.add_argument("--count-seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--count-one", default=None, help=argparse.SUPPRESS)  # internal: one case, JSON out
+    ap.add_argument("--with-baseline", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--worst-only", action="store_true",
+                    help="only the exact worst triangulation at n = 160 over several seeds and targets")
+    ap.add_argument("--worst-baseline-limit", type=float, default=300.0,
+                    help="wall-clock cap of the previous path (no cuts) per instance, s")
     args = ap.parse_args(argv)
+    if args.count_one:
+        import json
+
+        print(json.dumps(_count_one(args.count_one, args.with_baseline)))
+        return 0
+    if args.worst_only:
+        lines = bench_worst(baseline_limit=args.worst_baseline_limit)
+        if args.report:
+            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.report).write_text("\n".join(lines) + "\n")
+        return 0
     if args.count_only:
-        lines = bench_large_counts(args.count_sizes) + bench_sampling_statistics()
+        lines = bench_large_counts(args.count_sizes, seeds=tuple(args.count_seeds)) + bench_sampling_statistics()
         if args.report:
             Path(args.report).parent.mkdir(parents=True, exist_ok=True)
             Path(args.report).write_text("\n".join(lines) + "\n")
@@ -389,11 +407,21 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) ->
     return lines
 
 
-def bench_large_counts(sizes, seeds=(0,), grid66=True, baseline_max=28) -> list[str]:
-    """Section 6: exact fine counts past 25 points, lean vs generic evaluation of the same DAG, same process."""
-    import gc
+#: the n = 160 instances of the exact worst triangulation (issue 25.3): seeds x targets
+WORST_INSTANCES = [(seed, t) for seed in range(2) for t in ("franke", "runge", "sines")]
 
-    from geoquant.triangulation._count_planar import PlanarDecomposition
+
+def bench_worst(n=160, instances=None, baseline_limit=300.0, new_limit=900.0) -> list[str]:
+    """Exact worst (maximum L2) triangulation at n = 160: cutting planes vs the previous path, same process.
+
+    The cost is the comparison's (``simplex_errors(..., "l2", degree=7, refine=2)``, as
+    ``triangulation_worst`` pays it), evaluated once per instance and shared by both solves.
+    Previous path: the same code with the cutting-plane rounds switched off (LP, greedy
+    incumbent, reduced-cost fixing, HiGHS branch and bound), capped at ``baseline_limit`` s wall.
+    """
+    from geoquant.points import sample_points
+    from geoquant.targets import get_target
+    from geoquant.triangulation import _optimal, optimal_triangulation
 
     lines: list[str] = []
 
@@ -403,49 +431,152 @@ def bench_large_counts(sizes, seeds=(0,), grid66=True, baseline_max=28) -> list[
 
     with open("/proc/loadavg") as fh:
         load = fh.read().split()[:3]
-    emit("### Exact fine counts past 25 points: lean vs generic evaluation")
+    emit(f"### Exact worst L2 triangulation at n = {n}: crossing-clique cuts vs the previous path")
+    emit()
+    emit(f"Uniform points `sample_points({n}, 2, 'uniform', seed=seed, domain=target.domain)`, the comparison's "
+         f"squared L2 cost (degree 7, refine 2) on every empty triangle, evaluated once (`cost CPU s`); load "
+         f"average at start {' '.join(load)} on {os.cpu_count()} cores. New: `optimal_triangulation(..., "
+         "sense='max')` with crossing-clique cuts. Previous: the same call with the cuts switched off "
+         f"(`_CUT_ROUNDS = 0`), capped at {baseline_limit:.0f} s wall. CPU = process time of the solve; the goal "
+         "(< 60 s CPU) is on cost + solve.")
+    emit()
+    emit("| seed | target | empty triangles | worst l2sq | cost CPU s | new solve CPU s | new wall s | cost + solve CPU s "
+         "| new path | previous CPU s | previous wall s | previous result | CPU ratio previous/new |")
+    emit("|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|")
+    totals = []
+    for seed, tname in instances or WORST_INSTANCES:
+        target = get_target(tname, dim=2)
+        X = sample_points(n, 2, "uniform", seed=seed, domain=target.domain)
+        y = target(X)
+        cache: dict[bytes, np.ndarray] = {}
+        spent = [0.0]
+
+        def cost(s, X=X, y=y, target=target, cache=cache, spent=spent):
+            key = np.ascontiguousarray(s).tobytes()
+            if key not in cache:
+                c0 = time.process_time()
+                cache[key] = simplex_errors(X, s, target, "l2", values=y, degree=7, refine=2).per_simplex
+                spent[0] += time.process_time() - c0
+            return cache[key]
+
+        c0, w0 = time.process_time(), time.perf_counter()
+        r = optimal_triangulation(X, cost, sense="max", time_limit=new_limit)
+        cpu_new, wall_new = time.process_time() - c0 - spent[0], time.perf_counter() - w0
+        path = r.status.split(" (")[0] if r.status.startswith("LP") else "branch and bound after cuts"
+        if not r.optimal:
+            path = f"NOT PROVEN within {new_limit:.0f} s wall (gap {r.gap:.2g})"
+        saved = _optimal._CUT_ROUNDS
+        _optimal._CUT_ROUNDS = 0
+        try:
+            c0, w0 = time.process_time(), time.perf_counter()
+            old = optimal_triangulation(X, cost, sense="max", time_limit=baseline_limit)
+            cpu_old, wall_old = time.process_time() - c0, time.perf_counter() - w0
+            if old.optimal and r.optimal:
+                if abs(old.cost - r.cost) > 1e-9 * abs(r.cost):
+                    raise SystemExit(f"optimum mismatch seed {seed} {tname}: new {r.cost} previous {old.cost}")
+                res_old = "same optimum"
+            elif old.optimal:
+                res_old = f"optimum {old.cost:.6g}"
+            else:
+                res_old = f"not proven in {baseline_limit:.0f} s wall (best {old.cost:.6g}, gap {old.gap:.2g})"
+        finally:
+            _optimal._CUT_ROUNDS = saved
+        ratio = f"{cpu_old / max(cpu_new, 1e-9):.2f}" + ("" if old.optimal or not r.optimal else " (at least)")
+        totals.append(spent[0] + cpu_new)
+        emit(f"| {seed} | {tname} | {r.n_candidates:,} | {r.cost:.6g} | {spent[0]:.2f} | {cpu_new:.2f} | "
+             f"{wall_new:.2f} | {spent[0] + cpu_new:.2f} | {path} | {cpu_old:.2f} | {wall_old:.2f} | {res_old} "
+             f"| {ratio} |")
+    emit()
+    emit(f"cost + solve CPU over {len(totals)} instances: max {max(totals):.1f} s, median "
+         f"{float(np.median(totals)):.1f} s (goal < 60 s on every instance)")
+    emit()
+    return lines
+
+
+def _count_one(spec: str, baseline: bool) -> dict:
+    """One count in this (fresh) process: the kernel, then the lean Python evaluation on the same DAG."""
+    import json  # noqa: F401  (the caller reads our JSON line)
+
+    from geoquant.triangulation._count_kernel import warm_up
+    from geoquant.triangulation._count_planar import PlanarDecomposition
+
+    kind, _, arg = spec.partition(":")
+    pts = grid(int(arg), int(arg)) if kind == "grid" else np.random.default_rng(int(kind)).random((int(arg), 2))
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    c0, w0 = time.process_time(), time.perf_counter()
+    load_s = warm_up()  # numba: load the cached kernels (compiles them on the first run after install)
+    c_load = time.process_time() - c0
+    _count._CACHE.clear()
+    struct = _count.build_structure(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES, what="bench")
+    new = _count.total_count(struct)
+    cpu_new, wall_new = time.process_time() - c0, time.perf_counter() - w0
+    states = len(struct.memo)
+    peak_new = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    interior = struct.n_interior
+    del struct
+    out = {"spec": spec, "n": len(pts), "interior": interior, "count": str(new), "cpu": cpu_new, "wall": wall_new,
+           "load_cpu": c_load, "load_wall": load_s, "states": states, "peak_mb": peak_new, "rss0_mb": rss0}
+    if baseline:
+        import gc
+
+        from geoquant.triangulation._count_fast import count_fine
+
+        gc.collect()
+        base = PlanarDecomposition(pts, fine=True, max_states=10**9)
+        c0 = time.process_time()
+        with _count.deep_recursion(base):
+            old = count_fine(base)
+        out["cpu_python"] = time.process_time() - c0
+        out["peak_python_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if old != new:
+            raise SystemExit(f"mismatch on {spec}: kernel {new}, Python {old}")
+    return out
+
+
+def bench_large_counts(sizes, seeds=(0,), grid66=True, baseline_max=28) -> list[str]:
+    """Section 6: exact fine counts past 25 points, compiled kernel vs the lean Python evaluation.
+
+    Each case runs in a fresh process (its peak memory is its own): the kernel first (CPU time
+    including loading numba's cached kernels), then -- up to ``baseline_max`` points -- the lean
+    Python evaluation of the same DAG (the previous default) in the same process, counts checked equal.
+    """
+    import json
+
+    lines: list[str] = []
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[:3]
+    emit("### Exact fine counts past 25 points: compiled kernel vs the lean Python evaluation")
     emit()
     emit(f"Uniform random points `np.random.default_rng(seed).random((n, 2))` and the 6x6 grid; load average at "
-         f"start {' '.join(load)} on {os.cpu_count()} cores (shared with other work). New: `count_triangulations` "
-         "(lean evaluation `geoquant/triangulation/_count_fast.py`; fixed edge = lowest set bit of the polygon's "
-         "directed edge mask, edges ranked by fewest empty triangles on their left). Baseline: the generic "
-         "evaluation `PlanarDecomposition.count` of the same DAG (same sub-polygons, same counts, checked), "
-         "with the same 20,000,000 budget (run up to n = 28 only, to spare the shared machine). CPU = process time; "
-         "peak RSS of the process so far.")
+         f"start {' '.join(load)} on {os.cpu_count()} cores (shared with other work). Each case in a fresh "
+         "process. New: `count_triangulations` (compiled kernel `geoquant/triangulation/_count_kernel.py`; its CPU "
+         "time includes importing numba and loading the cached kernels, shown separately). Baseline in the same "
+         "process: the lean Python evaluation `_count_fast.count_fine` of the same DAG (the previous default), "
+         f"run up to n = {baseline_max}; counts checked equal. Peak RSS: the whole process after the kernel "
+         "(numpy, numba and the interpreter included).")
     emit()
-    emit("| points | interior | count | new CPU s | new wall s | sub-polygons | generic CPU s "
-         "| CPU ratio generic/new | peak RSS MB |")
-    emit("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    cases = [(f"random {n} (seed {seed})", np.random.default_rng(seed).random((n, 2))) for n in sizes for seed in seeds]
-    if grid66:
-        cases.append(("grid 6x6", grid(6, 6)))
-    for name, pts in cases:
-        _count._CACHE.clear()
-        gc.collect()
-        c0, w0 = time.process_time(), time.perf_counter()
-        struct = _count.build_structure(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES, what="bench")
-        new = _count.total_count(struct)
-        cpu_new, wall_new = time.process_time() - c0, time.perf_counter() - w0
-        n_new = len(struct.memo)
-        del struct
-        _count._CACHE.clear()
-        gc.collect()
-        if len(pts) <= baseline_max:
-            base = PlanarDecomposition(pts, fine=True, max_states=_count.DEFAULT_COUNT_MAX_STATES)
-            c0 = time.process_time()
-            with _count.deep_recursion(base):
-                old = base.count(base.root)
-            cpu_old = time.process_time() - c0
-            if old != new or len(base.memo) != n_new:
-                raise SystemExit(f"mismatch on {name}: new {new} ({n_new} states) generic {old} ({len(base.memo)})")
-            del base
-            old_cells = f"{cpu_old:.2f} | {cpu_old / max(cpu_new, 1e-9):.2f} "
-        else:
-            old_cells = "- | - "
-        gc.collect()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        interior = len(pts) - _count._hull_sizes(pts[np.lexsort((pts[:, 1], pts[:, 0]))])[0]
-        emit(f"| {name} | {interior} | {new:,} | {cpu_new:.2f} | {wall_new:.2f} | {n_new:,} | {old_cells}| {peak:.0f} |")
+    emit("| points | interior | count | kernel CPU s | wall s | of which numba load CPU s | sub-polygons "
+         "| peak RSS MB | Python CPU s | CPU ratio Python/kernel |")
+    emit("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    cases = [f"{seed}:{n}" for n in sizes for seed in seeds] + (["grid:6"] if grid66 else [])
+    for spec in cases:
+        n = 36 if spec == "grid:6" else int(spec.split(":")[1])
+        cmd = [sys.executable, __file__, "--count-one", spec] + (["--with-baseline"] if n <= baseline_max else [])
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            tail = (res.stderr.strip().splitlines() or ["?"])[-1]
+            emit(f"| {spec} | - | {tail[:160]} | - | - | - | - | - | - | - |")
+            continue
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        name = "grid 6x6" if spec == "grid:6" else f"random {r['n']} (seed {spec.split(':')[0]})"
+        base = (f"{r['cpu_python']:.2f} | {r['cpu_python'] / r['cpu']:.2f}" if "cpu_python" in r else "- | -")
+        emit(f"| {name} | {r['interior']} | {int(r['count']):,} | {r['cpu']:.2f} | {r['wall']:.2f} | "
+             f"{r['load_cpu']:.2f} | {r['states']:,} | {r['peak_mb']:.0f} | {base} |")
     emit()
     return lines
 

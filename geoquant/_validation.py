@@ -89,6 +89,7 @@ __all__ = [
     "check_int",
     "as_generator",
     "find_duplicates",
+    "check_span",
     "normalized_frame",
     "memory_budget",
     "check_memory",
@@ -155,6 +156,33 @@ def normalized_frame(points: np.ndarray) -> np.ndarray:
     return p / ext if ext > 0 else p
 
 
+def _exact_duplicates(points: np.ndarray) -> list[tuple[int, ...]]:
+    _, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    return [tuple(int(i) for i in np.flatnonzero(inverse == g)) for g in np.flatnonzero(counts > 1)]
+
+
+def check_span(points: np.ndarray, name: str) -> None:
+    """Refuse finite coordinates whose differences overflow float64 (e.g. points at -1e308 and 1e308).
+
+    Geometry works with differences of coordinates (edges, areas, distances); when one
+    overflows to infinity no engine can give a meaningful answer.
+    """
+    if points.ndim != 2 or not points.size:
+        return
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = hi - lo
+    bad = np.flatnonzero(~np.isfinite(span))
+    if bad.size:
+        k = int(bad[0])
+        raise InvalidInputError(
+            f"'{name}' must have coordinates whose differences are finite in float64, found coordinates from "
+            f"{lo[k]:.3g} to {hi[k]:.3g} along axis {k}, whose difference overflows; rescale the points "
+            "(for example divide by a power of two: triangulations do not change)"
+        )
+
+
 def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, ...]]:
     """Groups of indices of points closer than ``rtol * diameter`` (exact when rtol=0).
 
@@ -164,6 +192,8 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     n, d = points.shape
     if n < 2:
         return []
+    if rtol == 0:
+        return _exact_duplicates(points)
     if rtol > 0:
         # work in the unit frame: distances of 1e200 coordinates would overflow, those of
         # 1e-160 coordinates underflow (and report distinct points as coinciding)
@@ -171,12 +201,8 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     scale = float(np.max(np.ptp(points, axis=0))) if n else 0.0
     tol = rtol * scale
     if tol == 0.0:
-        _, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
-        inverse = inverse.ravel()
-        groups: list[tuple[int, ...]] = []
-        for g in np.flatnonzero(counts > 1):
-            groups.append(tuple(int(i) for i in np.flatnonzero(inverse == g)))
-        return groups
+        return _exact_duplicates(points)
+    groups: list[tuple[int, ...]]
     if d == 1:
         # sorted neighbours: O(n log n) without a tree (fast for 10^7 points)
         order = np.argsort(points[:, 0])  # groups are sorted below, so stability is not needed
@@ -258,6 +284,7 @@ def check_points(
         raise InvalidInputError(f"'{name}' must have at least one coordinate column, found shape {_shape_str(arr.shape)}")
     if dim is not None and d != dim:
         raise InvalidInputError(f"'{name}' must have {dim} columns (n_dims), found {d}")
+    check_span(arr, name)
     need = d + 1 if min_points is None else min_points
     if n < need:
         raise DegenerateInputError(f"'{name}' must hold at least {need} points in {d}D, found {n}")

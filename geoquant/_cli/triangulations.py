@@ -31,6 +31,12 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=1000, help="'enumerate' refuses above this many (default 1000)")
     p.add_argument("--k", type=int, default=1, help="number of draws for 'sample' (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed for 'sample' (default 0)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="give up after S seconds of wall time (default: none; large inputs are refused up front "
+                        "from an estimate of the work)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress on stderr (by default a bar on a terminal, a line every 10 s otherwise, "
+                        "once the work has run a few seconds)")
     p.set_defaults(func=run)
 
 
@@ -50,10 +56,13 @@ def run(args) -> int:
     ps = load_points(args.points)
     pts = ps.points
     fine = not args.all
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise InvalidInputError(f"'--time-limit' must be a positive number of seconds, found {args.time_limit}")
+    long: dict[str, Any] = {"time_limit": args.time_limit, "progress": not args.quiet}
     head = {"points": str(args.points), "n_points": int(pts.shape[0]), "n_dims": int(pts.shape[1]), "fine": fine}
 
     if args.action == "count":
-        n = count_triangulations(pts, fine=fine)
+        n = count_triangulations(pts, fine=fine, **long)
         if args.json:
             print_json({**head, "count": n})
         else:
@@ -63,7 +72,7 @@ def run(args) -> int:
     if args.action == "enumerate":
         if args.limit < 0:
             raise InvalidInputError(f"'--limit' must be >= 0, found {args.limit}")
-        tris = list(enumerate_triangulations(pts, fine=fine, limit=args.limit))
+        tris = list(enumerate_triangulations(pts, fine=fine, limit=args.limit, **long))
         if args.json:
             print_json({**head, "count": len(tris), "triangulations": [t.simplices for t in tris]})
         else:
@@ -75,8 +84,8 @@ def run(args) -> int:
     if args.action == "sample":
         if args.k < 0:
             raise InvalidInputError(f"'--k' must be >= 0, found {args.k}")
-        tris = sample_triangulations(pts, args.k, seed=args.seed, fine=fine)
-        n = count_triangulations(pts, fine=fine)  # read from the sampler's cached DAG when small
+        n = count_triangulations(pts, fine=fine, **long)  # the sampler reads the cached DAG (up to ~28 points)
+        tris = sample_triangulations(pts, args.k, seed=args.seed, fine=fine, **long)
         if args.json:
             print_json({**head, "count": n, "seed": args.seed, "k": args.k, "triangulations": [t.simplices for t in tris]})
         else:
@@ -97,7 +106,7 @@ def run(args) -> int:
     def cost(simplices):
         return simplex_errors(pts, simplices, target, "l2").per_simplex
 
-    st = cost_statistics(pts, cost, fine=fine)
+    st = cost_statistics(pts, cost, fine=fine, **long)
     summary: dict[str, Any] = {
         **head,
         "target": target.name,

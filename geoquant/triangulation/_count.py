@@ -14,19 +14,25 @@ without enumerating a single triangulation:
 
 Work limits. The number of sub-polygons grows exponentially with the number of
 *interior* points (fine counts, uniform random sets: 1.3e5 sub-polygons at 22
-points, 4e5 at 25, 3e6 at 28, 1.3e7 at 30; lattice grids are much cheaper: 7.7e5
-for 6 x 6). The DP gives up with :class:`~geoquant.errors.TooLargeError` when its
-memo would exceed ``max_states``: 20,000,000 by default for
-:func:`count_triangulations` and for sampling, ranking, unranking and enumeration
-(:mod:`._enumerate`), which keep only a count per sub-polygon (~200 bytes each, so
-up to ~4 GB); 2,000,000 for :func:`cost_statistics`, which keeps seven numbers per
-sub-polygon (~400 bytes each). It refuses up front when the estimate
-``n**2 * 2**(0.75 k)`` for ``k`` interior points exceeds 50 times that, or when
-there are more than 80 points (the exact tables grow like ``n**4``). In practice
-that is about 30 points in general position for counting and sampling, about 27
-for statistics with the default budget, any convex polygon up to 80 points, and
-lattice grids up to about 6 x 6. Fine counts use the lean evaluation of
-:mod:`._count_fast`, which fills the same memo that sampling and ranking read.
+points, 4e5 at 25, 3e6 at 28, 1.3e7 at 30; lattice grids are much cheaper: 7.2e5
+for 6 x 6). Fine counts -- and so sampling, ranking, unranking and enumeration
+(:mod:`._enumerate`), which read the same memo -- run the compiled kernel of
+:mod:`._count_kernel` (about 60 bytes and 1-2 us per sub-polygon, exact counts of
+any size by residues and the Chinese remainder theorem); counts of all
+triangulations (``fine=False``) and :func:`cost_statistics` run Python
+evaluations of the DAG (about 200 and 400 bytes per sub-polygon).
+
+Every call estimates its number of sub-polygons up front (``envelope =
+n**2 * 2**(0.75 k)`` for ``k`` interior points, measured to lie 1.2-30x above the
+truth on uniform, Gaussian and disk sets of 16-30 points) and refuses with
+:class:`~geoquant.errors.TooLargeError` before any work when half the envelope
+exceeds ``max_states`` or the memory budget (``GEOQUANT_MEMORY_BUDGET_GB``, 4 GiB
+by default), or when there are more than 80 points (the exact tables grow like
+``n**4``); while running it stops with the same error when the memo reaches
+either limit, shows a progress bar after a few seconds (``progress``) and honours
+``time_limit``. With the defaults that is about 30 points in general position for
+counting and sampling (31-32 with a larger budget), about 28 for statistics, any
+convex polygon up to 80 points, and lattice grids up to 6 x 6 and beyond.
 """
 
 from __future__ import annotations
@@ -43,21 +49,28 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_float_array, check_option, check_points
+from .._validation import as_float_array, check_option, check_points, memory_budget
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
 from ._count_fast import count_fine
+from ._count_kernel import BYTES_PER_STATE, HAVE_NUMBA, KernelCounter, KernelMemo
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
 from ._predicates import _CCW_BOUND, orient2d
+from ._work import Work, check_progress, check_time_limit
 
 if TYPE_CHECKING:
     from ._triangulation import Triangulation
 
 __all__ = ["count_triangulations", "cost_statistics", "CostStatistics", "NearDegeneracyWarning", "DEFAULT_MAX_STATES"]
 
-DEFAULT_MAX_STATES = 2_000_000
-# count_triangulations keeps only a count per sub-polygon (~200 bytes each, so up to ~4 GB)
-DEFAULT_COUNT_MAX_STATES = 20_000_000
+# cost_statistics keeps seven numbers per sub-polygon (~400 bytes): the 4 GiB budget holds ~10.7 million
+DEFAULT_MAX_STATES = 10_000_000
+# counting, sampling, ranking and enumeration keep one count per sub-polygon (the compiled
+# kernel: ~60 bytes each); the memory budget is the tighter limit by default
+DEFAULT_COUNT_MAX_STATES = 100_000_000
+#: bytes per memoised sub-polygon of the Python evaluations: counts (dict of bytes -> int), statistics
+PY_BYTES_PER_STATE = 200
+STATS_BYTES_PER_STATE = 400
 
 
 class NearDegeneracyWarning(UserWarning):
@@ -157,18 +170,44 @@ _CACHE_SIZE = 4
 _CACHE_MAX_STATES = 200_000
 
 
+_CACHE_MAX_KERNEL_STATES = 5_000_000  # ~250 MB of arrays
+
+
 def _remember(struct: PlanarDecomposition | LineChain) -> None:
-    if isinstance(struct, PlanarDecomposition) and len(struct.memo) <= _CACHE_MAX_STATES:
+    if not isinstance(struct, PlanarDecomposition):
+        return
+    big = _CACHE_MAX_KERNEL_STATES if isinstance(struct.memo, KernelMemo) else _CACHE_MAX_STATES
+    if len(struct.memo) <= big:
+        struct.work = None
+        if len(struct.memo) > _CACHE_MAX_STATES:  # keep one large table at most
+            for key in [k for k, v in _CACHE.items() if len(v.memo) > _CACHE_MAX_STATES]:
+                del _CACHE[key]
         _CACHE[struct.cache_key] = struct
         _CACHE.move_to_end(struct.cache_key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
 
 
+def _bytes_per_state(n: int, fine: bool, kind: str) -> float:
+    if kind == "stats":
+        return STATS_BYTES_PER_STATE
+    if fine and HAVE_NUMBA:
+        return BYTES_PER_STATE + n / 2 + 8
+    return PY_BYTES_PER_STATE
+
+
+def state_limit(n: int, fine: bool, max_states: int, kind: str = "count") -> int:
+    """Largest memo allowed: ``max_states`` or what the memory budget holds, whichever is smaller."""
+    return int(min(max_states, memory_budget() / _bytes_per_state(n, fine, kind)))
+
+
 def build_structure(
-    points: ArrayLike, *, fine: bool, max_states: int, what: str
+    points: ArrayLike, *, fine: bool, max_states: int, what: str, kind: str = "count"
 ) -> PlanarDecomposition | LineChain:
-    """Validated points -> the DAG (PlanarDecomposition or LineChain), refusing hopeless sizes."""
+    """Validated points -> the DAG (PlanarDecomposition or LineChain), refusing hopeless sizes.
+
+    ``kind`` ("count" or "stats") says what the memo holds per sub-polygon, for the memory estimate.
+    """
     fine = _check_fine(fine)
     max_states = _check_max_states(max_states)
     pts = _prepare_points(points, what=what)
@@ -179,7 +218,7 @@ def build_structure(
     cached = _CACHE.get(cache_key)
     if cached is not None and len(cached.memo) < max_states:  # same answer as a fresh run
         _CACHE.move_to_end(cache_key)
-        cached.max_states = max_states
+        cached.max_states = state_limit(n, fine, max_states, kind)
         return cached
     if n > MAX_PLANAR_POINTS:
         raise TooLargeError(
@@ -189,15 +228,21 @@ def build_structure(
     order = np.lexsort((pts[:, 1], pts[:, 0]))
     n_boundary, _ = _hull_sizes(pts[order])
     n_interior = n - n_boundary
-    est = estimate_states(n, n_interior) * (1.0 if fine else 2.0)
-    if est > 50 * max_states:
+    envelope = estimate_states(n, n_interior) * (1.0 if fine else 2.0)
+    per = _bytes_per_state(n, fine, kind)
+    limit = state_limit(n, fine, max_states, kind)
+    if 0.5 * envelope > limit:
+        bound = (f"max_states={max_states:,}" if limit == max_states
+                 else "the memory budget (GEOQUANT_MEMORY_BUDGET_GB)")
         raise TooLargeError(
-            f"{what} for {n} points ({n_interior} strictly inside the convex hull) would visit an estimated "
-            f"{est:.1e} sub-polygons, far above max_states={max_states:,} (each costs ~130 bytes and ~8 us); "
-            f"the work grows like n**2 * 2**(0.75 * interior points); {_ADVICE}"
+            f"{what} for {n} points ({n_interior} strictly inside the convex hull) would keep an estimated "
+            f"{0.5 * envelope:.1e} sub-polygons ({0.5 * envelope * per / 2**30:.3g} GiB at ~{per:.0f} bytes each), "
+            f"more than {bound} allows ({limit:,} sub-polygons); the work grows like "
+            f"n**2 * 2**(0.75 * interior points); {_ADVICE}"
         )
-    struct = PlanarDecomposition(pts, fine=fine, max_states=max_states)
+    struct = PlanarDecomposition(pts, fine=fine, max_states=limit)
     struct.cache_key = cache_key
+    struct.estimate = 0.5 * envelope
     if struct.n_near_collinear:
         warnings.warn(
             f"'points': {struct.n_near_collinear} triple(s) of points are collinear up to rounding but not "
@@ -211,6 +256,16 @@ def build_structure(
     return struct
 
 
+def make_work(struct: PlanarDecomposition | LineChain, what: str, time_limit: object, progress: object) -> Work:
+    """The progress display and time limit of one call (validated), attached to the DAG's evaluations."""
+    limit = check_time_limit(time_limit)
+    prog = check_progress(progress)
+    work = Work(what, total=getattr(struct, "estimate", None), time_limit=limit, progress=prog, advice=_ADVICE)
+    if isinstance(struct, PlanarDecomposition):
+        struct.work = work
+    return work
+
+
 @contextlib.contextmanager
 def deep_recursion(struct: PlanarDecomposition | LineChain) -> Iterator[None]:
     """Allow the DP's recursion (one frame per triangle) past Python's default limit."""
@@ -221,22 +276,62 @@ def deep_recursion(struct: PlanarDecomposition | LineChain) -> Iterator[None]:
     try:
         yield
     except StateBudgetExceeded as exc:
-        n = len(struct.points)
-        raise TooLargeError(
-            f"gave up after {exc.args[0]:,} sub-polygons (max_states={struct.max_states:,}) for {n} points "  # type: ignore[union-attr]  # only a planar DAG has a state budget
-            f"with {struct.n_interior} strictly inside the convex hull; raise max_states if memory allows, "
-            f"or {_ADVICE}"
-        ) from None
+        raise _too_many(struct, exc.args[0]) from None  # type: ignore[arg-type]  # only a planar DAG has a budget
     finally:
         if need > old:
             sys.setrecursionlimit(old)
+        work = getattr(struct, "work", None)
+        if work is not None:
+            work.close()
+
+
+def _too_many(struct: PlanarDecomposition, n_states: int) -> TooLargeError:
+    n = len(struct.points)
+    return TooLargeError(
+        f"gave up after {n_states:,} sub-polygons (max_states={struct.max_states:,}, or what the memory budget "
+        f"holds if that is smaller) for {n} points with {struct.n_interior} strictly inside the convex hull; raise "
+        f"max_states or GEOQUANT_MEMORY_BUDGET_GB if memory allows, or {_ADVICE}"
+    )
+
+
+def _kernel_count(struct: PlanarDecomposition) -> int:
+    """Fine count by the compiled kernel; ``struct.memo`` becomes its (exact, read-only) table."""
+    work = getattr(struct, "work", None)
+    budget = memory_budget()
+    est = getattr(struct, "estimate", None) or 1 << 14
+    kc = KernelCounter(struct, max_states=struct.max_states, capacity=int(min(est, struct.max_states) // 4))
+
+    def tick(n_states: int) -> None:
+        if kc.nbytes() > budget:
+            raise TooLargeError(
+                f"gave up after {n_states:,} sub-polygons: the memo needs {kc.nbytes() / 2**30:.3g} GiB, more than "
+                f"the memory budget (GEOQUANT_MEMORY_BUDGET_GB, {budget / 2**30:.3g} GiB); {_ADVICE}"
+            )
+        if work is not None:
+            work.tick(n_states)
+
+    if kc.run(tick=tick) == "full":
+        raise _too_many(struct, kc.n_states)
+    struct.memo = KernelMemo(kc)
+    if work is not None:
+        work.tick(kc.n_states)
+    return kc.root_count()
 
 
 def total_count(struct: PlanarDecomposition) -> int:
     """Number of triangulations of the whole point set (exact)."""
-    with deep_recursion(struct):
-        # fine counts: the same DP with a leaner state encoding (about 2x), same memo
-        total = count_fine(struct) if struct.fine else struct.count(struct.root)
+    hit = struct.memo.get(struct.root)
+    if hit is not None:
+        return hit
+    if struct.fine and HAVE_NUMBA:
+        total = _kernel_count(struct)
+    else:
+        with deep_recursion(struct):
+            # fine counts without numba: the lean Python evaluation (about 2x the generic one), same memo
+            total = count_fine(struct) if struct.fine else struct.count(struct.root)
+    work = getattr(struct, "work", None)
+    if work is not None:
+        work.close()
     _remember(struct)
     return total
 
@@ -245,7 +340,8 @@ def total_count(struct: PlanarDecomposition) -> int:
 # public: count
 
 
-def count_triangulations(points: ArrayLike, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
+def count_triangulations(points: ArrayLike, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES,
+                         time_limit: float | None = None, progress: bool | None = None) -> int:
     """Exact number of triangulations of a point set in 1D or 2D, without enumerating them.
 
     Parameters
@@ -257,9 +353,16 @@ def count_triangulations(points: ArrayLike, *, fine: bool = True, max_states: in
         Count fine triangulations (every point is a vertex) or all of them (any
         point that is not a corner of the convex hull may be left out, including
         points inside hull edges).
-    max_states : int, default 20,000,000
-        Largest number of memoised sub-polygons before giving up (about 200
-        bytes each).
+    max_states : int, default 100,000,000
+        Largest number of memoised sub-polygons before giving up (about 60 bytes
+        each for fine counts, 200 otherwise); the memory budget
+        (``GEOQUANT_MEMORY_BUDGET_GB``, 4 GiB by default) usually binds first.
+    time_limit : float, optional
+        Wall-clock seconds; past it :class:`~geoquant.errors.TooLargeError` is
+        raised (checked a few times a second).
+    progress : bool, optional
+        ``None``: a progress bar on a terminal once the work has run a few seconds;
+        ``True``: also a line on stderr every 10 s off a terminal; ``False``: none.
 
     Returns
     -------
@@ -274,8 +377,9 @@ def count_triangulations(points: ArrayLike, *, fine: bool = True, max_states: in
     DegenerateInputError, DuplicatePointsError
         All 2D points on one line; repeated points.
     TooLargeError
-        The estimated or actual work exceeds ``max_states`` (see the module notes;
-        about 30 points in general position).
+        The estimated or actual work exceeds ``max_states`` or the memory budget
+        (refused up front from the estimate; see the module notes: about 30 points
+        in general position), or ``time_limit`` was reached.
 
     Warns
     -----
@@ -297,6 +401,7 @@ def count_triangulations(points: ArrayLike, *, fine: bool = True, max_states: in
     64
     """
     struct = build_structure(points, fine=fine, max_states=max_states, what="count_triangulations")
+    make_work(struct, "count_triangulations", time_limit, progress)
     if isinstance(struct, LineChain):
         return struct.count(struct.root)
     # fine counts: the lean evaluation of :mod:`._count_fast`; the filled DAG is kept
@@ -347,7 +452,14 @@ class CostStatistics:
         return math.sqrt(max(self.var, 0.0))
 
 
-def _simplex_costs(cost: object, simplices: np.ndarray) -> np.ndarray:
+def _n_simplices_max(struct: PlanarDecomposition | LineChain) -> int:
+    """Most simplices a triangulation of the DAG's points can have (2D: 2n - 3 or fewer; 1D: n - 1)."""
+    n = len(struct.points)
+    return max(2 * n - 5, 1) if isinstance(struct, PlanarDecomposition) else max(n - 1, 1)
+
+
+def _simplex_costs(cost: object, simplices: np.ndarray, *, n_terms: int = 1) -> np.ndarray:
+    """The per-simplex costs, checked: one finite value per simplex, and a sum of ``n_terms`` of them finite."""
     if not callable(cost):
         raise InvalidInputError(
             f"'cost' must be callable on a (k, {simplices.shape[1]}) int array of point indices, "
@@ -362,6 +474,13 @@ def _simplex_costs(cost: object, simplices: np.ndarray) -> np.ndarray:
         bad = int(np.flatnonzero(~np.isfinite(w))[0])
         raise InvalidInputError(
             f"'cost' must return finite values, found {w[bad]} for simplex {simplices[bad].tolist()}"
+        )
+    big = float(np.max(np.abs(w))) if len(w) else 0.0
+    if not math.isfinite(big * n_terms * 4.0):
+        bad = int(np.argmax(np.abs(w)))
+        raise InvalidInputError(
+            f"'cost' must return values whose sum over a triangulation ({n_terms} simplices) stays finite in float64, "
+            f"found {w[bad]:.3g} for simplex {simplices[bad].tolist()} (the sum overflows); rescale the cost"
         )
     return w
 
@@ -383,6 +502,7 @@ class _SumDP:
 
     def __init__(self, struct: PlanarDecomposition | LineChain, w: np.ndarray) -> None:
         self.struct, self.w, self.memo = struct, w, {}
+        self.work = getattr(struct, "work", None)
 
     def value(self, key: Any) -> tuple:
         r = self.memo.get(key)
@@ -412,6 +532,8 @@ class _SumDP:
         self.memo[key] = r
         if len(self.memo) > getattr(self.struct, "max_states", math.inf):
             raise StateBudgetExceeded(len(self.memo))
+        if self.work is not None and not len(self.memo) & 4095:
+            self.work.tick(len(self.memo))
         return r
 
 
@@ -430,6 +552,7 @@ class _MaxDP:
     def __init__(self, struct: PlanarDecomposition | LineChain, w: np.ndarray, moments: bool) -> None:
         self.struct, self.w, self.memo, self.moments = struct, w, {}, moments
         self.stored = 0
+        self.work = getattr(struct, "work", None)
 
     def value(self, key: Any) -> tuple:
         r = self.memo.get(key)
@@ -470,6 +593,8 @@ class _MaxDP:
                 )
         if len(self.memo) > getattr(self.struct, "max_states", math.inf):
             raise StateBudgetExceeded(len(self.memo))
+        if self.work is not None and not len(self.memo) & 4095:
+            self.work.tick(len(self.memo))
         return r
 
     @staticmethod
@@ -518,6 +643,8 @@ def cost_statistics(
     reduce: Literal["sum", "max"] = "sum",
     moments: bool = True,
     max_states: int = DEFAULT_MAX_STATES,
+    time_limit: float | None = None,
+    progress: bool | None = None,
 ) -> CostStatistics:
     """Exact statistics of a per-simplex cost over all (fine) triangulations.
 
@@ -539,7 +666,10 @@ def cost_statistics(
         For ``reduce="max"``: also compute mean and variance (keeps the bottleneck
         distribution per sub-polygon, memory ~ states x distinct costs). With
         ``False`` they are NaN and only min/max/argmin/argmax are computed.
-    max_states : int
+    max_states : int, default 10,000,000
+        As in :func:`count_triangulations` (about 400 bytes per sub-polygon here,
+        so the default memory budget binds at about 10.7 million).
+    time_limit, progress
         As in :func:`count_triangulations`.
 
     Returns
@@ -551,16 +681,17 @@ def cost_statistics(
     Raises
     ------
     InvalidInputError
-        ``cost`` not callable, or returning the wrong shape or non-finite values;
-        bad ``reduce``.
+        ``cost`` not callable, or returning the wrong shape or non-finite values,
+        or values so large that the sum over a triangulation overflows; bad ``reduce``.
     UnsupportedError, DegenerateInputError, DuplicatePointsError, TooLargeError
         As in :func:`count_triangulations`.
     """
     check_option(reduce, "reduce", ("sum", "max"))
     if not isinstance(moments, (bool, np.bool_)):
         raise InvalidInputError(f"'moments' must be True or False, found {moments!r}")
-    struct = build_structure(points, fine=fine, max_states=max_states, what="cost_statistics")
-    w = _simplex_costs(cost, struct.simplices)
+    struct = build_structure(points, fine=fine, max_states=max_states, what="cost_statistics", kind="stats")
+    make_work(struct, "cost_statistics", time_limit, progress)
+    w = _simplex_costs(cost, struct.simplices, n_terms=_n_simplices_max(struct))
     from ._triangulation import Triangulation
 
     with deep_recursion(struct):

@@ -67,6 +67,7 @@ def count_fine(struct: PlanarDecomposition) -> int:
     cand, conf, ebit = struct._cand, struct._conf, struct._ebit
     edge_of_rank = struct._edge_of_rank
     max_states = struct.max_states
+    work = struct.work
     one = [bytes((v,)) for v in range(256)]
     # apexes of the directed edge of rank k: (c, crossing mask, bits of (a, c) and (c, b), bytes((c,)))
     table: list = [None] * len(edge_of_rank)
@@ -156,6 +157,8 @@ def count_fine(struct: PlanarDecomposition) -> int:
         if len(memo) >= max_states:
             raise StateBudgetExceeded(len(memo))
         memo[t] = total
+        if work is not None and not len(memo) & 4095:
+            work.tick(len(memo))
         return total
 
     return count(root, chain_edges(root + root[:1]))

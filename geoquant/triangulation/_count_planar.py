@@ -53,6 +53,8 @@ keeps the memo compact.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._predicates import orient2d_table
@@ -304,7 +306,11 @@ class PlanarDecomposition:
         else:
             self.expand = self._expand_fine
         self.root = _canon(bytes(cycle))
-        self.memo: dict[bytes, int] = {}
+        self.memo: Any = {}  # bytes -> int: a dict, or the compiled kernel's table (_count_kernel.KernelMemo)
+        #: progress and time limit of the running call (``_work.Work``), set by its caller
+        self.work: Any = None
+        #: estimated number of sub-polygons (set by ``_count.build_structure``)
+        self.estimate: float | None = None
 
     # ------------------------------------------------------------------ expansion
     def _expand_fine(self, t: bytes) -> list:
@@ -415,6 +421,8 @@ class PlanarDecomposition:
         if len(memo) >= self.max_states:
             raise StateBudgetExceeded(len(memo))
         memo[t] = total
+        if self.work is not None and not len(memo) & 4095:
+            self.work.tick(len(memo))
         return total
 
     def max_depth(self) -> int:

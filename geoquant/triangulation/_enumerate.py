@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import SeedLike, as_generator, check_int, check_memory
 from ..errors import InvalidInputError, TooLargeError
-from ._count import DEFAULT_COUNT_MAX_STATES, build_structure, deep_recursion, total_count
+from ._count import DEFAULT_COUNT_MAX_STATES, build_structure, deep_recursion, make_work, total_count
 from ._count_line import LineChain
 from ._triangulation import Triangulation, canonical_simplices
 
@@ -54,6 +54,39 @@ def _count(struct: _Structure) -> int:
     if isinstance(struct, LineChain):
         return struct.count(struct.root)
     return total_count(struct)
+
+
+def count_lower_bound(points: np.ndarray) -> int:
+    """A proven lower bound on the number of fine triangulations of planar points, in milliseconds.
+
+    In the Delaunay triangulation (fine), pick greedily interior edges whose two
+    triangles form a strictly convex quadrilateral, no two sharing a triangle.
+    Flipping any subset of them gives a different fine triangulation (the
+    quadrilaterals are empty and disjoint), so there are at least ``2**k``.
+    """
+    from ._delaunay import delaunay
+    from ._predicates import orient2d
+
+    tri = delaunay(points)
+    S, nb = tri.simplices, tri.neighbors
+    used = np.zeros(len(S), dtype=bool)
+    k = 0
+    for t in range(len(S)):
+        if used[t]:
+            continue
+        for j in range(3):
+            u = int(nb[t, j])
+            if u < 0 or used[u]:
+                continue
+            c = S[t, j]
+            a, b = (int(v) for v in S[t] if v != c)
+            d = int(next(v for v in S[u] if v != a and v != b))
+            P = tri.points
+            if orient2d(P[c], P[d], P[a]) * orient2d(P[c], P[d], P[b]) < 0:
+                used[t] = used[u] = True
+                k += 1
+                break
+    return 1 << k
 
 
 def _unrank_sids(struct: PlanarDecomposition, index: int) -> list[int]:
@@ -140,7 +173,8 @@ def _iterate(struct: PlanarDecomposition, relabel: Sequence[int] | None = None) 
 
 
 def enumerate_triangulations(points: ArrayLike, *, fine: bool = True, limit: int | None = None,
-                             max_states: int = DEFAULT_COUNT_MAX_STATES) -> Iterator[Triangulation]:
+                             max_states: int = DEFAULT_COUNT_MAX_STATES, time_limit: float | None = None,
+                             progress: bool | None = None) -> Iterator[Triangulation]:
     """Iterate over every (fine) triangulation of a point set, each exactly once.
 
     Parameters
@@ -150,9 +184,12 @@ def enumerate_triangulations(points: ArrayLike, *, fine: bool = True, limit: int
     fine : bool, default True
         Fine triangulations only, or all triangulations.
     limit : int, optional
-        Refuse (before yielding anything) when there are more than ``limit``.
-    max_states : int
-        As in :func:`count_triangulations`.
+        Refuse (before yielding anything) when there are more than ``limit``:
+        at once when a quick lower bound (independent flips of the Delaunay
+        triangulation) exceeds it, otherwise after counting.
+    max_states, time_limit, progress
+        As in :func:`count_triangulations`; the time limit and the progress bar
+        cover the counting, before the first triangulation is yielded.
 
     Returns
     -------
@@ -171,6 +208,16 @@ def enumerate_triangulations(points: ArrayLike, *, fine: bool = True, limit: int
     if limit is not None:
         limit = check_int(limit, "limit", min_value=0)
     struct = build_structure(points, fine=fine, max_states=max_states, what="enumerate_triangulations")
+    if limit is not None and not isinstance(struct, LineChain):
+        low = count_lower_bound(struct.points)
+        if low > limit:
+            raise TooLargeError(
+                f"the points have at least {low:,} {_kind(struct.fine)} (a lower bound from independent flips of "
+                "their Delaunay triangulation), "
+                f"more than 'limit'={limit:,}; draw a uniform sample with sample_triangulations(points, k) instead, "
+                "or raise 'limit'"
+            )
+    make_work(struct, "enumerate_triangulations", time_limit, progress)
     total = _count(struct)
     if limit is not None and total > limit:
         raise TooLargeError(
@@ -218,7 +265,8 @@ def uniform_below(rng: np.random.Generator, n: int) -> int:
 
 def sample_triangulations(points: ArrayLike, k: int, *,
                           seed: SeedLike = 0, fine: bool = True,
-                          max_states: int = DEFAULT_COUNT_MAX_STATES) -> list[Triangulation]:
+                          max_states: int = DEFAULT_COUNT_MAX_STATES, time_limit: float | None = None,
+                          progress: bool | None = None) -> list[Triangulation]:
     """Draw ``k`` triangulations independently and exactly uniformly at random.
 
     Each draw picks a uniform index in ``[0, count)`` (exact big integers) and
@@ -234,8 +282,8 @@ def sample_triangulations(points: ArrayLike, k: int, *,
     seed : int, numpy SeedSequence or Generator
         Same seed, same triangulations.
     fine : bool, default True
-    max_states : int
-        As in :func:`count_triangulations`.
+    max_states, time_limit, progress
+        As in :func:`count_triangulations` (the time limit covers the draws too).
 
     Returns
     -------
@@ -251,11 +299,16 @@ def sample_triangulations(points: ArrayLike, k: int, *,
                  "draw fewer (or loop over smaller batches with different seeds)")
     rng = as_generator(seed)
     struct = build_structure(points, fine=fine, max_states=max_states, what="sample_triangulations")
+    work = make_work(struct, "sample_triangulations", time_limit, progress)
     total = _count(struct)
     out = []
-    for _ in range(k):
+    work.total, work.unit = k, "draws"
+    for i in range(k):
         index = uniform_below(rng, total)
         out.append(_unrank(struct, index))
+        if not i & 63:
+            work.tick(i)
+    work.close()
     return out
 
 
@@ -268,7 +321,8 @@ def _unrank(struct: _Structure, index: int) -> Triangulation:
 
 
 def unrank_triangulation(
-    points: ArrayLike, index: int, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES
+    points: ArrayLike, index: int, *, fine: bool = True, max_states: int = DEFAULT_COUNT_MAX_STATES,
+    time_limit: float | None = None, progress: bool | None = None,
 ) -> Triangulation:
     """The triangulation with the given index in the enumeration order.
 
@@ -278,7 +332,8 @@ def unrank_triangulation(
     index : int
         ``0 <= index < count_triangulations(points, fine=fine)`` (any Python int).
     fine : bool, default True
-    max_states : int
+    max_states, time_limit, progress
+        As in :func:`count_triangulations`.
 
     Returns
     -------
@@ -289,6 +344,7 @@ def unrank_triangulation(
         raise InvalidInputError(f"'index' must be an integer, found {index!r}")
     index = int(index)
     struct = build_structure(points, fine=fine, max_states=max_states, what="unrank_triangulation")
+    make_work(struct, "unrank_triangulation", time_limit, progress)
     total = _count(struct)
     if not 0 <= index < total:
         raise InvalidInputError(
@@ -297,7 +353,8 @@ def unrank_triangulation(
     return _unrank(struct, index)
 
 
-def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_states: int = DEFAULT_COUNT_MAX_STATES) -> int:
+def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_states: int = DEFAULT_COUNT_MAX_STATES,
+                       time_limit: float | None = None, progress: bool | None = None) -> int:
     """Index of a triangulation in the enumeration order (inverse of :func:`unrank_triangulation`).
 
     Parameters
@@ -307,7 +364,8 @@ def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_stat
     fine : bool, optional
         Rank among fine triangulations or among all; default ``tri.is_fine``.
         A triangulation that leaves out points can only be ranked with ``fine=False``.
-    max_states : int
+    max_states, time_limit, progress
+        As in :func:`count_triangulations`.
 
     Returns
     -------
@@ -329,6 +387,7 @@ def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_stat
             "triangulations; pass fine=False"
         )
     struct = build_structure(tri.points, fine=fine, max_states=max_states, what="rank_triangulation")
+    make_work(struct, "rank_triangulation", time_limit, progress)
     not_ours = InvalidInputError(f"'tri' is not a triangulation of its points (as a {_kind(struct.fine)[:-1]})")
     if isinstance(struct, LineChain):
         pos = np.empty(struct.n, dtype=np.int64)

@@ -218,8 +218,31 @@ class _Program:
     def __init__(self, tris, n, cycle, O=None):
         self.tris = tris
         self.O = O
+        self.n = n
         self.A, self.rhs = _cocircuit_system(tris, n, cycle)
         self.n_tri = 2 * n - len(cycle) - 2  # triangles in every fine triangulation
+        self.cuts = None  # valid inequalities C x <= cut_rhs (crossing cliques, odd cycles), see _separate_cuts
+        self.cut_rhs = np.zeros(0)
+        self._left = None
+
+    def left_usage(self):
+        """``(L, tails, heads)``: ``(L @ x)[e]`` = weight of the triangles on the left of directed edge ``e``."""
+        if self._left is None:
+            from scipy.sparse import csr_array
+
+            T, n, m = self.tris, self.n, len(self.tris)
+            tails = np.concatenate([T[:, 0], T[:, 1], T[:, 2]])
+            heads = np.concatenate([T[:, 1], T[:, 2], T[:, 0]])
+            keys, row = np.unique(tails * n + heads, return_inverse=True)
+            L = csr_array((np.ones(3 * m), (row.ravel(), np.tile(np.arange(m), 3))), shape=(len(keys), m))
+            self._left = (L, keys // n, keys % n)
+        return self._left
+
+    def add_cuts(self, rows, rhs) -> None:
+        from scipy.sparse import vstack
+
+        self.cuts = rows if self.cuts is None else vstack([self.cuts, rows]).tocsr()
+        self.cut_rhs = np.concatenate([self.cut_rhs, rhs])
 
     def solve(self, c, *, ub=None, lb=None, time_limit=None):
         """Minimise ``c . x`` over fine triangulations; returns (x rounded or None, res)."""
@@ -232,6 +255,8 @@ class _Program:
             LinearConstraint(self.A, self.rhs, self.rhs),
             LinearConstraint(np.ones((1, m)), self.n_tri, self.n_tri),  # implied; helps the relaxation
         ]
+        if self.cuts is not None:
+            cons.append(LinearConstraint(self.cuts, -np.inf, self.cut_rhs))
         options = {"mip_rel_gap": 0.0, "presolve": True}
         if time_limit is not None:
             options["time_limit"] = max(float(time_limit), 1e-3)
@@ -312,6 +337,255 @@ class _SumResult:
     timed_out: bool = False
 
 
+#: cutting-plane rounds on the LP relaxation before branch and bound, and cuts added per round
+_CUT_ROUNDS = 60
+_CUTS_PER_ROUND = 200  # 1000 per round made each warm re-solve 5-10x slower (measured at n = 160)
+
+
+def _separate_cliques(prog: _Program, x: np.ndarray):
+    """Crossing-clique inequalities violated by the fractional point ``x``, as sparse rows (each ``<= 1``).
+
+    For a directed segment ``u -> w`` let ``y_uw`` be the weight of the chosen triangles on its
+    left; in a triangulation it is 1 when ``uw`` is an edge (an interior edge has a triangle on
+    each side, a hull edge on its inner side) and 0 otherwise. Edges of a triangulation do not
+    cross, so for any set of pairwise properly crossing segments, one direction each,
+    ``sum y <= 1``: a valid inequality for every fine triangulation, which the cocircuit
+    equations do not imply (three segments crossing pairwise, each used with weight 1/2).
+    Found greedily among the fractionally used directed segments (heaviest first).
+    """
+    from scipy.sparse import csr_array
+
+    L, tails, heads = prog.left_usage()
+    y = L @ x
+    frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
+    if len(frac) < 2:
+        return None
+    frac = frac[np.argsort(-y[frac], kind="stable")]
+    a, b = tails[frac], heads[frac]
+    O = prog.O
+    o1 = O[a[:, None], b[:, None], a[None, :]].astype(np.int64)
+    o2 = O[a[:, None], b[:, None], b[None, :]].astype(np.int64)
+    side = o1 * o2 < 0  # the other segment's ends strictly on both sides of this one
+    cross = side & side.T
+    yf = y[frac]
+    seen: set[tuple[int, ...]] = set()
+    rows, cols = [], []
+    for i in range(len(frac)):
+        if not cross[i].any():
+            continue
+        clique = [i]
+        ok = cross[i].copy()
+        while ok.any():
+            j = int(np.flatnonzero(ok)[np.argmax(yf[ok])])
+            clique.append(j)
+            ok &= cross[j]
+        if yf[clique].sum() <= 1 + 1e-6:
+            continue
+        key = tuple(sorted(clique))
+        if key in seen:
+            continue
+        seen.add(key)
+        r = len(seen) - 1
+        for k in clique:
+            e = frac[k]
+            idx = L.indices[L.indptr[e]:L.indptr[e + 1]]
+            rows.extend([r] * len(idx))
+            cols.extend(idx.tolist())
+        if len(seen) >= _CUTS_PER_ROUND:
+            break
+    if not seen:
+        return None
+    C = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(seen), L.shape[1]))
+    C.sum_duplicates()
+    C.data[:] = 1.0  # a triangle lies left of at most one segment of a crossing clique
+    return C
+
+
+class _LPResult:
+    """What the bound and the cut loop read from an LP solve (the fields of scipy's OptimizeResult)."""
+
+    def __init__(self, status, message, x=None, eq=None, ub=None):
+        self.status, self.message, self.x = status, message, x
+        self.eqlin = type("Marginals", (), {"marginals": eq})()
+        self.ineqlin = type("Marginals", (), {"marginals": ub})()
+
+
+def _quiet_highs(highspy):
+    """``highspy.Highs()`` without the banner its C++ constructor prints on standard output."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no usable file descriptor 1: nothing to protect
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+class _Relaxation:
+    """The LP relaxation with cuts added between solves.
+
+    With ``highspy`` (HiGHS's own Python interface) the model stays loaded: the first solve
+    runs ``lp_method`` ("highs-ipm": interior point with crossover, or "highs-ds": dual
+    simplex), and after cuts are added HiGHS re-solves by dual simplex from the previous basis
+    (about 1 s instead of 10-15 s from scratch at n = 160). Without it, scipy's ``linprog``
+    solves every round from scratch.
+    """
+
+    def __init__(self, prog: _Program, c: np.ndarray, lp_method: str) -> None:
+        self.prog, self.c, self.method = prog, c, lp_method
+        self.h = None
+        try:
+            import highspy
+        except ImportError:  # pragma: no cover - highspy is a dependency; scipy is the fallback
+            return
+        from scipy.sparse import csc_array
+
+        A = csc_array(prog.A).astype(np.float64)
+        m = len(c)
+        h = _quiet_highs(highspy)
+        h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = m, A.shape[0]
+        lp.col_cost_ = np.asarray(c, dtype=np.float64)
+        lp.col_lower_, lp.col_upper_ = np.zeros(m), np.ones(m)
+        rhs = prog.rhs.astype(np.float64)
+        lp.row_lower_, lp.row_upper_ = rhs, rhs
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data
+        h.passModel(lp)
+        h.setOptionValue("solver", "ipm" if lp_method == "highs-ipm" else "simplex")
+        self.h, self.n_eq, self._hs = h, A.shape[0], highspy
+
+    def add_cuts(self, C, rhs) -> None:
+        if self.h is None:
+            return
+        C = C.tocsr()
+        k = C.shape[0]
+        self.h.addRows(k, np.full(k, -self._hs.kHighsInf), np.asarray(rhs, dtype=np.float64), C.nnz, C.indptr[:-1].astype(np.int32),
+                       C.indices.astype(np.int32), C.data.astype(np.float64))
+        self.h.setOptionValue("solver", "simplex")  # warm start from the basis
+
+    def solve(self, time_left: float | None):
+        if self.h is None:
+            from scipy.optimize import linprog
+
+            cuts = self.prog.cuts
+            opts = {} if time_left is None else {"time_limit": max(time_left, 1e-3)}
+            return linprog(self.c, A_eq=self.prog.A, b_eq=self.prog.rhs, A_ub=cuts,
+                           b_ub=None if cuts is None else self.prog.cut_rhs, bounds=(0, 1),
+                           method=self.method, options=opts)
+        h, hs = self.h, self._hs
+        h.setOptionValue("time_limit", float(max(time_left, 1e-3)) if time_left is not None else hs.kHighsInf)
+        h.run()
+        status = h.getModelStatus()
+        if status == hs.HighsModelStatus.kOptimal:
+            sol = h.getSolution()
+            duals = np.asarray(sol.row_dual, dtype=np.float64)
+            return _LPResult(0, "optimal", np.asarray(sol.col_value, dtype=np.float64), duals[: self.n_eq],
+                             duals[self.n_eq:])
+        text = h.modelStatusToString(status)
+        if status in (hs.HighsModelStatus.kTimeLimit, hs.HighsModelStatus.kIterationLimit):
+            return _LPResult(1, f"time limit reached ({text})")
+        return _LPResult(2, text)
+
+
+def _separate_odd_cycles(prog: _Program, x: np.ndarray):
+    """Odd-cycle inequalities of the segment crossing graph violated by ``x``: (rows, rhs) or None.
+
+    With ``y`` the usage of segments as in :func:`_separate_cliques`, consecutive segments of a
+    closed walk ``e_1 .. e_k`` (``k`` odd) in which each crosses the next cannot both be edges,
+    and an odd walk cannot alternate, so in every triangulation ``sum_i y_(e_i) <= (k - 1) / 2``
+    (equivalently ``sum over the walk's steps of (1 - y_i - y_j) >= 1``). The most violated
+    ones are shortest odd closed walks with step weights ``1 - y_i - y_j``, found by Dijkstra on
+    the bipartite double cover of the crossing graph of the fractionally used segments.
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
+    L, tails, heads = prog.left_usage()
+    y = L @ x
+    frac = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6))
+    if len(frac) < 3:
+        return None
+    # one directed row per segment (interior segments: both directions carry the same usage)
+    seg = np.minimum(tails[frac], heads[frac]) * prog.n + np.maximum(tails[frac], heads[frac])
+    _, first = np.unique(seg, return_index=True)
+    frac = frac[first]
+    a, b = tails[frac], heads[frac]
+    O = prog.O
+    side = O[a[:, None], b[:, None], a[None, :]].astype(np.int64) * O[a[:, None], b[:, None], b[None, :]] < 0
+    ii, jj = np.nonzero(side & side.T)
+    if not len(ii):
+        return None
+    yf = y[frac]
+    k = len(frac)
+    wgt = np.maximum(1.0 - yf[ii] - yf[jj], 0.0) + 1e-9  # csgraph drops explicit zeros
+    # double cover: node i (even parity) and k + i (odd parity); a step flips the parity
+    G = csr_array((np.concatenate([wgt, wgt]), (np.concatenate([ii, ii + k]), np.concatenate([jj + k, jj]))),
+                  shape=(2 * k, 2 * k))
+    roots = np.arange(k)
+    dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True)
+    found = np.flatnonzero(dist[roots, roots + k] < 1 - 1e-6)
+    seen: set[tuple[int, ...]] = set()
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
+    for r in found[np.argsort(dist[found, found + k])]:
+        walk = []
+        node = r + k
+        while node != r and node >= 0:
+            walk.append(node % k)
+            node = pred[r, node]
+        # walk: the closed walk's vertices, r first (reached at odd parity) and not repeated at the end
+        if node < 0 or len(walk) % 2 == 0:
+            continue
+        key = tuple(sorted(walk))
+        if key in seen:
+            continue
+        seen.add(key)
+        idx = len(rhs)
+        for v in walk:
+            e = frac[v]
+            cs = L.indices[L.indptr[e]:L.indptr[e + 1]]
+            rows.extend([idx] * len(cs))
+            cols.extend(cs.tolist())
+            vals.extend([1.0] * len(cs))
+        rhs.append((len(walk) - 1) / 2)
+        if len(rhs) >= _CUTS_PER_ROUND:
+            break
+    if not rhs:
+        return None
+    C = csr_array((vals, (rows, cols)), shape=(len(rhs), L.shape[1]))
+    C.sum_duplicates()
+    return C, np.asarray(rhs, dtype=np.float64)
+
+
+def _separate_cuts(prog: _Program, x: np.ndarray):
+    """Crossing-clique inequalities, then odd-cycle ones, violated by ``x``: (rows, rhs) or None."""
+    C = _separate_cliques(prog, x)
+    odd = _separate_odd_cycles(prog, x) if C is None or C.shape[0] < _CUTS_PER_ROUND // 4 else None
+    if C is None and odd is None:
+        return None
+    if odd is None:
+        return C, np.ones(C.shape[0])
+    if C is None:
+        return odd
+    from scipy.sparse import vstack
+
+    return vstack([C, odd[0]]).tocsr(), np.concatenate([np.ones(C.shape[0]), odd[1]])
+
+
 def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float | None) -> _SumResult:
     """Minimise ``c . x`` over the fine triangulations, exactly.
 
@@ -326,28 +600,50 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        better triangulation, one with ``bound - min(r_k, 0) > incumbent`` in all.
     3. The integer program on the remaining triangles (HiGHS branch and cut).
     """
-    from scipy.optimize import linprog
-
     def left():
         return None if deadline is None else deadline - time.perf_counter()
 
     m = len(c)
-    opts = {} if deadline is None else {"time_limit": max(left(), 1e-3)}
-    lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method=lp_method, options=opts)
-    if lp.status == 1:
-        return _SumResult(None, math.inf, -math.inf, False, f"LP relaxation: {lp.message}", timed_out=True)
-    if lp.status != 0 or lp.x is None:
-        raise SolverError(f"the LP relaxation failed: {lp.message} (status {lp.status})")
-    y = np.asarray(lp.eqlin.marginals, dtype=np.float64)
-    r = c - prog.A.T @ y
-    bound = float(y @ prog.rhs + np.minimum(r, 0.0).sum())
-    x = np.asarray(lp.x)
-    if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
-        xi = prog.check(x, np.zeros(m), np.ones(m))
-        val = float(c[xi].sum())
-        tol = 1e-7 * max(abs(val), 1.0)
-        if bound >= val - tol:
-            return _SumResult(xi, val, min(bound, val), True, "LP relaxation integral (optimal with its dual bound)")
+    rounds = 0
+    lp_solver = _Relaxation(prog, c, lp_method)
+    cut_until = math.inf if deadline is None else time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+    while True:
+        cuts = prog.cuts
+        lp = lp_solver.solve(left())
+        if lp.status == 1:
+            return _SumResult(None, math.inf, -math.inf, False, f"LP relaxation: {lp.message}", timed_out=True)
+        if lp.status != 0 or lp.x is None:
+            raise SolverError(f"the LP relaxation failed: {lp.message} (status {lp.status})")
+        # Lagrangian bound (weak duality on the box 0 <= x <= 1) from any multipliers: y for the
+        # equations, z <= 0 for the cuts (C x <= 1)
+        y = np.asarray(lp.eqlin.marginals, dtype=np.float64)
+        r = c - prog.A.T @ y
+        bound = float(y @ prog.rhs)
+        if cuts is not None:
+            z = np.minimum(np.asarray(lp.ineqlin.marginals, dtype=np.float64), 0.0)
+            r = r - cuts.T @ z
+            bound += float(z @ prog.cut_rhs)
+        bound += float(np.minimum(r, 0.0).sum())
+        x = np.asarray(lp.x)
+        if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
+            xi = prog.check(x, np.zeros(m), np.ones(m))
+            val = float(c[xi].sum())
+            tol = 1e-7 * max(abs(val), 1.0)
+            if bound >= val - tol:
+                how = f" after {rounds} round(s) of cuts ({cuts.shape[0]:,} crossing cliques and odd cycles)" if rounds else ""
+                return _SumResult(xi, val, min(bound, val), True,
+                                  f"LP relaxation integral{how} (optimal with its dual bound)")
+            break
+        # with a time limit, cutting may use half of what is left when it starts: the incumbent
+        # search and branch and bound need the rest (otherwise a hard instance ends with nothing)
+        if prog.O is None or rounds >= _CUT_ROUNDS or (deadline is not None and time.perf_counter() > cut_until):
+            break
+        new = _separate_cuts(prog, x)
+        if new is None:
+            break
+        prog.add_cuts(*new)
+        lp_solver.add_cuts(*new)
+        rounds += 1
 
     # incumbent: keep the triangles the LP chose with weight > 1/2 (they cannot overlap, as the
     # weights covering any point sum to 1; being empty, they lie in some fine triangulation, e.g.
@@ -415,7 +711,8 @@ def optimal_triangulation(
     cost : callable
         ``cost(simplices) -> (k,) float`` for a ``(k, n_dims + 1)`` int array of
         point indices (each row ascending), as :func:`cost_statistics` takes it.
-        It is called once, on every empty triangle. Values must be finite.
+        It is called once, on every empty triangle. Values must be finite, and
+        small enough that their sum over a triangulation is finite.
     sense : {"min", "max"}
         Minimise or maximise the cost.
     reduce : {"sum", "max"}
@@ -438,7 +735,8 @@ def optimal_triangulation(
     Raises
     ------
     InvalidInputError
-        Bad ``cost`` (not callable, wrong shape, NaN or infinite values), bad
+        Bad ``cost`` (not callable, wrong shape, NaN or infinite values, or values
+        whose sum over a triangulation overflows float64), bad
         ``sense`` / ``reduce`` / ``time_limit``.
     UnsupportedError
         ``n_dims >= 3``; ``fine=False``.
@@ -475,7 +773,7 @@ def optimal_triangulation(
     if d == 1:
         order = np.argsort(pts[:, 0], kind="stable")
         simp = np.sort(np.stack([order[:-1], order[1:]], axis=1), axis=1)
-        w = _simplex_costs(cost, simp)
+        w = _simplex_costs(cost, simp, n_terms=len(simp))
         val = float(w.sum() if reduce == "sum" else w.max())
         return OptimalTriangulation(
             Triangulation(pts, simp, validate=False), val, True, val, 0.0, "unique fine triangulation in 1D",
@@ -488,7 +786,7 @@ def optimal_triangulation(
     cycle, _ = convex_hull_cycle(O)
     tris_sorted = empty_triangles(O)
     simplices = np.sort(order[tris_sorted], axis=1)  # original indices, rows ascending
-    w = _simplex_costs(cost, simplices)
+    w = _simplex_costs(cost, simplices, n_terms=2 * n - len(cycle) - 2)
     prog = _Program(tris_sorted, n, cycle, O)
     m = len(simplices)
 

@@ -6,6 +6,8 @@ from itertools import islice
 import numpy as np
 import pytest
 
+from geoquant.triangulation._enumerate import count_lower_bound
+
 from geoquant.errors import InvalidInputError, TooLargeError
 from geoquant.triangulation import (
     Triangulation,
@@ -75,9 +77,23 @@ def test_4x4_grid_all_distinct():
 
 
 def test_limit_checked_before_yielding_with_exact_count():
-    with pytest.raises(TooLargeError, match=r"2,799,614 triangulations.*'limit'=10.*sample_triangulations"):
+    # far above the limit: refused at once by the lower bound (independent flips of the Delaunay triangulation)
+    with pytest.raises(TooLargeError, match=r"at least 256 triangulations.*'limit'=10.*sample_triangulations"):
         enumerate_triangulations(grid_points(4, 4), fine=False, limit=10)  # raised at call time
+    # between the lower bound and the count: refused after counting, with the exact count
+    pts = grid_points(4, 4)
+    low = count_lower_bound(pts)
+    assert low <= 46456 and low == 256
+    with pytest.raises(TooLargeError, match=r"46,456 fine triangulations.*'limit'=1,000"):
+        enumerate_triangulations(pts, limit=1000)
     assert len(list(enumerate_triangulations(grid_points(3, 3), limit=64))) == 64
+
+
+@pytest.mark.parametrize("n,seed", [(8, 0), (10, 1), (12, 2)])
+def test_count_lower_bound_is_a_lower_bound(n, seed):
+    pts = np.random.default_rng(seed).random((n, 2))
+    low = count_lower_bound(pts)
+    assert 1 <= low <= count_triangulations(pts)
 
 
 def test_memory_does_not_grow_with_output():

@@ -59,13 +59,20 @@ def test_min_and_max_equal_the_counting_dp(n, seed, kind):
     _assert_valid(P, hi, cost)
 
 
-def test_the_branch_and_bound_path_is_exact_too():
-    # this cost's LP relaxation is fractional (checked): the answer comes from HiGHS's branch and bound
+def test_the_branch_and_bound_path_is_exact_too(monkeypatch):
+    # this cost's LP relaxation is fractional (checked): without cuts the answer comes from HiGHS's
+    # branch and bound; with them (one round) the LP becomes integral; same optimum either way
+    from geoquant.triangulation import _optimal
+
     P = np.random.default_rng(4).random((14, 2))
     cost = _hash_cost(4)
+    exact = cost_statistics(P, cost).min
+    with_cuts = optimal_triangulation(P, cost)
+    monkeypatch.setattr(_optimal, "_CUT_ROUNDS", 0)
     r = optimal_triangulation(P, cost)
     assert "LP relaxation" not in r.status and r.optimal
-    assert r.cost == pytest.approx(cost_statistics(P, cost).min, rel=1e-12)
+    assert r.cost == pytest.approx(exact, rel=1e-12)
+    assert with_cuts.optimal and with_cuts.cost == pytest.approx(exact, rel=1e-12)
     _assert_valid(P, r, cost)
 
 
@@ -178,19 +185,115 @@ def test_bad_arguments_are_refused():
 
 
 def test_an_inconsistent_solver_answer_is_an_error_not_an_optimum(monkeypatch):
-    import scipy.optimize
+    from geoquant.triangulation import _optimal
 
     P = np.random.default_rng(0).random((9, 2))
 
-    def bogus(c, **kwargs):  # "optimal", integral, but every triangle chosen
-        class R:
-            status, message, x, fun = 0, "Optimal", np.ones(len(c)), float(np.sum(c))
+    def bogus(self, time_left):  # "optimal", integral, but every triangle chosen
+        return _optimal._LPResult(0, "Optimal", np.ones(len(self.c)), np.zeros(self.prog.A.shape[0]), np.zeros(0))
 
-            class eqlin:
-                marginals = np.zeros(kwargs["A_eq"].shape[0])
-
-        return R()
-
-    monkeypatch.setattr(scipy.optimize, "linprog", bogus)
+    monkeypatch.setattr(_optimal._Relaxation, "solve", bogus)
     with pytest.raises(SolverError, match="violates the triangulation equations"):
         optimal_triangulation(P, _hash_cost(0))
+
+
+# ------------------------------------------------------------------ crossing-clique cuts (issue 25.3)
+
+
+def _smooth_l2(P, name, seed):
+    from geoquant.targets import get_target
+
+    t = get_target(name, dim=2)
+    dom = np.asarray(t.domain, dtype=float)  # (2, 2): [low, high] per axis
+    Q = dom[:, 0] + (dom[:, 1] - dom[:, 0]) * P
+    return Q, (lambda s: simplex_errors(Q, s, t, "l2").per_simplex)
+
+
+def test_cuts_are_valid_for_every_triangulation():
+    # cuts separated from fractional LP vertices (costs favouring large triangles, where the
+    # relaxation of the maximum is fractional) hold for every fine triangulation, enumerated
+    assert sum(_cuts_checked(seed) for seed in range(6)) > 0
+
+
+def _setup(n, seed):
+    from geoquant.triangulation._count_planar import convex_hull_cycle
+    from geoquant.triangulation._optimal import _Program, empty_triangles
+    from geoquant.triangulation._predicates import orient2d_table
+
+    P = np.random.default_rng(seed).random((n, 2))
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    O = orient2d_table(P[order])
+    cycle, _ = convex_hull_cycle(O)
+    T = empty_triangles(O)
+    sid = {tuple(r): i for i, r in enumerate(np.sort(order[T], axis=1).tolist())}
+    return P, T, _Program(T, n, cycle, O), sid
+
+
+def _incidence(tri, sid, m):
+    x = np.zeros(m)
+    x[[sid[tuple(r)] for r in tri.simplices.tolist()]] = 1
+    return x
+
+
+def _cuts_checked(seed):
+    from scipy.optimize import linprog
+
+    from geoquant.triangulation import enumerate_triangulations
+    from geoquant.triangulation._optimal import _separate_cliques
+
+    P, T, prog, sid = _setup(12, seed)
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    area = simplex_volumes(P[order], T)
+    rng = np.random.default_rng(seed)
+    cuts = []
+    for _ in range(30):
+        c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
+        lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+        C = _separate_cliques(prog, lp.x)
+        if C is not None:
+            assert np.all(C @ lp.x > 1 + 1e-6)  # violated by the point separated
+            cuts.append(C)
+    for C in cuts:
+        for tri in enumerate_triangulations(P):
+            assert np.all(C @ _incidence(tri, sid, len(T)) <= 1 + 1e-12)
+    return sum(C.shape[0] for C in cuts)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_cut_separates_a_mixture_of_triangulations(seed):
+    from geoquant.triangulation import sample_triangulations
+    from geoquant.triangulation._optimal import _separate_cliques
+
+    P, T, prog, sid = _setup(14, seed)
+    draws = sample_triangulations(P, 6, seed=seed)
+    x = np.mean([_incidence(t, sid, len(T)) for t in draws], axis=0)  # in the convex hull of triangulations
+    assert _separate_cliques(prog, x) is None
+
+
+@pytest.mark.parametrize("n,seed,name", [(14, 0, "franke"), (16, 1, "runge"), (16, 2, "sines"), (18, 3, "franke")])
+def test_worst_equals_the_counting_dp_with_cuts(n, seed, name):
+    P, cost = _smooth_l2(np.random.default_rng(seed).random((n, 2)), name, seed)
+    st = cost_statistics(P, cost)
+    hi = optimal_triangulation(P, cost, sense="max")
+    lo = optimal_triangulation(P, cost)
+    assert hi.optimal and lo.optimal
+    assert hi.cost == pytest.approx(st.max, rel=1e-9) and lo.cost == pytest.approx(st.min, rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed,name", [(1, "franke"), (2, "runge")])
+def test_worst_with_cuts_equals_the_previous_path(monkeypatch, seed, name):
+    # n = 80: the LP relaxation of the maximum is fractional; the cuts make it integral (both
+    # instances measured), the previous path (no cuts: branch and bound) gives the same optimum
+    from geoquant.points import sample_points
+    from geoquant.targets import get_target
+    from geoquant.triangulation import _optimal
+
+    t = get_target(name, dim=2)
+    X = sample_points(80, 2, "uniform", seed=seed, domain=t.domain)
+    cost = lambda s: simplex_errors(X, s, t, "l2").per_simplex  # noqa: E731
+    new = optimal_triangulation(X, cost, sense="max")
+    monkeypatch.setattr(_optimal, "_CUT_ROUNDS", 0)
+    old = optimal_triangulation(X, cost, sense="max")
+    assert new.optimal and old.optimal
+    assert new.cost == pytest.approx(old.cost, rel=1e-9)
