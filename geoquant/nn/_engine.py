@@ -9,6 +9,12 @@ step of all of them is a handful of batched matrix products; the gradients are
 written by hand (depth 1), the update is plain ``theta -= lr * grad`` with a
 per-model learning rate -- no ``torch.optim`` in the loop.
 
+On the CPU the depth-1 gradient runs in the fused kernels of
+:mod:`geoquant.nn._fused` (two passes over points x neurons, no
+``(n_models, width, n_points)`` temporaries; models that have stopped are
+skipped); on CUDA, or where numba is missing, it is built from batched matrix
+products (:mod:`geoquant.nn._model`). ``config["kernel"]`` says which ran.
+
 The loop never waits for the device between records: per-model events
 (reaching ``tol``, a NaN/inf or a diverging loss) are written into device mask
 tensors inside the step, models that stop are frozen by masking their update,
@@ -43,7 +49,6 @@ from ._model import (
     forward,
     forward_hidden,
     grads_from_residual,
-    loss_and_grads,
     loss_and_grads_autograd,
     loss_from_outputs,
 )
@@ -69,6 +74,15 @@ GRAPH_BLOCK = 32
 
 # Most log-spaced checkpoints or records one run may ask for.
 MAX_SCHEDULE = 10**6
+
+
+def _fused_kernels():
+    """The fused CPU kernels (:mod:`geoquant.nn._fused`), or None where numba cannot be imported."""
+    try:
+        from . import _fused
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return _fused
 
 
 def check_schedule_arg(value, name: str, *, integer: bool):
@@ -133,9 +147,20 @@ class Engine:
         self.fail_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.conv_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.step_t = torch.zeros((), dtype=torch.int64, device=dev)
-        if self.depth == 1:
+        self.fused = None
+        if self.depth == 1 and dev.type == "cpu":
+            self.fused = _fused_kernels()
+        if self.fused is not None:
+            # contiguous per-model inputs (d + 1, n_points): the kernels' inner loops run over points
+            self.XT_np = self.XtT.contiguous().numpy()
+            self.fused.set_threads(torch.get_num_threads())
+            self.f_buf = torch.empty((m, prob.n_points), dtype=dt)
+            self.G_buf = torch.empty((m, prob.width, prob.n_dims + 1), dtype=dt)
+            self.ga_buf = torch.empty((m, prob.width), dtype=dt)
+        elif self.depth == 1:
             shape = (m, prob.width, prob.n_points)
             self.ws = {"Z": torch.empty(shape, dtype=dt, device=dev), "M": torch.empty(shape, dtype=dt, device=dev)}
+        self.kernel = "fused-cpu" if self.fused is not None else "torch"
         self.graphs = None
         self.graph_error = None
 
@@ -160,14 +185,57 @@ class Engine:
         return self.params + [self.active, self.fail_loss, self.fail_step, self.conv_step, self.step_t]
 
     # -- maths ---------------------------------------------------------------
-    def gradients(self, params=None):
-        """``(L, grads)`` at ``params`` (default: the current ones), grads in params order."""
+    def outputs(self, W, a, c, active=None, out=None):
+        """Depth 1: network outputs ``(n_models, n_points)`` and the state :meth:`sums` needs.
+
+        ``active`` (bool tensor): on the fused CPU path only these models are
+        computed (the others' outputs are 0); ``out`` an output buffer.
+        """
+        if self.fused is not None:
+            f = torch.empty((W.shape[0], self.prob.n_points), dtype=W.dtype) if out is None else out
+            act = np.ones(W.shape[0], dtype=bool) if active is None else active.numpy()
+            self.fused.forward_outputs(W.detach().numpy(), a.detach().numpy(), self.XT_np, act, f.numpy())
+            if c is not None:
+                f = f + c.unsqueeze(1)
+            return f, None
+        H, f = forward_hidden(W, a, c, self.XtT, workspace=self.ws)
+        return f, H
+
+    def sums(self, W, a, r, H, active=None, out=None):
+        """Depth 1: ``(G, ga, gc)`` from ``r = dL/df``: ``dL/dW_j = a_j G_j``, ``dL/da``, ``dL/dc``.
+
+        ``H`` is the state returned by :meth:`outputs`; ``out`` an optional pair of
+        buffers for ``G`` and ``ga``; models outside ``active`` get 0 (fused path).
+        """
+        gc = r.sum(dim=1) if self.has_c else None
+        if self.fused is not None:
+            m, k, p = W.shape
+            if out is None:
+                G, ga = torch.empty((m, k, p), dtype=W.dtype), torch.empty((m, k), dtype=W.dtype)
+            else:
+                G, ga = out
+            act = np.ones(m, dtype=bool) if active is None else active.numpy()
+            self.fused.backward_sums(W.detach().numpy(), self.XT_np, r.contiguous().numpy(), act, G.numpy(),
+                                     ga.numpy())
+            return G, ga, gc
+        G, ga, _ = grads_from_residual(H, r, a, self.XtT, workspace=self.ws, with_c=False, scale_by_a=False)
+        return G, ga, gc
+
+    def gradients(self, params=None, active=None):
+        """``(L, grads)`` at ``params`` (default: the current ones), grads in params order.
+
+        ``active`` (depth 1, fused CPU path): only these models are computed, the
+        others get loss and gradient 0.
+        """
         p = self.params if params is None else params
         W, a = p[0], p[1]
         c = p[2] if self.has_c else None
         hidden = tuple(p[3 if self.has_c else 2 :])
         if self.depth == 1:
-            L, gW, ga, gc = loss_and_grads(W, a, c, self.Xt, self.y, self.loss_name, workspace=self.ws, XtT=self.XtT)
+            f, H = self.outputs(W, a, c, active)
+            L, r = loss_from_outputs(f, self.y, self.loss_name)
+            G, ga, gc = self.sums(W, a, r, H, active)
+            gW = G * a.unsqueeze(2)
             return L, [gW, ga] + ([gc] if c is not None else [])
         L, gW, ga, gc, gh = loss_and_grads_autograd(W, a, c, self.Xt, self.y, self.loss_name, hidden)
         return L, [gW, ga] + ([gc] if c is not None else []) + list(gh)
@@ -177,7 +245,10 @@ class Engine:
         """``(n_models,)`` loss at ``params`` (forward only)."""
         p = self.params if params is None else params
         c = p[2] if self.has_c else None
-        f = forward(p[0], p[1], self.Xt, c, tuple(p[3 if self.has_c else 2 :]))
+        if self.depth == 1:
+            f, _ = self.outputs(p[0], p[1], c)
+        else:
+            f = forward(p[0], p[1], self.Xt, c, tuple(p[3 if self.has_c else 2 :]))
         return loss_from_outputs(f, self.y, self.loss_name)[0]
 
     @torch.no_grad()
@@ -241,13 +312,17 @@ class Engine:
         return act & (L <= self.max_loss)
 
     def _fused_gradients(self, act):
-        """Depth 1: forward, decide, then gradients with stopped models' residuals zeroed."""
-        H, f = forward_hidden(self.W, self.a, self.c, self.XtT, workspace=self.ws)
+        """Depth 1: forward, decide, then gradients with stopped models' residuals zeroed.
+
+        The fused CPU kernels skip the models that do not step (their gradient is 0).
+        """
+        fused = self.fused is not None
+        f, H = self.outputs(self.W, self.a, self.c, act, out=self.f_buf if fused else None)
         L, r = loss_from_outputs(f, self.y, self.loss_name)
         ok = self._decide(L, act)
         r = torch.where(ok.unsqueeze(1), r, 0.0)
-        gW, ga, gc = grads_from_residual(H, r, self.a, self.XtT, workspace=self.ws, with_c=self.has_c, scale_by_a=False)
-        return L, [gW, ga] + ([gc] if gc is not None else []), ok
+        G, ga, gc = self.sums(self.W, self.a, r, H, ok, out=(self.G_buf, self.ga_buf) if fused else None)
+        return L, [G, ga] + ([gc] if gc is not None else []), ok
 
     def failure_codes(self) -> np.ndarray:
         """``(n_models,)`` failure codes (0: none) read from the device."""
@@ -510,6 +585,7 @@ def run_gd(prob, *, lr_arr, n_steps, tol, n_ck, records, max_loss, cuda_graphs, 
         "steps_done": cur,
         "max_loss": [float(v) for v in max_loss_arr],
         "cuda_graphs": eng.graphs is not None,
+        "kernel": eng.kernel,
     }
     if eng.graph_error:
         extra["cuda_graph_error"] = eng.graph_error
