@@ -91,6 +91,7 @@ class FlowEngine(Engine):
         self.underflow = torch.zeros(m, dtype=torch.bool, device=dev)
         self.last = None
         self.rejected = torch.zeros(m, dtype=torch.bool, device=dev)
+        self.cut_ok = torch.ones(m, dtype=torch.bool, device=dev)
         self.L1, self.g1 = self.gradients()
         self.raw1 = self._raw
         self.n_evals_t += 1
@@ -211,6 +212,7 @@ class FlowEngine(Engine):
             self.n_release_events += int(rel.sum())
             self.pin.copy_(torch.where(rel, -1, self.pin))
             self._any_pin = bool((self.pin >= 0).any())
+            self.cut_ok.copy_(self.cut_ok | rel.any(dim=1))
             self._refresh(rel.any(dim=1) & self.active)
 
     def _pin_new(self, W0, accepted):
@@ -224,6 +226,7 @@ class FlowEngine(Engine):
         self.n_pin_events += int(new.sum())
         self.pin.copy_(torch.where(new, newpin, self.pin))
         self._any_pin = True
+        self.cut_ok.copy_(self.cut_ok | new.any(dim=1))
         self._snap(W, new)
         self._refresh(new.any(dim=1))
 
@@ -332,8 +335,12 @@ class FlowEngine(Engine):
         release_at = None
         if self._any_pin:
             # a release well inside the step: redo the step up to just past it
+            # (once per model between pin/release events: where the velocity jumps --
+            # the neuron's breakline met a second data point -- interpolation cannot
+            # find the time, and the ordinary check at the next accepted point
+            # releases it if the condition failed)
             frac = self._release_inside(p0, pn, raw4, act)
-            cut = accept & (frac < 0.9)
+            cut = accept & (frac < 0.9) & self.cut_ok
             if bool(cut.any()):
                 accept = accept & ~cut
                 release_at = torch.where(cut, frac, -1.0)
@@ -369,6 +376,7 @@ class FlowEngine(Engine):
         h_new = torch.where(accept & clamped, torch.maximum(self.h, h_new), h_new)
         if release_at is not None:
             h_new = torch.where(release_at >= 0, hs * (release_at * 1.02 + 1e-3), h_new)
+            self.cut_ok.copy_(self.cut_ok & ~(release_at >= 0))
         h_new = torch.clamp(h_new, max=self.h_max)
         self.h.copy_(torch.where(act, h_new, self.h))
         # a step size that underflows relative to the time means the flow is stiff beyond use
