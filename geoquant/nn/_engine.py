@@ -123,12 +123,14 @@ class Engine:
     """Device state of a batch of networks and the masked, in-place GD step.
 
     Holds parameters, data, per-model learning rates and the event masks as
-    tensors on the training device. :meth:`step` reads and writes only those
+    tensors on the training device. ``kernel="torch"`` uses the batched matrix
+    products on the CPU too (the reference for the fused kernels; benchmarks).
+    :meth:`step` reads and writes only those
     tensors (no host synchronisation, no Python branch on device values), so it
     can be captured in a CUDA graph.
     """
 
-    def __init__(self, prob, *, lr, tol, max_loss, frozen):
+    def __init__(self, prob, *, lr, tol, max_loss, frozen, kernel="auto"):
         self.prob = prob
         dev, dt = prob.device, prob.dtype
         self.params = prob.device_params()
@@ -148,7 +150,7 @@ class Engine:
         self.conv_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.step_t = torch.zeros((), dtype=torch.int64, device=dev)
         self.fused = None
-        if self.depth == 1 and dev.type == "cpu":
+        if self.depth == 1 and dev.type == "cpu" and kernel == "auto":
             self.fused = _fused_kernels()
         if self.fused is not None:
             # contiguous per-model inputs (d + 1, n_points): the kernels' inner loops run over points

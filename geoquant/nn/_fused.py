@@ -30,7 +30,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["forward_outputs", "backward_sums", "sliding_crossings", "set_threads"]
+__all__ = ["forward_outputs", "backward_sums", "sliding_crossings", "pinned", "set_threads"]
 
 _FM = {"reassoc", "contract"}
 _OPTS = dict(fastmath=_FM, cache=True, nogil=True, boundscheck=False)
@@ -209,6 +209,54 @@ def _slide_model(W0, W1, a, G, r, XT, b, zero, pin):  # pragma: no cover - compi
 
 
 @nb.njit(**_OPTS)
+def _pins(W, a, G, r, XT, pin, mode, which, offset, v_act, v_in):  # pragma: no cover - compiled
+    """Pinned-neuron bookkeeping (see :func:`pinned`): one loop over (model, neuron) for each mode."""
+    m, k, p = W.shape
+    zero = W.dtype.type(0)
+    for b in range(m):
+        for j in range(k):
+            i = pin[b, j]
+            if i < 0:
+                if mode == 1:
+                    v_act[b, j] = zero
+                    v_in[b, j] = zero
+                continue
+            xx = zero
+            for c in range(p):
+                xx += XT[b, c, i] * XT[b, c, i]
+            if mode == 0:  # project G[b, j] onto the tangent of the surface
+                gx = zero
+                for c in range(p):
+                    gx += G[b, j, c] * XT[b, c, i]
+                coef = gx / xx
+                for c in range(p):
+                    G[b, j, c] -= coef * XT[b, c, i]
+            elif mode == 1:  # normal velocities on the active and the inactive side
+                gx = zero
+                z = zero
+                for c in range(p):
+                    gx += G[b, j, c] * XT[b, c, i]
+                    z += W[b, j, c] * XT[b, c, i]
+                vn = -a[b, j] * gx
+                jump = a[b, j] * r[b, i] * xx
+                if z > zero:
+                    v_act[b, j] = vn
+                    v_in[b, j] = vn + jump
+                else:
+                    v_act[b, j] = vn - jump
+                    v_in[b, j] = vn
+            elif which[b, j]:  # mode 2: snap W[b, j] to z = -offset |w| |x|
+                wx = zero
+                ww = zero
+                for c in range(p):
+                    wx += W[b, j, c] * XT[b, c, i]
+                    ww += W[b, j, c] * W[b, j, c]
+                coef = (wx + offset * np.sqrt(ww * xx)) / xx
+                for c in range(p):
+                    W[b, j, c] -= coef * XT[b, c, i]
+
+
+@nb.njit(**_OPTS)
 def _forward_serial(W, a, XT, active, zero, f):  # pragma: no cover - compiled
     for b in range(W.shape[0]):
         if active[b]:
@@ -261,14 +309,41 @@ def _slide_parallel(W0, W1, a, G, r, XT, active, zero, pin):  # pragma: no cover
 
 
 _THREADS = [1]
+#: calls with fewer (models x neurons x points) than this run on one thread: below it the start of
+#: a parallel region costs more than it saves (and far more on a loaded machine)
+PARALLEL_MIN_WORK = 1 << 22
 
 
 def set_threads(n: int) -> None:
-    """Use ``n`` threads for the kernels (one model per task; results do not depend on it)."""
+    """Use up to ``n`` threads for the kernels (one model per task; results do not depend on it)."""
     n = max(1, min(int(n), nb.config.NUMBA_NUM_THREADS))
     _THREADS[0] = n
     if n > 1:
         nb.set_num_threads(n)
+
+
+def pinned(mode: str, W: np.ndarray, XT: np.ndarray, pin: np.ndarray, *, a=None, G=None, r=None, which=None,
+           offset: float = 0.0, v_act=None, v_in=None) -> None:
+    """Bookkeeping of neurons pinned on a data point's surface ``z_ij = 0`` (``pin[b, j] = i``, -1: none).
+
+    ``mode="project"``: ``G[b, j] -= (G[b, j] . x~_i / |x~_i|^2) x~_i`` (the
+    velocity's component normal to the surface removed), in place.
+    ``mode="velocities"``: ``v_act``, ``v_in`` ``(n_models, k)`` receive the normal
+    velocity ``dz_ij/dt`` of the flow ``W' = -a G`` on the side where point ``i``
+    is active and where it is not (``G``, ``r`` unprojected, evaluated at ``W``;
+    0 for unpinned neurons).
+    ``mode="snap"``: the neurons with ``which[b, j]`` are moved along ``x~_i`` to
+    ``z_ij = -offset |w_j| |x~_i|``, in place.
+    """
+    code = {"project": 0, "velocities": 1, "snap": 2}[mode]
+    dummy2 = np.zeros((1, 1), dtype=W.dtype)
+    _pins(W, dummy2 if a is None else a, W if G is None else G, dummy2 if r is None else r, XT, pin, code,
+          np.zeros((1, 1), dtype=np.bool_) if which is None else which, W.dtype.type(offset),
+          dummy2 if v_act is None else v_act, dummy2 if v_in is None else v_in)
+
+
+def _parallel(W, XT) -> bool:
+    return _THREADS[0] > 1 and W.shape[0] > 1 and W.shape[0] * W.shape[1] * XT.shape[2] >= PARALLEL_MIN_WORK
 
 
 def forward_outputs(W: np.ndarray, a: np.ndarray, XT: np.ndarray, active: np.ndarray, f: np.ndarray) -> None:
@@ -286,7 +361,7 @@ def forward_outputs(W: np.ndarray, a: np.ndarray, XT: np.ndarray, active: np.nda
     f : (n_models, n) ndarray, same dtype
         Output buffer. A model with a non-finite weight gets NaN outputs.
     """
-    kernel = _forward_parallel if _THREADS[0] > 1 else _forward_serial
+    kernel = _forward_parallel if _parallel(W, XT) else _forward_serial
     kernel(W, a, XT, active, W.dtype.type(0), f)
 
 
@@ -300,7 +375,7 @@ def backward_sums(W: np.ndarray, XT: np.ndarray, r: np.ndarray, active: np.ndarr
     ``G`` is ``(n_models, k, d + 1)``, ``ga`` ``(n_models, k)``; rows of inactive
     models are set to 0.
     """
-    kernel = _backward_parallel if _THREADS[0] > 1 else _backward_serial
+    kernel = _backward_parallel if _parallel(W, XT) else _backward_serial
     kernel(W, XT, r, active, W.dtype.type(0), G, ga)
 
 
@@ -316,5 +391,5 @@ def sliding_crossings(W0: np.ndarray, W1: np.ndarray, a: np.ndarray, G: np.ndarr
     ``pin[b, j]`` is set to the nearest such point (distance ``|z_ij| / |x~_i|``)
     or -1 (in place).
     """
-    kernel = _slide_parallel if _THREADS[0] > 1 else _slide_serial
+    kernel = _slide_parallel if _parallel(W1, XT) else _slide_serial
     kernel(W0, W1, a, G, r, XT, active, W1.dtype.type(0), pin)
