@@ -159,6 +159,7 @@ class Engine:
             self.f_buf = torch.empty((m, prob.n_points), dtype=dt)
             self.G_buf = torch.empty((m, prob.width, prob.n_dims + 1), dtype=dt)
             self.ga_buf = torch.empty((m, prob.width), dtype=dt)
+            self.lr_np = self.lr.numpy()
         elif self.depth == 1:
             shape = (m, prob.width, prob.n_points)
             self.ws = {"Z": torch.empty(shape, dtype=dt, device=dev), "M": torch.empty(shape, dtype=dt, device=dev)}
@@ -269,18 +270,26 @@ class Engine:
         with the non-finite update applied.
         """
         act = self.active
+        gsum = None
         if self.depth == 1:
-            L, grads, ok = self._fused_gradients(act)
+            L, grads, ok, gsum = self._fused_gradients(act)
         else:
             L, grads = self.gradients()
             ok = self._decide(L, act)
-        gsum = grads[0].sum(dim=(1, 2))
-        for g in grads[1:]:
-            gsum = gsum + (g.sum(dim=tuple(range(1, g.dim()))) if g.dim() > 1 else g)
+        if gsum is None:
+            gsum = grads[0].sum(dim=(1, 2))
+            for g in grads[1:]:
+                gsum = gsum + (g.sum(dim=tuple(range(1, g.dim()))) if g.dim() > 1 else g)
+        elif self.has_c:
+            gsum = gsum + grads[2]
         # x - x == 0 fails exactly for NaN/inf: a gradient that overflowed with a finite loss
         bad_grad = ok & ~((gsum - gsum) == 0)
         ok = ok & ~bad_grad
-        if self.depth == 1:
+        if self.fused is not None:
+            # the fused kernel applied the W and a updates (see _fused_gradients)
+            if self.has_c:
+                self.params[2].addcmul_(self.lr, grads[2], value=-1.0)
+        elif self.depth == 1:
             # the residual of every stopped model was zeroed, so its gradient is
             # exactly 0 (finite activations times 0) and the plain update leaves it
             # in place; a_j is folded into the W update (gW holds sum r 1[z>0] x~)
@@ -316,15 +325,24 @@ class Engine:
     def _fused_gradients(self, act):
         """Depth 1: forward, decide, then gradients with stopped models' residuals zeroed.
 
-        The fused CPU kernels skip the models that do not step (their gradient is 0).
+        The fused CPU kernels skip the models that do not step (their gradient is
+        0) and apply the update of ``W`` and ``a`` themselves, neuron by neuron
+        (a neuron's sums need only its old weights); they return the per-model
+        gradient sum for the finiteness check (None on the matmul path).
         """
         fused = self.fused is not None
         f, H = self.outputs(self.W, self.a, self.c, act, out=self.f_buf if fused else None)
         L, r = loss_from_outputs(f, self.y, self.loss_name)
         ok = self._decide(L, act)
         r = torch.where(ok.unsqueeze(1), r, 0.0)
-        G, ga, gc = self.sums(self.W, self.a, r, H, ok, out=(self.G_buf, self.ga_buf) if fused else None)
-        return L, [G, ga] + ([gc] if gc is not None else []), ok
+        if not fused:
+            G, ga, gc = self.sums(self.W, self.a, r, H, ok)
+            return L, [G, ga] + ([gc] if gc is not None else []), ok, None
+        gsum = torch.empty(self.prob.n_models, dtype=self.W.dtype)
+        self.fused.backward_sums(self.W.numpy(), self.XT_np, r.contiguous().numpy(), ok.numpy(), self.G_buf.numpy(),
+                                 self.ga_buf.numpy(), a=self.a.numpy(), lr=self.lr_np, gsum=gsum.numpy())
+        gc = r.sum(dim=1) if self.has_c else None
+        return L, [self.G_buf, self.ga_buf] + ([gc] if gc is not None else []), ok, gsum
 
     def failure_codes(self) -> np.ndarray:
         """``(n_models,)`` failure codes (0: none) read from the device."""

@@ -98,10 +98,12 @@ def _forward_model(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
 
 
 @nb.njit(**_OPTS)
-def _backward_model(W, XT, rb, b, zero, G, ga):  # pragma: no cover - compiled
-    """Gradient sums of model ``b`` (residual ``rb`` (n,)) into ``G[b]`` and ``ga[b]``."""
+def _backward_model(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+    """Gradient sums of model ``b`` (residual ``rb`` (n,)) into ``G[b]`` and ``ga[b]``; with ``lr.size``
+    also the GD update of neuron ``j`` right after its sums (they need only its old weights)."""
     k, p = W.shape[1], W.shape[2]
     n = XT.shape[2]
+    update = lr.shape[0] > 0
     if p == 2:
         x0 = XT[b, 0]
         w0 = W[b, :, 0]
@@ -120,6 +122,12 @@ def _backward_model(W, XT, rb, b, zero, G, ga):  # pragma: no cover - compiled
             G[b, j, 0] = g0
             G[b, j, 1] = g1
             ga[b, j] = u0 * g0 + u1 * g1
+            gsum[b] += g0 + g1 + ga[b, j]
+            if update:
+                s = lr[b] * a[b, j]
+                W[b, j, 0] -= s * g0
+                W[b, j, 1] -= s * g1
+                a[b, j] -= lr[b] * ga[b, j]
     elif p == 3:
         x0 = XT[b, 0]
         x1 = XT[b, 1]
@@ -145,6 +153,13 @@ def _backward_model(W, XT, rb, b, zero, G, ga):  # pragma: no cover - compiled
             G[b, j, 1] = g1
             G[b, j, 2] = g2
             ga[b, j] = u0 * g0 + u1 * g1 + u2 * g2
+            gsum[b] += g0 + g1 + g2 + ga[b, j]
+            if update:
+                s = lr[b] * a[b, j]
+                W[b, j, 0] -= s * g0
+                W[b, j, 1] -= s * g1
+                W[b, j, 2] -= s * g2
+                a[b, j] -= lr[b] * ga[b, j]
     else:
         rm = np.empty(n, dtype=rb.dtype)
         for j in range(k):
@@ -165,7 +180,13 @@ def _backward_model(W, XT, rb, b, zero, G, ga):  # pragma: no cover - compiled
                     g += rm[i] * xc[i]
                 G[b, j, c] = g
                 s += W[b, j, c] * g
+                gsum[b] += g
             ga[b, j] = s
+            gsum[b] += s
+            if update:
+                for c in range(p):
+                    W[b, j, c] -= lr[b] * a[b, j] * G[b, j, c]
+                a[b, j] -= lr[b] * s
 
 
 @nb.njit(**_OPTS)
@@ -275,20 +296,22 @@ def _forward_parallel(W, a, XT, active, zero, f):  # pragma: no cover - compiled
 
 
 @nb.njit(**_OPTS)
-def _backward_serial(W, XT, r, active, zero, G, ga):  # pragma: no cover - compiled
+def _backward_serial(W, a, XT, r, active, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
     for b in range(W.shape[0]):
+        gsum[b] = zero
         if active[b]:
-            _backward_model(W, XT, r[b], b, zero, G, ga)
+            _backward_model(W, a, XT, r[b], b, zero, G, ga, lr, gsum)
         else:
             G[b, :, :] = zero
             ga[b, :] = zero
 
 
 @nb.njit(parallel=True, **_OPTS)
-def _backward_parallel(W, XT, r, active, zero, G, ga):  # pragma: no cover - compiled
+def _backward_parallel(W, a, XT, r, active, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
     for b in nb.prange(W.shape[0]):
+        gsum[b] = zero
         if active[b]:
-            _backward_model(W, XT, r[b], b, zero, G, ga)
+            _backward_model(W, a, XT, r[b], b, zero, G, ga, lr, gsum)
         else:
             G[b, :, :] = zero
             ga[b, :] = zero
@@ -366,17 +389,26 @@ def forward_outputs(W: np.ndarray, a: np.ndarray, XT: np.ndarray, active: np.nda
 
 
 def backward_sums(W: np.ndarray, XT: np.ndarray, r: np.ndarray, active: np.ndarray, G: np.ndarray,
-                  ga: np.ndarray) -> None:
-    """Masked gradient sums into ``G`` and ``ga`` (in place).
+                  ga: np.ndarray, *, a: np.ndarray | None = None, lr: np.ndarray | None = None,
+                  gsum: np.ndarray | None = None) -> None:
+    """Masked gradient sums into ``G`` and ``ga`` (in place); optionally the GD update too.
 
     ``G[b, j] = sum_i r[b, i] 1[z_bij > 0] XT[b, :, i]`` (so ``dL/dW_j = a_j G_j``)
     and ``ga[b, j] = W[b, j] . G[b, j] = sum_i r[b, i] relu(z_bij)`` (``dL/da_j``),
     with ``r = dL/df`` ``(n_models, n)``. Arrays as in :func:`forward_outputs`;
     ``G`` is ``(n_models, k, d + 1)``, ``ga`` ``(n_models, k)``; rows of inactive
     models are set to 0.
+
+    With ``lr`` (n_models,) and ``a`` given, the GD step is applied in place as
+    well: ``W[b, j] -= lr[b] a[b, j] G[b, j]`` and ``a[b, j] -= lr[b] ga[b, j]``
+    (each neuron right after its own sums, which need only its old weights).
+    ``gsum`` (n_models,) receives the sum of each model's ``G`` and ``ga``
+    (finite exactly when they all are).
     """
     kernel = _backward_parallel if _parallel(W, XT) else _backward_serial
-    kernel(W, XT, r, active, W.dtype.type(0), G, ga)
+    empty = np.zeros(0, dtype=W.dtype)
+    kernel(W, empty.reshape(0, 0) if a is None else a, XT, r, active, W.dtype.type(0), G, ga,
+           empty if lr is None else lr, np.zeros(W.shape[0], dtype=W.dtype) if gsum is None else gsum)
 
 
 def sliding_crossings(W0: np.ndarray, W1: np.ndarray, a: np.ndarray, G: np.ndarray, r: np.ndarray,
