@@ -9,11 +9,9 @@ step of all of them is a handful of batched matrix products; the gradients are
 written by hand (depth 1), the update is plain ``theta -= lr * grad`` with a
 per-model learning rate -- no ``torch.optim`` in the loop.
 
-On the CPU the depth-1 gradient runs in the fused kernels of
-:mod:`geoquant.nn._fused` (two passes over points x neurons, no
-``(n_models, width, n_points)`` temporaries; models that have stopped are
-skipped); on CUDA, or where numba is missing, it is built from batched matrix
-products (:mod:`geoquant.nn._model`). ``config["kernel"]`` says which ran.
+On the CPU the depth-1 step runs in the fused kernels of :mod:`geoquant.nn._fused`
+(no ``(n_models, width, n_points)`` temporaries, stopped models skipped); on CUDA, or
+without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
 
 The loop never waits for the device between records: per-model events
 (reaching ``tol``, a NaN/inf or a diverging loss) are written into device mask
@@ -29,14 +27,12 @@ weights ``rho_i = (y_i - f(x_i)) / n``), logistic loss
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import torch
 
-from .._validation import check_int
-from ..errors import InvalidInputError, TooLargeError
-from ._checkpoint import Checkpoints, log_schedule
+from ..errors import InvalidInputError
+from ._checkpoint import MAX_SCHEDULE, Checkpoints, check_schedule_arg, log_schedule
 from ._events import (
     FAIL_DIVERGED,
     FAIL_NONFINITE_LOSS,
@@ -72,10 +68,6 @@ __all__ = [
 GRAPH_BLOCK = 32
 
 
-# Most log-spaced checkpoints or records one run may ask for.
-MAX_SCHEDULE = 10**6
-
-
 def _fused_kernels():
     """The fused CPU kernels (:mod:`geoquant.nn._fused`), or None where numba cannot be imported."""
     try:
@@ -83,30 +75,6 @@ def _fused_kernels():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     return _fused
-
-
-def check_schedule_arg(value, name: str, *, integer: bool):
-    """``int >= 0`` (number of log-spaced points) or a 1-D array of steps/times."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        v = check_int(value, name, min_value=0)
-        if v > MAX_SCHEDULE:
-            raise TooLargeError(
-                f"'{name}' asks for {v} log-spaced records, more than the {MAX_SCHEDULE} allowed (a schedule "
-                f"and its stored parameters would need about {v * 8 / 2**30:.3g} GiB per float); a few hundred "
-                "log-spaced points resolve any training curve, or pass an explicit array of steps"
-            )
-        return v
-    if value is None or value is False:
-        return 0
-    arr = np.asarray(value)
-    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.number):
-        raise InvalidInputError(f"'{name}' must be an int or a 1-D array of {'steps' if integer else 'times'}, found {value!r}")
-    if integer and not np.issubdtype(arr.dtype, np.integer):
-        if np.any(arr != np.round(arr)):
-            raise InvalidInputError(f"'{name}' must hold integer steps, found {arr[arr != np.round(arr)][0]!r}")
-    if np.any(arr < 0) or not np.all(np.isfinite(arr)):
-        raise InvalidInputError(f"'{name}' must hold finite steps >= 0, found {arr.tolist()}")
-    return np.unique(arr.astype(np.int64 if integer else np.float64))
 
 
 def progress_bar(progress, total, desc, unit="step"):
@@ -191,8 +159,7 @@ class Engine:
     def outputs(self, W, a, c, active=None, out=None):
         """Depth 1: network outputs ``(n_models, n_points)`` and the state :meth:`sums` needs.
 
-        ``active`` (bool tensor): on the fused CPU path only these models are
-        computed (the others' outputs are 0); ``out`` an output buffer.
+        ``active``: on the fused CPU path only these models are computed (others: 0).
         """
         if self.fused is not None:
             f = torch.empty((W.shape[0], self.prob.n_points), dtype=W.dtype) if out is None else out
@@ -204,19 +171,15 @@ class Engine:
         H, f = forward_hidden(W, a, c, self.XtT, workspace=self.ws)
         return f, H
 
-    def sums(self, W, a, r, H, active=None, out=None):
+    def sums(self, W, a, r, H, active=None):
         """Depth 1: ``(G, ga, gc)`` from ``r = dL/df``: ``dL/dW_j = a_j G_j``, ``dL/da``, ``dL/dc``.
 
-        ``H`` is the state returned by :meth:`outputs`; ``out`` an optional pair of
-        buffers for ``G`` and ``ga``; models outside ``active`` get 0 (fused path).
+        ``H`` is the state returned by :meth:`outputs`; models outside ``active`` get 0 (fused path).
         """
         gc = r.sum(dim=1) if self.has_c else None
         if self.fused is not None:
             m, k, p = W.shape
-            if out is None:
-                G, ga = torch.empty((m, k, p), dtype=W.dtype), torch.empty((m, k), dtype=W.dtype)
-            else:
-                G, ga = out
+            G, ga = torch.empty((m, k, p), dtype=W.dtype), torch.empty((m, k), dtype=W.dtype)
             act = np.ones(m, dtype=bool) if active is None else active.numpy()
             self.fused.backward_sums(W.detach().numpy(), self.XT_np, r.contiguous().numpy(), act, G.numpy(),
                                      ga.numpy())
@@ -227,8 +190,7 @@ class Engine:
     def gradients(self, params=None, active=None):
         """``(L, grads)`` at ``params`` (default: the current ones), grads in params order.
 
-        ``active`` (depth 1, fused CPU path): only these models are computed, the
-        others get loss and gradient 0.
+        ``active`` (depth 1, fused CPU path): only these models are computed (others: 0).
         """
         p = self.params if params is None else params
         W, a = p[0], p[1]
@@ -325,10 +287,9 @@ class Engine:
     def _fused_gradients(self, act):
         """Depth 1: forward, decide, then gradients with stopped models' residuals zeroed.
 
-        The fused CPU kernels skip the models that do not step (their gradient is
-        0) and apply the update of ``W`` and ``a`` themselves, neuron by neuron
-        (a neuron's sums need only its old weights); they return the per-model
-        gradient sum for the finiteness check (None on the matmul path).
+        The fused CPU kernels skip the models that do not step and apply the
+        update of ``W`` and ``a`` themselves, neuron by neuron (its sums need only
+        its old weights); they return the gradient sum per model (None otherwise).
         """
         fused = self.fused is not None
         f, H = self.outputs(self.W, self.a, self.c, act, out=self.f_buf if fused else None)

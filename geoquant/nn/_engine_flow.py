@@ -356,10 +356,8 @@ class FlowEngine(Engine):
         release_at = None
         if self._any_pin:
             # a release well inside the step: redo the step up to just past it
-            # (once per model between pin/release events: where the velocity jumps --
-            # the neuron's breakline met a second data point -- interpolation cannot
-            # find the time, and the ordinary check at the next accepted point
-            # releases it if the condition failed)
+            # (once per model between pin/release events: where the velocity jumps, a
+            # breakline meeting a second point, interpolation cannot find the time)
             frac = self._release_inside(p0, pn, raw4, act)
             cut = accept & (frac < 0.9) & self.cut_ok
             if bool(cut.any()):
@@ -381,10 +379,8 @@ class FlowEngine(Engine):
         # is only piecewise smooth (a neuron's gradient jumps when its
         # hyperplane crosses a data point), and bolder growth was measured to
         # waste about half the attempts on rejected steps.
-        # A second rejection in a row means the error did not fall like h^4 when h
-        # was cut: a kink crossed a data point inside the step, where the local
-        # error is O(h); cut by the first-order factor then (measured: halves the
-        # attempts spent approaching a crossing).
+        # A second rejection in a row: the error did not fall like h^4 (a kink crossed
+        # a data point in the step, local error O(h)): cut by the first-order factor.
         expo = torch.where(self.rejected, -1.0, -1.0 / 3.0).to(ratio.dtype)
         fac = torch.where(
             finite & (ratio > 0), 0.9 * torch.pow(torch.clamp(ratio, min=1e-30), expo), torch.full_like(ratio, 2.0)
