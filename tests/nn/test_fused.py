@@ -148,3 +148,18 @@ def test_flow_fused_agrees_with_the_matmul_path(monkeypatch):
     ref = train_flow(X1, Y1, **kw)
     grid = np.linspace(-1, 1, 101)
     np.testing.assert_allclose(fused.predict(grid), ref.predict(grid), atol=1e-7)
+
+
+def test_flow_sliding_bookkeeping_agrees_on_both_paths(monkeypatch):
+    # the pins' numba bookkeeping (CPU) against its torch version (what CUDA runs)
+    xs = np.linspace(-1, 1, 12) + 0.03 * np.sin(7 * np.arange(12))
+    xs[0], xs[-1] = -1.0, 1.0
+    ys = 1 / (1 + 25 * xs**2)
+    kw = dict(width=20, n_models=2, init_scale=1e-3, seed=[0, 1], checkpoints=0, progress=False, t_max=80.0)
+    fused = train_flow(xs, ys - ys.mean(), **kw)
+    monkeypatch.setattr(_engine, "_fused_kernels", lambda: None)
+    ref = train_flow(xs, ys - ys.mean(), **kw)
+    assert fused.config["sliding_events"]["pinned"] > 0
+    assert fused.config["sliding_events"] == ref.config["sliding_events"]
+    grid = np.linspace(-1, 1, 401)
+    np.testing.assert_allclose(fused.predict(grid), ref.predict(grid), atol=1e-9)
