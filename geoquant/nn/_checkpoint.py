@@ -8,17 +8,21 @@ loading a result lives in :mod:`geoquant.nn._io`.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from .._validation import check_int
+from ..errors import InvalidInputError, TooLargeError
 
 __all__ = [
     "Checkpoint",
     "Checkpoints",
     "log_schedule",
     "log_times",
+    "check_schedule_arg",
+    "MAX_SCHEDULE",
 ]
 
 
@@ -39,6 +43,34 @@ def log_schedule(start: int, end: int, n_per_run: int) -> np.ndarray:
     if len(grid) == 0 or grid[-1] != end:
         grid = np.append(grid, end)
     return grid
+
+
+# Most log-spaced checkpoints or records one run may ask for.
+MAX_SCHEDULE = 10**6
+
+
+def check_schedule_arg(value, name: str, *, integer: bool):
+    """``int >= 0`` (number of log-spaced points) or a 1-D array of steps/times."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        v = check_int(value, name, min_value=0)
+        if v > MAX_SCHEDULE:
+            raise TooLargeError(
+                f"'{name}' asks for {v} log-spaced records, more than the {MAX_SCHEDULE} allowed (a schedule "
+                f"and its stored parameters would need about {v * 8 / 2**30:.3g} GiB per float); a few hundred "
+                "log-spaced points resolve any training curve, or pass an explicit array of steps"
+            )
+        return v
+    if value is None or value is False:
+        return 0
+    arr = np.asarray(value)
+    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.number):
+        raise InvalidInputError(f"'{name}' must be an int or a 1-D array of {'steps' if integer else 'times'}, found {value!r}")
+    if integer and not np.issubdtype(arr.dtype, np.integer):
+        if np.any(arr != np.round(arr)):
+            raise InvalidInputError(f"'{name}' must hold integer steps, found {arr[arr != np.round(arr)][0]!r}")
+    if np.any(arr < 0) or not np.all(np.isfinite(arr)):
+        raise InvalidInputError(f"'{name}' must hold finite steps >= 0, found {arr.tolist()}")
+    return np.unique(arr.astype(np.int64 if integer else np.float64))
 
 
 def log_times(start: float, end: float, n: int, first: float) -> np.ndarray:

@@ -9,6 +9,10 @@ step of all of them is a handful of batched matrix products; the gradients are
 written by hand (depth 1), the update is plain ``theta -= lr * grad`` with a
 per-model learning rate -- no ``torch.optim`` in the loop.
 
+On the CPU the depth-1 step runs in the fused kernels of :mod:`geoquant.nn._fused`
+(no ``(n_models, width, n_points)`` temporaries, stopped models skipped); on CUDA, or
+without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
+
 The loop never waits for the device between records: per-model events
 (reaching ``tol``, a NaN/inf or a diverging loss) are written into device mask
 tensors inside the step, models that stop are frozen by masking their update,
@@ -23,14 +27,12 @@ weights ``rho_i = (y_i - f(x_i)) / n``), logistic loss
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import torch
 
-from .._validation import check_int
-from ..errors import InvalidInputError, TooLargeError
-from ._checkpoint import Checkpoints, log_schedule
+from ..errors import InvalidInputError
+from ._checkpoint import MAX_SCHEDULE, Checkpoints, check_schedule_arg, log_schedule
 from ._events import (
     FAIL_DIVERGED,
     FAIL_NONFINITE_LOSS,
@@ -43,7 +45,6 @@ from ._model import (
     forward,
     forward_hidden,
     grads_from_residual,
-    loss_and_grads,
     loss_and_grads_autograd,
     loss_from_outputs,
 )
@@ -67,32 +68,13 @@ __all__ = [
 GRAPH_BLOCK = 32
 
 
-# Most log-spaced checkpoints or records one run may ask for.
-MAX_SCHEDULE = 10**6
-
-
-def check_schedule_arg(value, name: str, *, integer: bool):
-    """``int >= 0`` (number of log-spaced points) or a 1-D array of steps/times."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        v = check_int(value, name, min_value=0)
-        if v > MAX_SCHEDULE:
-            raise TooLargeError(
-                f"'{name}' asks for {v} log-spaced records, more than the {MAX_SCHEDULE} allowed (a schedule "
-                f"and its stored parameters would need about {v * 8 / 2**30:.3g} GiB per float); a few hundred "
-                "log-spaced points resolve any training curve, or pass an explicit array of steps"
-            )
-        return v
-    if value is None or value is False:
-        return 0
-    arr = np.asarray(value)
-    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.number):
-        raise InvalidInputError(f"'{name}' must be an int or a 1-D array of {'steps' if integer else 'times'}, found {value!r}")
-    if integer and not np.issubdtype(arr.dtype, np.integer):
-        if np.any(arr != np.round(arr)):
-            raise InvalidInputError(f"'{name}' must hold integer steps, found {arr[arr != np.round(arr)][0]!r}")
-    if np.any(arr < 0) or not np.all(np.isfinite(arr)):
-        raise InvalidInputError(f"'{name}' must hold finite steps >= 0, found {arr.tolist()}")
-    return np.unique(arr.astype(np.int64 if integer else np.float64))
+def _fused_kernels():
+    """The fused CPU kernels (:mod:`geoquant.nn._fused`), or None where numba cannot be imported."""
+    try:
+        from . import _fused
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return _fused
 
 
 def progress_bar(progress, total, desc, unit="step"):
@@ -109,12 +91,14 @@ class Engine:
     """Device state of a batch of networks and the masked, in-place GD step.
 
     Holds parameters, data, per-model learning rates and the event masks as
-    tensors on the training device. :meth:`step` reads and writes only those
+    tensors on the training device. ``kernel="torch"`` uses the batched matrix
+    products on the CPU too (the reference for the fused kernels; benchmarks).
+    :meth:`step` reads and writes only those
     tensors (no host synchronisation, no Python branch on device values), so it
     can be captured in a CUDA graph.
     """
 
-    def __init__(self, prob, *, lr, tol, max_loss, frozen):
+    def __init__(self, prob, *, lr, tol, max_loss, frozen, kernel="auto"):
         self.prob = prob
         dev, dt = prob.device, prob.dtype
         self.params = prob.device_params()
@@ -133,9 +117,21 @@ class Engine:
         self.fail_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.conv_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.step_t = torch.zeros((), dtype=torch.int64, device=dev)
-        if self.depth == 1:
+        self.fused = None
+        if self.depth == 1 and dev.type == "cpu" and kernel == "auto":
+            self.fused = _fused_kernels()
+        if self.fused is not None:
+            # contiguous per-model inputs (d + 1, n_points): the kernels' inner loops run over points
+            self.XT_np = self.XtT.contiguous().numpy()
+            self.fused.set_threads(torch.get_num_threads())
+            self.f_buf = torch.empty((m, prob.n_points), dtype=dt)
+            self.G_buf = torch.empty((m, prob.width, prob.n_dims + 1), dtype=dt)
+            self.ga_buf = torch.empty((m, prob.width), dtype=dt)
+            self.lr_np = self.lr.numpy()
+        elif self.depth == 1:
             shape = (m, prob.width, prob.n_points)
             self.ws = {"Z": torch.empty(shape, dtype=dt, device=dev), "M": torch.empty(shape, dtype=dt, device=dev)}
+        self.kernel = "fused-cpu" if self.fused is not None else "torch"
         self.graphs = None
         self.graph_error = None
 
@@ -160,14 +156,51 @@ class Engine:
         return self.params + [self.active, self.fail_loss, self.fail_step, self.conv_step, self.step_t]
 
     # -- maths ---------------------------------------------------------------
-    def gradients(self, params=None):
-        """``(L, grads)`` at ``params`` (default: the current ones), grads in params order."""
+    def outputs(self, W, a, c, active=None, out=None):
+        """Depth 1: network outputs ``(n_models, n_points)`` and the state :meth:`sums` needs.
+
+        ``active``: on the fused CPU path only these models are computed (others: 0).
+        """
+        if self.fused is not None:
+            f = torch.empty((W.shape[0], self.prob.n_points), dtype=W.dtype) if out is None else out
+            act = np.ones(W.shape[0], dtype=bool) if active is None else active.numpy()
+            self.fused.forward_outputs(W.detach().numpy(), a.detach().numpy(), self.XT_np, act, f.numpy())
+            if c is not None:
+                f = f + c.unsqueeze(1)
+            return f, None
+        H, f = forward_hidden(W, a, c, self.XtT, workspace=self.ws)
+        return f, H
+
+    def sums(self, W, a, r, H, active=None):
+        """Depth 1: ``(G, ga, gc)`` from ``r = dL/df``: ``dL/dW_j = a_j G_j``, ``dL/da``, ``dL/dc``.
+
+        ``H`` is the state returned by :meth:`outputs`; models outside ``active`` get 0 (fused path).
+        """
+        gc = r.sum(dim=1) if self.has_c else None
+        if self.fused is not None:
+            m, k, p = W.shape
+            G, ga = torch.empty((m, k, p), dtype=W.dtype), torch.empty((m, k), dtype=W.dtype)
+            act = np.ones(m, dtype=bool) if active is None else active.numpy()
+            self.fused.backward_sums(W.detach().numpy(), self.XT_np, r.contiguous().numpy(), act, G.numpy(),
+                                     ga.numpy())
+            return G, ga, gc
+        G, ga, _ = grads_from_residual(H, r, a, self.XtT, workspace=self.ws, with_c=False, scale_by_a=False)
+        return G, ga, gc
+
+    def gradients(self, params=None, active=None):
+        """``(L, grads)`` at ``params`` (default: the current ones), grads in params order.
+
+        ``active`` (depth 1, fused CPU path): only these models are computed (others: 0).
+        """
         p = self.params if params is None else params
         W, a = p[0], p[1]
         c = p[2] if self.has_c else None
         hidden = tuple(p[3 if self.has_c else 2 :])
         if self.depth == 1:
-            L, gW, ga, gc = loss_and_grads(W, a, c, self.Xt, self.y, self.loss_name, workspace=self.ws, XtT=self.XtT)
+            f, H = self.outputs(W, a, c, active)
+            L, r = loss_from_outputs(f, self.y, self.loss_name)
+            G, ga, gc = self.sums(W, a, r, H, active)
+            gW = G * a.unsqueeze(2)
             return L, [gW, ga] + ([gc] if c is not None else [])
         L, gW, ga, gc, gh = loss_and_grads_autograd(W, a, c, self.Xt, self.y, self.loss_name, hidden)
         return L, [gW, ga] + ([gc] if c is not None else []) + list(gh)
@@ -177,7 +210,10 @@ class Engine:
         """``(n_models,)`` loss at ``params`` (forward only)."""
         p = self.params if params is None else params
         c = p[2] if self.has_c else None
-        f = forward(p[0], p[1], self.Xt, c, tuple(p[3 if self.has_c else 2 :]))
+        if self.depth == 1:
+            f, _ = self.outputs(p[0], p[1], c)
+        else:
+            f = forward(p[0], p[1], self.Xt, c, tuple(p[3 if self.has_c else 2 :]))
         return loss_from_outputs(f, self.y, self.loss_name)[0]
 
     @torch.no_grad()
@@ -196,18 +232,26 @@ class Engine:
         with the non-finite update applied.
         """
         act = self.active
+        gsum = None
         if self.depth == 1:
-            L, grads, ok = self._fused_gradients(act)
+            L, grads, ok, gsum = self._fused_gradients(act)
         else:
             L, grads = self.gradients()
             ok = self._decide(L, act)
-        gsum = grads[0].sum(dim=(1, 2))
-        for g in grads[1:]:
-            gsum = gsum + (g.sum(dim=tuple(range(1, g.dim()))) if g.dim() > 1 else g)
+        if gsum is None:
+            gsum = grads[0].sum(dim=(1, 2))
+            for g in grads[1:]:
+                gsum = gsum + (g.sum(dim=tuple(range(1, g.dim()))) if g.dim() > 1 else g)
+        elif self.has_c:
+            gsum = gsum + grads[2]
         # x - x == 0 fails exactly for NaN/inf: a gradient that overflowed with a finite loss
         bad_grad = ok & ~((gsum - gsum) == 0)
         ok = ok & ~bad_grad
-        if self.depth == 1:
+        if self.fused is not None:
+            # the fused kernel applied the W and a updates (see _fused_gradients)
+            if self.has_c:
+                self.params[2].addcmul_(self.lr, grads[2], value=-1.0)
+        elif self.depth == 1:
             # the residual of every stopped model was zeroed, so its gradient is
             # exactly 0 (finite activations times 0) and the plain update leaves it
             # in place; a_j is folded into the W update (gW holds sum r 1[z>0] x~)
@@ -241,13 +285,25 @@ class Engine:
         return act & (L <= self.max_loss)
 
     def _fused_gradients(self, act):
-        """Depth 1: forward, decide, then gradients with stopped models' residuals zeroed."""
-        H, f = forward_hidden(self.W, self.a, self.c, self.XtT, workspace=self.ws)
+        """Depth 1: forward, decide, then gradients with stopped models' residuals zeroed.
+
+        The fused CPU kernels skip the models that do not step and apply the
+        update of ``W`` and ``a`` themselves, neuron by neuron (its sums need only
+        its old weights); they return the gradient sum per model (None otherwise).
+        """
+        fused = self.fused is not None
+        f, H = self.outputs(self.W, self.a, self.c, act, out=self.f_buf if fused else None)
         L, r = loss_from_outputs(f, self.y, self.loss_name)
         ok = self._decide(L, act)
         r = torch.where(ok.unsqueeze(1), r, 0.0)
-        gW, ga, gc = grads_from_residual(H, r, self.a, self.XtT, workspace=self.ws, with_c=self.has_c, scale_by_a=False)
-        return L, [gW, ga] + ([gc] if gc is not None else []), ok
+        if not fused:
+            G, ga, gc = self.sums(self.W, self.a, r, H, ok)
+            return L, [G, ga] + ([gc] if gc is not None else []), ok, None
+        gsum = torch.empty(self.prob.n_models, dtype=self.W.dtype)
+        self.fused.backward_sums(self.W.numpy(), self.XT_np, r.contiguous().numpy(), ok.numpy(), self.G_buf.numpy(),
+                                 self.ga_buf.numpy(), a=self.a.numpy(), lr=self.lr_np, gsum=gsum.numpy())
+        gc = r.sum(dim=1) if self.has_c else None
+        return L, [self.G_buf, self.ga_buf] + ([gc] if gc is not None else []), ok, gsum
 
     def failure_codes(self) -> np.ndarray:
         """``(n_models,)`` failure codes (0: none) read from the device."""
@@ -510,6 +566,7 @@ def run_gd(prob, *, lr_arr, n_steps, tol, n_ck, records, max_loss, cuda_graphs, 
         "steps_done": cur,
         "max_loss": [float(v) for v in max_loss_arr],
         "cuda_graphs": eng.graphs is not None,
+        "kernel": eng.kernel,
     }
     if eng.graph_error:
         extra["cuda_graph_error"] = eng.graph_error

@@ -40,6 +40,7 @@ from ._engine import (
     resolve_max_loss,
 )
 from ._events import FAIL_STEP_UNDERFLOW
+from ._model import loss_from_outputs
 from ._result import TrainResult
 from ._state import stationarity
 
@@ -52,11 +53,36 @@ _B = (2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0)
 # error = y3 - y2 expressed on the stages k1..k4 (k4 = f(y3), FSAL)
 _E = (-5.0 / 72.0, 1.0 / 12.0, 1.0 / 9.0, -1.0 / 8.0)
 
+def _dot(A, B):
+    """``sum(A * B, dim=-1)`` for a short last axis (as a matrix-vector product: torch's reduction
+    over a last axis of length 2-3 measured 6x slower)."""
+    return (A * B) @ torch.ones(A.shape[-1], dtype=A.dtype, device=A.device)
+
+
+# relative distance at which a pinned neuron is held off its surface (see FlowEngine._snap)
+_PIN_OFFSET = {torch.float64: 1e-10, torch.float32: 1e-5}
+
+
 class FlowEngine(Engine):
     """Engine plus per-model time, step size and the FSAL gradient."""
 
-    def __init__(self, prob, *, tol, max_loss, frozen, rtol, atol, h_max, grad_tol=None):
-        super().__init__(prob, lr=np.ones(prob.n_models), tol=tol, max_loss=max_loss, frozen=frozen)
+    def __init__(self, prob, *, tol, max_loss, frozen, rtol, atol, h_max, grad_tol=None, sliding=True, pins=None,
+                 kernel="auto"):
+        super().__init__(prob, lr=np.ones(prob.n_models), tol=tol, max_loss=max_loss, frozen=frozen, kernel=kernel)
+        # sliding modes (depth 1): pin[b, j] = the data point whose surface neuron j slides on, or -1
+        self.pin = None
+        self.n_pin_events = 0
+        self.n_release_events = 0
+        if sliding and self.depth == 1:
+            self.pin = torch.full((prob.n_models, prob.width), -1, dtype=torch.int64, device=prob.device)
+            if pins is not None and len(pins):
+                idx = torch.as_tensor(np.asarray(pins, dtype=np.int64).reshape(-1, 3), device=prob.device)
+                self.pin[idx[:, 0], idx[:, 1]] = idx[:, 2]
+            Xb = self.XtT.transpose(1, 2)  # (m, n, p) view
+            self._Xb = Xb
+            self._xx = _dot(Xb, Xb)  # (m, n) |x~_i|^2
+        self._any_pin = self.pin is not None and bool((self.pin >= 0).any())
+        self._raw = None  # (G, r) of the last depth-1 evaluation, before projection
         self.grad_tol = None if grad_tol is None else float(grad_tol)
         dev = prob.device
         m = prob.n_models
@@ -72,8 +98,172 @@ class FlowEngine(Engine):
         self.underflow = torch.zeros(m, dtype=torch.bool, device=dev)
         self.last = None
         self.rejected = torch.zeros(m, dtype=torch.bool, device=dev)
+        self.cut_ok = torch.ones(m, dtype=torch.bool, device=dev)
         self.L1, self.g1 = self.gradients()
+        self.raw1 = self._raw
         self.n_evals_t += 1
+
+    # -- sliding modes ---------------------------------------------------------
+    # A neuron whose kink (breakline) reaches a data point x_i where the flow on
+    # both sides points back to the surface z_ij = w_j . x~_i = 0 slides along
+    # it (Filippov): an explicit integrator makes it chatter across the surface,
+    # and every crossing costs an O(h) local error, so the step collapses to
+    # ~rtol / |rho_i| for as long as it slides. Such a neuron is pinned: its
+    # weight is projected onto the surface and its velocity onto the surface's
+    # tangent (the projection is the same from both sides, which differ by a
+    # multiple of x~_i), which is the Filippov sliding velocity while the
+    # sliding condition holds. It is released when the condition fails (checked
+    # at every accepted point): there the sliding velocity equals the velocity
+    # of the side it leaves to, so the release is a smooth event.
+    # A pinned neuron is held a hair off the surface, on its inactive side
+    # (z_ij = -_PIN_OFFSET |w_j| |x~_i|, far above rounding): every evaluation
+    # (fused kernel or torch) then agrees that point i is inactive for it, so the
+    # one-sided velocities of the sliding test are computed consistently.
+    def _snap(self, W, which):
+        """Move the neurons ``which`` (m, k) of ``W`` onto their pinned surface (offset as above), in place."""
+        if self.fused is not None:
+            self.fused.pinned("snap", W.numpy(), self.XT_np, self.pin.numpy(), which=which.numpy(),
+                              offset=_PIN_OFFSET[W.dtype])
+            return
+        x, _ = self._pin_x()
+        xx = _dot(x, x)
+        safe = torch.where(which, xx, 1.0)
+        target = -_PIN_OFFSET[W.dtype] * torch.sqrt(safe * _dot(W, W))
+        coef = torch.where(which, (_dot(W, x) - target) / safe, 0.0)
+        W.sub_(coef.unsqueeze(2) * x)
+    def _pin_x(self):
+        """``(m, k, p)`` augmented point each neuron is pinned on (zeros where none) and its mask."""
+        pinned = self.pin >= 0
+        idx = self.pin.clamp(min=0).unsqueeze(2).expand(-1, -1, self._Xb.shape[2])
+        x = torch.gather(self._Xb, 1, idx)
+        return torch.where(pinned.unsqueeze(2), x, 0.0), pinned
+
+    def _project(self, G):
+        """Velocity of pinned neurons projected onto their surface's tangent (``G`` unchanged elsewhere)."""
+        if self.fused is not None:
+            G = G.clone()
+            self.fused.pinned("project", G.numpy(), self.XT_np, self.pin.numpy(), G=G.numpy())
+            return G
+        x, pinned = self._pin_x()
+        xx = _dot(x, x)
+        coef = torch.where(pinned, _dot(G, x) / torch.where(pinned, xx, 1.0), 0.0)
+        return G - coef.unsqueeze(2) * x
+
+    def _sliding_now(self, W, a, G, r):
+        """``(m, k)`` bool: pinned neurons whose sliding condition holds at ``W`` (``G``, ``r`` unprojected)."""
+        v_act, v_in, pinned = self._normal_velocities(W, a, G, r)
+        return pinned & (v_act < 0) & (v_in > 0)
+
+    def _normal_velocities(self, W, a, G, r):
+        """Normal velocities ``d z_ij / dt`` of pinned neurons on the active and the inactive side of their point."""
+        if self.fused is not None:
+            v_act = torch.empty(self.pin.shape, dtype=W.dtype)
+            v_in = torch.empty(self.pin.shape, dtype=W.dtype)
+            self.fused.pinned("velocities", W.numpy(), self.XT_np, self.pin.numpy(), a=a.numpy(), G=G.numpy(),
+                              r=r.contiguous().numpy(), v_act=v_act.numpy(), v_in=v_in.numpy())
+            return v_act, v_in, self.pin >= 0
+        x, pinned = self._pin_x()
+        xx = _dot(x, x)
+        z = _dot(W, x)
+        ri = torch.gather(r, 1, self.pin.clamp(min=0))
+        vn = -a * _dot(G, x)
+        jump = a * ri * xx
+        act = z > 0
+        v_act = torch.where(act, vn, vn - jump)
+        v_in = torch.where(act, vn + jump, vn)
+        return v_act, v_in, pinned
+
+    def _release_inside(self, p0, pn, raw4, act):
+        """Per model: the fraction of the step at which the first pinned neuron's sliding ends (1 if none).
+
+        The condition ``v_act < 0 < v_in`` holds at the step's start; where it
+        fails at its end the release time is found by linear interpolation of the
+        violated velocity. The projected flow cannot see it, so without this a
+        neuron could stay pinned for a whole (long) step past its release.
+        """
+        G0, r0 = self.raw1
+        a0, i0, pinned = self._normal_velocities(p0[0], p0[1], G0, r0)
+        a1, i1, _ = self._normal_velocities(pn[0], pn[1], raw4[0], raw4[1])
+        ok0 = pinned & (a0 < 0) & (i0 > 0)
+        s_act = torch.where(ok0 & (a1 >= 0), a0 / (a0 - a1), 1.0)
+        s_in = torch.where(ok0 & (i1 <= 0), i0 / (i0 - i1), 1.0)
+        frac = torch.minimum(s_act, s_in).amin(dim=1).to(torch.float64)
+        return torch.where(act, frac.clamp(min=0.0, max=1.0), 1.0)
+
+    def _crossings(self, W0, W1, a, G, r, accepted):
+        """New pins: unpinned neurons of accepted models that crossed a sliding surface in the step."""
+        newpin = self.pin.clone()
+        if self.fused is not None:
+            self.fused.sliding_crossings(W0.numpy(), W1.numpy(), a.numpy(), G.numpy(), r.contiguous().numpy(),
+                                         self.XT_np, accepted.numpy(), newpin.numpy())
+            return newpin
+        z0 = torch.bmm(W0, self.XtT)
+        z1 = torch.bmm(W1, self.XtT)
+        flip = (z0 > 0) != (z1 > 0)
+        vn = -a.unsqueeze(2) * torch.bmm(G, self.XtT)
+        jump = a.unsqueeze(2) * r.unsqueeze(1) * self._xx.unsqueeze(1)
+        act = z1 > 0
+        v_act = torch.where(act, vn, vn - jump)
+        v_in = torch.where(act, vn + jump, vn)
+        cand = flip & (v_act < 0) & (v_in > 0) & (self.pin < 0).unsqueeze(2) & accepted.view(-1, 1, 1)
+        d = torch.where(cand, z1.abs() / torch.sqrt(self._xx).unsqueeze(1), torch.inf)
+        best = d.argmin(dim=2)
+        return torch.where(cand.any(dim=2), best, newpin)
+
+    def _refresh(self, models):
+        """Re-evaluate the FSAL gradient of ``models`` after their right-hand side changed (pins)."""
+        L, g = self.gradients(active=models)
+        for old, new in zip(self.g1, g):
+            old.copy_(torch.where(models.view((-1,) + (1,) * (old.dim() - 1)), new, old))
+        self.L1.copy_(torch.where(models, L, self.L1))
+        G, r = self._raw
+        G1, r1 = self.raw1
+        self.raw1 = (torch.where(models.view(-1, 1, 1), G, G1), torch.where(models.view(-1, 1), r, r1))
+        self.n_evals_t += models.to(torch.int64)
+
+    def _release(self):
+        """Unpin neurons whose sliding condition failed at the current (accepted) point."""
+        if not self._any_pin:
+            return
+        self._snap(self.params[0], self.pin >= 0)  # undo rounding drift along the normal
+        G, r = self.raw1
+        keep = self._sliding_now(self.params[0], self.params[1], G, r)
+        rel = (self.pin >= 0) & ~keep
+        if bool(rel.any()):
+            self.n_release_events += int(rel.sum())
+            self.pin.copy_(torch.where(rel, -1, self.pin))
+            self._any_pin = bool((self.pin >= 0).any())
+            self.cut_ok.copy_(self.cut_ok | rel.any(dim=1))
+            self._refresh(rel.any(dim=1) & self.active)
+
+    def _pin_new(self, W0, accepted):
+        """After an accepted step: pin neurons that crossed onto a sliding surface, snap them onto it."""
+        G, r = self.raw1
+        W, a = self.params[0], self.params[1]
+        newpin = self._crossings(W0, W, a, G, r, accepted)
+        new = (newpin >= 0) & (self.pin < 0)
+        if not bool(new.any()):
+            return
+        self.n_pin_events += int(new.sum())
+        self.pin.copy_(torch.where(new, newpin, self.pin))
+        self._any_pin = True
+        self.cut_ok.copy_(self.cut_ok | new.any(dim=1))
+        self._snap(W, new)
+        self._refresh(new.any(dim=1))
+
+    def gradients(self, params=None, active=None):
+        if self.pin is None:
+            return super().gradients(params, active)
+        p = self.params if params is None else params
+        W, a = p[0], p[1]
+        c = p[2] if self.has_c else None
+        f, H = self.outputs(W, a, c, active)
+        L, r = loss_from_outputs(f, self.y, self.loss_name)
+        G, ga, gc = self.sums(W, a, r, H, active)
+        self._raw = (G, r)
+        if self._any_pin:
+            G = self._project(G)
+        return L, [G * a.unsqueeze(2), ga] + ([gc] if c is not None else [])
 
     def _cast(self, x, p):
         return x.to(p.dtype).view((-1,) + (1,) * (p.dim() - 1))
@@ -84,7 +274,7 @@ class FlowEngine(Engine):
         extra = None
         for x in tensors:
             if x.dim() == 3:
-                v = (x * x).sum(dim=2)
+                v = _dot(x, x)
             elif x.dim() == 2:
                 v = x * x
             else:
@@ -111,6 +301,8 @@ class FlowEngine(Engine):
         Keeps the step's end points and slopes in ``self.last`` for dense output
         (:meth:`interpolate`).
         """
+        if self.pin is not None:
+            self._release()
         act = self.active & (self.t < t_target)
         if self.tol is not None:
             conv = act & (self.L1 <= self.tol)
@@ -132,14 +324,15 @@ class FlowEngine(Engine):
         g1_old = [g.clone() for g in g1]
         p2 = [p - self._cast(_A21 * hs, p) * g for p, g in zip(p0, g1)]
         # (gradients are fresh tensors; only the forward workspace is reused)
-        _, g2 = self.gradients(p2)
+        _, g2 = self.gradients(p2, active=act)
         p3 = [p - self._cast(_A32 * hs, p) * g for p, g in zip(p0, g2)]
-        _, g3 = self.gradients(p3)
+        _, g3 = self.gradients(p3, active=act)
         pn = [
             p - self._cast(hs, p) * (_B[0] * a + _B[1] * b + _B[2] * c)
             for p, a, b, c in zip(p0, g1, g2, g3)
         ]
-        L4, g4 = self.gradients(pn)
+        L4, g4 = self.gradients(pn, active=act)
+        raw4 = self._raw
         # local error estimate (the stages are -gradients)
         err = [-self._cast(hs, p) * (_E[0] * a + _E[1] * b + _E[2] * c + _E[3] * d) for p, a, b, c, d in zip(p0, g1, g2, g3, g4)]
         en, ee = self._neuron_sq(err)
@@ -160,11 +353,25 @@ class FlowEngine(Engine):
         good = good & ((gsum - gsum) == 0)
         failed_now = accept & ~good
         accept = accept & good
+        release_at = None
+        if self._any_pin:
+            # a release well inside the step: redo the step up to just past it
+            # (once per model between pin/release events: where the velocity jumps, a
+            # breakline meeting a second point, interpolation cannot find the time)
+            frac = self._release_inside(p0, pn, raw4, act)
+            cut = accept & (frac < 0.9) & self.cut_ok
+            if bool(cut.any()):
+                accept = accept & ~cut
+                release_at = torch.where(cut, frac, -1.0)
         for p, q in zip(p0, pn):
             p.copy_(torch.where(accept.view((-1,) + (1,) * (p.dim() - 1)), q, p))
         for g, q in zip(g1, g4):
             g.copy_(torch.where(accept.view((-1,) + (1,) * (g.dim() - 1)), q, g))
         self.L1.copy_(torch.where(accept, L4, self.L1))
+        if self.pin is not None:
+            G4, r4 = raw4
+            G1, r1 = self.raw1
+            self.raw1 = (torch.where(accept.view(-1, 1, 1), G4, G1), torch.where(accept.view(-1, 1), r4, r1))
         self.t.copy_(torch.where(accept & clamped, t_target, torch.where(accept, self.t + hs, self.t)))
         self.last = (t_old, hs, accept, p0_old, g1_old)
         # step-size controller (order 3: exponent 1/3), bounded growth/shrink
@@ -172,8 +379,11 @@ class FlowEngine(Engine):
         # is only piecewise smooth (a neuron's gradient jumps when its
         # hyperplane crosses a data point), and bolder growth was measured to
         # waste about half the attempts on rejected steps.
+        # A second rejection in a row: the error did not fall like h^4 (a kink crossed
+        # a data point in the step, local error O(h)): cut by the first-order factor.
+        expo = torch.where(self.rejected, -1.0, -1.0 / 3.0).to(ratio.dtype)
         fac = torch.where(
-            finite & (ratio > 0), 0.9 * torch.pow(torch.clamp(ratio, min=1e-30), -1.0 / 3.0), torch.full_like(ratio, 2.0)
+            finite & (ratio > 0), 0.9 * torch.pow(torch.clamp(ratio, min=1e-30), expo), torch.full_like(ratio, 2.0)
         )
         fmax = torch.where(self.rejected, 1.0, 2.0)
         fac = torch.where(finite, torch.minimum(torch.clamp(fac, min=0.2), fmax), torch.full_like(fac, 0.2))
@@ -181,6 +391,9 @@ class FlowEngine(Engine):
         h_new = hs * fac
         # a step cut short by a record time keeps its natural size
         h_new = torch.where(accept & clamped, torch.maximum(self.h, h_new), h_new)
+        if release_at is not None:
+            h_new = torch.where(release_at >= 0, hs * (release_at * 1.02 + 1e-3), h_new)
+            self.cut_ok.copy_(self.cut_ok & ~(release_at >= 0))
         h_new = torch.clamp(h_new, max=self.h_max)
         self.h.copy_(torch.where(act, h_new, self.h))
         # a step size that underflows relative to the time means the flow is stiff beyond use
@@ -192,6 +405,8 @@ class FlowEngine(Engine):
         self.fail_step.copy_(torch.where(failed_now, 0, self.fail_step))
         self.active.copy_(self.active & ~failed_now)
         self.n_evals_t.add_(3 * act.to(torch.int64))
+        if self.pin is not None and bool(accept.any()):
+            self._pin_new(p0_old[0], accept & self.active)
 
     @torch.no_grad()
     def interpolate(self, tau: float):
@@ -234,7 +449,7 @@ def _stack_checkpoints(ck_times, ck_lists, ck_loss, eng, prob):
 
 
 def run_flow(prob, *, t_max, rtol, atol, h_max, tol, grad_tol, max_evals, n_ck, records, t_first, max_loss,
-             progress) -> TrainResult:
+             progress, sliding=True) -> TrainResult:
     """Integrate the gradient flow of the prepared problem ``prob`` up to ``t_max``; the loop behind
     :func:`train_flow`.
 
@@ -247,10 +462,12 @@ def run_flow(prob, *, t_max, rtol, atol, h_max, tol, grad_tol, max_evals, n_ck, 
     start = float(prev.config.get("t_done", 0.0)) if prev is not None else 0.0
     frozen = frozen_models(prev, m)
     prob.config.update({"t_max": t_max, "rtol": rtol, "atol": atol, "h_max": None if not np.isfinite(h_max) else h_max,
-                        "tol": None if tol is None else [float(v) for v in tol], "grad_tol": grad_tol, "records": records, "max_evals": max_evals, "integrator": "bogacki-shampine-3(2)"})
+                        "tol": None if tol is None else [float(v) for v in tol], "grad_tol": grad_tol, "records": records, "max_evals": max_evals, "integrator": "bogacki-shampine-3(2)",
+                        "sliding": bool(sliding)})
 
+    pins = prev.config.get("flow_pins") if prev is not None else None
     eng = FlowEngine(prob, tol=tol, max_loss=np.full(m, np.inf), frozen=frozen, rtol=rtol, atol=atol, h_max=h_max,
-                      grad_tol=grad_tol)
+                     grad_tol=grad_tol, sliding=sliding, pins=pins)
     L0 = eng.L1.detach().cpu().numpy().astype(np.float64)
     max_loss_arr = resolve_max_loss(max_loss, L0, prev, m)
     eng.max_loss.copy_(torch.as_tensor(max_loss_arr))
@@ -364,7 +581,12 @@ def run_flow(prob, *, t_max, rtol, atol, h_max, tol, grad_tol, max_evals, n_ck, 
         "max_loss": [float(v) for v in max_loss_arr],
         "flow_h": [float(v) for v in eng.h.cpu().numpy()],
         "stationary_at": [float(v) if v >= 0 else None for v in eng.stat_time.cpu().numpy()],
+        "kernel": eng.kernel,
     }
+    if eng.pin is not None:
+        pinned = np.argwhere(eng.pin.cpu().numpy() >= 0)
+        extra["flow_pins"] = [[int(b), int(j), int(eng.pin[b, j])] for b, j in pinned]
+        extra["sliding_events"] = {"pinned": eng.n_pin_events, "released": eng.n_release_events}
     result = finish_result(
         prob, eng, steps=steps, loss_rows=loss_rows, times=np.repeat(steps[:, None], m, axis=1), ck=ck,
         frozen_prev=frozen, unit="time", extra_config=extra, integer_steps=False,

@@ -37,7 +37,7 @@ import numpy as np
 try:  # numba is a dependency (pyproject); the pure-Python evaluation stays as the reference
     from numba import njit
 except ImportError:  # pragma: no cover - exercised only where numba is missing
-    njit = None
+    njit = None  # type: ignore[assignment]
 
 from ._count_planar import PlanarDecomposition
 

@@ -1,0 +1,165 @@
+"""The fused CPU kernels of the depth-1 step: gradients against autograd and a float64 numpy
+reference, the relu'(0) = 0 convention, skipped models, NaN weights, and the trainer on both paths."""
+
+import numpy as np
+import pytest
+import torch
+
+from geoquant.nn import _engine, train_flow, train_gd
+from geoquant.nn import _fused as fz
+from geoquant.nn._model import augment, batched_T, loss_and_grads_autograd, loss_from_outputs
+
+
+def _run(W, a, Xt, y, active=None, loss="squared"):
+    """Loss and (gW, ga) through the fused kernels (the engine's arithmetic, without the engine)."""
+    m, k, p = W.shape
+    n = Xt.shape[-2]
+    XT = batched_T(Xt, m).contiguous().numpy()
+    act = np.ones(m, dtype=bool) if active is None else active
+    f = np.empty((m, n), dtype=W.numpy().dtype)
+    fz.forward_outputs(W.numpy(), a.numpy(), XT, act, f)
+    L, r = loss_from_outputs(torch.from_numpy(f), y, loss)
+    G = np.empty((m, k, p), dtype=f.dtype)
+    ga = np.empty((m, k), dtype=f.dtype)
+    fz.backward_sums(W.numpy(), XT, r.contiguous().numpy(), act, G, ga)
+    return torch.from_numpy(f), L, torch.from_numpy(G) * a.unsqueeze(2), torch.from_numpy(ga)
+
+
+def _problem(d, dtype, m=3, k=9, n=13, seed=0, shared=False):
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn(m, k, d + 1, generator=g, dtype=torch.float64)
+    a = torch.randn(m, k, generator=g, dtype=torch.float64)
+    X = torch.rand((n, d) if shared else (m, n, d), generator=g, dtype=torch.float64) * 2 - 1
+    y = torch.randn(m, n, generator=g, dtype=torch.float64)
+    return W.to(dtype), a.to(dtype), augment(X).to(dtype), y.to(dtype)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("shared", [True, False])
+def test_fused_gradients_equal_autograd_float64(d, loss, shared):
+    W, a, Xt, y = _problem(d, torch.float64, shared=shared)
+    if loss == "logistic":
+        y = torch.where(y > 0, 1.0, -1.0).to(torch.float64)
+    _, L, gW, ga = _run(W, a, Xt, y, loss=loss)
+    L2, gW2, ga2, _, _ = loss_and_grads_autograd(W, a, None, Xt, y, loss)
+    torch.testing.assert_close(L, L2, rtol=1e-13, atol=1e-15)
+    torch.testing.assert_close(gW, gW2, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(ga, ga2, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_fused_float32_agrees_with_numpy_float64_reference(d):
+    W, a, Xt, y = _problem(d, torch.float64, m=2, k=50, n=40, seed=4)
+    # independent reference: numpy float64, written out with explicit masks
+    Wn, an, Xn, yn = W.numpy(), a.numpy(), Xt.numpy(), y.numpy()
+    Z = np.einsum("mkp,mnp->mkn", Wn, Xn)
+    f = np.einsum("mk,mkn->mn", an, np.maximum(Z, 0.0))
+    r = (f - yn) / yn.shape[1]
+    ga_ref = np.einsum("mn,mkn->mk", r, np.maximum(Z, 0.0))
+    gW_ref = an[:, :, None] * np.einsum("mn,mkn,mnp->mkp", r, (Z > 0).astype(float), Xn)
+    f32 = [t.to(torch.float32) for t in (W, a, Xt, y)]
+    f_out, L, gW, ga = _run(*f32)
+    assert f_out.dtype == torch.float32 and gW.dtype == torch.float32
+    np.testing.assert_allclose(f_out.numpy(), f, rtol=1e-5, atol=1e-5 * np.abs(f).max())
+    np.testing.assert_allclose(gW.numpy(), gW_ref, rtol=1e-4, atol=1e-5 * np.abs(gW_ref).max())
+    np.testing.assert_allclose(ga.numpy(), ga_ref, rtol=1e-4, atol=1e-5 * np.abs(ga_ref).max())
+
+
+def test_relu_derivative_at_zero_is_zero():
+    # neuron z = x - 0.5 has its kink exactly on the data point x = 0.5 (z = 0 exactly)
+    W = torch.tensor([[[1.0, -0.5]]], dtype=torch.float64)
+    a = torch.tensor([[2.0]], dtype=torch.float64)
+    Xt = augment(torch.tensor([[[0.5], [1.0]]], dtype=torch.float64))
+    y = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    f, L, gW, ga = _run(W, a, Xt, y)
+    # f = (0, 1); r = (f - y)/2 = (-0.5, 0.5); only x = 1 is active
+    np.testing.assert_array_equal(f.numpy(), [[0.0, 1.0]])
+    np.testing.assert_allclose(gW.numpy(), [[[2.0 * 0.5 * 1.0, 2.0 * 0.5]]])
+    np.testing.assert_allclose(ga.numpy(), [[0.5 * 0.5]])
+
+
+def test_inactive_models_are_skipped_and_nan_weights_give_nan_outputs():
+    W, a, Xt, y = _problem(2, torch.float64, m=3)
+    W[1, 4, 0] = float("nan")
+    f, L, gW, ga = _run(W, a, Xt, y, active=np.array([True, True, False]))
+    assert np.all(np.isnan(f[1].numpy())) and bool(torch.isnan(L[1]))
+    np.testing.assert_array_equal(f[2].numpy(), 0.0)
+    np.testing.assert_array_equal(gW[2].numpy(), 0.0)
+    np.testing.assert_array_equal(ga[2].numpy(), 0.0)
+    f_all, L_all, gW_all, _ = _run(W[[0]], a[[0]], Xt[[0]], y[[0]])
+    np.testing.assert_array_equal(gW[0].numpy(), gW_all[0].numpy())
+
+
+def test_thread_count_does_not_change_results():
+    W, a, Xt, y = _problem(2, torch.float64, m=6, k=40, n=30, seed=2)
+    one = _run(W, a, Xt, y)
+    fz.set_threads(2)
+    old = fz.PARALLEL_MIN_WORK
+    fz.PARALLEL_MIN_WORK = 1
+    try:
+        two = _run(W, a, Xt, y)
+    finally:
+        fz.set_threads(1)
+        fz.PARALLEL_MIN_WORK = old
+    for u, v in zip(one, two):
+        np.testing.assert_array_equal(u.numpy(), v.numpy())
+
+
+X1 = np.linspace(-1, 1, 9)
+Y1 = np.sin(3 * X1)
+
+
+def _gd(**kw):
+    return train_gd(X1, Y1, width=20, n_models=3, init_scale=0.3, lr=0.05, n_steps=400, dtype="float64",
+                    seed=5, checkpoints=0, progress=False, **kw)
+
+
+def test_gd_fused_agrees_with_the_matmul_path(monkeypatch):
+    fused = _gd()
+    assert fused.config["kernel"] == "fused-cpu"
+    monkeypatch.setattr(_engine, "_fused_kernels", lambda: None)
+    ref = _gd()
+    assert ref.config["kernel"] == "torch"
+    np.testing.assert_allclose(fused.W, ref.W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fused.loss, ref.loss, rtol=1e-9, atol=1e-14)
+    # and the same seed gives the same result on the same device
+    again = _gd()
+    np.testing.assert_array_equal(_gd().W, again.W)
+
+
+def test_gd_tol_and_failures_behave_alike_on_both_paths(monkeypatch):
+    kw = dict(tol=[1e-3, 1e-30, 1e-30], lr=[0.05, 0.05, 50.0], records=50)
+    kw_run = dict(width=20, n_models=3, init_scale=0.3, n_steps=400, dtype="float64", seed=5, checkpoints=0,
+                  progress=False)
+    fused = train_gd(X1, Y1, **kw, **kw_run)
+    monkeypatch.setattr(_engine, "_fused_kernels", lambda: None)
+    ref = train_gd(X1, Y1, **kw, **kw_run)
+    assert [i for i, _ in fused.converged] == [i for i, _ in ref.converged]
+    assert [i for i, _ in fused.failed] == [i for i, _ in ref.failed] == [2]
+    np.testing.assert_array_equal(fused.n_evals, ref.n_evals)
+
+
+def test_flow_fused_agrees_with_the_matmul_path(monkeypatch):
+    kw = dict(width=20, n_models=2, init_scale=0.1, t_max=20.0, seed=1, checkpoints=0, progress=False,
+              sliding=False)
+    fused = train_flow(X1, Y1, **kw)
+    monkeypatch.setattr(_engine, "_fused_kernels", lambda: None)
+    ref = train_flow(X1, Y1, **kw)
+    grid = np.linspace(-1, 1, 101)
+    np.testing.assert_allclose(fused.predict(grid), ref.predict(grid), atol=1e-7)
+
+
+def test_flow_sliding_bookkeeping_agrees_on_both_paths(monkeypatch):
+    # the pins' numba bookkeeping (CPU) against its torch version (what CUDA runs)
+    xs = np.linspace(-1, 1, 12) + 0.03 * np.sin(7 * np.arange(12))
+    xs[0], xs[-1] = -1.0, 1.0
+    ys = 1 / (1 + 25 * xs**2)
+    kw = dict(width=20, n_models=2, init_scale=1e-3, seed=[0, 1], checkpoints=0, progress=False, t_max=80.0)
+    fused = train_flow(xs, ys - ys.mean(), **kw)
+    monkeypatch.setattr(_engine, "_fused_kernels", lambda: None)
+    ref = train_flow(xs, ys - ys.mean(), **kw)
+    assert fused.config["sliding_events"]["pinned"] > 0
+    assert fused.config["sliding_events"] == ref.config["sliding_events"]
+    grid = np.linspace(-1, 1, 401)
+    np.testing.assert_allclose(fused.predict(grid), ref.predict(grid), atol=1e-9)
