@@ -27,13 +27,15 @@ were in the output buffers): a model that has stopped costs nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba as nb
 import numpy as np
 
 __all__ = ["forward_outputs", "backward_sums", "sliding_crossings", "pinned", "set_threads"]
 
 _FM = {"reassoc", "contract"}
-_OPTS = dict(fastmath=_FM, cache=True, nogil=True, boundscheck=False)
+_OPTS: dict[str, Any] = dict(fastmath=_FM, cache=True, nogil=True, boundscheck=False)
 
 
 @nb.njit(**_OPTS)
@@ -339,7 +341,7 @@ PARALLEL_MIN_WORK = 1 << 22
 
 def set_threads(n: int) -> None:
     """Use up to ``n`` threads for the kernels (one model per task; results do not depend on it)."""
-    n = max(1, min(int(n), nb.config.NUMBA_NUM_THREADS))
+    n = max(1, min(int(n), nb.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     _THREADS[0] = n
     if n > 1:
         nb.set_num_threads(n)
