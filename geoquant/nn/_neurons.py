@@ -86,6 +86,10 @@ def augment(points: ArrayLike) -> NDArray[np.float64]:
     return np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1)
 
 
+#: depth-1 evaluations with at least this many (point, neuron) pairs run the compiled kernel of ._fused
+_FUSED_MIN_WORK = 200_000
+
+
 def relu_forward(
     W: ArrayLike,
     a: ArrayLike,
@@ -122,7 +126,10 @@ def relu_forward(
         ``X`` already carries the column of ones.
     chunk_elements : int
         Points are processed in chunks so that ``n_points_chunk * width`` stays
-        below this (memory; chunking does not change the values).
+        below this (memory; chunking does not change the values). Depth-1 networks in 1D
+        and 2D with at least ``_FUSED_MIN_WORK`` (point, neuron) pairs run the compiled
+        kernel of :mod:`geoquant.nn._fused` instead (no temporaries; the sums over neurons
+        in another order, so values differ from the numpy path in the last bits).
 
     Returns
     -------
@@ -152,6 +159,15 @@ def relu_forward(
     lead = Xt.shape[:-1]
     Xt = Xt.reshape(-1, Xt.shape[-1])
     n = Xt.shape[0]
+    if not hidden and W.ndim == 2 and W.shape[1] in (2, 3) and n * W.shape[0] >= _FUSED_MIN_WORK:
+        # depth 1 in 1D / 2D: the compiled kernel (no (n, width) temporaries; ~30x faster on large queries)
+        from ._fused import forward_outputs
+
+        f = np.empty((1, n))
+        forward_outputs(np.ascontiguousarray(W)[None], np.ascontiguousarray(a)[None],
+                        np.ascontiguousarray(Xt.T)[None], np.ones(1, dtype=bool), f)
+        out1 = f[0] if c is None else f[0] + np.asarray(c, dtype=np.float64)
+        return out1.reshape(lead)
     step = max(1, int(chunk_elements) // max(1, W.shape[0]))
     if n <= step:
         out = _forward_one(W, a, Xt, hidden)

@@ -215,3 +215,18 @@ def test_nn_import_graph_has_no_cycles():
         if not state.get(n):
             visit(n, [])
     assert max(len(p.read_text().splitlines()) for p in root.glob("*.py")) <= 600
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_relu_forward_compiled_path_agrees_with_the_numpy_path(d, monkeypatch):
+    # large depth-1 evaluations run the fused kernel; the plain numpy arithmetic is the reference
+    from geoquant.nn import _neurons
+
+    rng = np.random.default_rng(d)
+    W, a, X = rng.normal(size=(300, d + 1)), rng.normal(size=300), rng.uniform(-1, 1, (2000, d))
+    assert 300 * 2000 >= _neurons._FUSED_MIN_WORK
+    fast = relu_forward(W, a, X, 0.25)
+    monkeypatch.setattr(_neurons, "_FUSED_MIN_WORK", 10**18)
+    ref = relu_forward(W, a, X, 0.25)
+    np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+    assert fast.shape == ref.shape == (2000,)
