@@ -687,14 +687,18 @@ OTHERS = {
 #: CPU seconds each case may use (imports included): a limit on work, so a loaded machine does not turn a quick
 #: refusal into a "hang"; the wall-clock limit is only a backstop.
 OTHERS_CPU_S = 5
-OTHERS_WALL_S = 90.0
+#: counting 30 random points is an answer, not a refusal, since the compiled counter (issue 25's goal: < 30 s CPU,
+#: plus the one-time compilation of the kernel); sampling 28 points likewise
+OTHERS_CPU_S_CASE = {"3: count 30 random points": 60, "3: sample one triangulation of 28 points": 60}
+OTHERS_WALL_S = 150.0
 _WRAP = """
 import resource, runpy, sys
 resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))  # a runaway must not take the machine
-resource.setrlimit(resource.RLIMIT_CPU, (@CPU_S@, @CPU_S@ + 2))  # SIGXCPU past it: counted as a hang
-code = sys.argv[1]
+cpu_s = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 2))  # SIGXCPU past it: counted as a hang
+code = sys.argv[2]
 if code.startswith("CLI "):  # the geoquant command line, in this limited process
-    sys.argv = ["geoquant", *sys.argv[2:]]
+    sys.argv = ["geoquant", *sys.argv[3:]]
     runpy.run_module("geoquant", run_name="__main__")
     sys.exit(0)
 try:
@@ -705,7 +709,7 @@ except Exception as exc:
         print("GEOQUANT-ERROR", type(exc).__name__, exc)
         sys.exit(1)
     raise
-""".replace("@CPU_S@", str(OTHERS_CPU_S))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -718,7 +722,8 @@ def other_branch_cases(tmp_path_factory):
     for name, code in OTHERS.items():
         cli = ["triangulations", *code.split()[1:2], str(tmp / "pts30.csv"), *code.split()[2:]] \
             if code.startswith("CLI ") else []
-        procs[name] = subprocess.Popen([PY, "-c", _WRAP, code, *cli], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cpu_s = str(OTHERS_CPU_S_CASE.get(name, OTHERS_CPU_S))
+        procs[name] = subprocess.Popen([PY, "-c", _WRAP, cpu_s, code, *cli], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        text=True, env=_env())
     deadline = time.monotonic() + OTHERS_WALL_S
     outcomes = {}
@@ -740,7 +745,8 @@ def _judge(outcome, name):
     rc, out, err = outcome
     if rc is None:
         _count("hangs")
-        pytest.fail(f"{name}: still running after {OTHERS_CPU_S} CPU seconds (no refusal up front)")
+        pytest.fail(f"{name}: still running after {OTHERS_CPU_S_CASE.get(name, OTHERS_CPU_S)} CPU seconds "
+                    "(no refusal up front)")
     if "Traceback (most recent call last)" in err:
         _count("raw tracebacks")
         pytest.fail(f"{name}: raw traceback\n{err[-2000:]}")
@@ -750,7 +756,6 @@ def _judge(outcome, name):
     assert rc == 0 or "GEOQUANT-ERROR" in out or "geoquant triangulations: error:" in err, (rc, out, err)
 
 
-@pytest.mark.xfail(strict=False, reason=OTHER_BRANCHES)
 @pytest.mark.parametrize("name", [k for k in OTHERS if k[0] == "3"])
 def test_case3_counting_and_sampling_refuse_or_answer_within_seconds(other_branch_cases, name):
     _judge(other_branch_cases[name], name)
@@ -762,7 +767,6 @@ def test_case4_minnorm_refuses_or_answers_within_seconds(other_branch_cases, nam
     _judge(other_branch_cases[name], name)
 
 
-@pytest.mark.xfail(strict=False, reason=OTHER_BRANCHES)
 @pytest.mark.parametrize("name", [k for k in OTHERS if k[0] == "7"])
 def test_case7_overflowing_coordinates_get_a_geoquant_error(other_branch_cases, name):
     _judge(other_branch_cases[name], name)
@@ -770,7 +774,6 @@ def test_case7_overflowing_coordinates_get_a_geoquant_error(other_branch_cases, 
     assert rc == 1 and "'points'" in out, out
 
 
-@pytest.mark.xfail(strict=False, reason=OTHER_BRANCHES)
 @pytest.mark.parametrize("name", [k for k in OTHERS if k[0] == "8"])
 def test_case8_a_non_finite_cost_is_refused(other_branch_cases, name):
     _judge(other_branch_cases[name], name)
