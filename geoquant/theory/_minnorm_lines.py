@@ -588,13 +588,15 @@ _LOOSE_UNTIL = 1e-3
 
 
 def column_generation(
-    master: Master, deadline: Deadline, bar: Any, tol: float = 1e-7, max_iter: int = 1000
+    master: Master, deadline: Deadline, bar: Any, tol: float = 1e-7, max_iter: int = 300, stop_below: float = -np.inf
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float, int]:
     """Solve, price every arc, add the most violated arc of each circle, drop idle columns; repeat.
 
     Stops when no arc prices above ``kappa (1 + tol)`` (``kappa``: the price of a
-    unit of cost), or when every violated arc is already in the master (its own
-    tolerance).  Returns ``(objective, x, z, pi, worst, iterations)`` of the last
+    unit of cost), when every violated arc is already in the master (its own
+    tolerance), after ``max_iter`` solves, or when the objective is at most
+    ``stop_below`` (a distance of 0 leaves the multipliers arbitrary).  The
+    callers certify the answer independently of why it stopped.  Returns ``(objective, x, z, pi, worst, iterations)`` of the last
     solve, ``worst`` the largest arc price divided by ``kappa``.
     """
     arcs = master.arcs
@@ -618,7 +620,7 @@ def column_generation(
         bar.update(1)
         bar.set_postfix(objective=f"{obj:.8g}", dual=f"{worst:.3g}", columns=len(master.cols), refresh=False)
         thr = kappa * (1.0 + tol) + 1e-12 * scale
-        if (float(best.max()) <= thr or it >= max_iter) and master.tol == fine:
+        if (float(best.max()) <= thr and master.tol == fine) or it >= max_iter or obj <= stop_below:
             return obj, x, z, pi, worst, it
         mb = np.argmax(best, axis=1)
         top = best[np.arange(arcs.N), mb]

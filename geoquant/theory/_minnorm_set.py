@@ -288,7 +288,8 @@ def _set_distance_2d(W: np.ndarray, a: np.ndarray, X: np.ndarray, y: np.ndarray,
     _start_columns(master, mn.W, mn.a)
     feasible_start(master)
     with progress_bar(progress, f"minnorm set distance {N} points 2D", unit="solve") as bar:
-        upper, x, z, _, _, iterations = column_generation(master, deadline, bar)
+        floor = 1e-10 * max(1.0, float(np.max(np.abs(y))), float(np.max(np.abs(g))))
+        upper, x, z, _, _, iterations = column_generation(master, deadline, bar, stop_below=floor)
     # certified lower bound: repair the multipliers to dual feasibility, price cost by the exact dual norm
     R = F.shape[0]
     zf = z[:R].copy()
