@@ -661,10 +661,8 @@ def minnorm_interpolant(
             W, a = _refit(Xt, y, W, a, d)
             n_sectors = len(sec)
     except TooLargeError as exc:
-        if str(exc) == "time limit":
-            deadline.check("in the solver")
-            raise TooLargeError(f"{what} did not finish within time_limit={limit:g} s; "
-                                "raise time_limit, or use fewer points") from None
+        if str(exc) == "time limit":  # a solver's own limit (the deadline's remainder)
+            raise deadline.error("in the solver") from None
         raise
     resid = float(np.max(np.abs(relu_forward(W, a, Xt, augmented=True) - y))) if W.shape[0] else float(np.max(np.abs(y)))
     scale = max(1.0, float(np.max(np.abs(y))))

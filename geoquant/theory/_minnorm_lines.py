@@ -105,12 +105,13 @@ class Deadline:
             return None
         return self.limit - (time.perf_counter() - self.start)
 
+    def error(self, where: str) -> TooLargeError:
+        return TooLargeError(f"{self.what} did not finish within time_limit={self.limit} s ({where}); {self.advice}")
+
     def check(self, where: str) -> None:
         left = self.left()
         if left is not None and left <= 0:
-            raise TooLargeError(
-                f"{self.what} did not finish within time_limit={self.limit:g} s ({where}); {self.advice}"
-            )
+            raise self.error(where)
 
 
 def progress_bar(progress: object, desc: str, total: int | None = None, unit: str = "it") -> Any:
@@ -552,17 +553,27 @@ class Master:
             return 1.0
         return float(max(z[self.F.shape[0]], 0.0))
 
-    def prune(self, x: NDArray[np.float64], rtol: float = 1e-7, patience: int = 2) -> None:
-        """Drop columns whose cost ``t_j`` stayed below ``rtol * max t`` in ``patience`` consecutive solves."""
+    def prune(self, x: NDArray[np.float64], price: NDArray[np.float64], rtol: float = 1e-6, slack: float = 0.99,
+              patience: int = 2) -> None:
+        """Drop columns idle in ``patience`` consecutive solves.
+
+        Idle: cost ``t_j <= rtol * max t`` *and* the arc's price (``price[k, m]``,
+        the largest ``|c_A . w| / kappa`` over the arc) below ``slack``: a dual
+        constraint that is far from binding belongs to no optimal support
+        (complementary slackness), so dropping the column cannot cut off the
+        optimum, and the master's value never increases (no cycling); if the
+        multipliers move and the arc becomes attractive again, pricing re-adds it.
+        """
         m, _, t0 = self._layout()
         if not m:
             return
         t = x[t0 : t0 + m]
-        used = t > rtol * max(float(t.max()), 1e-300)
+        top = max(float(t.max()), 1e-300)
         keep = []
         for j, col in enumerate(self.cols):
             key = col[:3]
-            self.age[key] = 0 if used[j] else self.age.get(key, 0) + 1
+            idle = t[j] <= rtol * top and price[col[0], col[1]] < slack
+            self.age[key] = self.age.get(key, 0) + 1 if idle else 0
             if self.age[key] < patience:
                 keep.append(col)
             else:
@@ -610,9 +621,8 @@ def column_generation(
         deadline.check(f"column generation, iteration {it}, {len(master.cols)} columns")
         try:
             obj, x, z, pi = master.solve(deadline.left())
-        except TooLargeError:
-            deadline.check(f"column generation, iteration {it}, {len(master.cols)} columns")
-            raise
+        except TooLargeError:  # the solver's own time limit (the deadline's remainder)
+            raise deadline.error(f"column generation, iteration {it}, {len(master.cols)} columns") from None
         kappa = master.kappa(z)
         best, sign, _ = arcs.price(pi)
         scale = float(np.sum(np.abs(pi))) * float(np.ptp(arcs.P, axis=0).max()) + 1e-300
@@ -624,7 +634,7 @@ def column_generation(
             return obj, x, z, pi, worst, it
         mb = np.argmax(best, axis=1)
         top = best[np.arange(arcs.N), mb]
-        master.prune(x, rtol=max(1e-7, 1e3 * master.tol))  # a loose solve leaves every column a little in use
+        master.prune(x, best / max(kappa, 1e-300), rtol=max(1e-6, 1e3 * master.tol))
         added = 0
         for k in np.argsort(-top, kind="stable"):
             if top[k] <= thr:
