@@ -215,11 +215,12 @@ class MinNormInterpolant:
     cost : float
         ``representation_cost(W, a)``: the minimum over all interpolating networks.
     bound : float
-        The convex program's optimal value reported by the solver.
+        The program's optimal value reported by the solver (``"lines"``: the 1D LP's
+        value, or the last restricted master's in 2D; ``"full"``: the full program's).
     residual : float
         ``max_i |f(x_i) - y_i|``.
     solver : str
-        ``"highs"`` (1D, linear program) or ``"clarabel"`` (2D, cone program).
+        ``"highs"`` (1D, linear program) or ``"clarabel"`` (2D, cone program; 1D with ``method="full"``).
     dual : (n_points,) ndarray
         The solver's multipliers ``lambda`` of the interpolation constraints, a
         certificate of optimality: the dual program is ``max lambda . y`` subject to

@@ -524,6 +524,8 @@ class Master:
         cones.append(clarabel.NonnegativeConeT(n_nonneg))
         cones += [clarabel.SecondOrderConeT(3)] * m
         status = ""
+        almost = None
+        start = time.perf_counter()
         for extra in _RETRY_SETTINGS:  # a degenerate master can stall one factorisation setting, not all
             st = clarabel.DefaultSettings()
             st.verbose = False
@@ -532,16 +534,23 @@ class Master:
             for key, val in extra.items():
                 setattr(st, key, val)
             if time_left is not None:
-                st.time_limit = max(float(time_left), 1e-3)
+                st.time_limit = max(float(time_left) - (time.perf_counter() - start), 1e-3)
             sol = clarabel.DefaultSolver(csc_matrix((nv, nv)), q, A, b, cones, st).solve()
             status = str(sol.status)
             self.ipm_iterations += int(sol.iterations)
             if "MaxTime" in status:
+                if almost is not None:
+                    sol = almost
+                    break
                 raise TooLargeError("time limit")  # rephrased by the caller
-            if any(s in status for s in ("Solved", "AlmostSolved")):
+            if status == "Solved":
                 break
+            if status == "AlmostSolved" and almost is None:  # reduced accuracy: try the other settings first
+                almost = sol
         else:
-            raise SolverError(f"the restricted minimum-norm cone program failed (Clarabel status {status})")
+            if almost is None:
+                raise SolverError(f"the restricted minimum-norm cone program failed (Clarabel status {status})")
+            sol = almost
         x = np.asarray(sol.x, dtype=np.float64)
         z = np.asarray(sol.z, dtype=np.float64)
         pi = -(self.F.T @ z[:R])

@@ -69,7 +69,6 @@ from ._minnorm_lines import (
     check_time_limit,
     column_generation,
     dual_norm,
-    feasible_start,
     lines_memory,
     progress_bar,
 )
@@ -285,8 +284,7 @@ def _set_distance_2d(W: np.ndarray, a: np.ndarray, X: np.ndarray, y: np.ndarray,
     dcoef = np.concatenate([np.zeros(n), -np.ones(2 * band.size)])
     arcs = Arcs(P)
     master = Master(arcs, F, rhs, n_zero=n, delta_coef=dcoef, budget=budget)
-    _start_columns(master, mn.W, mn.a)
-    feasible_start(master)
+    _start_columns(master, mn.W, mn.a)  # feasible: the solver's interpolant costs C* <= budget
     with progress_bar(progress, f"minnorm set distance {N} points 2D", unit="solve") as bar:
         floor = 1e-10 * max(1.0, float(np.max(np.abs(y))), float(np.max(np.abs(g))))
         upper, x, z, _, _, iterations = column_generation(master, deadline, bar, stop_below=floor)

@@ -488,3 +488,13 @@ def test_at_scale_certified():
     mn2 = minnorm_interpolant(X, np.sin(3 * X[:, 0]) * np.cos(2 * X[:, 1]), progress=False)
     assert mn2.gap <= 1e-6 and mn2.residual <= 1e-8
     assert mn2.cost <= _certified_lower_bound(X, mn2.values, mn2.dual) * (1 + 1e-6)
+
+
+@needs_cvxpy
+def test_2d_progress_bar_is_shown_when_asked(capfd):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, (12, 2))
+    minnorm_interpolant(X, rng.normal(size=12), progress=True)
+    assert "minnorm 12 points 2D" in capfd.readouterr().err
+    minnorm_interpolant(X, rng.normal(size=12), progress=False)
+    assert "minnorm" not in capfd.readouterr().err
