@@ -232,8 +232,8 @@ class MinNormInterpolant:
         Activation cells of the data (the full program has two neurons per cell).
     lower_bound : float
         Certified: ``lambda0 . y / dual_norm`` with ``lambda0 = dual - mean(dual)``; no
-        interpolating network costs less (weak duality).  ``cost / lower_bound - 1``
-        is the certified optimality gap (checked ``<= 1e-6``).
+        interpolating network costs less (weak duality).  ``(cost - lower_bound) /
+        cost`` is the certified optimality gap (:attr:`gap`, checked ``<= 1e-6``).
     dual_norm : float
         ``max |sum_i lambda0_i relu(w . x_i + b)| / ||w||`` over *all* neurons,
         computed exactly (a finite maximum over the neurons whose kink or crease
@@ -261,10 +261,10 @@ class MinNormInterpolant:
 
     @property
     def gap(self) -> float:
-        """Certified relative optimality gap ``cost / lower_bound - 1``."""
-        if not self.lower_bound > 0:
-            return 0.0 if self.cost == 0 else float("inf")
-        return float(self.cost / self.lower_bound - 1.0)
+        """Certified relative optimality gap ``(cost - lower_bound) / cost`` (0 for a constant)."""
+        if self.cost <= 0:
+            return 0.0
+        return float((self.cost - self.lower_bound) / self.cost)
 
     @property
     def n_dims(self) -> int:

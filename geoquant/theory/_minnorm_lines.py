@@ -602,6 +602,8 @@ class Master:
         return (np.array(V) if V else z), (np.array(U) if U else z), float(x[0])
 
 
+#: relative decrease of the master's objective since the last pruning that allows the next one
+_PRUNE_PROGRESS = 1e-4
 #: master tolerance while the worst arc prices above ``1 + _LOOSE_UNTIL``
 _LOOSE_TOL = 1e-6
 _LOOSE_UNTIL = 1e-3
@@ -623,6 +625,7 @@ def column_generation(
     it = 0
     fine = master.tol
     worst = np.inf
+    pruned_at = np.inf  # the objective at the last pruning
     while True:
         it += 1
         # far from the optimum the multipliers need not be accurate: solve loosely until the prices are close
@@ -643,7 +646,12 @@ def column_generation(
             return obj, x, z, pi, worst, it
         mb = np.argmax(best, axis=1)
         top = best[np.arange(arcs.N), mb]
-        master.prune(x, best / max(kappa, 1e-300), rtol=max(1e-6, 1e3 * master.tol))
+        # prune only while the objective makes progress: with a non-unique dual (affine data: one all-active
+        # neuron is optimal) the master's multipliers wander over the optimal face, and dropping the columns
+        # that hold them can cycle; without pruning every solve adds constraints, so the loop ends
+        if obj < pruned_at - _PRUNE_PROGRESS * abs(obj):
+            master.prune(x, best / max(kappa, 1e-300), rtol=max(1e-6, 1e3 * master.tol))
+            pruned_at = obj
         added = 0
         for k in np.argsort(-top, kind="stable"):
             if top[k] <= thr:

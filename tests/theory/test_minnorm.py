@@ -498,3 +498,20 @@ def test_2d_progress_bar_is_shown_when_asked(capfd):
     assert "minnorm 12 points 2D" in capfd.readouterr().err
     minnorm_interpolant(X, rng.normal(size=12), progress=False)
     assert "minnorm" not in capfd.readouterr().err
+
+
+@needs_cvxpy
+def test_2d_affine_and_constant_data_degenerate_duals():
+    # affine values: one all-active neuron is optimal and the optimal multipliers are far from unique (the
+    # column generation once cycled here); its cost is the gradient's norm, as the full program says
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (10, 2))
+    y = X @ np.array([3.0, 4.0]) + 1.0
+    mn = minnorm_interpolant(X, y)
+    assert mn.cost == pytest.approx(5.0, rel=1e-7)
+    assert mn.cost == pytest.approx(minnorm_interpolant(X, y, method="full").cost, rel=1e-6)
+    assert mn.gap <= 1e-6
+    const = minnorm_interpolant(X, np.full(10, -1.0))
+    assert const.cost == 0.0 and const.gap == 0.0 and const.residual <= 1e-12
+    x = np.linspace(-1, 1, 5)
+    assert minnorm_interpolant(x, 3 * x + 1).cost == pytest.approx(3.0, rel=1e-12)  # Savarese: |3 + 3| / 2
