@@ -23,7 +23,7 @@ WITH_EXAMPLES = {
                "optimal_triangulation", "PiecewiseLinearInterpolant", "interpolation_error", "error_bounds",
                "get_target"],
     geoquant.nn: ["train_gd"],
-    geoquant.theory: ["sectors", "extremal_directions", "predict_function", "minnorm_interpolant"],
+    geoquant.theory: ["sectors", "extremal_directions", "predict_function", "minnorm_interpolant", "minnorm_set_distance"],
     geoquant.compare: ["load_results"],
 }
 

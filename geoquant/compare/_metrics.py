@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EvalConfig", "Evaluator", "evaluate", "pl_errors", "REGIONS", "METRIC_COLUMNS", "DISTANCE_COLUMNS",
-    "MINNORM_COLUMNS", "MINNORM_MAX_N",
+    "MINNORM_COLUMNS", "MINNORM_MAX_N", "MINNORM_SET_MAX_N", "MINNORM_TIME_LIMIT",
 ]
 
 REGIONS = ("hull", "inner")
@@ -77,13 +77,25 @@ METRIC_COLUMNS = [
 
 #: Interpolating network rows only (NaN elsewhere): the network against the minimum representation-cost interpolant
 #: of its data (:meth:`Evaluator.minnorm_comparison`).
-MINNORM_COLUMNS = ["minnorm_cost_ratio", "minnorm_sup"]
+MINNORM_COLUMNS = ["minnorm_cost_ratio", "minnorm_sup", "minnorm_set_sup"]
 
-#: Largest sample per dimension on which the minnorm comparison is solved (the 2D cone program has one pair of
-#: variables per activation sector, O(n^2) sectors; measured on the shared 2-core machine: 2D n = 10: 2.2 s,
-#: 20: 2.6 s, 40: 26 s; the 1D linear program: n = 16: 0.04 s, 128: 3.5 s).
-#: Larger samples get NaN and the reason in the record's info (``minnorm_note``).
-MINNORM_MAX_N = {1: 256, 2: 40}
+#: Largest sample per dimension on which the minnorm comparison is solved (:func:`geoquant.theory.minnorm_interpolant`,
+#: method "lines"; on the shared 2-core machine, CPU seconds: 1D n = 2048 about 1 s; 2D n = 160 about 6 s and
+#: n = 256 about 20-30 s; reports/benchmarks.md).  Larger samples get NaN and the reason in the record's info
+#: (``minnorm_note``).
+MINNORM_MAX_N = {1: 4096, 2: 256}
+
+#: Largest sample per dimension on which ``minnorm_set_sup`` is computed (1D: one sparse LP per network; 2D: a
+#: column generation over the data and the nodes, per network).
+MINNORM_SET_MAX_N = {1: 4096, 2: 64}
+
+#: Seconds allowed to one minnorm solve and to one set distance (past it: NaN and the reason in ``minnorm_note``).
+MINNORM_TIME_LIMIT = 900.0
+
+#: 2D ``minnorm_set_sup``: nodes where the supremum is taken besides the data (the evaluation points where the
+#: network is farthest from the solver's interpolant, at least ``_SET_NODE_SPACING`` of the box's diameter apart)
+_SET_NODES = 24
+_SET_NODE_SPACING = 0.05
 
 #: network rows only (NaN elsewhere): the split of a network's error and its distance to triangulations,
 #: all L2 on the evaluation region of ``l2_inner`` (the hull when the inner region is not evaluated)
@@ -347,7 +359,7 @@ class Evaluator:
         return out
 
     def minnorm_comparison(self, method: Any) -> dict:  # a fitted network Method: reads .W, .a, ._info
-        """An interpolating network against the minimum representation-cost interpolant of the data.
+        """An interpolating network against the minimum representation-cost interpolant(s) of the data.
 
         ``minnorm_cost_ratio``
             ``sum_j |a_j| ||w_j|| / C*`` where ``C*`` is the minimum of that cost over all interpolants
@@ -355,13 +367,22 @@ class Evaluator:
             error (a network that does not interpolate exactly may cost a little less).
         ``minnorm_sup``
             ``sup |f_net - f_minnorm|`` over the region of ``l2_inner`` (the hull when the inner
-            region is not evaluated). 1D: exact (both are piecewise linear; the maximum over the
-            union of their kinks and the region's ends). 2D: the maximum over the region's
-            quadrature nodes and Linf lattice (those of ``linf_inner``), a lower bound.
+            region is not evaluated), ``f_minnorm`` the one interpolant the solver returns. 1D: exact (both
+            are piecewise linear; the maximum over the union of their kinks and the region's ends). 2D: the
+            maximum over the region's quadrature nodes and Linf lattice (those of ``linf_inner``), a lower
+            bound.  The minimiser is not unique, so a large value does not show that the network is not of
+            minimum cost; ``minnorm_set_sup`` does.
+        ``minnorm_set_sup``
+            The sup distance over the same region from the network to the *set* of interpolants of cost
+            ``<= (1 + 1e-6) C*`` (:func:`geoquant.theory.minnorm_set_distance`). 1D: exact (a linear
+            program over the breakpoints). 2D: a certified lower bound: the supremum over the data in the
+            region and the 24 evaluation points where the network is farthest from the solver's
+            interpolant (at least 5% of the box's diameter apart), by weak duality. Up to
+            :data:`MINNORM_SET_MAX_N` points.
 
         Only for networks whose ``train_status`` is ``"interpolating"``; NaN otherwise, and NaN
         with the reason in the method's info (``minnorm_note``) above :data:`MINNORM_MAX_N` points
-        or where the solver fails.
+        or where the solver fails or runs past :data:`MINNORM_TIME_LIMIT`.
         """
         nan = {c: None for c in MINNORM_COLUMNS}
         info: Any = getattr(method, "_info", None)  # a dict whenever status below is "interpolating"
@@ -378,8 +399,8 @@ class Evaluator:
             from ..theory import minnorm_interpolant
 
             try:
-                self._minnorm = minnorm_interpolant(self.X, self.y)
-            except GeoquantError as exc:  # a solver failure or a missing optional dependency: marked, not raised
+                self._minnorm = minnorm_interpolant(self.X, self.y, time_limit=MINNORM_TIME_LIMIT, progress=False)
+            except GeoquantError as exc:  # a solver failure, the time limit or a missing optional dependency
                 self._minnorm = f"failed: {type(exc).__name__}: {exc}"
         mn = self._minnorm
         if isinstance(mn, str):
@@ -387,21 +408,54 @@ class Evaluator:
             return nan
         from ..theory import representation_cost
 
-        ratio = representation_cost(method.W, method.a) / mn.cost if mn.cost > 0 else None
+        W = np.asarray(method.W, dtype=float)
+        a = np.asarray(method.a, dtype=float)
+        ratio = representation_cost(W, a) / mn.cost if mn.cost > 0 else None
         region = "inner" if "inner" in self.regions else "hull"
         if self.dim == 1:
             lo, hi = float(self.X.min()), float(self.X.max())
             if region == "inner":
                 lo, hi = max(lo, float(self.inner_box[0, 0])), min(hi, float(self.inner_box[0, 1]))
-            W = np.asarray(method.W, dtype=float)
             live = W[:, 0] != 0
             bp = np.concatenate([[lo, hi], -W[live, 1] / W[live, 0], mn.kinks])
             bp = bp[(bp >= lo) & (bp <= hi)][:, None]
+            box = np.array([[lo, hi]])
         else:
             nodes, _, _, lat, _ = self._generic_nodes(region)
             bp = np.concatenate([nodes.reshape(-1, self.dim), lat])
-        sup = float(np.max(np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))))
-        return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup}
+            box = self.inner_box if region == "inner" else np.column_stack([self.X.min(axis=0), self.X.max(axis=0)])
+        diff = np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))
+        sup = float(np.max(diff))
+        return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup,
+                "minnorm_set_sup": self._minnorm_set_sup(W, a, mn, box, bp, diff, info)}
+
+    def _minnorm_set_sup(self, W: np.ndarray, a: np.ndarray, mn: Any, box: np.ndarray, bp: np.ndarray,
+                         diff: np.ndarray, info: dict) -> float | None:
+        """``minnorm_set_sup`` (see :meth:`minnorm_comparison`); None with a note where skipped or failed."""
+        n = len(self.X)
+        limit = MINNORM_SET_MAX_N.get(self.dim, 0)
+        if n > limit:
+            info["minnorm_note"] = f"minnorm_set_sup skipped: n = {n} > {limit} points in {self.dim}D"
+            return None
+        from ..theory import minnorm_set_distance
+
+        nodes = None
+        if self.dim == 2:  # the points where the network is farthest from the solver's interpolant, spread out
+            spacing = _SET_NODE_SPACING * float(np.linalg.norm(box[:, 1] - box[:, 0]))
+            chosen: list[np.ndarray] = []
+            for i in np.argsort(-diff, kind="stable"):
+                if len(chosen) == _SET_NODES:
+                    break
+                if all(np.linalg.norm(bp[i] - c) >= spacing for c in chosen):
+                    chosen.append(bp[i])
+            nodes = np.array(chosen).reshape(-1, 2)
+        try:
+            r = minnorm_set_distance(W, a, self.X, self.y, minnorm=mn, region=box, nodes=nodes,
+                                     time_limit=MINNORM_TIME_LIMIT, progress=False)
+        except GeoquantError as exc:
+            info["minnorm_note"] = f"minnorm_set_sup failed: {type(exc).__name__}: {exc}"
+            return None
+        return float(r.distance)
 
     def _evaluate_pl(self, method: Method) -> dict:
         tri = method.triangulation

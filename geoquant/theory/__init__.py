@@ -8,7 +8,8 @@ of gradient-flow time (a GD step of size ``lr`` advances the time by ``lr``).
 
 Derived: sectors, ``D``, ``G``, extremal directions and their stability, basins
 (the alignment phase), and the minimum representation-cost interpolant
-(:func:`minnorm_interpolant`, exact convex program).  Heuristic: the saddle-to-saddle reconstruction of the
+(:func:`minnorm_interpolant`, exact convex program, certified by its dual; :func:`minnorm_set_distance`,
+the distance to the set of such interpolants).  Heuristic: the saddle-to-saddle reconstruction of the
 later phases in :func:`predict_function` / :func:`reachable_functions`.
 
 Names are loaded lazily from their private modules (PEP 562).

@@ -48,6 +48,10 @@ from ._minnorm import (
     representation_cost as representation_cost,
     savarese_cost as savarese_cost,
 )
+from ._minnorm_set import (
+    MinNormSetDistance as MinNormSetDistance,
+    minnorm_set_distance as minnorm_set_distance,
+)
 from ._compare import (
     DirectionComparison as DirectionComparison,
     compare_directions as compare_directions,

@@ -200,6 +200,7 @@ def test_the_minnorm_interpolant_as_a_network_has_ratio_one_and_sup_zero(dim):
     out = ev.minnorm_comparison(_as_network(mn.W, mn.a, X=X, y=y))
     assert out["minnorm_cost_ratio"] == pytest.approx(1.0, abs=1e-9)
     assert out["minnorm_sup"] == pytest.approx(0.0, abs=1e-8)
+    assert out["minnorm_set_sup"] == pytest.approx(0.0, abs=1e-7)
 
     # a neuron dead on the whole hull adds its cost and changes nothing there: ratio (C* + |a||w|) / C*, sup 0
     lo = X.min(axis=0)
@@ -244,6 +245,21 @@ def test_linear_spline_network_in_1d_ratio_at_least_one_and_exact_sup():
     dense = float(np.max(np.abs(net.predict(grid) - mn(grid))))
     assert dense <= out["minnorm_sup"] + 1e-12
     assert out["minnorm_sup"] <= dense + 1e-4
+    # the distance to the set of minimisers: at most the distance to the one the solver returns
+    assert 0.0 <= out["minnorm_set_sup"] <= out["minnorm_sup"] + 1e-9
+
+
+def test_minnorm_set_sup_sees_a_minimiser_that_minnorm_sup_calls_far():
+    # convex data: the function with one kink at 1.5 on [1, 2] is a minimiser, 0.5 from the solver's spline
+    target = get_target("sines", dim=1)
+    X = np.array([[0.0], [0.25], [0.5], [0.75]])
+    y = np.array([0.0, 0.0, 0.25, 0.75])
+    ev = Evaluator(target, X, y, EvalConfig(regions=("hull",)))
+    net = _as_network(np.array([[1.0, -0.375]]), np.array([2.0]), X=X, y=y)
+    out = ev.minnorm_comparison(net)
+    assert out["minnorm_cost_ratio"] == pytest.approx(1.0, abs=1e-9)
+    assert out["minnorm_sup"] == pytest.approx(0.125, abs=1e-9)
+    assert out["minnorm_set_sup"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_minnorm_columns_are_nan_for_non_interpolating_networks_and_large_n(monkeypatch):
@@ -253,9 +269,10 @@ def test_minnorm_columns_are_nan_for_non_interpolating_networks_and_large_n(monk
     ev = Evaluator(target, X, y, EvalConfig())
     W = np.array([[1.0, 0.0], [0.0, 1.0]])
     net = _as_network(W, [0.3, 0.1], status="stationary", X=X, y=y)
-    assert ev.minnorm_comparison(net) == {"minnorm_cost_ratio": None, "minnorm_sup": None}
+    nan = {"minnorm_cost_ratio": None, "minnorm_sup": None, "minnorm_set_sup": None}
+    assert ev.minnorm_comparison(net) == nan
     assert "minnorm_note" not in net.info()
     monkeypatch.setitem(M.MINNORM_MAX_N, 1, 5)
     net = _as_network(W, [0.3, 0.1], X=X, y=y)
-    assert ev.minnorm_comparison(net) == {"minnorm_cost_ratio": None, "minnorm_sup": None}
+    assert ev.minnorm_comparison(net) == nan
     assert "n = 10 > 5" in net.info()["minnorm_note"]

@@ -312,3 +312,206 @@ def test_kinks_of_the_shipped_all_positive_set_are_its_interior_points():
     x, y = _load("five_1d")
     mn = minnorm_interpolant(x, y)
     assert np.allclose(mn.kinks, x[1:-1, 0], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# the program at scale (method="lines") against the full program
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(5))
+def test_1d_lines_equals_the_full_program(seed):
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(2, 14))
+    x = rng.uniform(-1, 1, n)
+    y = rng.normal(size=n) if seed % 2 else np.sin(4 * x) + 0.3 * x
+    fast = minnorm_interpolant(x, y)
+    full = minnorm_interpolant(x, y, method="full")
+    assert fast.method == "lines" and full.method == "full"
+    assert fast.cost == pytest.approx(full.cost, rel=1e-6)
+    assert fast.residual <= 1e-9 * max(1.0, np.abs(y).max())
+    # the certificate: exact dual norm of the multipliers <= 1 (up to the LP's tolerance) and the bound is tight
+    assert fast.dual_norm <= 1 + 1e-8
+    assert fast.lower_bound <= fast.cost * (1 + 1e-9) and fast.gap <= 1e-8
+    # its kinks are data points (the reduction: neurons through the data)
+    assert np.all(np.min(np.abs(fast.kinks[:, None] - x[None, :]), axis=1) <= 1e-12)
+
+
+@needs_cvxpy
+@pytest.mark.parametrize("seed", range(4))
+def test_2d_lines_equals_the_full_program(seed):
+    rng = np.random.default_rng(300 + seed)
+    n = (5, 8, 11, 14)[seed]
+    X = rng.uniform(-1, 1, (n, 2))
+    y = rng.normal(size=n) if seed % 2 else np.sin(2 * X[:, 0]) * np.cos(3 * X[:, 1])
+    fast = minnorm_interpolant(X, y)
+    full = minnorm_interpolant(X, y, method="full")
+    assert fast.cost == pytest.approx(full.cost, rel=1e-6)
+    assert fast.residual <= 1e-8
+    assert fast.n_sectors == full.n_sectors == len(sectors(X))
+    # the certificate, re-checked by the independent dual norm of the test module
+    lower = _certified_lower_bound(X, y, fast.dual)
+    assert lower == pytest.approx(fast.lower_bound, rel=1e-7)
+    assert fast.cost <= lower * (1 + 1e-6)
+
+
+@needs_cvxpy
+def test_2d_lines_on_a_grid_with_collinear_points():
+    X, y = _load("grid3x3")
+    fast = minnorm_interpolant(X, y)
+    full = minnorm_interpolant(X, y, method="full")
+    assert fast.cost == pytest.approx(full.cost, rel=1e-6)
+    assert fast.n_sectors == full.n_sectors == len(sectors(X))
+
+
+def test_dual_norm_is_the_exact_maximum_over_all_neurons():
+    from geoquant.theory._minnorm_lines import dual_norm
+
+    rng = np.random.default_rng(11)
+    # 2D, random and on a grid (collinear points: zero-length arcs): against the independent arc-by-arc maximum
+    grid = np.array([[i, j] for i in range(4) for j in range(3)], dtype=float)
+    for X in (rng.uniform(-1, 1, (9, 2)), grid):
+        lam = rng.normal(size=len(X))
+        lam -= lam.mean()
+        val, arg = dual_norm(X, lam)
+        assert val == pytest.approx(_dual_norm(X, lam), rel=1e-10)
+        # the argmax neuron attains it
+        g = np.maximum(np.column_stack([X, np.ones(len(X))]) @ arg, 0) @ lam
+        assert abs(g) / np.linalg.norm(arg[:2]) == pytest.approx(val, rel=1e-10)
+        # and no random neuron beats it
+        Wr = rng.normal(size=(20000, 3))
+        G = np.abs(np.maximum(np.column_stack([X, np.ones(len(X))]) @ Wr.T, 0).T @ lam) / np.linalg.norm(Wr[:, :2], axis=1)
+        assert G.max() <= val * (1 + 1e-12)
+    # 1D: a brute-force scan of the bias on a fine grid for w = +-1 (the maximum sits at a data point)
+    x = np.sort(rng.uniform(-1, 1, 8))
+    lam = rng.normal(size=8)
+    lam -= lam.mean()
+    val, _ = dual_norm(x[:, None], lam)
+    b = np.concatenate([np.linspace(-3, 3, 6001), -x, x])
+    scan = max(np.max(np.abs(np.maximum(s * x[None, :] + b[:, None], 0) @ lam)) for s in (1.0, -1.0))
+    assert val == pytest.approx(scan, rel=1e-12)
+
+
+def test_arcs_count_the_cells_like_zaslavsky():
+    from geoquant.theory import arrangement_count_2d
+    from geoquant.theory._minnorm_lines import Arcs
+
+    rng = np.random.default_rng(5)
+    grid = np.array([[i, j] for i in range(4) for j in range(4)], dtype=float)
+    for X in (rng.uniform(-1, 1, (12, 2)), grid, _load("grid3x3")[0]):
+        assert Arcs(X).n_cells() == arrangement_count_2d(X)
+
+
+def test_size_estimate_refuses_before_any_work_and_time_limit(monkeypatch):
+    from geoquant.errors import TooLargeError
+
+    x = np.linspace(-1, 1, 2048)
+    # the full 1D program on 2048 points grew past 21 GB: refused up front under the default 4 GiB budget
+    with pytest.raises(TooLargeError, match="GEOQUANT_MEMORY_BUDGET_GB"):
+        minnorm_interpolant(x, np.sin(3 * x), method="full")
+    monkeypatch.setenv("GEOQUANT_MEMORY_BUDGET_GB", "0.001")
+    with pytest.raises(TooLargeError, match="minnorm_interpolant of 2048 points in 1D"):
+        minnorm_interpolant(x, np.sin(3 * x))
+    monkeypatch.delenv("GEOQUANT_MEMORY_BUDGET_GB")
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    with pytest.raises(TooLargeError, match="time_limit=1e-06"):
+        minnorm_interpolant(X, rng.normal(size=40), time_limit=1e-6)
+    with pytest.raises(InvalidInputError, match="'time_limit'"):
+        minnorm_interpolant(x, x, time_limit=-1)
+    with pytest.raises(InvalidInputError, match="'progress'"):
+        minnorm_interpolant(x, x, progress="yes")
+    with pytest.raises(InvalidInputError, match="'method'"):
+        minnorm_interpolant(x, x, method="fast")
+
+
+# ---------------------------------------------------------------------------
+# issue 20: kinks without a merge that a far kink can swamp
+# ---------------------------------------------------------------------------
+def _brute_savarese(W, a):
+    """``max(int |f''|, |f'(-inf) + f'(+inf)|)`` from values: the network on a fine grid plus its exact kinks."""
+    w, b = W[:, 0], W[:, 1]
+    live = w != 0
+    kinks = np.unique(-b[live] / w[live])
+    span = max(1.0, float(np.max(np.abs(kinks))))
+    t = np.unique(np.concatenate([np.linspace(-2, 2, 4001), kinks, [kinks.min() - span, kinks.max() + span]]))
+    f = np.maximum(np.outer(t, w) + b, 0.0) @ a
+    s = np.diff(f) / np.diff(t)
+    return max(float(np.sum(np.abs(np.diff(s)))), abs(float(s[0] + s[-1])))
+
+
+def test_a_far_kink_does_not_swamp_the_others():
+    from geoquant.theory import MinNormInterpolant
+
+    rng = np.random.default_rng(20)
+    k = np.sort(rng.uniform(-1, 1, 7))
+    w = rng.choice([-1.0, 1.0], 7) * rng.uniform(0.5, 2.0, 7)
+    W = np.column_stack([w, -w * k])
+    a = rng.normal(size=7) * 10
+    # an almost-constant neuron with its kink at 4.4e14 (as the old full solver returned one)
+    W = np.vstack([W, [1e-14, -4.4]])
+    a = np.append(a, 3.0)
+    true = _brute_savarese(W, a)
+    assert savarese_cost(W, a) == pytest.approx(true, rel=1e-9)
+    assert true > 50  # the old merge (within 1e-12 * 4.4e14 = 440) collapsed all kinks and reported a few units
+    mn = MinNormInterpolant(points=np.zeros((2, 1)), values=np.zeros(2), W=W, a=a, cost=0.0, bound=0.0, residual=0.0,
+                            solver="highs", dual=np.zeros(2), n_sectors=4)
+    assert len(mn.kinks) == 8
+    assert mn.kinks[-1] == pytest.approx(4.4e14)
+    # a rescaled copy of a neuron is the same kink; opposite jumps there cancel
+    W2, a2 = np.array([[2.0, -1.0], [0.5, -0.25], [1.0, 0.5]]), np.array([1.0, -4.0, 1.0])
+    assert savarese_cost(W2, a2) == pytest.approx(_brute_savarese(W2, a2), rel=1e-12) == pytest.approx(1.0)
+    # ... also when -b/w rounds differently (0.1 * 3 / 3 and 0.1 * 0.3 / 0.3 differ in the last bit): one kink
+    W3 = np.array([[3.0, -0.1 * 3.0], [0.3, -0.1 * 0.3], [1.0, 0.5]])
+    assert -W3[0, 1] / W3[0, 0] != -W3[1, 1] / W3[1, 0]
+    assert savarese_cost(W3, np.array([1.0, -10.0, 1.0])) == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_savarese_cost_against_values_on_random_networks(seed):
+    rng = np.random.default_rng(40 + seed)
+    W = rng.normal(size=(9, 2))
+    a = rng.normal(size=9)
+    if seed % 2:
+        W[3] = [1e-13 * W[3, 0], W[3, 1]]  # a kink far away
+    assert savarese_cost(W, a) == pytest.approx(_brute_savarese(W, a), rel=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# scale (slow): 1D n = 2048 and 2D n = 160, certified
+# ---------------------------------------------------------------------------
+@pytest.mark.slow
+def test_at_scale_certified():
+    rng = np.random.default_rng(25)
+    x = rng.uniform(-1, 1, 2048)
+    mn = minnorm_interpolant(x, np.sin(5 * x))
+    assert mn.gap <= 1e-6 and mn.residual <= 1e-8
+    X = rng.uniform(-1, 1, (160, 2))
+    mn2 = minnorm_interpolant(X, np.sin(3 * X[:, 0]) * np.cos(2 * X[:, 1]), progress=False)
+    assert mn2.gap <= 1e-6 and mn2.residual <= 1e-8
+    assert mn2.cost <= _certified_lower_bound(X, mn2.values, mn2.dual) * (1 + 1e-6)
+
+
+@needs_cvxpy
+def test_2d_progress_bar_is_shown_when_asked(capfd):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, (12, 2))
+    minnorm_interpolant(X, rng.normal(size=12), progress=True)
+    assert "minnorm 12 points 2D" in capfd.readouterr().err
+    minnorm_interpolant(X, rng.normal(size=12), progress=False)
+    assert "minnorm" not in capfd.readouterr().err
+
+
+@needs_cvxpy
+def test_2d_affine_and_constant_data_degenerate_duals():
+    # affine values: one all-active neuron is optimal and the optimal multipliers are far from unique (the
+    # column generation once cycled here); its cost is the gradient's norm, as the full program says
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (10, 2))
+    y = X @ np.array([3.0, 4.0]) + 1.0
+    mn = minnorm_interpolant(X, y)
+    assert mn.cost == pytest.approx(5.0, rel=1e-7)
+    assert mn.cost == pytest.approx(minnorm_interpolant(X, y, method="full").cost, rel=1e-6)
+    assert mn.gap <= 1e-6
+    const = minnorm_interpolant(X, np.full(10, -1.0))
+    assert const.cost == 0.0 and const.gap == 0.0 and const.residual <= 1e-12
+    x = np.linspace(-1, 1, 5)
+    assert minnorm_interpolant(x, 3 * x + 1).cost == pytest.approx(3.0, rel=1e-12)  # Savarese: |3 + 3| / 2

@@ -81,22 +81,31 @@ class TheoryPrediction(Method):
 class MinNormInterpolantMethod(Method):
     """The minimum representation-cost interpolant, ``min sum_j |a_j| ||w_j||`` over
     shallow ReLU networks with ``f(x_i) = y_i`` (:func:`geoquant.theory.minnorm_interpolant`:
-    exact convex program over the data's activation sectors; 2D needs ``geoquant[minnorm]``),
-    returned as network weights: the function small-initialisation training is compared with."""
+    the exact program over neurons whose kink or crease passes through a data point -- a
+    linear program in 1D, column generation in 2D, which needs ``geoquant[minnorm]`` --
+    certified by its dual), returned as network weights: the function small-initialisation
+    training is compared with. The solve refuses up front past the memory budget
+    (``GEOQUANT_MEMORY_BUDGET_GB``) and stops at ``time_limit`` (a failed task naming both)."""
 
     name = "minnorm"
     family = "theory"
     dims = (1, 2)
     preload = ("geoquant.theory",)
     description = "minimum representation-cost ReLU interpolant"
-    params_schema = {}
+    params_schema = {
+        "time_limit": Param(
+            "float", 900.0, min=0, min_exclusive=True, optional=True,
+            doc="seconds for the solve (None from Python: no limit); past it the task fails with the reason",
+        ),
+    }
 
     def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...theory import minnorm_interpolant
 
-        mn = minnorm_interpolant(X, y)
+        mn = minnorm_interpolant(X, y, time_limit=self.params["time_limit"], progress=False)
         self.W, self.a = mn.W, mn.a
-        self._info.update(cost=mn.cost, n_neurons=int(mn.width), residual=mn.residual, solver=mn.solver)
+        self._info.update(cost=mn.cost, n_neurons=int(mn.width), residual=mn.residual, solver=mn.solver,
+                          gap=mn.gap, lower_bound=mn.lower_bound, iterations=mn.iterations)
 
     def _predict(self, xi: np.ndarray) -> np.ndarray:
         return network_forward(self.W, self.a, xi)
