@@ -144,7 +144,8 @@ def nearest_knot_spline_1d(
 
 def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_net: Callable[[np.ndarray], ArrayLike], *,
                           box: np.ndarray | None = None, exact_max_points: int = 20, seed: int = 0,
-                          degree: int = 7, refine: int = 2, time_limit: float = 600.0) -> tuple[np.ndarray, float, bool]:
+                          degree: int = 7, refine: int = 2, time_limit: float = 600.0,
+                          return_bound: bool = False) -> tuple:
     """The fine triangulation ``T`` minimising ``||f_net - I_T(f_net(X))||`` (squared L2, additive per simplex).
 
     Exact over all fine triangulations up to ``exact_max_points`` points (the
@@ -168,6 +169,9 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
         Quadrature of :func:`pl_errors`.
     time_limit : float
         Seconds for the integer program above ``exact_max_points``.
+    return_bound : bool
+        Also return a proven lower bound on the minimum (the minimum itself when exact;
+        the integer program's bound past its time limit; 0 for the flip-walk heuristic).
 
     Returns
     -------
@@ -176,6 +180,8 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
         The minimised squared distance.
     exact : bool
         Whether it is the exact minimum over all fine triangulations.
+    lower : float
+        With ``return_bound=True``: a lower bound on the minimised squared distance.
     """
     from ._flipwalk import exact_cost_statistics, walk_from_delaunay
 
@@ -189,7 +195,8 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
         st = exact_cost_statistics(X, cost)
         if st is not None:
             simp = st.argmin.simplices if hasattr(st.argmin, "simplices") else np.asarray(st.argmin)
-            return np.asarray(simp, dtype=np.int64), float(st.min), True
+            out = (np.asarray(simp, dtype=np.int64), float(st.min), True)
+            return out + (float(st.min),) if return_bound else out
     from ..errors import TooLargeError
     from ..triangulation import optimal_triangulation
 
@@ -198,7 +205,9 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
     except TooLargeError:  # the time limit struck before any triangulation was found
         r = None
     if r is not None:
-        return np.asarray(r.triangulation.simplices, dtype=np.int64), float(r.cost), bool(r.optimal)
+        out = (np.asarray(r.triangulation.simplices, dtype=np.int64), float(r.cost), bool(r.optimal))
+        return out + (min(float(r.bound), float(r.cost)),) if return_bound else out
     walk = walk_from_delaunay(X, cost, seed)
     walk.descend(1.0)
-    return walk.simplices(), float(walk.total), False
+    out = (walk.simplices(), float(walk.total), False)
+    return out + (0.0,) if return_bound else out

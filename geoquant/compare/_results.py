@@ -504,7 +504,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         metrics (``l2_hull, linf_hull, l2_inner, linf_inner, bound_*,
         linf_ratio_*, l2_ratio_*, vol_*, train_rmse``), ``info_*`` scalars,
         the network distances (``fit_l2, between_l2, nearest_l2,
-        nearest_exact, n_kinks, nearest_knots_l2, n_directions``; see
+        nearest_exact, nearest_lower_l2, n_kinks, nearest_knots_l2, n_directions``; see
         :meth:`Evaluator.network_distances`), ``rms_hull, rms_inner`` (L2 / sqrt(volume); ``rms_inner`` only
         where ``inner_full``: the inner region is the whole inner box), the minnorm comparison of interpolating
         networks (``minnorm_cost_ratio, minnorm_sup``; :meth:`Evaluator.minnorm_comparison`), the training state

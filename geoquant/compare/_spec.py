@@ -98,6 +98,7 @@ _EVAL_SCHEMA = {
     "refine": Param("int", 2, min=0, max=5),
     "linf_order": Param("int", 8, min=1, max=64),
     "grid": Param("int", 80, min=8, max=400),
+    "nearest_time_limit": Param("float", 600.0, min=0, min_exclusive=True, max=1e6),
 }
 
 

@@ -328,3 +328,19 @@ def test_theory_trainer_directions_are_the_networks_initial_directions():
     assert limit.info()["regime"] == "init -> 0 limit" and finite.info()["regime"].startswith("finite init")
     # the infinite-width limit can only fit at least as well as a subset of its starting directions
     assert limit.info()["final_loss"] <= finite.info()["final_loss"] + 1e-9
+
+
+def test_nearest_triangulation_bound_brackets_the_minimum():
+    # exact: the bound is the minimum; under a time limit: best found >= proven bound (and >= the true minimum)
+    rng = np.random.default_rng(8)
+    X = rng.uniform(0, 1, size=(26, 2))
+
+    def g(q):
+        q = np.asarray(q, dtype=float)
+        return np.abs(q[..., 0] - 0.45) + np.maximum(q[..., 1] - 0.6 * q[..., 0], 0.0)
+
+    vals = g(X)
+    _, l2sq, exact, lower = nearest_triangulation(X, vals, g, return_bound=True)
+    assert exact and lower == pytest.approx(l2sq, rel=1e-6, abs=1e-15)
+    _, l2q, exq, lowq = nearest_triangulation(X, vals, g, return_bound=True, time_limit=1e-3)
+    assert lowq <= l2sq * (1 + 1e-6) + 1e-15 <= l2q * (1 + 1e-6) + 2e-15
