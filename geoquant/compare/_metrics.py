@@ -243,6 +243,7 @@ class Evaluator:
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, method: Method | Statistic) -> dict:
         """Metrics of a fitted method or statistic (see the module docstring for the columns)."""
+        # region -> squared L2 error per Delaunay/method simplex, integral of (f - I f)^2 (gallery 'per_simplex_<region>')
         self.last_per_simplex: dict = {}
         out = method.exact_metrics(self)
         if out is None:
@@ -401,7 +402,7 @@ class Evaluator:
             sq, lin = self._pl_region(tri.simplices, self.y, r)  # type: ignore[union-attr]  # set: evaluate() checks
             out[f"l2_{r}"] = float(np.sqrt(sq.sum()))
             out[f"linf_{r}"] = float(lin.max()) if len(lin) else 0.0
-            self.last_per_simplex[r] = sq
+            self.last_per_simplex[r] = sq  # squared L2 error per simplex (integral of (f - I f)^2)
         return out
 
     def _evaluate_generic(self, method: Method) -> dict:

@@ -143,6 +143,7 @@ def _gallery_arrays(method, evaluator: Evaluator, X, y, grid, f_grid) -> dict:
         arrays["g_grid"] = g.astype(np.float32)
     for k, v in method.state().items():
         arrays[f"state_{k}"] = np.asarray(v)
+    # per_simplex_<region>: the SQUARED L2 error integral of (f - I f)^2 on each simplex of the method's triangulation
     ps = getattr(evaluator, "last_per_simplex", None) or {}
     for r, v in ps.items():
         arrays[f"per_simplex_{r}"] = np.asarray(v, dtype=np.float64)
