@@ -194,8 +194,15 @@ class _StopOnSigint:
         return False
 
 
-def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None):
+#: subdirectory of a study directory where network ensembles save their training state between segments
+TRAINING = "training"
+
+
+def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None, checkpoints=None):
     """Group the tasks still to run into units (see :mod:`geoquant.compare._runner`).
+
+    ``checkpoints`` (a directory, optional): each network unit saves its training state in
+    ``checkpoints/<unit key>/`` between the segments of its budget and resumes from there.
 
     Returns
     -------
@@ -226,6 +233,8 @@ def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None)
                 "key": key,
                 "tasks": [{"id": t.id, "settings": t.settings, "gallery": t.gallery} for t in members],
                 "device": device,
+                "checkpoint_dir": str(Path(checkpoints) / key) if checkpoints is not None and key.startswith("net-")
+                else None,
             }
         )
     units.sort(key=lambda u: (not u["key"].startswith("net-"), -u["tasks"][0]["settings"]["n"], u["key"]))
@@ -299,7 +308,10 @@ def run_study(
             damaged.append({"path": "manifest.json", "file": "manifest.json",
                             "reason": "unreadable or not a manifest (a new one is written)"})
         quarantined = quarantine(out, damaged)
-        units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device)
+        # ensembles save their state between training segments where this machine can read it back
+        # (not on a remote Dask cluster, whose workers may not share this file system)
+        units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device,
+                                      checkpoints=(out / TRAINING) if scheduler is None else None)
         n_skipped = len(tasks) - len(write_ids)
         executor = make_executor(
             workers=workers,
@@ -343,6 +355,8 @@ def run_study(
                             bar.update(1)
                             if lines is not None:
                                 lines.update(done=int(rec["status"] == "done"), failed=int(rec["status"] != "done"))
+                        if error is None:  # its results are written: its training state is no longer needed
+                            _remove_training_state(unit)
                         if stop.requested is not None:  # after writing what arrived
                             stop.stop()
         finally:
@@ -495,6 +509,18 @@ def _preload(spec: StudySpec) -> list:
     for m in spec.methods:
         mods.extend(x for x in method_class(m["name"]).preload if x not in mods)
     return mods
+
+
+def _remove_training_state(unit) -> None:
+    import shutil
+
+    path = unit.get("checkpoint_dir")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(path))  # the training/ directory, once empty
+        except OSError:
+            pass
 
 
 def _unit_failure(unit, error) -> list:
