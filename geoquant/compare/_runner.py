@@ -7,7 +7,9 @@ worker)::
      "checkpoint_dir": None | str}
 
 (``checkpoint_dir``, network units only: where the ensemble saves its training state
-between the segments of its budget, so that an interrupted study resumes inside it.)
+between the segments of its budget, so that an interrupted study resumes inside it;
+``max_evals``, optional: a gradient-flow ensemble stops after that many gradient
+evaluations per model -- the timed prefixes of ``geoquant study --dry-run``.)
 
 A non-network unit's tasks share the sample (target, sampler, n, seed) and the
 evaluation settings, so the sample, its Delaunay triangulation, the quadrature
@@ -228,7 +230,7 @@ def _run_unit(unit: dict) -> list[dict]:
     device = unit.get("device")
     settings0 = tasks[0]["settings"]
     if method_class(settings0["method"]["name"]).family == "network":
-        return _run_network_unit(tasks, device, unit.get("checkpoint_dir"))
+        return _run_network_unit(tasks, device, unit.get("checkpoint_dir"), unit.get("max_evals"))
     try:
         target, X, y = make_data(settings0)
         evaluator = Evaluator(target, X, y, EvalConfig(**_eval_kwargs(settings0["evaluation"])))
@@ -256,7 +258,7 @@ def _eval_kwargs(ev: dict) -> dict:
     return kw
 
 
-def _run_network_unit(tasks, device, checkpoint_dir=None):
+def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
     """All the networks of a unit in one ensemble call; one evaluation and record per task.
 
     With ``checkpoint_dir`` the ensemble saves its training state there between the segments of
@@ -294,6 +296,7 @@ def _run_network_unit(tasks, device, checkpoint_dir=None):
             [method_seed(x["seed"], x.get("restart", 0)) for x in s],
             device=device,
             checkpoint_dir=checkpoint_dir,
+            max_evals=max_evals,
         )
         t_fit = (time.perf_counter() - t0) / len(members)
     except Exception as exc:

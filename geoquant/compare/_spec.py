@@ -88,6 +88,7 @@ _STUDY_SCHEMA = {
     "n_seeds": Param("int", None, min=0, min_exclusive=True, optional=True),
     "sizes": Param("int_list", None, min=0, min_exclusive=True, optional=True),
     "gallery_seeds": Param("int_list", None, min=0, optional=True),
+    "time_budget": Param("float", None, min=0, min_exclusive=True, optional=True),
 }
 
 _EVAL_SCHEMA = {
@@ -205,6 +206,9 @@ class StudySpec:
     description: str | None = None
     source: str = ""
     skipped: list = field(default_factory=list)
+    #: seconds the study may take (``[study] time_budget``): ``--dry-run`` says when its estimate exceeds it.
+    #: Not part of the study's identity (:func:`spec_fingerprint`): changing it does not rerun anything.
+    time_budget: float | None = None
 
     def tasks(self) -> list[Task]:
         """Expand the spec into tasks (deterministic order)."""
@@ -313,6 +317,7 @@ def parse_spec(doc: dict) -> StudySpec:
         raise _err("study.seeds", "distinct seeds", seeds)
     sizes = _check(study, "sizes", _STUDY_SCHEMA["sizes"], "study")
     gallery = _check(study, "gallery_seeds", _STUDY_SCHEMA["gallery_seeds"], "study")
+    time_budget = _check(study, "time_budget", _STUDY_SCHEMA["time_budget"], "study")
     if gallery is None:
         gallery = seeds[:1]
     for g in gallery:
@@ -362,6 +367,7 @@ def parse_spec(doc: dict) -> StudySpec:
         evaluation=evaluation,
         gallery_seeds=gallery,
         skipped=skipped,
+        time_budget=None if time_budget is None else float(time_budget),
     )
 
 

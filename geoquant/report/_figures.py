@@ -64,12 +64,24 @@ def _plain_log(ax, which="xy"):
         axis = ax.xaxis if name == "x" else ax.yaxis
         if axis.get_scale() != "log":
             continue
-        lo, hi = (ax.get_xlim() if name == "x" else ax.get_ylim())
+        lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
         decades = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
         subs = tuple(range(1, 10)) if decades < 1 else ((1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,))
-        axis.set_major_locator(LogLocator(base=10, subs=subs))
+        # beyond 8 decades the locator labels every 2nd, 3rd... decade (at most about 8 labels)
+        axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=9 if decades > 8 else None))
         axis.set_major_formatter(fmt)
         axis.set_minor_formatter(NullFormatter())
+
+
+def plain_log_axes(fig) -> None:
+    """Every log axis of ``fig`` still on matplotlib's mathtext tick labels gets plain ones (:func:`_plain_log`):
+    a report's tick labels read as numbers whichever builder drew the axes."""
+    from matplotlib.ticker import LogFormatter
+
+    for ax in fig.axes:
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if axis.get_scale() == "log" and isinstance(axis.get_major_formatter(), LogFormatter):
+                _plain_log(ax, name)
 
 
 def _n_ticks(ax, ns):

@@ -100,6 +100,9 @@ def _render(fig_spec: _Figure, dpi: int) -> bytes:
         fig = fig_spec.build()
         if fig is None:
             return b""
+        from ._figures import plain_log_axes
+
+        plain_log_axes(fig)  # tick labels as plain numbers on every log axis
         buf = io.BytesIO()
         # "tight": the saved image grows to hold every legend and label drawn outside the axes (none is cut off)
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
@@ -321,7 +324,8 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
                             "its own values g(X) on its nearest fine triangulation (in 1D the only one: the linear "
                             "interpolant of g(X)), the target and the data; below, the network's error |f − g| and "
                             "its distance to that interpolant.",
-                            lambda: K.fig_network_beside_triangulation(cases[key], label, key, colors, m)))
+                            lambda key=key, label=label, m=m: K.fig_network_beside_triangulation(
+                                cases[key], label, key, colors, m)))
     figs.append(_Figure("key", "Where every network ended (train_status over all n, seeds and restarts; definitions "
                         "under 'Definitions').", lambda: K.fig_end_states(nets)))
 

@@ -155,7 +155,9 @@ def test_cli(study, tmp_path, capsys):
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["html"].endswith("index.html") and out["size_bytes"] <= 470_000
-    assert out["figures"] == 2 * 3  # rates, bounds and network distances per target, no gallery (one init scale: no regime figure)
+    # rates, bounds and network distances per target, no gallery (one init scale: no regime figure), and the four
+    # key figures (error against n, ratio against init scale, one network beside its triangulation, end states)
+    assert out["figures"] == 2 * 3 + 4
     assert out["dpi"] < 90 and "downscaled from 90 dpi" in open(out["html"]).read()
 
 
@@ -199,10 +201,11 @@ def test_every_figure_loads_in_headless_chromium(report, tmp_path):
     assert img[..., :3].std() > 0.05  # text and figures, not a blank page
 
 
-def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_path, monkeypatch):
+def test_report_leads_with_the_summary_then_key_figures_then_the_details(study, tmp_path, monkeypatch):
     """With the network training-state and distance columns present (synthetic values on the real
-    network rows), the page shows the findings first, then the training state, then the figures,
-    and the interpolating share in the sentence is the count in the data."""
+    network rows), the page opens with the summary (its first sentence: the tasks done against those
+    planned), then the key figures, then the details (findings, training state, tables), and the
+    interpolating share in the sentences is the count in the data."""
     import geoquant.compare as gc
 
     df = load_results(study)
@@ -218,14 +221,18 @@ def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_
     monkeypatch.setattr(gc, "load_results", lambda d, **kw: df.copy())
     rep = make_report(study, tmp_path / "r", progress=False, gallery_per_target=0)
     page = rep.html.read_text()
-    i_find, i_train, i_img, i_rates = (page.index("id='findings'"), page.index("Training state of the networks"),
-                                       page.index("<img"), page.index("<h2>Fitted rates"))
-    assert i_find < i_train < i_img < i_rates
+    idx = [page.index(x) for x in ("id='summary'", "id='key'", "<img", "id='findings'",
+                                    "Training state of the networks", "<summary>Fitted rates")]
+    assert idx == sorted(idx)
+    first = page.split("id='summary'>", 1)[1]
+    n_all = len(df)
+    assert first.startswith(f"Complete study: all {n_all} planned tasks ran ({n_all} done, 0 failed).")
     n_int = int((status == "interpolating").sum())
     assert f"network_small: {n_int} of {k} networks interpolate" in page
     assert "0.5x their l2_inner" in page and "0.25x their l2_inner" in page
     md = rep.markdown.read_text()
-    assert md.index("## Findings") < md.index("## Training state") < md.index("## Fitted rates")
+    assert md.index("Complete study") < md.index("## Findings") < md.index("## Training state") \
+        < md.index("## Fitted rates")
 
 
 def test_error_table_shows_each_networks_training_status_beside_its_error():

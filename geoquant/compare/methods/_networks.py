@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -257,6 +258,7 @@ def _save_segment(res, checkpoint_dir) -> bool:
 def train_networks(
     Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], params: Sequence[dict], seeds: Sequence[int], *,
     device: str | None = None, checkpoint_dir: str | None = None, stop_after: int | None = None,
+    max_evals: int | None = None,
 ) -> dict:
     """Train one network per ``(X, y, params, seed)`` in one ensemble call, to a stated end.
 
@@ -294,6 +296,9 @@ def train_networks(
         Left in place; the caller removes it once the results are written.
     stop_after : int, optional
         Stop after this many segments (for tests of an interruption); returns None.
+    max_evals : int, optional
+        Gradient flow only: gradient evaluations allowed per model (a timed prefix of the
+        budget, as ``geoquant study --dry-run`` takes it); ``info["t_done"]`` says how far it got.
 
     Returns
     -------
@@ -341,13 +346,15 @@ def train_networks(
     )
     if flow:
         kw.update(rtol=p0["rtol"], grad_tol=p0["grad_tol"], t_first=t_max * 1e-5)
+        if max_evals is not None:
+            kw["max_evals"] = int(max_evals)
     else:
         kw.update(lr=np.array([p["lr"] for p in params]))
     ends = segment_ends(t_max, n_steps, flow)
     fingerprint = _unit_fingerprint(Xs, ys_fit, params, seeds, device)
     res = _load_segment(checkpoint_dir, fingerprint)
-    meta = dict(res.config["study_segment"]) if res is not None else {"fingerprint": fingerprint, "done": 0,
-                                                                          "seconds": 0.0, "stationary_at": None}
+    meta: dict[str, Any] = (dict(res.config["study_segment"]) if res is not None else
+                            {"fingerprint": fingerprint, "done": 0, "seconds": 0.0, "stationary_at": None})
     resumed = int(meta["done"])
     elapsed = float(meta["seconds"])
     stat_first = meta["stationary_at"]
@@ -366,6 +373,9 @@ def train_networks(
             _save_segment(res, checkpoint_dir)
         if stop_after is not None and k + 1 >= stop_after:
             return None  # type: ignore[return-value]
+        done = res.config.get("t_done") if flow else res.config.get("steps_done")
+        if done is not None and float(done) < float(ends[k]) * (1 - 1e-12):
+            break  # every model stopped inside this segment (a fit, a stationary point, max_evals): nothing moves
     W = np.asarray(res.W, dtype=np.float64)
     a = np.asarray(res.a, dtype=np.float64)
     lrs = None if flow else np.array([p["lr"] for p in params])
@@ -375,6 +385,8 @@ def train_networks(
     info = {k: [st[k] for st in states] for k in states[0]}
     info["train_s"] = [elapsed / m] * m
     info["resumed_segments"] = [resumed] * m
+    if flow:  # the gradient-flow time the ensemble reached (t_max unless max_evals stopped it first)
+        info["t_done"] = [float(res.config.get("t_done", t_max))] * m
     info["ensemble_size"] = [m] * m
     info["t_max"] = [t_max] * m
     loss = np.asarray(res.loss, dtype=np.float64)
