@@ -641,9 +641,9 @@ FLOW_PACE = 1.7
 def _time_ensemble(members, device, samples: list) -> float:
     """Full-budget seconds of one ensemble (all its models, as the study trains them).
 
-    Once through the runner on the shortest prefix of its budget -- the first :data:`_FLOW_PREFIX`
-    gradient-flow iterations (``max_evals``) or :data:`_GD_PREFIX` GD steps --: set-up, that training and the
-    evaluation of every model (``a``). Then the training alone on prefixes grown 4x until one takes
+    One of its models once through the runner on the shortest prefix of its budget -- the first
+    :data:`_FLOW_PREFIX` gradient-flow iterations (``max_evals``) or :data:`_GD_PREFIX` GD steps --: set-up,
+    that training and the evaluation, times the number of models (``a``). Then the training alone on prefixes grown 4x until one takes
     :data:`_PREFIX_S`: ``c`` seconds per iteration. A flow needs ``k t_max / t_k`` iterations for its whole
     budget (``t_k`` the flow time the ``k``-iteration prefix reached), GD its step count; the estimate is
     ``a + c`` (iterations left).
@@ -657,8 +657,8 @@ def _time_ensemble(members, device, samples: list) -> float:
     full = _full_steps(p0) if gd else 1.0
     t_max = float(p0["t_max"] if p0.get("t_max") is not None else p0["lr"] * p0["n_steps"])
 
-    def prefix(k: int) -> dict:
-        unit = _sample_unit(members, device)
+    def prefix(k: int, tasks=members) -> dict:
+        unit = _sample_unit(tasks, device)
         if gd:
             for t in unit["tasks"]:
                 _scale_budget(t["settings"]["method"]["params"], min(k, full) / full)
@@ -667,10 +667,11 @@ def _time_ensemble(members, device, samples: list) -> float:
         return unit
 
     k0 = min(_GD_PREFIX, int(full)) if gd else _FLOW_PREFIX
+    # set-up, a short training and the evaluation of one model, counted once per model
     t0 = time.perf_counter()
-    recs = run_unit(prefix(k0))
-    a = time.perf_counter() - t0
-    spent = a
+    recs = run_unit(prefix(k0, members[:1]))
+    spent = time.perf_counter() - t0
+    a = spent * len(members)
     bad = [r for r in recs if r["status"] != "done"]
     status, error = ("failed", (bad[0].get("error") or {}).get("message")) if bad else ("done", None)
     reached0 = t_max if gd and k0 >= full else float((recs[0].get("info") or {}).get("t_done") or 0.0)

@@ -595,11 +595,13 @@ def training_state_table(nets):
 
 
 def training_state_by_regime(nets):
-    """Training state per network method and regime (init_scale, width, lr) and n: counts per status."""
+    """Training state per network method, case, regime (init_scale, width, lr) and n: counts per status."""
     if not _has(nets, "train_status"):
         return None
     axes = [c for c in ("init_scale", "width", "lr") if _has(nets, c)]
-    keys = ["method"] + axes + ["n"]
+    cols = case_columns(nets)
+    nets = nets.assign(case=[case_name(k, cols) for k in zip(*(nets[c] for c in cols))])
+    keys = ["method", "case"] + axes + ["n"]  # one row per case: an n of two cases is never pooled
     t = nets.assign(train_status=nets["train_status"].fillna("unknown")).groupby(keys)["train_status"] \
         .value_counts().unstack(fill_value=0)
     states = status_order(list(t.columns) + list(TRAIN_STATES))

@@ -564,7 +564,7 @@ def _document(manifest, df, summary, findings, rates, figs, skipped, size_note) 
         children = [_table_block("Per network method", tr)]
         regime = FD.training_state_by_regime(nets)
         if regime is not None:
-            children.append(_table_block("Per regime (init scale, width, step size) and n", regime))
+            children.append(_table_block("Per case, regime (init scale, width, step size) and n", regime))
         detail = T.training_table(df)
         if detail is not None and not detail.empty:
             children.append(_table_block("Network errors beside training state and distances to triangulations "
