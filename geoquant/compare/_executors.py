@@ -75,12 +75,23 @@ def _die_with(parent_pid: int, poll: float = 0.5) -> None:
     threading.Thread(target=watch, name="geoquant-parent-watch", daemon=True).start()
 
 
+def _end_worker(signum, frame) -> None:  # pragma: no cover - runs in a worker being stopped
+    """SIGTERM in a pool worker (the study was stopped): release its named semaphores (e.g. the lock tqdm
+    creates), which the resource tracker would otherwise report as leaked, and exit at once."""
+    try:
+        from multiprocessing import util
+
+        util._run_finalizers(0)
+    finally:
+        os._exit(128 + signum)
+
+
 def _worker_init(threads: int, parent_pid: int | None = None) -> None:
     import signal
 
     # Ctrl-C and SIGTERM are the parent's business: it stops between results and ends the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _end_worker)
     if parent_pid is not None:
         _die_with(parent_pid)
     # One BLAS/OpenMP/torch thread per core share: N workers on N cores must not each spawn N threads.
@@ -138,8 +149,14 @@ class LocalPoolExecutor:
                         p.terminate()
                     except Exception:  # pragma: no cover - already gone
                         pass
+                for p in procs:
+                    p.join(timeout=10)
+                # the workers are gone: let the pool's manager thread see it and release the pool's queues
+                # (their semaphores), so that the interpreter does not exit with "leaked semaphore objects"
+                self._pool.shutdown(wait=True)
             else:
                 self._pool.shutdown(wait=True)
+            self._pool = None
         return False
 
     def run(self, fn, units, poll: float = 0.5):
