@@ -81,7 +81,7 @@ def _end_worker(signum, frame) -> None:  # pragma: no cover - runs in a worker b
     try:
         from multiprocessing import util
 
-        util._run_finalizers(0)
+        util._run_finalizers(0)  # type: ignore[attr-defined]
     finally:
         os._exit(128 + signum)
 

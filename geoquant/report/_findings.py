@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn._state import INTERPOLATION_RTOL
+from ..nn._state import INTERPOLATION_RTOL, PLATEAU_RTOL
 
 __all__ = ["Finding", "Findings", "compute_findings", "case_columns", "training_state_table", "TRAIN_COLUMNS",
            "DISTANCE_COLUMNS", "TRAIN_STATES", "status_order", "STATUS_DEFINITIONS", "FINDINGS"]
@@ -52,7 +52,7 @@ TRAIN_STATES = ("interpolating", "stationary", "unstable", "budget")
 STATUS_DEFINITIONS = {
     "interpolating": f"final train RMSE ≤ {INTERPOLATION_RTOL:g}·std(y) (geoquant.nn._state.INTERPOLATION_RTOL)",
     "stationary": "not interpolating; stationarity measure below grad_tol, or the loss fell by less than "
-                  "1e-3 (relative) over the second half of the run",
+                  f"{PLATEAU_RTOL:g} (relative) over the second half of the run",
     "unstable": "not interpolating; the model failed (diverged / NaN), the loss rose between records, or the GD "
                 "step exceeds 2 / sharpness",
     "budget": "none of the above: still moving when the budget (t_max) ran out",

@@ -154,6 +154,7 @@ def _case_row(key, cols, d, metric):
         row["end states (best network)"] = status_counts(rows_net["train_status"])
         row["fit"] = int((rows_net["train_status"] == "interpolating").sum())
         row["runs"] = int(len(rows_net))
+        row["_statuses"] = rows_net["train_status"].tolist()
     if _has(rows_net, "train_rmse_rel"):
         row["train RMSE/std(y) median"] = float(rows_net["train_rmse_rel"].astype(float).median())
         if _has(rows_net, "train_status"):  # of the runs that do not fit (the end-state sentence quotes it)
@@ -212,7 +213,7 @@ def _end_states(t, nets_all) -> str:
         return ("Whether the networks fit their data is not recorded in this study (no train_status), so their "
                 "errors cannot be read as those of interpolants.")
     fit, runs = int(t["fit"].sum()), int(t["runs"].sum())
-    states = status_counts([s for cell in t["end states (best network)"] for s in _expand(cell)])
+    states = status_counts([s for cell in t["_statuses"] if isinstance(cell, list) for s in cell])
     others = ", ".join(p for p in states.split(", ") if not p.endswith(" interpolating"))
     other = [v for cell in t.get("_rmse_other", []) if isinstance(cell, list) for v in cell if np.isfinite(v)]
     rm = f"; their median train RMSE {_g(float(np.median(other)))}·std(y)" if other else ""
@@ -224,17 +225,6 @@ def _end_states(t, nets_all) -> str:
     gist = "" if fit else ", so their errors are not those of interpolants of the data"
     return (f"{lead}{tail}{gist}; over all {len(total)} network runs of the study {k} fit their data "
             f"({100.0 * k / max(len(total), 1):.0f}%).")
-
-
-def _expand(cell) -> list:
-    """``"2 budget, 1 stationary"`` -> ``["budget", "budget", "stationary"]``."""
-    out = []
-    for part in str(cell).split(", "):
-        if not part or part == "–":
-            continue
-        k, _, name = part.partition(" ")
-        out += [name] * int(k)
-    return out
 
 
 def _between(t, metric: str) -> str:
@@ -315,5 +305,6 @@ def compute_summary(df, n_planned: int | None = None, metric: str = "l2_inner") 
     t = pd.DataFrame(rows)
     out.sentences += [_versus_delaunay(t, metric), _versus_best_triangulation(t, metric),
                       _end_states(t, nets), _between(t, metric)]
-    out.table = t.drop(columns=["_delaunay"] + [c for c in ("fit", "runs", "_rmse_other") if c in t.columns])
+    out.table = t.drop(columns=["_delaunay"] + [c for c in ("fit", "runs", "_rmse_other", "_statuses")
+                                                  if c in t.columns])
     return out

@@ -252,3 +252,32 @@ def test_error_table_shows_each_networks_training_status_beside_its_error():
     assert t.loc["delaunay", "runge 1D n=8"] == "0.1 [0.05–0.15]"
     assert status_tag(["budget", "unstable", "budget"]) == "u1 b2"
     assert status_tag([]) == ""
+
+
+def test_a_user_target_has_one_label_in_every_table():
+    # issue 21: a user target was `wave` in some tables and `mytargets:wave` in others
+    import pandas as pd
+
+    from geoquant.report._findings import compute_findings, training_state_by_regime
+    from geoquant.report._tables import bound_table, error_table, failure_table, training_table
+
+    rows = []
+    for seed in (0, 1):
+        for n in (6, 12):
+            base = {"target": "mytargets:wave", "target_label": "wave", "target_params": "{}", "dim": 1,
+                    "sampler": "uniform", "n": n, "seed": seed, "restart": 0, "status": "done", "exact": True,
+                    "oracle": False, "linf_ratio_inner": 0.5}
+            rows.append({**base, "method": "delaunay", "method_name": "delaunay", "family": "triangulation",
+                         "l2_inner": 1.0 / n})
+            rows.append({**base, "method": "net", "method_name": "network_small", "family": "network",
+                         "l2_inner": 2.0 / n, "train_status": "budget", "train_rmse_rel": 0.5, "grad_norm": 1e-3,
+                         "flow_time": 10.0, "fit_l2": 2.0 / n, "between_l2": 0.1 / n, "nearest_l2": 0.1 / n,
+                         "nearest_exact": True, "init_scale": 0.1, "width": 10, "lr": 0.05})
+    rows.append({**rows[0], "status": "failed", "error": "boom", "l2_inner": None})
+    df = pd.DataFrame(rows)
+    done = df[df.status == "done"]
+    f = compute_findings(df)
+    texts = [error_table(done), bound_table(done), training_table(df), failure_table(df),
+             training_state_by_regime(done[done.family == "network"])] + [t for _, t in f.tables.values()]
+    cells = " ".join(t.to_csv() for t in texts) + " ".join(x.text for x in f.items)
+    assert "wave" in cells and "mytargets" not in cells
