@@ -171,7 +171,7 @@ def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatc
         clock[0] += 0.02 * k
         return {"info": {"t_done": [0.01 * k] * len(Xs)}}
 
-    monkeypatch.setattr(S.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(S, "_cpu", lambda: clock[0])
     monkeypatch.setattr("geoquant.compare._runner.run_unit", fake_run_unit)
     monkeypatch.setattr("geoquant.compare.methods._networks.train_networks", fake_train)
 
@@ -216,6 +216,7 @@ def test_dry_run_says_up_front_when_the_estimate_exceeds_the_budget(tmp_path, ca
     assert main(["study", str(spec), "--dry-run", "--workers", "0", "--budget", "0.001s"]) == 1
     out = capsys.readouterr()
     assert out.out.splitlines()[0].startswith("estimated time about") and "EXCEEDS the budget of 0s" in out.out
+    assert "at this machine's present load" in out.out.splitlines()[0]
     assert "exceeds the budget" in out.err
     spec.write_text(SPEC.replace('kernel = "no_such_kernel"', "").replace('[study]\n', '[study]\ntime_budget = 86400\n'))
     assert main(["study", str(spec), "--dry-run", "--workers", "0", "--json"]) == 0

@@ -167,8 +167,9 @@ def _dry_run(args) -> int:
         return 1 if over else 0
     if plan["over_budget"] is not None:  # up front: the answer to "does it fit?"
         verdict = "EXCEEDS" if over else "fits"
-        print(f"estimated time about {_fmt_seconds(plan['estimate_s'])} {verdict} the budget of "
-              f"{_fmt_seconds(plan['budget_s'])} on {plan['workers']} worker(s)")
+        print(f"estimated time about {_fmt_seconds(plan['estimate_now_s'])} at this machine's present load "
+              f"({_fmt_seconds(plan['estimate_s'])} idle) {verdict} the budget of {_fmt_seconds(plan['budget_s'])} "
+              f"on {plan['workers']} worker(s)")
     print(f"study {plan['study']}: {plan['n_tasks']} tasks in {plan['n_units']} units "
           f"(would run on {plan['workers']} worker(s))")
     print("tasks per family: " + ", ".join(f"{k} {v}" for k, v in plan["by_family"].items()))
@@ -180,11 +181,12 @@ def _dry_run(args) -> int:
         for smp in plan["sample"]:
             bad = "" if smp["status"] == "done" else f"  FAILED: {smp['error']}"
             what = "per task" if smp["kind"] == "task" else f"per ensemble of {smp['runs']}"
-            print(f"  {smp['method']:<28} {smp['dim']}D n={smp['n']:<5} took {smp['seconds']:6.2f} s; "
+            print(f"  {smp['method']:<28} {smp['dim']}D n={smp['n']:<5} took {smp['seconds']:6.2f} s CPU; "
                   f"estimate {smp['estimate_s']:8.2f} s {what}{bad}")
         print("estimated seconds per method: " + ", ".join(f"{k} {v:.0f}" for k, v in plan["by_method_s"].items()))
-        print(f"estimated time: about {_fmt_seconds(plan['estimate_s'])} on {plan['workers']} worker(s) "
-              f"(this dry run took {plan['dry_run_s']:.1f} s)")
+        print(f"estimated time: about {_fmt_seconds(plan['estimate_s'])} on {plan['workers']} worker(s) of an idle "
+              f"machine; about {_fmt_seconds(plan['estimate_now_s'])} at its present load (samples ran "
+              f"{plan['slowdown']:g}x slower than their CPU time; this dry run took {plan['dry_run_s']:.1f} s)")
         if any(smp["status"] != "done" for smp in plan["sample"]):
             print("some sample tasks failed: the study would record those methods as failed", file=sys.stderr)
             return 1

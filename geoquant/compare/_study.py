@@ -400,6 +400,10 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
       expensive first (as :func:`run_study` orders them), plus the start of the
       process pool.
 
+    Samples are timed in CPU seconds with one thread per worker's share of the
+    cores, so the estimate is the wall time on an otherwise idle machine; on a
+    busy one the plan also gives it times the present slowdown.
+
     Parameters
     ----------
     spec : str, Path, dict or StudySpec
@@ -426,9 +430,13 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         seconds (what the sample took), estimate_s (one task / one ensemble at full
         budget), fraction (budget share trained), runs, status, error}),
         ``by_method_s`` (estimated seconds per method, summed over its units),
-        ``estimate_s`` (wall time on ``workers``; None without samples),
-        ``budget_s``, ``over_budget`` (None when no budget is stated or nothing was
-        timed) and ``dry_run_s`` (what this call took).
+        ``estimate_s`` (wall time on ``workers`` of an otherwise idle machine: the
+        samples are timed in CPU seconds, single-threaded as in a pool worker; None
+        without samples), ``slowdown`` (wall over CPU seconds of the samples: how
+        much slower the machine is now) and ``estimate_now_s`` (``estimate_s`` times
+        that), ``budget_s``, ``over_budget`` (``estimate_now_s`` above the budget;
+        None when no budget is stated or nothing was timed) and ``dry_run_s`` (what
+        this call took, wall).
     """
     import importlib
     from collections import Counter
@@ -445,7 +453,7 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
                            "by_family": dict(by_family), "by_method": dict(by_method), "sample": [],
                            "by_method_s": {}, "estimate_s": None, "skipped": spec.skipped,
                            "budget_s": None if budget is None else float(budget), "over_budget": None,
-                           "dry_run_s": None}
+                           "slowdown": None, "estimate_now_s": None, "dry_run_s": None}
     if not time_sample or not tasks:
         out["dry_run_s"] = time.perf_counter() - t_start
         return out
@@ -509,12 +517,23 @@ def _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, 
     out["by_method_s"] = {k: round(v, 3) for k, v in by_label_s.items()}
     out["estimate_s"] = _makespan(list(costs.values()), n_workers) + (_POOL_START_S if n_workers > 1 and workers != 0
                                                                      else 0.0)
-    if budget is not None:
-        out["over_budget"] = bool(out["estimate_s"] > float(budget))
+    # the machine's present slowdown: wall over CPU seconds of the samples (1 when this process had a core)
+    cpu = sum(x["seconds"] for x in out["sample"])
+    wall = sum(x.get("wall_s", x["seconds"]) for x in out["sample"])
+    out["slowdown"] = round(max(1.0, wall / cpu), 2) if cpu > 0 else 1.0
+    out["estimate_now_s"] = out["estimate_s"] * out["slowdown"]
+    if budget is not None:  # against what the machine can do now (a busy machine needs longer)
+        out["over_budget"] = bool(out["estimate_now_s"] > float(budget))
 
 
 #: seconds a local process pool takes to start its workers (fork server, imports of torch and scikit-learn)
 _POOL_START_S = 3.0
+
+
+def _cpu() -> float:
+    """The clock of the timed samples: this process's CPU seconds. Every sample runs single-threaded here as in
+    a pool worker, so its CPU time is its time on an idle machine, whatever else the machine is running."""
+    return time.process_time()
 
 
 def _makespan(costs: list, workers: int) -> float:
@@ -545,12 +564,13 @@ def _estimate_tasks(tasks, device, sample_s: float, samples: list) -> dict:
         if timed and _extrapolate(timed, n) > sample_s:
             break
         task = next(t for t in tasks if t.settings["n"] == n and t.settings["seed"] == first)
-        t0 = time.perf_counter()
+        w0, t0 = time.perf_counter(), _cpu()
         (rec,) = run_unit(_sample_unit([task], device))
-        dt = time.perf_counter() - t0
+        dt = _cpu() - t0
         timed[n] = dt
         samples.append({"method": task.method_label, "dim": task.settings["target"]["dim"], "n": n, "kind": "task",
-                        "seconds": round(dt, 3), "estimate_s": round(dt, 3), "fraction": 1.0,
+                        "seconds": round(dt, 3), "wall_s": round(time.perf_counter() - w0, 3),
+                        "estimate_s": round(dt, 3), "fraction": 1.0,
                         "runs": sum(t.settings["n"] == n for t in tasks), "status": rec["status"],
                         "error": (rec.get("error") or {}).get("message")})
         if rec["status"] != "done":
@@ -668,9 +688,9 @@ def _time_ensemble(members, device, samples: list) -> float:
 
     k0 = min(_GD_PREFIX, int(full)) if gd else _FLOW_PREFIX
     # set-up, a short training and the evaluation of one model, counted once per model
-    t0 = time.perf_counter()
+    w0, t0 = time.perf_counter(), _cpu()
     recs = run_unit(prefix(k0, members[:1]))
-    spent = time.perf_counter() - t0
+    spent = _cpu() - t0
     a = spent * len(members)
     bad = [r for r in recs if r["status"] != "done"]
     status, error = ("failed", (bad[0].get("error") or {}).get("message")) if bad else ("done", None)
@@ -690,10 +710,10 @@ def _time_ensemble(members, device, samples: list) -> float:
             k *= 4
             unit = prefix(k)
             ps = [u["settings"]["method"]["params"] for u in unit["tasks"]]
-            t1 = time.perf_counter()
+            t1 = _cpu()
             res = train_networks(Xs, ys, ps if gd else params, seeds, device=device,
                                  max_evals=None if gd else 3 * k + 1)
-            dt = time.perf_counter() - t1
+            dt = _cpu() - t1
             spent += dt
             reached = float(res["info"]["t_done"][0]) if not gd else t_max * min(k, full) / full
             if reached >= t_max * (1 - 1e-9):  # the prefix was the whole budget
@@ -705,6 +725,7 @@ def _time_ensemble(members, device, samples: list) -> float:
                 break
     samples.append({"method": members[0].method_label, "dim": members[0].settings["target"]["dim"],
                     "n": members[0].settings["n"], "kind": "ensemble", "seconds": round(spent, 3),
+                    "wall_s": round(time.perf_counter() - w0, 3),
                     "estimate_s": round(est, 3), "fraction": round(frac, 6), "runs": len(members),
                     "status": status, "error": error})
     return est
