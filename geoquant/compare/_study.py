@@ -459,7 +459,7 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         return out
     for mod in _preload(spec):
         importlib.import_module(mod)
-    with _worker_threads(n_workers):
+    with _worker_threads(None if workers == 0 else n_workers):  # in process (workers 0): the threads it has
         _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, workers)
     out["dry_run_s"] = time.perf_counter() - t_start
     return out
@@ -468,15 +468,15 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
 class _worker_threads:
     """Time the samples with the threads one pool worker gets (``cpu_count // workers``; torch and BLAS)."""
 
-    def __init__(self, n_workers: int):
-        self.threads = max(1, (os.cpu_count() or 1) // max(n_workers, 1))
+    def __init__(self, n_workers: int | None):
+        self.threads = None if n_workers is None else max(1, (os.cpu_count() or 1) // max(n_workers, 1))
 
     def __enter__(self):
         import sys
 
         torch = sys.modules.get("torch")
         self.old = torch.get_num_threads() if torch is not None else None
-        if torch is not None:
+        if torch is not None and self.threads is not None:
             torch.set_num_threads(self.threads)
         return self
 
