@@ -148,7 +148,7 @@ def test_a_study_outside_a_terminal_prints_progress_lines(tmp_path, capsys):
 
 def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatch):
     """A network ensemble: one model through the runner on a short prefix (set-up and evaluation, a per model), then its
-    training alone on prefixes grown 4x until one takes 0.3 s (c per iteration); with a fake clock the estimate
+    training alone on prefixes grown 4x until one takes 0.15 s (c per iteration); with a fake clock the estimate
     is a + c x (the iterations left): all of GD's steps, or those a flow needs at the prefix's pace."""
     import geoquant.compare._study as S
 
@@ -182,12 +182,12 @@ def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatc
 
     samples = []
     est = S._time_ensemble(tasks(mode="gd", lr=0.02, t_max=3000.0), None, samples)
-    # 100 steps through the runner (2 s), then 400, 1600, 6400 steps of training alone: 6400 x 1e-4 s >= 0.3 s
-    assert [k for what, _, k in seen if what == "train"] == [400, 1600, 6400]
+    # 100 steps through the runner (2 s), then 400, 1600 steps of training alone: 1600 x 1e-4 s >= 0.15 s
+    assert [k for what, _, k in seen if what == "train"] == [400, 1600]
     assert all(n == 10_000 for _, n, _ in seen)  # the prefix cuts t_max, never n_steps
     assert est == pytest.approx(2 * 2.0 + 1e-4 * (150_000 - 100))  # a: one model through the runner, x 2 models
     est = S._time_ensemble(tasks(t_max=300.0), None, samples)
-    # 40 iterations take 0.8 s >= 0.3 s and reach t = 0.4: 30000 iterations at that pace for t_max = 300 (times
+    # 40 iterations take 0.8 s >= 0.15 s and reach t = 0.4: 30000 iterations at that pace for t_max = 300 (times
     # FLOW_PACE, the flow slowing down later), 0.02 s each
     assert est == pytest.approx(2 * 2.0 + 0.02 * (S.FLOW_PACE * 40 * 300.0 / 0.4 - 10))
     assert [s["kind"] for s in samples] == ["ensemble", "ensemble"] and samples[0]["runs"] == 2

@@ -616,7 +616,8 @@ def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
     """Seconds per network unit (ensemble), from timed prefixes of the budget of a few of them.
 
     Units that differ only in their sample (target, sampler, n) form a group; each group is timed on its
-    largest and its smallest ensemble, and the other sizes follow a power of n through those two.
+    largest and its smallest ensemble (the largest only when they are less than 3x apart), and the other
+    sizes follow a power of n through those two.
     """
     import numpy as np
 
@@ -634,10 +635,13 @@ def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
     out: dict[str, float] = {}
     for by_n in groups.values():
         sizes = sorted(by_n)
-        timed = {n: _time_ensemble(units[by_n[n][0]], device, samples) for n in dict.fromkeys([sizes[-1], sizes[0]])}
+        ends = [sizes[-1], sizes[0]] if sizes[-1] >= 3 * sizes[0] else [sizes[-1]]  # close sizes: the largest only
+        timed = {n: _time_ensemble(units[by_n[n][0]], device, samples) for n in ends}
         for n in sizes:
             if n in timed:
                 est = timed[n]
+            elif len(timed) == 1:
+                est = next(iter(timed.values()))
             else:  # between the timed sizes: a power of n through both
                 (a, ta), (b, tb) = sorted(timed.items())
                 est = ta * (n / a) ** (np.log(max(tb, 1e-6) / max(ta, 1e-6)) / np.log(b / a))
@@ -647,10 +651,10 @@ def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
 
 
 #: timed prefixes of an ensemble's budget: first gradient-flow iterations (3 gradient evaluations each) or GD
-#: steps; the training alone is then timed on prefixes grown 4x until one takes _PREFIX_S seconds
+#: steps; the training alone is then timed on prefixes grown 4x until one takes _PREFIX_S CPU seconds
 _FLOW_PREFIX = 10
 _GD_PREFIX = 100
-_PREFIX_S = 0.3
+_PREFIX_S = 0.15
 _PREFIX_RUNS = 6
 #: a gradient flow's iterations over the whole budget, relative to the pace of its first ones: the slowest
 #: model of an ensemble sets its length and the steps shrink as the networks grow. Measured on the quickstart's
