@@ -149,11 +149,7 @@ class LocalPoolExecutor:
                         p.terminate()
                     except Exception:  # pragma: no cover - already gone
                         pass
-                for p in procs:
-                    p.join(timeout=10)
-                # the workers are gone: let the pool's manager thread see it and release the pool's queues
-                # (their semaphores), so that the interpreter does not exit with "leaked semaphore objects"
-                self._pool.shutdown(wait=True)
+                # (each worker releases its named semaphores on SIGTERM: see _end_worker)
             else:
                 self._pool.shutdown(wait=True)
             self._pool = None
