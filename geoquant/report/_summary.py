@@ -147,7 +147,7 @@ def _case_row(key, cols, d, metric):
         "best non-oracle triangulation": best_tri, f"triangulation {metric}": float(med[best_tri]),
         "× it": float(np.median(r_tri)) if len(r_tri) else np.nan,
     }
-    ors = sorted(oracles, key=lambda m: med.get(m, np.inf))
+    ors = sorted(oracles, key=lambda m: (med.get(m, np.inf), m))
     r_or = {m: seed_ratio(per, m, dela) for m in ors}
     row["oracle × Delaunay"] = "; ".join(f"{m} {_x(float(np.median(r)))}" for m, r in r_or.items() if len(r)) or "–"
     if _has(rows_net, "train_status"):
@@ -196,9 +196,13 @@ def _versus_best_triangulation(t, metric: str) -> str:
             if same else f"Against the best triangulation that does not use the true target: {body}")
     ors = [o for o in t["oracle × Delaunay"] if o != "–"]
     if ors:
-        oracle = ("; the oracle (it picks its triangulation using the true target, which no method that sees only "
-                  "the data can do) is at " + "; ".join(f"{c}: {o}" for c, o in zip(t["case"], t["oracle × Delaunay"])
-                                                        if o != "–") + " Delaunay's error")
+        many = any(";" in o for o in ors)
+        oracle = (("; the oracles (they pick their triangulation using the true target, which no method that sees "
+                   "only the data can do) are at " if many else
+                   "; the oracle (it picks its triangulation using the true target, which no method that sees only "
+                   "the data can do) is at ")
+                  + "; ".join(f"{c}: {o}" for c, o in zip(t["case"], t["oracle × Delaunay"]) if o != "–")
+                  + " Delaunay's error")
     else:
         oracle = "; no oracle triangulation was run"
     return head + oracle + "."
