@@ -55,9 +55,8 @@ def _plt():
 
 def _plain_log(ax, which="xy"):
     """Log axes with plain tick labels and several labelled ticks per decade: 1, 2, 5 x 10^k
-    (every integer multiple when the axis spans less than a decade, evenly spaced round values
-    below 0.7 decades; one per decade beyond 3.5 decades, where more labels would overlap).
-    Call after the limits are set."""
+    (evenly spaced round values below 0.7 decades; one per decade beyond 3.5 decades, where
+    more labels would overlap). Call after the limits are set."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fmt = FuncFormatter(lambda v, _: f"{v:g}")
@@ -67,7 +66,7 @@ def _plain_log(ax, which="xy"):
             continue
         lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
         decades = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
-        subs = tuple(range(1, 10)) if decades < 1 else ((1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,))
+        subs = (1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)
         if decades < 0.7:  # a narrow range holds at most one 1..9 x 10^k: evenly spaced round values instead
             from matplotlib.ticker import MaxNLocator
 
