@@ -10,7 +10,8 @@ target best, where does Delaunay rank, and does Waldron's bound hold?
 
 Part 2 runs a small comparison study on a target function written here (not one
 of geoquant's), sweeps one of its parameters, and writes the report, whose
-findings section says which method family came closest. The spec format is
+summary says how the networks compare with the triangulations and whose findings
+say which method family came closest. The spec format is
 documented in docs/study-spec.md. The test suite runs this script
 (tests/test_tutorial.py).
 """
@@ -117,7 +118,9 @@ def custom_study(out: Path) -> dict:
     print(f"targets whose Hessian bound was exceeded when sampled: {warned}")
 
     rep = make_report(study_dir, out / "report", gallery_per_target=1, progress=False)
-    findings = [ln for ln in rep.markdown.read_text().splitlines() if ln.startswith("- ")]
+    md = rep.markdown.read_text().splitlines()
+    print("summary: " + md[2])  # the report opens with the summary: at most five sentences from the data
+    findings = [ln for ln in md if ln.startswith("- ") and not ln.startswith("- **")]
     print("findings:\n  " + "\n  ".join(findings))
     print(f"report: {rep.html}")
     return {"n_done": run.n_done, "n_failed": run.n_failed, "warned": warned, "report": str(rep.html),

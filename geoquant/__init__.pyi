@@ -42,6 +42,8 @@ from .interpolate import (
     ErrorResult as ErrorResult,
     interpolation_error as interpolation_error,
     simplex_errors as simplex_errors,
+    l2_optimal_triangulation as l2_optimal_triangulation,
+    L2OptimalTriangulation as L2OptimalTriangulation,
     error_bounds as error_bounds,
     min_enclosing_radius as min_enclosing_radius,
     circumspheres as circumspheres,

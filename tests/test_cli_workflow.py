@@ -100,10 +100,11 @@ def test_dry_run_times_a_sample_and_flags_a_failing_method(tmp_path, capsys):
     spec.write_text(plan_ok)
     assert main(["study", str(spec), "--dry-run", "--workers", "0", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert [s["method"] for s in plan["sample"]] == ["delaunay", "knn", "rbf_broken"]
-    assert [s["runs"] for s in plan["sample"]] == [8, 8, 8]
-    assert plan["estimate_s"] == pytest.approx(sum(s["scaled_s"] * s["runs"] for s in plan["sample"]), rel=1e-2,
-                                               abs=1e-2)
+    assert {s["method"] for s in plan["sample"]} == {"delaunay", "knn", "rbf_broken"}
+    assert all(s["kind"] == "task" and s["runs"] == 2 for s in plan["sample"])  # 1 target per dimension x 2 seeds, per size
+    # in process (workers 0) the units run one after another: the estimate is the sum over the methods
+    assert plan["estimate_s"] == pytest.approx(sum(plan["by_method_s"].values()), rel=1e-2, abs=1e-2)
+    assert plan["dry_run_s"] > 0
 
 
 def test_study_exits_nonzero_after_writing_what_succeeded(tmp_path, capsys):
@@ -145,24 +146,79 @@ def test_a_study_outside_a_terminal_prints_progress_lines(tmp_path, capsys):
     assert len(lines) >= 2 and lines[-1].startswith("cli: 24/24 tasks finished (0 failed)")
 
 
-def test_dry_run_cuts_a_network_budget_given_in_flow_time():
-    # a t_max budget overrides n_steps (GD: n_steps = ceil(t_max / lr)); the timed sample must cut
-    # t_max itself, else it trains the whole budget and then multiplies it again
-    from geoquant.compare._study import _shorten_budget, dry_run
+def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatch):
+    """A network ensemble: one model through the runner on a short prefix (set-up and evaluation, a per model), then its
+    training alone on prefixes grown 4x until one takes 0.15 s (c per iteration); with a fake clock the estimate
+    is a + c x (the iterations left): all of GD's steps, or those a flow needs at the prefix's pace."""
+    import geoquant.compare._study as S
 
-    p = {"t_max": 3000.0, "lr": 0.02, "n_steps": 10_000}
-    assert _shorten_budget(p, 300) == pytest.approx(500.0)
-    assert p["t_max"] == pytest.approx(6.0) and p["n_steps"] == 10_000
-    p = {"t_max": None, "lr": 0.05, "n_steps": 3000}
-    assert _shorten_budget(p, 300) == pytest.approx(10.0) and p["n_steps"] == 300
-    p = {"t_max": 5.0, "lr": 0.05, "n_steps": 3000}  # already shorter than the sample
-    assert _shorten_budget(p, 300) == 1.0 and p["t_max"] == 5.0
-    spec = {
-        "study": {"name": "budget", "seeds": [0]},
-        "targets": [{"name": "sines", "dim": 1, "sizes": [6]}],
-        "samplers": [{"kind": "uniform"}],
-        "methods": [{"name": "network_small", "width": 10, "mode": "gd", "lr": 0.02, "t_max": 3000.0}],
-    }
-    plan = dry_run(spec, workers=0, max_steps=50)
-    (sample,) = plan["sample"]
-    assert sample["status"] == "done" and sample["budget_factor"] == pytest.approx(3000.0 / (50 * 0.02))
+    clock = [0.0]
+    seen = []
+
+    def fake_run_unit(unit):
+        p = unit["tasks"][0]["settings"]["method"]["params"]
+        seen.append(("unit", p["n_steps"], p["t_max"]))
+        clock[0] += 2.0
+        return [{"status": "done", "info": {"t_done": 0.01 * 10}} for _ in unit["tasks"]]
+
+    def fake_train(Xs, ys, params, seeds, device=None, max_evals=None):
+        if max_evals is None:  # GD: the prefix is in t_max
+            k = round(params[0]["t_max"] / params[0]["lr"])
+            seen.append(("train", params[0]["n_steps"], k))
+            clock[0] += 1e-4 * k
+            return {"info": {}}
+        k = (max_evals - 1) // 3
+        clock[0] += 0.02 * k
+        return {"info": {"t_done": [0.01 * k] * len(Xs)}}
+
+    monkeypatch.setattr(S, "_cpu", lambda: clock[0])
+    monkeypatch.setattr("geoquant.compare._runner.run_unit", fake_run_unit)
+    monkeypatch.setattr("geoquant.compare.methods._networks.train_networks", fake_train)
+
+    def tasks(**net):
+        return load_spec({"study": {"name": "budget", "seeds": [0, 1]},
+                          "targets": [{"name": "sines", "dim": 1, "sizes": [6]}], "samplers": [{"kind": "uniform"}],
+                          "methods": [{"name": "network_small", "width": 10, **net}]}).tasks()
+
+    samples = []
+    est = S._time_ensemble(tasks(mode="gd", lr=0.02, t_max=3000.0), None, samples)
+    # 100 steps through the runner (2 s), then 400, 1600 steps of training alone: 1600 x 1e-4 s >= 0.15 s
+    assert [k for what, _, k in seen if what == "train"] == [400, 1600]
+    assert all(n == 10_000 for _, n, _ in seen)  # the prefix cuts t_max, never n_steps
+    assert est == pytest.approx(2 * 2.0 + 1e-4 * (150_000 - 100))  # a: one model through the runner, x 2 models
+    est = S._time_ensemble(tasks(t_max=300.0), None, samples)
+    # 40 iterations take 0.8 s >= 0.15 s and reach t = 0.4: 30000 iterations at that pace for t_max = 300 (times
+    # FLOW_PACE, the flow slowing down later), 0.02 s each
+    assert est == pytest.approx(2 * 2.0 + 0.02 * (S.FLOW_PACE * 40 * 300.0 / 0.4 - 10))
+    assert [s["kind"] for s in samples] == ["ensemble", "ensemble"] and samples[0]["runs"] == 2
+
+
+def test_dry_run_extrapolation_and_schedule():
+    from geoquant.compare._study import _extrapolate, _makespan
+
+    timed = {10: 1.0, 20: 4.0}
+    assert _extrapolate(timed, 40) == pytest.approx(16.0)  # exponent 2 from the two largest sizes
+    assert _extrapolate(timed, 5) == 1.0 and _extrapolate({10: 1.0}, 30) == pytest.approx(3.0)
+    assert _extrapolate({10: 1.0, 20: 1.0}, 80) == pytest.approx(4.0)  # exponent clipped to >= 1
+    assert _makespan([5, 4, 3, 3], 2) == 8 and _makespan([5, 4, 3, 3], 1) == 15
+
+
+def test_dry_run_says_up_front_when_the_estimate_exceeds_the_budget(tmp_path, capsys):
+    from geoquant._cli.study import parse_duration
+    from geoquant.errors import InvalidInputError
+
+    assert [parse_duration(t, "b") for t in ("3h", "90m", "1h30m", "600s", "600", "0.5h")] == \
+        [10800, 5400, 5400, 600, 600, 1800]
+    with pytest.raises(InvalidInputError, match="--budget"):
+        parse_duration("soon", "--budget")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace('kernel = "no_such_kernel"', ""))
+    assert main(["study", str(spec), "--dry-run", "--workers", "0", "--budget", "0.001s"]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines()[0].startswith("estimated time about") and "EXCEEDS the budget of 0s" in out.out
+    assert "at this machine's present load" in out.out.splitlines()[0]
+    assert "exceeds the budget" in out.err
+    spec.write_text(SPEC.replace('kernel = "no_such_kernel"', "").replace('[study]\n', '[study]\ntime_budget = 86400\n'))
+    assert main(["study", str(spec), "--dry-run", "--workers", "0", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["budget_s"] == 86400 and plan["over_budget"] is False

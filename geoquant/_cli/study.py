@@ -40,8 +40,11 @@ def register(sub) -> None:
                         "to import from a study directory. A spec with user targets runs their code")
     p.add_argument("--report", metavar="DIR", help="write the report to DIR when the study ends and print its path")
     p.add_argument("--dry-run", action="store_true",
-                   help="print the tasks, families and a rough time estimate (from a small timed sample); run nothing")
+                   help="print the tasks, families and a time estimate (from short timed samples); run nothing")
     p.add_argument("--no-timing", action="store_true", help="with --dry-run: only count, do not time a sample")
+    p.add_argument("--budget", metavar="TIME",
+                   help="with --dry-run: the time the study may take (e.g. 3h, 90m, 1h30m, 600s or seconds; default: "
+                        "the spec's [study] time_budget); says up front, and exits 1, when the estimate exceeds it")
     p.add_argument("--progress-interval", type=float, default=30.0, metavar="S",
                    help="when not on a terminal: seconds between two progress lines (default 30)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
@@ -192,11 +195,18 @@ def _dry_run(args) -> int:
         from ..errors import InvalidInputError
 
         raise InvalidInputError("'--report' cannot be combined with '--dry-run' (a dry run writes nothing)")
+    budget = parse_duration(args.budget, "--budget") if args.budget is not None else None
     plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device,
-                   target_path=args.target_path)
+                   target_path=args.target_path, budget_s=budget)
+    over = bool(plan["over_budget"])
     if args.json:
         print_json(plan)
-        return 0
+        return 1 if over else 0
+    if plan["over_budget"] is not None:  # up front: the answer to "does it fit?"
+        verdict = "EXCEEDS" if over else "fits"
+        print(f"estimated time about {_fmt_seconds(plan['estimate_now_s'])} at this machine's present load "
+              f"({_fmt_seconds(plan['estimate_s'])} idle) {verdict} the budget of {_fmt_seconds(plan['budget_s'])} "
+              f"on {plan['workers']} worker(s)")
     print(f"study {plan['study']}: {plan['n_tasks']} tasks in {plan['n_units']} units "
           f"(would run on {plan['workers']} worker(s))")
     print("tasks per family: " + ", ".join(f"{k} {v}" for k, v in plan["by_family"].items()))
@@ -204,12 +214,38 @@ def _dry_run(args) -> int:
     for sk in plan["skipped"]:
         print(f"  left out: {sk['method']} in {sk['dim']}D ({sk['reason']})")
     if plan["sample"]:
-        print("timed sample (one task per method, median n; networks timed on a few hundred steps, scaled):")
+        print("timed samples (tasks from the smallest n up; network ensembles on short prefixes of their budget):")
         for smp in plan["sample"]:
             bad = "" if smp["status"] == "done" else f"  FAILED: {smp['error']}"
-            print(f"  {smp['method']:<24} n={smp['n']:<5} {smp['scaled_s']:8.2f} s x {smp['runs']} run(s){bad}")
-        print(f"estimated time: about {_fmt_seconds(plan['estimate_s'])} (rough; larger n costs more)")
+            what = "per task" if smp["kind"] == "task" else f"per ensemble of {smp['runs']}"
+            print(f"  {smp['method']:<28} {smp['dim']}D n={smp['n']:<5} took {smp['seconds']:6.2f} s CPU; "
+                  f"estimate {smp['estimate_s']:8.2f} s {what}{bad}")
+        print("estimated seconds per method: " + ", ".join(f"{k} {v:.0f}" for k, v in plan["by_method_s"].items()))
+        print(f"estimated time: about {_fmt_seconds(plan['estimate_s'])} on {plan['workers']} worker(s) of an idle "
+              f"machine; about {_fmt_seconds(plan['estimate_now_s'])} at its present load (samples ran "
+              f"{plan['slowdown']:g}x slower than their CPU time; this dry run took {plan['dry_run_s']:.1f} s)")
         if any(smp["status"] != "done" for smp in plan["sample"]):
             print("some sample tasks failed: the study would record those methods as failed", file=sys.stderr)
             return 1
+    if over:
+        print(f"the estimate exceeds the budget of {_fmt_seconds(plan['budget_s'])}: shrink the grid or the "
+              "budgets, or give it more workers", file=sys.stderr)
+        return 1
     return 0
+
+
+def parse_duration(text: str, name: str) -> float:
+    """Seconds in ``"3h"``, ``"90m"``, ``"1h30m"``, ``"600s"`` or ``"600"``."""
+    import re
+
+    from ..errors import InvalidInputError
+
+    t = str(text).strip().lower()
+    m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?", t)
+    if not t or m is None or not any(m.groups()):
+        raise InvalidInputError(f"'{name}' must be a duration such as 3h, 90m, 1h30m, 600s or 600, found {text!r}")
+    h, mi, sec = (float(g) if g else 0.0 for g in m.groups())
+    total = 3600 * h + 60 * mi + sec
+    if total <= 0:
+        raise InvalidInputError(f"'{name}' must be a positive duration, found {text!r}")
+    return total

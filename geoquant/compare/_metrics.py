@@ -263,7 +263,10 @@ class Evaluator:
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, method: Method | Statistic) -> dict:
         """Metrics of a fitted method or statistic (see the module docstring for the columns)."""
+        # region -> squared L2 error per Delaunay/method simplex, integral of (f - I f)^2 (gallery 'per_simplex_<region>')
         self.last_per_simplex: dict = {}
+        # a network's nearest fine triangulation and its values at the data (network_distances; gallery 'near_*')
+        self.last_nearest: dict = {}
         out = method.exact_metrics(self)
         if out is None:
             if not getattr(method, "pointwise", True):  # a Statistic has no predict() to measure
@@ -360,11 +363,15 @@ class Evaluator:
             out.update(between_l2=between, nearest_l2=between, nearest_exact=True, nearest_lower_l2=between,
                        n_kinks=float(len(inside)),
                        nearest_knots_l2=knots_l2)
+            order = np.argsort(self.X[:, 0], kind="stable")  # the unique fine triangulation in 1D
+            self.last_nearest = {"simplices": np.stack([order[:-1], order[1:]], axis=1), "values": gx}
             return out
         between = float(np.sqrt(self._l2sq(gx, self.tri.simplices, method.predict, region).sum()))
-        _, l2sq, exact, lower = nearest_triangulation(self.X, gx, method.predict, box=box, seed=0,
-                                                      degree=c.quadrature_degree, refine=c.refine,
-                                                      time_limit=c.nearest_time_limit, return_bound=True)
+        near, l2sq, exact, lower = nearest_triangulation(self.X, gx, method.predict, box=box, seed=0,
+                                                         degree=c.quadrature_degree, refine=c.refine,
+                                                         time_limit=c.nearest_time_limit, return_bound=True)
+        # for the gallery: the network beside the interpolant of its own values on that triangulation
+        self.last_nearest = {"simplices": np.asarray(near, dtype=np.int64), "values": gx}
         out.update(between_l2=between, nearest_l2=float(np.sqrt(max(l2sq, 0.0))), nearest_exact=bool(exact),
                    nearest_lower_l2=float(np.sqrt(max(lower, 0.0))),
                    n_kinks=None, nearest_knots_l2=None)
@@ -477,7 +484,7 @@ class Evaluator:
             sq, lin = self._pl_region(tri.simplices, self.y, r)  # type: ignore[union-attr]  # set: evaluate() checks
             out[f"l2_{r}"] = float(np.sqrt(sq.sum()))
             out[f"linf_{r}"] = float(lin.max()) if len(lin) else 0.0
-            self.last_per_simplex[r] = sq
+            self.last_per_simplex[r] = sq  # squared L2 error per simplex (integral of (f - I f)^2)
         return out
 
     def _evaluate_generic(self, method: Method) -> dict:

@@ -3,7 +3,13 @@
 A *unit* is a plain dict (so it pickles cheaply to a process pool or a Dask
 worker)::
 
-    {"tasks": [{"id": ..., "settings": {...}, "gallery": bool}, ...], "device": None | str}
+    {"tasks": [{"id": ..., "settings": {...}, "gallery": bool}, ...], "device": None | str,
+     "checkpoint_dir": None | str}
+
+(``checkpoint_dir``, network units only: where the ensemble saves its training state
+between the segments of its budget, so that an interrupted study resumes inside it;
+``max_evals``, optional: a gradient-flow ensemble stops after that many gradient
+evaluations per model -- the timed prefixes of ``geoquant study --dry-run``.)
 
 A non-network unit's tasks share the sample (target, sampler, n, seed) and the
 evaluation settings, so the sample, its Delaunay triangulation, the quadrature
@@ -143,9 +149,21 @@ def _gallery_arrays(method, evaluator: Evaluator, X, y, grid, f_grid) -> dict:
         arrays["g_grid"] = g.astype(np.float32)
     for k, v in method.state().items():
         arrays[f"state_{k}"] = np.asarray(v)
+    # per_simplex_<region>: the SQUARED L2 error integral of (f - I f)^2 on each simplex of the method's triangulation
     ps = getattr(evaluator, "last_per_simplex", None) or {}
     for r, v in ps.items():
         arrays[f"per_simplex_{r}"] = np.asarray(v, dtype=np.float64)
+    near = getattr(evaluator, "last_nearest", None) or {}
+    if near:  # a network: its nearest fine triangulation, its values at the data and their interpolant there
+        from ..interpolate import PiecewiseLinearInterpolant
+        from ..triangulation import Triangulation
+
+        simp = np.asarray(near["simplices"], dtype=np.int64)
+        vals = np.asarray(near["values"], dtype=np.float64)
+        arrays["near_simplices"] = simp.astype(np.int32)
+        arrays["near_values"] = vals
+        arrays["near_grid"] = PiecewiseLinearInterpolant(Triangulation(X, simp, validate=False), vals)(grid) \
+            .astype(np.float32)
     arrays["delaunay_simplices"] = np.asarray(evaluator.tri.simplices, dtype=np.int32)
     arrays["inner_box"] = evaluator.inner_box
     arrays["domain"] = evaluator.box
@@ -221,7 +239,7 @@ def _run_unit(unit: dict) -> list[dict]:
     device = unit.get("device")
     settings0 = tasks[0]["settings"]
     if method_class(settings0["method"]["name"]).family == "network":
-        return _run_network_unit(tasks, device)
+        return _run_network_unit(tasks, device, unit.get("checkpoint_dir"), unit.get("max_evals"))
     try:
         target, X, y = make_data(settings0)
         evaluator = Evaluator(target, X, y, EvalConfig(**_eval_kwargs(settings0["evaluation"])))
@@ -249,8 +267,11 @@ def _eval_kwargs(ev: dict) -> dict:
     return kw
 
 
-def _run_network_unit(tasks, device):
-    """All the networks of a unit in one ensemble call; one evaluation and record per task."""
+def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
+    """All the networks of a unit in one ensemble call; one evaluation and record per task.
+
+    With ``checkpoint_dir`` the ensemble saves its training state there between the segments of
+    its budget and resumes from a state saved by an interrupted run (see ``train_networks``)."""
     from .methods._networks import train_networks
 
     data = {}
@@ -283,6 +304,8 @@ def _run_network_unit(tasks, device):
             [x["method"]["params"] for x in s],
             [method_seed(x["seed"], x.get("restart", 0)) for x in s],
             device=device,
+            checkpoint_dir=checkpoint_dir,
+            max_evals=max_evals,
         )
         t_fit = (time.perf_counter() - t0) / len(members)
     except Exception as exc:

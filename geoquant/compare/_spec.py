@@ -89,6 +89,7 @@ _STUDY_SCHEMA = {
     "sizes": Param("int_list", None, min=0, min_exclusive=True, optional=True),
     "gallery_seeds": Param("int_list", None, min=0, optional=True),
     "user_target_time_limit": Param("float", 600.0, min=0, min_exclusive=True, max=1e7),
+    "time_budget": Param("float", None, min=0, min_exclusive=True, optional=True),
 }
 
 _EVAL_SCHEMA = {
@@ -213,6 +214,9 @@ class StudySpec:
     #: The spec file this spec was read from (None for TOML text or a dict); its directory is searched
     #: for user targets' modules (see :mod:`geoquant.compare._usercode`).
     origin: str | None = None
+    #: seconds the study may take (``[study] time_budget``): ``--dry-run`` says when its estimate exceeds it.
+    #: Not part of the study's identity (:func:`spec_fingerprint`): changing it does not rerun anything.
+    time_budget: float | None = None
 
     def tasks(self) -> list[Task]:
         """Expand the spec into tasks (deterministic order)."""
@@ -350,6 +354,7 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
         raise _err("study.seeds", "distinct seeds", seeds)
     sizes = _check(study, "sizes", _STUDY_SCHEMA["sizes"], "study")
     gallery = _check(study, "gallery_seeds", _STUDY_SCHEMA["gallery_seeds"], "study")
+    time_budget = _check(study, "time_budget", _STUDY_SCHEMA["time_budget"], "study")
     if gallery is None:
         gallery = seeds[:1]
     for g in gallery:
@@ -403,6 +408,7 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
         skipped=skipped,
         user_target_time_limit=_check(study, "user_target_time_limit", _STUDY_SCHEMA["user_target_time_limit"],
                                       "study"),
+        time_budget=None if time_budget is None else float(time_budget),
     )
 
 

@@ -195,8 +195,15 @@ class _StopOnSigint:
         return False
 
 
-def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None):
+#: subdirectory of a study directory where network ensembles save their training state between segments
+TRAINING = "training"
+
+
+def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None, checkpoints=None):
     """Group the tasks still to run into units (see :mod:`geoquant.compare._runner`).
+
+    ``checkpoints`` (a directory, optional): each network unit saves its training state in
+    ``checkpoints/<unit key>/`` between the segments of its budget and resumes from there.
 
     Returns
     -------
@@ -227,6 +234,8 @@ def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None)
                 "key": key,
                 "tasks": [{"id": t.id, "settings": t.settings, "gallery": t.gallery} for t in members],
                 "device": device,
+                "checkpoint_dir": str(Path(checkpoints) / key) if checkpoints is not None and key.startswith("net-")
+                else None,
             }
         )
     units.sort(key=lambda u: (not u["key"].startswith("net-"), -u["tasks"][0]["settings"]["n"], u["key"]))
@@ -308,7 +317,10 @@ def run_study(
             damaged.append({"path": "manifest.json", "file": "manifest.json",
                             "reason": "unreadable or not a manifest (a new one is written)"})
         quarantined = quarantine(out, damaged)
-        units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device)
+        # ensembles save their state between training segments where this machine can read it back
+        # (not on a remote Dask cluster, whose workers may not share this file system)
+        units, write_ids = plan_units(tasks, records, retry_failed=retry_failed, device=device,
+                                      checkpoints=(out / TRAINING) if scheduler is None else None)
         attach_user_code(units, spec, user_path)
         n_skipped = len(tasks) - len(write_ids)
         executor = make_executor(
@@ -353,6 +365,8 @@ def run_study(
                             bar.update(1)
                             if lines is not None:
                                 lines.update(done=int(rec["status"] == "done"), failed=int(rec["status"] != "done"))
+                        if error is None:  # its results are written: its training state is no longer needed
+                            _remove_training_state(unit)
                         if stop.requested is not None:  # after writing what arrived
                             stop.stop()
         finally:
@@ -372,108 +386,380 @@ def run_study(
     return run
 
 
-def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, workers: int | None = None, time_sample: bool = True, max_steps: int = 300,
-            device: str | None = None, target_path: Sequence[str | os.PathLike[str]] = ()) -> dict:
-    """What a study would run, and a rough estimate of how long, without writing anything.
+def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, workers: int | None = None,
+            time_sample: bool = True, device: str | None = None, budget_s: float | None = None,
+            sample_s: float = 0.5, max_steps: int | None = None,
+            target_path: Sequence[str | os.PathLike[str]] = ()) -> dict:
+    """What a study would run and how long it would take, without writing anything.
 
-    The estimate times one task per method (at that method's median sample
-    size, first seed) in this process; networks train ``max_steps`` steps
-    and their training time is scaled to their ``n_steps``. The per-method
-    time times the method's task count (for networks: its ensembles, one
-    per sample size and shared setting), summed and divided by the workers that would
-    run (at most the number of units), is the estimate: rough (the cost
-    grows with n; networks of one unit train together), meant for "minutes
-    or hours".
+    The estimate is built from short timed samples, not from whole tasks:
+
+    * each method that is not a network is timed on one task (first seed) per
+      dimension, from its smallest sample size up, as long as the next size is
+      predicted to take less than ``sample_s`` seconds; larger sizes are
+      extrapolated from the two largest timed ones (a power of n, exponent
+      clipped to [1, 3]);
+    * the network ensembles (all seeds, restarts and init scales of one sample,
+      as the study trains them) that differ only in their sample form groups;
+      each group is timed on its smallest and largest ensemble: once through the
+      runner on a short prefix of its budget (set-up, training and evaluation),
+      then its training alone on longer prefixes (the first gradient-flow
+      iterations or GD steps) for the time per iteration; GD needs its step
+      count, a flow the iterations its whole ``t_max`` needs at the prefix's
+      pace times :data:`FLOW_PACE` (:func:`_time_ensemble`);
+    * units (samples and ensembles) are then scheduled on the workers, most
+      expensive first (as :func:`run_study` orders them), plus the start of the
+      process pool.
+
+    Samples are timed in CPU seconds with one thread per worker's share of the
+    cores, so the estimate is the wall time on an otherwise idle machine; on a
+    busy one the plan also gives it times the present slowdown.
 
     Parameters
     ----------
-    spec : str, Path or StudySpec
+    spec : str, Path, dict or StudySpec
     workers : int, optional
         As in :func:`run_study` (default: the CPUs; 0: in process).
     time_sample : bool
-        Time the sample tasks (else only count).
-    max_steps : int
-        Network steps of the timed sample.
+        Time the samples (else only count).
     device : str, optional
     target_path : sequence of str or Path
         As in :func:`run_study`. Timing the sample runs the code of user targets
         (in this process, under their time limit), as running the study would;
         ``time_sample=False`` imports nothing.
+    budget_s : float, optional
+        A time budget in seconds (default: the spec's ``[study] time_budget``): the
+        plan says whether the estimate exceeds it (``over_budget``).
+    sample_s : float
+        About the longest one timed sample may take (the dry run takes a few dozen
+        of them at most).
+    max_steps : int, optional
+        Deprecated and ignored (the samples are sized in seconds, ``sample_s``).
 
     Returns
     -------
     dict
         ``n_tasks``, ``n_units``, ``workers``, ``by_family`` and ``by_method``
-        (task counts), ``sample`` (list of {method, n, seconds, scaled_s, runs,
-        budget_factor, status, error}: a network's budget is cut to about
-        ``max_steps`` steps and its training time scaled by ``budget_factor``), ``estimate_s`` (None without a sample),
-        ``skipped`` (method/dimension combinations the spec leaves out).
+        (task counts), ``skipped`` (method/dimension combinations the spec leaves
+        out), ``sample`` (list of {method, dim, n, kind ("task" or "ensemble"),
+        seconds (what the sample took), estimate_s (one task / one ensemble at full
+        budget), fraction (budget share trained), runs, status, error}),
+        ``by_method_s`` (estimated seconds per method, summed over its units),
+        ``estimate_s`` (wall time on ``workers`` of an otherwise idle machine: the
+        samples are timed in CPU seconds, single-threaded as in a pool worker; None
+        without samples), ``slowdown`` (wall over CPU seconds of the samples: how
+        much slower the machine is now) and ``estimate_now_s`` (``estimate_s`` times
+        that), ``budget_s``, ``over_budget`` (``estimate_now_s`` above the budget;
+        None when no budget is stated or nothing was timed) and ``dry_run_s`` (what
+        this call took, wall).
     """
     import importlib
     from collections import Counter
 
-    from ._runner import run_unit
-
+    t_start = time.perf_counter()
     spec = load_spec(spec)
     tasks = spec.tasks()
     units, _ = plan_units(tasks, {}, device=device)
     by_method = Counter(t.method_label for t in tasks)
     by_family = Counter(t.family for t in tasks)
     n_workers = 1 if workers == 0 else max(1, min(workers or os.cpu_count() or 1, max(len(units), 1)))
+    budget = budget_s if budget_s is not None else getattr(spec, "time_budget", None)
     out: dict[str, Any] = {"study": spec.name, "n_tasks": len(tasks), "n_units": len(units), "workers": n_workers,
-           "by_family": dict(by_family), "by_method": dict(by_method), "sample": [], "estimate_s": None,
-           "skipped": spec.skipped}
+                           "by_family": dict(by_family), "by_method": dict(by_method), "sample": [],
+                           "by_method_s": {}, "estimate_s": None, "skipped": spec.skipped,
+                           "budget_s": None if budget is None else float(budget), "over_budget": None,
+                           "slowdown": None, "estimate_now_s": None, "dry_run_s": None}
     if not time_sample or not tasks:
+        out["dry_run_s"] = time.perf_counter() - t_start
         return out
     for mod in _preload(spec):
         importlib.import_module(mod)
-    user_path = prepare_user_code(spec, None, target_path)
-    total = 0.0
-    for label in by_method:
-        mine = [t for t in tasks if t.method_label == label and t.settings.get("restart", 0) == 0]
-        ns = sorted({t.settings["n"] for t in mine})
-        n_mid = ns[(len(ns) - 1) // 2]
-        task = next(t for t in mine if t.settings["n"] == n_mid)
-        settings = json.loads(json.dumps(task.settings))
-        params = settings["method"]["params"]
-        factor = _shorten_budget(params, max_steps) if task.family == "network" else 1.0
-        t0 = time.perf_counter()
-        (rec,) = run_unit(attach_user_code([{"key": "dry-run", "tasks": [{"id": "dry-run", "settings": settings,
-                                                                          "gallery": False}], "device": device}],
-                                           spec, user_path)[0])
-        dt = time.perf_counter() - t0
-        # only the training scales with the budget (not the set-up or the analysis of the result)
-        train_s = (rec.get("info") or {}).get("train_s")  # a network record's own share of its ensemble's time
-        fit_s = float(train_s if train_s is not None else (rec.get("timing") or {}).get("fit_s") or 0.0)
-        scaled = dt + fit_s * (factor - 1.0)
-        # networks of one unit (all seeds and restarts of one sample size) train as one ensemble
-        count = len({t.unit_key() for t in tasks if t.method_label == label}) if task.family == "network" \
-            else by_method[label]
-        total += scaled * count
-        out["sample"].append({"method": label, "n": n_mid, "seconds": round(dt, 3), "scaled_s": round(scaled, 3),
-                              "runs": count, "budget_factor": factor, "status": rec["status"],
-                              "error": (rec.get("error") or {}).get("message")})
-    out["estimate_s"] = total / n_workers
+    global _DRY_USER
+    _DRY_USER = (spec, prepare_user_code(spec, None, target_path))  # the samples run user targets as a study would
+    try:
+        with _worker_threads(None if workers == 0 else n_workers):  # in process (workers 0): the threads it has
+            _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, workers)
+    finally:
+        _DRY_USER = None
+    out["dry_run_s"] = time.perf_counter() - t_start
     return out
 
 
-def _shorten_budget(params: dict[str, Any], max_steps: int) -> float:
-    """Cut a network task's training budget to about ``max_steps`` steps, in place; return the factor
-    by which the full budget is longer. A ``t_max`` (gradient-flow time) takes precedence over
-    ``n_steps`` (GD: ``n_steps = ceil(t_max / lr)``), so it is the one cut: to ``max_steps * lr``
-    (for the adaptive flow a rough stand-in, its step follows the dynamics)."""
-    t_max, lr = params.get("t_max"), params.get("lr")
-    if t_max is not None and lr:
-        t_sample = float(max_steps) * float(lr)
-        if float(t_max) <= t_sample:
-            return 1.0
-        params["t_max"] = t_sample
-        return float(t_max) / t_sample
-    if params.get("n_steps", 0) > max_steps:
-        factor = params["n_steps"] / max_steps
-        params["n_steps"] = max_steps
-        return float(factor)
-    return 1.0
+class _worker_threads:
+    """Time the samples with the threads one pool worker gets (``cpu_count // workers``; torch and BLAS)."""
+
+    def __init__(self, n_workers: int | None):
+        self.threads = None if n_workers is None else max(1, (os.cpu_count() or 1) // max(n_workers, 1))
+
+    def __enter__(self):
+        import sys
+
+        torch = sys.modules.get("torch")
+        self.old = torch.get_num_threads() if torch is not None else None
+        if torch is not None and self.threads is not None:
+            torch.set_num_threads(self.threads)
+        return self
+
+    def __exit__(self, *exc):
+        import sys
+
+        torch = sys.modules.get("torch")
+        if torch is not None and self.old is not None:
+            torch.set_num_threads(self.old)
+        return False
+
+
+def _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, workers) -> None:
+    """Fill ``out`` (a plan of :func:`dry_run`) with the timed samples and the estimate."""
+    costs: dict[str, float] = {}  # unit key -> estimated seconds
+    by_label_s: dict[str, float] = {}
+    for label in by_method:
+        mine = [t for t in tasks if t.method_label == label]
+        for dim in sorted({t.settings["target"]["dim"] for t in mine}):
+            sub = [t for t in mine if t.settings["target"]["dim"] == dim]
+            if sub[0].family == "network":
+                continue  # per ensemble, below (one ensemble may hold several labels: init scales, step sizes)
+            else:
+                per_n = _estimate_tasks(sub, device, sample_s, out["sample"])
+                for t in sub:
+                    c = per_n[t.settings["n"]]
+                    costs[t.unit_key()] = costs.get(t.unit_key(), 0.0) + c
+                    by_label_s[label] = by_label_s.get(label, 0.0) + c
+    nets = [t for t in tasks if t.family == "network"]
+    for dim in sorted({t.settings["target"]["dim"] for t in nets}):
+        est = _estimate_networks([t for t in nets if t.settings["target"]["dim"] == dim], device, sample_s,
+                                 out["sample"])
+        for key, c in est.items():
+            costs[key] = costs.get(key, 0.0) + c
+            labels = [t.method_label for t in nets if t.unit_key() == key]
+            for lab in set(labels):  # an ensemble's time, shared by its labels in proportion to their models
+                by_label_s[lab] = by_label_s.get(lab, 0.0) + c * labels.count(lab) / len(labels)
+    out["by_method_s"] = {k: round(v, 3) for k, v in by_label_s.items()}
+    out["estimate_s"] = _makespan(list(costs.values()), n_workers) + (_POOL_START_S if n_workers > 1 and workers != 0
+                                                                     else 0.0)
+    # the machine's present slowdown: wall over CPU seconds of the samples (1 when this process had a core)
+    cpu = sum(x["seconds"] for x in out["sample"])
+    wall = sum(x.get("wall_s", x["seconds"]) for x in out["sample"])
+    out["slowdown"] = round(max(1.0, wall / cpu), 2) if cpu > 0 else 1.0
+    out["estimate_now_s"] = out["estimate_s"] * out["slowdown"]
+    if budget is not None:  # against what the machine can do now (a busy machine needs longer)
+        out["over_budget"] = bool(out["estimate_now_s"] > float(budget))
+
+
+#: seconds a local process pool takes to start its workers (fork server, imports of torch and scikit-learn)
+_POOL_START_S = 3.0
+
+
+def _cpu() -> float:
+    """The clock of the timed samples: this process's CPU seconds. Every sample runs single-threaded here as in
+    a pool worker, so its CPU time is its time on an idle machine, whatever else the machine is running."""
+    return time.process_time()
+
+
+def _makespan(costs: list, workers: int) -> float:
+    """Wall time of ``costs`` on ``workers``, longest first, each to the least loaded worker (as a pool runs them)."""
+    loads = [0.0] * max(workers, 1)
+    for c in sorted(costs, reverse=True):
+        i = loads.index(min(loads))
+        loads[i] += c
+    return max(loads) if loads else 0.0
+
+
+#: (spec, user code paths) while :func:`dry_run` times its samples
+_DRY_USER: tuple | None = None
+
+
+def _sample_unit(tasks, device) -> dict:
+    unit = {"key": "dry-run", "device": device, "checkpoint_dir": None,
+            "tasks": [{"id": f"dry-run-{i}", "settings": json.loads(json.dumps(t.settings)), "gallery": False}
+                      for i, t in enumerate(tasks)]}
+    if _DRY_USER is not None:
+        attach_user_code([unit], *_DRY_USER)
+    return unit
+
+
+def _estimate_tasks(tasks, device, sample_s: float, samples: list) -> dict:
+    """Seconds per task of one method in one dimension, per sample size (timed from the smallest size up)."""
+    import numpy as np
+
+    from ._runner import run_unit
+
+    sizes = sorted({t.settings["n"] for t in tasks})
+    first = min(t.settings["seed"] for t in tasks)
+    timed: dict[int, float] = {}
+    for n in sizes:
+        if timed and _extrapolate(timed, n) > sample_s:
+            break
+        task = next(t for t in tasks if t.settings["n"] == n and t.settings["seed"] == first)
+        w0, t0 = time.perf_counter(), _cpu()
+        (rec,) = run_unit(_sample_unit([task], device))
+        dt = _cpu() - t0
+        timed[n] = dt
+        samples.append({"method": task.method_label, "dim": task.settings["target"]["dim"], "n": n, "kind": "task",
+                        "seconds": round(dt, 3), "wall_s": round(time.perf_counter() - w0, 3),
+                        "estimate_s": round(dt, 3), "fraction": 1.0,
+                        "runs": sum(t.settings["n"] == n for t in tasks), "status": rec["status"],
+                        "error": (rec.get("error") or {}).get("message")})
+        if rec["status"] != "done":
+            break
+    return {n: float(np.round(_extrapolate(timed, n), 6)) for n in sizes}
+
+
+def _extrapolate(timed: dict, n: int) -> float:
+    """Time at size ``n`` from the timed sizes: measured, interpolated, or a power of n beyond the largest two
+    (exponent in [1, 3]; one timed size: linear in n)."""
+    import numpy as np
+
+    ns = sorted(timed)
+    if n in timed:
+        return timed[n]
+    if n < ns[0]:
+        return timed[ns[0]]
+    if len(ns) == 1:
+        return timed[ns[0]] * n / ns[0]
+    lo, hi = (ns[-2], ns[-1]) if n > ns[-1] else max(((a, b) for a, b in zip(ns, ns[1:]) if a < n < b))
+    p = np.log(max(timed[hi], 1e-6) / max(timed[lo], 1e-6)) / np.log(hi / lo)
+    p = float(np.clip(p, 1.0, 3.0))
+    return float(timed[hi] * (n / hi) ** p)
+
+
+def _scale_budget(params: dict[str, Any], f: float) -> None:
+    """Cut a network's budget to the fraction ``f`` of it, in place (its ``t_max``, else its GD steps)."""
+    if params.get("t_max") is not None:
+        params["t_max"] = float(params["t_max"]) * f
+    else:
+        params["n_steps"] = max(1, int(round(params["n_steps"] * f)))
+
+
+def _full_steps(params: dict[str, Any]) -> float:
+    """GD steps of a network entry's budget (``ceil(t_max / lr)`` or ``n_steps``)."""
+    import numpy as np
+
+    t_max, lr = params.get("t_max"), float(params["lr"])
+    return float(np.ceil(float(t_max) / lr - 1e-9)) if t_max is not None else float(params["n_steps"])
+
+
+def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
+    """Seconds per network unit (ensemble), from timed prefixes of the budget of a few of them.
+
+    Units that differ only in their sample (target, sampler, n) form a group; each group is timed on its
+    largest and its smallest ensemble (the largest only when they are less than 3x apart), and the other
+    sizes follow a power of n through those two.
+    """
+    import numpy as np
+
+    from .methods._networks import shared_params
+
+    units: dict[str, list] = {}
+    for t in tasks:
+        units.setdefault(t.unit_key(), []).append(t)
+    groups: dict[str, dict[int, list]] = {}
+    for key, ts in units.items():
+        m = ts[0].settings["method"]
+        sig = json.dumps([m["name"], {k: m["params"][k] for k in shared_params(m["params"])}], sort_keys=True,
+                         default=str)
+        groups.setdefault(sig, {}).setdefault(ts[0].settings["n"], []).append(key)
+    out: dict[str, float] = {}
+    for by_n in groups.values():
+        sizes = sorted(by_n)
+        ends = [sizes[-1], sizes[0]] if sizes[-1] >= 3 * sizes[0] else [sizes[-1]]  # close sizes: the largest only
+        timed = {n: _time_ensemble(units[by_n[n][0]], device, samples) for n in ends}
+        for n in sizes:
+            if n in timed:
+                est = timed[n]
+            elif len(timed) == 1:
+                est = next(iter(timed.values()))
+            else:  # between the timed sizes: a power of n through both
+                (a, ta), (b, tb) = sorted(timed.items())
+                est = ta * (n / a) ** (np.log(max(tb, 1e-6) / max(ta, 1e-6)) / np.log(b / a))
+            for key in by_n[n]:
+                out[key] = float(est)
+    return out
+
+
+#: timed prefixes of an ensemble's budget: first gradient-flow iterations (3 gradient evaluations each) or GD
+#: steps; the training alone is then timed on prefixes grown 4x until one takes _PREFIX_S CPU seconds
+_FLOW_PREFIX = 10
+_GD_PREFIX = 100
+_PREFIX_S = 0.15
+_PREFIX_RUNS = 6
+#: a gradient flow's iterations over the whole budget, relative to the pace of its first ones: the slowest
+#: model of an ensemble sets its length and the steps shrink as the networks grow. Measured on the quickstart's
+#: 15 runge flow ensembles: 1.74x the iterations the pace of their first 40 predicts (0.7x to 4.2x each)
+FLOW_PACE = 1.7
+
+
+def _time_ensemble(members, device, samples: list) -> float:
+    """Full-budget seconds of one ensemble (all its models, as the study trains them).
+
+    One of its models once through the runner on the shortest prefix of its budget -- the first
+    :data:`_FLOW_PREFIX` gradient-flow iterations (``max_evals``) or :data:`_GD_PREFIX` GD steps --: set-up,
+    that training and the evaluation, times the number of models (``a``). Then the training alone on prefixes grown 4x until one takes
+    :data:`_PREFIX_S`: ``c`` seconds per iteration. A flow needs ``k t_max / t_k`` iterations for its whole
+    budget (``t_k`` the flow time the ``k``-iteration prefix reached), GD its step count; the estimate is
+    ``a + c`` (iterations left).
+    """
+    from ._runner import make_data, run_unit
+    from ._spec import method_seed
+    from .methods._networks import train_networks
+
+    p0 = members[0].settings["method"]["params"]
+    gd = p0.get("mode") == "gd"
+    full = _full_steps(p0) if gd else 1.0
+    t_max = float(p0["t_max"] if p0.get("t_max") is not None else p0["lr"] * p0["n_steps"])
+
+    def prefix(k: int, tasks=members) -> dict:
+        unit = _sample_unit(tasks, device)
+        if gd:
+            for t in unit["tasks"]:
+                _scale_budget(t["settings"]["method"]["params"], min(k, full) / full)
+        else:
+            unit["max_evals"] = 3 * k + 1
+        return unit
+
+    k0 = min(_GD_PREFIX, int(full)) if gd else _FLOW_PREFIX
+    # set-up, a short training and the evaluation of one model, counted once per model
+    w0, t0 = time.perf_counter(), _cpu()
+    recs = run_unit(prefix(k0, members[:1]))
+    spent = _cpu() - t0
+    a = spent * len(members)
+    bad = [r for r in recs if r["status"] != "done"]
+    status, error = ("failed", (bad[0].get("error") or {}).get("message")) if bad else ("done", None)
+    reached0 = t_max if gd and k0 >= full else float((recs[0].get("info") or {}).get("t_done") or 0.0)
+    est, frac = a, (k0 / full if gd else reached0 / t_max)
+    if status == "done" and frac < 1.0 - 1e-9:
+        data = {}
+        for t in members:
+            if t.settings["seed"] not in data:
+                data[t.settings["seed"]] = make_data(t.settings)[1:]
+        Xs = [data[t.settings["seed"]][0] for t in members]
+        ys = [data[t.settings["seed"]][1] for t in members]
+        params = [t.settings["method"]["params"] for t in members]
+        seeds = [method_seed(t.settings["seed"], t.settings.get("restart", 0)) for t in members]
+        k = k0
+        for _ in range(_PREFIX_RUNS):
+            k *= 4
+            unit = prefix(k)
+            ps = [u["settings"]["method"]["params"] for u in unit["tasks"]]
+            t1 = _cpu()
+            res = train_networks(Xs, ys, ps if gd else params, seeds, device=device,
+                                 max_evals=None if gd else 3 * k + 1)
+            dt = _cpu() - t1
+            spent += dt
+            reached = float(res["info"]["t_done"][0]) if not gd else t_max * min(k, full) / full
+            if reached >= t_max * (1 - 1e-9):  # the prefix was the whole budget
+                est, frac = a + dt, 1.0
+                break
+            frac = reached / t_max
+            est = a + dt / k * ((full if gd else FLOW_PACE * k / frac) - k0)
+            if dt >= _PREFIX_S:
+                break
+    samples.append({"method": members[0].method_label, "dim": members[0].settings["target"]["dim"],
+                    "n": members[0].settings["n"], "kind": "ensemble", "seconds": round(spent, 3),
+                    "wall_s": round(time.perf_counter() - w0, 3),
+                    "estimate_s": round(est, 3), "fraction": round(frac, 6), "runs": len(members),
+                    "status": status, "error": error})
+    return est
 
 
 def failure_causes(study_dir: str | os.PathLike[str], limit: int = 10) -> list[dict[str, Any]]:
@@ -511,6 +797,18 @@ def _preload(spec: StudySpec) -> list:
     for m in spec.methods:
         mods.extend(x for x in method_class(m["name"]).preload if x not in mods)
     return mods
+
+
+def _remove_training_state(unit) -> None:
+    import shutil
+
+    path = unit.get("checkpoint_dir")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(path))  # the training/ directory, once empty
+        except OSError:
+            pass
 
 
 def _unit_failure(unit, error) -> list:

@@ -3,7 +3,11 @@
 Errors are computed simplex by simplex and returned per simplex, so the error
 of any other triangulation made of the same simplices is a sum (L1, squared
 L2) or a maximum (Linf) of numbers already computed, with no new evaluation of
-the target.
+the target. Units of ``ErrorResult.per_simplex``: for ``"l2"`` the **squared**
+error ``integral of (f - I f)^2`` over the simplex (the L2 error of a set of
+simplices is the square root of their sum); for ``"l1"`` ``integral of |f - I f|``;
+for ``"linf"`` ``max |f - I f|``. :func:`l2_optimal_triangulation` minimises
+the sum of the squared per-simplex errors over all fine triangulations exactly.
 
 Quadrature (L2, L1): the Grundmann-Moeller rule exact for polynomials of
 degree ``degree`` (default 7; :mod:`geoquant._quadrature`) on each simplex,
@@ -31,12 +35,16 @@ from ._errors import pl_errors as pl_errors
 from ._errors import simplex_errors as simplex_errors
 from ._errors import target_l2_cost as target_l2_cost
 from ._interpolant import PiecewiseLinearInterpolant as PiecewiseLinearInterpolant
+from ._optimal import L2OptimalTriangulation as L2OptimalTriangulation
+from ._optimal import l2_optimal_triangulation as l2_optimal_triangulation
 
 __all__ = [
     "PiecewiseLinearInterpolant",
     "ErrorResult",
     "interpolation_error",
     "simplex_errors",
+    "l2_optimal_triangulation",
+    "L2OptimalTriangulation",
     "pl_errors",
     "error_bounds",
     "min_enclosing_radius",

@@ -43,8 +43,17 @@ class ErrorResult:
         The error over the hull: ``sqrt(sum(per_simplex))`` for L2,
         ``sum(per_simplex)`` for L1, ``max(per_simplex)`` for Linf.
     per_simplex : (n_simplices,) ndarray
-        L2: integral of ``(f - I f)^2`` over each simplex; L1: integral of
-        ``|f - I f|``; Linf: max of ``|f - I f|`` over the lattice (refined: also the rule nodes).
+        One number per simplex, in the units of its norm:
+
+        * ``"l2"``: the **squared** L2 error, ``integral of (f - I f)^2`` over
+          the simplex (units of ``f**2 * volume``). The L2 error of any set of
+          simplices is ``sqrt(sum(per_simplex[set]))`` (:meth:`combine`); a
+          per-triangle cost for :func:`geoquant.triangulation.optimal_triangulation`
+          is ``per_simplex`` itself, not its square (or use
+          :func:`geoquant.interpolate.l2_optimal_triangulation`).
+        * ``"l1"``: ``integral of |f - I f|`` (units of ``f * volume``).
+        * ``"linf"``: ``max |f - I f|`` over the lattice (refined: also the rule
+          nodes), in units of ``f``.
     accuracy : (n_simplices,) ndarray or None
         Linf only, when a Hessian bound is known: the true maximum on each
         simplex is at most ``per_simplex + accuracy``.
@@ -238,6 +247,9 @@ def simplex_errors(
 ) -> ErrorResult:
     """Per-simplex interpolation errors of ``f`` for arbitrary simplices: the one error engine.
 
+    For ``norm="l2"`` each entry of ``per_simplex`` is the **squared** L2 error
+    of its simplex (``integral of (f - I f)^2``); ``total`` is the L2 error.
+
     Like :func:`interpolation_error` but for any ``(k, d+1)`` index array (the
     simplices need not form a triangulation), e.g. to cost every candidate
     triangle of a point set once. Vectorised over blocks of simplices whose
@@ -277,7 +289,10 @@ def simplex_errors(
     Returns
     -------
     ErrorResult
-        ``per_simplex`` of shape ``(n_simplices,)``.
+        ``per_simplex`` of shape ``(n_simplices,)``: for ``"l2"`` the
+        **squared** error ``integral of (f - I f)^2`` per simplex (``total`` is
+        the square root of its sum); for ``"l1"`` ``integral of |f - I f|``;
+        for ``"linf"`` ``max |f - I f|``.
 
     Examples
     --------
@@ -348,7 +363,8 @@ def interpolation_error(
     Returns
     -------
     ErrorResult
-        ``total`` and ``per_simplex`` (see :class:`ErrorResult`).
+        ``total`` (the L2 / L1 / Linf error over the hull) and ``per_simplex``
+        (for ``"l2"`` the **squared** error per simplex; see :class:`ErrorResult`).
 
     Examples
     --------

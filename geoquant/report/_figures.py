@@ -55,8 +55,8 @@ def _plt():
 
 def _plain_log(ax, which="xy"):
     """Log axes with plain tick labels and several labelled ticks per decade: 1, 2, 5 x 10^k
-    (every integer multiple when the axis spans less than a decade; one per decade beyond
-    3.5 decades, where more labels would overlap). Call after the limits are set."""
+    (evenly spaced round values below 0.7 decades; one per decade beyond 3.5 decades, where
+    more labels would overlap). Call after the limits are set."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fmt = FuncFormatter(lambda v, _: f"{v:g}")
@@ -64,12 +64,28 @@ def _plain_log(ax, which="xy"):
         axis = ax.xaxis if name == "x" else ax.yaxis
         if axis.get_scale() != "log":
             continue
-        lo, hi = (ax.get_xlim() if name == "x" else ax.get_ylim())
+        lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
         decades = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
-        subs = tuple(range(1, 10)) if decades < 1 else ((1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,))
-        axis.set_major_locator(LogLocator(base=10, subs=subs))
+        subs = (1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)
+        if decades < 0.7:  # a narrow range holds at most one 1..9 x 10^k: evenly spaced round values instead
+            from matplotlib.ticker import MaxNLocator
+
+            axis.set_major_locator(MaxNLocator(nbins=4))
+        else:  # beyond 8 decades the locator labels every 2nd, 3rd... decade (at most about 8 labels)
+            axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=9 if decades > 8 else None))
         axis.set_major_formatter(fmt)
         axis.set_minor_formatter(NullFormatter())
+
+
+def plain_log_axes(fig) -> None:
+    """Every log axis of ``fig`` still on matplotlib's mathtext tick labels gets plain ones (:func:`_plain_log`):
+    a report's tick labels read as numbers whichever builder drew the axes."""
+    from matplotlib.ticker import LogFormatter
+
+    for ax in fig.axes:
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if axis.get_scale() == "log" and isinstance(axis.get_major_formatter(), LogFormatter):
+                _plain_log(ax, name)
 
 
 def _n_ticks(ax, ns):

@@ -1,12 +1,16 @@
 """The findings of a study, written from its results: sentences, each backed by a table.
 
 Every sentence of the findings section is produced here from a DataFrame of
-:func:`geoquant.compare.load_results` and names the table (``F1`` ... ``F7``)
+:func:`geoquant.compare.load_results` and names the table (``F1`` ... ``F10``)
 whose rows hold every number it quotes; the report prints the tables right
-under the sentences. Nothing is hand-written about the outcome: a measurement
-the study does not hold (e.g. the network-to-triangulation distances, when the
-results have no ``between_l2`` column) gives the sentence "not measured in this
-study" instead of a number.
+under the sentences (HTML and Markdown render the same :class:`Findings`).
+Nothing is hand-written about the outcome: a measurement the study does not
+hold (e.g. the network-to-triangulation distances, when the results have no
+``between_l2`` column) gives the sentence "not measured in this study" instead
+of a number.
+
+One function per finding (:data:`FINDINGS`), each reading a shared
+:class:`_Context` and adding its sentences and table to a :class:`Findings`.
 
 A *case* is one (target label, target parameters, dimension, sampler): rates
 and comparisons are never pooled over different targets or parameters.
@@ -16,16 +20,24 @@ the same samples, so the comparison of two methods is paired by seed. The
 interval quoted for a ratio is ``[min, max]`` of the per-seed ratios (with
 ``k`` seeds: an interval that holds for every seed seen, not a confidence
 interval).
+
+Oracle methods (``oracle`` column: they choose using the true target, e.g. the
+L2-best triangulation) are never dropped silently: they are ranked apart from
+the other methods and shown with the label "oracle".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from ..nn._state import INTERPOLATION_RTOL, PLATEAU_RTOL
+
 __all__ = ["Finding", "Findings", "compute_findings", "case_columns", "training_state_table", "TRAIN_COLUMNS",
-           "DISTANCE_COLUMNS"]
+           "DISTANCE_COLUMNS", "TRAIN_STATES", "status_order", "STATUS_DEFINITIONS", "FINDINGS"]
 
 #: Network training-state columns of load_results (see the study's column contract).
 TRAIN_COLUMNS = ("train_status", "train_loss", "train_rmse_rel", "grad_norm", "flow_time", "train_steps",
@@ -35,6 +47,23 @@ DISTANCE_COLUMNS = ("fit_l2", "between_l2", "nearest_l2", "nearest_exact")
 #: ``train_status`` values (the end states of geoquant.theory), in the order the tables show them; results written
 #: before end states existed may also hold the coarse ``"stationary"``.
 TRAIN_STATES = ("interpolating", "spurious_stationary", "pinned", "stalled", "unstable", "budget", "stationary")
+
+#: What each known end state means (the trainer's rules, geoquant.nn._state.training_state).
+STATUS_DEFINITIONS = {
+    "interpolating": f"final train RMSE ≤ {INTERPOLATION_RTOL:g}·std(y) (geoquant.nn._state.INTERPOLATION_RTOL)",
+    "stationary": "not interpolating; stationarity measure below grad_tol, or the loss fell by less than "
+                  f"{PLATEAU_RTOL:g} (relative) over the second half of the run",
+    "unstable": "not interpolating; the model failed (diverged / NaN), the loss rose between records, or the GD "
+                "step exceeds 2 / sharpness",
+    "budget": "none of the above: still moving when the budget (t_max) ran out",
+}
+
+
+def status_order(values) -> list:
+    """The end states in ``values`` in table order: the known ones (:data:`TRAIN_STATES`) first, then any other
+    value by name. Missing values are ``"unknown"``."""
+    vals = {str(v) if v is not None and v == v else "unknown" for v in values}
+    return [s for s in TRAIN_STATES if s in vals] + sorted(vals - set(TRAIN_STATES))
 
 
 @dataclass
@@ -75,6 +104,9 @@ class Findings:
     items: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)
 
+    def add(self, key: str, text: str, table: str = "", measured: bool = True) -> None:
+        self.items.append(Finding(key, text, table, measured))
+
 
 def case_columns(df) -> list:
     """The columns that identify a case (target label/params, dim, sampler) present in ``df``."""
@@ -84,10 +116,14 @@ def case_columns(df) -> list:
     return [c for c in cols if c in df.columns]
 
 
-def _case_name(key, cols) -> str:
-    d = dict(zip(cols, key))
+def case_name(key, cols) -> str:
+    """``"runge 1D (uniform)"``: the target's label (one label per target everywhere), dim, sampler."""
+    d = dict(zip(cols, key if isinstance(key, tuple) else (key,)))
     name = str(d.get("target_label", d.get("target", "?")))
     return f"{name} {int(d['dim'])}D ({d.get('sampler', '?')})"
+
+
+_case_name = case_name
 
 
 def _has(df, col) -> bool:
@@ -98,10 +134,14 @@ def _fmt(v) -> str:
     return f"{v:.3g}" if np.isfinite(v) else "–"
 
 
-def _oracle_mask(df):
+def oracle_mask(df):
+    """Rows of methods that choose using the true target (``oracle`` column; else the extremal triangulations)."""
     if "oracle" in df.columns:
         return df["oracle"].fillna(False).astype(bool)
     return df["method_name"].isin(("triangulation_best", "triangulation_worst"))
+
+
+_oracle_mask = oracle_mask
 
 
 def _exact_mask(df):
@@ -118,13 +158,371 @@ def _largest_n(d):
     return d[d["n"] == d["n"].max()]
 
 
-def _per_seed(d, metric):
+def per_seed(d, metric):
     """Per method: metric per seed (mean over restarts)."""
     return d.groupby(["method", "seed"])[metric].mean().unstack("seed")
 
 
+_per_seed = per_seed
+
+
+def seed_ratio(per, num: str, den: str):
+    """Per-seed ratios ``num / den`` of two methods (rows of :func:`per_seed`), seeds where both are finite."""
+    both = per.loc[[den, num]].dropna(axis=1)
+    return (both.loc[num] / both.loc[den]).replace([np.inf, -np.inf], np.nan).dropna()
+
+
+def status_counts(statuses) -> str:
+    """``"2 budget, 1 stationary"``: counts of end states in table order (empty when none)."""
+    vals = [str(v) if v is not None and v == v else "unknown" for v in statuses]
+    return ", ".join(f"{vals.count(s)} {s}" for s in status_order(vals))
+
+
+@dataclass
+class _Context:
+    """What every finding reads: the done rows, the ranking metric, the case columns and groups."""
+
+    df: Any
+    done: Any
+    metric: str
+    cols: list
+    cases: list
+    nets: Any
+
+
+# --- one function per finding ---------------------------------------------------------------
+
+
+def closest_family(ctx: _Context, out: Findings) -> None:
+    """F1: per case at the largest n, the closest method of each family; oracles ranked apart and labelled."""
+    import pandas as pd
+
+    metric, cols = ctx.metric, ctx.cols
+    rows, sentences = [], []
+    for key, d in ctx.cases:
+        dn = _largest_n(d[d[metric].notna()])
+        if dn.empty:
+            continue
+        n = int(dn["n"].iloc[0])
+        per = per_seed(dn, metric)
+        med = per.median(axis=1)
+        fam = dn.groupby("method")["family"].first()
+        oracles = set(dn.loc[oracle_mask(dn), "method"])
+        best_by_family: dict[str, str] = {}
+        for m in med.sort_values().index:
+            if m not in oracles:
+                best_by_family.setdefault(fam[m], m)
+        ranking = sorted(best_by_family.items(), key=lambda kv: med[kv[1]])
+        for rank, (family, m) in enumerate(ranking, 1):
+            vals = per.loc[m].dropna()
+            rows.append({"case": case_name(key, cols), "n": n, "rank": str(rank), "family": family, "best method": m,
+                         f"{metric} median": float(med[m]), "min": float(vals.min()), "max": float(vals.max()),
+                         "seeds": int(len(vals))})
+        for m in sorted(oracles, key=lambda m: med.get(m, np.inf)):
+            vals = per.loc[m].dropna()
+            rows.append({"case": case_name(key, cols), "n": n, "rank": "oracle", "family": fam[m], "best method": m,
+                         f"{metric} median": float(med[m]), "min": float(vals.min()) if len(vals) else np.nan,
+                         "max": float(vals.max()) if len(vals) else np.nan, "seeds": int(len(vals))})
+        if not ranking:
+            continue
+        (f1, m1) = ranking[0]
+        txt = (f"{case_name(key, cols)}, n={n}: among methods that do not use the true target the {f1} family is "
+               f"closest to it ({m1}, {metric} {_fmt(med[m1])}")
+        if f1 == "network" and _has(dn, "train_status"):
+            st = dn.loc[dn["method"] == m1, "train_status"]
+            fit = int((st == "interpolating").sum())
+            txt += f"; {fit} of {len(st)} of its networks fit their data"
+        txt += ")"
+        if len(ranking) > 1:
+            (f2, m2) = ranking[1]
+            ratio = seed_ratio(per, m2, m1)
+            if len(ratio):
+                txt += (f"; the next family, {f2} ({m2}), has {_fmt(float(np.median(ratio)))}x its error "
+                        f"(per-seed ratio, min–max [{_fmt(float(ratio.min()))}, {_fmt(float(ratio.max()))}] over "
+                        f"{len(ratio)} seed(s))")
+        best_oracle = min(oracles, key=lambda m: med.get(m, np.inf)) if oracles else None
+        if best_oracle is not None and np.isfinite(med.get(best_oracle, np.nan)):
+            txt += (f"; the oracle {best_oracle} (it chooses using the true target) has {metric} "
+                    f"{_fmt(med[best_oracle])}")
+        sentences.append(txt + ".")
+    if rows:
+        out.tables["F1"] = ("Closest method of each family per case at the largest n (ranked among the methods "
+                            "that do not use the true target; oracle methods, which choose using it, listed "
+                            "after them with rank 'oracle')", pd.DataFrame(rows))
+        for s in sentences:
+            out.add("closest", s, "F1")
+
+
+def largest_shared_n(d, metric: str) -> int | None:
+    """The largest n of a case at which both networks and Delaunay have a value of ``metric`` (None: no such n)."""
+    d = d[d[metric].notna()]
+    nets = set(d.loc[d["family"] == "network", "n"])
+    dela = set(d.loc[d["method_name"] == "delaunay", "n"])
+    both = nets & dela
+    return int(max(both)) if both else None
+
+
+def networks_vs_delaunay(ctx: _Context, out: Findings) -> None:
+    """F2: every network method over Delaunay on the same samples, at the largest n where both ran."""
+    import pandas as pd
+
+    metric, cols = ctx.metric, ctx.cols
+    rows = []
+    for key, d in ctx.cases:
+        n = largest_shared_n(d, metric)
+        if n is None:
+            continue
+        dn = d[(d["n"] == n) & d[metric].notna()]
+        per = per_seed(dn, metric)
+        ref = dn.loc[dn["method_name"] == "delaunay", "method"].iloc[0]
+        for m in sorted(dn.loc[dn["family"] == "network", "method"].unique()):
+            ratio = seed_ratio(per, m, ref)
+            if not len(ratio):
+                continue
+            g = dn[dn["method"] == m]
+            row = {"case": case_name(key, cols), "n": n, "network": m,
+                   "ratio to Delaunay (median)": float(np.median(ratio)), "min": float(ratio.min()),
+                   "max": float(ratio.max()), "seeds": int(len(ratio))}
+            if _has(g, "train_status"):
+                row["end states"] = status_counts(g["train_status"])
+            rows.append(row)
+    if rows:
+        t = pd.DataFrame(rows)
+        out.tables["F2"] = (f"Networks' {metric} over Delaunay's on the same sample (per-seed ratio) at the largest "
+                            "n where both ran", t)
+        for case, g in t.groupby("case", sort=False):
+            parts = [f"{r['network']} {_fmt(r['ratio to Delaunay (median)'])}x "
+                     f"[{_fmt(r['min'])}, {_fmt(r['max'])}]" for _, r in g.iterrows()]
+            out.add("networks", f"{case}, n={g['n'].iloc[0]}: against Delaunay on the same samples, the networks' "
+                    f"{metric} is " + "; ".join(parts) + " times Delaunay's (median [min, max] of the per-seed "
+                    "ratio).", "F2")
+    elif not ctx.nets.empty:
+        out.add("networks", "No case has networks and Delaunay at a common n, so they are not compared.",
+                measured=False)
+
+
+def network_distances(ctx: _Context, out: Findings) -> None:
+    """F3: the networks' distances to Delaunay's and their nearest triangulation's interpolant, against their error."""
+    import pandas as pd
+
+    nets, metric, cols = ctx.nets, ctx.metric, ctx.cols
+    if nets.empty:
+        out.add("distance", "The study trains no network, so no network-to-triangulation distance is reported.",
+                measured=False)
+        return
+    if not (_has(nets, "between_l2") or _has(nets, "nearest_l2")):
+        out.add("distance", "Network-to-triangulation distances (between_l2, nearest_l2) are not measured in this "
+                "study.", measured=False)
+        return
+    rows = []
+    for key, d in nets.groupby(cols, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        dn = _largest_n(d)
+        for m, g in dn.groupby("method"):
+            row = {"case": case_name(key, cols), "n": int(dn["n"].iloc[0]), "method": m, "models": len(g)}
+            err = g[metric].astype(float)
+            row[f"{metric} median"] = float(err.median())
+            for c in ("between_l2", "nearest_l2", "fit_l2"):
+                row[f"{c} median"] = float(g[c].astype(float).median()) if _has(g, c) else np.nan
+            for c in ("between_l2", "nearest_l2"):
+                if _has(g, c):
+                    r = (g[c].astype(float) / err).replace([np.inf, -np.inf], np.nan).dropna()
+                    row[f"{c}/{metric} median"] = float(r.median()) if len(r) else np.nan
+                    row[f"{c}/{metric} min"] = float(r.min()) if len(r) else np.nan
+                    row[f"{c}/{metric} max"] = float(r.max()) if len(r) else np.nan
+            if "nearest_exact" in g.columns:
+                ex = g["nearest_exact"].dropna()
+                row["nearest exact"] = f"{int(ex.astype(bool).sum())}/{len(ex)}"
+            rows.append(row)
+    t = pd.DataFrame(rows)
+    out.tables["F3"] = ("Networks at the largest n: distance to Delaunay's interpolant of their own values "
+                        "(between_l2), to their nearest triangulation (nearest_l2), and their error", t)
+    for _, r in t.iterrows():
+        parts = []
+        for c, what in (("between_l2", "Delaunay"), ("nearest_l2", "their nearest triangulation")):
+            k = f"{c}/{metric} median"
+            if k in r and np.isfinite(r[k]):
+                parts.append(f"{_fmt(r[f'{c} median'])} from {what} ({_fmt(r[k])}x their {metric}, per-model "
+                             f"range [{_fmt(r[f'{c}/{metric} min'])}, {_fmt(r[f'{c}/{metric} max'])}])")
+        if not parts:
+            continue
+        tail = ""
+        if "nearest exact" in r and isinstance(r["nearest exact"], str):
+            tail = f"; nearest triangulation exact for {r['nearest exact']} models"
+        out.add("distance", f"{r['case']}, n={r['n']}: {r['method']} networks are (median L2) "
+                + " and ".join(parts) + tail + ".", "F3")
+
+
+def training_states(ctx: _Context, out: Findings) -> None:
+    """F4: where the networks ended (counts per end state), per network method."""
+    nets = ctx.nets
+    if nets.empty:
+        return
+    t = training_state_table(nets)
+    if t is None:
+        out.add("interpolating", "The networks' training state (train_status) is not measured in this study, so "
+                "the share of networks that interpolate is unknown.", measured=False)
+        return
+    out.tables["F4"] = ("Training state of the networks (all sizes, seeds and restarts)", t)
+    states = [c for c in status_order(nets["train_status"]) if c in t.columns]
+    for _, r in t.iterrows():
+        n_nets = int(r["models"])
+        n_interp = int(r["interpolating"]) if "interpolating" in r else 0
+        others = ", ".join(f"{int(r[s])} {s}" for s in states if s != "interpolating" and int(r[s]))
+        out.add("interpolating",
+                f"{r['method']}: {n_interp} of {n_nets} networks interpolate ({100.0 * n_interp / n_nets:.0f}%; "
+                f"train RMSE <= {INTERPOLATION_RTOL:g} std(y))" + (f"; the others: {others}" if others else "") + ".",
+                "F4")
+
+
+def between_data(ctx: _Context, out: Findings) -> None:
+    """F10: what the networks that fit do between the data (every n)."""
+    nets, metric = ctx.nets, ctx.metric
+    if nets.empty or not _has(nets, "train_status") or not _has(nets, "nearest_l2"):
+        return
+    fit = nets[nets["train_status"] == "interpolating"]
+    if not len(fit):
+        return
+    t = between_data_of_fits(fit, ctx.cols, metric)
+    out.tables["F10"] = ("Interpolating networks, every n: distance to their nearest triangulation's interpolant of "
+                         "the data (nearest_l2; in 1D the linear interpolant) against their error", t)
+    for m, g in fit.groupby("method"):
+        d = g["nearest_l2"].astype(float)
+        e = g[metric].astype(float)
+        out.add("between", f"{m}: its {len(g)} interpolating network(s) (n = "
+                f"{', '.join(str(int(v)) for v in sorted(g['n'].unique()))}) are {_fmt(d.min())} to "
+                f"{_fmt(d.max())} (median {_fmt(d.median())}) from their nearest triangulation's interpolant "
+                f"of the data, against errors {_fmt(e.min())} to {_fmt(e.max())} ({metric}).", "F10")
+
+
+def rates(ctx: _Context, out: Findings) -> None:
+    """F8 (the Delaunay self-check) and F5 (every rate against -2/d)."""
+    from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
+    from ..compare._rates import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
+
+    done, cols = ctx.done, ctx.cols
+    rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else ctx.metric
+    rt = fit_rates(done, rate_metric, by=cols + ["method"])
+    rt = rt[np.isfinite(rt["slope_mean"].astype(float))] if not rt.empty else rt
+    if rt.empty:
+        out.add("rates", "No method has two or more sample sizes, so no rate is fitted.", measured=False)
+        return
+    check = rate_self_check(rt)
+    rt = mark_pre_asymptotic(rt, check)
+    cols_shown = [c for c in cols if not (c == "target_params" and (rt[c] == "{}").all())]
+    ck = check.copy()
+    ck["interval"] = [f"[{a:+.3f}, {b:+.3f}]" if np.isfinite(a) and np.isfinite(b) else "–"
+                      for a, b in zip(ck["check_lo"], ck["check_hi"])]
+    ck["window"] = [f"[{w[0]:+.1f}, {w[1]:+.1f}]" if isinstance(w, tuple) else "–" for w in ck["window"]]
+    ck = ck[cols_shown + ["check_slope", "interval", "check_half_width", "window", "passed", "reason"]]
+    out.tables["F8"] = (f"Self-check: Delaunay's rate of {rate_metric} (bootstrap 95% interval over seeds) "
+                        f"against its window; half-width must be < {SELF_CHECK_HALF_WIDTH}", ck.reset_index(drop=True))
+    for _, r in check.iterrows():
+        key = tuple(r[c] for c in cols_shown)
+        if not np.isfinite(r["check_slope"]):
+            text = f"{case_name(key, cols_shown)}: no Delaunay rate, so every rate of this case is pre-asymptotic."
+        else:
+            win = SELF_CHECK_WINDOWS.get(int(r["dim"]), (np.nan, np.nan))
+            text = (f"{case_name(key, cols_shown)}: Delaunay's slope is {r['check_slope']:+.3f} (95% interval "
+                    f"[{r['check_lo']:+.3f}, {r['check_hi']:+.3f}], half-width {r['check_half_width']:.3f}; "
+                    f"window [{win[0]:+.1f}, {win[1]:+.1f}], theory {-2.0 / int(r['dim']):+.0f}): "
+                    + ("the self-check passes." if r["passed"] else
+                       f"the self-check fails ({r['reason']}), so every rate of this case is marked "
+                       "pre-asymptotic."))
+        out.add("rates", text, "F8")
+    fam = done.groupby("method")["family"].first()
+    rt = rt.copy()
+    rt["family"] = rt["method"].map(fam)
+    rt["reference"] = -2.0 / rt["dim"].astype(float)
+    # a rate is consistent with the reference when the reference is inside its bootstrap 95% interval
+    # (min-max over seeds when there is one seed only: no interval)
+    lo = np.where(np.isfinite(rt["slope_lo"]), rt["slope_lo"], rt["slope_min"])
+    hi = np.where(np.isfinite(rt["slope_hi"]), rt["slope_hi"], rt["slope_max"])
+    rt["interval"] = [f"[{a:+.2f}, {b:+.2f}]" for a, b in zip(lo, hi)]
+    tol = 1e-9 * np.maximum(1.0, np.abs(rt["reference"]))  # a slope equal to the reference is not "faster"
+    rt["vs reference"] = np.where(hi < rt["reference"] - tol, "faster",
+                                  np.where(lo > rt["reference"] + tol, "slower", "≈"))
+    rt = rt[cols_shown + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
+                          "vs reference", "pre_asymptotic", "sizes"]]
+    out.tables["F5"] = (f"Fitted rates of {rate_metric} against n (log-log slope per seed; mean and bootstrap "
+                        "95% interval over seeds) against the reference slope -2/d; pre_asymptotic where the "
+                        "case fails the Delaunay self-check (F8)", rt.reset_index(drop=True))
+    for key, g in rt.groupby(cols_shown, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        ref = float(g["reference"].iloc[0])
+        groups = {v: sorted(g.loc[g["vs reference"] == v, "method"]) for v in ("≈", "slower", "faster")}
+        bits = [f"{', '.join(groups[v])} {what}" for v, what in
+                (("≈", "consistent with it"), ("slower", "slower (less negative)"), ("faster", "faster")) if groups[v]]
+        pre = " (pre-asymptotic: the Delaunay self-check fails)" if g["pre_asymptotic"].any() else ""
+        out.add("rates", f"{case_name(key, cols_shown)}{pre}: against the reference slope {ref:+.2f} (-2/d), "
+                + "; ".join(bits) + ".", "F5")
+
+
+def minnorm(ctx: _Context, out: Findings) -> None:
+    """F9: interpolating networks against the minimum representation-cost interpolant of their data."""
+    import pandas as pd
+
+    done = ctx.done
+    if not _has(done, "minnorm_cost_ratio"):
+        return
+    mn = done[pd.to_numeric(done["minnorm_cost_ratio"], errors="coerce").notna()]
+    t = mn.groupby(ctx.cols + ["method", "n"]).agg(
+        networks=("minnorm_cost_ratio", "size"),
+        ratio_median=("minnorm_cost_ratio", "median"), ratio_min=("minnorm_cost_ratio", "min"),
+        ratio_max=("minnorm_cost_ratio", "max"), sup_median=("minnorm_sup", "median"),
+        sup_max=("minnorm_sup", "max")).reset_index()
+    out.tables["F9"] = ("Interpolating networks against the minimum representation-cost interpolant of their "
+                        "data: cost ratio sum|a||w| / minimum and sup distance on the evaluation region", t)
+    for m, g in mn.groupby("method"):
+        r = g["minnorm_cost_ratio"].astype(float)
+        sup = g["minnorm_sup"].astype(float)
+        out.add("minnorm", f"{m}: over {len(g)} interpolating networks the cost ratio to the minimum-norm interpolant "
+                f"is {r.median():.3f} (median; range {r.min():.3f}–{r.max():.3f}) and the sup distance to it "
+                f"{sup.median():.3g} (median; max {sup.max():.3g}).", "F9")
+
+
+def exactness(ctx: _Context, out: Findings) -> None:
+    """F6: rows whose value is a heuristic (a flip-walk local optimum, a sampled mean), not exact."""
+    done = ctx.done
+    heur = done[~_exact_mask(done)]
+    if not len(heur):
+        return
+    t = heur.groupby(["method", "n"]).size().rename("heuristic rows").reset_index()
+    out.tables["F6"] = ("Rows whose value is a heuristic (e.g. a flip-walk local optimum), not an exact "
+                        "optimum; hollow markers in the figures", t)
+    out.add("exactness", f"{len(heur)} of {len(done)} results are heuristic, not exact ("
+            f"{', '.join(sorted(heur['method'].unique()))}); their values bound the exact optimum from one side "
+            "only.", "F6")
+
+
+def recorded_warnings(ctx: _Context, out: Findings) -> None:
+    """F7: warnings recorded with the results (e.g. a user target's Hessian bound exceeded)."""
+    df = ctx.df
+    if "warnings" not in df.columns or not df["warnings"].notna().any():
+        return
+    w = df[df["warnings"].notna()]
+    t = w.groupby([ctx.cols[0], "warnings"]).size().rename("rows").reset_index()
+    out.tables["F7"] = ("Warnings recorded with the results", t)
+    for _, r in t.iterrows():
+        out.add("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F7")
+
+
+#: The findings in the order the report prints them.
+FINDINGS: tuple[Callable[[_Context, Findings], None], ...] = (
+    closest_family, networks_vs_delaunay, network_distances, training_states, between_data, rates, minnorm,
+    exactness, recorded_warnings,
+)
+
+
+def ranking_metric(done, metric: str = "l2_inner") -> str:
+    """``metric`` if the results hold it, else ``l2_hull`` (a study without an inner region)."""
+    if not _has(done, metric) and _has(done, "l2_hull"):
+        return "l2_hull"
+    return metric
+
+
 def compute_findings(df, metric: str = "l2_inner") -> Findings:
-    """Write the findings of a study.
+    """Write the findings of a study (each finding of :data:`FINDINGS` in turn).
 
     Parameters
     ----------
@@ -138,277 +536,18 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
     -------
     Findings
     """
-    import pandas as pd
-
     out = Findings()
     done = df[df["status"] == "done"] if "status" in df.columns else df
-    if not _has(done, metric):
-        metric = "l2_hull" if _has(done, "l2_hull") else metric
+    metric = ranking_metric(done, metric)
     if done.empty or not _has(done, metric):
-        out.items.append(Finding("closest", "No task finished with an error measurement; there is nothing to report.",
-                                 measured=False))
+        out.add("closest", "No task finished with an error measurement; there is nothing to report.", measured=False)
         return out
     cols = case_columns(done)
-    cases = list(done.groupby(cols, sort=True))
-
-    # F1: closest family at the largest n ------------------------------------------------
-    rows = []
-    sentences = []
-    for key, d in cases:
-        key = key if isinstance(key, tuple) else (key,)
-        dn = _largest_n(d[d[metric].notna()])
-        if dn.empty:
-            continue
-        n = int(dn["n"].iloc[0])
-        fair = dn[~_oracle_mask(dn)]
-        per = _per_seed(fair, metric)
-        med = per.median(axis=1)
-        fam = fair.groupby("method")["family"].first()
-        best_by_family: dict[str, str] = {}
-        for m in med.sort_values().index:
-            best_by_family.setdefault(fam[m], m)
-        ranking = sorted(best_by_family.items(), key=lambda kv: med[kv[1]])
-        for rank, (family, m) in enumerate(ranking, 1):
-            vals = per.loc[m].dropna()
-            rows.append({"case": _case_name(key, cols), "n": n, "rank": rank, "family": family, "best method": m,
-                         f"{metric} median": float(med[m]), "min": float(vals.min()), "max": float(vals.max()),
-                         "seeds": int(len(vals))})
-        if not ranking:
-            continue
-        (f1, m1) = ranking[0]
-        txt = f"{_case_name(key, cols)}, n={n}: the {f1} family is closest to the target ({m1}, {metric} " \
-              f"{_fmt(med[m1])})"
-        if len(ranking) > 1:
-            (f2, m2) = ranking[1]
-            both = per.loc[[m1, m2]].dropna(axis=1)
-            ratio = (both.loc[m2] / both.loc[m1]).replace([np.inf, -np.inf], np.nan).dropna()
-            if len(ratio):
-                txt += (f"; the next family, {f2} ({m2}), has {_fmt(float(np.median(ratio)))}x its error "
-                        f"(per-seed ratio, min–max [{_fmt(float(ratio.min()))}, {_fmt(float(ratio.max()))}] over "
-                        f"{len(ratio)} seed(s))")
-        sentences.append(txt + ".")
-    if rows:
-        out.tables["F1"] = ("Closest method family per case at the largest n (oracle methods, which choose "
-                            "using the true target, excluded)", pd.DataFrame(rows))
-        for s in sentences:
-            out.items.append(Finding("closest", s, "F1"))
-
-    nets = done[done["family"] == "network"]
-
-    # F2: networks against Delaunay ----------------------------------------------------------
-    rows = []
-    for key, d in cases:
-        key = key if isinstance(key, tuple) else (key,)
-        dn = _largest_n(d[d[metric].notna()])
-        if dn.empty or "delaunay" not in set(dn["method_name"]):
-            continue
-        per = _per_seed(dn, metric)
-        ref = dn.loc[dn["method_name"] == "delaunay", "method"].iloc[0]
-        for m in sorted(dn.loc[dn["family"] == "network", "method"].unique()):
-            both = per.loc[[ref, m]].dropna(axis=1)
-            ratio = (both.loc[m] / both.loc[ref]).replace([np.inf, -np.inf], np.nan).dropna()
-            if not len(ratio):
-                continue
-            rows.append({"case": _case_name(key, cols), "n": int(dn["n"].iloc[0]), "network": m,
-                         "ratio to Delaunay (median)": float(np.median(ratio)), "min": float(ratio.min()),
-                         "max": float(ratio.max()), "seeds": int(len(ratio))})
-    if rows:
-        t = pd.DataFrame(rows)
-        out.tables["F2"] = (f"Networks' {metric} over Delaunay's on the same sample (per-seed ratio) at the largest n",
-                            t)
-        for case, g in t.groupby("case", sort=False):
-            parts = [f"{r['network']} {_fmt(r['ratio to Delaunay (median)'])}x "
-                     f"[{_fmt(r['min'])}, {_fmt(r['max'])}]" for _, r in g.iterrows()]
-            out.items.append(Finding("networks", f"{case}, n={g['n'].iloc[0]}: against Delaunay on the same samples, "
-                                     f"the networks' {metric} is " + "; ".join(parts)
-                                     + " times Delaunay's (median [min, max] of the per-seed ratio).", "F2"))
-    elif not nets.empty:
-        out.items.append(Finding("networks", "No case has both networks and Delaunay at its largest n, so they are "
-                                 "not compared.", measured=False))
-
-    # F3: distances of networks to triangulations -----------------------------------------
-    if nets.empty:
-        out.items.append(Finding("distance", "The study trains no network, so no network-to-triangulation distance "
-                                 "is reported.", measured=False))
-    elif not (_has(nets, "between_l2") or _has(nets, "nearest_l2")):
-        out.items.append(Finding("distance", "Network-to-triangulation distances (between_l2, nearest_l2) are not "
-                                 "measured in this study.", measured=False))
-    else:
-        rows = []
-        for key, d in nets.groupby(cols, sort=True):
-            key = key if isinstance(key, tuple) else (key,)
-            dn = _largest_n(d)
-            for m, g in dn.groupby("method"):
-                row = {"case": _case_name(key, cols), "n": int(dn["n"].iloc[0]), "method": m, "models": len(g)}
-                err = g[metric].astype(float)
-                row[f"{metric} median"] = float(err.median())
-                for c in ("between_l2", "nearest_l2", "fit_l2"):
-                    row[f"{c} median"] = float(g[c].astype(float).median()) if _has(g, c) else np.nan
-                for c in ("between_l2", "nearest_l2"):
-                    if _has(g, c):
-                        r = (g[c].astype(float) / err).replace([np.inf, -np.inf], np.nan).dropna()
-                        row[f"{c}/{metric} median"] = float(r.median()) if len(r) else np.nan
-                        row[f"{c}/{metric} min"] = float(r.min()) if len(r) else np.nan
-                        row[f"{c}/{metric} max"] = float(r.max()) if len(r) else np.nan
-                if "nearest_exact" in g.columns:
-                    ex = g["nearest_exact"].dropna()
-                    row["nearest exact"] = f"{int(ex.astype(bool).sum())}/{len(ex)}"
-                rows.append(row)
-        t = pd.DataFrame(rows)
-        out.tables["F3"] = ("Networks at the largest n: distance to Delaunay's interpolant of their own values "
-                            "(between_l2), to their nearest triangulation (nearest_l2), and their error", t)
-        for _, r in t.iterrows():
-            parts = []
-            for c, what in (("between_l2", "Delaunay"), ("nearest_l2", "their nearest triangulation")):
-                k = f"{c}/{metric} median"
-                if k in r and np.isfinite(r[k]):
-                    parts.append(f"{_fmt(r[f'{c} median'])} from {what} ({_fmt(r[k])}x their {metric}, per-model "
-                                 f"range [{_fmt(r[f'{c}/{metric} min'])}, {_fmt(r[f'{c}/{metric} max'])}])")
-            if not parts:
-                continue
-            tail = ""
-            if "nearest exact" in r and isinstance(r["nearest exact"], str):
-                tail = f"; nearest triangulation exact for {r['nearest exact']} models"
-            out.items.append(Finding("distance", f"{r['case']}, n={r['n']}: {r['method']} networks are (median L2) "
-                                     + " and ".join(parts) + tail + ".", "F3"))
-
-    # F3: training state -------------------------------------------------------------------
-    if not nets.empty:
-        t = training_state_table(nets)
-        if t is None:
-            out.items.append(Finding("interpolating", "The networks' training state (train_status) is not measured in "
-                                     "this study, so the share of networks that interpolate is unknown.",
-                                     measured=False))
-        else:
-            out.tables["F4"] = ("Training state of the networks (all sizes, seeds and restarts)", t)
-            for _, r in t.iterrows():
-                n_nets = int(r["models"])
-                n_interp = int(r["interpolating"])
-                others = ", ".join(f"{int(r[s])} {s}" for s in TRAIN_STATES[1:] if int(r[s]))
-                out.items.append(Finding(
-                    "interpolating",
-                    f"{r['method']}: {n_interp} of {n_nets} networks interpolate ({100.0 * n_interp / n_nets:.0f}%; train RMSE <= "
-                    f"1e-3 std(y))" + (f"; the others: {others}" if others else "") + ".", "F4"))
-
-    # F10: what the networks that fit do between the data (every n) -------------------------------
-    if not nets.empty and _has(nets, "train_status") and _has(nets, "nearest_l2"):
-        fit = nets[nets["train_status"] == "interpolating"]
-        if len(fit):
-            t = between_data_of_fits(fit, cols, metric)
-            out.tables["F10"] = ("Interpolating networks, every n: distance to their nearest triangulation's "
-                                 "interpolant of the data (nearest_l2; in 1D the linear interpolant) against their "
-                                 "error", t)
-            for m, g in fit.groupby("method"):
-                d = g["nearest_l2"].astype(float)
-                e = g[metric].astype(float)
-                out.items.append(Finding(
-                    "between", f"{m}: its {len(g)} interpolating network(s) (n = "
-                    f"{', '.join(str(int(v)) for v in sorted(g['n'].unique()))}) are {_fmt(d.min())} to "
-                    f"{_fmt(d.max())} (median {_fmt(d.median())}) from their nearest triangulation's interpolant "
-                    f"of the data, against errors {_fmt(e.min())} to {_fmt(e.max())} ({metric}).", "F10"))
-
-    # F4: rates against -2/d, with the Delaunay self-check -------------------------------------
-    from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
-    from ..compare._rates import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
-
-    rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else metric
-    by = cols + ["method"]
-    rates = fit_rates(done, rate_metric, by=by)
-    rates = rates[np.isfinite(rates["slope_mean"].astype(float))] if not rates.empty else rates
-    if rates.empty:
-        out.items.append(Finding("rates", "No method has two or more sample sizes, so no rate is fitted.",
-                                 measured=False))
-    else:
-        check = rate_self_check(rates)
-        rates = mark_pre_asymptotic(rates, check)
-        cols_shown = [c for c in cols if not (c == "target_params" and (rates[c] == "{}").all())]
-        ck = check.copy()
-        ck["interval"] = [f"[{a:+.3f}, {b:+.3f}]" if np.isfinite(a) and np.isfinite(b) else "–"
-                          for a, b in zip(ck["check_lo"], ck["check_hi"])]
-        ck["window"] = [f"[{w[0]:+.1f}, {w[1]:+.1f}]" if isinstance(w, tuple) else "–" for w in ck["window"]]
-        ck = ck[cols_shown + ["check_slope", "interval", "check_half_width", "window", "passed", "reason"]]
-        out.tables["F8"] = (f"Self-check: Delaunay's rate of {rate_metric} (bootstrap 95% interval over seeds) "
-                            f"against its window; half-width must be < {SELF_CHECK_HALF_WIDTH}",
-                            ck.reset_index(drop=True))
-        for _, r in check.iterrows():
-            key = tuple(r[c] for c in cols_shown)
-            if not np.isfinite(r["check_slope"]):
-                text = f"{_case_name(key, cols_shown)}: no Delaunay rate, so every rate of this case is pre-asymptotic."
-            else:
-                win = SELF_CHECK_WINDOWS.get(int(r["dim"]), (np.nan, np.nan))
-                text = (f"{_case_name(key, cols_shown)}: Delaunay's slope is {r['check_slope']:+.3f} (95% interval "
-                        f"[{r['check_lo']:+.3f}, {r['check_hi']:+.3f}], half-width {r['check_half_width']:.3f}; "
-                        f"window [{win[0]:+.1f}, {win[1]:+.1f}], theory {-2.0 / int(r['dim']):+.0f}): "
-                        + ("the self-check passes." if r["passed"] else
-                           f"the self-check fails ({r['reason']}), so every rate of this case is marked "
-                           "pre-asymptotic."))
-            out.items.append(Finding("rates", text, "F8"))
-        fam = done.groupby("method")["family"].first()
-        rt = rates.copy()
-        rt["family"] = rt["method"].map(fam)
-        rt["reference"] = -2.0 / rt["dim"].astype(float)
-        # a rate is consistent with the reference when the reference is inside its bootstrap 95% interval
-        # (min-max over seeds when there is one seed only: no interval)
-        lo = np.where(np.isfinite(rt["slope_lo"]), rt["slope_lo"], rt["slope_min"])
-        hi = np.where(np.isfinite(rt["slope_hi"]), rt["slope_hi"], rt["slope_max"])
-        rt["interval"] = [f"[{a:+.2f}, {b:+.2f}]" for a, b in zip(lo, hi)]
-        tol = 1e-9 * np.maximum(1.0, np.abs(rt["reference"]))  # a slope equal to the reference is not "faster"
-        rt["vs reference"] = np.where(hi < rt["reference"] - tol, "faster",
-                                      np.where(lo > rt["reference"] + tol, "slower", "≈"))
-        rt = rt[cols_shown + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
-                        "vs reference", "pre_asymptotic", "sizes"]]
-        out.tables["F5"] = (f"Fitted rates of {rate_metric} against n (log-log slope per seed; mean and bootstrap "
-                            "95% interval over seeds) against the reference slope -2/d; pre_asymptotic where the "
-                            "case fails the Delaunay self-check (F8)", rt.reset_index(drop=True))
-        for key, g in rt.groupby(cols_shown, sort=True):
-            key = key if isinstance(key, tuple) else (key,)
-            ref = float(g["reference"].iloc[0])
-            groups = {v: sorted(g.loc[g["vs reference"] == v, "method"]) for v in ("≈", "slower", "faster")}
-            bits = []
-            for v, what in (("≈", "consistent with it"), ("slower", "slower (less negative)"),
-                            ("faster", "faster")):
-                if groups[v]:
-                    bits.append(f"{', '.join(groups[v])} {what}")
-            pre = " (pre-asymptotic: the Delaunay self-check fails)" if g["pre_asymptotic"].any() else ""
-            out.items.append(Finding("rates", f"{_case_name(key, cols_shown)}{pre}: against the reference slope "
-                                     f"{ref:+.2f} (-2/d), " + "; ".join(bits) + ".", "F5"))
-
-    # F9: networks against the minimum-norm interpolant ----------------------------------------
-    if _has(done, "minnorm_cost_ratio"):
-        mn = done[pd.to_numeric(done["minnorm_cost_ratio"], errors="coerce").notna()]
-        t = mn.groupby(cols + ["method", "n"]).agg(
-            networks=("minnorm_cost_ratio", "size"),
-            ratio_median=("minnorm_cost_ratio", "median"), ratio_min=("minnorm_cost_ratio", "min"),
-            ratio_max=("minnorm_cost_ratio", "max"), sup_median=("minnorm_sup", "median"),
-            sup_max=("minnorm_sup", "max")).reset_index()
-        out.tables["F9"] = ("Interpolating networks against the minimum representation-cost interpolant of their "
-                            "data: cost ratio sum|a||w| / minimum and sup distance on the evaluation region", t)
-        for m, g in mn.groupby("method"):
-            r = g["minnorm_cost_ratio"].astype(float)
-            sup = g["minnorm_sup"].astype(float)
-            out.items.append(Finding(
-                "minnorm", f"{m}: over {len(g)} interpolating networks the cost ratio to the minimum-norm interpolant "
-                f"is {r.median():.3f} (median; range {r.min():.3f}–{r.max():.3f}) and the sup distance to it "
-                f"{sup.median():.3g} (median; max {sup.max():.3g}).", "F9"))
-
-    # F5: exactness --------------------------------------------------------------------------
-    ex = _exact_mask(done)
-    heur = done[~ex]
-    if len(heur):
-        t = heur.groupby(["method", "n"]).size().rename("heuristic rows").reset_index()
-        out.tables["F6"] = ("Rows whose value is a heuristic (e.g. a flip-walk local optimum), not an exact "
-                            "optimum; hollow markers in the figures", t)
-        out.items.append(Finding("exactness", f"{len(heur)} of {len(done)} results are heuristic, not exact ("
-                                 f"{', '.join(sorted(heur['method'].unique()))}); their values bound the exact "
-                                 "optimum from one side only.", "F6"))
-
-    # F6: warnings (e.g. a user target's Hessian bound exceeded) ----------------------------------
-    if "warnings" in df.columns and df["warnings"].notna().any():
-        w = df[df["warnings"].notna()]
-        t = w.groupby([cols[0], "warnings"]).size().rename("rows").reset_index()
-        out.tables["F7"] = ("Warnings recorded with the results", t)
-        for _, r in t.iterrows():
-            out.items.append(Finding("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F7"))
+    ctx = _Context(df=df, done=done, metric=metric, cols=cols, cases=[
+        (k if isinstance(k, tuple) else (k,), d) for k, d in done.groupby(cols, sort=True)],
+        nets=done[done["family"] == "network"])
+    for finding in FINDINGS:
+        finding(ctx, out)
     return out
 
 
@@ -421,7 +560,7 @@ def between_data_of_fits(fit, cols, metric: str = "l2_inner"):
     for key, g in fit.groupby(cols + ["method", "n"], sort=True):
         key = key if isinstance(key, tuple) else (key,)
         d, e = g["nearest_l2"].astype(float), g[metric].astype(float)
-        rows.append({"case": _case_name(key[:len(cols)], cols), "method": key[len(cols)], "n": int(key[-1]),
+        rows.append({"case": case_name(key[:len(cols)], cols), "method": key[len(cols)], "n": int(key[-1]),
                      "networks": len(g), "nearest_l2 median": float(d.median()), "nearest_l2 min": float(d.min()),
                      "nearest_l2 max": float(d.max()), f"{metric} median": float(e.median()),
                      "nearest_l2/" + metric + " max": float((d / e).max())})
@@ -429,7 +568,8 @@ def between_data_of_fits(fit, cols, metric: str = "l2_inner"):
 
 
 def training_state_table(nets):
-    """Per network method: counts of each ``train_status`` and medians of the training columns.
+    """Per network method: counts of each ``train_status`` (every value the study recorded, known ones first)
+    and medians of the training columns.
 
     Returns None when the results hold no ``train_status``.
     """
@@ -437,11 +577,16 @@ def training_state_table(nets):
 
     if not _has(nets, "train_status"):
         return None
+    states = status_order(nets["train_status"])
+    for s in TRAIN_STATES:  # the known states always have a column (0 when none ended there)
+        if s not in states:
+            states.append(s)
+    states = status_order(states)
     rows = []
     for m, g in nets.groupby("method"):
         st = g["train_status"].fillna("unknown")
         row = {"method": m, "models": int(len(g))}
-        for s in TRAIN_STATES:
+        for s in states:
             row[s] = int((st == s).sum())
         for c in ("train_rmse_rel", "train_loss", "grad_norm", "flow_time", "train_steps", "loss_increases"):
             row[f"median {c}"] = float(pd.to_numeric(g[c], errors="coerce").median()) if c in g.columns else np.nan
@@ -450,14 +595,17 @@ def training_state_table(nets):
 
 
 def training_state_by_regime(nets):
-    """Training state per network method and regime (init_scale, width, lr) and n: counts per status."""
+    """Training state per network method, case, regime (init_scale, width, lr) and n: counts per status."""
     if not _has(nets, "train_status"):
         return None
     axes = [c for c in ("init_scale", "width", "lr") if _has(nets, c)]
-    keys = ["method"] + axes + ["n"]
+    cols = case_columns(nets)
+    nets = nets.assign(case=[case_name(k, cols) for k in zip(*(nets[c] for c in cols))])
+    keys = ["method", "case"] + axes + ["n"]  # one row per case: an n of two cases is never pooled
     t = nets.assign(train_status=nets["train_status"].fillna("unknown")).groupby(keys)["train_status"] \
         .value_counts().unstack(fill_value=0)
-    for s in TRAIN_STATES:
+    states = status_order(list(t.columns) + list(TRAIN_STATES))
+    for s in states:
         if s not in t.columns:
             t[s] = 0
-    return t[list(TRAIN_STATES)].reset_index()
+    return t[states].reset_index()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import base64
+import json
 import html
 import io
 import time
@@ -28,6 +29,7 @@ import numpy as np
 from .._fileio import atomic_write_bytes, storage_error
 from ..compare._studydir import read_manifest
 from ..errors import InvalidInputError
+from ..nn._state import INTERPOLATION_RTOL
 
 __all__ = ["make_report", "Report"]
 
@@ -35,12 +37,17 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1200px;
 color:#222;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
-table.tbl{border-collapse:collapse;font-size:.82em;margin:.6em 0}
+p.summary{font-size:1.05em;background:#f6f8fa;border-left:4px solid #1f77b4;padding:.6em .9em}
+p.summary.partial{border-left-color:#d62728}span.partial{color:#b00;font-weight:600}
+div.tw{overflow-x:auto;max-width:100%;margin:.6em 0}
+table.tbl{border-collapse:collapse;font-size:.82em}
 table.tbl td,table.tbl th{border:1px solid #ddd;padding:.2em .5em;text-align:right;white-space:nowrap}
 table.tbl th{background:#f3f3f3}table.tbl td:first-child{text-align:left}
+details{margin:.5em 0;border:1px solid #e3e3e3;border-radius:4px;padding:.3em .7em}
+details>summary{cursor:pointer;font-weight:600}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.note{font-size:.85em;color:#555}
-code{background:#f5f5f5;padding:0 .2em}
+code{background:#f5f5f5;padding:0 .2em}dl.defs dt{font-weight:600}dl.defs dd{margin:0 0 .3em 1.5em}
 """
 
 
@@ -87,15 +94,51 @@ def _render(fig_spec: _Figure, dpi: int) -> bytes:
     import matplotlib
     import matplotlib.pyplot as plt
 
-    # labels come from the study's files: text, never TeX ('$' in a method label stays a '$')
-    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+    # Mathtext stays on (matplotlib's own log-tick labels are mathtext); labels that come from the study's
+    # files reach the builders escaped (mathsafe: '$' -> '\$'), so they are drawn as the text they are.
+    with matplotlib.rc_context({"text.usetex": False}):
         fig = fig_spec.build()
         if fig is None:
             return b""
+        from ._figures import plain_log_axes
+
+        plain_log_axes(fig)  # tick labels as plain numbers on every log axis
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)  # layouts are set by the builders (no second "tight" draw)
+        # "tight": the saved image grows to hold every legend and label drawn outside the axes (none is cut off)
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
         plt.close(fig)
     return buf.getvalue()
+
+
+def mathsafe(text):
+    """``text`` as matplotlib draws it literally: every ``$`` escaped (``\\$``), so a label from a study's files
+    never starts mathtext. Non-strings pass through."""
+    return text.replace("$", "\\$") if isinstance(text, str) else text
+
+
+#: label columns of the results that reach figures (method, target and sampler names from the spec)
+_LABEL_COLUMNS = ("method", "method_name", "target", "target_label", "sampler")
+
+
+def mathsafe_frame(df):
+    """A copy of ``df`` whose label columns are :func:`mathsafe` (for the figures only; tables escape HTML)."""
+    out = df.copy()
+    for c in _LABEL_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c].map(mathsafe)
+    return out
+
+
+def _mathsafe_cases(cases: list) -> list:
+    out = []
+    for c in cases:
+        c = dict(c)
+        c["key"] = tuple(mathsafe(v) for v in c["key"])
+        for k in ("name", "network", "delaunay", "triangulation"):
+            c[k] = mathsafe(c[k])
+        c["oracles"] = [mathsafe(m) for m in c["oracles"]]
+        out.append(c)
+    return out
 
 
 def _load_cases(study_dir, df, skipped: list):
@@ -138,9 +181,15 @@ def _pick_gallery(cases: dict, per_target: int):
     return out
 
 
-def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, max_bytes: int = 5_000_000, dpi: int = 90, gallery_per_target: int = 2,
-                progress: bool | None = None) -> Report:
+def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, max_bytes: int = 5_000_000,
+                dpi: int = 90, gallery_per_target: int = 2, progress: bool | None = None) -> Report:
     """Write ``out_dir/index.html`` (self-contained) and ``out_dir/summary.md`` for a study.
+
+    The page opens with the summary (at most five sentences written from the
+    results, the first saying whether the study is complete) and its table,
+    then at most four key figures, then the details (findings, training
+    states, figures per case, tables), collapsed where long, and the
+    definitions. The Markdown summary holds the same text and tables.
 
     Parameters
     ----------
@@ -164,11 +213,9 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     """
     from tqdm.auto import tqdm
 
-    from ..compare import fit_rates, load_results, mark_pre_asymptotic, rate_self_check
-    from . import _figures as F
+    from ..compare import load_results
     from . import _findings as FD
-    from . import _gallery as G
-    from . import _tables as T
+    from ._summary import compute_summary
 
     study_dir = Path(study_dir)
     if not (study_dir / "manifest.json").is_file():
@@ -186,31 +233,112 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     if manifest is None:
         skipped.append({"file": "manifest.json", "reason": "unreadable or not a manifest; study details omitted"})
         manifest = {}
-    done = df[df["status"] == "done"]
-    labels = done.groupby("method")["method_name"].first().to_dict() if not done.empty else {}
-    colors = F.method_colors(labels)
-
+    n_planned = manifest.get("n_tasks")
+    summary = compute_summary(df, n_planned if isinstance(n_planned, int) else None)
     findings = FD.compute_findings(df)
+
+    rates = _rates(df[df["status"] == "done"])
+    fdf = mathsafe_frame(df)  # the figures' copy: labels from the spec drawn as text
+    figs = _figures(study_dir, fdf, summary, rates, gallery_per_target, skipped)
+    bar = tqdm(total=len(figs), desc="report figures", disable=(not progress) if progress is not None else None)
+
+    def render(f, d):
+        out = _render(f, d)
+        bar.update(1)
+        return out
+
+    used_dpi, dropped = _apply_size_cap(figs, render, dpi=dpi, max_bytes=max_bytes)
+    bar.close()
+    figs = [f for f in figs if f.png]
+    size_note = (
+        f"Figures are PNG images embedded as base64 at {used_dpi} dpi"
+        + (f" (downscaled from {dpi} dpi)" if used_dpi != dpi else "")
+        + f" so that this page stays under {max_bytes / 1e6:.1f} MB"
+        + (f"; {dropped} gallery figure(s) were left out to respect that cap" if dropped else "")
+        + ". The report reads stored results only."
+    )
+    blocks = _document(manifest, df, summary, findings, rates, figs, skipped, size_note)
+    page = _html_page(manifest, blocks, figs)
+    html_path = out_dir / "index.html"
+    md_path = out_dir / "summary.md"
+    # atomic: a full disk or a kill leaves the previous report in place, never a truncated one
+    atomic_write_bytes(html_path, page.encode("utf-8"))
+    atomic_write_bytes(md_path, _markdown(manifest, blocks, html_path, used_dpi, dropped).encode("utf-8"))
+    return Report(html_path, md_path, len(figs), len(page.encode("utf-8")), used_dpi, dropped, skipped)
+
+
+def _case_mask(done, keys, key):
+    mask = np.ones(len(done), bool)
+    for k, v in zip(keys, key):
+        mask &= (done[k] == v).values
+    return mask
+
+
+def _rates(done) -> dict:
+    """metric -> fitted rates (:func:`geoquant.compare.fit_rates`) of each rate metric, every rate of a case that
+    fails the Delaunay self-check (of the first metric) marked pre-asymptotic."""
+    from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
+    from . import _tables as T
+
     rates = {m: fit_rates(done, m) for m in T.RATE_METRICS if m in done.columns}
-    # the Delaunay self-check of the first rate metric marks every rate of a failing case pre-asymptotic
     check = rate_self_check(next(iter(rates.values()))) if rates else None
     if check is not None:
         rates = {m: mark_pre_asymptotic(r, check) for m, r in rates.items()}
+    return rates
+
+
+def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skipped: list) -> list:
+    """Every figure of the report (unrendered): the key figures first, then those per case and the gallery."""
+    from . import _figures as F
+    from . import _findings as FD
+    from . import _gallery as G
+    from . import _keyfigs as K
+    from . import _tables as T
+
+    done = fdf[fdf["status"] == "done"]
+    labels = done.groupby("method")["method_name"].first().to_dict() if not done.empty else {}
+    colors = F.method_colors(labels)
+    cases = _load_cases(study_dir, fdf, skipped)
+    sel = _mathsafe_cases(summary.cases)
+    metric = summary.metric
+    nets = done[done["family"] == "network"] if not done.empty else done
+    figs: list[_Figure] = [
+        _Figure("key", "Error against n per case, at every n: Delaunay (median over seeds, band min–max), the best "
+                "triangulation that does not use the true target, the oracle (dotted; it chooses using the true "
+                "target), the best network setting of the summary (band min–max; filled markers where every run fits "
+                f"its data), and the reference slope -2/d through Delaunay's first point ({metric}).",
+                lambda: K.fig_key_error_vs_n(done, sel, colors, metric)),
+        _Figure("key", "The networks' error over Delaunay's on the same samples (median of the per-seed ratio) "
+                "against their init scale, at the n of the summary; one line per network entry (a PyTorch-init "
+                "entry's scale multiplies PyTorch's default); filled markers where every run fits its data.",
+                lambda: K.fig_ratio_vs_init(done, sel, colors, metric)),
+    ]
+    pick = K.pick_gallery_network(cases, sel, done)
+    if pick is not None:
+        key, label = pick
+        row = done[(done["method"] == label) & (done["n"] == key[3]) & (done["seed"] == key[4])
+                   & (done["dim"] == key[1]) & (done["sampler"] == key[2])
+                   & (done["target_label" if "target_label" in done.columns else "target"] == key[0])]
+        m = {c: row[c].iloc[0] for c in ("l2_inner", "nearest_l2", "train_status") if c in row.columns and len(row)}
+        figs.append(_Figure("key", "One network beside its nearest triangulation: the network g, the interpolant of "
+                            "its own values g(X) on its nearest fine triangulation (in 1D the only one: the linear "
+                            "interpolant of g(X)), the target and the data; below, the network's error |f − g| and "
+                            "its distance to that interpolant.",
+                            lambda key=key, label=label, m=m: K.fig_network_beside_triangulation(
+                                cases[key], label, key, colors, m)))
+    figs.append(_Figure("key", "Where every network ended (train_status over all n, seeds and restarts; definitions "
+                        "under 'Definitions').", lambda: K.fig_end_states(nets)))
+
     keys = FD.case_columns(done) if not done.empty else []
     rate_lookup = {}
-    for metric, r in rates.items():
+    for rm, r in rates.items():
         for _, row in r.iterrows():
-            rate_lookup[tuple(row[k] for k in keys) + (row["method"], metric)] = (
+            rate_lookup[tuple(mathsafe(row[k]) for k in keys) + (mathsafe(row["method"]), rm)] = (
                 row["slope_mean"], row["slope_lo"], row["slope_hi"], bool(row.get("pre_asymptotic", False)))
-
-    figs: list[_Figure] = []
     groups = sorted(done.groupby(keys).groups) if not done.empty else []
     for key in groups:
         key = key if isinstance(key, tuple) else (key,)
-        mask = np.ones(len(done), bool)
-        for k, v in zip(keys, key):
-            mask &= (done[k] == v).values
-        sub = done[mask]
+        sub = done[_case_mask(done, keys, key)]
         nk = len(keys)
         rl = {(k[nk], k[nk + 1]): v for k, v in rate_lookup.items() if k[:nk] == key}
         case = dict(zip(keys, key))
@@ -222,19 +350,19 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
                             "pre-asymptotic where the case fails the Delaunay self-check).",
                             lambda sub=sub, rl=rl, title=title: F.fig_error_vs_n(sub, rl, colors, title,
                                                                                  metrics=T.RATE_METRICS[:2])))
-        figs.append(_Figure("bounds", f"Linf error on the inner region over Waldron's bound ½·M·R² of the Delaunay "
-                            f"triangulation, {title}. Delaunay must stay below 1.",
+        figs.append(_Figure("bounds", f"Linf error on the inner region of each method over Waldron's bound ½·M·R² of "
+                            f"the Delaunay triangulation, {title}. Delaunay must stay below 1.",
                             lambda sub=sub, title=title: F.fig_bound_ratio(sub, colors, title)))
         figs.append(_Figure("distances", f"Networks against triangulations, {title}: each network's L2 distance to "
                             "the Delaunay interpolant of its own values at the data (between_l2, circles) and to its "
                             "nearest fine triangulation (nearest_l2, triangles) against its L2 error; filled = "
-                            "interpolating (train RMSE ≤ 1e-3 std(y)), hollow = not; dashed: distance = error.",
+                            f"interpolating (train RMSE ≤ {INTERPOLATION_RTOL:g}·std(y)), hollow = not; dashed: "
+                            "distance = error.",
                             lambda sub=sub, title=title: F.fig_network_distances(sub, colors, title)))
         figs.append(_Figure("regime", f"Regime, {title}: L2 error and final training loss of the small-init "
                             "networks against init scale (median over seeds), from the kernel regime (large) to "
                             "quantisation (small).",
                             lambda sub=sub, title=title: F.fig_regime(sub, colors, title)))
-    cases = _load_cases(study_dir, df, skipped)
     for key in _pick_gallery(cases, gallery_per_target):
         tgt, dim, smp, n, seed = key
         case = cases[key]
@@ -250,39 +378,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
             figs.append(_Figure("quantization", f"{title}: neuron geometry of the networks / theory engine.",
                                 lambda case=case, title=title: G.fig_quantization(case, colors, title),
                                 optional=True))
-
-    bar = tqdm(total=len(figs), desc="report figures", disable=(not progress) if progress is not None else None)
-
-    def render(f, d):
-        out = _render(f, d)
-        bar.update(1)
-        return out
-
-    used_dpi, dropped = _apply_size_cap(figs, render, dpi=dpi, max_bytes=max_bytes)
-    bar.close()
-    figs = [f for f in figs if f.png]
-
-    nets = done[done["family"] == "network"] if not done.empty else done
-    tables = {
-        "findings": findings,
-        "has_networks": not nets.empty,
-        "training": FD.training_state_table(nets) if not nets.empty else None,
-        "training_regime": FD.training_state_by_regime(nets) if not nets.empty else None,
-        "rates": T.rate_table(rates),
-        "bounds": T.bound_table(done),
-        "errors": T.error_table(done),
-        "status": T.status_table(df),
-        "training_detail": T.training_table(df),
-        "timing": T.timing_table(df) if not df.empty else None,
-        "failures": T.failure_table(df),
-    }
-    page = _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, skipped)
-    html_path = out_dir / "index.html"
-    md_path = out_dir / "summary.md"
-    # atomic: a full disk or a kill leaves the previous report in place, never a truncated one
-    atomic_write_bytes(html_path, page.encode("utf-8"))
-    atomic_write_bytes(md_path, _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped).encode("utf-8"))
-    return Report(html_path, md_path, len(figs), len(page.encode("utf-8")), used_dpi, dropped, skipped)
+    return figs
 
 
 _TEXT_BUDGET = 400_000  # bytes kept for the tables and text of the page
@@ -315,30 +411,45 @@ def _apply_size_cap(figs, render, *, dpi: int, max_bytes: int):
     return used, dropped
 
 
+
+
+#: figure sections of the details, in page order
 _SECTIONS = [
-    ("rates", "Error against n and fitted rates"),
-    ("bounds", "Errors relative to Waldron's bound"),
-    ("distances", "Networks against triangulations"),
-    ("regime", "Regime: error and training loss against init scale"),
+    ("rates", "Error against n and fitted rates, per case"),
+    ("bounds", "Errors relative to Waldron's bound of the Delaunay triangulation, per case"),
+    ("distances", "Networks against triangulations, per case"),
+    ("regime", "Regime: error and training loss against init scale, per case"),
     ("gallery", "Gallery"),
     ("quantization", "Quantization: neuron geometry"),
 ]
 
 _METRICS_NOTE = (
-    "Errors are measured on the convex hull of the samples (<code>hull</code>) and on the <code>inner</code> region "
+    "Errors are measured on the convex hull of the samples (hull) and on the inner region "
     "(the target's box shrunk by the study's margin, intersected with the hull), where thin hull triangles along the "
     "boundary do not dominate. Piecewise-linear methods: exact per-simplex Grundmann–Möller quadrature "
-    "(<code>interpolation_error</code>; inner region: their simplices clipped to the box). Other methods: the same "
+    "(interpolation_error; inner region: their simplices clipped to the box). Other methods: the same "
     "rule on uniformly refined Delaunay simplices applied to (f − g)²; Linf on a barycentric lattice (a lower bound). "
-    "<code>triangulation_mean</code> is the root of the mean squared L2 error over all fine triangulations (exact "
-    "for small n, sampled above). <code>rms_&lt;region&gt;</code> = L2 / sqrt(volume of the region); "
-    "<code>rms_inner</code> is kept only where the inner region is the whole inner box (the hull contains it, e.g. "
+    "triangulation_mean is the root of the mean squared L2 error over all fine triangulations (exact "
+    "for small n, sampled above). rms_<region> = L2 / sqrt(volume of the region); "
+    "rms_inner is kept only where the inner region is the whole inner box (the hull contains it, e.g. "
     "when the sampler includes the box's corners), so it is the same region for every n. Rates are least-squares "
     "slopes of log(error) against log(n) per seed, reported as the mean over seeds with its percentile-bootstrap 95% "
     "interval (in parentheses the number of seeds). Self-check: Delaunay's slope of rms_inner must lie in "
     "[-2.2, -1.8] in 1D and [-1.1, -0.9] in 2D with a 95% half-width below 0.1, else every rate of that case is "
-    "marked pre-asymptotic."
+    "marked pre-asymptotic. Oracle methods (triangulation_best, triangulation_worst) choose their triangulation "
+    "using the true target: they are bounds no method that sees only the data can reach, shown and labelled "
+    "'oracle', never ranked with the others."
 )
+
+_ERROR_NOTE = ("* = heuristic entries (not exact). Network entries end with where training ended over the seeds "
+               "(i = interpolating, s = stationary, u = unstable, b = budget; other end states by name, e.g. i2 s1).")
+
+_DETAIL_NOTE = ("Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
+                "nearest_l2 = min over fine triangulations T of L2(f_net - I_T(f_net(X))) (* = flip-walk local minimum, "
+                "not exact).")
+
+#: tables with more rows than this are collapsed (<details>) on the page
+_LONG_TABLE = 12
 
 
 def _b64(png: bytes) -> str:
@@ -352,174 +463,238 @@ def _skipped_lines(skipped, limit: int = 20) -> list:
     return lines
 
 
-def _html_page(manifest, df, figs, tables, used_dpi, dpi, dropped, max_bytes, skipped=()):
+@dataclass
+class _Block:
+    """One piece of the report, rendered to HTML and to Markdown by the same walk.
+
+    kind: ``"summary"`` (sentences), ``"h2"``, ``"p"``, ``"note"``, ``"list"`` (items; ``(text, ref)``),
+    ``"table"`` (title, table), ``"figures"`` (a figure section, HTML only), ``"defs"`` (items ``(term,
+    definition)``) or ``"group"`` (title, children; a ``<details>`` on the page, open when ``collapse`` is False).
+    """
+
+    kind: str
+    text: str = ""
+    table: Any = None
+    items: list = field(default_factory=list)
+    children: list = field(default_factory=list)
+    collapse: bool | None = None
+    anchor: str = ""
+    partial: bool = False
+    html_only: bool = False
+
+
+def _table_block(title, table, anchor="", note="") -> _Block:
+    return _Block("table", title, table=table, anchor=anchor, items=[note] if note else [])
+
+
+def _summary_table(summary):
+    """The summary's numbers, one row per case, ratios as ``median [min–max]``."""
+    t = summary.table
+    if t is None or t.empty:
+        return None
+    out = t[["case", "n", "best network"]].copy()
+    out["× Delaunay [min–max over seeds]"] = [
+        f"{a:.3g} [{b:.3g}–{c:.3g}]" for a, b, c in zip(t["× Delaunay"], t["× Delaunay min"], t["× Delaunay max"])]
+    out["best non-oracle triangulation"] = t["best non-oracle triangulation"]
+    out["network × it"] = t["× it"]
+    out["oracle × Delaunay"] = t["oracle × Delaunay"]
+    for c in ("end states (best network)", "train RMSE/std(y) median"):
+        if c in t.columns:
+            out[c] = t[c]
+    for c in t.columns:
+        if c.endswith("median") and "/" in c:
+            out[c.replace(" median", "") + " (median, all networks)"] = t[c]
+    return out
+
+
+def _end_state_defs(df) -> list:
+    from ._findings import STATUS_DEFINITIONS, status_order
+
+    nets = df[(df["status"] == "done") & (df["family"] == "network")] if not df.empty else df
+    if nets.empty or "train_status" not in nets.columns or nets["train_status"].isna().all():
+        return []
+    tols = set()
+    for p in nets["params"].dropna():
+        try:
+            v = json.loads(p).get("rmse_tol")
+        except (TypeError, ValueError):
+            continue
+        if v is not None:
+            tols.add(float(v))
+    stop = ("train RMSE ≤ rmse_tol·std(y), this study's rmse_tol " + ", ".join(f"{v:g}" for v in sorted(tols))
+            if tols else "train RMSE ≤ rmse_tol·std(y)")
+    out = [("training stops", f"when a network's {stop} (rmse_tol, a network parameter: the trainer's stop), when it "
+            "is stationary (grad_tol), or at its budget t_max in gradient-flow time")]
+    for s in status_order(list(nets["train_status"])):
+        out.append((s, STATUS_DEFINITIONS.get(s, "an end state recorded by the trainer (see geoquant.nn's "
+                                                 "training_state)")))
+    return out
+
+
+def _document(manifest, df, summary, findings, rates, figs, skipped, size_note) -> list:
+    """The report as a list of blocks (the same for the HTML page and the Markdown summary)."""
+    from . import _findings as FD
     from . import _tables as T
 
-    esc = html.escape
-    name = manifest.get("study", "study")
+    done = df[df["status"] == "done"] if not df.empty else df
+    nets = done[done["family"] == "network"] if not done.empty else done
+    blocks = [_Block("summary", items=list(summary.sentences), partial=summary.partial)]
+    st = _summary_table(summary)
+    if st is not None:
+        blocks.append(_Block("group", "The numbers of the summary, per case", collapse=len(st) > _LONG_TABLE,
+                             children=[_table_block("", st, anchor="S")]))
+    if skipped:
+        blocks.append(_Block("note", f"Skipped {len(skipped)} damaged file(s) (left out of every table and figure; a "
+                             "rerun of the study moves them to quarantine/ and reruns their tasks): "
+                             + "; ".join(_skipped_lines(list(skipped)))))
+    if manifest.get("description"):
+        blocks.append(_Block("note", f"Study: {manifest['description']}"))
+    if any(f.section == "key" for f in figs):
+        blocks += [_Block("h2", "Key figures", anchor="key", html_only=True), _Block("figures", "key")]
+    blocks.append(_Block("h2", "Details", anchor="details", html_only=True))
+    fitems = [(f.text, f.table) for f in findings.items]
+    ftables = [_table_block(f"{tid}. {title}", t, anchor=tid) for tid, (title, t) in findings.tables.items()]
+    blocks.append(_Block("group", f"Findings: {len(fitems)} sentences per case, each with the table (F1…) holding "
+                         "its numbers", anchor="findings", collapse=True, children=[
+                             _Block("note", "Written from the results; intervals are over seeds (each seed is a "
+                                    "different sample, shared by all methods)."),
+                             _Block("list", items=fitems), *ftables]))
+    tr = FD.training_state_table(nets) if not nets.empty else None
+    if tr is not None:
+        children = [_table_block("Per network method", tr)]
+        regime = FD.training_state_by_regime(nets)
+        if regime is not None:
+            children.append(_table_block("Per case, regime (init scale, width, step size) and n", regime))
+        detail = T.training_table(df)
+        if detail is not None and not detail.empty:
+            children.append(_table_block("Network errors beside training state and distances to triangulations "
+                                         "(per case)", detail, note=_DETAIL_NOTE))
+        blocks.append(_Block("group", "Training state of the networks", collapse=True, children=children))
+    else:
+        why = ("the study trains no network" if nets.empty else
+               "not measured in this study (the results hold no train_status)")
+        blocks.append(_Block("group", "Training state of the networks", collapse=True,
+                             children=[_Block("note", f"None: {why}.")]))
+    for key, heading in _SECTIONS:
+        k = sum(f.section == key for f in figs)
+        if k:
+            blocks.append(_Block("group", f"{heading} ({k} figure{'s' if k != 1 else ''})", collapse=True,
+                                 children=[_Block("figures", key)]))
+    blocks.append(_Block("group", "Fitted rates", collapse=True, children=[_table_block("", T.rate_table(rates))]))
+    blocks.append(_Block("group", "L2 error on the inner region at the largest n (median [min–max] over seeds)",
+                         collapse=True, children=[_table_block("", T.error_table(done), note=_ERROR_NOTE)]))
+    blocks.append(_Block("group", "Linf error on the inner region of each method over Waldron's bound ½·M·R² of the "
+                         "Delaunay triangulation, at the largest n (median)", collapse=True,
+                         children=[_table_block("", T.bound_table(done))]))
+    defs = [("metrics", _METRICS_NOTE)] + _end_state_defs(df)
+    blocks += [_Block("h2", "Definitions", anchor="definitions"), _Block("defs", items=defs)]
     versions = manifest.get("environment", {}).get("versions", {})
     devices = sorted({str(d) for d in df["device"].dropna().unique()}) if not df.empty else []
-    n_done = int((df["status"] == "done").sum()) if not df.empty else 0
-    n_failed = int((df["status"] != "done").sum()) if not df.empty else 0
+    run = [_Block("note", f"Created {manifest.get('created', '')}; report generated {time.strftime('%Y-%m-%d %H:%M:%S')}. "
+                  f"Devices: {', '.join(devices) or '–'}. Versions: "
+                  + ", ".join(f"{k} {v}" for k, v in versions.items() if v)
+                  + f". Seed policy: {manifest.get('seed_policy', '')}. {size_note}"),
+           _table_block("Tasks per method", T.status_table(df)),
+           _table_block("Timings", T.timing_table(df) if not df.empty else None)]
+    failures = T.failure_table(df)
+    if not failures.empty:
+        run.append(_table_block("Failed tasks (first 20)", failures))
+    blocks.append(_Block("group", "The run: tasks, timings, versions", collapse=True, children=run))
+    return blocks
+
+
+def _html_blocks(blocks, figs, esc=html.escape) -> list:
+    from . import _tables as T
+
+    out: list[str] = []
+    for b in blocks:
+        aid = f" id='{esc(b.anchor)}'" if b.anchor else ""
+        if b.kind == "summary":
+            first, rest = (b.items[0], b.items[1:]) if b.items else ("", [])
+            lead = f"<span class='partial'>{esc(first)}</span>" if b.partial else esc(first)
+            out.append(f"<p class='summary{' partial' if b.partial else ''}' id='summary'>{lead} "
+                       + " ".join(esc(x) for x in rest) + "</p>")
+        elif b.kind == "h2":
+            out.append(f"<h2{aid}>{esc(b.text)}</h2>")
+        elif b.kind == "p":
+            out.append(f"<p{aid}>{esc(b.text)}</p>")
+        elif b.kind == "note":
+            out.append(f"<p class='note'{aid}>{esc(b.text)}</p>")
+        elif b.kind == "list":
+            out.append("<ul>" + "".join(
+                f"<li>{esc(t)}" + (f" <a href='#{esc(ref)}'>[{esc(ref)}]</a>" if ref else "") + "</li>"
+                for t, ref in b.items) + "</ul>")
+        elif b.kind == "table":
+            head = f"<h3{aid}>{esc(b.text)}</h3>" if b.text else (f"<a{aid}></a>" if aid else "")
+            note = "".join(f"<p class='note'>{esc(n)}</p>" for n in b.items)
+            out.append(head + note + T.to_html(b.table))
+        elif b.kind == "figures":
+            for f in (f for f in figs if f.section == b.text):
+                out.append(f"<figure><img alt='{esc(f.caption[:80])}' src='data:image/png;base64,{_b64(f.png)}'>"
+                           f"<figcaption>{esc(f.caption)}</figcaption></figure>")
+        elif b.kind == "defs":
+            out.append("<dl class='defs'>" + "".join(f"<dt>{esc(t)}</dt><dd>{esc(d)}</dd>" for t, d in b.items)
+                       + "</dl>")
+        elif b.kind == "group":
+            inner = "\n".join(_html_blocks(b.children, figs, esc))
+            rows = sum(len(c.table) for c in b.children if c.kind == "table" and c.table is not None)
+            collapse = b.collapse if b.collapse is not None else rows > _LONG_TABLE
+            out.append(f"<details{aid}{'' if collapse else ' open'}><summary>{esc(b.text)}</summary>\n{inner}\n"
+                       "</details>")
+    return out
+
+
+def _html_page(manifest, blocks, figs) -> str:
+    esc = html.escape
+    name = manifest.get("study", "study")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>geoquant report: {esc(name)}</title><style>{_CSS}</style></head><body>",
         f"<h1>geoquant study report: {esc(name)}</h1>",
+        *_html_blocks(blocks, figs),
+        "</body></html>",
     ]
-    if manifest.get("description"):
-        parts.append(f"<p>{esc(manifest['description'])}</p>")
-    parts.append(
-        f"<p class='note'>{n_done} task(s) done, {n_failed} failed, of {esc(str(manifest.get('n_tasks', '?')))} in "
-        "the spec. "
-        f"Created {esc(str(manifest.get('created', '')))}; report generated {esc(time.strftime('%Y-%m-%d %H:%M:%S'))}. "
-        f"Devices: {esc(', '.join(devices) or '–')}. Versions: "
-        + esc(", ".join(f"{k} {v}" for k, v in versions.items() if v))
-        + f".<br>Seed policy: {esc(str(manifest.get('seed_policy', '')))}</p>"
-    )
-    size_note = (
-        f"Figures are PNG images embedded as base64 at {used_dpi} dpi"
-        + (f" (downscaled from {dpi} dpi)" if used_dpi != dpi else "")
-        + f" so that this page stays under {max_bytes / 1e6:.1f} MB"
-        + (f"; {dropped} gallery figure(s) were left out to respect that cap" if dropped else "")
-        + ". The report reads stored results only."
-    )
-    if skipped:
-        parts.append(f"<p class='note'><b>Skipped {len(skipped)} damaged file(s)</b> (left out of every table and "
-                     "figure; a rerun of the study moves them to <code>quarantine/</code> and reruns their tasks):"
-                     "<br>" + "<br>".join(esc(line) for line in _skipped_lines(list(skipped))) + "</p>")
-    parts.append(_findings_html(tables["findings"]))
-    parts.append(_training_html(tables))
-    for key, heading in _SECTIONS:
-        sec = [f for f in figs if f.section == key]
-        if not sec:
-            continue
-        parts.append(f"<h2>{esc(heading)}</h2>")
-        for f in sec:
-            parts.append(
-                f"<figure><img alt='{esc(f.caption[:80])}' src='data:image/png;base64,{_b64(f.png)}'>"
-                f"<figcaption>{esc(f.caption)}</figcaption></figure>"
-            )
-    parts.append("<h2>Fitted rates</h2>" + T.to_html(tables["rates"]))
-    parts.append("<h2>L2 error on the inner region at the largest n (median [min–max] over seeds)</h2>"
-                 f"<p class='note'>{esc(_ERROR_NOTE)}</p>" + T.to_html(tables["errors"]))
-    parts.append("<h2>Linf / Waldron bound of Delaunay on the inner region at the largest n (median)</h2>"
-                 + T.to_html(tables["bounds"]))
-    parts.append(f"<h2>How the numbers are measured</h2><p class='note'>{_METRICS_NOTE}</p>")
-    parts.append(f"<p class='note'>{esc(size_note)}</p>")
-    parts.append("<h2>Tasks per method</h2>" + T.to_html(tables["status"]))
-    parts.append("<h2>Timings</h2>" + T.to_html(tables["timing"]))
-    if not tables["failures"].empty:
-        parts.append("<h2>Failed tasks (first 20)</h2>" + T.to_html(tables["failures"]))
-    parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _findings_html(findings) -> str:
-    """The findings section: the sentences, each linked to the table it is read from, then the tables."""
+def _md_blocks(blocks, level: int = 2) -> list:
     from . import _tables as T
 
-    esc = html.escape
-    out = ["<h2 id='findings'>Findings</h2>",
-           "<p class='note'>Written from the results below; each sentence names the table (F1…) holding its "
-           "numbers. Intervals are over seeds (each seed is a different sample, shared by all methods).</p><ul>"]
-    for f in findings.items:
-        ref = f" <a href='#{f.table}'>[{f.table}]</a>" if f.table else ""
-        out.append(f"<li>{esc(f.text)}{ref}</li>")
-    out.append("</ul>")
-    for tid, (title, t) in findings.tables.items():
-        out.append(f"<h3 id='{tid}'>{tid}. {esc(title)}</h3>" + T.to_html(t))
-    return "\n".join(out)
+    out: list[str] = []
+    for b in blocks:
+        if b.html_only:
+            continue
+        if b.kind == "summary":
+            out += [("**" + T.md_escape(b.items[0]) + "**" if b.partial else T.md_escape(b.items[0]))
+                    + (" " + " ".join(T.md_escape(x) for x in b.items[1:]) if len(b.items) > 1 else ""), ""]
+        elif b.kind == "h2":
+            out += [f"{'#' * level} {T.md_escape(b.text)}", ""]
+        elif b.kind in ("p", "note"):
+            out += [T.md_escape(b.text), ""]
+        elif b.kind == "list":
+            out += [f"- {T.md_escape(t)}" + (f" [{ref}]" if ref else "") for t, ref in b.items] + [""]
+        elif b.kind == "table":
+            if b.text:
+                out += [f"{'#' * (level + 1)} {T.md_escape(b.text)}", ""]
+            out += [T.md_escape(n) for n in b.items] + ([""] if b.items else [])
+            out += [T.to_markdown(b.table)]
+        elif b.kind == "defs":
+            out += [f"- **{T.md_escape(t)}**: {T.md_escape(d)}" for t, d in b.items] + [""]
+        elif b.kind == "group":
+            children = [c for c in b.children if c.kind != "figures"]
+            if not children:
+                continue
+            out += [f"{'#' * level} {T.md_escape(b.text)}", ""] + _md_blocks(children, level + 1)
+    return out
 
 
-_ERROR_NOTE = ("* = heuristic entries (not exact). Network entries end with where training ended over the seeds: "
-               "i = interpolating, s = stationary, u = unstable, b = budget (e.g. i2 s1).")
-
-_DETAIL_NOTE = ("Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
-                "nearest_l2 = min over fine triangulations T of L2(f_net - I_T(f_net(X))) (* = flip-walk local minimum, "
-                "not exact).")
-
-
-def _training_html(tables) -> str:
-    from . import _tables as T
-
-    t, tr = tables.get("training"), tables.get("training_regime")
-    if t is None and tr is None:
-        why = ("the study trains no network" if not tables.get("has_networks") else
-               "not measured in this study (the results hold no train_status)")
-        return f"<h2>Training state of the networks</h2><p class='note'>None: {why}.</p>"
-    out = ["<h2>Training state of the networks</h2>",
-           "<p class='note'>interpolating: train RMSE ≤ 1e-3·std(y); stationary: gradient norm below tolerance with "
-           "the loss above it; unstable: the loss rose between records; budget: still moving when the steps ran "
-           "out.</p>", T.to_html(t)]
-    if tr is not None:
-        out.append("<h3>Per regime (init scale, width, step size) and n</h3>" + T.to_html(tr))
-    detail = tables.get("training_detail")
-    if detail is not None and not detail.empty:
-        out.append("<h3>Network errors beside training state and distances to triangulations (per case)</h3>"
-                   f"<p class='note'>{html.escape(_DETAIL_NOTE)}</p>" + T.to_html(detail))
-    return "\n".join(out)
-
-
-def _findings_markdown(findings) -> list:
-    from . import _tables as T
-
-    lines = ["## Findings", ""]
-    for f in findings.items:
-        lines.append(f"- {T.md_escape(f.text)}" + (f" [{f.table}]" if f.table else ""))
-    lines.append("")
-    for tid, (title, t) in findings.tables.items():
-        lines += [f"### {tid}. {T.md_escape(title)}", "", T.to_markdown(t)]
-    return lines
-
-
-def _markdown(manifest, df, tables, html_path, used_dpi, dropped, skipped=()):
+def _markdown(manifest, blocks, html_path, used_dpi, dropped) -> str:
     from . import _tables as T
 
     name = manifest.get("study", "study")
-    n_done = int((df["status"] == "done").sum()) if not df.empty else 0
-    n_failed = int((df["status"] != "done").sum()) if not df.empty else 0
-    lines = [
-        f"# geoquant study: {T.md_escape(name)}",
-        "",
-        f"{n_done} task(s) done, {n_failed} failed, of {T.md_escape(manifest.get('n_tasks', '?'))}. "
-        f"Full report with figures: [{html_path.name}]({html_path.name}) (self-contained HTML, figures at {used_dpi} dpi"
-        + (f", {dropped} gallery figures left out for size" if dropped else "") + ").",
-        "",
-        "Rates: least-squares slope of log(error) against log(n) per seed; mean over seeds [bootstrap 95% interval] "
-        "(number of seeds); \"pre-asymptotic\" where Delaunay's slope fails the self-check ([-2.2, -1.8] in 1D, "
-        "[-1.1, -0.9] in 2D, half-width < 0.1). `inner` = the target's box shrunk by the study's margin, intersected "
-        "with the hull; `rms_*` = L2 / sqrt(volume).",
-        "",
-    ]
-    if skipped:
-        lines += [f"**Skipped {len(skipped)} damaged file(s)** (left out; a rerun of the study quarantines them and "
-                  "reruns their tasks):", ""] + [f"- {T.md_escape(line)}" for line in _skipped_lines(list(skipped))] + [""]
-    lines += [
-        *_findings_markdown(tables["findings"]),
-        "## Training state of the networks",
-        "",
-        T.to_markdown(tables["training"]) if tables["training"] is not None else "_(not measured in this study)_\n",
-        "## Fitted rates",
-        "",
-        T.to_markdown(tables["rates"]),
-        "## L2 error on the inner region at the largest n",
-        "",
-        _ERROR_NOTE,
-        "",
-        T.to_markdown(tables["errors"]),
-        "## Linf / Waldron bound of Delaunay (inner region, largest n, median)",
-        "",
-        T.to_markdown(tables["bounds"]),
-        "## Tasks per method",
-        "",
-        T.to_markdown(tables["status"]),
-        "",
-        "## Network errors beside training state and distances to triangulations (per case)",
-        "",
-        _DETAIL_NOTE,
-        "",
-        T.to_markdown(tables["training_detail"]),
-    ]
-    if not tables["failures"].empty:
-        lines += ["## Failed tasks (first 20)", "", T.to_markdown(tables["failures"])]
+    lines = [f"# geoquant study: {T.md_escape(name)}", ""]
+    lines += _md_blocks(blocks[:1])
+    lines += [f"Full report with figures: [{html_path.name}]({html_path.name}) (self-contained HTML, figures at "
+              f"{used_dpi} dpi" + (f", {dropped} gallery figures left out for size" if dropped else "") + ").", ""]
+    lines += _md_blocks(blocks[1:])
     return "\n".join(lines) + "\n"

@@ -70,7 +70,9 @@ def _at_largest_n(df):
 
 
 def bound_table(df, metric="linf_ratio_inner"):
-    """Median (over seeds) of ``metric`` at each target's largest n: methods x targets."""
+    """Median (over seeds) of ``metric`` at each target's largest n: methods x targets. ``linf_ratio_inner`` is
+    each method's Linf error over Waldron's bound of the *Delaunay* triangulation of the sample (one bound per
+    sample, shared by every method)."""
     d = _at_largest_n(df)
     d = d[d[metric].notna()]
     if d.empty:
@@ -88,7 +90,8 @@ STATUS_LETTERS = {"interpolating": "i", "spurious_stationary": "s", "pinned": "p
 
 
 def status_tag(statuses) -> str:
-    """Compact counts of training statuses, e.g. ``"i2 s1"`` (2 interpolating, 1 stationary).
+    """Compact counts of training statuses, e.g. ``"i2 s1"`` (2 interpolating, 1 stationary); an end state
+    without a letter is written by name (``"i1 pinned 2"``).
 
     Parameters
     ----------
@@ -96,8 +99,11 @@ def status_tag(statuses) -> str:
         ``train_status`` values (see :data:`geoquant.theory.END_STATES`; ``S`` marks the coarse
         ``stationary`` of results written before end states existed).
     """
-    vals = list(statuses)
-    return " ".join(f"{letter}{vals.count(name)}" for name, letter in STATUS_LETTERS.items() if name in vals)
+    from ._findings import status_order
+
+    vals = [str(v) for v in statuses]
+    return " ".join(f"{STATUS_LETTERS[s]}{vals.count(s)}" if s in STATUS_LETTERS else f"{s} {vals.count(s)}"
+                    for s in status_order(vals))
 
 
 def error_table(df, metric="l2_inner"):
@@ -158,10 +164,12 @@ def training_table(df):
     d = df[(df["status"] == "done") & df["train_status"].notna()]
     if d.empty:
         return pd.DataFrame()
+    from ._findings import status_counts
+
     rows = []
-    for (method, target, dim, n), g in d.groupby(["method", "target", "dim", "n"], sort=True):
-        counts = g["train_status"].value_counts()
-        status = ", ".join(f"{k} {counts[k]}" for k in STATUS_LETTERS if k in counts)
+    label = _keys(d)[0]  # the target's label, as in every other table
+    for (method, target, dim, n), g in d.groupby(["method", label, "dim", "n"], sort=True):
+        status = status_counts(g["train_status"])
         ratio = pd.to_numeric(g.get("minnorm_cost_ratio"), errors="coerce") if "minnorm_cost_ratio" in g else None
         sup = pd.to_numeric(g.get("minnorm_sup"), errors="coerce") if "minnorm_sup" in g else None
         near = f"{g['nearest_l2'].median():.3g}" + ("" if g["nearest_exact"].astype(bool).all() else "*")
@@ -204,7 +212,9 @@ def to_html(df, classes="tbl") -> str:
     rows = []
     for _, r in df.iterrows():
         rows.append("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r.values) + "</tr>")
-    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    # wide tables scroll inside their box instead of running off the page
+    return (f'<div class="tw"><table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            '</table></div>')
 
 
 def _cell(v) -> str:

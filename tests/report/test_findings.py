@@ -61,8 +61,21 @@ def test_closest_family_and_the_paired_seed_interval():
     assert "next family, network (network_small), has 3x its error" in s.text
     assert "[2, 4] over 3 seed(s)" in s.text and s.table == "F1"
     t = f.tables["F1"][1]
-    assert list(t["family"]) == ["triangulation", "network", "baseline"]
+    assert list(t["family"]) == ["triangulation", "network", "baseline", "triangulation"]
+    assert list(t["rank"]) == ["1", "2", "3", "oracle"]
     assert t.loc[0, "l2_inner median"] == pytest.approx(1.0 / 40)
+    # the oracle is not dropped: ranked apart, labelled, its value in the table and the sentence
+    assert t.loc[3, "best method"] == "triangulation_best"
+    assert t.loc[3, "l2_inner median"] == pytest.approx(0.1 / 40)
+    assert "the oracle triangulation_best (it chooses using the true target) has l2_inner 0.0025" in s.text
+
+
+def test_a_closest_network_family_says_whether_its_networks_fit():
+    df = synthetic()
+    df.loc[df.family == "network", "l2_inner"] *= 1e-3  # the networks are now closest
+    (s,) = _sentences(compute_findings(df), "closest")
+    # at n = 40 seeds 0, 1 interpolate, seed 2 is at its budget
+    assert "the network family is closest" in s.text and "2 of 3 of its networks fit their data" in s.text
 
 
 def test_distances_and_interpolating_share():

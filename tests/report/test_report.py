@@ -155,7 +155,9 @@ def test_cli(study, tmp_path, capsys):
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["html"].endswith("index.html") and out["size_bytes"] <= 470_000
-    assert out["figures"] == 2 * 3  # rates, bounds and network distances per target, no gallery (one init scale: no regime figure)
+    # rates, bounds and network distances per target, no gallery (one init scale: no regime figure), and the four
+    # key figures (error against n, ratio against init scale, one network beside its triangulation, end states)
+    assert out["figures"] == 2 * 3 + 4
     assert out["dpi"] < 90 and "downscaled from 90 dpi" in open(out["html"]).read()
 
 
@@ -199,10 +201,11 @@ def test_every_figure_loads_in_headless_chromium(report, tmp_path):
     assert img[..., :3].std() > 0.05  # text and figures, not a blank page
 
 
-def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_path, monkeypatch):
+def test_report_leads_with_the_summary_then_key_figures_then_the_details(study, tmp_path, monkeypatch):
     """With the network training-state and distance columns present (synthetic values on the real
-    network rows), the page shows the findings first, then the training state, then the figures,
-    and the interpolating share in the sentence is the count in the data."""
+    network rows), the page opens with the summary (its first sentence: the tasks done against those
+    planned), then the key figures, then the details (findings, training state, tables), and the
+    interpolating share in the sentences is the count in the data."""
     import geoquant.compare as gc
 
     df = load_results(study)
@@ -218,14 +221,18 @@ def test_report_leads_with_findings_then_training_state_then_figures(study, tmp_
     monkeypatch.setattr(gc, "load_results", lambda d, **kw: df.copy())
     rep = make_report(study, tmp_path / "r", progress=False, gallery_per_target=0)
     page = rep.html.read_text()
-    i_find, i_train, i_img, i_rates = (page.index("id='findings'"), page.index("Training state of the networks"),
-                                       page.index("<img"), page.index("<h2>Fitted rates"))
-    assert i_find < i_train < i_img < i_rates
+    idx = [page.index(x) for x in ("id='summary'", "id='key'", "<img", "id='findings'",
+                                    "Training state of the networks", "<summary>Fitted rates")]
+    assert idx == sorted(idx)
+    first = page.split("id='summary'>", 1)[1]
+    n_all = len(df)
+    assert first.startswith(f"Complete study: all {n_all} planned tasks ran ({n_all} done, 0 failed).")
     n_int = int((status == "interpolating").sum())
     assert f"network_small: {n_int} of {k} networks interpolate" in page
     assert "0.5x their l2_inner" in page and "0.25x their l2_inner" in page
     md = rep.markdown.read_text()
-    assert md.index("## Findings") < md.index("## Training state") < md.index("## Fitted rates")
+    assert md.index("Complete study") < md.index("## Findings") < md.index("## Training state") \
+        < md.index("## Fitted rates")
 
 
 def test_error_table_shows_each_networks_training_status_beside_its_error():
@@ -245,3 +252,32 @@ def test_error_table_shows_each_networks_training_status_beside_its_error():
     assert t.loc["delaunay", "runge 1D n=8"] == "0.1 [0.05–0.15]"
     assert status_tag(["budget", "unstable", "budget"]) == "u1 b2"
     assert status_tag([]) == ""
+
+
+def test_a_user_target_has_one_label_in_every_table():
+    # issue 21: a user target was `wave` in some tables and `mytargets:wave` in others
+    import pandas as pd
+
+    from geoquant.report._findings import compute_findings, training_state_by_regime
+    from geoquant.report._tables import bound_table, error_table, failure_table, training_table
+
+    rows = []
+    for seed in (0, 1):
+        for n in (6, 12):
+            base = {"target": "mytargets:wave", "target_label": "wave", "target_params": "{}", "dim": 1,
+                    "sampler": "uniform", "n": n, "seed": seed, "restart": 0, "status": "done", "exact": True,
+                    "oracle": False, "linf_ratio_inner": 0.5}
+            rows.append({**base, "method": "delaunay", "method_name": "delaunay", "family": "triangulation",
+                         "l2_inner": 1.0 / n})
+            rows.append({**base, "method": "net", "method_name": "network_small", "family": "network",
+                         "l2_inner": 2.0 / n, "train_status": "budget", "train_rmse_rel": 0.5, "grad_norm": 1e-3,
+                         "flow_time": 10.0, "fit_l2": 2.0 / n, "between_l2": 0.1 / n, "nearest_l2": 0.1 / n,
+                         "nearest_exact": True, "init_scale": 0.1, "width": 10, "lr": 0.05})
+    rows.append({**rows[0], "status": "failed", "error": "boom", "l2_inner": None})
+    df = pd.DataFrame(rows)
+    done = df[df.status == "done"]
+    f = compute_findings(df)
+    texts = [error_table(done), bound_table(done), training_table(df), failure_table(df),
+             training_state_by_regime(done[done.family == "network"])] + [t for _, t in f.tables.values()]
+    cells = " ".join(t.to_csv() for t in texts) + " ".join(x.text for x in f.items)
+    assert "wave" in cells and "mytargets" not in cells

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -189,9 +190,75 @@ def earliest_escape_time(X: ArrayLike, y: ArrayLike, init_scale: float) -> float
     return float(np.log(1.0 / init_scale) / rate)
 
 
+#: an ensemble trains in this many equal parts of its budget (flow time or GD steps); after each part but the
+#: last its state can be saved (``checkpoint_dir``), and an interrupted ensemble resumes from the last saved part
+TRAIN_SEGMENTS = 8
+
+
+def segment_ends(t_max: float, n_steps: int, flow: bool) -> list:
+    """Where the training segments of an ensemble end: flow times ``t_max * k / K`` (flow) or cumulative
+    GD step counts (``round(n_steps * k / K)``, distinct), ``K =`` :data:`TRAIN_SEGMENTS`.
+
+    A function of the budget only, so a run straight through and a run interrupted and resumed stop at the
+    same places (gradient flow lands exactly on each end) and give the same result."""
+    if flow:
+        return [t_max * k / TRAIN_SEGMENTS for k in range(1, TRAIN_SEGMENTS)] + [t_max]
+    ends = sorted({int(round(n_steps * k / TRAIN_SEGMENTS)) for k in range(1, TRAIN_SEGMENTS + 1)} - {0})
+    return ends or [n_steps]
+
+
+def _unit_fingerprint(Xs, ys, params, seeds, device) -> str:
+    """What an ensemble's saved training state must match to be resumed: data, parameters, seeds, device."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256()
+    for X, y in zip(Xs, ys):
+        h.update(np.ascontiguousarray(X, dtype=np.float64).tobytes())
+        h.update(np.ascontiguousarray(y, dtype=np.float64).tobytes())
+    h.update(json.dumps({"params": list(params), "seeds": [int(s) for s in seeds], "device": device,
+                         "segments": TRAIN_SEGMENTS}, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _load_segment(checkpoint_dir, fingerprint):
+    """The saved training state of this ensemble, or None (none saved, another ensemble's, or damaged)."""
+    from ...errors import GeoquantError
+    from ...nn import load_result
+
+    if checkpoint_dir is None:
+        return None
+    import os
+
+    if not os.path.isfile(os.path.join(checkpoint_dir, "config.json")) and not os.path.isdir(
+            os.path.join(checkpoint_dir, ".saving")):
+        return None
+    try:
+        prev = load_result(checkpoint_dir)
+    except GeoquantError:  # damaged or unreadable: train from the start
+        return None
+    meta = prev.config.get("study_segment") or {}
+    if meta.get("fingerprint") != fingerprint:
+        return None
+    return prev
+
+
+def _save_segment(res, checkpoint_dir) -> bool:
+    """Save the ensemble's state after a segment (crash-safe); best effort: False when it cannot be written."""
+    from ...errors import GeoquantError
+    from ...nn import save_checkpoints
+
+    try:
+        save_checkpoints(res, checkpoint_dir)
+        return True
+    except (GeoquantError, OSError):
+        return False
+
+
 def train_networks(
     Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], params: Sequence[dict], seeds: Sequence[int], *,
-    device: str | None = None,
+    device: str | None = None, checkpoint_dir: str | None = None, stop_after: int | None = None,
+    max_evals: int | None = None,
 ) -> dict:
     """Train one network per ``(X, y, params, seed)`` in one ensemble call, to a stated end.
 
@@ -203,6 +270,14 @@ def train_networks(
     (:func:`geoquant.nn._state.training_state`) goes into ``info``; a budget
     below :func:`earliest_escape_time` or a GD step above the stability limit
     ``2 / sharpness`` adds a ``warning``.
+
+    The budget is trained in :data:`TRAIN_SEGMENTS` parts (:func:`segment_ends`),
+    each resuming the previous one exactly (float64 parameters, the flow's step
+    sizes); with ``checkpoint_dir`` the state after each part is saved there
+    crash-safely (:func:`geoquant.nn.save_checkpoints`), and a call that finds a
+    saved state of the same ensemble (same data, parameters, seeds and device)
+    continues from it: an ensemble interrupted mid-training resumes from its last
+    saved part and ends with the same result as a run straight through.
 
     Parameters
     ----------
@@ -216,13 +291,22 @@ def train_networks(
         Initialisation seed per model (``train_gd(seed=[...])``), so each model
         is reproducible on its own.
     device : str, optional
+    checkpoint_dir : str, optional
+        Where to save (and find) the ensemble's training state between segments.
+        Left in place; the caller removes it once the results are written.
+    stop_after : int, optional
+        Stop after this many segments (for tests of an interruption); returns None.
+    max_evals : int, optional
+        Gradient flow only: gradient evaluations allowed per model (a timed prefix of the
+        budget, as ``geoquant study --dry-run`` takes it); ``info["t_done"]`` says how far it got.
 
     Returns
     -------
     dict
         ``W (n_models, width, d+1)``, ``a (n_models, width)`` (float64), ``c
         (n_models,)`` (output offsets: the means of ``y`` with ``center``),
-        ``info`` (per-model lists: training state, steps, seconds, warnings),
+        ``info`` (per-model lists: training state, steps, seconds, warnings;
+        ``resumed_segments``: segments taken from a saved state),
         ``failed`` ({index: reason}), ``device`` (str). Plain data, cheap to pickle.
     """
     from ...nn import train_gd
@@ -262,12 +346,37 @@ def train_networks(
         checkpoints=0,
     )
     if flow:
-        kw.update(t_max=t_max, rtol=p0["rtol"], grad_tol=p0["grad_tol"])
+        kw.update(rtol=p0["rtol"], grad_tol=p0["grad_tol"], t_first=t_max * 1e-5)
+        if max_evals is not None:
+            kw["max_evals"] = int(max_evals)
     else:
-        kw.update(lr=np.array([p["lr"] for p in params]), n_steps=n_steps)
-    t0 = time.perf_counter()
-    res = train_gd(X, y, **kw)
-    elapsed = time.perf_counter() - t0
+        kw.update(lr=np.array([p["lr"] for p in params]))
+    ends = segment_ends(t_max, n_steps, flow)
+    fingerprint = _unit_fingerprint(Xs, ys_fit, params, seeds, device)
+    res = _load_segment(checkpoint_dir, fingerprint)
+    meta: dict[str, Any] = (dict(res.config["study_segment"]) if res is not None else
+                            {"fingerprint": fingerprint, "done": 0, "seconds": 0.0, "stationary_at": None})
+    resumed = int(meta["done"])
+    elapsed = float(meta["seconds"])
+    stat_first = meta["stationary_at"]
+    for k in range(resumed, len(ends)):
+        t0 = time.perf_counter()
+        seg = dict(t_max=ends[k]) if flow else dict(n_steps=ends[k] - (ends[k - 1] if k else 0))
+        res = train_gd(X, y, resume_from=res, **kw, **seg)
+        elapsed += time.perf_counter() - t0
+        # a model stationary in an earlier segment is found stationary again at the start of the next one:
+        # keep the time it first stopped
+        now = (res.config or {}).get("stationary_at") or [None] * m
+        stat_first = now if stat_first is None else [a if a is not None else b for a, b in zip(stat_first, now)]
+        meta = {"fingerprint": fingerprint, "done": k + 1, "seconds": elapsed, "stationary_at": stat_first}
+        res.config["study_segment"] = meta
+        if checkpoint_dir is not None and k + 1 < len(ends):
+            _save_segment(res, checkpoint_dir)
+        if stop_after is not None and k + 1 >= stop_after:
+            return None  # type: ignore[return-value]
+        done = res.config.get("t_done") if flow else res.config.get("steps_done")
+        if done is not None and float(done) < float(ends[k]) * (1 - 1e-12):
+            break  # every model stopped inside this segment (a fit, a stationary point, max_evals): nothing moves
     W = np.asarray(res.W, dtype=np.float64)
     a = np.asarray(res.a, dtype=np.float64)
     lrs = None if flow else np.array([p["lr"] for p in params])
@@ -281,6 +390,9 @@ def train_networks(
         st.update(es.columns())
     info = {k: [st[k] for st in states] for k in states[0]}
     info["train_s"] = [elapsed / m] * m
+    info["resumed_segments"] = [resumed] * m
+    if flow:  # the gradient-flow time the ensemble reached (t_max unless max_evals stopped it first)
+        info["t_done"] = [float(res.config.get("t_done", t_max))] * m
     info["ensemble_size"] = [m] * m
     info["t_max"] = [t_max] * m
     loss = np.asarray(res.loss, dtype=np.float64)
@@ -288,7 +400,7 @@ def train_networks(
     info["initial_loss"] = [float(v) for v in loss[0]] if loss.ndim == 2 and len(loss) else [None] * m
     conv = dict((int(i), s) for i, s in (getattr(res, "converged", None) or []))
     info["converged_at"] = [float(conv[i]) if i in conv else None for i in range(m)]
-    stat_at = (res.config or {}).get("stationary_at") or [None] * m
+    stat_at = stat_first or [None] * m
     info["stationary_at"] = [None if v is None else float(v) for v in stat_at]
     warnings = []
     for i, p in enumerate(params):
