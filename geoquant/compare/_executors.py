@@ -75,12 +75,23 @@ def _hold_lifeline(lifeline) -> None:
     threading.Thread(target=watch, name="geoquant-lifeline", daemon=True).start()
 
 
+def _end_worker(signum, frame) -> None:  # pragma: no cover - runs in a worker being stopped
+    """SIGTERM in a pool worker (the study was stopped): release its named semaphores (e.g. the lock tqdm
+    creates), which the resource tracker would otherwise report as leaked, and exit at once."""
+    try:
+        from multiprocessing import util
+
+        util._run_finalizers(0)  # type: ignore[attr-defined]
+    finally:
+        os._exit(128 + signum)
+
+
 def _worker_init(threads: int) -> None:
     import signal
 
-    # Ctrl-C and SIGTERM are the parent's business: it stops between results and ends the pool
+    # Ctrl-C is the parent's business: it stops between results and ends the pool (SIGTERM, then SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _end_worker)
     _set_parent_death_signal()
     # One BLAS/OpenMP/torch thread per core share: N workers on N cores must not each spawn N threads.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -177,8 +188,12 @@ class _Worker:
         return self.limit is not None and now - self.started > self.limit + _grace(self.limit)
 
     def kill(self) -> None:
+        """Stop the worker: SIGTERM (it releases its semaphores and exits), SIGKILL if it is still there after 2 s."""
         try:
-            self.proc.kill()
+            self.proc.terminate()
+            self.proc.join(2)
+            if self.proc.is_alive():
+                self.proc.kill()
         except Exception:  # pragma: no cover - already gone
             pass
         self.proc.join(5)

@@ -392,7 +392,12 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
             )
         for d in dims:
             if d not in m["dims"]:
-                skipped.append({"method": m["label"], "dim": d, "reason": f"{m['name']} does not support {d}D"})
+                from .methods import method_class
+
+                own = method_class(m["name"]).dims
+                why = (f"{m['name']} does not support {d}D" if own is not None and d not in own
+                       else f"its dims = [{', '.join(map(str, m['dims']))}]")
+                skipped.append({"method": m["label"], "dim": d, "reason": why})
     _check_size(targets, samplers, seeds, methods)
     if check_samples:
         _check_samples(targets, samplers)
