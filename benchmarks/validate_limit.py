@@ -3,7 +3,7 @@
 For each 1D data set: the limit prediction (``predict_function``, default ``directions`` of the limit:
 every stable extremal direction and the particles of every flat cell) and float64 full-batch GD from
 balanced initialisation at scales 1e-6 and 1e-12 (width 100, lr 0.05, seed 0), trained until the
-gradient-flow time ``T = 1.5 * (last predicted escape time) * log(1/init) + 1000``. Reports the final
+gradient-flow time ``T = 1.5 * (last predicted escape time) * log(1/init) + 20000``. Reports the final
 losses, the sup distance between the two functions over the data's hull (exact: both are piecewise
 linear, maximum over the union of their kinks) and GD's end state.
 
@@ -56,7 +56,7 @@ def run(case, lam, lr=0.05, width=100):
     p = predict_function(X, y)
     t_pred = time.process_time() - t0
     last = max([float(s.time) for s in p.stages], default=1.0)
-    T = 1.5 * last * np.log(1.0 / lam) + 1000.0
+    T = 1.5 * last * np.log(1.0 / lam) + 20000.0
     t0 = time.process_time()
     res = train_gd(X, y, width=width, init_scale=lam, lr=lr, n_steps=int(np.ceil(T / lr)), dtype="float64", seed=0,
                    records=200, progress=False)
@@ -94,7 +94,7 @@ def main(argv=None):
         "Written by `python benchmarks/validate_limit.py` (issue 20). The limit is `predict_function`'s default "
         "(every stable extremal direction and the neurons of every flat cell); GD is float64 full-batch GD from "
         "balanced initialisation, width 100, lr 0.05, seed 0, to flow time T = 1.5 x (last predicted escape time) "
-        "x log(1/init) + 1000. `sup` is the exact sup distance between the two functions over the data's hull; "
+        "x log(1/init) + 20000. `sup` is the exact sup distance between the two functions over the data's hull; "
         "`y range` puts it in scale. CPU seconds on this machine.",
         "",
         "| case | init | T | GD loss | limit loss | stages | sup | y range | GD end state | GD CPU s |",

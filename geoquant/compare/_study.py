@@ -737,6 +737,7 @@ def _time_ensemble(members, device, samples: list) -> float:
         params = [t.settings["method"]["params"] for t in members]
         seeds = [method_seed(t.settings["seed"], t.settings.get("restart", 0)) for t in members]
         k = k0
+        prev: tuple[int, float] | None = None  # (iterations, CPU seconds) of the previous prefix
         for _ in range(_PREFIX_RUNS):
             k *= 4
             unit = prefix(k)
@@ -751,9 +752,14 @@ def _time_ensemble(members, device, samples: list) -> float:
                 est, frac = a + dt, 1.0
                 break
             frac = reached / t_max
-            est = a + dt / k * ((full if gd else FLOW_PACE * k / frac) - k0)
-            if dt >= _PREFIX_S:
+            # the marginal seconds per iteration, from the last two prefixes: a training call also spends a
+            # fixed time that does not grow with its budget (set-up, the end-state certificates of every
+            # model), which dt / k would multiply by the budget (8x to 60x too long on the phase study)
+            per_it = (dt - prev[1]) / (k - prev[0]) if prev is not None and dt > prev[1] else dt / k
+            est = a + per_it * ((full if gd else FLOW_PACE * k / frac) - k0)
+            if dt >= _PREFIX_S and prev is not None:
                 break
+            prev = (k, dt)
     samples.append({"method": members[0].method_label, "dim": members[0].settings["target"]["dim"],
                     "n": members[0].settings["n"], "kind": "ensemble", "seconds": round(spent, 3),
                     "wall_s": round(time.perf_counter() - w0, 3),
