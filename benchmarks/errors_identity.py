@@ -7,7 +7,7 @@ then compare::
     (cd /work/wt/x && python3 benchmarks/errors_identity.py dump /tmp/new.npz)
     python3 benchmarks/errors_identity.py compare /tmp/old.npz /tmp/new.npz
 
-The cases are the quickstart's (data/studies/quickstart.toml): targets runge and
+The cases are the quickstart's (geoquant/data/studies/quickstart.toml): targets runge and
 sines (1D, n = 8, 16, 32) and franke and runge (2D, n = 10, 20, 40), uniform points,
 seed 0; methods delaunay, triangulation_best / worst / mean / random,
 data_dependent (jnd), rbf and a small network (network_small, width 20, a short

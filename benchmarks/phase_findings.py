@@ -2,7 +2,7 @@
 
     python benchmarks/phase_findings.py STUDY_DIR [--out reports/phase/measurements.md] [--min-n 64]
 
-Reads a study run from ``data/studies/phase.toml`` (or any study with networks beside ``delaunay``) and writes
+Reads a study run from ``geoquant/data/studies/phase.toml`` (or any study with networks beside ``delaunay``) and writes
 one Markdown file of tables, every number computed here from the stored results:
 
 * end states of every network, per dimension, regime family and n (the share that is not ``budget``);

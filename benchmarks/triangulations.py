@@ -396,7 +396,7 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) ->
     emit()
     if engine_only:
         return lines
-    # paper study (data/studies/paper.toml): 3 two-dimensional targets x 2 samplers x 10 seeds per size
+    # paper study (geoquant/data/studies/paper.toml): 3 two-dimensional targets x 2 samplers x 10 seeds per size
     tasks = 3 * 2 * 10
     before = sum(v[1] for v in per_n.values()) * tasks
     after = sum(v[0] for v in per_n.values()) * tasks

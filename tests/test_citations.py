@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 THEORY = ROOT / "docs" / "theory.md"
-SCANNED = ["geoquant", "tests", "benchmarks", "data", "examples"]
+SCANNED = ["geoquant", "tests", "benchmarks", "examples"]
 SECTION = re.compile(r"docs/theory\.md\s*(?:§\s*|section\s+)(\d+)(?:\s*[–-]\s*(\d+))?")
 CHECKS = re.compile(r"docs/theory\.md\s*(?:§\s*8\s*)?checks?\s+(\d+)(?:\s*(?:,|and)\s*(\d+))?(?:\s*(?:,|and)\s*(\d+))?")
 

@@ -6,7 +6,7 @@ import pytest
 from geoquant.cli import main
 from geoquant.points import write_points
 
-DATA = "data/points/random20_2d.csv"
+DATA = "geoquant/data/points/random20_2d.csv"
 
 
 def test_delaunay_json(capsys):

@@ -17,7 +17,7 @@ from geoquant.compare import load_results, run_study
 from geoquant.compare._results import _checksum
 from geoquant.errors import GeoquantError, StorageError
 
-DATA = "data/points/random20_2d.csv"
+DATA = "geoquant/data/points/random20_2d.csv"
 PAYLOADS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "[x](javascript:alert(1))",
             "$\\frac{1}{0$ and $x"]
 SPEC = """

@@ -166,7 +166,7 @@ def test_wide_csv_is_refused(tmp_path):
 
 
 def test_spec_width_above_a_million_is_refused():
-    text = open("data/studies/quickstart.toml").read()
+    text = open("geoquant/data/studies/quickstart.toml").read()
     import re
 
     with pytest.raises(SpecError, match="width"):

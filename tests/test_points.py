@@ -12,7 +12,7 @@ from geoquant.errors import DegenerateInputError, DuplicatePointsError, InvalidI
 from geoquant.points import SAMPLE_KINDS, PointSet, load_points, sample_points, write_points
 from geoquant.targets import get_target
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "points"
+DATA = Path(__file__).resolve().parents[1] / "geoquant" / "data" / "points"
 L_SHAPE = Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])  # non-convex, area 3
 
 

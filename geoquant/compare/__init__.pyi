@@ -14,6 +14,11 @@ from .methods import (
     list_methods as list_methods,
     method_class as method_class,
 )
+from .estimators import (
+    MethodRegressor as MethodRegressor,
+    estimator_class as estimator_class,
+    estimator_names as estimator_names,
+)
 from .methods._networks import (
     network_forward as network_forward,
 )

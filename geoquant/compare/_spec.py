@@ -66,7 +66,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import GeoquantError, SpecError
+from .._resources import is_bare_name, shipped_study_file
+from ..errors import GeoquantError, InvalidInputError, SpecError
 from ._metrics import REGIONS, EvalConfig
 from ._params import Param, show
 from ._spec_check import SPEC_DOC, _array_of_tables, _check, _check_keys, _err, _table
@@ -268,8 +269,10 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, chec
     Parameters
     ----------
     spec : str, pathlib.Path, dict or StudySpec
-        A path to a TOML file, TOML text (a string containing a newline), or
-        an already parsed dict.
+        A path to a TOML file, the name of a shipped study (``"first"``,
+        ``"quickstart"``, ...: :func:`geoquant._resources.shipped_studies`; a path
+        that exists wins), TOML text (a string containing a newline), or an
+        already parsed dict.
     check_samples : bool
         Draw every (target, sampler, size) once to check the sampler settings
         (readers of an existing study skip it: that spec was checked when it ran).
@@ -277,7 +280,9 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, chec
     Raises
     ------
     SpecError
-        Unreadable TOML or any invalid entry; the message names the key path.
+        Unreadable TOML or any invalid entry; the message names the key path. A
+        name that is neither a file nor a shipped study: the message lists the
+        shipped names.
     """
     if isinstance(spec, StudySpec):
         return spec
@@ -292,8 +297,16 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, chec
                 f"spec: 'spec' must be a path to a TOML file, TOML text, a dict or a StudySpec, found {type(spec).__name__}"
             )
         p = Path(spec)
+        shipped = None
         try:
-            text = _read_spec_text(p)
+            if not p.exists() and is_bare_name(str(spec)):
+                try:
+                    shipped = shipped_study_file(str(spec))
+                except InvalidInputError as exc:
+                    raise SpecError(str(exc)) from None
+                text = shipped.read_text(encoding="utf-8")
+            else:
+                text = _read_spec_text(p)
         except SpecError:
             raise
         except OSError as exc:
@@ -313,7 +326,7 @@ def load_spec(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, chec
     out = parse_spec(doc, check_samples=check_samples)
     out.source = text
     if not (isinstance(spec, str) and "\n" in spec):
-        out.origin = str(Path(spec).absolute())
+        out.origin = str(shipped) if shipped is not None else str(Path(spec).absolute())
     return out
 
 

@@ -1,6 +1,6 @@
 """Run a study: expand the spec, skip what is done, run the rest, write as it finishes.
 
->>> run = run_study("data/studies/quickstart.toml", "studies/quickstart")   # doctest: +SKIP
+>>> run = run_study("geoquant/data/studies/quickstart.toml", "studies/quickstart")   # doctest: +SKIP
 >>> df = load_results("studies/quickstart")                                 # doctest: +SKIP
 
 Resumability: each finished task is one atomically written file named by the

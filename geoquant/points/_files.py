@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._resources import is_bare_name, shipped_points, shipped_points_path
 from .._validation import check_points, check_values
 from ..errors import DegenerateInputError, DuplicatePointsError, GeoquantError, InvalidInputError, TooLargeError
 
@@ -106,7 +107,10 @@ def load_points(path: str | os.PathLike, *, coordinate_columns: Sequence[int | s
     Parameters
     ----------
     path : str or os.PathLike
-        ``.csv`` / ``.txt`` (comma separated with a header row) or ``.npy``.
+        ``.csv`` / ``.txt`` (comma separated with a header row) or ``.npy``; or
+        the name of a shipped point set (``"random20_2d"``, ``"five_1d"``, ...:
+        ``geoquant/data/points/README.md``), read from the installed package when
+        no file of that name exists.
     coordinate_columns : sequence of str, optional
         CSV only: header names of the coordinate columns, in order. By default
         they are found from the header (``x0, x1, ...``, ``x1, x2, ...`` or
@@ -143,7 +147,12 @@ def load_points(path: str | os.PathLike, *, coordinate_columns: Sequence[int | s
     except TypeError:
         raise InvalidInputError(f"'path' must be a file path, found {type(path).__name__}") from None
     if not p.exists():
-        raise InvalidInputError(f"'path' must name an existing file, found {str(p)!r} (no such file)")
+        shipped = shipped_points()
+        if is_bare_name(str(path)) and p.name.removesuffix(".csv") in shipped:
+            p = shipped_points_path(p.name)
+        else:
+            raise InvalidInputError(f"'path' must name an existing file or a shipped point set ({', '.join(shipped)}), "
+                                    f"found {str(p)!r} (no such file)")
     if not p.is_file():
         raise InvalidInputError(f"'path' must name a file, found {str(p)!r} (not a regular file)")
     suffix = p.suffix.lower()

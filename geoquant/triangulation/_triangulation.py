@@ -9,15 +9,20 @@ equal and hash alike, whatever order they were built in.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._quadrature import vertex_simplex_volumes
 from .._validation import _shape_str, check_points, check_query, normalized_frame
-from ..errors import DegenerateInputError, InvalidInputError
+from ..errors import DegenerateInputError, InvalidInputError, UnsupportedError
 from ._locate import SimplexLocator
 from ._predicates import orientation
+
+if TYPE_CHECKING:
+    import matplotlib.tri
+    import scipy.spatial
 
 __all__ = ["Triangulation", "canonical_simplices", "simplex_volumes", "vertex_simplex_volumes"]
 
@@ -329,6 +334,164 @@ class Triangulation:
         flat = x.reshape(-1, self.n_dims)
         s, lam = self._locator.locate(flat, tol)
         return s.reshape(x.shape[:-1]), lam.reshape(x.shape[:-1] + (self.n_dims + 1,))
+
+    # ----------------------------------------------------------- interop
+    @classmethod
+    def from_scipy(cls, delaunay: "scipy.spatial.Delaunay") -> "Triangulation":
+        """The triangulation held by a :class:`scipy.spatial.Delaunay` object.
+
+        Parameters
+        ----------
+        delaunay : scipy.spatial.Delaunay
+            Its ``points`` ``(n_points, n_dims)`` and ``simplices``
+            ``(n_simplices, n_dims + 1)`` become the triangulation's (any
+            ``n_dims >= 2``). Points Qhull left out (``delaunay.coplanar``)
+            stay in ``points`` and are not vertices: the result is then not fine.
+
+        Returns
+        -------
+        Triangulation
+            The same points (bit for bit) and the same simplices, in canonical order.
+
+        Raises
+        ------
+        InvalidInputError
+            ``delaunay`` is not a ``scipy.spatial.Delaunay``.
+        DegenerateInputError
+            Qhull returned a simplex of zero volume (degenerate input).
+
+        Examples
+        --------
+        >>> from scipy.spatial import Delaunay
+        >>> tri = Triangulation.from_scipy(Delaunay([[0, 0], [1, 0], [0, 1], [1, 1.1]]))
+        >>> tri.n_simplices, tri.to_scipy().simplices.shape
+        (2, (2, 3))
+        """
+        from scipy.spatial import Delaunay
+
+        if not isinstance(delaunay, Delaunay):
+            raise InvalidInputError(f"'delaunay' must be a scipy.spatial.Delaunay, found {type(delaunay).__name__}")
+        return cls(np.array(delaunay.points, dtype=np.float64), np.array(delaunay.simplices, dtype=np.int64))
+
+    def to_scipy(self) -> "scipy.spatial.Delaunay":
+        """This triangulation as a :class:`scipy.spatial.Delaunay`, when it is the one scipy computes.
+
+        A ``scipy.spatial.Delaunay`` object can only hold Qhull's Delaunay
+        triangulation of its points (its neighbours, hull and point location
+        come from Qhull). So this builds ``Delaunay(self.points)`` and returns it
+        only when its simplices are exactly this triangulation's; any other
+        triangulation (a regular, data-dependent or optimal one, a flip of the
+        Delaunay one, or a Delaunay triangulation of cocircular points that Qhull
+        breaks the other way) is refused rather than silently replaced. Use
+        :meth:`to_matplotlib` (2D) or ``points`` / ``simplices`` for those.
+
+        Returns
+        -------
+        scipy.spatial.Delaunay
+            ``points`` ``(n_points, n_dims)`` equal to :attr:`points` and
+            ``simplices`` ``(n_simplices, n_dims + 1)`` equal to :attr:`simplices`
+            up to the order of the rows and of the vertices in a row.
+
+        Raises
+        ------
+        UnsupportedError
+            ``n_dims == 1`` (Qhull triangulates from 2D up), or this triangulation
+            is not Qhull's Delaunay triangulation of its points.
+        """
+        if self.n_dims < 2:
+            raise UnsupportedError(
+                f"to_scipy: scipy.spatial.Delaunay needs points of 2 or more dimensions, found n_dims={self.n_dims}"
+            )
+        from scipy.spatial import Delaunay
+
+        out = Delaunay(self.points)
+        if not np.array_equal(canonical_simplices(out.simplices), self.simplices):
+            raise UnsupportedError(
+                "to_scipy: a scipy.spatial.Delaunay holds only Qhull's Delaunay triangulation of its points; "
+                f"expected this triangulation to be it, found {self.n_simplices} simplices of which "
+                f"{self._n_shared(out.simplices)} are Qhull's (of {len(out.simplices)}). Use to_matplotlib() (2D) "
+                "or the points / simplices arrays instead"
+            )
+        return out
+
+    def _n_shared(self, simplices: np.ndarray) -> int:
+        mine = {tuple(r) for r in self.simplices.tolist()}
+        return sum(tuple(r) in mine for r in canonical_simplices(simplices).tolist())
+
+    @classmethod
+    def from_matplotlib(cls, triangulation: "matplotlib.tri.Triangulation") -> "Triangulation":
+        """The triangulation held by a :class:`matplotlib.tri.Triangulation`.
+
+        Parameters
+        ----------
+        triangulation : matplotlib.tri.Triangulation
+            Its ``x``, ``y`` ``(n_points,)`` become the points ``(n_points, 2)``
+            and its ``triangles`` ``(n_triangles, 3)`` the simplices. It must not
+            have masked triangles, and its triangles must cover the convex hull
+            of the points without overlapping (checked).
+
+        Returns
+        -------
+        Triangulation
+
+        Raises
+        ------
+        InvalidInputError
+            ``triangulation`` is not a ``matplotlib.tri.Triangulation``, or it has
+            masked triangles (a masked triangulation does not cover its hull).
+        DegenerateInputError
+            Triangles of zero area, overlapping, or not covering the hull.
+
+        Examples
+        --------
+        >>> import matplotlib.tri as mtri
+        >>> m = mtri.Triangulation([0, 1, 0, 1], [0, 0, 1, 1], [[0, 1, 2], [1, 3, 2]])
+        >>> Triangulation.from_matplotlib(m).simplices.tolist()
+        [[0, 1, 2], [1, 2, 3]]
+        """
+        from matplotlib.tri import Triangulation as MplTriangulation
+
+        if not isinstance(triangulation, MplTriangulation):
+            raise InvalidInputError(
+                f"'triangulation' must be a matplotlib.tri.Triangulation, found {type(triangulation).__name__}"
+            )
+        mask = triangulation.mask
+        if mask is not None and np.any(mask):
+            raise InvalidInputError(
+                "'triangulation' must have no masked triangles (a triangulation covers the convex hull of its points), "
+                f"found {int(np.count_nonzero(mask))} masked of {len(triangulation.triangles)}; build a new "
+                "matplotlib.tri.Triangulation from get_masked_triangles() if that subset covers the hull"
+            )
+        pts = np.column_stack([np.asarray(triangulation.x, dtype=np.float64),
+                               np.asarray(triangulation.y, dtype=np.float64)])
+        return cls(pts, np.asarray(triangulation.triangles, dtype=np.int64))
+
+    def to_matplotlib(self) -> "matplotlib.tri.Triangulation":
+        """This triangulation as a :class:`matplotlib.tri.Triangulation` (2D only).
+
+        Returns
+        -------
+        matplotlib.tri.Triangulation
+            ``x``, ``y`` ``(n_points,)`` the columns of :attr:`points`;
+            ``triangles`` ``(n_simplices, 3)`` the rows of :attr:`simplices`,
+            each ordered anticlockwise (as matplotlib expects). Points that are
+            no vertex (a triangulation that is not fine) are kept.
+
+        Raises
+        ------
+        UnsupportedError
+            ``n_dims != 2``.
+        """
+        if self.n_dims != 2:
+            raise UnsupportedError(
+                f"to_matplotlib: matplotlib.tri.Triangulation is planar; expected n_dims=2, found n_dims={self.n_dims}"
+            )
+        from matplotlib.tri import Triangulation as MplTriangulation
+
+        tri = self.simplices.copy()
+        cw = orientation(self.points[tri]) < 0
+        tri[cw] = tri[cw][:, [0, 2, 1]]
+        return MplTriangulation(self.points[:, 0].copy(), self.points[:, 1].copy(), tri)
 
     # ----------------------------------------------------------- identity
     def key(self) -> bytes:

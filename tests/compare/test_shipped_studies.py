@@ -1,4 +1,4 @@
-"""Every study shipped in data/studies/ parses, and its task plan is what its header says."""
+"""Every study shipped in geoquant/data/studies/ parses, and its task plan is what its header says."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import pytest
 from geoquant.compare import load_spec
 from geoquant.compare._study import dry_run
 
-STUDIES_DIR = Path(__file__).resolve().parents[2] / "data" / "studies"
+STUDIES_DIR = Path(__file__).resolve().parents[2] / "geoquant" / "data" / "studies"
 STUDIES = sorted(STUDIES_DIR.glob("*.toml"))
 
 

@@ -9,7 +9,7 @@ from geoquant.compare.methods._networks import train_networks
 from geoquant.compare._runner import make_data
 from geoquant.compare._spec import _n_in_range
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "data" / "studies" / "quickstart.toml"
+QUICKSTART = Path(__file__).resolve().parents[2] / "geoquant" / "data" / "studies" / "quickstart.toml"
 
 
 def _datasets_1d(seed=0):

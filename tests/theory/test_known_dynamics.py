@@ -26,7 +26,7 @@ import pytest
 from geoquant.theory import extremal_directions, predict_function
 from geoquant.theory._alignment import augment
 
-POINTS = Path(__file__).resolve().parents[2] / "data" / "points"
+POINTS = Path(__file__).resolve().parents[2] / "geoquant" / "data" / "points"
 
 
 def _load_1d(name):

@@ -21,7 +21,7 @@ from geoquant.compare import get_method
 from geoquant.errors import InvalidInputError, UnsupportedError
 from geoquant.theory import minnorm_interpolant, representation_cost, savarese_cost, sectors
 
-POINTS = Path(__file__).resolve().parents[2] / "data" / "points"
+POINTS = Path(__file__).resolve().parents[2] / "geoquant" / "data" / "points"
 
 
 def _load(name):
