@@ -91,6 +91,8 @@ def rates(df: pd.DataFrame, nets: pd.DataFrame, min_n: int) -> tuple[str, str, p
         r = gc.fit_rates(sub[sub["method"].isin(list(nets["method"].unique()) + ["delaunay", "minnorm"])])
         out.append(r)
         for _, x in r.iterrows():
+            if not np.isfinite(x["slope_mean"]):
+                continue
             rows.append([f"{dim}D", x["target_label"], x["method"], f"{x['slope_mean']:+.2f}",
                          f"[{x['slope_lo']:+.2f}, {x['slope_hi']:+.2f}]", x["sizes"], int(x["n_seeds"])])
     table = _table(rows, ["dim", "target", "method", "rate", "95% interval", "sizes", "seeds"])
@@ -130,13 +132,17 @@ def widths(study: Path, df: pd.DataFrame) -> str:
     w = gc.width_comparison(study, df)
     if w.empty:
         return "(no pair of stored networks differing only in width)"
-    w["init_"] = [_regime(m)[1] for m in w["method"]]
+    w["init_"] = [("pytorch" if "pytorch" in str(e) else f"{s:g}") for e, s in zip(w["entry"], w["init_scale"])]
     rows = []
     sizes = sorted(w["n"].unique())
     for (dim, init), g in w.groupby(["dim", "init_"], sort=True):
         per_n = {n: _q(gn["sup_rel"]) for n, gn in g.groupby("n")}
-        rows.append([f"{dim}D", init] + [per_n.get(n, "–") for n in sizes] + [len(g)])
-    return _table(rows, ["dim", "init"] + [f"n={n}" for n in sizes] + ["pairs"])
+        nd = g.groupby("n")
+        dirs = {n: f"{np.median(gn['n_directions_small']):.0f} / {np.median(gn['n_directions_large']):.0f}"
+                for n, gn in nd}
+        rows.append([f"{dim}D", init] + [per_n.get(n, "–") for n in sizes] + [len(g)]
+                    + ["; ".join(f"{n}: {dirs[n]}" for n in sizes if n in dirs)])
+    return _table(rows, ["dim", "init"] + [f"n={n}" for n in sizes] + ["pairs", "directions 100 / 1000 (median)"])
 
 
 def main(argv=None) -> int:

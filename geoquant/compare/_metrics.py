@@ -445,6 +445,11 @@ class Evaluator:
             box = self.inner_box if region == "inner" else np.column_stack([self.X.min(axis=0), self.X.max(axis=0)])
         diff = np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))
         sup = float(np.max(diff))
+        c = float(getattr(method, "c", 0.0) or 0.0)  # the output offset of a centred network
+        if c != 0.0:  # carried by a constant neuron relu(0 . x + 1) = 1 (no kink), so that g is the network's function
+            const = np.zeros((1, W.shape[1]))
+            const[0, -1] = 1.0
+            W, a = np.vstack([W, const]), np.append(a, c)
         return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup,
                 "minnorm_set_sup": self._minnorm_set_sup(W, a, mn, box, bp, diff, info)}
 

@@ -177,9 +177,9 @@ def test_self_check_passes_fails_and_marks_every_rate_of_the_case():
 # ----------------------------------------------------------------------------------------------
 # the minnorm columns of interpolating networks
 # ----------------------------------------------------------------------------------------------
-def _as_network(W, a, status="interpolating", X=None, y=None):
+def _as_network(W, a, status="interpolating", X=None, y=None, c=0.0):
     net = get_method("network_small")
-    res = {"failed": {}, "W": [np.asarray(W, float)], "a": [np.asarray(a, float)], "c": [0.0],
+    res = {"failed": {}, "W": [np.asarray(W, float)], "a": [np.asarray(a, float)], "c": [float(c)],
            "info": {"train_status": [status]}, "device": "cpu"}
     if X is not None:
         net.adopt(X, y, res, 0)
@@ -247,6 +247,27 @@ def test_linear_spline_network_in_1d_ratio_at_least_one_and_exact_sup():
     assert out["minnorm_sup"] <= dense + 1e-4
     # the distance to the set of minimisers: at most the distance to the one the solver returns
     assert 0.0 <= out["minnorm_set_sup"] <= out["minnorm_sup"] + 1e-9
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_a_centred_network_keeps_its_offset_in_the_set_distance(dim):
+    """A centred network (``center = true``) is ``sum_j a_j relu(w_j . x + b_j) + c``: the minimum-norm
+    interpolant of y - 0.7, shifted back by c = 0.7, is a minimiser of y (the cost leaves constants free),
+    so its distance to the set is 0, and at most its distance to the solver's interpolant. Before the fix
+    the offset was dropped: the distance was |c| = 0.7 while minnorm_sup said 0."""
+    from geoquant.theory import minnorm_interpolant
+
+    target = get_target("runge", dim=dim)
+    X = sample_points(7 if dim == 1 else 8, dim, "uniform", seed=1, domain=target.domain, corners=True)
+    y = target(X)
+    ev = Evaluator(target, X, y, EvalConfig())
+    mn0 = minnorm_interpolant(X, y - 0.7)
+    net = _as_network(mn0.W, mn0.a, X=X, y=y, c=0.7)
+    assert np.allclose(net.predict(X), y, atol=1e-7)
+    out = ev.minnorm_comparison(net)
+    assert out["minnorm_cost_ratio"] == pytest.approx(1.0, abs=1e-6)
+    assert out["minnorm_set_sup"] == pytest.approx(0.0, abs=1e-6)
+    assert out["minnorm_set_sup"] <= out["minnorm_sup"] + 1e-9
 
 
 def test_minnorm_set_sup_sees_a_minimiser_that_minnorm_sup_calls_far():
