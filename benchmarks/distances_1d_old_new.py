@@ -6,7 +6,7 @@ For every 1D network of the study with stored weights (``gallery_seeds``), ``bet
 on the inner region is integrated twice, exactly between breakpoints: between the network's merged kink
 clusters (``kinks_1d(...).positions``, what the old code used) and between every neuron's breakpoint
 ``-b_j / w_j`` (the fix). The second must equal the stored column (a check of this script); the first
-shows how far off the old numbers were. Prints the ratio old / new per init regime.
+shows how far off the old numbers were. Prints the ratio old / new per method label.
 """
 
 from __future__ import annotations
@@ -54,13 +54,17 @@ def main(study: str) -> int:
     agree = np.abs(a[:, 1] - a[:, 2]) <= 1e-9 + 1e-6 * np.abs(a[:, 2])
     print(f"{len(rows)} networks; recomputed = stored between_l2 in {agree.sum()} of {len(rows)}")
     ratio = a[:, 0] / np.where(a[:, 1] > 0, a[:, 1], np.nan)
-    for label in sorted({("pytorch" if "pytorch" in m else m.split("init_scale=")[1].split(",")[0]) for m, *_ in rows}):
-        sel = np.array([(("pytorch" if "pytorch" in m else m.split("init_scale=")[1].split(",")[0]) == label)
-                        for m, *_ in rows])
-        r = ratio[sel]
+    methods = np.array([m for m, *_ in rows])
+    for label in sorted(set(methods)):
+        r = ratio[methods == label]
         r = r[np.isfinite(r)]
-        print(f"  init {label:>8}: old/new median {np.median(r):.3f}, range {r.min():.3f}-{r.max():.3f} "
+        if not len(r):
+            continue
+        print(f"  {label:>40}: old/new median {np.median(r):.3f}, range {r.min():.3f}-{r.max():.3f} "
               f"({len(r)} networks; old lower by > 1% in {(r < 0.99).sum()})")
+    r = ratio[np.isfinite(ratio)]
+    print(f"  all: old/new median {np.median(r):.3f}, range {r.min():.3f}-{r.max():.3f}; old lower by > 1% in "
+          f"{(r < 0.99).sum()} of {len(r)}, by > 10% in {(r < 0.9).sum()}")
     return 0
 
 
