@@ -139,11 +139,13 @@ def fig_key_error_vs_n(done, cases: list, colors: dict, metric: str = "l2_inner"
 
 
 def _decades(axis) -> None:
-    """One plain label per decade on a log axis (``0.001``, ``1e-06``), no minor labels."""
+    """Plain labels on whole decades of a log axis (``0.001``, ``1e-6``; every other decade past five), no minor labels."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0,), numticks=12))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    # at most 5 labelled decades (every other one beyond): a 3-inch panel over 1e-6 ... 1 ran its labels together
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0,), numticks=5))
+    axis.set_major_formatter(FuncFormatter(
+        lambda v, _: f"{v:g}" if 1e-3 <= v <= 1e3 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")))
     axis.set_minor_formatter(NullFormatter())
 
 
