@@ -17,16 +17,17 @@ import numpy as np
 
 import geoquant.compare as gc
 from geoquant.compare._distances import _network_breakpoints_1d, _network_kinks_1d, _pl_distance_1d
+from geoquant.compare.methods._networks import network_forward
 
 
 class _Net:
+    """A stored network as the distance helpers read it (``.W``, ``.a``, ``.predict``)."""
+
     def __init__(self, W, a, c):
         self.W, self.a, self.c = W, a, c
 
     def predict(self, x):
-        x = np.asarray(x, dtype=float).reshape(-1, 1)
-        z = x @ self.W[:, :1].T + self.W[:, 1]
-        return np.maximum(z, 0.0) @ self.a + self.c
+        return network_forward(self.W, self.a, np.asarray(x, dtype=float).reshape(-1, 1), self.c)
 
 
 def main(study: str) -> int:

@@ -83,7 +83,6 @@ def ratios(df: pd.DataFrame, nets: pd.DataFrame, ref: str, col: str = "rms_inner
 
 def rates(df: pd.DataFrame, nets: pd.DataFrame, min_n: int) -> tuple[str, str, pd.DataFrame]:
     big = df[df["n"] >= min_n]
-    net_sizes = sorted(nets[nets["n"] >= min_n]["n"].unique())
     rows, out = [], []
     for dim in sorted(nets["dim"].unique()):
         sizes = sorted(nets[(nets["dim"] == dim) & (nets["n"] >= min_n)]["n"].unique())
@@ -103,7 +102,6 @@ def rates(df: pd.DataFrame, nets: pd.DataFrame, min_n: int) -> tuple[str, str, p
              dl[(dl["target_label"] == x["target_label"]) & (dl["dim"] == x["dim"])]["sizes"].iloc[0]]
             for _, x in check.iterrows()]
     ctable = _table(crow, ["dim", "target", "Delaunay rate", "95% interval", "self-check", "sizes"])
-    del net_sizes
     return table, ctable, pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 

@@ -57,7 +57,8 @@ from .._quadrature import barycentric_lattice, clip_simplices_to_box, grundmann_
 from .._quadrature import vertex_simplex_volumes as simplex_volumes
 from ..errors import GeoquantError, InvalidInputError
 from ..interpolate import error_bounds, pl_errors, simplex_errors
-from ._distances import _network_breakpoints_1d, _network_kinks_1d, _pl_distance_1d, nearest_knot_spline_1d, nearest_triangulation
+from ._distances import (_network_breakpoints_1d, _network_kinks_1d, _pl_distance_1d, _with_offset,
+                         nearest_knot_spline_1d, nearest_triangulation)
 
 if TYPE_CHECKING:
     from ..targets import Target
@@ -445,11 +446,7 @@ class Evaluator:
             box = self.inner_box if region == "inner" else np.column_stack([self.X.min(axis=0), self.X.max(axis=0)])
         diff = np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))
         sup = float(np.max(diff))
-        c = float(getattr(method, "c", 0.0) or 0.0)  # the output offset of a centred network
-        if c != 0.0:  # carried by a constant neuron relu(0 . x + 1) = 1 (no kink), so that g is the network's function
-            const = np.zeros((1, W.shape[1]))
-            const[0, -1] = 1.0
-            W, a = np.vstack([W, const]), np.append(a, c)
+        W, a = _with_offset(W, a, float(getattr(method, "c", 0.0) or 0.0))  # a centred network's output offset
         return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup,
                 "minnorm_set_sup": self._minnorm_set_sup(W, a, mn, box, bp, diff, info)}
 

@@ -100,10 +100,9 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
 
 
 def _sup_with_offset(f: tuple, h: tuple, X: np.ndarray, c: float) -> float:
-    """``sup |f + c - h|``: a constant neuron carries the offset (``relu(0 . x + 1) = 1``)."""
+    """``sup |f + c - h|``, ``f`` and ``h`` as ``(W, a)``."""
     from ..theory import sup_distance
+    from ._distances import _with_offset
 
     W, a = f
-    one = np.zeros((1, W.shape[1]))
-    one[0, -1] = 1.0
-    return sup_distance((np.vstack([W, one]), np.append(a, c)), h, X)
+    return sup_distance(_with_offset(W, a, c), h, X)
