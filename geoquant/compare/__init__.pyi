@@ -13,6 +13,8 @@ from .methods import (
     get_method as get_method,
     list_methods as list_methods,
     method_class as method_class,
+    MethodTags as MethodTags,
+    method_tags as method_tags,
 )
 from .estimators import (
     MethodRegressor as MethodRegressor,

@@ -7,6 +7,18 @@ package registers all built-in families. See :mod:`._base` for the interface.
 """
 
 from . import _baselines, _networks, _references, _triangulations  # noqa: F401  (register the families)
-from ._base import METHOD_FAMILIES, Competitor, Method, Statistic, get_method, list_methods, method_class, register_method
+from ._base import (
+    METHOD_FAMILIES,
+    Competitor,
+    Method,
+    MethodTags,
+    Statistic,
+    get_method,
+    list_methods,
+    method_class,
+    method_tags,
+    register_method,
+)
 
-__all__ = ["Competitor", "Method", "Statistic", "register_method", "get_method", "method_class", "list_methods", "METHOD_FAMILIES"]
+__all__ = ["Competitor", "Method", "Statistic", "MethodTags", "register_method", "get_method", "method_class", "method_tags",
+           "list_methods", "METHOD_FAMILIES"]

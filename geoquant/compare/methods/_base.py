@@ -26,6 +26,7 @@ inside ``fit`` so that listing and validating methods stays cheap.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
@@ -48,10 +49,78 @@ __all__ = [
     "method_class",
     "list_methods",
     "METHOD_FAMILIES",
+    "MethodTags",
+    "method_tags",
 ]
 
 
+#: The shipped families, in the order reports show them. A family is a label for grouping and
+#: display only: behaviour is chosen by a method's capability tags (:class:`MethodTags`), so a new
+#: family needs no edit anywhere else.
 METHOD_FAMILIES = ("triangulation", "network", "theory", "baseline")
+
+
+@dataclass(frozen=True)
+class MethodTags:
+    """What a method can do and needs: the capability tags studies and reports dispatch on.
+
+    Read with :func:`method_tags`; set as class attributes of a :class:`Competitor` subclass
+    (like scikit-learn's estimator tags).
+
+    Attributes
+    ----------
+    trains : bool
+        Fitting runs an iterative training (networks): the result records the training
+        state (``train_status`` and its certificate), the regime axes (``init_scale, width,
+        lr``), restarts, and a study runs the seeds of one setting as one ensemble.
+    needs_target : bool
+        ``fit`` needs the true function (``target=``).
+    oracle : bool
+        Chooses using the true target (best/worst triangulation): not a method a user could run.
+    exact : bool
+        The reported value is an exact optimum or statistic; ``False``: a heuristic (a
+        flip-walk local optimum or a sample). A method may still report per fit
+        (``info["exact"]``) that one result is heuristic.
+    dims : tuple of int or None
+        Input dimensions supported (``None``: any).
+    piecewise_linear : bool
+        After ``fit``, ``.triangulation`` holds the triangulation it interpolates on.
+    pointwise : bool
+        Has ``predict`` (a :class:`Method`); ``False`` for a :class:`Statistic`.
+    """
+
+    trains: bool = False
+    needs_target: bool = False
+    oracle: bool = False
+    exact: bool = True
+    dims: tuple[int, ...] | None = None
+    piecewise_linear: bool = False
+    pointwise: bool = True
+
+
+def method_tags(method: str | type[Competitor] | Competitor) -> MethodTags:
+    """The capability tags of a registered method (by name), a method class or an instance.
+
+    >>> method_tags("network_small").trains, method_tags("delaunay").piecewise_linear
+    (True, True)
+    >>> method_tags("triangulation_best").oracle
+    True
+    """
+    if isinstance(method, str):
+        cls: type[Competitor] = method_class(method)
+    elif isinstance(method, Competitor):
+        cls = type(method)
+    elif isinstance(method, type) and issubclass(method, Competitor):
+        cls = method
+    else:
+        raise InvalidInputError(
+            f"'method' must be a registered method name, a Competitor subclass or instance, found {method!r}"
+        )
+    return MethodTags(
+        trains=bool(cls.trains), needs_target=bool(cls.needs_target or cls.oracle), oracle=bool(cls.oracle),
+        exact=bool(cls.exact), dims=None if cls.dims is None else tuple(int(d) for d in cls.dims),
+        piecewise_linear=bool(cls.piecewise_linear), pointwise=bool(cls.pointwise),
+    )
 
 
 _REGISTRY: dict[str, type[Competitor]] = {}
@@ -146,6 +215,10 @@ class Competitor:
     pointwise: ClassVar[bool]
     #: chooses using the true target (triangulation_best/worst): an oracle, not a method a user could run
     oracle: ClassVar[bool] = False
+    #: capability tags (see :class:`MethodTags`, read them with :func:`method_tags`)
+    trains: ClassVar[bool] = False
+    needs_target: ClassVar[bool] = False
+    exact: ClassVar[bool] = True
     description: ClassVar[str] = ""
     params_schema: ClassVar[dict] = {}
     #: modules a worker process should import once up front (slow imports shared via fork)

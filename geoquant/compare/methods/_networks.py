@@ -91,6 +91,7 @@ MAX_GD_STEPS = 10**8
 
 class _Network(Method):
     family = "network"
+    trains = True
     # the end state and its certificate (theory.end_state), computed for every trained network, are 1D/2D only:
     # a 3D fit trained and then failed there; now it is refused up front
     dims = (1, 2)

@@ -257,6 +257,7 @@ class MeanTriangulation(Statistic):
 
     name = "triangulation_mean"
     family = "triangulation"
+    needs_target = True
     description = "mean squared L2 error over all fine triangulations"
     params_schema = _EXTREMAL_SCHEMA
 
