@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from geoquant.compare._flipwalk import FlipWalk
+from geoquant.triangulation._flipwalk import FlipWalk
 from geoquant.points import sample_points
 from geoquant.triangulation import delaunay
 

@@ -24,7 +24,7 @@ import numpy as np
 
 def dump(path: str) -> None:
     from geoquant.compare import get_method
-    from geoquant.compare._flipwalk import FlipWalk
+    from geoquant.triangulation._flipwalk import FlipWalk
     from geoquant.compare._metrics import pl_errors
     from geoquant.points import sample_points
     from geoquant.targets import get_target

@@ -56,8 +56,8 @@ name = "rbf"
 def direct_loop(spec):
     """The same tasks, fitted and evaluated in a plain loop (one Evaluator per sample, as the study)."""
     from geoquant.compare import EvalConfig, Evaluator, get_method
-    from geoquant.compare._runner import make_data
-    from geoquant.compare._spec import method_seed
+    from geoquant.study._runner import make_data
+    from geoquant.study._spec import method_seed
 
     tasks = spec.tasks()
     t0 = time.perf_counter()
@@ -91,7 +91,7 @@ name = "knn"
 
 
 def timed_study(spec_path, out, **kw):
-    from geoquant.compare import run_study
+    from geoquant.study import run_study
 
     t0 = time.perf_counter()
     run = run_study(spec_path, out, progress=False, **kw)
@@ -108,7 +108,7 @@ def main(argv=None):
     ap.add_argument("--write", metavar="FILE", help="write the Markdown section here")
     args = ap.parse_args(argv)
 
-    from geoquant.compare import load_spec
+    from geoquant.study import load_spec
 
     tmp = Path(tempfile.mkdtemp(prefix="gq-bench-"))
     try:

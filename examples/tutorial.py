@@ -101,7 +101,7 @@ n_neighbors = 3
 
 def custom_study(out: Path) -> dict:
     """Part 2: a study with a user target and a parameter sweep, then its report."""
-    from geoquant.compare import load_results, run_study
+    from geoquant.study import load_results, run_study
     from geoquant.report import make_report
 
     out.mkdir(parents=True, exist_ok=True)

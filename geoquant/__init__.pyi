@@ -105,17 +105,21 @@ from .theory import (
     sup_distance as sup_distance,
     plot_potential as plot_potential,
 )
-# comparison studies and reports
+# the comparison science
 from .compare import (
-    run_study as run_study,
-    load_results as load_results,
-    study_status as study_status,
-    load_spec as load_spec,
     list_methods as list_methods,
+    method_tags as method_tags,
     get_method as get_method,
     register_method as register_method,
     evaluate as evaluate,
     fit_rates as fit_rates,
+)
+# studies (spec, run, results on disk) and reports
+from .study import (
+    run_study as run_study,
+    load_results as load_results,
+    study_status as study_status,
+    load_spec as load_spec,
 )
 from .report import (
     make_report as make_report,

@@ -42,6 +42,22 @@ def stub_names(stub: str | Path) -> dict[str, str]:
     return names
 
 
+def stub_deprecated(stub: str | Path) -> dict[str, str]:
+    """Old public name -> its replacement's qualified name, from the stub's ``__deprecated__`` dict.
+
+    A name that moved to another package stays importable from the old one for one release
+    (:data:`geoquant._deprecation.REMOVED_IN`): the stub lists it in a literal
+    ``__deprecated__ = {"run_study": "geoquant.study.run_study", ...}``; using it warns.
+    """
+    tree = ast.parse(Path(stub).read_text(encoding="utf-8"), filename=str(stub))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__deprecated__"
+                                                for t in node.targets):
+            table = ast.literal_eval(node.value)
+            return {str(k): str(v) for k, v in table.items()}
+    return {}
+
+
 def attach_stub(
     package: str, init_file: str, eager: dict[str, Any] | None = None
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
@@ -60,11 +76,19 @@ def attach_stub(
     Returns
     -------
     __getattr__, __dir__, __all__
-        ``__all__`` is the sorted list of the stub's re-exported names.
+        ``__all__`` is the sorted list of the stub's re-exported names (deprecated names that
+        moved elsewhere, the stub's ``__deprecated__``, resolve with a warning but are not listed).
     """
     names = stub_names(Path(init_file).with_suffix(".pyi"))
+    moved = stub_deprecated(Path(init_file).with_suffix(".pyi"))
 
     def __getattr__(name: str) -> Any:
+        if name in moved:  # a name that moved: warn, then hand out the new one (not cached: warn each time)
+            from ._deprecation import warn_deprecated
+
+            new_module, _, new_name = moved[name].rpartition(".")
+            warn_deprecated(f"{package}.{name}", moved[name])
+            return getattr(importlib.import_module(new_module), new_name)
         try:
             module = names[name]
         except KeyError:

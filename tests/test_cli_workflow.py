@@ -6,9 +6,9 @@ import json
 import pytest
 
 from geoquant.cli import main
-from geoquant.compare import load_results
-from geoquant.compare._spec import load_spec
-from geoquant.compare._study import ProgressLines, run_study
+from geoquant.study import load_results
+from geoquant.study._spec import load_spec
+from geoquant.study._study import ProgressLines, run_study
 
 SPEC = """
 [study]
@@ -150,7 +150,7 @@ def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatc
     """A network ensemble: one model through the runner on a short prefix (set-up and evaluation, a per model), then its
     training alone on prefixes grown 4x until one takes 0.15 s (c per iteration); with a fake clock the estimate
     is a + c x (the iterations left): all of GD's steps, or those a flow needs at the prefix's pace."""
-    import geoquant.compare._study as S
+    import geoquant.study._study as S
 
     clock = [0.0]
     seen = []
@@ -172,7 +172,7 @@ def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatc
         return {"info": {"t_done": [0.01 * k] * len(Xs)}}
 
     monkeypatch.setattr(S, "_cpu", lambda: clock[0])
-    monkeypatch.setattr("geoquant.compare._runner.run_unit", fake_run_unit)
+    monkeypatch.setattr("geoquant.study._runner.run_unit", fake_run_unit)
     monkeypatch.setattr("geoquant.compare.methods._networks.train_networks", fake_train)
 
     def tasks(**net):
@@ -194,7 +194,7 @@ def test_dry_run_extrapolates_an_ensemble_from_prefixes_of_its_budget(monkeypatc
 
 
 def test_dry_run_extrapolation_and_schedule():
-    from geoquant.compare._study import _extrapolate, _makespan
+    from geoquant.study._study import _extrapolate, _makespan
 
     timed = {10: 1.0, 20: 4.0}
     assert _extrapolate(timed, 40) == pytest.approx(16.0)  # exponent 2 from the two largest sizes

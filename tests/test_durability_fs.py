@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from geoquant.cli import main
-from geoquant.compare import load_results, run_study
-from geoquant.compare._results import _checksum
+from geoquant.study import load_results, run_study
+from geoquant.study._results import _checksum
 from geoquant.errors import GeoquantError, StorageError
 
 DATA = "geoquant/data/points/random20_2d.csv"

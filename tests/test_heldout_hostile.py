@@ -163,7 +163,7 @@ N_USER = 4
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
     """A finished study without user code (the baseline every damage case starts from)."""
-    from geoquant.compare import run_study
+    from geoquant.study import run_study
 
     tmp = tmp_path_factory.mktemp("heldout_plain")
     (tmp / "spec.toml").write_text(PLAIN)
@@ -182,7 +182,7 @@ def study(plain, tmp_path):
 @pytest.fixture(scope="module")
 def user_study(tmp_path_factory):
     """A finished study of a user target whose module lived next to the spec (src/), not in the study."""
-    from geoquant.compare import run_study
+    from geoquant.study import run_study
 
     tmp = tmp_path_factory.mktemp("heldout_user")
     (tmp / "src").mkdir()
@@ -373,7 +373,7 @@ def test_case2_the_documented_popen_pattern_leaves_no_process(tmp_path, how):
 
 # ---------------------------------------------------------------------------------------------- case 5
 def _rewrite(p: Path, rec: dict, *, rehash: bool) -> None:
-    from geoquant.compare._results import _checksum  # a hostile writer can recompute it
+    from geoquant.study._results import _checksum  # a hostile writer can recompute it
 
     rec = dict(rec)
     rec.pop("checksum", None)
@@ -418,7 +418,7 @@ CASE5 = ["swapped metrics, no checksums", "empty metrics, valid checksum", "metr
 
 @pytest.mark.parametrize("kind", CASE5)
 def test_case5_unverifiable_records_are_damaged_everywhere(plain, study, tmp_path, kind):
-    from geoquant.compare import load_results, run_study, study_status
+    from geoquant.study import load_results, run_study, study_status
 
     _count("inputs")
     base = load_results(plain / "study").set_index("task_id")
@@ -441,7 +441,7 @@ def test_case5_unverifiable_records_are_damaged_everywhere(plain, study, tmp_pat
 
 
 def test_case5_an_old_study_is_adopted_knowingly_with_rehash(plain, study):
-    from geoquant.compare import load_results
+    from geoquant.study import load_results
 
     _count("inputs")
     for p in (study / "results").glob("*.json"):  # as written before checksums existed
@@ -638,13 +638,13 @@ def test_case10_a_huge_file_is_refused_with_bounded_memory(plain, study, tmp_pat
             assert p.returncode == 0, p.stderr
     if where != "spec.toml":  # the resume set it aside and redid its task
         assert not path.exists() or path.stat().st_size < 2**20
-        from geoquant.compare import load_results
+        from geoquant.study import load_results
 
         assert len(load_results(study)) == N_PLAIN
 
 
 def test_case10_deeply_nested_json_is_damage_not_a_crash(study):
-    from geoquant.compare import study_status
+    from geoquant.study import study_status
 
     _count("inputs")
     tid = _done_without_gallery(study)[0]

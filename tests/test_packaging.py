@@ -14,7 +14,7 @@ import pytest
 
 import geoquant
 from geoquant._resources import shipped_points, shipped_studies
-from geoquant.compare import load_spec
+from geoquant.study import load_spec
 from geoquant.errors import GeoquantError, InvalidInputError, SpecError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -56,12 +56,12 @@ def register(sub) -> None:
 
 
 def _status(args) -> int:
-    from ..compare import study_status
+    from ..study import study_status
     from ..errors import InvalidInputError
 
     if not args.status_dir:
         raise InvalidInputError("'geoquant study status' needs the study directory: geoquant study status DIR")
-    from ..compare._results import describe_damaged
+    from ..study import describe_damaged
 
     table = study_status(args.status_dir)
     damaged = table.attrs.get("damaged", [])
@@ -79,8 +79,8 @@ def _status(args) -> int:
 
 
 def _verify(args) -> int:
-    from ..compare._results import describe_damaged
-    from ..compare._studydir import verify_study
+    from ..study import describe_damaged
+    from ..study import verify_study
     from ..errors import InvalidInputError
 
     if not args.status_dir:
@@ -119,7 +119,7 @@ def run(args) -> int:
     if sum(x is not None for x in (args.workers, args.scheduler, args.dask_local)) > 1:
         raise InvalidInputError("give at most one of --workers, --scheduler and --dask-local")
     from .._validation import check_positive
-    from ..compare import run_study
+    from ..study import run_study
 
     try:
         res = run_study(
@@ -159,7 +159,7 @@ def run(args) -> int:
         summary["summary"] = str(rep.markdown)
     if res.quarantined:
         summary["quarantined"] = res.quarantined
-    from ..compare._study import failure_causes
+    from ..study import failure_causes
 
     causes = failure_causes(res.out) if (res.n_failed or _any_failed(res.out)) else []
     n_failed_total = sum(c["count"] for c in causes)
@@ -183,13 +183,14 @@ def run(args) -> int:
 
 
 def _any_failed(out) -> bool:
-    from ..compare._results import read_records
+    from ..study import read_records
 
     return any(r["status"] != "done" for r in read_records(out).values())
 
 
 def _dry_run(args) -> int:
-    from ..compare._study import _fmt_seconds, dry_run
+    from .._text import duration
+    from ..study import dry_run
 
     if args.report:
         from ..errors import InvalidInputError
@@ -204,8 +205,8 @@ def _dry_run(args) -> int:
         return 1 if over else 0
     if plan["over_budget"] is not None:  # up front: the answer to "does it fit?"
         verdict = "EXCEEDS" if over else "fits"
-        print(f"estimated time about {_fmt_seconds(plan['estimate_now_s'])} at this machine's present load "
-              f"({_fmt_seconds(plan['estimate_s'])} idle) {verdict} the budget of {_fmt_seconds(plan['budget_s'])} "
+        print(f"estimated time about {duration(plan['estimate_now_s'])} at this machine's present load "
+              f"({duration(plan['estimate_s'])} idle) {verdict} the budget of {duration(plan['budget_s'])} "
               f"on {plan['workers']} worker(s)")
     print(f"study {plan['study']}: {plan['n_tasks']} tasks in {plan['n_units']} units "
           f"(would run on {plan['workers']} worker(s))")
@@ -221,14 +222,14 @@ def _dry_run(args) -> int:
             print(f"  {smp['method']:<28} {smp['dim']}D n={smp['n']:<5} took {smp['seconds']:6.2f} s CPU; "
                   f"estimate {smp['estimate_s']:8.2f} s {what}{bad}")
         print("estimated seconds per method: " + ", ".join(f"{k} {v:.0f}" for k, v in plan["by_method_s"].items()))
-        print(f"estimated time: about {_fmt_seconds(plan['estimate_s'])} on {plan['workers']} worker(s) of an idle "
-              f"machine; about {_fmt_seconds(plan['estimate_now_s'])} at its present load (samples ran "
+        print(f"estimated time: about {duration(plan['estimate_s'])} on {plan['workers']} worker(s) of an idle "
+              f"machine; about {duration(plan['estimate_now_s'])} at its present load (samples ran "
               f"{plan['slowdown']:g}x slower than their CPU time; this dry run took {plan['dry_run_s']:.1f} s)")
         if any(smp["status"] != "done" for smp in plan["sample"]):
             print("some sample tasks failed: the study would record those methods as failed", file=sys.stderr)
             return 1
     if over:
-        print(f"the estimate exceeds the budget of {_fmt_seconds(plan['budget_s'])}: shrink the grid or the "
+        print(f"the estimate exceeds the budget of {duration(plan['budget_s'])}: shrink the grid or the "
               "budgets, or give it more workers", file=sys.stderr)
         return 1
     return 0

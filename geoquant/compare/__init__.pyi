@@ -37,30 +37,32 @@ from ._rates import (
     rate_self_check as rate_self_check,
     mark_pre_asymptotic as mark_pre_asymptotic,
 )
-# specs and tasks
-from ._spec import (
-    StudySpec as StudySpec,
-    Task as Task,
-    load_spec as load_spec,
+from ._rates import (
+    RATE_METRIC as RATE_METRIC,
+    SELF_CHECK_HALF_WIDTH as SELF_CHECK_HALF_WIDTH,
+    SELF_CHECK_WINDOWS as SELF_CHECK_WINDOWS,
 )
-# running
-from ._study import (
-    run_study as run_study,
-    StudyRun as StudyRun,
-    dry_run as dry_run,
-    failure_causes as failure_causes,
+from ._metrics import (
+    REGIONS as REGIONS,
+    METRIC_COLUMNS as METRIC_COLUMNS,
+    DISTANCE_COLUMNS as DISTANCE_COLUMNS,
+    MINNORM_COLUMNS as MINNORM_COLUMNS,
 )
-from ._runner import (
-    run_unit as run_unit,
-    make_data as make_data,
-)
-# results
-from ._results import (
-    load_results as load_results,
-    load_gallery as load_gallery,
-    study_status as study_status,
-    DETERMINISTIC_COLUMNS as DETERMINISTIC_COLUMNS,
-)
-from ._widths import (
-    width_comparison as width_comparison,
-)
+
+# deprecated: the study machinery moved to geoquant.study (removed in geoquant._deprecation.REMOVED_IN)
+__deprecated__ = {
+    "StudySpec": "geoquant.study.StudySpec",
+    "Task": "geoquant.study.Task",
+    "load_spec": "geoquant.study.load_spec",
+    "run_study": "geoquant.study.run_study",
+    "StudyRun": "geoquant.study.StudyRun",
+    "dry_run": "geoquant.study.dry_run",
+    "failure_causes": "geoquant.study.failure_causes",
+    "run_unit": "geoquant.study.run_unit",
+    "make_data": "geoquant.study.make_data",
+    "load_results": "geoquant.study.load_results",
+    "load_gallery": "geoquant.study.load_gallery",
+    "study_status": "geoquant.study.study_status",
+    "DETERMINISTIC_COLUMNS": "geoquant.study.DETERMINISTIC_COLUMNS",
+    "width_comparison": "geoquant.study.width_comparison",
+}

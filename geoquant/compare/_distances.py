@@ -195,7 +195,7 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
     lower : float
         With ``return_bound=True``: a lower bound on the minimised squared distance.
     """
-    from ._flipwalk import exact_cost_statistics, walk_from_delaunay
+    from ..triangulation import exact_cost_statistics, walk_from_delaunay
 
     X = np.asarray(points, dtype=float)
     vals = np.asarray(values_at_points, dtype=float)

@@ -1,6 +1,6 @@
 """Figures of a study report (matplotlib, Agg), drawn from stored results only.
 
-Every builder takes plain data (DataFrames from :func:`geoquant.compare.load_results`
+Every builder takes plain data (DataFrames from :func:`geoquant.study.load_results`
 and gallery arrays from the ``.npz`` files) and returns a matplotlib Figure.
 Nothing here fits a method or integrates an error: the gallery (``_gallery``) draws the
 predictions the study stored on its plotting grid; the only computation is

@@ -1,7 +1,7 @@
 """The findings of a study, written from its results: sentences, each backed by a table.
 
 Every sentence of the findings section is produced here from a DataFrame of
-:func:`geoquant.compare.load_results` and names the table (``F1`` ... ``F10``)
+:func:`geoquant.study.load_results` and names the table (``F1`` ... ``F10``)
 whose rows hold every number it quotes; the report prints the tables right
 under the sentences (HTML and Markdown render the same :class:`Findings`).
 Nothing is hand-written about the outcome: a measurement the study does not
@@ -527,7 +527,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
     Parameters
     ----------
     df : pandas.DataFrame
-        :func:`geoquant.compare.load_results` of the study (failed rows are ignored).
+        :func:`geoquant.study.load_results` of the study (failed rows are ignored).
     metric : str
         The error that ranks the methods (``l2_inner``; ``l2_hull`` when the
         study has no inner region).

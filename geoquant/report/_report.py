@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .._fileio import atomic_write_bytes, storage_error
-from ..compare._studydir import read_manifest
+from ..study import read_manifest
 from ..errors import InvalidInputError
 from ..nn._state import INTERPOLATION_RTOL
 
@@ -146,7 +146,7 @@ def _load_cases(study_dir, df, skipped: list):
 
     A gallery file that cannot be read is left out and added to ``skipped``.
     """
-    from ..compare import load_gallery
+    from ..study import load_gallery
     from ..errors import GeoquantError
 
     cases: dict[tuple, dict[str, dict]] = {}
@@ -194,7 +194,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     Parameters
     ----------
     study_dir : str or Path
-        A study directory written by :func:`geoquant.compare.run_study`.
+        A study directory written by :func:`geoquant.study.run_study`.
     out_dir : str or Path
         Created if needed.
     max_bytes : int
@@ -213,7 +213,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     """
     from tqdm.auto import tqdm
 
-    from ..compare import load_results
+    from ..study import load_results
     from . import _findings as FD
     from ._summary import compute_summary
 

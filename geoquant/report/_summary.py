@@ -2,7 +2,7 @@
 
 The question a study answers: *do the networks generalize like triangulation
 interpolants here, and like which triangulation?* :func:`compute_summary`
-answers it from a DataFrame of :func:`geoquant.compare.load_results`:
+answers it from a DataFrame of :func:`geoquant.study.load_results`:
 
 1. coverage: the tasks done against those planned (a partial study says so first);
 2. the networks against Delaunay at the largest n where both ran (per case: the
@@ -266,7 +266,7 @@ def compute_summary(df, n_planned: int | None = None, metric: str = "l2_inner") 
     Parameters
     ----------
     df : pandas.DataFrame
-        :func:`geoquant.compare.load_results` of the study (failed rows included).
+        :func:`geoquant.study.load_results` of the study (failed rows included).
     n_planned : int, optional
         Tasks in the spec (the manifest's ``n_tasks``); None when unknown.
     metric : str

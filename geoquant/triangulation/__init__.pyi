@@ -54,3 +54,8 @@ from ._datadep import (
     data_dependent_triangulation as data_dependent_triangulation,
     criterion_value as criterion_value,
 )
+from ._flipwalk import (
+    FlipWalk as FlipWalk,
+    walk_from_delaunay as walk_from_delaunay,
+    exact_cost_statistics as exact_cost_statistics,
+)

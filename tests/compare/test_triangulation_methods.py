@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from geoquant.compare import EvalConfig, Evaluator, get_method
-from geoquant.compare._flipwalk import FlipWalk
+from geoquant.triangulation._flipwalk import FlipWalk
 from geoquant.compare._metrics import pl_errors
 from geoquant.points import sample_points
 from geoquant.targets import get_target

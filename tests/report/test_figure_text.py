@@ -10,7 +10,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from geoquant.compare import run_study
+from geoquant.study import run_study
 from geoquant.report import make_report
 
 SPEC = """

@@ -11,7 +11,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from geoquant.compare import fit_rates, load_results, run_study
+from geoquant.compare import fit_rates
+from geoquant.study import load_results, run_study
 from geoquant.compare.methods import Competitor
 from geoquant.report import make_report
 

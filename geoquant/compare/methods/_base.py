@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike
 
 from ..._validation import check_option, check_points, check_query, check_values
 from ...errors import InvalidInputError, UnsupportedError
-from .._params import check_params
+from ..._params import check_params
 
 if TYPE_CHECKING:
     from ...targets import Target
@@ -223,6 +223,27 @@ class Competitor:
     params_schema: ClassVar[dict] = {}
     #: modules a worker process should import once up front (slow imports shared via fork)
     preload: ClassVar[tuple] = ()
+
+    #: trains only: the parameters a spec may give as lists, one regime per value (e.g. init_scale, width, lr)
+    regime_axes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def ensemble_params(cls, params: dict) -> tuple[str, ...]:
+        """Trains only: the parameters every member of one training ensemble must share.
+
+        A study trains the tasks of one setting (all seeds, restarts and the other parameters)
+        in one :meth:`fit_ensemble` call; the names returned here key that grouping.
+        """
+        return ()
+
+    @classmethod
+    def fit_ensemble(cls, Xs: Any, ys: Any, params: Any, seeds: Any, **options: Any) -> dict:
+        """Trains only: fit one model per ``(X, y, params, seed)`` in one call (see the network family).
+
+        Methods tagged ``trains`` implement it; the study runs a unit of tasks through it and
+        hands each task its model with :meth:`adopt`.
+        """
+        raise UnsupportedError(f"method {cls.name!r} does not train: it has no fit_ensemble()")
 
     def __init__(self, **params: Any) -> None:
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")

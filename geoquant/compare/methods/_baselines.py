@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._params import Param, positive_float, positive_int
+from ..._params import Param, positive_float, positive_int
 from ._base import Method, register_method
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from ..._validation import check_points, check_values
 from ...errors import InvalidInputError
 from ...nn import relu_forward
-from .._params import BadValue, Param, positive_float, positive_int
+from ..._params import BadValue, Param, positive_float, positive_int
 from ._base import Method, register_method
 
 MAX_WIDTH = 1_000_000
@@ -92,6 +92,17 @@ MAX_GD_STEPS = 10**8
 class _Network(Method):
     family = "network"
     trains = True
+    regime_axes = REGIME_AXES
+
+    @classmethod
+    def ensemble_params(cls, params: dict) -> tuple[str, ...]:
+        """The parameters one ensemble shares (:func:`shared_params`)."""
+        return shared_params(params)
+
+    @classmethod
+    def fit_ensemble(cls, Xs: Any, ys: Any, params: Any, seeds: Any, **options: Any) -> dict:
+        """Train the ensemble (:func:`train_networks`)."""
+        return train_networks(Xs, ys, params, seeds, **options)
     # the end state and its certificate (theory.end_state), computed for every trained network, are 1D/2D only:
     # a 3D fit trained and then failed there; now it is refused up front
     dims = (1, 2)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._params import Param, positive_int
+from ..._params import Param, positive_int
 from ._base import Method, register_method
 from ._networks import network_forward
 

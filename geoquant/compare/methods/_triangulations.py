@@ -10,8 +10,8 @@ from numpy.typing import ArrayLike
 
 from ..._validation import as_float_array
 from ...errors import InvalidInputError, UnsupportedError
-from .._flipwalk import exact_cost_statistics, walk_from_delaunay
-from .._params import Param, positive_int
+from ...triangulation import exact_cost_statistics, walk_from_delaunay
+from ..._params import Param, positive_int
 from ._base import Method, Statistic, _need_target, register_method
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _extremal_triangulations(
     samples, totals = walk.sample(p["n_samples"])
     sign = 1.0 if which == "min" else -1.0
     i = int(np.argmin(sign * totals))
-    from .._flipwalk import FlipWalk
+    from ...triangulation import FlipWalk
 
     local = FlipWalk(X, samples[i], cost, seed=seed)
     local.descend(sign)

@@ -45,8 +45,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._json import to_jsonable
-from .methods import method_class
-from ._metrics import EvalConfig, Evaluator
+from ..compare import method_class, method_tags
+from ..compare import EvalConfig, Evaluator
 from ._spec import method_seed
 
 __all__ = ["run_unit", "make_data", "environment", "RECORD_SCHEMA"]
@@ -238,7 +238,7 @@ def _run_unit(unit: dict) -> list[dict]:
     tasks = unit["tasks"]
     device = unit.get("device")
     settings0 = tasks[0]["settings"]
-    if method_class(settings0["method"]["name"]).family == "network":
+    if method_tags(settings0["method"]["name"]).trains:
         return _run_network_unit(tasks, device, unit.get("checkpoint_dir"), unit.get("max_evals"))
     try:
         target, X, y = make_data(settings0)
@@ -272,7 +272,6 @@ def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
 
     With ``checkpoint_dir`` the ensemble saves its training state there between the segments of
     its budget and resumes from a state saved by an interrupted run (see ``train_networks``)."""
-    from .methods._networks import train_networks
 
     data = {}
     for task in tasks:  # samples, one per data seed (the unit shares target, sampler and n)
@@ -298,7 +297,7 @@ def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
     s = [t["settings"] for t in members]
     try:
         t0 = time.perf_counter()
-        res = train_networks(
+        res = method_class(s[0]["method"]["name"]).fit_ensemble(
             [data[x["seed"]][1] for x in s],
             [data[x["seed"]][2] for x in s],
             [x["method"]["params"] for x in s],

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from geoquant.compare import load_results, load_spec, run_study, study_status
+from geoquant.study import load_results, load_spec, run_study, study_status
 from geoquant.compare._distances import _pl_distance_1d, nearest_knot_spline_1d, nearest_triangulation
 from geoquant.compare._metrics import EvalConfig, Evaluator
 from geoquant.errors import SpecError

@@ -25,16 +25,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import TooLargeError
-from ..triangulation import PlanarMesh, cost_statistics, delaunay
+from ._count import cost_statistics
+from ._delaunay import delaunay
+from ._mesh import PlanarMesh
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..triangulation import CostStatistics
+    from ._count import CostStatistics
 
 _key = PlanarMesh.edge_key
 
-__all__ = ["FlipWalk"]
+__all__ = ["FlipWalk", "walk_from_delaunay", "exact_cost_statistics"]
 
 
 class _IndexedSet:

@@ -57,7 +57,7 @@ seed per model in their ensemble call, so each model is reproducible alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hashlib
 import json
@@ -66,10 +66,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+if TYPE_CHECKING:
+    from ..compare import MethodTags
+
 from .._resources import is_bare_name, shipped_study_file
 from ..errors import GeoquantError, InvalidInputError, SpecError
-from ._metrics import REGIONS, EvalConfig
-from ._params import Param, show
+from ..compare import REGIONS, EvalConfig
+from .._params import Param, show
 from ._spec_check import SPEC_DOC, _array_of_tables, _check, _check_keys, _err, _table
 from ._spec_targets import _check_distinct_targets, _parse_target, target_settings
 
@@ -143,9 +146,17 @@ class Task:
 
     @property
     def family(self) -> str:
-        from .methods import method_class
+        """The method's family: a display label (behaviour follows :attr:`tags`)."""
+        from ..compare import method_class
 
         return method_class(self.settings["method"]["name"]).family
+
+    @property
+    def tags(self) -> MethodTags:
+        """The method's capability tags (:func:`geoquant.compare.method_tags`)."""
+        from ..compare import method_tags
+
+        return method_tags(self.settings["method"]["name"])
 
     def data_key(self) -> str:
         s = self.settings
@@ -160,12 +171,12 @@ class Task:
         parameters one ensemble must share (width, init, steps, ...): all seeds,
         restarts, init scales and step sizes train as one batched ``train_gd`` call.
         """
-        from .methods._networks import shared_params
+        from ..compare import method_class
 
         s = self.settings
-        if self.family == "network":
+        if self.tags.trains:
             m = s["method"]
-            shared = {k: m["params"][k] for k in shared_params(m["params"])}
+            shared = {k: m["params"][k] for k in method_class(m["name"]).ensemble_params(m["params"])}
             key = {k: s[k] for k in ("target", "sampler", "n", "evaluation")}
             return "net-" + _hash({**key, "method": m["name"], "shared": shared})
         return "data-" + _hash({"data": self.data_key(), "evaluation": s["evaluation"]})
@@ -232,7 +243,7 @@ class StudySpec:
                         for m in self.methods:
                             if t["dim"] not in m["dims"] or not _n_in_range(n, m):
                                 continue
-                            restarts = m["params"].get("restarts", 1) if m["family"] == "network" else 1
+                            restarts = _restarts(m)
                             for r in range(restarts):
                                 settings = {
                                     "target": target_settings(t),
@@ -405,7 +416,7 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
             )
         for d in dims:
             if d not in m["dims"]:
-                from .methods import method_class
+                from ..compare import method_class
 
                 own = method_class(m["name"]).dims
                 why = (f"{m['name']} does not support {d}D" if own is not None and d not in own
@@ -471,14 +482,13 @@ def _expand_method(m: dict, i: int) -> list:
     """
     import itertools
 
-    from .methods import list_methods, method_class
-    from .methods._networks import REGIME_AXES
+    from ..compare import list_methods, method_class
 
     if not isinstance(m, dict):
         raise _err(f"methods[{i}]", "a table", m)
     name = m.get("name")
-    is_net = name in list_methods() and method_class(name).family == "network"
-    axes = [k for k in REGIME_AXES if isinstance(m.get(k), list)] if is_net else []
+    regime_axes = method_class(name).regime_axes if name in list_methods() else ()
+    axes = [k for k in regime_axes if isinstance(m.get(k), list)]
     for k in axes:
         if not m[k] or len(set(map(repr, m[k]))) != len(m[k]):
             raise _err(f"methods[{i}].{k}", "a non-empty list of distinct values (a sweep axis)", m[k])
@@ -496,7 +506,7 @@ def _expand_method(m: dict, i: int) -> list:
 
 
 def _parse_method(m: dict, i: int):
-    from .methods import list_methods, method_class
+    from ..compare import list_methods, method_class
 
     path = f"methods[{i}]"
     name = _check(m, "name", _METHOD_RESERVED["name"], path)
@@ -531,6 +541,13 @@ def _parse_method(m: dict, i: int):
     return out
 
 
+def _restarts(method: dict) -> int:
+    """Tasks per sample of a parsed method entry: its ``restarts`` if it trains, else 1."""
+    from ..compare import method_tags
+
+    return int(method["params"].get("restarts", 1)) if method_tags(method["name"]).trains else 1
+
+
 def _n_in_range(n: int, method: dict) -> bool:
     """Whether a method entry runs at sample size ``n`` (its optional ``min_n`` / ``max_n``)."""
     lo, hi = method.get("min_n"), method.get("max_n")
@@ -545,7 +562,7 @@ def _check_size(targets, samplers, seeds, methods):
     """Refuse a spec whose tasks would not fit in memory before any is built (an upper bound: every
     method on every sample size of every target and sampler)."""
     samples = sum(len(t["sizes"]) for t in targets) * len(samplers) * len(seeds)
-    per_sample = sum(m["params"].get("restarts", 1) if m["family"] == "network" else 1 for m in methods)
+    per_sample = sum(_restarts(m) for m in methods)
     if samples * per_sample > MAX_TASKS:
         raise SpecError(f"spec: expected at most {MAX_TASKS} tasks in one study, found a spec of up to "
                         f"{samples * per_sample} (targets x sizes x samplers x seeds x methods); split it into "

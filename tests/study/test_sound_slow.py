@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from geoquant.compare import get_method, load_spec
+from geoquant.compare import get_method
+from geoquant.study import load_spec
 from geoquant.compare.methods._networks import train_networks
-from geoquant.compare._runner import make_data
-from geoquant.compare._spec import _n_in_range
+from geoquant.study._runner import make_data
+from geoquant.study._spec import _n_in_range
 
 QUICKSTART = Path(__file__).resolve().parents[2] / "geoquant" / "data" / "studies" / "quickstart.toml"
 

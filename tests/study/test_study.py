@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoquant.compare import DETERMINISTIC_COLUMNS, load_gallery, load_results, run_study, study_status
+from geoquant.study import DETERMINISTIC_COLUMNS, load_gallery, load_results, run_study, study_status
 from geoquant.compare._metrics import METRIC_COLUMNS
 from geoquant.errors import GeoquantError
 

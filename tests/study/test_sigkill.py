@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoquant.compare import DETERMINISTIC_COLUMNS, load_results, run_study
+from geoquant.study import DETERMINISTIC_COLUMNS, load_results, run_study
 from geoquant.compare._metrics import METRIC_COLUMNS
 
 SPEC = """

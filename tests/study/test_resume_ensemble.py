@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from geoquant.compare import load_results, run_study
+from geoquant.study import load_results, run_study
 from geoquant.compare.methods._networks import TRAIN_SEGMENTS, segment_ends, train_networks
 
 

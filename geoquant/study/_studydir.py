@@ -225,7 +225,9 @@ def read_manifest(study_dir):
 
 def _devices(spec: StudySpec):
     """Accelerators visible here (only probed when the study trains networks: importing torch is slow)."""
-    if not any(m["family"] == "network" for m in spec.methods):
+    from ..compare import method_tags
+
+    if not any(method_tags(m["name"]).trains for m in spec.methods):
         return None
     try:
         import torch

@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from geoquant.compare import fit_rates, load_results, run_study
-from geoquant.compare._spec import load_spec
+from geoquant.compare import fit_rates
+from geoquant.study import load_results, run_study
+from geoquant.study._spec import load_spec
 from geoquant.errors import InvalidInputError, SpecError
 from geoquant.targets import CallableTarget, get_target, import_callable, sampled_hessian_norm
 
@@ -137,7 +138,7 @@ def test_duplicate_targets_are_refused_and_different_params_kept_apart():
         load_spec(twice)
     other = BASE + '\n[[targets]]\nname = "runge"\ndim = 1\nparams = { a = 5.0 }\n'
     spec = load_spec(other)
-    from geoquant.compare._spec_targets import target_label
+    from geoquant.study._spec_targets import target_label
 
     labels = {target_label(t.settings["target"]) for t in spec.tasks()}
     assert labels == {"runge", "runge(a=5.0)"}
@@ -179,7 +180,7 @@ def test_user_target_names_and_time_limit_are_checked():
     assert load_spec(ok).user_target_time_limit == 600.0
     with pytest.raises(SpecError, match=r"^study\.user_target_time_limit: expected a number > 0 and <= 1e\+07, found -1"):
         load_spec(ok.replace('name = "t"', 'name = "t"\nuser_target_time_limit = -1'))
-    from geoquant.compare._spec import spec_fingerprint
+    from geoquant.study._spec import spec_fingerprint
 
     limited = load_spec(ok.replace('name = "t"', 'name = "t"\nuser_target_time_limit = 5'))
     assert limited.user_target_time_limit == 5.0
@@ -187,7 +188,7 @@ def test_user_target_names_and_time_limit_are_checked():
 
 
 def test_user_code_is_searched_only_where_the_docs_say(tmp_path, monkeypatch):
-    from geoquant.compare._usercode import prepare_user_code, search_path
+    from geoquant.study._usercode import prepare_user_code, search_path
 
     src, study, extra = tmp_path / "src", tmp_path / "study", tmp_path / "extra"
     for d in (src, study, extra):
@@ -228,7 +229,7 @@ def test_sys_exit_in_user_code_is_a_user_code_error(tmp_path, monkeypatch):
 
 
 def test_an_unprepared_unit_imports_from_installed_packages_only(tmp_path, monkeypatch):
-    from geoquant.compare._runner import run_unit
+    from geoquant.study._runner import run_unit
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend("")  # as `python -m` would

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError
-from ._params import BadValue, Param, show
+from .._params import BadValue, Param, show
 
 #: Where the spec format is documented (named in every "unknown key" error).
 SPEC_DOC = "docs/study-spec.md"

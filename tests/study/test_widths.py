@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from geoquant.compare import load_gallery, load_results, load_spec, run_study, width_comparison
+from geoquant.study import load_gallery, load_results, load_spec, run_study, width_comparison
 from geoquant.nn import relu_forward
 
 SPEC = """

@@ -5,7 +5,7 @@ Python script. geoquant keeps that code to the places a user chose:
 
 - **Reading runs nothing.** Parsing a spec checks a user target's name, domain
   and bound but never imports it, so ``geoquant study status``, ``geoquant
-  report``, :func:`~geoquant.compare.load_results` and ``--dry-run --no-timing``
+  report``, :func:`~geoquant.study.load_results` and ``--dry-run --no-timing``
   of any study directory run no code of anyone's; what readers need (labels,
   domains, Hessian bounds, the target's values on the gallery grid) is in the
   spec and the result files the run wrote.

@@ -102,7 +102,7 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
 def _sup_with_offset(f: tuple, h: tuple, X: np.ndarray, c: float) -> float:
     """``sup |f + c - h|``, ``f`` and ``h`` as ``(W, a)``."""
     from ..theory import sup_distance
-    from ._distances import _with_offset
+    from ..compare._distances import _with_offset
 
     W, a = f
     return sup_distance(_with_offset(W, a, c), h, X)

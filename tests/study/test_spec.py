@@ -2,8 +2,8 @@
 
 import pytest
 
-from geoquant.compare import load_spec
-from geoquant.compare._spec import task_id
+from geoquant.study import load_spec
+from geoquant.study._spec import task_id
 from geoquant.errors import SpecError
 
 BASE = """

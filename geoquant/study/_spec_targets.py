@@ -6,7 +6,7 @@ import json
 from contextvars import ContextVar
 
 from ..errors import GeoquantError, SpecError
-from ._params import Param, show
+from .._params import Param, show
 from ._spec_check import SPEC_DOC, _check, _check_keys, _err
 
 __all__ = ["build_target", "check_user_target", "target_label", "target_settings", "is_user_target_name"]

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from geoquant.compare import load_results
+from geoquant.study import load_results
 
 from .test_sigkill import SPEC
 

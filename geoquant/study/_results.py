@@ -477,7 +477,8 @@ _TEXT_TRAINING_COLUMNS = ("train_status", "trainer_status")
 #: The regime axes of network rows (NaN elsewhere; lr NaN for gradient flow).
 REGIME_COLUMNS = ["init_scale", "width", "lr"]
 #: Every row: is the value exact (not a heuristic local optimum or a sample)? did the method use the target?
-LABEL_COLUMNS = ["exact", "oracle"]
+#: does the method train (its capability tag; the training and regime columns apply)?
+LABEL_COLUMNS = ["exact", "oracle", "trains"]
 
 #: Columns that depend only on the settings (equal across reruns and schedulers).
 DETERMINISTIC_COLUMNS = [
@@ -515,7 +516,8 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         trainer's coarse status ``trainer_status``, the regime axes
         (``init_scale, width, lr``), the labels ``exact`` (the row's value is an
         exact optimum/statistic, not a flip-walk local optimum or a sample) and
-        ``oracle`` (the method chose using the true target), ``info_*`` scalars,
+        ``oracle`` (the method chose using the true target), ``trains`` (the method's capability tag:
+        it trains, so the training and regime columns apply), ``info_*`` scalars,
         ``fit_s, eval_s, device, gallery_file, error, warnings`` (e.g. a user
         target's Hessian bound exceeded when sampled). Sorted by target,
         dim, sampler, method, n, seed, restart. Damaged result files are
@@ -526,7 +528,7 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
     A two-task study (Delaunay on Franke's function, two seeds), run in this process:
 
     >>> import os, tempfile
-    >>> from geoquant.compare import run_study
+    >>> from geoquant.study import run_study
     >>> spec = '''
     ... [study]
     ... name = "tiny"
@@ -552,8 +554,8 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
     """
     import pandas as pd
 
-    from .methods import method_class
-    from ._metrics import DISTANCE_COLUMNS, METRIC_COLUMNS, MINNORM_COLUMNS
+    from ..compare import method_class, method_tags
+    from ..compare import DISTANCE_COLUMNS, METRIC_COLUMNS, MINNORM_COLUMNS
 
     d = _require_study(study_dir)
     records, damaged = scan_results(d)
@@ -564,9 +566,10 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         s = rec["settings"]
         try:
             cls = method_class(s["method"]["name"])
-            family, oracle = cls.family, bool(cls.oracle)
+            tags = method_tags(cls)
+            family, oracle, trains = cls.family, tags.oracle, tags.trains
         except GeoquantError:  # pragma: no cover - a method removed since the run
-            family, oracle = None, False
+            family, oracle, trains = None, False, False
         row = {
             "task_id": rec["task_id"],
             "status": rec["status"],
@@ -589,12 +592,13 @@ def load_results(study_dir: str | os.PathLike[str], *, include_failed: bool = Tr
         for k in TRAINING_COLUMNS:
             row[k] = info.get(k)
         params = s["method"]["params"]
-        net = family == "network"
+        net = trains
         row["init_scale"] = params.get("init_scale") if net else None
         row["width"] = params.get("width") if net else None
         row["lr"] = params.get("lr") if net and params.get("mode", "gd") == "gd" else None
         row["exact"] = bool(info.get("exact", True)) if rec["status"] == "done" else None
         row["oracle"] = oracle
+        row["trains"] = trains
         for k, v in rec.get("info", {}).items():
             if isinstance(v, (int, float, bool, str)) or v is None:
                 row[f"info_{k}"] = v

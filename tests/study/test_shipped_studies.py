@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from geoquant.compare import load_spec
-from geoquant.compare._study import dry_run
+from geoquant.study import load_spec
+from geoquant.study._study import dry_run
 
 STUDIES_DIR = Path(__file__).resolve().parents[2] / "geoquant" / "data" / "studies"
 STUDIES = sorted(STUDIES_DIR.glob("*.toml"))
@@ -56,7 +56,7 @@ def test_min_n_and_max_n_select_the_sample_sizes():
 def test_a_spec_without_min_n_keeps_its_fingerprint():
     # the fingerprint guards a study directory: if adding an optional key changed it, every study
     # written before would read as "another study" and be rerun; pinned from the code before min_n
-    from geoquant.compare._spec import spec_fingerprint
+    from geoquant.study._spec import spec_fingerprint
 
     spec = {"study": {"name": "fp", "seeds": [0, 1]},
             "targets": [{"name": "sines", "dim": 1, "sizes": [4, 8]}],

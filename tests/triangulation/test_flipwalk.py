@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from geoquant.compare._flipwalk import FlipWalk
+from geoquant.triangulation._flipwalk import FlipWalk
 from geoquant.triangulation import Triangulation, flippable_edges
 from tests.triangulation.test_mesh import float_orient, near_collinear_quad
 

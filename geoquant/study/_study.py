@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._text import duration
 from ._executors import make_executor
 from ._results import (
     QUARANTINE,
@@ -128,7 +129,7 @@ class ProgressLines:
         dt = max(self.clock() - self.t0, 1e-9)
         rate = finished / dt
         left = self.total - finished
-        eta = "unknown" if rate <= 0 else _fmt_seconds(left / rate)
+        eta = "unknown" if rate <= 0 else duration(left / rate)
         return (f"{self.name}: {finished}/{self.total} tasks finished ({self.failed} failed), {rate:.2f} tasks/s, "
                 f"about {eta} left")
 
@@ -145,15 +146,6 @@ class ProgressLines:
 
     def final(self) -> None:
         print(self.line(), file=self.stream, flush=True)
-
-
-def _fmt_seconds(s: float) -> str:
-    s = int(round(s))
-    if s >= 3600:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s}s"
 
 
 class _StopOnSigint:
@@ -517,7 +509,7 @@ def _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, 
         mine = [t for t in tasks if t.method_label == label]
         for dim in sorted({t.settings["target"]["dim"] for t in mine}):
             sub = [t for t in mine if t.settings["target"]["dim"] == dim]
-            if sub[0].family == "network":
+            if sub[0].tags.trains:
                 continue  # per ensemble, below (one ensemble may hold several labels: init scales, step sizes)
             else:
                 per_n = _estimate_tasks(sub, device, sample_s, out["sample"])
@@ -525,7 +517,7 @@ def _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, 
                     c = per_n[t.settings["n"]]
                     costs[t.unit_key()] = costs.get(t.unit_key(), 0.0) + c
                     by_label_s[label] = by_label_s.get(label, 0.0) + c
-    nets = [t for t in tasks if t.family == "network"]
+    nets = [t for t in tasks if t.tags.trains]
     for dim in sorted({t.settings["target"]["dim"] for t in nets}):
         est = _estimate_networks([t for t in nets if t.settings["target"]["dim"] == dim], device, sample_s,
                                  out["sample"])
@@ -648,7 +640,7 @@ def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
     """
     import numpy as np
 
-    from .methods._networks import shared_params
+    from ..compare import method_class
 
     units: dict[str, list] = {}
     for t in tasks:
@@ -656,7 +648,8 @@ def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
     groups: dict[str, dict[int, list]] = {}
     for key, ts in units.items():
         m = ts[0].settings["method"]
-        sig = json.dumps([m["name"], {k: m["params"][k] for k in shared_params(m["params"])}], sort_keys=True,
+        shared = method_class(m["name"]).ensemble_params(m["params"])
+        sig = json.dumps([m["name"], {k: m["params"][k] for k in shared}], sort_keys=True,
                          default=str)
         groups.setdefault(sig, {}).setdefault(ts[0].settings["n"], []).append(key)
     out: dict[str, float] = {}
@@ -700,10 +693,11 @@ def _time_ensemble(members, device, samples: list) -> float:
     ``a + c`` (iterations left).
     """
     from ._runner import make_data, run_unit
+    from ..compare import method_class
     from ._spec import method_seed
-    from .methods._networks import train_networks
 
     p0 = members[0].settings["method"]["params"]
+    p_name = members[0].settings["method"]["name"]
     gd = p0.get("mode") == "gd"
     full = _full_steps(p0) if gd else 1.0
     t_max = float(p0["t_max"] if p0.get("t_max") is not None else p0["lr"] * p0["n_steps"])
@@ -743,7 +737,7 @@ def _time_ensemble(members, device, samples: list) -> float:
             unit = prefix(k)
             ps = [u["settings"]["method"]["params"] for u in unit["tasks"]]
             t1 = _cpu()
-            res = train_networks(Xs, ys, ps if gd else params, seeds, device=device,
+            res = method_class(p_name).fit_ensemble(Xs, ys, ps if gd else params, seeds, device=device,
                                  max_evals=None if gd else 3 * k + 1)
             dt = _cpu() - t1
             spent += dt
@@ -797,7 +791,7 @@ def failure_causes(study_dir: str | os.PathLike[str], limit: int = 10) -> list[d
 
 
 def _preload(spec: StudySpec) -> list:
-    from .methods import method_class
+    from ..compare import method_class
 
     mods = ["geoquant.compare._metrics", "geoquant.interpolate", "geoquant.targets", "geoquant.points"]
     for m in spec.methods:
