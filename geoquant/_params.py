@@ -164,7 +164,7 @@ def check_params(schema: dict, given: dict, *, owner: str):
     (library use); the spec parser calls :meth:`Param.check` itself to name the
     TOML key path instead.
     """
-    from ..errors import InvalidInputError
+    from .errors import InvalidInputError
 
     unknown = sorted(set(given) - set(schema))
     if unknown:

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from geoquant.compare import _spec, _spec_targets
+from geoquant.study import _spec, _spec_targets
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "study-spec.md"
 
