@@ -9,7 +9,7 @@ import pkgutil
 import pytest
 
 import geoquant
-import geoquant.compare
+import geoquant.study
 import geoquant.nn
 import geoquant.theory
 
@@ -24,7 +24,7 @@ WITH_EXAMPLES = {
                "get_target"],
     geoquant.nn: ["train_gd"],
     geoquant.theory: ["sectors", "extremal_directions", "predict_function", "minnorm_interpolant", "minnorm_set_distance"],
-    geoquant.compare: ["load_results"],
+    geoquant.study: ["load_results"],
 }
 
 

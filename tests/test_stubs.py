@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import geoquant
-from geoquant._lazy import stub_names
+from geoquant._lazy import stub_deprecated, stub_names
 
 PACKAGES = ["geoquant", "geoquant.triangulation", "geoquant.nn", "geoquant.theory", "geoquant.compare",
-            "geoquant.report"]
+            "geoquant.study", "geoquant.report"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -41,8 +41,32 @@ def test_stub_only_reexports(package):
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the docstring
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["__deprecated__"]:
+            continue  # names that moved to another package (checked below)
         assert isinstance(node, ast.ImportFrom) and node.level > 0, ast.dump(node)
         assert all(a.asname == a.name for a in node.names)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_moved_names_warn_and_are_the_new_objects(package):
+    # a name that moved keeps working for one release: the same object, with a DeprecationWarning
+    module = importlib.import_module(package)
+    moved = stub_deprecated(Path(module.__file__).with_suffix(".pyi"))
+    for old, new in moved.items():
+        new_module, _, new_name = new.rpartition(".")
+        with pytest.warns(DeprecationWarning, match=f"{package}.{old} is deprecated.*use {new}"):
+            value = getattr(module, old)
+        assert value is getattr(importlib.import_module(new_module), new_name)
+        assert old not in module.__all__
+
+
+def test_the_study_machinery_moved_out_of_compare():
+    import geoquant.compare
+    import geoquant.study
+
+    assert {"run_study", "load_results", "load_spec", "StudySpec"} <= set(geoquant.study.__all__)
+    assert not {"run_study", "load_results", "load_spec", "StudySpec"} & set(geoquant.compare.__all__)
+    assert len(stub_deprecated(Path(geoquant.compare.__file__).with_suffix(".pyi"))) == 14
 
 
 def test_top_level_names_match_the_subpackages():

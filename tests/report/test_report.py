@@ -207,7 +207,7 @@ def test_report_leads_with_the_summary_then_key_figures_then_the_details(study, 
     network rows), the page opens with the summary (its first sentence: the tasks done against those
     planned), then the key figures, then the details (findings, training state, tables), and the
     interpolating share in the sentences is the count in the data."""
-    import geoquant.compare as gc
+    import geoquant.study as gc
 
     df = load_results(study)
     nets = df["family"] == "network"
