@@ -248,7 +248,19 @@ def _metrics_problem(rec: dict) -> str | None:
 
 def _check_record(p: Path, rec, ids, fingerprint, require_checksum: bool = True) -> str | None:
     """Why the record read from ``p`` cannot be trusted, or None (``require_checksum=False``: only for
-    ``verify --rehash``, which adopts records written before checksums)."""
+    ``verify --rehash``, which adopts records written before checksums).
+
+    Three questions, in this order: is it the record of the task its name says
+    (:func:`_identity_problem`), was it written by this study and left unaltered
+    (:func:`_provenance_problem`), and is its content well formed (:func:`_content_problem`)?
+    """
+    return (_identity_problem(p, rec) or _provenance_problem(rec, ids, fingerprint, require_checksum)
+            or _content_problem(p, rec))
+
+
+def _identity_problem(p: Path, rec) -> str | None:
+    """A record that is not an object, has no task id, another file name's id, or settings that do not
+    hash to its id (altered or spoofed) or lack what every reader needs."""
     from ._spec import task_id
 
     if not isinstance(rec, dict):
@@ -269,20 +281,31 @@ def _check_record(p: Path, rec, ids, fingerprint, require_checksum: bool = True)
         s["method"]["label"], s["method"]["name"], s["method"]["params"]
     except (KeyError, TypeError):
         return "its settings lack target, sampler, n, seed or method"
-    if ids is not None and tid not in ids:
+    return None
+
+
+def _provenance_problem(rec: dict, ids, fingerprint, require_checksum: bool) -> str | None:
+    """A record of another study (not one of its tasks, another spec fingerprint) or one whose
+    checksum is missing or does not match its content."""
+    if ids is not None and rec["task_id"] not in ids:
         return "not a task of this study's spec (copied from another study?)"
     if fingerprint is not None and rec.get("spec_sha256", fingerprint) != fingerprint:
         return "written by another study (its spec fingerprint differs)"
     if not require_checksum and "checksum" not in rec:
-        pass
-    elif not isinstance(rec.get("checksum"), str):
+        return None
+    if not isinstance(rec.get("checksum"), str):
         return f"no checksum (altered, or written before results had checksums; {REHASH_HINT})"
-    else:
-        try:
-            if _checksum(rec) != rec["checksum"]:
-                return "its content does not match its checksum (altered or corrupt)"
-        except (TypeError, ValueError, RecursionError):
+    try:
+        if _checksum(rec) != rec["checksum"]:
             return "its content does not match its checksum (altered or corrupt)"
+    except (TypeError, ValueError, RecursionError):
+        return "its content does not match its checksum (altered or corrupt)"
+    return None
+
+
+def _content_problem(p: Path, rec: dict) -> str | None:
+    """A record with an unknown status, no or bad metrics, a field that is not an object, or a
+    gallery file that is not its own or is damaged."""
     if rec.get("status") not in ("done", "failed"):
         return f"unknown status {rec.get('status')!r}"
     if rec["status"] == "done" and "metrics" not in rec:
@@ -295,6 +318,7 @@ def _check_record(p: Path, rec, ids, fingerprint, require_checksum: bool = True)
             return f"its {key!r} is not an object"
     gal = rec.get("gallery_file")
     if gal is not None:
+        tid = rec["task_id"]
         if gal != f"{tid}.npz":
             return f"its gallery_file {gal!r} is not {tid}.npz"
         sha = rec.get("gallery_sha256")

@@ -271,9 +271,8 @@ def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
     """All the networks of a unit in one ensemble call; one evaluation and record per task.
 
     With ``checkpoint_dir`` the ensemble saves its training state there between the segments of
-    its budget and resumes from a state saved by an interrupted run (see ``train_networks``)."""
-
-    data = {}
+    its budget and resumes from a state saved by an interrupted run (see ``fit_ensemble``)."""
+    data: dict[int, Any] = {}
     for task in tasks:  # samples, one per data seed (the unit shares target, sampler and n)
         seed = task["settings"]["seed"]
         if seed in data:
@@ -284,8 +283,8 @@ def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
             data[seed] = (target, X, y, ev, {})
         except Exception as exc:
             data[seed] = _failure(exc)
-    members = []
-    records = []
+    members: list[dict] = []
+    records: list[dict] = []
     for task in tasks:
         d = data[task["settings"]["seed"]]
         if isinstance(d, dict):

@@ -355,15 +355,9 @@ def _read_spec_text(p: Path) -> str:
     return data.decode("utf-8")
 
 
-def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
-    """Validate a spec given as a dict (the parsed TOML); ``check_samples`` as in :func:`load_spec`."""
-    if not isinstance(doc, dict):
-        raise _err("spec", "a table", doc)
-    _check_keys(doc, _TOP_KEYS, "")
-    study = _table(doc, "study", "study")
-    _check_keys(study, _STUDY_SCHEMA, "study")
-    name = _check(study, "name", _STUDY_SCHEMA["name"], "study")
-    description = _check(study, "description", _STUDY_SCHEMA["description"], "study")
+def _parse_seeds(study: dict) -> tuple[list[int], list[int]]:
+    """``study.seeds`` (or ``range(study.n_seeds)``, default ``[0]``) and ``study.gallery_seeds`` (default:
+    the first seed), checked: distinct seeds, at most :data:`MAX_TASKS`, gallery seeds among them."""
     seeds = _check(study, "seeds", _STUDY_SCHEMA["seeds"], "study")
     n_seeds = _check(study, "n_seeds", _STUDY_SCHEMA["n_seeds"], "study")
     if seeds is not None and n_seeds is not None:
@@ -376,21 +370,17 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
         raise _err("study.seeds", "a non-empty list of non-negative integers", [])
     if len(set(seeds)) != len(seeds):
         raise _err("study.seeds", "distinct seeds", seeds)
-    sizes = _check(study, "sizes", _STUDY_SCHEMA["sizes"], "study")
     gallery = _check(study, "gallery_seeds", _STUDY_SCHEMA["gallery_seeds"], "study")
-    time_budget = _check(study, "time_budget", _STUDY_SCHEMA["time_budget"], "study")
     if gallery is None:
         gallery = seeds[:1]
     for g in gallery:
         if g not in seeds:
             raise _err("study.gallery_seeds", f"seeds among study.seeds {seeds}", gallery)
+    return seeds, gallery
 
-    evaluation = _parse_evaluation(_table(doc, "evaluation", "evaluation"))
-    targets = [x for i, t in enumerate(_array_of_tables(doc, "targets")) for x in _parse_target(t, i, sizes)]
-    _check_distinct_targets(targets)
-    samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
-    methods = [e for i, m in enumerate(_array_of_tables(doc, "methods")) for e in _expand_method(m, i)]
 
+def _check_unique_labels(methods: list[dict]) -> None:
+    """Two method entries with one label would merge their results: refused, naming both entries."""
     labels: dict[str, int] = {}
     for i, m in enumerate(methods):
         if m["label"] in labels:
@@ -400,12 +390,12 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
             )
         labels[m["label"]] = i
 
-    dims = sorted({t["dim"] for t in targets})
-    if "inner" in evaluation.regions and any(d > 2 for d in dims):
-        raise SpecError(
-            f"evaluation.regions: the inner region is implemented in 1D and 2D, found a target with dim "
-            f"{max(dims)}; set regions = [\"hull\"]"
-        )
+
+def _skipped_dimensions(methods: list[dict], dims: list[int]) -> list[dict]:
+    """The (method, dimension) pairs a spec leaves out and why; a method that runs on none of the
+    targets' dimensions is an error."""
+    from ..compare import method_class
+
     skipped = []
     for i, m in enumerate(methods):
         usable = [d for d in dims if d in m["dims"]]
@@ -416,12 +406,40 @@ def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
             )
         for d in dims:
             if d not in m["dims"]:
-                from ..compare import method_class
-
                 own = method_class(m["name"]).dims
                 why = (f"{m['name']} does not support {d}D" if own is not None and d not in own
                        else f"its dims = [{', '.join(map(str, m['dims']))}]")
                 skipped.append({"method": m["label"], "dim": d, "reason": why})
+    return skipped
+
+
+def parse_spec(doc: dict, *, check_samples: bool = True) -> StudySpec:
+    """Validate a spec given as a dict (the parsed TOML); ``check_samples`` as in :func:`load_spec`."""
+    if not isinstance(doc, dict):
+        raise _err("spec", "a table", doc)
+    _check_keys(doc, _TOP_KEYS, "")
+    study = _table(doc, "study", "study")
+    _check_keys(study, _STUDY_SCHEMA, "study")
+    name = _check(study, "name", _STUDY_SCHEMA["name"], "study")
+    description = _check(study, "description", _STUDY_SCHEMA["description"], "study")
+    seeds, gallery = _parse_seeds(study)
+    sizes = _check(study, "sizes", _STUDY_SCHEMA["sizes"], "study")
+    time_budget = _check(study, "time_budget", _STUDY_SCHEMA["time_budget"], "study")
+
+    evaluation = _parse_evaluation(_table(doc, "evaluation", "evaluation"))
+    targets = [x for i, t in enumerate(_array_of_tables(doc, "targets")) for x in _parse_target(t, i, sizes)]
+    _check_distinct_targets(targets)
+    samplers = [_parse_sampler(s, i) for i, s in enumerate(_array_of_tables(doc, "samplers"))]
+    methods = [e for i, m in enumerate(_array_of_tables(doc, "methods")) for e in _expand_method(m, i)]
+
+    _check_unique_labels(methods)
+    dims = sorted({t["dim"] for t in targets})
+    if "inner" in evaluation.regions and any(d > 2 for d in dims):
+        raise SpecError(
+            f"evaluation.regions: the inner region is implemented in 1D and 2D, found a target with dim "
+            f"{max(dims)}; set regions = [\"hull\"]"
+        )
+    skipped = _skipped_dimensions(methods, dims)
     _check_size(targets, samplers, seeds, methods)
     if check_samples:
         _check_samples(targets, samplers)

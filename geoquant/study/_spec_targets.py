@@ -26,6 +26,63 @@ _TARGET_SCHEMA = {
 HESSIAN_CHECK_RTOL = 1e-3
 
 
+def _target_sizes(sizes, default_sizes, dim: int, path: str) -> list:
+    """The entry's sample sizes (else ``study.sizes``): given, distinct, each at least ``dim + 1``."""
+    if sizes is None:
+        sizes = default_sizes
+    if sizes is None:
+        raise SpecError(f"{path}.sizes: expected a non-empty list of positive integers (or study.sizes), found nothing")
+    if len(set(sizes)) != len(sizes):
+        raise _err(f"{path}.sizes", "distinct sample sizes", sizes)
+    small = [n for n in sizes if n < dim + 1]
+    if small:
+        raise _err(f"{path}.sizes", f"sample sizes >= {dim + 1} (dim + 1) in {dim}D", sizes)
+    return sizes
+
+
+def _check_user_target(name: str, bound, domain, path: str) -> None:
+    """A ``module:function`` target needs a valid name, its Hessian bound and its domain."""
+    if not is_user_target_name(name):
+        raise _err(f"{path}.name", "\"module:function\" (dotted Python names, e.g. \"mytargets:bowl\") for a "
+                   f"target of your own ({SPEC_DOC})", name)
+    if bound is None:
+        raise SpecError(f"{path}.hessian_bound: expected a positive number for the user target {show(name)} "
+                        f"(M >= sup ||D^2 f|| on the domain; {SPEC_DOC}), found nothing")
+    if domain is None:
+        raise SpecError(f"{path}.domain: expected one [low, high] per dimension for the user target "
+                        f"{show(name)} ({SPEC_DOC}), found nothing")
+
+
+def _check_shipped_target(name: str, bound, domain, params: dict, path: str) -> dict:
+    """A shipped target: a known name, no Hessian bound of the user's; returns its params with the
+    entry's ``domain`` folded in."""
+    from .. import targets as gt
+
+    valid = list(gt.list_targets())
+    if name not in valid:
+        raise SpecError(f"{path}.name: expected one of {', '.join(map(show, valid))}, or \"module:function\" "
+                        f"for a target of your own ({SPEC_DOC}), found {show(name)}")
+    if bound is not None:
+        raise SpecError(f"{path}.hessian_bound: expected it only with a user target (name = \"module:function\"); "
+                        f"{show(name)} has a certified bound of its own, found {show(bound)}")
+    if domain is not None:
+        if "domain" in params:
+            raise SpecError(f"{path}.domain: expected either domain or params.domain, found both")
+        params = {**params, "domain": domain}
+    return params
+
+
+def _check_sweep(sweep: dict, params: dict, path: str) -> None:
+    """Each swept parameter: a non-empty list of distinct values, not also set in ``params``."""
+    for k, v in sweep.items():
+        if not isinstance(v, list) or not v:
+            raise _err(f"{path}.sweep.{k}", "a non-empty list of values", v)
+        if k in params:
+            raise SpecError(f"{path}.sweep.{k}: expected a parameter that params does not also set, found both")
+        if len({show(x) for x in v}) != len(v):
+            raise _err(f"{path}.sweep.{k}", "distinct values", v)
+
+
 def _parse_target(t: dict, i: int, default_sizes) -> list:
     """One ``[[targets]]`` table -> one target dict per point of its ``sweep`` (one without a sweep)."""
     import itertools
@@ -41,48 +98,14 @@ def _parse_target(t: dict, i: int, default_sizes) -> list:
     label = _check(t, "label", _TARGET_SCHEMA["label"], path)
     sweep = _check(t, "sweep", _TARGET_SCHEMA["sweep"], path)
     bound = _check(t, "hessian_bound", _TARGET_SCHEMA["hessian_bound"], path)
-    if sizes is None:
-        sizes = default_sizes
-    if sizes is None:
-        raise SpecError(f"{path}.sizes: expected a non-empty list of positive integers (or study.sizes), found nothing")
-    if len(set(sizes)) != len(sizes):
-        raise _err(f"{path}.sizes", "distinct sample sizes", sizes)
-    small = [n for n in sizes if n < dim + 1]
-    if small:
-        raise _err(f"{path}.sizes", f"sample sizes >= {dim + 1} (dim + 1) in {dim}D", sizes)
+    sizes = _target_sizes(sizes, default_sizes, dim, path)
     user = ":" in name
     domain = _parse_domain(domain_raw, dim, f"{path}.domain") if domain_raw is not None else None
     if user:
-        if not is_user_target_name(name):
-            raise _err(f"{path}.name", "\"module:function\" (dotted Python names, e.g. \"mytargets:bowl\") for a "
-                       f"target of your own ({SPEC_DOC})", name)
-        if bound is None:
-            raise SpecError(f"{path}.hessian_bound: expected a positive number for the user target {show(name)} "
-                            f"(M >= sup ||D^2 f|| on the domain; {SPEC_DOC}), found nothing")
-        if domain is None:
-            raise SpecError(f"{path}.domain: expected one [low, high] per dimension for the user target "
-                            f"{show(name)} ({SPEC_DOC}), found nothing")
+        _check_user_target(name, bound, domain, path)
     else:
-        from .. import targets as gt
-
-        valid = list(gt.list_targets())
-        if name not in valid:
-            raise SpecError(f"{path}.name: expected one of {', '.join(map(show, valid))}, or \"module:function\" "
-                            f"for a target of your own ({SPEC_DOC}), found {show(name)}")
-        if bound is not None:
-            raise SpecError(f"{path}.hessian_bound: expected it only with a user target (name = \"module:function\"); "
-                            f"{show(name)} has a certified bound of its own, found {show(bound)}")
-        if domain is not None:
-            if "domain" in params:
-                raise SpecError(f"{path}.domain: expected either domain or params.domain, found both")
-            params = {**params, "domain": domain}
-    for k, v in sweep.items():
-        if not isinstance(v, list) or not v:
-            raise _err(f"{path}.sweep.{k}", "a non-empty list of values", v)
-        if k in params:
-            raise SpecError(f"{path}.sweep.{k}: expected a parameter that params does not also set, found both")
-        if len({show(x) for x in v}) != len(v):
-            raise _err(f"{path}.sweep.{k}", "distinct values", v)
+        params = _check_shipped_target(name, bound, domain, params, path)
+    _check_sweep(sweep, params, path)
     keys = sorted(sweep)
     out = []
     for combo in itertools.product(*(sweep[k] for k in keys)) if keys else [()]:
@@ -195,7 +218,8 @@ def target_label(target_settings: dict) -> str:
 def _check_distinct_targets(targets):
     """Two entries with equal settings would give the same tasks twice; two different targets must
     not share a label in one dimension (their results would be merged)."""
-    seen, labels = {}, {}
+    seen: dict[str, str] = {}
+    labels: dict[tuple, str] = {}
     for t in targets:
         st = target_settings(t)
         key = json.dumps({k: v for k, v in st.items() if k != "label"}, sort_keys=True, default=str)

@@ -176,7 +176,9 @@ class _StopOnSigint:
                 signal.signal(sig, handler)
         return self
 
-    def stop(self):
+    def stop(self) -> None:
+        """Raise :class:`StudyInterrupted` for the signal that asked to stop (called once one was caught)."""
+        assert self.requested is not None, "stop() without a caught signal"
         raise StudyInterrupted(self.requested)
 
     def __exit__(self, *exc):
@@ -334,33 +336,7 @@ def run_study(
                    unit="task", desc=spec.name)
         try:
             if units:
-                with executor, _StopOnSigint() as stop:
-                    for i, result, error in executor.run(run_unit, units):
-                        if i is None:  # a tick while waiting
-                            if stop.requested is not None:
-                                stop.stop()
-                            if lines is not None:
-                                lines.tick()
-                            continue
-                        unit = units[i]
-                        if error is not None:
-                            result = _unit_failure(unit, error)
-                        for rec in result:
-                            if rec["task_id"] not in write_ids:
-                                continue
-                            write_record(out, {**rec, "spec_sha256": fp})
-                            write_ids.discard(rec["task_id"])
-                            if rec["status"] == "done":
-                                n_done += 1
-                            else:
-                                n_failed += 1
-                            bar.update(1)
-                            if lines is not None:
-                                lines.update(done=int(rec["status"] == "done"), failed=int(rec["status"] != "done"))
-                        if error is None:  # its results are written: its training state is no longer needed
-                            _remove_training_state(unit)
-                        if stop.requested is not None:  # after writing what arrived
-                            stop.stop()
+                n_done, n_failed = _run_units(executor, units, out, fp, write_ids, bar, lines)
         finally:
             bar.close()
             if lines is not None:
@@ -376,6 +352,42 @@ def run_study(
         )
         _write_json(man_path, manifest)
     return run
+
+
+def _run_units(executor, units: list[dict], out: Path, fp: str, write_ids: set, bar, lines) -> tuple[int, int]:
+    """Run ``units`` on ``executor`` and write each task's record as it arrives; returns (done, failed).
+
+    Ctrl-C or SIGTERM stops after writing what has arrived (:class:`StudyInterrupted`); a unit whose
+    results are written has its training state removed.
+    """
+    n_done = n_failed = 0
+    with executor, _StopOnSigint() as stop:
+        for i, result, error in executor.run(run_unit, units):
+            if i is None:  # a tick while waiting
+                if stop.requested is not None:
+                    stop.stop()
+                if lines is not None:
+                    lines.tick()
+                continue
+            unit = units[i]
+            if error is not None:
+                result = _unit_failure(unit, error)
+            for rec in result:
+                if rec["task_id"] not in write_ids:
+                    continue
+                write_record(out, {**rec, "spec_sha256": fp})
+                write_ids.discard(rec["task_id"])
+                done = rec["status"] == "done"
+                n_done += done
+                n_failed += not done
+                bar.update(1)
+                if lines is not None:
+                    lines.update(done=int(done), failed=int(not done))
+            if error is None:  # its results are written: its training state is no longer needed
+                _remove_training_state(unit)
+            if stop.requested is not None:  # after writing what arrived
+                stop.stop()
+    return n_done, n_failed
 
 
 def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, workers: int | None = None,

@@ -97,8 +97,8 @@ class FlipWalk:
         self.P = np.asarray(points, dtype=float)
         self.rng = np.random.default_rng(seed)
         self.mesh = PlanarMesh(self.P, np.asarray(simplices, dtype=np.int64))
-        self._costfn = cost
-        self._cost = {}
+        self._costfn: Callable[[np.ndarray], np.ndarray] | None = cost
+        self._cost: dict[tuple[int, ...], float] = {}
         # sorted start so that the walk depends only on the triangulation and the seed
         self.flippable = _IndexedSet(e for e in sorted(self.mesh.edges) if self.mesh.is_flippable(e))
         self.total = self._cost_of(self._triangles()).sum() if cost is not None else 0.0
@@ -106,11 +106,20 @@ class FlipWalk:
     # -- structure ---------------------------------------------------------------------
     def _triangles(self) -> list[tuple[int, int, int]]:
         """The current triangles as sorted vertex triples, by triangle id."""
-        return [tuple(sorted(t)) for t in self.mesh.triangles]
+        return [(int(s[0]), int(s[1]), int(s[2])) for s in (sorted(t) for t in self.mesh.triangles)]
+
+    def _quad(self, e: tuple[int, int], oldest_first: bool = False) -> tuple[int, int, int, int, int, int]:
+        """The quadrilateral of an interior edge (``PlanarMesh.quad``; the walk only asks for interior edges)."""
+        q = self.mesh.quad(e, oldest_first=oldest_first)
+        if q is None:  # pragma: no cover - a hull edge is never flippable
+            raise ValueError(f"edge {e} is on the hull: it has no quadrilateral")
+        return q
 
     def _cost_of(self, tris) -> np.ndarray:
         missing = [t for t in tris if t not in self._cost]
         if missing:
+            if self._costfn is None:  # pragma: no cover - costs are only asked for with a cost function
+                raise ValueError("this FlipWalk has no cost function")
             vals = np.asarray(self._costfn(np.asarray(missing, dtype=np.int64)), dtype=float)
             self._cost.update(zip(missing, vals))
         return np.array([self._cost[t] for t in tris])
@@ -118,7 +127,7 @@ class FlipWalk:
     def flip(self, e):
         """Flip the flippable edge ``e = (u, v)``, ``u < v``; returns the new diagonal."""
         mesh = self.mesh
-        u, v, a, b, t1, t2 = mesh.quad(e, oldest_first=True)
+        u, v, a, b, t1, t2 = self._quad(e, oldest_first=True)
         old = (tuple(sorted(mesh.triangles[t1])), tuple(sorted(mesh.triangles[t2])))
         d = mesh.flip(u, v, a, b, t1, t2)
         new = (tuple(sorted((a, b, u))), tuple(sorted((a, b, v))))
@@ -177,14 +186,14 @@ class FlipWalk:
             # cost every triangle a flip could create in one batch (the cost function is vectorised)
             batch = []
             for e in cand:
-                u, v, a, b, _, _ = self.mesh.quad(e)
+                u, v, a, b, _, _ = self._quad(e)
                 batch += [tuple(sorted((a, b, u))), tuple(sorted((a, b, v)))]
             if batch and self._costfn is not None:
                 self._cost_of(batch)
             for e in cand:
                 if e not in self.flippable:
                     continue
-                u, v, a, b, t1, t2 = self.mesh.quad(e)
+                u, v, a, b, t1, t2 = self._quad(e)
                 old = [tuple(sorted(self.mesh.triangles[t1])), tuple(sorted(self.mesh.triangles[t2]))]
                 new = [tuple(sorted((a, b, u))), tuple(sorted((a, b, v)))]
                 delta = self._cost_of(new).sum() - self._cost_of(old).sum()

@@ -245,6 +245,11 @@ class Competitor:
         """
         raise UnsupportedError(f"method {cls.name!r} does not train: it has no fit_ensemble()")
 
+    def adopt(self: _M, X: ArrayLike, y: ArrayLike, res: dict, index: int, *, target: Target | None = None,
+              seed: int = 0) -> _M:
+        """Trains only: become model ``index`` of a :meth:`fit_ensemble` result on ``(X, y)`` (instead of ``fit``)."""
+        raise UnsupportedError(f"method {self.name!r} does not train: it cannot adopt an ensemble member")
+
     def __init__(self, **params: Any) -> None:
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
         why = self.combined_problem(self.params)
