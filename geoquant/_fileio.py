@@ -36,7 +36,7 @@ _CAUSES: dict[int | None, str] = {
 }
 
 
-def storage_error(exc: OSError, path, action: str = "write") -> StorageError:
+def storage_error(exc: OSError, path: str | os.PathLike[str], action: str = "write") -> StorageError:
     """A :class:`StorageError` for ``exc`` raised while trying to ``action`` ``path``."""
     cause = _CAUSES.get(getattr(exc, "errno", None), exc.strerror or type(exc).__name__)
     msg = f"cannot {action} {str(path)!r}: {cause}"
@@ -59,7 +59,7 @@ def umask() -> int:
     return old
 
 
-def fsync_dir(path) -> None:
+def fsync_dir(path: str | os.PathLike[str]) -> None:
     """Flush a directory entry to disk (best effort: some platforms have no directory fds)."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -73,7 +73,7 @@ def fsync_dir(path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` atomically (temporary file, fsync, ``os.replace``, fsync of the directory).
 
     Parameters
@@ -112,7 +112,7 @@ def atomic_write_bytes(path, data: bytes, *, mode: int | None = None) -> None:
     fsync_dir(path.parent)
 
 
-def check_writable_dir(path, name: str) -> Path:
+def check_writable_dir(path: str | os.PathLike[str], name: str) -> Path:
     """Make sure ``path`` is (or can be created as) a writable directory, before long work.
 
     Creates the directory (and parents) if missing and probes it with a

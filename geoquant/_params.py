@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import numbers
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable
 
 __all__ = ["Param", "BadValue", "show", "check_params"]
@@ -24,7 +25,7 @@ class BadValue(Exception):
         self.expected = expected
 
 
-def show(value) -> str:
+def show(value: object) -> str:
     """A value as it would be written in TOML/JSON (strings in double quotes)."""
     try:
         return json.dumps(value)
@@ -32,11 +33,11 @@ def show(value) -> str:
         return repr(value)
 
 
-def _is_int(v) -> bool:
+def _is_int(v: object) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
-def _is_real(v) -> bool:
+def _is_real(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
 
 
@@ -64,10 +65,10 @@ class Param:
     min: float | None = None
     max: float | None = None
     min_exclusive: bool = False
-    choices: tuple = ()
+    choices: tuple[Any, ...] = ()
     optional: bool = False
     doc: str = ""
-    extra_check: Callable | None = field(default=None, compare=False)
+    extra_check: Callable[[Any], object] | None = field(default=None, compare=False)
 
     @property
     def expected(self) -> str:
@@ -101,14 +102,14 @@ class Param:
             text += " (or omitted)"
         return text
 
-    def _in_range(self, v) -> bool:
+    def _in_range(self, v: float) -> bool:
         if self.min is not None and (v <= self.min if self.min_exclusive else v < self.min):
             return False
         if self.max is not None and v > self.max:
             return False
         return True
 
-    def check(self, value):
+    def check(self, value: Any) -> Any:
         """Return the cleaned value or raise :class:`BadValue`."""
         if value is None:
             if self.optional:
@@ -149,15 +150,15 @@ class Param:
         return value
 
 
-def positive_int(default=None, **kw) -> Param:
+def positive_int(default: int | None = None, **kw: Any) -> Param:
     return Param("int", default, min=0, min_exclusive=True, **kw)
 
 
-def positive_float(default=None, **kw) -> Param:
+def positive_float(default: float | None = None, **kw: Any) -> Param:
     return Param("float", default, min=0, min_exclusive=True, **kw)
 
 
-def check_params(schema: dict, given: dict, *, owner: str):
+def check_params(schema: Mapping[str, Param], given: Mapping[str, Any], *, owner: str) -> dict[str, Any]:
     """Fill defaults and check keyword arguments against ``schema``.
 
     Raises :class:`~geoquant.errors.InvalidInputError` naming the parameter
@@ -172,7 +173,7 @@ def check_params(schema: dict, given: dict, *, owner: str):
             f"{owner} got unknown parameter(s) {', '.join(repr(u) for u in unknown)}; "
             f"valid parameters: {', '.join(sorted(schema)) or '(none)'}"
         )
-    out = {}
+    out: dict[str, Any] = {}
     for name, p in schema.items():
         v = given.get(name, p.default)
         try:

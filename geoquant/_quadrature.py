@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .errors import UnsupportedError
 
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 
-def _compositions(total: int, parts: int):
+def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
     """All tuples of ``parts`` non-negative ints summing to ``total``."""
     for bars in itertools.combinations(range(total + parts - 1), parts - 1):
         prev, out = -1, []
@@ -57,7 +59,7 @@ def rule_index(degree: int) -> int:
     return max(0, int(degree) // 2)
 
 
-def grundmann_moeller(dim: int, *, degree: int = 7):
+def grundmann_moeller(dim: int, *, degree: int = 7) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The Grundmann--Moeller rule on the ``dim``-simplex, exact for polynomials of degree ``<= degree``.
 
     Parameters
@@ -93,7 +95,7 @@ def grundmann_moeller(dim: int, *, degree: int = 7):
     return np.array(nodes), np.array(weights)
 
 
-def barycentric_lattice(dim: int, order: int) -> np.ndarray:
+def barycentric_lattice(dim: int, order: int) -> NDArray[np.float64]:
     """Barycentric lattice of ``order`` on the ``dim``-simplex: ``(n_lattice, dim + 1)``.
 
     The points ``beta / order`` for non-negative integer ``beta`` with
@@ -103,7 +105,7 @@ def barycentric_lattice(dim: int, order: int) -> np.ndarray:
     return np.array(list(_compositions(int(order), int(dim) + 1)), dtype=float) / int(order)
 
 
-def vertex_simplex_volumes(vertices: np.ndarray, *, signed: bool = False) -> np.ndarray:
+def vertex_simplex_volumes(vertices: np.ndarray, *, signed: bool = False) -> NDArray[np.float64]:
     """Volumes of simplices given by vertex coordinates.
 
     Parameters
@@ -125,7 +127,7 @@ def vertex_simplex_volumes(vertices: np.ndarray, *, signed: bool = False) -> np.
     return vol if signed else np.abs(vol)
 
 
-def quadrature_nodes(vertices: np.ndarray, degree: int = 7):
+def quadrature_nodes(vertices: np.ndarray, degree: int = 7) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Nodes and absolute weights of the rule on every simplex.
 
     Parameters
@@ -149,7 +151,7 @@ def quadrature_nodes(vertices: np.ndarray, degree: int = 7):
 # --- subdivision -------------------------------------------------------------------------
 
 
-def _refine_once(vertices: np.ndarray) -> np.ndarray:
+def _refine_once(vertices: np.ndarray) -> NDArray[np.float64]:
     k, d = vertices.shape[0], vertices.shape[2]
     if d == 1:
         a, b = vertices[:, 0], vertices[:, 1]
@@ -165,7 +167,7 @@ def _refine_once(vertices: np.ndarray) -> np.ndarray:
     raise UnsupportedError(f"refining simplices is implemented in 1D and 2D, found dimension {d}")
 
 
-def refine_simplices(vertices: np.ndarray, levels: int):
+def refine_simplices(vertices: np.ndarray, levels: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Split each simplex uniformly ``levels`` times.
 
     Parameters
@@ -193,7 +195,7 @@ def refine_simplices(vertices: np.ndarray, levels: int):
 # --- clipping to a box ---------------------------------------------------------------
 
 
-def _clip_polygon(poly, lo, hi):
+def _clip_polygon(poly: list[NDArray[np.float64]], lo: NDArray[np.float64], hi: NDArray[np.float64]) -> list[NDArray[np.float64]]:
     """Sutherland--Hodgman: clip a convex polygon (list of 2-vectors) to a box."""
     for axis in (0, 1):
         for bound, keep_ge in ((lo[axis], True), (hi[axis], False)):
@@ -214,7 +216,7 @@ def _clip_polygon(poly, lo, hi):
     return poly
 
 
-def clip_simplices_to_box(vertices: np.ndarray, box: np.ndarray):
+def clip_simplices_to_box(vertices: np.ndarray, box: np.ndarray) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Intersect simplices with an axis-aligned box and split the pieces into simplices.
 
     Parameters

@@ -11,6 +11,8 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
+from typing import NoReturn
 
 from ._version import __version__
 from .errors import GeoquantError
@@ -27,7 +29,7 @@ def error_line(prog: str, message: str) -> str:
 class _Parser(argparse.ArgumentParser):
     """argparse's parser with :func:`error_line` messages (``geoquant error: ...``, not ``error: error:``)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, error_line(self.prog, message) + "\n")
 
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

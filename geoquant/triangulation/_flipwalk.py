@@ -20,9 +20,10 @@ Costs are additive over triangles and computed once per distinct triangle.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ..errors import TooLargeError
 from ._count import cost_statistics
@@ -30,29 +31,33 @@ from ._delaunay import delaunay
 from ._mesh import PlanarMesh
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Hashable, Iterable, Iterator
 
+    from .._validation import SeedLike
     from ._count import CostStatistics
+
+_T = TypeVar("_T", bound="Hashable")
 
 _key = PlanarMesh.edge_key
 
 __all__ = ["FlipWalk", "walk_from_delaunay", "exact_cost_statistics"]
 
 
-class _IndexedSet:
+class _IndexedSet(Generic[_T]):
     """A set with O(1) add, discard and uniform random choice (list + position map)."""
 
-    def __init__(self, items=()):
-        self._items, self._pos = [], {}
+    def __init__(self, items: Iterable[_T] = ()) -> None:
+        self._items: list[_T] = []
+        self._pos: dict[_T, int] = {}
         for x in items:
             self.add(x)
 
-    def add(self, x):
+    def add(self, x: _T) -> None:
         if x not in self._pos:
             self._pos[x] = len(self._items)
             self._items.append(x)
 
-    def discard(self, x):
+    def discard(self, x: _T) -> None:
         i = self._pos.pop(x, None)
         if i is None:
             return
@@ -61,16 +66,16 @@ class _IndexedSet:
             self._items[i] = last
             self._pos[last] = i
 
-    def choice(self, rng):
+    def choice(self, rng: np.random.Generator) -> _T:
         return self._items[rng.integers(len(self._items))]
 
-    def __contains__(self, x):
+    def __contains__(self, x: object) -> bool:
         return x in self._pos
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._items)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[_T]:
         return iter(list(self._items))
 
 
@@ -93,11 +98,17 @@ class FlipWalk:
     seed : int or Generator
     """
 
-    def __init__(self, points, simplices, cost=None, seed=0):
+    def __init__(
+        self,
+        points: ArrayLike,
+        simplices: ArrayLike,
+        cost: Callable[[np.ndarray], ArrayLike] | None = None,
+        seed: SeedLike = 0,
+    ) -> None:
         self.P = np.asarray(points, dtype=float)
         self.rng = np.random.default_rng(seed)
         self.mesh = PlanarMesh(self.P, np.asarray(simplices, dtype=np.int64))
-        self._costfn: Callable[[np.ndarray], np.ndarray] | None = cost
+        self._costfn: Callable[[np.ndarray], ArrayLike] | None = cost
         self._cost: dict[tuple[int, ...], float] = {}
         # sorted start so that the walk depends only on the triangulation and the seed
         self.flippable = _IndexedSet(e for e in sorted(self.mesh.edges) if self.mesh.is_flippable(e))
@@ -115,7 +126,7 @@ class FlipWalk:
             raise ValueError(f"edge {e} is on the hull: it has no quadrilateral")
         return q
 
-    def _cost_of(self, tris) -> np.ndarray:
+    def _cost_of(self, tris: Iterable[tuple[int, ...]]) -> NDArray[np.float64]:
         missing = [t for t in tris if t not in self._cost]
         if missing:
             if self._costfn is None:  # pragma: no cover - costs are only asked for with a cost function
@@ -124,7 +135,7 @@ class FlipWalk:
             self._cost.update(zip(missing, vals))
         return np.array([self._cost[t] for t in tris])
 
-    def flip(self, e):
+    def flip(self, e: tuple[int, int]) -> tuple[int, int]:
         """Flip the flippable edge ``e = (u, v)``, ``u < v``; returns the new diagonal."""
         mesh = self.mesh
         u, v, a, b, t1, t2 = self._quad(e, oldest_first=True)
@@ -141,11 +152,11 @@ class FlipWalk:
                 self.flippable.discard(x)
         return d
 
-    def simplices(self) -> np.ndarray:
+    def simplices(self) -> NDArray[np.int64]:
         return np.array(sorted(self._triangles()), dtype=np.int64)
 
     # -- walks -------------------------------------------------------------------------
-    def _random_flippable(self):
+    def _random_flippable(self) -> tuple[int, int]:
         return self.flippable.choice(self.rng)
 
     def step(self) -> bool:
@@ -160,7 +171,9 @@ class FlipWalk:
         self.flip(d)  # reject: flip back (restores the triangulation and its cost)
         return False
 
-    def sample(self, k: int, *, burn_in: int | None = None, thin: int | None = None):
+    def sample(
+        self, k: int, *, burn_in: int | None = None, thin: int | None = None
+    ) -> tuple[list[NDArray[np.int64]], NDArray[np.float64]]:
         """``k`` approximately uniform fine triangulations and their total costs.
 
         Defaults: ``burn_in = 20 * n_edges``, ``thin = 2 * n_edges`` steps.
@@ -205,7 +218,7 @@ class FlipWalk:
         return self.total
 
 
-def exact_cost_statistics(points: np.ndarray, cost: Callable[[np.ndarray], np.ndarray]) -> CostStatistics | None:
+def exact_cost_statistics(points: np.ndarray, cost: Callable[[np.ndarray], ArrayLike]) -> CostStatistics | None:
     """``cost_statistics`` over all fine triangulations of ``points``, or None when the counting
     structure is too large (the caller then searches otherwise)."""
     try:
@@ -214,6 +227,8 @@ def exact_cost_statistics(points: np.ndarray, cost: Callable[[np.ndarray], np.nd
         return None
 
 
-def walk_from_delaunay(points, cost, seed) -> FlipWalk:
+def walk_from_delaunay(
+    points: ArrayLike, cost: Callable[[np.ndarray], ArrayLike] | None, seed: SeedLike
+) -> FlipWalk:
     """A :class:`FlipWalk` over the fine triangulations of ``points`` started at Delaunay."""
     return FlipWalk(points, delaunay(points).simplices, cost, seed=seed)
