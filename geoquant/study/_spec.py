@@ -182,7 +182,7 @@ class Task:
         return "data-" + _hash({"data": self.data_key(), "evaluation": s["evaluation"]})
 
 
-def _hash(obj) -> str:
+def _hash(obj: object) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -192,7 +192,7 @@ def task_id(settings: dict) -> str:
     return _hash(settings)
 
 
-def spec_fingerprint(spec) -> str:
+def spec_fingerprint(spec: StudySpec) -> str:
     """SHA-256 of a parsed spec's canonical JSON: two specs with equal fingerprints define the same study."""
     return hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
@@ -475,7 +475,7 @@ def _parse_evaluation(ev: dict) -> EvalConfig:
     return EvalConfig(regions=tuple(r for r in REGIONS if r in regions), **kw)
 
 
-def _parse_sampler(s: dict, i: int):
+def _parse_sampler(s: dict[str, Any], i: int) -> dict[str, Any]:
     path = f"samplers[{i}]"
     _check_keys(s, _SAMPLER_SCHEMA, path)
     kind = _check(s, "kind", _SAMPLER_SCHEMA["kind"], path)
@@ -523,7 +523,7 @@ def _expand_method(m: dict, i: int) -> list:
     return out
 
 
-def _parse_method(m: dict, i: int):
+def _parse_method(m: dict[str, Any], i: int) -> dict[str, Any]:
     from ..compare import list_methods, method_class
 
     path = f"methods[{i}]"
@@ -576,7 +576,9 @@ def _n_in_range(n: int, method: dict) -> bool:
 MAX_TASKS = 1_000_000
 
 
-def _check_size(targets, samplers, seeds, methods):
+def _check_size(
+    targets: list[dict[str, Any]], samplers: list[dict[str, Any]], seeds: list[int], methods: list[dict[str, Any]]
+) -> None:
     """Refuse a spec whose tasks would not fit in memory before any is built (an upper bound: every
     method on every sample size of every target and sampler)."""
     samples = sum(len(t["sizes"]) for t in targets) * len(samplers) * len(seeds)
@@ -587,7 +589,7 @@ def _check_size(targets, samplers, seeds, methods):
                         "several studies")
 
 
-def _check_samples(targets, samplers):
+def _check_samples(targets: list[dict[str, Any]], samplers: list[dict[str, Any]]) -> None:
     """Draw every (target, sampler, size) once with a throwaway seed so bad sampler
     settings (a grid size that is not k**dim, a missing polygon) fail at parse time."""
     from ..points import sample_points

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn
+
 from ..errors import SpecError
 from .._params import BadValue, Param, show
 
@@ -9,22 +12,22 @@ from .._params import BadValue, Param, show
 SPEC_DOC = "docs/study-spec.md"
 
 
-def _err(path: str, expected: str, found) -> SpecError:
+def _err(path: str, expected: str, found: object) -> SpecError:
     return SpecError(f"{path}: expected {expected}, found {show(found)}")
 
 
-def _check(table: dict, key: str, param: Param, path: str):
+def _check(table: Mapping[str, Any], key: str, param: Param, path: str) -> Any:
     try:
         return param.check(table.get(key, param.default))
     except BadValue as exc:
         return _raise(f"{path}.{key}" if path else key, exc.expected, table.get(key))
 
 
-def _raise(path, expected, found):
+def _raise(path: str, expected: str, found: object) -> NoReturn:
     raise _err(path, expected, found)
 
 
-def _check_keys(table, allowed, path):
+def _check_keys(table: Iterable[str], allowed: Iterable[str], path: str) -> None:
     unknown = sorted(set(table) - set(allowed))
     if unknown:
         where = f"{path}." if path else ""
@@ -34,7 +37,7 @@ def _check_keys(table, allowed, path):
         )
 
 
-def _table(doc, key, path, *, required=False):
+def _table(doc: Mapping[str, Any], key: str, path: str, *, required: bool = False) -> dict[str, Any]:
     v = doc.get(key)
     if v is None:
         if required:
@@ -45,7 +48,7 @@ def _table(doc, key, path, *, required=False):
     return v
 
 
-def _array_of_tables(doc, key):
+def _array_of_tables(doc: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     v = doc.get(key)
     if v is None or (isinstance(v, list) and not v):
         raise SpecError(f"{key}: missing; expected at least one [[{key}]] table")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GeoquantError, SpecError
 from .._params import Param, show
 from ._spec_check import SPEC_DOC, _check, _check_keys, _err
+
+if TYPE_CHECKING:
+    from ..targets import Target
 
 __all__ = ["build_target", "check_user_target", "target_label", "target_settings", "is_user_target_name"]
 
@@ -26,7 +31,7 @@ _TARGET_SCHEMA = {
 HESSIAN_CHECK_RTOL = 1e-3
 
 
-def _target_sizes(sizes, default_sizes, dim: int, path: str) -> list:
+def _target_sizes(sizes: list[int] | None, default_sizes: list[int] | None, dim: int, path: str) -> list[int]:
     """The entry's sample sizes (else ``study.sizes``): given, distinct, each at least ``dim + 1``."""
     if sizes is None:
         sizes = default_sizes
@@ -40,7 +45,7 @@ def _target_sizes(sizes, default_sizes, dim: int, path: str) -> list:
     return sizes
 
 
-def _check_user_target(name: str, bound, domain, path: str) -> None:
+def _check_user_target(name: str, bound: float | None, domain: list[list[float]] | None, path: str) -> None:
     """A ``module:function`` target needs a valid name, its Hessian bound and its domain."""
     if not is_user_target_name(name):
         raise _err(f"{path}.name", "\"module:function\" (dotted Python names, e.g. \"mytargets:bowl\") for a "
@@ -53,7 +58,9 @@ def _check_user_target(name: str, bound, domain, path: str) -> None:
                         f"{show(name)} ({SPEC_DOC}), found nothing")
 
 
-def _check_shipped_target(name: str, bound, domain, params: dict, path: str) -> dict:
+def _check_shipped_target(
+    name: str, bound: float | None, domain: list[list[float]] | None, params: dict[str, Any], path: str
+) -> dict[str, Any]:
     """A shipped target: a known name, no Hessian bound of the user's; returns its params with the
     entry's ``domain`` folded in."""
     from .. import targets as gt
@@ -72,7 +79,7 @@ def _check_shipped_target(name: str, bound, domain, params: dict, path: str) -> 
     return params
 
 
-def _check_sweep(sweep: dict, params: dict, path: str) -> None:
+def _check_sweep(sweep: dict[str, Any], params: dict[str, Any], path: str) -> None:
     """Each swept parameter: a non-empty list of distinct values, not also set in ``params``."""
     for k, v in sweep.items():
         if not isinstance(v, list) or not v:
@@ -83,7 +90,7 @@ def _check_sweep(sweep: dict, params: dict, path: str) -> None:
             raise _err(f"{path}.sweep.{k}", "distinct values", v)
 
 
-def _parse_target(t: dict, i: int, default_sizes) -> list:
+def _parse_target(t: dict[str, Any], i: int, default_sizes: list[int] | None) -> list[dict[str, Any]]:
     """One ``[[targets]]`` table -> one target dict per point of its ``sweep`` (one without a sweep)."""
     import itertools
 
@@ -133,7 +140,7 @@ def _parse_target(t: dict, i: int, default_sizes) -> list:
     return out
 
 
-def _parse_domain(raw, dim, path):
+def _parse_domain(raw: object, dim: int, path: str) -> list[list[float]]:
     import numpy as np
 
     try:
@@ -145,7 +152,7 @@ def _parse_domain(raw, dim, path):
     return arr.tolist()
 
 
-def target_settings(t: dict) -> dict:
+def target_settings(t: dict[str, Any]) -> dict[str, Any]:
     """The target part of a task's settings. Keys beyond name/dim/params appear only when set, so the
     task ids of specs that do not use labels or user targets stay as they were."""
     out = {"name": t["name"], "dim": t["dim"], "params": t["params"]}
@@ -157,7 +164,7 @@ def target_settings(t: dict) -> dict:
     return out
 
 
-def build_target(t: dict, search=None):
+def build_target(t: dict[str, Any], search: Sequence[str] | None = None) -> Target:
     """The :class:`~geoquant.targets.Target` of a target entry or of a task's target settings.
 
     A user target (``"module:function"``) is imported here -- which runs the module's code -- from
@@ -175,10 +182,10 @@ def build_target(t: dict, search=None):
 
 #: Directories a user target is imported from while a unit runs (set by ``_usercode.user_code``, per thread);
 #: None outside a unit: the current directory.
-SEARCH_PATH: ContextVar[list | None] = ContextVar("geoquant_user_target_path", default=None)
+SEARCH_PATH: ContextVar[list[str] | None] = ContextVar("geoquant_user_target_path", default=None)
 
 
-def is_user_target_name(name) -> bool:
+def is_user_target_name(name: object) -> bool:
     """Whether ``name`` is a well-formed ``"module:function"`` (dotted Python identifiers on both sides)."""
     if not isinstance(name, str) or name.count(":") != 1:
         return False
@@ -186,7 +193,7 @@ def is_user_target_name(name) -> bool:
     return all(part.isidentifier() for part in mod.split(".")) and all(part.isidentifier() for part in attr.split("."))
 
 
-def check_user_target(t: dict, n_samples: int = 2000) -> str | None:
+def check_user_target(t: dict[str, Any], n_samples: int = 2000) -> str | None:
     """For a user target: a warning when its Hessian, sampled by finite differences, exceeds the
     given ``hessian_bound`` (by more than :data:`HESSIAN_CHECK_RTOL`); None otherwise."""
     if ":" not in t["name"]:
@@ -202,7 +209,7 @@ def check_user_target(t: dict, n_samples: int = 2000) -> str | None:
     return None
 
 
-def target_label(target_settings: dict) -> str:
+def target_label(target_settings: dict[str, Any]) -> str:
     """The label of a task's target: its ``label`` if the spec gave one, else the name,
     followed by the parameters when there are any (``gaussian(width=0.2)``), so that
     two targets with the same name and different parameters never share a label."""
@@ -215,11 +222,11 @@ def target_label(target_settings: dict) -> str:
     return f"{target_settings['name']}({inner})"
 
 
-def _check_distinct_targets(targets):
+def _check_distinct_targets(targets: Iterable[dict[str, Any]]) -> None:
     """Two entries with equal settings would give the same tasks twice; two different targets must
     not share a label in one dimension (their results would be merged)."""
     seen: dict[str, str] = {}
-    labels: dict[tuple, str] = {}
+    labels: dict[tuple[str, int], str] = {}
     for t in targets:
         st = target_settings(t)
         key = json.dumps({k: v for k, v in st.items() if k != "label"}, sort_keys=True, default=str)
@@ -234,7 +241,7 @@ def _check_distinct_targets(targets):
         labels[lab] = t["_path"]
 
 
-def _domain_of(target, dim):
+def _domain_of(target: Target, dim: int) -> list[list[float]]:
     import numpy as np
 
     return np.asarray(target.domain, dtype=float).reshape(dim, 2).tolist()
