@@ -28,9 +28,10 @@ access to the study directory.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from ..compare import Competitor, Method, Statistic
     from ..targets import Target
 
 import json
@@ -55,7 +56,7 @@ RECORD_SCHEMA = 1
 
 
 @lru_cache(maxsize=1)
-def environment() -> dict:
+def environment() -> dict[str, Any]:
     """Package versions and machine facts recorded with every result (no heavy imports)."""
     from importlib import metadata
 
@@ -100,7 +101,7 @@ def make_data(settings: dict[str, Any]) -> tuple[Target, NDArray[np.float64], ND
     return target, X, y
 
 
-def _failure(exc: BaseException) -> dict:
+def _failure(exc: BaseException) -> dict[str, str]:
     return {
         "type": type(exc).__name__,
         "message": str(exc),
@@ -108,7 +109,17 @@ def _failure(exc: BaseException) -> dict:
     }
 
 
-def _record(task, *, status, metrics=None, info=None, error=None, timing=None, device="cpu", arrays=None):
+def _record(
+    task: dict[str, Any],
+    *,
+    status: str,
+    metrics: dict[str, Any] | None = None,
+    info: dict[str, Any] | None = None,
+    error: dict[str, str] | None = None,
+    timing: dict[str, float] | None = None,
+    device: str | None = "cpu",
+    arrays: dict[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
     rec = {
         "schema": RECORD_SCHEMA,
         "task_id": task["id"],
@@ -131,7 +142,7 @@ def _record(task, *, status, metrics=None, info=None, error=None, timing=None, d
     return rec
 
 
-def _info_values(d: dict) -> dict:
+def _info_values(d: dict[str, Any]) -> dict[str, Any]:
     """A method's info for its record: numbers, strings and flat lists as JSON values
     (:func:`geoquant._json.to_jsonable`: NaN/inf -> null), any other value as its ``str``."""
     out: dict[str, Any] = {}
@@ -142,10 +153,17 @@ def _info_values(d: dict) -> dict:
     return out
 
 
-def _gallery_arrays(method, evaluator: Evaluator, X, y, grid, f_grid) -> dict:
-    arrays = {"X": X, "y": y, "grid": grid.astype(np.float32), "f_grid": f_grid.astype(np.float32)}
+def _gallery_arrays(
+    method: Competitor,
+    evaluator: Evaluator,
+    X: NDArray[np.float64],
+    y: NDArray[np.float64],
+    grid: NDArray[np.float64],
+    f_grid: NDArray[np.float64],
+) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {"X": X, "y": y, "grid": grid.astype(np.float32), "f_grid": f_grid.astype(np.float32)}
     if method.pointwise:
-        g = method.predict(grid)
+        g = cast("Method", method).predict(grid)  # pointwise: a Method
         arrays["g_grid"] = g.astype(np.float32)
     for k, v in method.state().items():
         arrays[f"state_{k}"] = np.asarray(v)
@@ -170,9 +188,18 @@ def _gallery_arrays(method, evaluator: Evaluator, X, y, grid, f_grid) -> dict:
     return arrays
 
 
-def _evaluate_one(task, method, evaluator, X, y, gallery_cache, device, t_fit):
+def _evaluate_one(
+    task: dict[str, Any],
+    method: Competitor,
+    evaluator: Evaluator,
+    X: NDArray[np.float64],
+    y: NDArray[np.float64],
+    gallery_cache: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]],
+    device: str | None,
+    t_fit: float,
+) -> dict[str, Any]:
     t0 = time.perf_counter()
-    metrics = evaluator.evaluate(method)
+    metrics = evaluator.evaluate(cast("Method | Statistic", method))  # every Competitor is one of the two
     t_eval = time.perf_counter() - t0
     arrays = None
     if task.get("gallery"):
@@ -192,7 +219,7 @@ def _evaluate_one(task, method, evaluator, X, y, gallery_cache, device, t_fit):
     )
 
 
-def run_unit(unit: dict) -> list[dict]:
+def run_unit(unit: dict[str, Any]) -> list[dict[str, Any]]:
     """Run the tasks of one unit; one record per task (never raises for a task's failure).
 
     A user target (``name = "module:function"``) whose Hessian, sampled by
@@ -216,10 +243,10 @@ def run_unit(unit: dict) -> list[dict]:
     return records
 
 
-_TARGET_WARNINGS: dict = {}
+_TARGET_WARNINGS: dict[str, str | None] = {}
 
 
-def _target_warning(t: dict):
+def _target_warning(t: dict[str, Any]) -> str | None:
     """The Hessian-bound check of a user target, once per process and target."""
     if ":" not in t["name"]:
         return None
@@ -234,7 +261,7 @@ def _target_warning(t: dict):
     return _TARGET_WARNINGS[key]
 
 
-def _run_unit(unit: dict) -> list[dict]:
+def _run_unit(unit: dict[str, Any]) -> list[dict[str, Any]]:
     tasks = unit["tasks"]
     device = unit.get("device")
     settings0 = tasks[0]["settings"]
@@ -261,13 +288,18 @@ def _run_unit(unit: dict) -> list[dict]:
     return records
 
 
-def _eval_kwargs(ev: dict) -> dict:
+def _eval_kwargs(ev: dict[str, Any]) -> dict[str, Any]:
     kw = dict(ev)
     kw["regions"] = tuple(kw.get("regions", ("hull", "inner")))
     return kw
 
 
-def _run_network_unit(tasks, device, checkpoint_dir=None, max_evals=None):
+def _run_network_unit(
+    tasks: list[dict[str, Any]],
+    device: str | None,
+    checkpoint_dir: str | None = None,
+    max_evals: int | None = None,
+) -> list[dict[str, Any]]:
     """All the networks of a unit in one ensemble call; one evaluation and record per task.
 
     With ``checkpoint_dir`` the ensemble saves its training state there between the segments of

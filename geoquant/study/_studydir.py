@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any, Literal
 
 from .._json import dumps
 from ..errors import GeoquantError
@@ -33,7 +34,7 @@ class _Lock:
     refused, and the file it names is never truncated or written.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.fd: int | None = None
 
@@ -70,7 +71,7 @@ class _Lock:
         raise GeoquantError(f"the study lock {str(self.path)!r} keeps appearing and disappearing; is another program "
                             "removing it? Nothing was written")
 
-    def __enter__(self):
+    def __enter__(self) -> _Lock:
         import fcntl
         import stat
 
@@ -101,7 +102,7 @@ class _Lock:
             pass
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         import fcntl
 
         if self.fd is not None:
@@ -111,7 +112,7 @@ class _Lock:
         return False
 
 
-def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict:
+def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device: str | None) -> dict[str, Any]:
     """Copy the spec and write/update the manifest; refuse a directory holding another study."""
     out.mkdir(parents=True, exist_ok=True)
     spec_path, man_path = out / "spec.toml", out / "manifest.json"
@@ -147,13 +148,13 @@ def _prepare_dir(out: Path, spec: StudySpec, executor_desc: str, device) -> dict
     return manifest
 
 
-def _target_facts(spec: StudySpec) -> list:
+def _target_facts(spec: StudySpec) -> list[dict[str, Any]]:
     """What a reader needs to know of each target, written into the manifest without running user code:
     label, name, dimension, domain, Hessian bound and where the bound comes from (a user target's bound and
     domain are the spec's; its values on the gallery grid are in the gallery files)."""
     from ._spec_targets import build_target, target_label, target_settings
 
-    out = []
+    out: list[dict[str, Any]] = []
     for t in spec.targets:
         st = target_settings(t)
         user = ":" in t["name"]
@@ -214,7 +215,7 @@ def _results_for(out: Path, fingerprint: str) -> int:
     return k
 
 
-def read_manifest(study_dir):
+def read_manifest(study_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     """``study_dir/manifest.json`` as a dict, or None when it is missing or damaged."""
     try:
         manifest = read_json_bounded(Path(study_dir) / "manifest.json")
@@ -223,7 +224,7 @@ def read_manifest(study_dir):
     return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs"), list) else None
 
 
-def _devices(spec: StudySpec):
+def _devices(spec: StudySpec) -> list[str] | None:
     """Accelerators visible here (only probed when the study trains networks: importing torch is slow)."""
     from ..compare import method_tags
 
@@ -249,11 +250,11 @@ def _no_source(spec: StudySpec) -> str:
     )
 
 
-def _write_json(path: Path, obj) -> None:
+def _write_json(path: Path, obj: object) -> None:
     atomic_write_bytes(path, dumps(obj, indent=1, sort_keys=True, default=str).encode())
 
 
-def verify_study(study_dir, *, rehash: bool = False) -> dict:
+def verify_study(study_dir: str | os.PathLike[str], *, rehash: bool = False) -> dict[str, Any]:
     """Check every result of a study; with ``rehash``, adopt the records written without a checksum.
 
     Records must carry a checksum of their content (a record without one is

@@ -28,10 +28,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from ..errors import InvalidInputError, SpecError
 from . import _spec_targets
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from ._spec import StudySpec
 
 __all__ = ["search_path", "check_user_modules", "prepare_user_code", "attach_user_code", "user_code", "UnitTimeLimit",
            "DEFAULT_TIME_LIMIT"]
@@ -52,11 +57,13 @@ def is_study_dir(d: Path) -> bool:
     return (d / "spec.toml").is_file() and (d / "manifest.json").is_file()
 
 
-def _has_user_targets(spec) -> bool:
+def _has_user_targets(spec: StudySpec) -> bool:
     return any(":" in t["name"] for t in spec.targets)
 
 
-def search_path(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) -> tuple[list[str], list[str]]:
+def search_path(
+    spec: StudySpec, out: str | os.PathLike[str] | None = None, extra: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[list[str], list[str]]:
     """The directories a study's user targets are imported from, and those left out.
 
     Parameters
@@ -89,7 +96,8 @@ def search_path(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) ->
     left_out: list[str] = []
     if out_dir is not None and str(out_dir) not in path:
         left_out.append(str(out_dir))
-    candidates = [Path(spec.origin).parent if getattr(spec, "origin", None) else None, Path(os.getcwd())]
+    origin = getattr(spec, "origin", None)
+    candidates = [Path(origin).parent if origin else None, Path(os.getcwd())]
     for c in candidates:
         if c is None:
             continue
@@ -115,7 +123,7 @@ def _sys_path_without(exclude: Sequence[str]) -> Iterator[None]:
         return
     bad = set(exclude)
 
-    def keep(entry) -> bool:
+    def keep(entry: str) -> bool:
         try:
             return str(Path(entry or os.getcwd()).resolve()) not in bad
         except (OSError, ValueError, TypeError):
@@ -151,7 +159,7 @@ def _findable(module: str, path: list[str], exclude: Sequence[str] = ()) -> bool
         return False
 
 
-def check_user_modules(spec, path: list[str], left_out: list[str]) -> None:
+def check_user_modules(spec: StudySpec, path: list[str], left_out: list[str]) -> None:
     """Refuse, before anything runs, a user target whose module cannot be found (nothing is imported).
 
     Raises
@@ -174,7 +182,9 @@ def check_user_modules(spec, path: list[str], left_out: list[str]) -> None:
                         f"{where} and the installed packages{note}. Nothing was run")
 
 
-def prepare_user_code(spec, out=None, extra: Sequence[str | os.PathLike[str]] = ()) -> dict[str, list[str]]:
+def prepare_user_code(
+    spec: StudySpec, out: str | os.PathLike[str] | None = None, extra: Sequence[str | os.PathLike[str]] = ()
+) -> dict[str, list[str]]:
     """Where a spec's user targets are imported from: ``{"path": [...], "exclude": [...]}``
     (:func:`search_path`; ``exclude`` is also taken out of ``sys.path`` while user code is imported),
     after checking that every module can be found there (:func:`check_user_modules`). Empty lists for a
@@ -186,7 +196,7 @@ def prepare_user_code(spec, out=None, extra: Sequence[str | os.PathLike[str]] = 
     return {"path": path, "exclude": left_out}
 
 
-def attach_user_code(units: list, spec, where: dict[str, list[str]]) -> list:
+def attach_user_code(units: list[dict[str, Any]], spec: StudySpec, where: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Give every unit whose target is user code its import path and time limit (``unit["user"]``);
     ``where`` as returned by :func:`prepare_user_code`."""
     per_task = float(getattr(spec, "user_target_time_limit", DEFAULT_TIME_LIMIT))
@@ -198,7 +208,7 @@ def attach_user_code(units: list, spec, where: dict[str, list[str]]) -> list:
 
 
 @contextmanager
-def user_code(unit: dict) -> Iterator[dict[str, Any]]:
+def user_code(unit: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """While a unit runs: import its user target from the unit's path, and stop it at its time limit.
 
     Outside the main thread (Dask's threads) no alarm can be set: only a process pool enforces the limit there.
@@ -223,7 +233,7 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
     armed = main and hasattr(signal, "setitimer")
     old_handler = None
     if armed:
-        def on_alarm(signum, frame):
+        def on_alarm(signum: int, frame: FrameType | None) -> None:
             raise UnitTimeLimit(limit)
 
         old_handler = signal.signal(signal.SIGALRM, on_alarm)
@@ -240,7 +250,7 @@ def user_code(unit: dict) -> Iterator[dict[str, Any]]:
         _spec_targets.SEARCH_PATH.reset(token)
 
 
-def time_limit_message(unit: dict, limit: float) -> str:
+def time_limit_message(unit: dict[str, Any], limit: float) -> str:
     """Why the tasks of a unit stopped by its time limit failed."""
     n = len(unit["tasks"])
     per_task = (unit.get("user") or {}).get("per_task", limit / max(n, 1))
