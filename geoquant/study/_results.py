@@ -38,7 +38,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas is imported when results are loaded
+    from collections.abc import Container, Mapping, Sequence
+
     import pandas as pd
+
+    from ._spec import StudySpec
 
 import hashlib
 import io
@@ -91,7 +95,7 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def read_bounded(path, max_bytes: int) -> bytes:
+def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """The bytes of ``path``, refused (ValueError naming the size) past ``max_bytes`` before any is read."""
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
@@ -103,7 +107,7 @@ def read_bounded(path, max_bytes: int) -> bytes:
     return data
 
 
-def read_json_bounded(path, max_bytes: int = MAX_JSON_BYTES):
+def read_json_bounded(path: str | os.PathLike[str], max_bytes: int = MAX_JSON_BYTES) -> Any:
     """JSON from ``path`` read with :func:`read_bounded`; ValueError for anything unreadable as JSON."""
     data = read_bounded(path, max_bytes)
     try:
@@ -112,7 +116,7 @@ def read_json_bounded(path, max_bytes: int = MAX_JSON_BYTES):
         raise ValueError("nested too deeply") from None
 
 
-def check_results_dir(study_dir) -> Path:
+def check_results_dir(study_dir: str | os.PathLike[str]) -> Path:
     """``study_dir/results``, refused with a plain :class:`StorageError` when it exists but is not a
     directory of its own (a file, a symbolic link, ...): its results cannot be read, and a run must not
     write into or move files out of whatever it points at. The advice changes nothing by itself."""
@@ -136,11 +140,11 @@ def check_results_dir(study_dir) -> Path:
         "recompute its results")
 
 
-def results_dir(study_dir) -> Path:
+def results_dir(study_dir: str | os.PathLike[str]) -> Path:
     return Path(study_dir) / RESULTS
 
 
-def write_record(study_dir, record: dict) -> Path:
+def write_record(study_dir: str | os.PathLike[str], record: dict[str, Any]) -> Path:
     """Write one task record (and its gallery arrays, if any) atomically.
 
     Returns the path of the JSON file.
@@ -168,7 +172,7 @@ def write_record(study_dir, record: dict) -> Path:
     return path
 
 
-def remove_stale_temporaries(study_dir) -> int:
+def remove_stale_temporaries(study_dir: str | os.PathLike[str]) -> int:
     """Delete temporary files a killed run left behind; returns how many."""
     rdir = results_dir(study_dir)
     k = 0
@@ -182,7 +186,7 @@ def remove_stale_temporaries(study_dir) -> int:
     return k
 
 
-def _checksum(record: dict) -> str:
+def _checksum(record: dict[str, Any]) -> str:
     """SHA-256 of a record's canonical JSON without its ``checksum`` (detects any change to a stored result)."""
     body = {k: v for k, v in record.items() if k != "checksum"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()).hexdigest()
@@ -231,7 +235,7 @@ def _check_gallery(path: Path, sha256: str | None = None) -> str | None:
     return None
 
 
-def _metrics_problem(rec: dict) -> str | None:
+def _metrics_problem(rec: dict[str, Any]) -> str | None:
     """Why a record's metrics cannot be trusted, or None: a done task has metrics, all numbers (or null)."""
     metrics = rec.get("metrics", {})
     if not isinstance(metrics, dict):
@@ -246,7 +250,9 @@ def _metrics_problem(rec: dict) -> str | None:
     return None
 
 
-def _check_record(p: Path, rec, ids, fingerprint, require_checksum: bool = True) -> str | None:
+def _check_record(
+    p: Path, rec: Any, ids: Container[str] | None, fingerprint: str | None, require_checksum: bool = True
+) -> str | None:
     """Why the record read from ``p`` cannot be trusted, or None (``require_checksum=False``: only for
     ``verify --rehash``, which adopts records written before checksums).
 
@@ -258,7 +264,7 @@ def _check_record(p: Path, rec, ids, fingerprint, require_checksum: bool = True)
             or _content_problem(p, rec))
 
 
-def _identity_problem(p: Path, rec) -> str | None:
+def _identity_problem(p: Path, rec: object) -> str | None:
     """A record that is not an object, has no task id, another file name's id, or settings that do not
     hash to its id (altered or spoofed) or lack what every reader needs."""
     from ._spec import task_id
@@ -284,7 +290,9 @@ def _identity_problem(p: Path, rec) -> str | None:
     return None
 
 
-def _provenance_problem(rec: dict, ids, fingerprint, require_checksum: bool) -> str | None:
+def _provenance_problem(
+    rec: dict[str, Any], ids: Container[str] | None, fingerprint: str | None, require_checksum: bool
+) -> str | None:
     """A record of another study (not one of its tasks, another spec fingerprint) or one whose
     checksum is missing or does not match its content."""
     if ids is not None and rec["task_id"] not in ids:
@@ -303,7 +311,7 @@ def _provenance_problem(rec: dict, ids, fingerprint, require_checksum: bool) -> 
     return None
 
 
-def _content_problem(p: Path, rec: dict) -> str | None:
+def _content_problem(p: Path, rec: dict[str, Any]) -> str | None:
     """A record with an unknown status, no or bad metrics, a field that is not an object, or a
     gallery file that is not its own or is damaged."""
     if rec.get("status") not in ("done", "failed"):
@@ -326,7 +334,9 @@ def _content_problem(p: Path, rec: dict) -> str | None:
     return None
 
 
-def scan_results(study_dir, spec=None, *, require_checksum: bool = True):
+def scan_results(
+    study_dir: str | os.PathLike[str], spec: StudySpec | None = None, *, require_checksum: bool = True
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
     """Read every result of a study and sort it into sound records and damaged files.
 
     Parameters
@@ -356,8 +366,8 @@ def scan_results(study_dir, spec=None, *, require_checksum: bool = True):
     from ._spec import load_spec, spec_fingerprint
 
     rdir = check_results_dir(study_dir)
-    records: dict[str, dict] = {}
-    damaged: list[dict] = []
+    records: dict[str, dict[str, Any]] = {}
+    damaged: list[dict[str, str]] = []
     if not rdir.is_dir():
         return records, damaged
     if spec is None and (Path(study_dir) / "spec.toml").is_file():
@@ -405,7 +415,7 @@ def scan_results(study_dir, spec=None, *, require_checksum: bool = True):
     return records, damaged
 
 
-def manifest_fingerprint(study_dir) -> str | None:
+def manifest_fingerprint(study_dir: str | os.PathLike[str]) -> str | None:
     """The spec fingerprint ``study_dir/manifest.json`` records (the spec the study ran), or None."""
     try:
         manifest = read_json_bounded(Path(study_dir) / "manifest.json")
@@ -415,7 +425,7 @@ def manifest_fingerprint(study_dir) -> str | None:
     return fp if isinstance(fp, str) else None
 
 
-def spec_edited_error(study_dir, n_results: int, recorded, current) -> StorageError:
+def spec_edited_error(study_dir: str | os.PathLike[str], n_results: int, recorded: str | None, current: str | None) -> StorageError:
     """The error of a study whose ``spec.toml`` was edited after it ran, with advice that loses nothing."""
     d = str(study_dir)
     return StorageError(
@@ -427,12 +437,12 @@ def spec_edited_error(study_dir, n_results: int, recorded, current) -> StorageEr
         "refused: it would set every result aside")
 
 
-def read_records(study_dir, spec=None) -> dict:
+def read_records(study_dir: str | os.PathLike[str], spec: StudySpec | None = None) -> dict[str, dict[str, Any]]:
     """The sound result records of a study, keyed by task id (see :func:`scan_results`)."""
     return scan_results(study_dir, spec)[0]
 
 
-def quarantine(study_dir, damaged) -> list:
+def quarantine(study_dir: str | os.PathLike[str], damaged: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
     """Move damaged result files to ``study_dir/quarantine/`` and list them in its ``index.json``.
 
     Call only while holding the study's lock. Returns the entries added
@@ -476,7 +486,7 @@ def quarantine(study_dir, damaged) -> list:
     return added
 
 
-def describe_damaged(damaged, limit: int = 10) -> list:
+def describe_damaged(damaged: Sequence[Mapping[str, str]], limit: int = 10) -> list[str]:
     """One line per damaged file (at most ``limit``, then a count)."""
     lines = [f"{d['file']}: {d['reason']}" for d in damaged[:limit]]
     if len(damaged) > limit:
@@ -484,7 +494,7 @@ def describe_damaged(damaged, limit: int = 10) -> list:
     return lines
 
 
-def _require_study(study_dir) -> Path:
+def _require_study(study_dir: str | os.PathLike[str]) -> Path:
     d = Path(study_dir)
     if not (d / "spec.toml").is_file():
         raise InvalidInputError(f"'study_dir' must be a study directory (with spec.toml), found {str(d)!r}")
