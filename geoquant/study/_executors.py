@@ -12,14 +12,37 @@ file system).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, TypeVar
 
 import multiprocessing as mp
 import os
 
 from ..errors import GeoquantError
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkServerContext, SpawnContext
+    from types import FrameType, TracebackType
+
+_R = TypeVar("_R")
+
 __all__ = ["SerialExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "WorkerError", "unit_time_limit"]
+
+
+class Executor(Protocol):
+    """What every executor is: a context manager whose ``run(fn, units)`` yields ``(index, result, error)``
+    per unit as it completes (``result`` None when ``error`` is set) and ``(None, None, None)`` ticks."""
+
+    description: str
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]: ...
+
+    def run(self, fn: Callable[[dict[str, Any]], _R], units: Sequence[dict[str, Any]]) -> Iterator[tuple[int | None, _R | None, BaseException | None]]: ...
 
 
 class SerialExecutor:
@@ -27,13 +50,13 @@ class SerialExecutor:
 
     description = "serial (in process)"
 
-    def __enter__(self):
+    def __enter__(self) -> SerialExecutor:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
-    def run(self, fn, units):
+    def run(self, fn: Callable[[dict[str, Any]], _R], units: Sequence[dict[str, Any]]) -> Iterator[tuple[int | None, _R | None, BaseException | None]]:
         for i, u in enumerate(units):
             try:
                 yield i, fn(u), None
@@ -53,7 +76,7 @@ def _set_parent_death_signal() -> None:
         pass
 
 
-def _hold_lifeline(lifeline) -> None:
+def _hold_lifeline(lifeline: Connection) -> None:
     """End this worker as soon as the study process is gone, however it ended.
 
     ``lifeline`` is the reading end of a pipe whose only writing end the study
@@ -65,7 +88,7 @@ def _hold_lifeline(lifeline) -> None:
     """
     import threading
 
-    def watch():
+    def watch() -> None:
         try:
             lifeline.recv_bytes()  # nothing is ever sent: this returns only by EOF
         except BaseException:
@@ -75,7 +98,7 @@ def _hold_lifeline(lifeline) -> None:
     threading.Thread(target=watch, name="geoquant-lifeline", daemon=True).start()
 
 
-def _end_worker(signum, frame) -> None:  # pragma: no cover - runs in a worker being stopped
+def _end_worker(signum: int, frame: FrameType | None) -> None:  # pragma: no cover - runs in a worker being stopped
     """SIGTERM in a pool worker (the study was stopped): release its named semaphores (e.g. the lock tqdm
     creates), which the resource tracker would otherwise report as leaked, and exit at once."""
     try:
@@ -105,7 +128,7 @@ def _worker_init(threads: int) -> None:
         pass
 
 
-def _describe(exc: BaseException) -> dict:
+def _describe(exc: BaseException) -> dict[str, str]:
     """An exception as plain data (its class may not exist, or must not be imported, in the study process)."""
     import traceback
 
@@ -113,7 +136,7 @@ def _describe(exc: BaseException) -> dict:
             "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
 
 
-def _worker_main(conn, lifeline, threads: int) -> None:
+def _worker_main(conn: Connection, lifeline: Connection, threads: int) -> None:
     """A pool worker: run ``(fn, unit)`` messages from ``conn`` until told to stop or orphaned."""
     _worker_init(threads)
     _hold_lifeline(lifeline)
@@ -141,7 +164,7 @@ class WorkerError(GeoquantError):
     """A unit could not finish in its worker process: the worker died, ran past the unit's time
     limit, or the unit raised outside of its tasks (``kind`` says which)."""
 
-    def __init__(self, message: str, kind: str = "error", traceback: str | None = None):
+    def __init__(self, message: str, kind: str = "error", traceback: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.remote_traceback = traceback
@@ -154,7 +177,7 @@ class _RemoteTraceback(Exception):
         return "\n" + str(self.args[0] if self.args else "")
 
 
-def unit_time_limit(unit: dict) -> float | None:
+def unit_time_limit(unit: dict[str, Any]) -> float | None:
     """Seconds a unit may run (units whose target is user code carry one), or None."""
     limit = (unit.get("user") or {}).get("time_limit")
     return None if limit is None else float(limit)
@@ -168,7 +191,7 @@ def _grace(limit: float) -> float:
 class _Worker:
     """One worker process of :class:`LocalPoolExecutor` and the unit it is running."""
 
-    def __init__(self, ctx, lifeline, threads: int):
+    def __init__(self, ctx: ForkServerContext | SpawnContext, lifeline: Connection, threads: int) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         # not a daemon: a method may start processes of its own; the lifeline ends it instead
         self.proc = ctx.Process(target=_worker_main, args=(child, lifeline, threads), name="geoquant-worker")
@@ -178,7 +201,7 @@ class _Worker:
         self.started = 0.0
         self.limit: float | None = None
 
-    def assign(self, fn, index: int, unit: dict) -> None:
+    def assign(self, fn: Callable[[dict[str, Any]], object], index: int, unit: dict[str, Any]) -> None:
         import time
 
         self.conn.send((fn, unit))
@@ -236,7 +259,7 @@ class LocalPoolExecutor:
       tracker end once the last worker has.
     """
 
-    def __init__(self, workers: int, preload=()):
+    def __init__(self, workers: int, preload: Iterable[str] = ()) -> None:
         self.workers = int(workers)
         self.preload = ["geoquant.compare._runner", *preload]
         self.description = f"local process pool ({self.workers} worker{'s' if self.workers != 1 else ''})"
@@ -245,7 +268,7 @@ class LocalPoolExecutor:
         self._pool: list[_Worker] = []
         self._threads = 1
 
-    def __enter__(self):
+    def __enter__(self) -> LocalPoolExecutor:
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
@@ -257,7 +280,9 @@ class LocalPoolExecutor:
         self._threads = max(1, (os.cpu_count() or 1) // self.workers)
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         workers, self._pool = self._pool, []
         if exc_type is None:  # finished: ask the idle workers to stop, then make sure they did
             for w in workers:
@@ -293,7 +318,7 @@ class LocalPoolExecutor:
             w.conn.close()
         self._pool.remove(w)
 
-    def run(self, fn, units, poll: float = 0.5):
+    def run(self, fn: Callable[[dict[str, Any]], _R], units: Sequence[dict[str, Any]], poll: float = 0.5) -> Iterator[tuple[int | None, _R | None, BaseException | None]]:
         import time
         from collections import deque
         from multiprocessing.connection import wait
@@ -354,7 +379,7 @@ class LocalPoolExecutor:
                 yield None, None, None
 
 
-def _preload_modules(names):
+def _preload_modules(names: Iterable[str]) -> bool:
     import importlib
 
     for name in names:
@@ -365,7 +390,7 @@ def _preload_modules(names):
     return True
 
 
-def _import_distributed():
+def _import_distributed() -> tuple[Any, Any, Any]:
     try:
         import distributed  # noqa: F401
         from distributed import Client, LocalCluster, as_completed
@@ -393,7 +418,10 @@ class DaskExecutor:
         Modules every worker imports when the executor starts.
     """
 
-    def __init__(self, address: str | None = None, n_local: int | None = None, processes: bool = True, preload=()):
+    def __init__(
+        self, address: str | None = None, n_local: int | None = None, processes: bool = True,
+        preload: Iterable[str] = (),
+    ) -> None:
         self.preload = list(preload)
         if (address is None) == (n_local is None):
             raise GeoquantError("DaskExecutor needs exactly one of 'address' or 'n_local'")
@@ -406,7 +434,7 @@ class DaskExecutor:
         self._client: Any = None
         self._cluster: Any = None
 
-    def __enter__(self):
+    def __enter__(self) -> DaskExecutor:
         import logging
 
         Client, LocalCluster, _ = _import_distributed()
@@ -429,14 +457,14 @@ class DaskExecutor:
             self._client.run(_preload_modules, self.preload)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
         return False
 
-    def run(self, fn, units, poll: float = 0.5):
+    def run(self, fn: Callable[[dict[str, Any]], _R], units: Sequence[dict[str, Any]], poll: float = 0.5) -> Iterator[tuple[int | None, _R | None, BaseException | None]]:
         from distributed import wait
 
         futures = {self._client.submit(fn, u, pure=False): i for i, u in enumerate(units)}
@@ -457,7 +485,15 @@ class DaskExecutor:
                     fut.release()
 
 
-def make_executor(*, workers=None, scheduler=None, dask_local=None, dask_processes=True, n_units=None, preload=()):
+def make_executor(
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    dask_processes: bool = True,
+    n_units: int | None = None,
+    preload: Iterable[str] = (),
+) -> Executor:
     """Pick the executor from the CLI/library options (see :func:`run_study`)."""
     if scheduler is not None and dask_local is not None:
         raise GeoquantError("give at most one of 'scheduler' and 'dask_local'")
