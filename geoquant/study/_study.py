@@ -14,7 +14,7 @@ seed, same result) and only the missing ones are written.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence, TextIO, cast
 
 import json
 import os
@@ -36,6 +36,15 @@ from ._runner import run_unit
 from ._spec import StudySpec, load_spec
 from ._usercode import attach_user_code, prepare_user_code
 from ._studydir import SEED_POLICY, _check_same_study, _Lock, _prepare_dir, _write_json, read_manifest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from types import FrameType
+
+    from tqdm.auto import tqdm
+
+    from ._executors import Executor
+    from ._spec import Task
 
 __all__ = ["run_study", "StudyRun", "StudyInterrupted", "plan_units", "SEED_POLICY", "ProgressLines", "dry_run",
            "failure_causes"]
@@ -93,7 +102,7 @@ class StudyInterrupted(KeyboardInterrupt):
         The signal that stopped it.
     """
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = int(signum)
 
@@ -115,7 +124,10 @@ class ProgressLines:
         Returns seconds (default ``time.monotonic``).
     """
 
-    def __init__(self, name: str, total: int, interval: float = 30.0, stream=None, clock=None):
+    def __init__(
+        self, name: str, total: int, interval: float = 30.0, stream: TextIO | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         import sys
 
         self.name, self.total, self.interval = name, int(total), float(interval)
@@ -158,15 +170,15 @@ class _StopOnSigint:
     systemd) is handled the same way. A second signal interrupts at once.
     """
 
-    def __enter__(self):
+    def __enter__(self) -> _StopOnSigint:
         import signal
         import threading
 
-        self.requested = None  # the signal number once one arrived
-        self._old = {}
+        self.requested: int | None = None  # the signal number once one arrived
+        self._old: dict[int, Any] = {}  # the handlers before (a callable, an int or None)
         if threading.current_thread() is threading.main_thread():
 
-            def handler(signum, frame):
+            def handler(signum: int, frame: FrameType | None) -> None:
                 if self.requested is not None:
                     raise StudyInterrupted(signum)
                 self.requested = signum
@@ -181,7 +193,7 @@ class _StopOnSigint:
         assert self.requested is not None, "stop() without a caught signal"
         raise StudyInterrupted(self.requested)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         import signal
 
         for sig, old in self._old.items():
@@ -193,7 +205,14 @@ class _StopOnSigint:
 TRAINING = "training"
 
 
-def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None, checkpoints=None):
+def plan_units(
+    tasks: Iterable[Task],
+    records: Mapping[str, dict[str, Any]],
+    *,
+    retry_failed: bool = False,
+    device: str | None = None,
+    checkpoints: str | os.PathLike[str] | None = None,
+) -> tuple[list[dict[str, Any]], set[str]]:
     """Group the tasks still to run into units (see :mod:`geoquant.compare._runner`).
 
     ``checkpoints`` (a directory, optional): each network unit saves its training state in
@@ -208,14 +227,14 @@ def plan_units(tasks, records: dict, *, retry_failed: bool = False, device=None,
         restarts that are retrained but not rewritten).
     """
 
-    def pending(t):
+    def pending(t: Task) -> bool:
         rec = records.get(t.id)
         return rec is None or (retry_failed and rec["status"] != "done")
 
-    groups: dict = {}
+    groups: dict[str, list[Task]] = {}
     for t in tasks:
         groups.setdefault(t.unit_key(), []).append(t)
-    units: list = []
+    units: list[dict[str, Any]] = []
     write_ids: set[str] = set()
     for key, ts in groups.items():
         todo = [t for t in ts if pending(t)]
@@ -354,7 +373,10 @@ def run_study(
     return run
 
 
-def _run_units(executor, units: list[dict], out: Path, fp: str, write_ids: set, bar, lines) -> tuple[int, int]:
+def _run_units(
+    executor: Executor, units: list[dict[str, Any]], out: Path, fp: str, write_ids: set[str], bar: tqdm,
+    lines: ProgressLines | None,
+) -> tuple[int, int]:
     """Run ``units`` on ``executor`` and write each task's record as it arrives; returns (done, failed).
 
     Ctrl-C or SIGTERM stops after writing what has arrived (:class:`StudyInterrupted`); a unit whose
@@ -372,7 +394,7 @@ def _run_units(executor, units: list[dict], out: Path, fp: str, write_ids: set, 
             unit = units[i]
             if error is not None:
                 result = _unit_failure(unit, error)
-            for rec in result:
+            for rec in cast("list[dict[str, Any]]", result):  # a unit without an error has its records
                 if rec["task_id"] not in write_ids:
                     continue
                 write_record(out, {**rec, "spec_sha256": fp})
@@ -492,10 +514,10 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
 class _worker_threads:
     """Time the samples with the threads one pool worker gets (``cpu_count // workers``; torch and BLAS)."""
 
-    def __init__(self, n_workers: int | None):
+    def __init__(self, n_workers: int | None) -> None:
         self.threads = None if n_workers is None else max(1, (os.cpu_count() or 1) // max(n_workers, 1))
 
-    def __enter__(self):
+    def __enter__(self) -> _worker_threads:
         import sys
 
         torch = sys.modules.get("torch")
@@ -504,7 +526,7 @@ class _worker_threads:
             torch.set_num_threads(self.threads)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         import sys
 
         torch = sys.modules.get("torch")
@@ -513,7 +535,10 @@ class _worker_threads:
         return False
 
 
-def _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, workers) -> None:
+def _estimate(
+    spec: StudySpec, tasks: list[Task], by_method: Mapping[str, int], device: str | None, sample_s: float,
+    out: dict[str, Any], budget: float | None, n_workers: int, workers: int | None,
+) -> None:
     """Fill ``out`` (a plan of :func:`dry_run`) with the timed samples and the estimate."""
     costs: dict[str, float] = {}  # unit key -> estimated seconds
     by_label_s: dict[str, float] = {}
@@ -560,7 +585,7 @@ def _cpu() -> float:
     return time.process_time()
 
 
-def _makespan(costs: list, workers: int) -> float:
+def _makespan(costs: list[float], workers: int) -> float:
     """Wall time of ``costs`` on ``workers``, longest first, each to the least loaded worker (as a pool runs them)."""
     loads = [0.0] * max(workers, 1)
     for c in sorted(costs, reverse=True):
@@ -570,10 +595,10 @@ def _makespan(costs: list, workers: int) -> float:
 
 
 #: (spec, user code paths) while :func:`dry_run` times its samples
-_DRY_USER: tuple | None = None
+_DRY_USER: tuple[StudySpec, dict[str, list[str]]] | None = None
 
 
-def _sample_unit(tasks, device) -> dict:
+def _sample_unit(tasks: Sequence[Task], device: str | None) -> dict[str, Any]:
     unit = {"key": "dry-run", "device": device, "checkpoint_dir": None,
             "tasks": [{"id": f"dry-run-{i}", "settings": json.loads(json.dumps(t.settings)), "gallery": False}
                       for i, t in enumerate(tasks)]}
@@ -582,7 +607,7 @@ def _sample_unit(tasks, device) -> dict:
     return unit
 
 
-def _estimate_tasks(tasks, device, sample_s: float, samples: list) -> dict:
+def _estimate_tasks(tasks: list[Task], device: str | None, sample_s: float, samples: list[dict[str, Any]]) -> dict[int, float]:
     """Seconds per task of one method in one dimension, per sample size (timed from the smallest size up)."""
     import numpy as np
 
@@ -609,7 +634,7 @@ def _estimate_tasks(tasks, device, sample_s: float, samples: list) -> dict:
     return {n: float(np.round(_extrapolate(timed, n), 6)) for n in sizes}
 
 
-def _extrapolate(timed: dict, n: int) -> float:
+def _extrapolate(timed: dict[int, float], n: int) -> float:
     """Time at size ``n`` from the timed sizes: measured, interpolated, or a power of n beyond the largest two
     (exponent in [1, 3]; one timed size: linear in n)."""
     import numpy as np
@@ -643,7 +668,7 @@ def _full_steps(params: dict[str, Any]) -> float:
     return float(np.ceil(float(t_max) / lr - 1e-9)) if t_max is not None else float(params["n_steps"])
 
 
-def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
+def _estimate_networks(tasks: list[Task], device: str | None, sample_s: float, samples: list[dict[str, Any]]) -> dict[str, float]:
     """Seconds per network unit (ensemble), from timed prefixes of the budget of a few of them.
 
     Units that differ only in their sample (target, sampler, n) form a group; each group is timed on its
@@ -654,10 +679,10 @@ def _estimate_networks(tasks, device, sample_s: float, samples: list) -> dict:
 
     from ..compare import method_class
 
-    units: dict[str, list] = {}
+    units: dict[str, list[Task]] = {}
     for t in tasks:
         units.setdefault(t.unit_key(), []).append(t)
-    groups: dict[str, dict[int, list]] = {}
+    groups: dict[str, dict[int, list[str]]] = {}
     for key, ts in units.items():
         m = ts[0].settings["method"]
         shared = method_class(m["name"]).ensemble_params(m["params"])
@@ -694,7 +719,7 @@ _PREFIX_RUNS = 6
 FLOW_PACE = 1.7
 
 
-def _time_ensemble(members, device, samples: list) -> float:
+def _time_ensemble(members: list[Task], device: str | None, samples: list[dict[str, Any]]) -> float:
     """Full-budget seconds of one ensemble (all its models, as the study trains them).
 
     One of its models once through the runner on the shortest prefix of its budget -- the first
@@ -714,7 +739,7 @@ def _time_ensemble(members, device, samples: list) -> float:
     full = _full_steps(p0) if gd else 1.0
     t_max = float(p0["t_max"] if p0.get("t_max") is not None else p0["lr"] * p0["n_steps"])
 
-    def prefix(k: int, tasks=members) -> dict:
+    def prefix(k: int, tasks: list[Task] = members) -> dict[str, Any]:
         unit = _sample_unit(tasks, device)
         if gd:
             for t in unit["tasks"]:
@@ -802,7 +827,7 @@ def failure_causes(study_dir: str | os.PathLike[str], limit: int = 10) -> list[d
     return out
 
 
-def _preload(spec: StudySpec) -> list:
+def _preload(spec: StudySpec) -> list[str]:
     from ..compare import method_class
 
     mods = ["geoquant.compare._metrics", "geoquant.interpolate", "geoquant.targets", "geoquant.points"]
@@ -811,7 +836,7 @@ def _preload(spec: StudySpec) -> list:
     return mods
 
 
-def _remove_training_state(unit) -> None:
+def _remove_training_state(unit: dict[str, Any]) -> None:
     import shutil
 
     path = unit.get("checkpoint_dir")
@@ -823,7 +848,7 @@ def _remove_training_state(unit) -> None:
             pass
 
 
-def _unit_failure(unit, error) -> list:
+def _unit_failure(unit: dict[str, Any], error: BaseException) -> list[dict[str, Any]]:
     """Records for the tasks of a unit that could not run at all (e.g. its worker died)."""
     from ._runner import _failure, _record
 
