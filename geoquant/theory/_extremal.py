@@ -58,6 +58,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import check_points, check_positive, check_values
 from ..errors import DegenerateInputError, InvalidInputError, UnsupportedError
 from ._alignment import augment, residual_weights
+from ._kinks import kink_positions
 from ._sectors import Sectors, _normalize, _tangent_basis, sectors as _sectors_fn, vertex_star
 
 __all__ = ["ExtremalDirection", "extremal_directions"]
@@ -151,12 +152,17 @@ def _classify(slopes: np.ndarray, curv: float, tol: float):
     return False
 
 
+#: a unit direction has a kink (d = 1) or a crease line (d = 2) when its input part exceeds this
+_FLAT_ATOL = 1e-14
+
+
 def _kink_line(p: np.ndarray, d: int):
     if d == 1:
-        return (float(-p[1] / p[0]) if abs(p[0]) > 1e-14 else None), None
+        k = kink_positions(p[None, :], flat_tol=_FLAT_ATOL)  # one kink or none, unmerged
+        return (float(k[0]) if k.size else None), None
     if d == 2:
         nrm = float(np.hypot(p[0], p[1]))
-        return None, (p / nrm if nrm > 1e-14 else None)
+        return None, (p / nrm if nrm > _FLAT_ATOL else None)
     return None, None
 
 

@@ -15,8 +15,14 @@ from .._validation import check_query
 from ..errors import UnsupportedError
 from ..nn import crease_lines, relu_forward
 from ._extremal import ExtremalDirection
+from ._kinks import kink_positions
 
 __all__ = ["Stage", "PredictedFunction"]
+
+#: a neuron bends when ``|w| > _FLAT_RTOL ||[w | b]||`` (the rule of :func:`geoquant.nn.crease_lines`)
+_FLAT_RTOL = 1e-12
+#: kinks closer than ``_MERGE_TOL * max(1, max |kink|)`` are one kink
+_MERGE_TOL = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,11 +104,10 @@ class PredictedFunction:
         """d = 1: sorted distinct kink positions ``-b/w`` of the neurons."""
         if self.n_dims != 1:
             raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}; use 'lines'")
-        k = np.sort(crease_lines(self.weights))
-        if k.size == 0:
-            return k
-        keep = np.concatenate([[True], np.diff(k) > 1e-9 * max(1.0, np.max(np.abs(k)))])
-        return k[keep]
+        # the rule of geoquant.nn.crease_lines (|w| > 1e-12 ||[w | b]||), merged within 1e-9 of the largest
+        # kink, sorted by numpy's default sort (as always)
+        return kink_positions(self.weights, flat_tol=_FLAT_RTOL, flat_relative=True, merge_tol=_MERGE_TOL,
+                              merge_scale="largest", stable_sort=False)
 
     @property
     def lines(self) -> np.ndarray:
