@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validation import check_int, check_memory
 from .errors import InvalidInputError, UnsupportedError
 from .interpolate import PiecewiseLinearInterpolant, interpolation_error
-from .triangulation._triangulation import Triangulation
+from .triangulation import Triangulation
 
 __all__ = ["plot_triangulation", "plot_interpolant_1d", "plot_error_map"]
 

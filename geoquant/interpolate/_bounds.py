@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_positive
 from ..errors import DegenerateInputError, InvalidInputError
-from ..triangulation._triangulation import Triangulation
+from ..triangulation import Triangulation
 
 from ._interpolant import _check_triangulation
 

@@ -23,7 +23,7 @@ from .._quadrature import (
 from .._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ..points import check_domain
-from ..triangulation._triangulation import Triangulation
+from ..triangulation import Triangulation
 
 from ._bounds import _check_simplices, min_enclosing_radius
 from ._interpolant import _check_triangulation

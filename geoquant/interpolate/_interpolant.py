@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import check_values
 from ..errors import InvalidInputError
-from ..triangulation._triangulation import Triangulation
+from ..triangulation import Triangulation
 
 
 def _check_triangulation(tri: object, name: str = "tri") -> Triangulation:

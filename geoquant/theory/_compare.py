@@ -52,7 +52,7 @@ from ._extremal import ExtremalDirection, extremal_directions
 from ._function import PredictedFunction
 
 if TYPE_CHECKING:
-    from ..nn._neurons import NetworkLike
+    from ..nn import NetworkLike
     from ..triangulation import Triangulation
 
 __all__ = [

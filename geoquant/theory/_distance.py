@@ -27,7 +27,7 @@ from ..nn import crease_lines, relu_forward
 from ._function import PredictedFunction
 
 if TYPE_CHECKING:
-    from ..nn._neurons import NetworkLike
+    from ..nn import NetworkLike
 
 __all__ = ["network_lines", "sup_distance"]
 
