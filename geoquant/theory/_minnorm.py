@@ -74,7 +74,7 @@ from below (weak duality), and the call fails with :class:`SolverError` unless
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from dataclasses import dataclass
 
@@ -522,6 +522,24 @@ def _certify(X: np.ndarray, y: np.ndarray, lam: np.ndarray, cost: float,
     return lower, norm, lam0
 
 
+def _resolve_method(
+    n_dims: int, method: str, solver: str
+) -> tuple[Literal["lines", "full"], Literal["highs", "clarabel"]]:
+    """The program and solver ``"auto"`` stands for in ``n_dims``, after refusing the combinations that do not exist."""
+    d = n_dims
+    if d > 2:
+        raise UnsupportedError(f"minnorm_interpolant supports 'points' with n_dims 1 or 2, found n_dims={d}")
+    if solver == "highs" and d != 1:
+        raise UnsupportedError(f"'solver' 'highs' (a linear program) is for 1D data, found n_dims={d}; use 'clarabel'")
+    if method == "auto":
+        method = "full" if (solver == "clarabel" and d == 1) else "lines"
+    if method == "lines" and d == 1 and solver == "clarabel":
+        raise UnsupportedError("method 'lines' in 1D is a linear program (HiGHS); use solver='highs' or method='full'")
+    if solver == "auto":
+        solver = "highs" if d == 1 else "clarabel"
+    return cast(Literal["lines", "full"], method), cast(Literal["highs", "clarabel"], solver)
+
+
 def minnorm_interpolant(
     points: ArrayLike,
     values: ArrayLike,
@@ -592,16 +610,7 @@ def minnorm_interpolant(
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise InvalidInputError(f"'progress' must be None, True or False, found {progress!r}")
     n, d = X.shape
-    if d > 2:
-        raise UnsupportedError(f"minnorm_interpolant supports 'points' with n_dims 1 or 2, found n_dims={d}")
-    if solver == "highs" and d != 1:
-        raise UnsupportedError(f"'solver' 'highs' (a linear program) is for 1D data, found n_dims={d}; use 'clarabel'")
-    if method == "auto":
-        method = "full" if (solver == "clarabel" and d == 1) else "lines"
-    if method == "lines" and d == 1 and solver == "clarabel":
-        raise UnsupportedError("method 'lines' in 1D is a linear program (HiGHS); use solver='highs' or method='full'")
-    if solver == "auto":
-        solver = "highs" if d == 1 else "clarabel"
+    method, solver = _resolve_method(d, method, solver)
     if sectors is not None:
         if not isinstance(sectors, Sectors) or sectors.points.shape != X.shape or not np.allclose(sectors.points, X):
             raise InvalidInputError("'sectors' must be the Sectors of 'points' (geoquant.theory.sectors(points))")
