@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .._deprecation import warn_deprecated
 from ..errors import InvalidInputError, TooLargeError
@@ -88,7 +88,7 @@ def nearest_knot_spline_1d(
     *,
     kinks: np.ndarray | None = None,
     region: tuple[float, float] | None = None,
-) -> tuple[np.ndarray, float]:
+) -> tuple[NDArray[np.int64], float]:
     """The linear spline with ``n_knots`` interior knots at data points nearest to a network (1D).
 
     The spline interpolates the network at its knots and at the two end points

@@ -14,7 +14,7 @@ directions and are assigned by a tiny tolerance.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from dataclasses import dataclass
 
@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import as_generator, check_int, check_points, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ._alignment import augment, residual_weights
-from ._extremal import extremal_directions
+from ._extremal import ExtremalDirection, extremal_directions
 from ._sectors import _normalize, sectors as _sectors_fn
 
 __all__ = ["DEAD", "FLAT", "UNASSIGNED", "BasinResult", "Basins", "basins", "flow_directions"]
@@ -40,7 +40,10 @@ UNASSIGNED = -3
 _CELL, _ARC, _VERTEX, _DONE = 0, 1, 2, 3
 
 
-def _chord_hits(P, Q, pat, Xh, atol, skip=None):
+def _chord_hits(
+    P: NDArray[np.float64], Q: NDArray[np.float64], pat: NDArray[np.bool_], Xh: NDArray[np.float64], atol: float,
+    skip: NDArray[np.int64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """First hyperplane crossings on the chords ``P -> Q`` (rows); ``skip`` excludes one plane per row."""
     sg = np.where(pat, 1.0, -1.0)
     a = np.maximum(sg * (P @ Xh.T), 0.0)
@@ -57,7 +60,9 @@ def _chord_hits(P, Q, pat, Xh, atol, skip=None):
     return tmin, hits
 
 
-def _slides(nrm, D_on, D_off, sign, tol):
+def _slides(
+    nrm: NDArray[np.float64], D_on: NDArray[np.float64], D_off: NDArray[np.float64], sign: int, tol: float
+) -> NDArray[np.bool_]:
     """Both one-sided fields push towards the hyperplane with unit normal ``nrm``."""
     return (sign * np.sum(nrm * D_on, axis=-1) < -tol) & (sign * np.sum(nrm * D_off, axis=-1) > tol)
 
@@ -321,7 +326,7 @@ class Basins:
     positive: BasinResult
     negative: BasinResult
 
-    def __getitem__(self, sign) -> BasinResult:
+    def __getitem__(self, sign: int) -> BasinResult:
         if sign == 1:
             return self.positive
         if sign == -1:
@@ -332,7 +337,10 @@ class Basins:
         return f"Basins(\n  {self.positive!r},\n  {self.negative!r})"
 
 
-def assign_endpoints(Xt, r, end, pattern, stable, *, tol, D_flat_tol):
+def assign_endpoints(
+    Xt: NDArray[np.float64], r: NDArray[np.float64], end: NDArray[np.float64], pattern: NDArray[np.bool_],
+    stable: Sequence[ExtremalDirection], *, tol: float, D_flat_tol: float,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Label endpoints by the nearest stable extremal direction of ``sign`` (kernel)."""
     m = end.shape[0]
     labels = np.full(m, UNASSIGNED, dtype=np.int64)

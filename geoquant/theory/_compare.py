@@ -100,7 +100,7 @@ class DirectionComparison:
     extremal: list
     extremal_angles: np.ndarray
 
-    def matched(self, tol: float = 1e-2) -> np.ndarray:
+    def matched(self, tol: float = 1e-2) -> NDArray[np.bool_]:
         """Mask of clusters within ``tol`` rad of an extremal direction of their sign."""
         return self.angles <= tol
 
@@ -181,7 +181,7 @@ def compare_directions(
 # ---------------------------------------------------------------------------
 def kink_distances(
     kinks: ArrayLike | PredictedFunction | NetworkLike | tuple[ArrayLike, ArrayLike], points: ArrayLike, *, inside: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distance from each kink to the nearest data point (d = 1).
 
     Parameters

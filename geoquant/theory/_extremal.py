@@ -48,7 +48,7 @@ sign tolerances); d >= 3 is not supported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from dataclasses import dataclass
 
@@ -120,7 +120,7 @@ class ExtremalDirection:
     line: np.ndarray | None = None
     growing: bool | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.growing is None:
             object.__setattr__(self, "growing", bool(self.sign * self.value > 0))
 
@@ -139,7 +139,7 @@ class ExtremalDirection:
         )
 
 
-def _classify(slopes: np.ndarray, curv: float, tol: float):
+def _classify(slopes: np.ndarray, curv: float, tol: float) -> bool | None:
     """True: strict local max of H; False: saddle; None: not listed (see module doc)."""
     slopes = np.asarray(slopes, dtype=float)
     if np.any(slopes > tol):
@@ -156,7 +156,7 @@ def _classify(slopes: np.ndarray, curv: float, tol: float):
 _FLAT_ATOL = 1e-14
 
 
-def _kink_line(p: np.ndarray, d: int):
+def _kink_line(p: np.ndarray, d: int) -> tuple[float | None, NDArray[np.float64] | None]:
     if d == 1:
         k = kink_positions(p[None, :], flat_tol=_FLAT_ATOL)  # one kink or none, unmerged
         return (float(k[0]) if k.size else None), None
@@ -183,7 +183,7 @@ class _Ctx:
         self.atol = sec.atol
         self.out: list[ExtremalDirection] = []
 
-    def cell(self, pattern) -> int:
+    def cell(self, pattern: NDArray[np.bool_]) -> int:
         k = self.sec.index_of(pattern)
         if k < 0:  # pragma: no cover - tolerance mismatch between enumeration and lookup
             raise DegenerateInputError(
@@ -192,7 +192,8 @@ class _Ctx:
             )
         return k
 
-    def add(self, p, s, kind, stable, through, adjacent, codim):
+    def add(self, p: NDArray[np.float64], s: int, kind: str, stable: bool | None, through: Iterable[int | np.integer],
+            adjacent: Iterable[int | np.integer], codim: int) -> None:
         G = float(np.maximum(self.Xt @ p, 0.0) @ self.r)
         kink, line = _kink_line(p, self.d)
         self.out.append(
@@ -213,7 +214,7 @@ class _Ctx:
         )
 
 
-def _interior(ctx: _Ctx):
+def _interior(ctx: _Ctx) -> None:
     P = ctx.sec.patterns
     sgn = np.where(P, 1.0, -1.0)
     for k in np.flatnonzero(~ctx.flat):
@@ -224,7 +225,7 @@ def _interior(ctx: _Ctx):
                 ctx.add(p, s, "interior", True, (), (k,), 0)
 
 
-def _boundary_1d(ctx: _Ctx):
+def _boundary_1d(ctx: _Ctx) -> None:
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
@@ -251,7 +252,7 @@ def _boundary_1d(ctx: _Ctx):
                 ctx.add(p, s, "boundary", stable, (inc,), (kw, kc), 1)
 
 
-def _vertices_2d(ctx: _Ctx):
+def _vertices_2d(ctx: _Ctx) -> None:
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
@@ -269,7 +270,7 @@ def _vertices_2d(ctx: _Ctx):
                 ctx.add(V[v], s, "boundary", stable, inc, sorted(set(ks)), 2)
 
 
-def _edges_2d(ctx: _Ctx):
+def _edges_2d(ctx: _Ctx) -> None:
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     n = ctx.X.shape[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_query
 from ..errors import UnsupportedError
@@ -94,13 +95,13 @@ class PredictedFunction:
     def n_dims(self) -> int:
         return int(self.points.shape[1])
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x: ArrayLike) -> NDArray[np.float64]:
         """Evaluate at ``x (..., n_dims)`` (1D queries may omit the last axis)."""
         x = check_query(x, self.n_dims, "x")
         return relu_forward(self.weights, self.coefficients, x)
 
     @property
-    def kinks(self) -> np.ndarray:
+    def kinks(self) -> NDArray[np.float64]:
         """d = 1: sorted distinct kink positions ``-b/w`` of the neurons."""
         if self.n_dims != 1:
             raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}; use 'lines'")
@@ -110,14 +111,14 @@ class PredictedFunction:
                               merge_scale="largest", stable_sort=False)
 
     @property
-    def lines(self) -> np.ndarray:
+    def lines(self) -> NDArray[np.float64]:
         """d = 2: ``(m', 3)`` crease lines ``a x + b y + c = 0`` with ``a^2 + b^2 = 1``."""
         if self.n_dims != 2:
             raise UnsupportedError(f"'lines' is for 2D data, found n_dims={self.n_dims}; use 'kinks'")
         return crease_lines(self.weights)
 
     @property
-    def escape_times(self) -> np.ndarray:
+    def escape_times(self) -> NDArray[np.float64]:
         return np.array([s.time for s in self.stages])
 
     def __repr__(self) -> str:
