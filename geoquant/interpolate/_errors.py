@@ -402,7 +402,7 @@ _ERROR_OPTIONS = ("values", "degree", "linf_order", "hessian_bound", "refine", "
 def pl_errors(
     points: ArrayLike,
     simplices: ArrayLike,
-    f: Callable[[NDArray[np.float64]], ArrayLike],
+    f: Callable[[NDArray[np.float64]], ArrayLike] | ArrayLike,  # an array only in the deprecated order
     *deprecated_order: Any,
     values: ArrayLike | None = None,
     box: ArrayLike | None = None,
