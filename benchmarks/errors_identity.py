@@ -53,7 +53,7 @@ def dump(path: str) -> None:
         for norm in ("l2", "l1", "linf"):
             out[f"{key}/simplex_errors_{norm}"] = simplex_errors(X, simp, t, norm).per_simplex
         for region, box in (("hull", None), ("inner", ev.inner_box)):
-            l2, li = pl_errors(X, y, simp, t, box=box)
+            l2, li = pl_errors(X, simp, t, values=y, box=box)
             out[f"{key}/pl_errors_{region}_l2sq"], out[f"{key}/pl_errors_{region}_linf"] = l2, li
         for mname, params in METHODS:
             m = get_method(mname, **params).fit(X, y, target=t, seed=0)

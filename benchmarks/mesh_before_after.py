@@ -47,7 +47,7 @@ def dump(path: str) -> None:
     for seed in range(4):
         X = sample_points(40, 2, "uniform", seed=seed, domain=f.domain)
         y = f(X)
-        cost = lambda s, X=X, y=y: pl_errors(X, y, s, f)[0]  # noqa: E731
+        cost = lambda s, X=X, y=y: pl_errors(X, s, f, values=y)[0]  # noqa: E731
         walk = FlipWalk(X, delaunay(X).simplices, cost, seed=seed)
         samples, totals = walk.sample(6, burn_in=400, thin=60)
         out[f"walk{seed}"] = ([s.tolist() for s in samples], totals.tolist())

@@ -36,7 +36,7 @@ from geoquant.theory import (  # noqa: E402
     compare_directions,
     extremal_directions,
     kink_distances,
-    nearest_triangulation,
+    nearest_triangulation_sup,
     plot_potential,
     plot_predicted,
     predict_function,
@@ -369,8 +369,8 @@ def section_2d(lines, device, quick):
     rows, last = _final_lines(lines, X, y, device, quick, p, p_cells, R)
     out["final"] = rows
     net0 = (np.asarray(last.W[0], float), np.asarray(last.a[0], float))
-    nt_tr = nearest_triangulation(net0, X, y)
-    nt_p = nearest_triangulation(p, X, y)
+    nt_tr = nearest_triangulation_sup(net0, X, y)
+    nt_p = nearest_triangulation_sup(p, X, y)
     lines += [
         f"Nearest fine triangulation ({nt_tr.n_candidates} compared, exhaustive={nt_tr.exhaustive}; sup over the "
         f"hull): trained (init 1e-12, model 0) vs I_T(f(X)) {nt_tr.self_distance:.3g}, vs I_T(y) "

@@ -100,7 +100,7 @@ from .theory import (
     predict_function as predict_function,
     reachable_functions as reachable_functions,
     PredictedFunction as PredictedFunction,
-    nearest_triangulation as nearest_triangulation,
+    nearest_triangulation_sup as nearest_triangulation_sup,
     compare_directions as compare_directions,
     sup_distance as sup_distance,
     plot_potential as plot_potential,
@@ -129,4 +129,8 @@ from .plotting import (
     plot_triangulation as plot_triangulation,
     plot_interpolant_1d as plot_interpolant_1d,
     plot_error_map as plot_error_map,
+)
+# deprecated (removed in geoquant 0.3.0)
+from .theory import (
+    nearest_triangulation as nearest_triangulation,
 )

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validation import check_int, check_memory
 from .errors import InvalidInputError, UnsupportedError
 from .interpolate import PiecewiseLinearInterpolant, interpolation_error
-from .triangulation._triangulation import Triangulation
+from .triangulation import Triangulation
 
 __all__ = ["plot_triangulation", "plot_interpolant_1d", "plot_error_map"]
 
@@ -95,7 +95,7 @@ def plot_error_map(tri: Triangulation, f: Callable[[NDArray[np.float64]], ArrayL
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.stack([gx, gy], axis=-1)
     interp = PiecewiseLinearInterpolant(tri, f(p))
-    err = np.abs(f(grid) - interp(grid))
+    err = np.abs(np.asarray(f(grid)) - interp(grid))
     im = ax.pcolormesh(gx, gy, np.ma.masked_invalid(err), cmap=cmap, shading="auto")
     ax.figure.colorbar(im, ax=ax, label="|f - If|")
     ax.triplot(p[:, 0], p[:, 1], tri.simplices, color="w", lw=0.5)

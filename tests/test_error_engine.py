@@ -137,20 +137,37 @@ def test_box_clipping_agrees_with_an_independent_slow_computation(rng):
         assert g == pytest.approx(prim(hi, a, b) - prim(lo, a, b) if hi > lo else 0.0, rel=1e-10, abs=1e-16)
 
 
+def test_pl_errors_takes_simplex_errors_order_and_warns_on_the_old_one(rng):
+    pts = rng.uniform(-1, 1, (9, 2))
+    tri = delaunay(pts)
+    y = _quad(pts) + 0.1
+    l2, li = pl_errors(pts, tri.simplices, _quad, values=y)
+    # the interpolant of y, not of f: the same numbers as the engine given the same values
+    np.testing.assert_array_equal(l2, simplex_errors(pts, tri.simplices, _quad, "l2", values=y, refine=2).per_simplex)
+    with pytest.warns(DeprecationWarning, match=r"pl_errors\(points, simplices, f, values=values\)"):
+        o2, oi = pl_errors(pts, y, tri.simplices, _quad)
+    assert np.array_equal(o2, l2) and np.array_equal(oi, li)
+    # default values: f at the points, as in simplex_errors
+    np.testing.assert_array_equal(pl_errors(pts, tri.simplices, _quad)[0],
+                                  pl_errors(pts, tri.simplices, _quad, values=_quad(pts))[0])
+    with pytest.raises(InvalidInputError, match="deprecated order"):
+        pl_errors(pts, y, tri.simplices, _quad, values=y)
+
+
 def test_pl_errors_is_the_engine_and_blocks_do_not_change_numbers(rng):
     t = get_target("franke", dim=2)
     pts = rng.random((40, 2))
     tri = delaunay(pts)
     y = t(pts)
     box = np.array([[0.1, 0.9], [0.1, 0.9]])
-    l2, li = pl_errors(pts, y, tri.simplices, t, box=box, refine=2, linf_order=8)
+    l2, li = pl_errors(pts, tri.simplices, t, values=y, box=box, refine=2, linf_order=8)
     np.testing.assert_allclose(l2, simplex_errors(pts, tri.simplices, t, "l2", box=box, refine=2).per_simplex,
                                rtol=1e-15, atol=0)
     np.testing.assert_allclose(li, simplex_errors(pts, tri.simplices, t, "linf", box=box, refine=2).per_simplex,
                                rtol=1e-15, atol=0)
     # without box and refinement pl_errors is interpolation_error itself, the same arithmetic
     tri_res = [interpolation_error(tri, t, n, values=y).per_simplex for n in ("l2", "linf")]
-    for got, want in zip(pl_errors(pts, y, tri.simplices, t, refine=0), tri_res):
+    for got, want in zip(pl_errors(pts, tri.simplices, t, values=y, refine=0), tri_res):
         np.testing.assert_array_equal(got, want)
     for chunk in (1, 7):
         got = simplex_errors(pts, tri.simplices, t, "l2", box=box, refine=2, chunk=chunk).per_simplex
@@ -194,4 +211,4 @@ def test_bad_engine_arguments_are_named(rng):
     with pytest.raises(UnsupportedError, match="'refine' and 'box'"):
         simplex_errors(p3, delaunay(p3).simplices, _quad, "l2", refine=1)
     with pytest.raises(InvalidInputError, match="'values'"):
-        pl_errors(pts, np.full(8, np.nan), simp, _quad)
+        pl_errors(pts, simp, _quad, values=np.full(8, np.nan))

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import warn_deprecated
+from ..errors import InvalidInputError, TooLargeError
 from ..interpolate import simplex_errors
 
 __all__ = ["nearest_triangulation", "nearest_knot_spline_1d"]
@@ -86,7 +88,7 @@ def nearest_knot_spline_1d(
     *,
     kinks: np.ndarray | None = None,
     region: tuple[float, float] | None = None,
-) -> tuple[np.ndarray, float]:
+) -> tuple[NDArray[np.int64], float]:
     """The linear spline with ``n_knots`` interior knots at data points nearest to a network (1D).
 
     The spline interpolates the network at its knots and at the two end points
@@ -154,11 +156,12 @@ def nearest_knot_spline_1d(
     return knots, float(np.sqrt(max(best[k, n - 1], 0.0)))
 
 
-def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_net: Callable[[np.ndarray], ArrayLike], *,
+def nearest_triangulation(f: Callable[[np.ndarray], ArrayLike] | ArrayLike, points: ArrayLike,
+                          values: ArrayLike | Callable[[np.ndarray], ArrayLike], *,
                           box: np.ndarray | None = None, exact_max_points: int = 20, seed: int = 0,
                           degree: int = 7, refine: int = 2, time_limit: float = 600.0,
                           return_bound: bool = False) -> tuple:
-    """The fine triangulation ``T`` minimising ``||f_net - I_T(f_net(X))||`` (squared L2, additive per simplex).
+    """The fine triangulation ``T`` minimising ``||f - I_T(f(X))||`` (squared L2, additive per simplex).
 
     Exact over all fine triangulations up to ``exact_max_points`` points (the
     counting DP's per-triangle-cost statistics, ``cost_statistics(...).argmin``);
@@ -166,19 +169,22 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
     :func:`geoquant.triangulation.optimal_triangulation` (within ``time_limit``
     seconds; past it the best found, not exact); only if that finds nothing,
     a **heuristic**: greedy flip descent from Delaunay to a local minimum.
+    (The sup-norm nearest triangulation, by enumeration or sampling, is
+    :func:`geoquant.theory.nearest_triangulation_sup`; both take ``f, points, values``.)
 
     Parameters
     ----------
-    points : (n_points, 2) ndarray
-    values_at_points : (n_points,) ndarray
-        ``f_net(points)``.
-    f_net : callable ``(m, 2) -> (m,)``
+    f : callable ``(m, 2) -> (m,)``
+        The function, e.g. a fitted network.
+    points : (n_points, 2) array_like
+    values : (n_points,) array_like
+        ``f(points)``: the values the interpolants take at the points.
     box : (2, 2) ndarray, optional
         Restrict the integral to ``simplex & box`` (the inner region).
     exact_max_points : int
     seed : int
     degree, refine : int
-        Quadrature of :func:`pl_errors`.
+        Quadrature of :func:`geoquant.interpolate.simplex_errors`.
     time_limit : float
         Seconds for the integer program above ``exact_max_points``.
     return_bound : bool
@@ -194,11 +200,25 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
         Whether it is the exact minimum over all fine triangulations.
     lower : float
         With ``return_bound=True``: a lower bound on the minimised squared distance.
+
+    Notes
+    -----
+    The old argument order ``(points, values, f)`` (before geoquant 0.2) is recognised
+    (``f`` is the one callable) and still accepted, with a ``DeprecationWarning``, until
+    geoquant 0.3.0.
     """
+    f_net: Callable[[np.ndarray], ArrayLike] | ArrayLike
+    if callable(values) and not callable(f):  # the old order (points, values_at_points, f_net)
+        warn_deprecated("nearest_triangulation(points, values, f)", "nearest_triangulation(f, points, values)")
+        f_net, points, values = values, f, points
+    else:
+        f_net = f
+    if not callable(f_net):
+        raise InvalidInputError(f"'f' must be callable on points of shape (m, 2), found {type(f_net).__name__}")
     from ..triangulation import exact_cost_statistics, walk_from_delaunay
 
     X = np.asarray(points, dtype=float)
-    vals = np.asarray(values_at_points, dtype=float)
+    vals = np.asarray(values, dtype=float)
 
     def cost(simplices: np.ndarray) -> np.ndarray:
         return simplex_errors(X, simplices, f_net, "l2", values=vals, degree=degree, refine=refine, box=box).per_simplex
@@ -209,7 +229,6 @@ def nearest_triangulation(points: np.ndarray, values_at_points: np.ndarray, f_ne
             simp = st.argmin.simplices if hasattr(st.argmin, "simplices") else np.asarray(st.argmin)
             out = (np.asarray(simp, dtype=np.int64), float(st.min), True)
             return out + (float(st.min),) if return_bound else out
-    from ..errors import TooLargeError
     from ..triangulation import optimal_triangulation
 
     try:

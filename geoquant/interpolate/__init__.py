@@ -1,4 +1,4 @@
-"""Piecewise-linear interpolants on triangulations, their exact errors and bounds.
+"""Piecewise-linear interpolants on triangulations, their exact errors and bounds (names load lazily, PEP 562).
 
 Errors are computed simplex by simplex and returned per simplex, so the error
 of any other triangulation made of the same simplices is a sum (L1, squared
@@ -25,29 +25,9 @@ smallest-ball radius of a sub-simplex (``R_min / N`` in 2D; the Jung bound
 from its own lattice interpolant by at most that (Waldron's bound).
 """
 
-from .._quadrature import grundmann_moeller as grundmann_moeller
-from ._bounds import circumspheres as circumspheres
-from ._bounds import error_bounds as error_bounds
-from ._bounds import min_enclosing_radius as min_enclosing_radius
-from ._errors import ErrorResult as ErrorResult
-from ._errors import interpolation_error as interpolation_error
-from ._errors import pl_errors as pl_errors
-from ._errors import simplex_errors as simplex_errors
-from ._errors import target_l2_cost as target_l2_cost
-from ._interpolant import PiecewiseLinearInterpolant as PiecewiseLinearInterpolant
-from ._optimal import L2OptimalTriangulation as L2OptimalTriangulation
-from ._optimal import l2_optimal_triangulation as l2_optimal_triangulation
+from __future__ import annotations
 
-__all__ = [
-    "PiecewiseLinearInterpolant",
-    "ErrorResult",
-    "interpolation_error",
-    "simplex_errors",
-    "l2_optimal_triangulation",
-    "L2OptimalTriangulation",
-    "pl_errors",
-    "error_bounds",
-    "min_enclosing_radius",
-    "circumspheres",
-    "grundmann_moeller",
-]
+from .._lazy import attach_stub
+
+# the public names and their modules are listed once, in __init__.pyi; each loads the first time it is used
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, globals())

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_positive
 from ..errors import DegenerateInputError, InvalidInputError
-from ..triangulation._triangulation import Triangulation
+from ..triangulation import Triangulation
 
 from ._interpolant import _check_triangulation
 
@@ -138,7 +138,7 @@ def min_enclosing_radius(points: ArrayLike, simplices: ArrayLike) -> NDArray[np.
     return best
 
 
-def error_bounds(tri: Triangulation, M: float) -> np.ndarray:
+def error_bounds(tri: Triangulation, M: float) -> NDArray[np.float64]:
     """Waldron's sharp Linf bound per simplex: ``1/2 * M * R_min^2``.
 
     Parameters

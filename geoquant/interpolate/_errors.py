@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import warn_deprecated
 from .._quadrature import (
     barycentric_lattice,
     clip_simplices_to_box,
@@ -22,7 +23,7 @@ from .._quadrature import (
 from .._validation import as_float_array, check_int, check_memory, check_option, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ..points import check_domain
-from ..triangulation._triangulation import Triangulation
+from ..triangulation import Triangulation
 
 from ._bounds import _check_simplices, min_enclosing_radius
 from ._interpolant import _check_triangulation
@@ -400,10 +401,10 @@ _ERROR_OPTIONS = ("values", "degree", "linf_order", "hessian_bound", "refine", "
 
 def pl_errors(
     points: ArrayLike,
-    values: ArrayLike,
     simplices: ArrayLike,
-    f: Callable[[NDArray[np.float64]], ArrayLike],
-    *,
+    f: Callable[[NDArray[np.float64]], ArrayLike] | ArrayLike,  # an array only in the deprecated order
+    *deprecated_order: Any,
+    values: ArrayLike | None = None,
     box: ArrayLike | None = None,
     degree: int = 7,
     refine: int = 2,
@@ -411,16 +412,21 @@ def pl_errors(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Squared-L2 and Linf errors per simplex at once (the comparison's call of the engine).
 
-    Same engine as :func:`simplex_errors` (one evaluation of ``f`` per rule
+    Same engine and arguments as :func:`simplex_errors` (one evaluation of ``f`` per rule
     node and lattice point), returning both norms; defaults are the
     comparison's (``refine=2``, ``linf_order=8``).
 
     Parameters
     ----------
     points : (n_points, n_dims) array_like
-    values : (n_points,) array_like
     simplices : (n_simplices, n_dims + 1) array_like of int
     f : callable
+    *deprecated_order
+        The old order ``pl_errors(points, values, simplices, f)`` (``f`` fourth; the third
+        argument is then not callable) is still accepted, with a ``DeprecationWarning``,
+        until geoquant 0.3.0.
+    values : (n_points,) array_like, optional
+        Data values at the points (default ``f(points)``).
     box : (n_dims, 2) array_like, optional
     degree, refine, linf_order : int
         As in :func:`simplex_errors`.
@@ -431,12 +437,30 @@ def pl_errors(
         Integral of ``(f - I f)**2`` over each simplex (``& box``).
     linf : (n_simplices,) ndarray
         Max of ``|f - I f|`` over the lattice points of each simplex (``& box``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pts = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> l2sq, linf = pl_errors(pts, [[0, 1, 2]], lambda x: (x**2).sum(-1), refine=0)
+    >>> bool(abs(l2sq[0] - 11 / 180) < 1e-15), float(linf[0])  # |f - I f| = 1/2 at the hypotenuse's midpoint
+    (True, 0.5)
     """
+    func: Any = f
+    simp_in: Any = simplices
+    if deprecated_order or not callable(f):
+        if len(deprecated_order) != 1 or not callable(deprecated_order[0]) or values is not None:
+            raise InvalidInputError(
+                "pl_errors takes (points, simplices, f, *, values=None, ...); the deprecated order is "
+                "(points, values, simplices, f)"
+            )
+        warn_deprecated("pl_errors(points, values, simplices, f)", "pl_errors(points, simplices, f, values=values)")
+        values, simp_in, func = simplices, f, deprecated_order[0]
     pts, simp, degree, refine, n_ord, b, chunk = _prepare(
-        points, simplices, f, degree=degree, refine=refine, linf_order=linf_order, box=box, chunk=None
+        points, simp_in, func, degree=degree, refine=refine, linf_order=linf_order, box=box, chunk=None
     )
-    vals = check_values(values, len(pts), "values")
-    out = _error_arrays(pts, vals, simp, f, ("l2", "linf"), degree=degree, refine=refine, linf_order=n_ord, box=b,
+    vals = _eval_target(func, pts) if values is None else check_values(values, len(pts), "values")
+    out = _error_arrays(pts, vals, simp, func, ("l2", "linf"), degree=degree, refine=refine, linf_order=n_ord, box=b,
                         chunk=chunk)
     return out["l2"], out["linf"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_values
 from ..errors import InvalidInputError
-from ..triangulation._triangulation import Triangulation
+from ..triangulation import Triangulation
 
 
 def _check_triangulation(tri: object, name: str = "tri") -> Triangulation:
@@ -48,14 +48,14 @@ class PiecewiseLinearInterpolant:
         self.tri = _check_triangulation(tri)
         self.values = check_values(values, tri.n_points, "values")
 
-    def __call__(self, xi: ArrayLike) -> np.ndarray:
+    def __call__(self, xi: ArrayLike) -> NDArray[np.float64]:
         s, lam = self.tri.barycentric(xi)
         vals = self.values[self.tri.simplices[np.where(s >= 0, s, 0)]]
         out = np.einsum("...k,...k->...", lam, vals)
         return np.where(s >= 0, out, np.nan)
 
     @property
-    def gradients(self) -> np.ndarray:
+    def gradients(self) -> NDArray[np.float64]:
         """(n_simplices, n_dims) gradient of the interpolant on each simplex."""
         return _simplex_gradients(self.tri.points, self.tri.simplices, self.values)
 

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..triangulation._optimal import OptimalTriangulation
+from ..triangulation import OptimalTriangulation
 
 __all__ = ["l2_optimal_triangulation", "L2OptimalTriangulation"]
 

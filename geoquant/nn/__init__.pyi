@@ -67,3 +67,11 @@ from ._plots import (
     plot_fit_1d as plot_fit_1d,
     plot_breaklines_2d as plot_breaklines_2d,
 )
+# types and thresholds other packages use (the theory engine's end-state classifier, its network arguments)
+from ._neurons import (
+    NetworkLike as NetworkLike,
+)
+from ._state import (
+    DEFAULT_GRAD_TOL as DEFAULT_GRAD_TOL,
+    INTERPOLATION_RTOL as INTERPOLATION_RTOL,
+)

@@ -57,7 +57,7 @@ from ._compare import (
     compare_directions as compare_directions,
     kink_distances as kink_distances,
     NearestTriangulation as NearestTriangulation,
-    nearest_triangulation as nearest_triangulation,
+    nearest_triangulation_sup as nearest_triangulation_sup,
 )
 from ._distance import (
     network_lines as network_lines,
@@ -66,4 +66,8 @@ from ._distance import (
 from ._plots import (
     plot_potential as plot_potential,
     plot_predicted as plot_predicted,
+)
+# deprecated (removed in geoquant 0.3.0)
+from ._compare import (
+    nearest_triangulation as nearest_triangulation,
 )

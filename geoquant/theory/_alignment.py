@@ -30,7 +30,7 @@ from ..errors import InvalidInputError
 __all__ = ["residual_weights", "alignment_field", "alignment_potential", "augment"]
 
 
-def augment(points: np.ndarray) -> np.ndarray:
+def augment(points: np.ndarray) -> NDArray[np.float64]:
     """Append the constant 1 to each point: ``(n, d) -> (n, d + 1)`` (the bias coordinate)."""
     points = np.asarray(points, dtype=np.float64)
     return np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1)

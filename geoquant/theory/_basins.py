@@ -14,7 +14,7 @@ directions and are assigned by a tiny tolerance.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from dataclasses import dataclass
 
@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import as_generator, check_int, check_points, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ._alignment import augment, residual_weights
-from ._extremal import extremal_directions
+from ._extremal import ExtremalDirection, extremal_directions
 from ._sectors import _normalize, sectors as _sectors_fn
 
 __all__ = ["DEAD", "FLAT", "UNASSIGNED", "BasinResult", "Basins", "basins", "flow_directions"]
@@ -40,7 +40,10 @@ UNASSIGNED = -3
 _CELL, _ARC, _VERTEX, _DONE = 0, 1, 2, 3
 
 
-def _chord_hits(P, Q, pat, Xh, atol, skip=None):
+def _chord_hits(
+    P: NDArray[np.float64], Q: NDArray[np.float64], pat: NDArray[np.bool_], Xh: NDArray[np.float64], atol: float,
+    skip: NDArray[np.int64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """First hyperplane crossings on the chords ``P -> Q`` (rows); ``skip`` excludes one plane per row."""
     sg = np.where(pat, 1.0, -1.0)
     a = np.maximum(sg * (P @ Xh.T), 0.0)
@@ -57,12 +60,179 @@ def _chord_hits(P, Q, pat, Xh, atol, skip=None):
     return tmin, hits
 
 
-def _slides(nrm, D_on, D_off, sign, tol):
+def _slides(
+    nrm: NDArray[np.float64], D_on: NDArray[np.float64], D_off: NDArray[np.float64], sign: int, tol: float
+) -> NDArray[np.bool_]:
     """Both one-sided fields push towards the hyperplane with unit normal ``nrm``."""
     return (sign * np.sum(nrm * D_on, axis=-1) < -tol) & (sign * np.sum(nrm * D_off, axis=-1) > tol)
 
 
-def flow_directions(Xt: np.ndarray, r: np.ndarray, W0: np.ndarray, sign: int, *, atol: float = 1e-10, rtol: float = 1e-9):
+class _Flow:
+    """The state of ``m`` trajectories of :func:`flow_directions`, advanced one kind of event at a time.
+
+    ``W`` (unit directions), ``pat`` (the activation pattern of the cell each is in), ``mode``
+    (in a cell, on an arc, at a vertex, done) and ``circ`` (the hyperplane an arc slides on)
+    are updated in place by :meth:`cells`, :meth:`arcs` and :meth:`vertices`.
+    """
+
+    def __init__(self, W: NDArray[np.float64], Xh: NDArray[np.float64], rX: NDArray[np.float64], sign: int,
+                 tol: float, atol: float) -> None:
+        self.W, self.Xh, self.rX, self.sign, self.tol, self.atol = W, Xh, rX, sign, tol, atol
+        self.d = W.shape[1] - 1
+        self.pat = (W @ Xh.T) > 0.0
+        self.mode = np.full(W.shape[0], _CELL)
+        self.circ = np.zeros(W.shape[0], dtype=np.int64)
+        self.stars: dict[bytes, tuple] = {}  # vertex sign vector -> its star and slopes
+
+    def cells(self) -> None:
+        """Inside a cell: follow the arc towards ``sign D/|D|``; stop there, or cross or slide at the first plane."""
+        W, pat, mode, rX = self.W, self.pat, self.mode, self.rX
+        idx = np.flatnonzero(mode == _CELL)
+        if not idx.size:
+            return
+        Dc = pat[idx] @ rX
+        nD = np.linalg.norm(Dc, axis=1)
+        flat = nD <= self.tol
+        mode[idx[flat]] = _DONE
+        idx, Dc, nD = idx[~flat], Dc[~flat], nD[~flat]
+        Q = self.sign * Dc / nD[:, None]
+        tmin, hits = _chord_hits(W[idx], Q, pat[idx], self.Xh, self.atol)
+        inside = ~np.isfinite(tmin)
+        W[idx[inside]] = Q[inside]
+        mode[idx[inside]] = _DONE
+        go = ~inside
+        k, t, h = idx[go], tmin[go][:, None], hits[go]
+        W[k] = _normalize((1.0 - t) * W[k] + t * Q[go])
+        nh = h.sum(axis=1)
+        mode[k[nh >= 2]] = _VERTEX
+        one = np.flatnonzero(nh == 1)
+        if one.size:
+            self._hit_one_plane(k[one], np.argmax(h[one], axis=1))
+
+    def _hit_one_plane(self, kk: NDArray[np.int64], i: NDArray[np.int64]) -> None:
+        """Trajectories ``kk`` on plane ``i``: cross it, or slide (d = 1: stop; d = 2: follow the plane's circle)."""
+        W, pat, mode, Xh, rX = self.W, self.pat, self.mode, self.Xh, self.rX
+        p_on, p_off = pat[kk].copy(), pat[kk].copy()
+        p_on[np.arange(len(kk)), i] = True
+        p_off[np.arange(len(kk)), i] = False
+        sl = _slides(Xh[i], p_on @ rX, p_off @ rX, self.sign, self.tol)
+        # crossing: flip the pattern of the plane that was hit
+        cr = kk[~sl]
+        pat[cr, i[~sl]] = ~pat[cr, i[~sl]]
+        sk = kk[sl]
+        if self.d == 1:
+            mode[sk] = _DONE
+        else:
+            mode[sk] = _ARC
+            self.circ[sk] = i[sl]
+            pat[sk, i[sl]] = False
+            W[sk] -= np.sum(W[sk] * Xh[i[sl]], axis=1, keepdims=True) * Xh[i[sl]]
+            W[sk] = _normalize(W[sk])
+
+    def arcs(self) -> None:
+        """d = 2, sliding on a plane: follow its great circle towards ``sign P_i D`` to the end or a vertex."""
+        W, pat, mode, Xh = self.W, self.pat, self.mode, self.Xh
+        idx = np.flatnonzero(mode == _ARC)
+        if not idx.size:
+            return
+        i = self.circ[idx]
+        D0 = pat[idx] @ self.rX
+        nv = Xh[i]
+        Dp = D0 - np.sum(D0 * nv, axis=1, keepdims=True) * nv
+        nD = np.linalg.norm(Dp, axis=1)
+        flat = nD <= self.tol
+        mode[idx[flat]] = _DONE
+        idx, Dp, nD, i = idx[~flat], Dp[~flat], nD[~flat], i[~flat]
+        Q = self.sign * Dp / nD[:, None]
+        tmin, hits = _chord_hits(W[idx], Q, pat[idx], Xh, self.atol, skip=i)
+        inside = ~np.isfinite(tmin)
+        W[idx[inside]] = Q[inside]
+        mode[idx[inside]] = _DONE
+        go = ~inside
+        k, t = idx[go], tmin[go][:, None]
+        W[k] = _normalize((1.0 - t) * W[k] + t * Q[go])
+        mode[k] = _VERTEX
+
+    def vertices(self) -> None:
+        """d = 2, at a vertex, one trajectory at a time: stop, or leave along the steepest wedge or ray."""
+        for k in np.flatnonzero(self.mode == _VERTEX):
+            self._leave_vertex(int(k))
+
+    def _star(self, k: int) -> tuple:
+        """Snap trajectory ``k`` onto its vertex; the vertex's star ``(rays, planes, patterns, D, slopes)``."""
+        from ._sectors import _cross, vertex_star
+
+        Xh, atol = self.Xh, self.atol
+        p = self.W[k]
+        vals = Xh @ p
+        two = np.argsort(np.abs(vals))[:2]
+        # snap onto the exact intersection of the two nearest circles
+        c = _normalize(_cross(Xh[two[0]], Xh[two[1]]))
+        p = c if c @ p > 0 else -c
+        vals = Xh @ p
+        S = np.sign(vals).astype(np.int8)
+        S[np.abs(vals) <= atol] = 0
+        key = S.tobytes()
+        self.W[k] = p
+        if key not in self.stars:
+            inc = np.flatnonzero(S == 0)
+            rays, rc, pats = vertex_star(p, inc, Xh, S)
+            Dw = pats @ self.rX
+            self.stars[key] = (rays, rc, pats, Dw, self.sign * np.einsum("ij,ij->i", rays, Dw))
+        return self.stars[key]
+
+    def _leave_vertex(self, k: int) -> None:
+        rays, rc, pats, Dw, slopes = self._star(k)
+        if np.all(slopes <= self.tol):
+            self.mode[k] = _DONE
+            return
+        choice = _steepest_exit(self.W[k], rays, rc, pats, Dw, slopes, self.Xh, self.rX, self.sign, self.tol)
+        if choice is None:
+            self.mode[k] = _DONE
+        elif choice[0] == "cell":
+            self.pat[k] = pats[choice[1]]
+            self.mode[k] = _CELL
+        else:
+            q_ = choice[1]
+            cc = rc[q_]
+            newp = pats[q_].copy()
+            newp[cc] = False
+            self.pat[k] = newp
+            self.circ[k] = cc
+            self.mode[k] = _ARC
+
+
+def _steepest_exit(p: NDArray[np.float64], rays: NDArray[np.float64], rc: NDArray[np.int64],
+                   pats: NDArray[np.bool_], Dw: NDArray[np.float64], slopes: NDArray[np.float64],
+                   Xh: NDArray[np.float64], rX: NDArray[np.float64], sign: int, tol: float) -> tuple[str, int] | None:
+    """The steepest admissible way out of the vertex ``p``: ``("cell", wedge)``, ``("ray", ray)`` or None."""
+    from ._sectors import _tangent_basis
+
+    best, choice = 0.0, None
+    e1, e2 = _tangent_basis(p)
+    ang = np.mod(np.arctan2(rays @ e2, rays @ e1), 2 * np.pi)
+    nr = len(rays)
+    for w_ in range(nr):  # wedge w_ lies between rays w_ and w_ + 1
+        v = sign * (Dw[w_] - (Dw[w_] @ p) * p)
+        lo, hi = ang[w_], ang[(w_ + 1) % nr] + (2 * np.pi if w_ == nr - 1 else 0.0)
+        av = np.mod(np.arctan2(v @ e2, v @ e1) - lo, 2 * np.pi) + lo
+        if lo + 1e-12 < av < hi - 1e-12 and np.linalg.norm(v) > best:
+            best, choice = float(np.linalg.norm(v)), ("cell", w_)
+    for q_ in range(nr):  # ray q_ borders wedges q_ - 1 and q_
+        if slopes[q_] <= max(best, tol):
+            continue
+        cc = rc[q_]
+        a_side, b_side = pats[q_], pats[q_ - 1]
+        on_, off_ = (a_side, b_side) if a_side[cc] else (b_side, a_side)
+        if _slides(Xh[cc], on_ @ rX, off_ @ rX, sign, tol):
+            best, choice = float(slopes[q_]), ("ray", q_)
+    return choice
+
+
+def flow_directions(
+    Xt: NDArray[np.float64], r: NDArray[np.float64], W0: ArrayLike, sign: int, *, atol: float = 1e-10,
+    rtol: float = 1e-9,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Follow ``d w^/dt = sign (I - w^ w^T) D(w^)`` exactly to its endpoint, for d = 1, 2 (kernel).
 
     Event-driven: inside a cell the trajectory is the great-circle arc towards
@@ -87,141 +257,24 @@ def flow_directions(Xt: np.ndarray, r: np.ndarray, W0: np.ndarray, sign: int, *,
         Activation pattern of the cell (or of the inactive side of the hyperplane)
         each trajectory ended in; robust where ``W`` lies exactly on a hyperplane.
     """
-    from ._sectors import _cross, _tangent_basis, vertex_star
-
     W = _normalize(np.array(W0, dtype=np.float64))
     m, D = W.shape
-    d = D - 1
     Xh = _normalize(Xt)
     n = Xh.shape[0]
     scale = float(np.sum(np.abs(r) * np.linalg.norm(Xt, axis=1)))
     if scale == 0.0 or m == 0:
         return W, (W @ Xh.T) > 0.0
-    tol = rtol * scale
-    rX = r[:, None] * Xt
-    pat = (W @ Xh.T) > 0.0
-    mode = np.full(m, _CELL)
-    circ = np.zeros(m, dtype=np.int64)
     on0 = np.any(np.abs(W @ Xh.T) <= atol, axis=1)
     if on0.any():  # a start exactly on a hyperplane: nudge it (measure zero for random starts)
         W[on0] = _normalize(W[on0] + 1e-7 * np.random.default_rng(0).standard_normal((on0.sum(), D)))
-        pat = (W @ Xh.T) > 0.0
-    stars: dict = {}  # vertex sign vector -> its star and slopes
+    flow = _Flow(W, Xh, r[:, None] * Xt, sign, rtol * scale, atol)
     for _ in range(4 * n * n + 20):
-        # ---- cells -------------------------------------------------------------
-        idx = np.flatnonzero(mode == _CELL)
-        if idx.size:
-            Dc = pat[idx] @ rX
-            nD = np.linalg.norm(Dc, axis=1)
-            flat = nD <= tol
-            mode[idx[flat]] = _DONE
-            idx, Dc, nD = idx[~flat], Dc[~flat], nD[~flat]
-            Q = sign * Dc / nD[:, None]
-            tmin, hits = _chord_hits(W[idx], Q, pat[idx], Xh, atol)
-            inside = ~np.isfinite(tmin)
-            W[idx[inside]] = Q[inside]
-            mode[idx[inside]] = _DONE
-            go = ~inside
-            k, t, h = idx[go], tmin[go][:, None], hits[go]
-            W[k] = _normalize((1.0 - t) * W[k] + t * Q[go])
-            nh = h.sum(axis=1)
-            mode[k[nh >= 2]] = _VERTEX
-            one = np.flatnonzero(nh == 1)
-            if one.size:
-                kk = k[one]
-                i = np.argmax(h[one], axis=1)
-                p_on, p_off = pat[kk].copy(), pat[kk].copy()
-                p_on[np.arange(len(kk)), i] = True
-                p_off[np.arange(len(kk)), i] = False
-                sl = _slides(Xh[i], p_on @ rX, p_off @ rX, sign, tol)
-                # crossing: flip the pattern of the plane that was hit
-                cr = kk[~sl]
-                pat[cr, i[~sl]] = ~pat[cr, i[~sl]]
-                sk = kk[sl]
-                if d == 1:
-                    mode[sk] = _DONE
-                else:
-                    mode[sk] = _ARC
-                    circ[sk] = i[sl]
-                    pat[sk, i[sl]] = False
-                    W[sk] -= np.sum(W[sk] * Xh[i[sl]], axis=1, keepdims=True) * Xh[i[sl]]
-                    W[sk] = _normalize(W[sk])
-        # ---- arcs (d = 2): slide along the great circle towards s * P_i D ---------
-        idx = np.flatnonzero(mode == _ARC)
-        if idx.size:
-            i = circ[idx]
-            D0 = pat[idx] @ rX
-            nv = Xh[i]
-            Dp = D0 - np.sum(D0 * nv, axis=1, keepdims=True) * nv
-            nD = np.linalg.norm(Dp, axis=1)
-            flat = nD <= tol
-            mode[idx[flat]] = _DONE
-            idx, Dp, nD, i = idx[~flat], Dp[~flat], nD[~flat], i[~flat]
-            Q = sign * Dp / nD[:, None]
-            tmin, hits = _chord_hits(W[idx], Q, pat[idx], Xh, atol, skip=i)
-            inside = ~np.isfinite(tmin)
-            W[idx[inside]] = Q[inside]
-            mode[idx[inside]] = _DONE
-            go = ~inside
-            k, t = idx[go], tmin[go][:, None]
-            W[k] = _normalize((1.0 - t) * W[k] + t * Q[go])
-            mode[k] = _VERTEX
-        # ---- vertices (d = 2), one by one ----------------------------------------
-        for k in np.flatnonzero(mode == _VERTEX):
-            p = W[k]
-            vals = Xh @ p
-            two = np.argsort(np.abs(vals))[:2]
-            # snap onto the exact intersection of the two nearest circles
-            c = _normalize(_cross(Xh[two[0]], Xh[two[1]]))
-            p = c if c @ p > 0 else -c
-            vals = Xh @ p
-            S = np.sign(vals).astype(np.int8)
-            S[np.abs(vals) <= atol] = 0
-            key = S.tobytes()
-            W[k] = p
-            if key not in stars:
-                inc = np.flatnonzero(S == 0)
-                rays, rc, pats = vertex_star(p, inc, Xh, S)
-                Dw = pats @ rX
-                stars[key] = (rays, rc, pats, Dw, sign * np.einsum("ij,ij->i", rays, Dw))
-            rays, rc, pats, Dw, slopes = stars[key]
-            if np.all(slopes <= tol):
-                mode[k] = _DONE
-                continue
-            best, choice = 0.0, None
-            e1, e2 = _tangent_basis(p)
-            ang = np.mod(np.arctan2(rays @ e2, rays @ e1), 2 * np.pi)
-            nr = len(rays)
-            for w_ in range(nr):  # wedge w_ lies between rays w_ and w_ + 1
-                v = sign * (Dw[w_] - (Dw[w_] @ p) * p)
-                lo, hi = ang[w_], ang[(w_ + 1) % nr] + (2 * np.pi if w_ == nr - 1 else 0.0)
-                av = np.mod(np.arctan2(v @ e2, v @ e1) - lo, 2 * np.pi) + lo
-                if lo + 1e-12 < av < hi - 1e-12 and np.linalg.norm(v) > best:
-                    best, choice = float(np.linalg.norm(v)), ("cell", w_)
-            for q_ in range(nr):  # ray q_ borders wedges q_ - 1 and q_
-                if slopes[q_] <= max(best, tol):
-                    continue
-                cc = rc[q_]
-                a_side, b_side = pats[q_], pats[q_ - 1]
-                on_, off_ = (a_side, b_side) if a_side[cc] else (b_side, a_side)
-                if _slides(Xh[cc], on_ @ rX, off_ @ rX, sign, tol):
-                    best, choice = float(slopes[q_]), ("ray", q_)
-            if choice is None:
-                mode[k] = _DONE
-            elif choice[0] == "cell":
-                pat[k] = pats[choice[1]]
-                mode[k] = _CELL
-            else:
-                q_ = choice[1]
-                cc = rc[q_]
-                newp = pats[q_].copy()
-                newp[cc] = False
-                pat[k] = newp
-                circ[k] = cc
-                mode[k] = _ARC
-        if np.all(mode == _DONE):
+        flow.cells()
+        flow.arcs()
+        flow.vertices()
+        if np.all(flow.mode == _DONE):
             break
-    return W, pat
+    return flow.W, flow.pat
 
 
 @dataclass(eq=False)
@@ -273,7 +326,7 @@ class Basins:
     positive: BasinResult
     negative: BasinResult
 
-    def __getitem__(self, sign) -> BasinResult:
+    def __getitem__(self, sign: int) -> BasinResult:
         if sign == 1:
             return self.positive
         if sign == -1:
@@ -284,7 +337,10 @@ class Basins:
         return f"Basins(\n  {self.positive!r},\n  {self.negative!r})"
 
 
-def assign_endpoints(Xt, r, end, pattern, stable, *, tol, D_flat_tol):
+def assign_endpoints(
+    Xt: NDArray[np.float64], r: NDArray[np.float64], end: NDArray[np.float64], pattern: NDArray[np.bool_],
+    stable: Sequence[ExtremalDirection], *, tol: float, D_flat_tol: float,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Label endpoints by the nearest stable extremal direction of ``sign`` (kernel)."""
     m = end.shape[0]
     labels = np.full(m, UNASSIGNED, dtype=np.int64)

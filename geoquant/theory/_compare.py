@@ -8,9 +8,13 @@
 * ``sup |f - g|`` over the convex hull of the data (:func:`sup_distance`, exact
   for piecewise linear ``f, g`` whose kinks/creases are known) lives in
   :mod:`._distance`, below both this module and :mod:`._predict`.
-* :func:`nearest_triangulation`: d = 2, the fine triangulation ``T`` of the data
+* :func:`nearest_triangulation_sup`: d = 2, the fine triangulation ``T`` of the data
   whose linear interpolant is nearest to a function ``f`` in the sup norm on
-  the hull.  Two comparisons are made, both reported:
+  the hull, among every fine triangulation when there are at most ``limit`` of them,
+  else among a uniform sample (the result says which, and how many of how many
+  were compared).  (The exact L2-nearest triangulation at every size is
+  :func:`geoquant.compare._distances.nearest_triangulation`.)  Two comparisons
+  are made, both reported:
 
   - ``self``: ``f`` against ``I_T(f(X))``, the interpolant of ``f``'s own values at
     the data.  Distance 0 means ``f`` *is* piecewise linear on ``T`` (on the hull).
@@ -39,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import deprecated_alias
 from .._validation import SeedLike, check_int, check_points, check_values
 from ..errors import InvalidInputError, TooLargeError
 from ..nn import cluster_directions
@@ -47,7 +52,7 @@ from ._extremal import ExtremalDirection, extremal_directions
 from ._function import PredictedFunction
 
 if TYPE_CHECKING:
-    from ..nn._neurons import NetworkLike
+    from ..nn import NetworkLike
     from ..triangulation import Triangulation
 
 __all__ = [
@@ -55,6 +60,7 @@ __all__ = [
     "compare_directions",
     "kink_distances",
     "NearestTriangulation",
+    "nearest_triangulation_sup",
     "nearest_triangulation",
 ]
 
@@ -94,7 +100,7 @@ class DirectionComparison:
     extremal: list
     extremal_angles: np.ndarray
 
-    def matched(self, tol: float = 1e-2) -> np.ndarray:
+    def matched(self, tol: float = 1e-2) -> NDArray[np.bool_]:
         """Mask of clusters within ``tol`` rad of an extremal direction of their sign."""
         return self.angles <= tol
 
@@ -175,7 +181,7 @@ def compare_directions(
 # ---------------------------------------------------------------------------
 def kink_distances(
     kinks: ArrayLike | PredictedFunction | NetworkLike | tuple[ArrayLike, ArrayLike], points: ArrayLike, *, inside: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distance from each kink to the nearest data point (d = 1).
 
     Parameters
@@ -212,7 +218,7 @@ def kink_distances(
 # ---------------------------------------------------------------------------
 @dataclass(eq=False)
 class NearestTriangulation:
-    """The fine triangulations nearest to a function (see :func:`nearest_triangulation`).
+    """The fine triangulations nearest to a function in the sup norm (see :func:`nearest_triangulation_sup`).
 
     Attributes
     ----------
@@ -223,10 +229,16 @@ class NearestTriangulation:
     self_distances, data_distances : (n_candidates,) ndarray
         Distances for every candidate triangulation.
     n_candidates : int
+        How many triangulations were compared.
     exhaustive : bool
-        True when every fine triangulation was compared; False when sampled.
+        True when every fine triangulation was compared; False when sampled (or
+        when the candidates were given).
     candidates : list of Triangulation
         The compared triangulations (the distances index this list).
+    n_triangulations : int or None
+        How many fine triangulations the points have (``n_candidates`` when
+        exhaustive; counted exactly when sampled; None when the candidates were given):
+        a sampled result compared ``n_candidates`` of ``n_triangulations``.
     """
 
     self_tri: object
@@ -238,11 +250,13 @@ class NearestTriangulation:
     n_candidates: int
     exhaustive: bool
     candidates: list
+    n_triangulations: int | None = None
 
     def __repr__(self) -> str:
         return (
             f"NearestTriangulation(self_distance={self.self_distance:.4g}, data_distance={self.data_distance:.4g}, "
-            f"n_candidates={self.n_candidates}, exhaustive={self.exhaustive})"
+            f"n_candidates={self.n_candidates}, exhaustive={self.exhaustive}, "
+            f"n_triangulations={self.n_triangulations})"
         )
 
 
@@ -261,11 +275,13 @@ def _interp_values(P: np.ndarray, X: np.ndarray, simplices: np.ndarray, V: np.nd
 
 def _candidate_triangulations(
     X: np.ndarray, limit: int, n_samples: int, seed: SeedLike
-) -> tuple[list[Triangulation], bool]:
-    from ..triangulation import enumerate_triangulations, sample_triangulations
+) -> tuple[list[Triangulation], bool, int]:
+    """Every fine triangulation (at most ``limit``) or distinct uniform draws: (list, exhaustive, how many exist)."""
+    from ..triangulation import count_triangulations, enumerate_triangulations, sample_triangulations
 
     try:
-        return list(enumerate_triangulations(X, fine=True, limit=limit)), True
+        tris = list(enumerate_triangulations(X, fine=True, limit=limit))
+        return tris, True, len(tris)
     except TooLargeError:
         pass
     out, keys = [], set()
@@ -273,10 +289,10 @@ def _candidate_triangulations(
         if t.key() not in keys:  # draws are with replacement
             keys.add(t.key())
             out.append(t)
-    return out, False
+    return out, False, count_triangulations(X, fine=True)
 
 
-def nearest_triangulation(
+def nearest_triangulation_sup(
     f: FunctionLike,
     points: ArrayLike,
     values: ArrayLike | None = None,
@@ -288,7 +304,12 @@ def nearest_triangulation(
     triangulations: Sequence[Triangulation] | None = None,
     max_lines: int = 400,
 ) -> NearestTriangulation:
-    """The fine triangulation of the data whose interpolant is nearest to ``f`` (d = 2).
+    """The fine triangulation of the data whose interpolant is nearest to ``f`` in the sup norm (d = 2).
+
+    Exhaustive when the points have at most ``limit`` fine triangulations; above,
+    a **sample**: the result's ``exhaustive`` is False and it compared
+    ``n_candidates`` of ``n_triangulations``. (For the exact L2-nearest
+    triangulation at every size see :func:`geoquant.compare._distances.nearest_triangulation`.)
 
     Parameters
     ----------
@@ -310,7 +331,8 @@ def nearest_triangulation(
     -------
     NearestTriangulation
         Distances are ``sup`` over the hull, computed at the exact candidate
-        points of the module docstring.
+        points of the module docstring; ``exhaustive``, ``n_candidates`` and
+        ``n_triangulations`` say how much of the set was compared.
     """
     X = check_points(points, "points", dim=2)
     y = check_values(values, X.shape[0], "values") if values is not None else None
@@ -321,10 +343,11 @@ def nearest_triangulation(
     P = _candidates(X, np.concatenate(parts) if parts else None, max_lines)
     fP = np.asarray(fc(P), dtype=float)
     fX = np.asarray(fc(X), dtype=float)
+    n_total: int | None
     if triangulations is None:
-        tris, exhaustive = _candidate_triangulations(X, limit, n_samples, seed)
+        tris, exhaustive, n_total = _candidate_triangulations(X, limit, n_samples, seed)
     else:
-        tris, exhaustive = list(triangulations), False
+        tris, exhaustive, n_total = list(triangulations), False, None
     if not tris:
         raise InvalidInputError("no candidate triangulations")
     V = np.column_stack([fX] + ([y] if y is not None else []))
@@ -346,4 +369,11 @@ def nearest_triangulation(
         n_candidates=len(tris),
         exhaustive=exhaustive,
         candidates=tris,
+        n_triangulations=n_total,
     )
+
+
+#: deprecated: the sup-norm nearest triangulation had the same name as the exact L2 one in geoquant.compare
+nearest_triangulation = deprecated_alias(
+    nearest_triangulation_sup, "geoquant.theory.nearest_triangulation", "geoquant.theory.nearest_triangulation_sup"
+)

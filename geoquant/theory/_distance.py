@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import ConvexHull
 
 from .._validation import check_points
@@ -27,7 +27,7 @@ from ..nn import crease_lines, relu_forward
 from ._function import PredictedFunction
 
 if TYPE_CHECKING:
-    from ..nn._neurons import NetworkLike
+    from ..nn import NetworkLike
 
 __all__ = ["network_lines", "sup_distance"]
 
@@ -54,7 +54,9 @@ def _net_arrays(W: Any, a: Any, model: int = 0) -> tuple[np.ndarray, np.ndarray]
     return W, a
 
 
-def network_lines(W: ArrayLike | NetworkLike, a: ArrayLike | None = None, *, model: int = 0, min_amplitude_fraction: float = 1e-3) -> np.ndarray:
+def network_lines(
+    W: ArrayLike | NetworkLike, a: ArrayLike | None = None, *, model: int = 0, min_amplitude_fraction: float = 1e-3
+) -> NDArray[np.float64]:
     """Crease lines (d = 2) or kinks (d = 1) of the non-negligible neurons of a network.
 
     Returns ``(k, 3)`` rows ``(a, b, c)`` normalised to ``a^2 + b^2 = 1`` for d = 2,

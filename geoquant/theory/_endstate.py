@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import check_fraction, check_points, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ..nn import relu_forward
-from ..nn._state import DEFAULT_GRAD_TOL, INTERPOLATION_RTOL
+from ..nn import DEFAULT_GRAD_TOL, INTERPOLATION_RTOL
 from ._alignment import augment
 from ._maximum import _extrema
 

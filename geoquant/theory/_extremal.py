@@ -48,7 +48,7 @@ sign tolerances); d >= 3 is not supported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from dataclasses import dataclass
 
@@ -58,6 +58,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validation import check_points, check_positive, check_values
 from ..errors import DegenerateInputError, InvalidInputError, UnsupportedError
 from ._alignment import augment, residual_weights
+from ._kinks import kink_positions
 from ._sectors import Sectors, _normalize, _tangent_basis, sectors as _sectors_fn, vertex_star
 
 __all__ = ["ExtremalDirection", "extremal_directions"]
@@ -119,7 +120,7 @@ class ExtremalDirection:
     line: np.ndarray | None = None
     growing: bool | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.growing is None:
             object.__setattr__(self, "growing", bool(self.sign * self.value > 0))
 
@@ -138,7 +139,7 @@ class ExtremalDirection:
         )
 
 
-def _classify(slopes: np.ndarray, curv: float, tol: float):
+def _classify(slopes: np.ndarray, curv: float, tol: float) -> bool | None:
     """True: strict local max of H; False: saddle; None: not listed (see module doc)."""
     slopes = np.asarray(slopes, dtype=float)
     if np.any(slopes > tol):
@@ -151,12 +152,17 @@ def _classify(slopes: np.ndarray, curv: float, tol: float):
     return False
 
 
-def _kink_line(p: np.ndarray, d: int):
+#: a unit direction has a kink (d = 1) or a crease line (d = 2) when its input part exceeds this
+_FLAT_ATOL = 1e-14
+
+
+def _kink_line(p: np.ndarray, d: int) -> tuple[float | None, NDArray[np.float64] | None]:
     if d == 1:
-        return (float(-p[1] / p[0]) if abs(p[0]) > 1e-14 else None), None
+        k = kink_positions(p[None, :], flat_tol=_FLAT_ATOL)  # one kink or none, unmerged
+        return (float(k[0]) if k.size else None), None
     if d == 2:
         nrm = float(np.hypot(p[0], p[1]))
-        return None, (p / nrm if nrm > 1e-14 else None)
+        return None, (p / nrm if nrm > _FLAT_ATOL else None)
     return None, None
 
 
@@ -177,7 +183,7 @@ class _Ctx:
         self.atol = sec.atol
         self.out: list[ExtremalDirection] = []
 
-    def cell(self, pattern) -> int:
+    def cell(self, pattern: NDArray[np.bool_]) -> int:
         k = self.sec.index_of(pattern)
         if k < 0:  # pragma: no cover - tolerance mismatch between enumeration and lookup
             raise DegenerateInputError(
@@ -186,7 +192,8 @@ class _Ctx:
             )
         return k
 
-    def add(self, p, s, kind, stable, through, adjacent, codim):
+    def add(self, p: NDArray[np.float64], s: int, kind: str, stable: bool | None, through: Iterable[int | np.integer],
+            adjacent: Iterable[int | np.integer], codim: int) -> None:
         G = float(np.maximum(self.Xt @ p, 0.0) @ self.r)
         kink, line = _kink_line(p, self.d)
         self.out.append(
@@ -207,7 +214,7 @@ class _Ctx:
         )
 
 
-def _interior(ctx: _Ctx):
+def _interior(ctx: _Ctx) -> None:
     P = ctx.sec.patterns
     sgn = np.where(P, 1.0, -1.0)
     for k in np.flatnonzero(~ctx.flat):
@@ -218,7 +225,7 @@ def _interior(ctx: _Ctx):
                 ctx.add(p, s, "interior", True, (), (k,), 0)
 
 
-def _boundary_1d(ctx: _Ctx):
+def _boundary_1d(ctx: _Ctx) -> None:
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
@@ -245,7 +252,7 @@ def _boundary_1d(ctx: _Ctx):
                 ctx.add(p, s, "boundary", stable, (inc,), (kw, kc), 1)
 
 
-def _vertices_2d(ctx: _Ctx):
+def _vertices_2d(ctx: _Ctx) -> None:
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     for v in range(len(V)):
@@ -263,7 +270,7 @@ def _vertices_2d(ctx: _Ctx):
                 ctx.add(V[v], s, "boundary", stable, inc, sorted(set(ks)), 2)
 
 
-def _edges_2d(ctx: _Ctx):
+def _edges_2d(ctx: _Ctx) -> None:
     V, S = ctx.sec.vertices, ctx.sec.vertex_signs
     assert V is not None and S is not None  # the arrangement's vertices exist for d <= 2
     n = ctx.X.shape[0]

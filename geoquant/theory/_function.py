@@ -10,13 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_query
 from ..errors import UnsupportedError
 from ..nn import crease_lines, relu_forward
 from ._extremal import ExtremalDirection
+from ._kinks import kink_positions
 
 __all__ = ["Stage", "PredictedFunction"]
+
+#: a neuron bends when ``|w| > _FLAT_RTOL ||[w | b]||`` (the rule of :func:`geoquant.nn.crease_lines`)
+_FLAT_RTOL = 1e-12
+#: kinks closer than ``_MERGE_TOL * max(1, max |kink|)`` are one kink
+_MERGE_TOL = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,31 +95,30 @@ class PredictedFunction:
     def n_dims(self) -> int:
         return int(self.points.shape[1])
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x: ArrayLike) -> NDArray[np.float64]:
         """Evaluate at ``x (..., n_dims)`` (1D queries may omit the last axis)."""
         x = check_query(x, self.n_dims, "x")
         return relu_forward(self.weights, self.coefficients, x)
 
     @property
-    def kinks(self) -> np.ndarray:
+    def kinks(self) -> NDArray[np.float64]:
         """d = 1: sorted distinct kink positions ``-b/w`` of the neurons."""
         if self.n_dims != 1:
             raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}; use 'lines'")
-        k = np.sort(crease_lines(self.weights))
-        if k.size == 0:
-            return k
-        keep = np.concatenate([[True], np.diff(k) > 1e-9 * max(1.0, np.max(np.abs(k)))])
-        return k[keep]
+        # the rule of geoquant.nn.crease_lines (|w| > 1e-12 ||[w | b]||), merged within 1e-9 of the largest
+        # kink, sorted by numpy's default sort (as always)
+        return kink_positions(self.weights, flat_tol=_FLAT_RTOL, flat_relative=True, merge_tol=_MERGE_TOL,
+                              merge_scale="largest", stable_sort=False)
 
     @property
-    def lines(self) -> np.ndarray:
+    def lines(self) -> NDArray[np.float64]:
         """d = 2: ``(m', 3)`` crease lines ``a x + b y + c = 0`` with ``a^2 + b^2 = 1``."""
         if self.n_dims != 2:
             raise UnsupportedError(f"'lines' is for 2D data, found n_dims={self.n_dims}; use 'kinks'")
         return crease_lines(self.weights)
 
     @property
-    def escape_times(self) -> np.ndarray:
+    def escape_times(self) -> NDArray[np.float64]:
         return np.array([s.time for s in self.stages])
 
     def __repr__(self) -> str:

@@ -74,7 +74,7 @@ from below (weak duality), and the call fails with :class:`SolverError` unless
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from dataclasses import dataclass
 
@@ -85,6 +85,7 @@ from .._validation import check_memory, check_option, check_points, check_query,
 from ..errors import GeoquantError, InvalidInputError, SolverError, TooLargeError, UnsupportedError
 from ..nn import relu_forward
 from ._alignment import augment
+from ._kinks import kink_groups, kink_positions
 from ._minnorm_lines import (
     Arcs,
     Deadline,
@@ -138,24 +139,12 @@ def representation_cost(W: ArrayLike, a: ArrayLike) -> float:
 
 #: kinks equal up to this many units of rounding of their own magnitude are one kink
 _KINK_ULPS = 8.0
-
-
-def _kink_groups(k: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Sort kinks and group those equal up to rounding: ``(order, group starts in the sorted order)``.
-
-    Two sorted neighbours are one kink when ``|k_{i+1} - k_i| <= 8 eps max(|k_i|,
-    |k_{i+1}|)``: the rounding of ``-b/w`` itself (a rescaled copy of a neuron, e.g.
-    ``(2, -1)`` and ``(1, -0.5)``, lands within an ulp or two).  The tolerance is
-    relative to each kink's *own* magnitude, so a far kink (a near-constant neuron
-    with its kink at 1e14) never absorbs the kinks near the data.
-    """
-    order = np.argsort(k, kind="stable")
-    ks = k[order]
-    if ks.size == 0:
-        return order, np.zeros(0, dtype=np.int64)
-    tol = _KINK_ULPS * np.finfo(np.float64).eps * np.maximum(np.abs(ks[1:]), np.abs(ks[:-1]))
-    new = np.concatenate([[True], np.diff(ks) > tol])
-    return order, np.flatnonzero(new)
+#: Two sorted neighbours are one kink when ``|k_{i+1} - k_i| <= 8 eps max(|k_i|, |k_{i+1}|)``: the
+#: rounding of ``-b/w`` itself (a rescaled copy of a neuron, e.g. ``(2, -1)`` and ``(1, -0.5)``, lands
+#: within an ulp or two). The tolerance is relative to each kink's *own* magnitude, so a far kink (a
+#: near-constant neuron with its kink at 1e14) never absorbs the kinks near the data
+#: (:func:`geoquant.theory._kinks.kink_groups` with ``merge_scale="pair"``).
+_KINK_RTOL = _KINK_ULPS * np.finfo(np.float64).eps
 
 
 def savarese_cost(W: ArrayLike, a: ArrayLike) -> float:
@@ -167,7 +156,7 @@ def savarese_cost(W: ArrayLike, a: ArrayLike) -> float:
     Neurons with ``w_j = 0`` are constants.
 
     Kinks are distinct unless equal up to the rounding of ``-b/w`` relative to the
-    kink's own magnitude (8 ulps; :func:`_kink_groups`).  The cost is that of the
+    kink's own magnitude (8 ulps; :func:`geoquant.theory._kinks.kink_groups`).  The cost is that of the
     function on the whole line, so a kink far outside the data counts where it
     is: a near-constant neuron (``w`` tiny, kink at 1e14) adds its own small jump
     ``|a w|`` there and to the end slopes, and nothing else.  (Reading it as a
@@ -194,7 +183,7 @@ def savarese_cost(W: ArrayLike, a: ArrayLike) -> float:
     live = w != 0
     k = -b[live] / w[live]
     jump = a[live] * np.abs(w[live])
-    order, starts = _kink_groups(k)
+    order, starts = kink_groups(k, merge_tol=_KINK_RTOL, merge_scale="pair")
     tv = float(np.sum(np.abs(np.add.reduceat(jump[order], starts)))) if k.size else 0.0
     ends = float(np.sum(a[w > 0] * w[w > 0]) + np.sum(a[w < 0] * w[w < 0]))  # f'(+inf) + f'(-inf)
     return max(tv, abs(ends))
@@ -281,7 +270,7 @@ class MinNormInterpolant:
         return relu_forward(self.W, self.a, flat).reshape(q.shape[:-1])
 
     @property
-    def kinks(self) -> np.ndarray:
+    def kinks(self) -> NDArray[np.float64]:
         """d = 1: sorted distinct kinks of the neurons with a non-zero weight, anywhere on the line.
 
         Equal up to the rounding of ``-b/w`` relative to their own magnitude means
@@ -289,10 +278,7 @@ class MinNormInterpolant:
         """
         if self.n_dims != 1:
             raise UnsupportedError(f"'kinks' is for 1D data, found n_dims={self.n_dims}")
-        ok = (self.W[:, 0] != 0) & (self.a != 0)
-        k = -self.W[ok, 1] / self.W[ok, 0]
-        order, starts = _kink_groups(k)
-        return k[order][starts]
+        return kink_positions(self.W[self.a != 0], flat_tol=0.0, merge_tol=_KINK_RTOL, merge_scale="pair")
 
     def __repr__(self) -> str:
         return (
@@ -536,6 +522,24 @@ def _certify(X: np.ndarray, y: np.ndarray, lam: np.ndarray, cost: float,
     return lower, norm, lam0
 
 
+def _resolve_method(
+    n_dims: int, method: str, solver: str
+) -> tuple[Literal["lines", "full"], Literal["highs", "clarabel"]]:
+    """The program and solver ``"auto"`` stands for in ``n_dims``, after refusing the combinations that do not exist."""
+    d = n_dims
+    if d > 2:
+        raise UnsupportedError(f"minnorm_interpolant supports 'points' with n_dims 1 or 2, found n_dims={d}")
+    if solver == "highs" and d != 1:
+        raise UnsupportedError(f"'solver' 'highs' (a linear program) is for 1D data, found n_dims={d}; use 'clarabel'")
+    if method == "auto":
+        method = "full" if (solver == "clarabel" and d == 1) else "lines"
+    if method == "lines" and d == 1 and solver == "clarabel":
+        raise UnsupportedError("method 'lines' in 1D is a linear program (HiGHS); use solver='highs' or method='full'")
+    if solver == "auto":
+        solver = "highs" if d == 1 else "clarabel"
+    return cast(Literal["lines", "full"], method), cast(Literal["highs", "clarabel"], solver)
+
+
 def minnorm_interpolant(
     points: ArrayLike,
     values: ArrayLike,
@@ -606,16 +610,7 @@ def minnorm_interpolant(
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise InvalidInputError(f"'progress' must be None, True or False, found {progress!r}")
     n, d = X.shape
-    if d > 2:
-        raise UnsupportedError(f"minnorm_interpolant supports 'points' with n_dims 1 or 2, found n_dims={d}")
-    if solver == "highs" and d != 1:
-        raise UnsupportedError(f"'solver' 'highs' (a linear program) is for 1D data, found n_dims={d}; use 'clarabel'")
-    if method == "auto":
-        method = "full" if (solver == "clarabel" and d == 1) else "lines"
-    if method == "lines" and d == 1 and solver == "clarabel":
-        raise UnsupportedError("method 'lines' in 1D is a linear program (HiGHS); use solver='highs' or method='full'")
-    if solver == "auto":
-        solver = "highs" if d == 1 else "clarabel"
+    method, solver = _resolve_method(d, method, solver)
     if sectors is not None:
         if not isinstance(sectors, Sectors) or sectors.points.shape != X.shape or not np.allclose(sectors.points, X):
             raise InvalidInputError("'sectors' must be the Sectors of 'points' (geoquant.theory.sectors(points))")

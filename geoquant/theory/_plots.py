@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
     from matplotlib.axes import Axes
 
     from ._extremal import ExtremalDirection
+    from ..nn import NetworkLike
     from ._predict import PredictedFunction
 
 import numpy as np
@@ -33,7 +34,7 @@ from ._extremal import extremal_directions
 __all__ = ["plot_potential", "plot_predicted"]
 
 
-def _ax(ax, **kw):
+def _ax(ax: Axes | None, **kw: Any) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -41,7 +42,9 @@ def _ax(ax, **kw):
     return ax
 
 
-def _trained_dirs(trained, model=0):
+def _trained_dirs(
+    trained: NetworkLike | tuple[ArrayLike, ArrayLike] | None, model: int = 0
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]] | None:
     """(directions (k, D), signs (k,), amplitudes (k,)) of a network."""
     if trained is None:
         return None
@@ -59,7 +62,7 @@ def _trained_dirs(trained, model=0):
     return W[ok] / nrm[ok, None], np.sign(a[ok]).astype(int), amp
 
 
-def _lonlat(P):
+def _lonlat(P: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return np.arctan2(P[..., 1], P[..., 0]), np.arcsin(np.clip(P[..., 2], -1, 1))
 
 
@@ -99,7 +102,7 @@ def plot_potential(points: ArrayLike, values: ArrayLike | None = None, *, f: Arr
     tr = _trained_dirs(trained, model)
     if tr is not None and len(tr[0]) > max_trained:
         keep = np.argsort(-tr[2])[:max_trained]
-        tr = tuple(t[keep] for t in tr)
+        tr = (tr[0][keep], tr[1][keep], tr[2][keep])
     if d == 1:
         ax = _ax(ax, figsize=(7, 3.5))
         th = np.linspace(-np.pi, np.pi, resolution * 4 + 1)

@@ -28,6 +28,7 @@ Methods
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class Sector:
     direction: np.ndarray
 
     @property
-    def active(self) -> np.ndarray:
+    def active(self) -> NDArray[np.intp]:
         """Indices of the active data points."""
         return np.flatnonzero(self.pattern)
 
@@ -119,7 +120,7 @@ class Sectors:
     atol: float = 1e-10
     _lookup: dict = field(default_factory=dict, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._lookup = {_key(p): k for k, p in enumerate(self.patterns)}
         if len(self._lookup) != len(self.patterns):  # pragma: no cover - construction guarantees it
             raise DegenerateInputError(
@@ -131,7 +132,7 @@ class Sectors:
     def __len__(self) -> int:
         return int(self.patterns.shape[0])
 
-    def __getitem__(self, k) -> Sector:
+    def __getitem__(self, k: int | np.integer) -> Sector:
         k = int(k)
         if k < 0:
             k += len(self)
@@ -139,7 +140,7 @@ class Sectors:
             raise IndexError(f"sector index {k} out of range for {len(self)} sectors")
         return Sector(k, self.patterns[k], self.directions[k])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Sector]:
         return (self[k] for k in range(len(self)))
 
     def __repr__(self) -> str:
@@ -155,7 +156,7 @@ class Sectors:
         return int(self.points.shape[1])
 
     @property
-    def augmented(self) -> np.ndarray:
+    def augmented(self) -> NDArray[np.float64]:
         """``(n_points, n_dims + 1)`` augmented inputs ``x~_i = (x_i, 1)``."""
         return augment(self.points)
 
@@ -275,7 +276,7 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _tangent_basis(p: np.ndarray):
+def _tangent_basis(p: np.ndarray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     helper = np.zeros(3)
     helper[int(np.argmin(np.abs(p)))] = 1.0
     e1 = _normalize(_cross(p, helper))
@@ -283,7 +284,9 @@ def _tangent_basis(p: np.ndarray):
     return e1, e2
 
 
-def vertex_star(p: np.ndarray, incident: np.ndarray, Xh: np.ndarray, signs_p: np.ndarray):
+def vertex_star(
+    p: np.ndarray, incident: np.ndarray, Xh: np.ndarray, signs_p: np.ndarray
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]]:
     """Rays and wedges around a vertex ``p`` of the great-circle arrangement.
 
     Parameters
@@ -313,7 +316,7 @@ def vertex_star(p: np.ndarray, incident: np.ndarray, Xh: np.ndarray, signs_p: np
     return t, circ, pats
 
 
-def arrangement_vertices_2d(Xh: np.ndarray, atol: float):
+def arrangement_vertices_2d(Xh: np.ndarray, atol: float) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
     """Distinct vertices of the great-circle arrangement: ``(V, 3)`` and their signs ``(V, n)``."""
     n = Xh.shape[0]
     ii, jj = np.triu_indices(n, 1)
@@ -375,7 +378,7 @@ def _sectors_2d(X: np.ndarray, atol: float) -> Sectors:
 # ---------------------------------------------------------------------------
 # LP enumeration, any d
 # ---------------------------------------------------------------------------
-def _max_margin(rows: np.ndarray, signs: np.ndarray):
+def _max_margin(rows: np.ndarray, signs: np.ndarray) -> tuple[NDArray[np.float64], float]:
     """max t s.t. signs_i rows_i . w >= t, |w|_inf <= 1; returns (unit w, t)."""
     from scipy.optimize import linprog
 

@@ -112,11 +112,11 @@ def test_unrefined_pl_errors_are_interpolation_error():
     f = get_target("runge", dim=2)
     X = sample_points(25, 2, "uniform", seed=1, domain=f.domain)
     tri = delaunay(X)
-    sq, lin = pl_errors(X, f(X), tri.simplices, f, refine=0)
+    sq, lin = pl_errors(X, tri.simplices, f, values=f(X), refine=0)
     np.testing.assert_allclose(sq, interpolation_error(tri, f, "l2").per_simplex, rtol=1e-12, atol=1e-18)
     np.testing.assert_allclose(lin, interpolation_error(tri, f, "linf").per_simplex, rtol=1e-12)
     # refinement converges: 2 and 3 levels agree far better than 0 and 3 (runge is sharp, triangles coarse)
-    s2, s3 = (np.sqrt(pl_errors(X, f(X), tri.simplices, f, refine=r)[0].sum()) for r in (2, 3))
+    s2, s3 = (np.sqrt(pl_errors(X, tri.simplices, f, values=f(X), refine=r)[0].sum()) for r in (2, 3))
     assert abs(s2 - s3) < 1e-3 * s3 < abs(np.sqrt(sq.sum()) - s3)
     # with refine=0 the evaluator's hull numbers come from interpolation_error itself
     got = Evaluator(f, X, f(X), EvalConfig(refine=0)).evaluate(_fitted("delaunay", f, X))

@@ -112,7 +112,7 @@ def test_greedy_descent_ends_at_a_local_optimum():
     f = get_target("runge", dim=2)
     X = sample_points(30, 2, "uniform", seed=2, domain=f.domain)
     y = f(X)
-    cost = lambda s: pl_errors(X, y, s, f)[0]  # noqa: E731
+    cost = lambda s: pl_errors(X, s, f, values=y)[0]  # noqa: E731
     walk = FlipWalk(X, delaunay(X).simplices, cost, seed=0)
     start = walk.total
     end = walk.descend(1.0)

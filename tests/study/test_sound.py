@@ -117,10 +117,20 @@ def test_nearest_triangulation_finds_the_triangulation_a_function_is_linear_on()
     simp = np.asarray(T.simplices if hasattr(T, "simplices") else T)
     vals = rng.normal(size=9)
     g = _pl_function(X, simp, vals)
-    got, l2sq, exact = nearest_triangulation(X, vals, g)
+    got, l2sq, exact = nearest_triangulation(g, X, vals)
     assert exact and l2sq < 1e-20
     canon = lambda s: sorted(map(tuple, np.sort(np.asarray(s), axis=1)))  # noqa: E731
     assert canon(got) == canon(simp)
+
+
+def test_nearest_triangulation_old_argument_order_warns_and_agrees():
+    X = np.random.default_rng(2).uniform(0, 1, (6, 2))
+    g = lambda p: np.abs(p[..., 0] - 0.4) * p[..., 1]  # noqa: E731
+    vals = g(X)
+    new = nearest_triangulation(g, X, vals)
+    with pytest.warns(DeprecationWarning, match=r"nearest_triangulation\(f, points, values\)"):
+        old = nearest_triangulation(X, vals, g)
+    assert np.array_equal(old[0], new[0]) and old[1:] == new[1:]
 
 
 def test_nearest_triangulation_exact_minimum_against_enumeration_by_dp_and_by_integer_program():
@@ -135,12 +145,12 @@ def test_nearest_triangulation_exact_minimum_against_enumeration_by_dp_and_by_in
         return np.abs(q[..., 0] - 0.4) + np.maximum(q[..., 1] - q[..., 0], 0.0)
 
     vals = g(X)
-    _, l2sq, exact = nearest_triangulation(X, vals, g)
-    totals = [pl_errors(X, vals, np.asarray(t.simplices if hasattr(t, "simplices") else t), g, linf_order=2)[0].sum()
+    _, l2sq, exact = nearest_triangulation(g, X, vals)
+    totals = [pl_errors(X, np.asarray(t.simplices if hasattr(t, "simplices") else t), g, values=vals, linf_order=2)[0].sum()
               for t in enumerate_triangulations(X)]
     assert exact and l2sq == pytest.approx(min(totals), rel=1e-12)
     # above exact_max_points the integer program (optimal_triangulation) answers: the same exact minimum
-    simp, l2sq_ip, exact_ip = nearest_triangulation(X, vals, g, exact_max_points=3)
+    simp, l2sq_ip, exact_ip = nearest_triangulation(g, X, vals, exact_max_points=3)
     n_tri = len(next(iter(enumerate_triangulations(X))).simplices)
     assert exact_ip and l2sq_ip == pytest.approx(min(totals), rel=1e-9) and len(simp) == n_tri
 
@@ -340,7 +350,7 @@ def test_nearest_triangulation_bound_brackets_the_minimum():
         return np.abs(q[..., 0] - 0.45) + np.maximum(q[..., 1] - 0.6 * q[..., 0], 0.0)
 
     vals = g(X)
-    _, l2sq, exact, lower = nearest_triangulation(X, vals, g, return_bound=True)
+    _, l2sq, exact, lower = nearest_triangulation(g, X, vals, return_bound=True)
     assert exact and lower == pytest.approx(l2sq, rel=1e-6, abs=1e-15)
-    _, l2q, exq, lowq = nearest_triangulation(X, vals, g, return_bound=True, time_limit=1e-3)
+    _, l2q, exq, lowq = nearest_triangulation(g, X, vals, return_bound=True, time_limit=1e-3)
     assert lowq <= l2sq * (1 + 1e-6) + 1e-15 <= l2q * (1 + 1e-6) + 2e-15

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from geoquant.errors import InvalidInputError
+from geoquant.triangulation import count_triangulations
 from geoquant.theory import (
     compare_directions,
     extremal_directions,
     kink_distances,
-    nearest_triangulation,
+    nearest_triangulation_sup,
     predict_function,
     sup_distance,
 )
@@ -67,7 +68,7 @@ def test_nearest_triangulation_recovers_interpolant():
     E = X[T0.edges]
     n = np.column_stack([E[:, 0, 1] - E[:, 1, 1], E[:, 1, 0] - E[:, 0, 0]])
     lines = np.column_stack([n, -np.sum(n * E[:, 0], axis=1)])
-    res = nearest_triangulation(I0, X, v, creases=lines)
+    res = nearest_triangulation_sup(I0, X, v, creases=lines)
     assert res.exhaustive and res.n_candidates == len(tris)
     assert res.self_distance < 1e-9 and res.self_tri.key() == T0.key()
     assert res.data_distance < 1e-9
@@ -104,14 +105,32 @@ def test_nearest_triangulation_sampled_and_prediction():
     X = rng.uniform(0, 1, (7, 2))
     y = rng.normal(size=7)
     p = predict_function(X, y)
-    full = nearest_triangulation(p, X, y)
-    part = nearest_triangulation(p, X, y, limit=3, n_samples=40, seed=1)
+    full = nearest_triangulation_sup(p, X, y)
+    part = nearest_triangulation_sup(p, X, y, limit=3, n_samples=40, seed=1)
     assert full.exhaustive and not part.exhaustive
     assert part.n_candidates <= 40
     # sampled candidates are a subset: their best is never better than the exhaustive best
     assert part.self_distance >= full.self_distance - 1e-12
     assert part.data_distance >= full.data_distance - 1e-12
     assert np.isclose(full.self_distance, full.self_distances.min())
+    # the result says how much of the set it compared: all of it, or n_candidates of n_triangulations
+    assert full.n_triangulations == full.n_candidates == count_triangulations(X, fine=True) > 3
+    assert part.n_triangulations == full.n_triangulations > part.n_candidates
+    assert nearest_triangulation_sup(p, X, triangulations=full.candidates[:2]).n_triangulations is None
+
+
+def test_nearest_triangulation_is_deprecated_for_nearest_triangulation_sup():
+    import geoquant
+    from geoquant.theory import nearest_triangulation
+
+    X = np.random.default_rng(4).uniform(0, 1, (6, 2))
+    f = lambda x: np.abs(x[:, 0] - 0.5) + x[:, 1] ** 2  # noqa: E731
+    new = nearest_triangulation_sup(f, X, X[:, 0])
+    with pytest.warns(DeprecationWarning, match="nearest_triangulation_sup"):
+        old = nearest_triangulation(f, X, X[:, 0])
+    assert old.self_distance == new.self_distance and old.data_distance == new.data_distance
+    assert np.array_equal(old.self_distances, new.self_distances)
+    assert geoquant.nearest_triangulation is nearest_triangulation
 
 
 def test_errors():
@@ -120,13 +139,13 @@ def test_errors():
     X = np.random.default_rng(0).uniform(0, 1, (5, 2))
     f = lambda x: x[:, 0]  # noqa: E731
     with pytest.raises(InvalidInputError, match="limit"):
-        nearest_triangulation(f, X, limit=0)
+        nearest_triangulation_sup(f, X, limit=0)
     with pytest.raises(InvalidInputError, match="n_samples"):
-        nearest_triangulation(f, X, n_samples=0)
+        nearest_triangulation_sup(f, X, n_samples=0)
     with pytest.raises(InvalidInputError, match="'f'"):
-        nearest_triangulation(3.0, X)
+        nearest_triangulation_sup(3.0, X)
     with pytest.raises(InvalidInputError, match="points"):
-        nearest_triangulation(f, np.arange(4.0))
+        nearest_triangulation_sup(f, np.arange(4.0))
     with pytest.raises(UnsupportedError, match="n_dims"):
         sup_distance(f, f, np.random.default_rng(0).normal(size=(6, 3)))
     with pytest.raises(InvalidInputError, match="points"):
