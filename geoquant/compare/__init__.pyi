@@ -15,6 +15,7 @@ from .methods import (
     method_class as method_class,
     MethodTags as MethodTags,
     method_tags as method_tags,
+    METHOD_FAMILIES as METHOD_FAMILIES,
 )
 from .estimators import (
     MethodRegressor as MethodRegressor,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..nn._state import INTERPOLATION_RTOL, PLATEAU_RTOL
+from ._tags import trains_mask
 
 __all__ = ["Finding", "Findings", "compute_findings", "case_columns", "training_state_table", "TRAIN_COLUMNS",
            "DISTANCE_COLUMNS", "TRAIN_STATES", "status_order", "STATUS_DEFINITIONS", "FINDINGS"]
@@ -228,7 +229,7 @@ def closest_family(ctx: _Context, out: Findings) -> None:
         (f1, m1) = ranking[0]
         txt = (f"{case_name(key, cols)}, n={n}: among methods that do not use the true target the {f1} family is "
                f"closest to it ({m1}, {metric} {_fmt(med[m1])}")
-        if f1 == "network" and _has(dn, "train_status"):
+        if m1 in set(dn.loc[trains_mask(dn), "method"]) and _has(dn, "train_status"):
             st = dn.loc[dn["method"] == m1, "train_status"]
             fit = int((st == "interpolating").sum())
             txt += f"; {fit} of {len(st)} of its networks fit their data"
@@ -256,7 +257,7 @@ def closest_family(ctx: _Context, out: Findings) -> None:
 def largest_shared_n(d, metric: str) -> int | None:
     """The largest n of a case at which both networks and Delaunay have a value of ``metric`` (None: no such n)."""
     d = d[d[metric].notna()]
-    nets = set(d.loc[d["family"] == "network", "n"])
+    nets = set(d.loc[trains_mask(d), "n"])
     dela = set(d.loc[d["method_name"] == "delaunay", "n"])
     both = nets & dela
     return int(max(both)) if both else None
@@ -275,7 +276,7 @@ def networks_vs_delaunay(ctx: _Context, out: Findings) -> None:
         dn = d[(d["n"] == n) & d[metric].notna()]
         per = per_seed(dn, metric)
         ref = dn.loc[dn["method_name"] == "delaunay", "method"].iloc[0]
-        for m in sorted(dn.loc[dn["family"] == "network", "method"].unique()):
+        for m in sorted(dn.loc[trains_mask(dn), "method"].unique()):
             ratio = seed_ratio(per, m, ref)
             if not len(ratio):
                 continue
@@ -545,7 +546,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
     cols = case_columns(done)
     ctx = _Context(df=df, done=done, metric=metric, cols=cols, cases=[
         (k if isinstance(k, tuple) else (k,), d) for k, d in done.groupby(cols, sort=True)],
-        nets=done[done["family"] == "network"])
+        nets=done[trains_mask(done)])
     for finding in FINDINGS:
         finding(ctx, out)
     return out

@@ -30,6 +30,8 @@ from .._fileio import atomic_write_bytes, storage_error
 from ..compare._studydir import read_manifest
 from ..errors import InvalidInputError
 from ..nn._state import INTERPOLATION_RTOL
+from ._findings import oracle_mask
+from ._tags import trains_mask
 
 __all__ = ["make_report", "Report"]
 
@@ -151,6 +153,7 @@ def _load_cases(study_dir, df, skipped: list):
 
     cases: dict[tuple, dict[str, dict]] = {}
     d = df[(df["status"] == "done") & df["gallery_file"].notna()]
+    d = d.assign(_trains=trains_mask(d), _oracle=oracle_mask(d))
     for _, r in d.iterrows():
         key = (r.get("target_label", r["target"]), int(r["dim"]), r["sampler"], int(r["n"]), int(r["seed"]))
         if r["restart"] != 0:
@@ -160,7 +163,9 @@ def _load_cases(study_dir, df, skipped: list):
         except GeoquantError as exc:
             skipped.append({"file": str(r["gallery_file"]), "reason": str(exc)})
             continue
-        cases.setdefault(key, {})[r["method"]] = {"family": r["family"], "name": r["method_name"], "arrays": arrays}
+        cases.setdefault(key, {})[r["method"]] = {"family": r["family"], "name": r["method_name"],
+                                                  "trains": bool(r["_trains"]), "oracle": bool(r["_oracle"]),
+                                                  "arrays": arrays}
     return cases
 
 
@@ -301,7 +306,7 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
     cases = _load_cases(study_dir, fdf, skipped)
     sel = _mathsafe_cases(summary.cases)
     metric = summary.metric
-    nets = done[done["family"] == "network"] if not done.empty else done
+    nets = done[trains_mask(done)]
     figs: list[_Figure] = [
         _Figure("key", "Error against n per case, at every n: Delaunay (median over seeds, band min–max), the best "
                 "triangulation that does not use the true target, the oracle (dotted; it chooses using the true "
@@ -510,7 +515,7 @@ def _summary_table(summary):
 def _end_state_defs(df) -> list:
     from ._findings import STATUS_DEFINITIONS, status_order
 
-    nets = df[(df["status"] == "done") & (df["family"] == "network")] if not df.empty else df
+    nets = df[(df["status"] == "done") & trains_mask(df)] if not df.empty else df
     if nets.empty or "train_status" not in nets.columns or nets["train_status"].isna().all():
         return []
     tols = set()
@@ -537,7 +542,7 @@ def _document(manifest, df, summary, findings, rates, figs, skipped, size_note) 
     from . import _tables as T
 
     done = df[df["status"] == "done"] if not df.empty else df
-    nets = done[done["family"] == "network"] if not done.empty else done
+    nets = done[trains_mask(done)]
     blocks = [_Block("summary", items=list(summary.sentences), partial=summary.partial)]
     st = _summary_table(summary)
     if st is not None:

@@ -36,6 +36,7 @@ from ._findings import (
     seed_ratio,
     status_counts,
 )
+from ._tags import tag_mask, trains_mask
 
 __all__ = ["Summary", "compute_summary", "SIMILAR", "NEAR"]
 
@@ -92,17 +93,6 @@ def _share(v) -> str:
     return f"{100 * v:.2g}%" if v < 1 else f"{v:.2g}x"
 
 
-def _is_statistic(name: str) -> bool:
-    """A statistic over all triangulations (e.g. triangulation_mean) is no triangulation one can pick."""
-    from ..compare.methods import method_class
-    from ..errors import GeoquantError
-
-    try:
-        return not method_class(name).pointwise
-    except GeoquantError:
-        return False
-
-
 def coverage_sentence(n_done: int, n_failed: int, n_planned: int | None) -> tuple[str, bool]:
     """The first sentence: tasks done / planned; ``(sentence, partial)``."""
     ran = n_done + n_failed
@@ -124,20 +114,20 @@ def _case_row(key, cols, d, metric):
     dn = d[(d["n"] == n) & d[metric].notna()]
     per = per_seed(dn, metric)
     med = per.median(axis=1)
-    fam = dn.groupby("method")["family"].first()
     oracles = set(dn.loc[oracle_mask(dn), "method"])
-    names = dn.groupby("method")["method_name"].first()
-    nets = [m for m in med.index if fam[m] == "network"]
+    trains = set(dn.loc[trains_mask(dn), "method"])
+    # a triangulation one can pick: a piecewise-linear method (not a statistic over triangulations)
+    pl = set(dn.loc[tag_mask(dn, "piecewise_linear"), "method"])
+    nets = [m for m in med.index if m in trains]
     best_net = min(nets, key=lambda m: med[m])
     dela = dn.loc[dn["method_name"] == "delaunay", "method"].iloc[0]
-    tris = [m for m in med.index if fam[m] == "triangulation" and m not in oracles and not _is_statistic(names[m])
-            and np.isfinite(med[m])]
+    tris = [m for m in med.index if m in pl and m not in oracles and np.isfinite(med[m])]
     # ties (e.g. the unique fine triangulation in 1D) go to Delaunay
     best_tri = min(tris, key=lambda m: (med[m], m != dela, m)) if tris else dela
     r_del = seed_ratio(per, best_net, dela)
     r_tri = seed_ratio(per, best_net, best_tri)
     rows_net = dn[dn["method"] == best_net]
-    all_nets = dn[dn["family"] == "network"]
+    all_nets = dn[trains_mask(dn)]
     err = all_nets[metric].astype(float)
     row: dict[str, Any] = {
         "case": case_name(key, cols), "n": n, "best network": best_net, f"network {metric}": float(med[best_net]),
@@ -288,7 +278,7 @@ def compute_summary(df, n_planned: int | None = None, metric: str = "l2_inner") 
     if done.empty or not _has(done, metric):
         out.sentences.append("No task finished with an error measurement, so there is nothing to compare yet.")
         return out
-    nets = done[done["family"] == "network"]
+    nets = done[trains_mask(done)]
     if nets.empty:
         out.sentences.append("The study trains no network, so it does not say whether networks generalize like "
                              "triangulation interpolants; the findings below compare the other methods.")
