@@ -37,6 +37,9 @@ from ._rates import (
     bootstrap_interval as bootstrap_interval,
     rate_self_check as rate_self_check,
     mark_pre_asymptotic as mark_pre_asymptotic,
+    RATE_METRIC as RATE_METRIC,
+    SELF_CHECK_WINDOWS as SELF_CHECK_WINDOWS,
+    SELF_CHECK_HALF_WIDTH as SELF_CHECK_HALF_WIDTH,
 )
 # specs and tasks
 from ._spec import (

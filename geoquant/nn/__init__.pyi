@@ -67,3 +67,7 @@ from ._plots import (
     plot_fit_1d as plot_fit_1d,
     plot_breaklines_2d as plot_breaklines_2d,
 )
+from ._state import (
+    INTERPOLATION_RTOL as INTERPOLATION_RTOL,
+    PLATEAU_RTOL as PLATEAU_RTOL,
+)

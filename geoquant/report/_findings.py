@@ -9,8 +9,10 @@ hold (e.g. the network-to-triangulation distances, when the results have no
 ``between_l2`` column) gives the sentence "not measured in this study" instead
 of a number.
 
-One function per finding (:data:`FINDINGS`), each reading a shared
-:class:`_Context` and adding its sentences and table to a :class:`Findings`.
+One function per finding (:data:`FINDINGS`, in page order), each reading a
+shared :class:`_Context` and adding its sentences and its one table to a
+:class:`Findings`; the table of the k-th finding is ``F<k>`` (:func:`table_id`),
+so the tables are numbered in the order the page prints them.
 
 A *case* is one (target label, target parameters, dimension, sampler): rates
 and comparisons are never pooled over different targets or parameters.
@@ -34,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn._state import INTERPOLATION_RTOL, PLATEAU_RTOL
+from ..nn import INTERPOLATION_RTOL, PLATEAU_RTOL
 from ._tags import trains_mask
 
 __all__ = ["Finding", "Findings", "compute_findings", "case_columns", "training_state_table", "TRAIN_COLUMNS",
@@ -49,9 +51,9 @@ DISTANCE_COLUMNS = ("fit_l2", "between_l2", "nearest_l2", "nearest_exact")
 #: before end states existed may also hold the coarse ``"stationary"``.
 TRAIN_STATES = ("interpolating", "spurious_stationary", "pinned", "stalled", "unstable", "budget", "stationary")
 
-#: What each known end state means (the trainer's rules, geoquant.nn._state.training_state).
+#: What each known end state means (the trainer's rules, geoquant.nn's training_state).
 STATUS_DEFINITIONS = {
-    "interpolating": f"final train RMSE ≤ {INTERPOLATION_RTOL:g}·std(y) (geoquant.nn._state.INTERPOLATION_RTOL)",
+    "interpolating": f"final train RMSE ≤ {INTERPOLATION_RTOL:g}·std(y) (geoquant.nn.INTERPOLATION_RTOL)",
     "stationary": "not interpolating; stationarity measure below grad_tol, or the loss fell by less than "
                   f"{PLATEAU_RTOL:g} (relative) over the second half of the run",
     "unstable": "not interpolating; the model failed (diverged / NaN), the loss rose between records, or the GD "
@@ -189,13 +191,14 @@ class _Context:
     cols: list
     cases: list
     nets: Any
+    cache: dict = field(default_factory=dict)
 
 
 # --- one function per finding ---------------------------------------------------------------
 
 
-def closest_family(ctx: _Context, out: Findings) -> None:
-    """F1: per case at the largest n, the closest method of each family; oracles ranked apart and labelled."""
+def closest_family(ctx: _Context, out: Findings, tid: str) -> None:
+    """per case at the largest n, the closest method of each family; oracles ranked apart and labelled."""
     import pandas as pd
 
     metric, cols = ctx.metric, ctx.cols
@@ -247,11 +250,11 @@ def closest_family(ctx: _Context, out: Findings) -> None:
                     f"{_fmt(med[best_oracle])}")
         sentences.append(txt + ".")
     if rows:
-        out.tables["F1"] = ("Closest method of each family per case at the largest n (ranked among the methods "
+        out.tables[tid] = ("Closest method of each family per case at the largest n (ranked among the methods "
                             "that do not use the true target; oracle methods, which choose using it, listed "
                             "after them with rank 'oracle')", pd.DataFrame(rows))
         for s in sentences:
-            out.add("closest", s, "F1")
+            out.add("closest", s, tid)
 
 
 def largest_shared_n(d, metric: str) -> int | None:
@@ -263,8 +266,8 @@ def largest_shared_n(d, metric: str) -> int | None:
     return int(max(both)) if both else None
 
 
-def networks_vs_delaunay(ctx: _Context, out: Findings) -> None:
-    """F2: every network method over Delaunay on the same samples, at the largest n where both ran."""
+def networks_vs_delaunay(ctx: _Context, out: Findings, tid: str) -> None:
+    """every network method over Delaunay on the same samples, at the largest n where both ran."""
     import pandas as pd
 
     metric, cols = ctx.metric, ctx.cols
@@ -289,21 +292,21 @@ def networks_vs_delaunay(ctx: _Context, out: Findings) -> None:
             rows.append(row)
     if rows:
         t = pd.DataFrame(rows)
-        out.tables["F2"] = (f"Networks' {metric} over Delaunay's on the same sample (per-seed ratio) at the largest "
+        out.tables[tid] = (f"Networks' {metric} over Delaunay's on the same sample (per-seed ratio) at the largest "
                             "n where both ran", t)
         for case, g in t.groupby("case", sort=False):
             parts = [f"{r['network']} {_fmt(r['ratio to Delaunay (median)'])}x "
                      f"[{_fmt(r['min'])}, {_fmt(r['max'])}]" for _, r in g.iterrows()]
             out.add("networks", f"{case}, n={g['n'].iloc[0]}: against Delaunay on the same samples, the networks' "
                     f"{metric} is " + "; ".join(parts) + " times Delaunay's (median [min, max] of the per-seed "
-                    "ratio).", "F2")
+                    "ratio).", tid)
     elif not ctx.nets.empty:
         out.add("networks", "No case has networks and Delaunay at a common n, so they are not compared.",
                 measured=False)
 
 
-def network_distances(ctx: _Context, out: Findings) -> None:
-    """F3: the networks' distances to Delaunay's and their nearest triangulation's interpolant, against their error."""
+def network_distances(ctx: _Context, out: Findings, tid: str) -> None:
+    """the networks' distances to Delaunay's and their nearest triangulation's interpolant, against their error."""
     import pandas as pd
 
     nets, metric, cols = ctx.nets, ctx.metric, ctx.cols
@@ -336,7 +339,7 @@ def network_distances(ctx: _Context, out: Findings) -> None:
                 row["nearest exact"] = f"{int(ex.astype(bool).sum())}/{len(ex)}"
             rows.append(row)
     t = pd.DataFrame(rows)
-    out.tables["F3"] = ("Networks at the largest n: distance to Delaunay's interpolant of their own values "
+    out.tables[tid] = ("Networks at the largest n: distance to Delaunay's interpolant of their own values "
                         "(between_l2), to their nearest triangulation (nearest_l2), and their error", t)
     for _, r in t.iterrows():
         parts = []
@@ -351,11 +354,11 @@ def network_distances(ctx: _Context, out: Findings) -> None:
         if "nearest exact" in r and isinstance(r["nearest exact"], str):
             tail = f"; nearest triangulation exact for {r['nearest exact']} models"
         out.add("distance", f"{r['case']}, n={r['n']}: {r['method']} networks are (median L2) "
-                + " and ".join(parts) + tail + ".", "F3")
+                + " and ".join(parts) + tail + ".", tid)
 
 
-def training_states(ctx: _Context, out: Findings) -> None:
-    """F4: where the networks ended (counts per end state), per network method."""
+def training_states(ctx: _Context, out: Findings, tid: str) -> None:
+    """where the networks ended (counts per end state), per network method."""
     nets = ctx.nets
     if nets.empty:
         return
@@ -364,7 +367,7 @@ def training_states(ctx: _Context, out: Findings) -> None:
         out.add("interpolating", "The networks' training state (train_status) is not measured in this study, so "
                 "the share of networks that interpolate is unknown.", measured=False)
         return
-    out.tables["F4"] = ("Training state of the networks (all sizes, seeds and restarts)", t)
+    out.tables[tid] = ("Training state of the networks (all sizes, seeds and restarts)", t)
     states = [c for c in status_order(nets["train_status"]) if c in t.columns]
     for _, r in t.iterrows():
         n_nets = int(r["models"])
@@ -373,11 +376,11 @@ def training_states(ctx: _Context, out: Findings) -> None:
         out.add("interpolating",
                 f"{r['method']}: {n_interp} of {n_nets} networks interpolate ({100.0 * n_interp / n_nets:.0f}%; "
                 f"train RMSE <= {INTERPOLATION_RTOL:g} std(y))" + (f"; the others: {others}" if others else "") + ".",
-                "F4")
+                tid)
 
 
-def between_data(ctx: _Context, out: Findings) -> None:
-    """F10: what the networks that fit do between the data (every n)."""
+def between_data(ctx: _Context, out: Findings, tid: str) -> None:
+    """what the networks that fit do between the data (every n)."""
     nets, metric = ctx.nets, ctx.metric
     if nets.empty or not _has(nets, "train_status") or not _has(nets, "nearest_l2"):
         return
@@ -385,7 +388,7 @@ def between_data(ctx: _Context, out: Findings) -> None:
     if not len(fit):
         return
     t = between_data_of_fits(fit, ctx.cols, metric)
-    out.tables["F10"] = ("Interpolating networks, every n: distance to their nearest triangulation's interpolant of "
+    out.tables[tid] = ("Interpolating networks, every n: distance to their nearest triangulation's interpolant of "
                          "the data (nearest_l2; in 1D the linear interpolant) against their error", t)
     for m, g in fit.groupby("method"):
         d = g["nearest_l2"].astype(float)
@@ -393,46 +396,76 @@ def between_data(ctx: _Context, out: Findings) -> None:
         out.add("between", f"{m}: its {len(g)} interpolating network(s) (n = "
                 f"{', '.join(str(int(v)) for v in sorted(g['n'].unique()))}) are {_fmt(d.min())} to "
                 f"{_fmt(d.max())} (median {_fmt(d.median())}) from their nearest triangulation's interpolant "
-                f"of the data, against errors {_fmt(e.min())} to {_fmt(e.max())} ({metric}).", "F10")
+                f"of the data, against errors {_fmt(e.min())} to {_fmt(e.max())} ({metric}).", tid)
 
 
-def rates(ctx: _Context, out: Findings) -> None:
-    """F8 (the Delaunay self-check) and F5 (every rate against -2/d)."""
-    from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
-    from ..compare._rates import RATE_METRIC, SELF_CHECK_HALF_WIDTH, SELF_CHECK_WINDOWS
+@dataclass
+class _RateFit:
+    """The rates every rate finding reads: the metric, the fitted rates (marked pre-asymptotic where the case
+    fails the self-check), the Delaunay self-check and the case columns shown."""
 
-    done, cols = ctx.done, ctx.cols
-    rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else ctx.metric
-    rt = fit_rates(done, rate_metric, by=cols + ["method"])
-    rt = rt[np.isfinite(rt["slope_mean"].astype(float))] if not rt.empty else rt
-    if rt.empty:
-        out.add("rates", "No method has two or more sample sizes, so no rate is fitted.", measured=False)
+    metric: str
+    rates: Any
+    check: Any
+    cols: list
+
+
+def _rate_fit(ctx: _Context) -> _RateFit | None:
+    """The study's rates (fitted once per :class:`_Context`); None when no method has two sample sizes."""
+    from ..compare import RATE_METRIC, fit_rates, mark_pre_asymptotic, rate_self_check
+
+    if "rates" not in ctx.cache:
+        done, cols = ctx.done, ctx.cols
+        rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else ctx.metric
+        rt = fit_rates(done, rate_metric, by=cols + ["method"])
+        rt = rt[np.isfinite(rt["slope_mean"].astype(float))] if not rt.empty else rt
+        fit = None
+        if not rt.empty:
+            check = rate_self_check(rt)
+            rt = mark_pre_asymptotic(rt, check)
+            cols_shown = [c for c in cols if not (c == "target_params" and (rt[c] == "{}").all())]
+            fit = _RateFit(rate_metric, rt, check, cols_shown)
+        ctx.cache["rates"] = fit
+    return ctx.cache["rates"]
+
+
+def _self_check_sentence(r, cols_shown: list) -> str:
+    from ..compare import SELF_CHECK_WINDOWS
+
+    key = tuple(r[c] for c in cols_shown)
+    if not np.isfinite(r["check_slope"]):
+        return f"{case_name(key, cols_shown)}: no Delaunay rate, so every rate of this case is pre-asymptotic."
+    win = SELF_CHECK_WINDOWS.get(int(r["dim"]), (np.nan, np.nan))
+    return (f"{case_name(key, cols_shown)}: Delaunay's slope is {r['check_slope']:+.3f} (95% interval "
+            f"[{r['check_lo']:+.3f}, {r['check_hi']:+.3f}], half-width {r['check_half_width']:.3f}; "
+            f"window [{win[0]:+.1f}, {win[1]:+.1f}], theory {-2.0 / int(r['dim']):+.0f}): "
+            + ("the self-check passes." if r["passed"] else
+               f"the self-check fails ({r['reason']}), so every rate of this case is marked "
+               "pre-asymptotic."))
+
+
+def delaunay_self_check(ctx: _Context, out: Findings, tid: str) -> None:
+    """Per case, Delaunay's rate against its window: where it fails, every rate of the case is pre-asymptotic."""
+    from ..compare import SELF_CHECK_HALF_WIDTH
+
+    fit = _rate_fit(ctx)
+    if fit is None:  # said by fitted_rates
         return
-    check = rate_self_check(rt)
-    rt = mark_pre_asymptotic(rt, check)
-    cols_shown = [c for c in cols if not (c == "target_params" and (rt[c] == "{}").all())]
-    ck = check.copy()
+    ck = fit.check.copy()
     ck["interval"] = [f"[{a:+.3f}, {b:+.3f}]" if np.isfinite(a) and np.isfinite(b) else "–"
                       for a, b in zip(ck["check_lo"], ck["check_hi"])]
     ck["window"] = [f"[{w[0]:+.1f}, {w[1]:+.1f}]" if isinstance(w, tuple) else "–" for w in ck["window"]]
-    ck = ck[cols_shown + ["check_slope", "interval", "check_half_width", "window", "passed", "reason"]]
-    out.tables["F8"] = (f"Self-check: Delaunay's rate of {rate_metric} (bootstrap 95% interval over seeds) "
-                        f"against its window; half-width must be < {SELF_CHECK_HALF_WIDTH}", ck.reset_index(drop=True))
-    for _, r in check.iterrows():
-        key = tuple(r[c] for c in cols_shown)
-        if not np.isfinite(r["check_slope"]):
-            text = f"{case_name(key, cols_shown)}: no Delaunay rate, so every rate of this case is pre-asymptotic."
-        else:
-            win = SELF_CHECK_WINDOWS.get(int(r["dim"]), (np.nan, np.nan))
-            text = (f"{case_name(key, cols_shown)}: Delaunay's slope is {r['check_slope']:+.3f} (95% interval "
-                    f"[{r['check_lo']:+.3f}, {r['check_hi']:+.3f}], half-width {r['check_half_width']:.3f}; "
-                    f"window [{win[0]:+.1f}, {win[1]:+.1f}], theory {-2.0 / int(r['dim']):+.0f}): "
-                    + ("the self-check passes." if r["passed"] else
-                       f"the self-check fails ({r['reason']}), so every rate of this case is marked "
-                       "pre-asymptotic."))
-        out.add("rates", text, "F8")
+    ck = ck[fit.cols + ["check_slope", "interval", "check_half_width", "window", "passed", "reason"]]
+    out.tables[tid] = (f"Self-check: Delaunay's rate of {fit.metric} (bootstrap 95% interval over seeds) "
+                       f"against its window; half-width must be < {SELF_CHECK_HALF_WIDTH}", ck.reset_index(drop=True))
+    for _, r in fit.check.iterrows():
+        out.add("rates", _self_check_sentence(r, fit.cols), tid)
+
+
+def _rates_against_reference(fit: _RateFit, done):
+    """The fitted rates with their family, the reference -2/d, the interval and where it lies against it."""
     fam = done.groupby("method")["family"].first()
-    rt = rt.copy()
+    rt = fit.rates.copy()
     rt["family"] = rt["method"].map(fam)
     rt["reference"] = -2.0 / rt["dim"].astype(float)
     # a rate is consistent with the reference when the reference is inside its bootstrap 95% interval
@@ -443,24 +476,33 @@ def rates(ctx: _Context, out: Findings) -> None:
     tol = 1e-9 * np.maximum(1.0, np.abs(rt["reference"]))  # a slope equal to the reference is not "faster"
     rt["vs reference"] = np.where(hi < rt["reference"] - tol, "faster",
                                   np.where(lo > rt["reference"] + tol, "slower", "≈"))
-    rt = rt[cols_shown + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
+    return rt[fit.cols + ["family", "method", "slope_mean", "slope_std", "n_seeds", "interval", "reference",
                           "vs reference", "pre_asymptotic", "sizes"]]
-    out.tables["F5"] = (f"Fitted rates of {rate_metric} against n (log-log slope per seed; mean and bootstrap "
-                        "95% interval over seeds) against the reference slope -2/d; pre_asymptotic where the "
-                        "case fails the Delaunay self-check (F8)", rt.reset_index(drop=True))
-    for key, g in rt.groupby(cols_shown, sort=True):
+
+
+def fitted_rates(ctx: _Context, out: Findings, tid: str) -> None:
+    """Every method's rate against the reference slope -2/d (pre-asymptotic where the self-check fails)."""
+    fit = _rate_fit(ctx)
+    if fit is None:
+        out.add("rates", "No method has two or more sample sizes, so no rate is fitted.", measured=False)
+        return
+    rt = _rates_against_reference(fit, ctx.done)
+    out.tables[tid] = (f"Fitted rates of {fit.metric} against n (log-log slope per seed; mean and bootstrap "
+                       "95% interval over seeds) against the reference slope -2/d; pre_asymptotic where the "
+                       f"case fails the Delaunay self-check ({table_id(delaunay_self_check)})", rt.reset_index(drop=True))
+    for key, g in rt.groupby(fit.cols, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         ref = float(g["reference"].iloc[0])
         groups = {v: sorted(g.loc[g["vs reference"] == v, "method"]) for v in ("≈", "slower", "faster")}
         bits = [f"{', '.join(groups[v])} {what}" for v, what in
                 (("≈", "consistent with it"), ("slower", "slower (less negative)"), ("faster", "faster")) if groups[v]]
         pre = " (pre-asymptotic: the Delaunay self-check fails)" if g["pre_asymptotic"].any() else ""
-        out.add("rates", f"{case_name(key, cols_shown)}{pre}: against the reference slope {ref:+.2f} (-2/d), "
-                + "; ".join(bits) + ".", "F5")
+        out.add("rates", f"{case_name(key, fit.cols)}{pre}: against the reference slope {ref:+.2f} (-2/d), "
+                + "; ".join(bits) + ".", tid)
 
 
-def minnorm(ctx: _Context, out: Findings) -> None:
-    """F9: interpolating networks against the minimum representation-cost interpolant of their data."""
+def minnorm(ctx: _Context, out: Findings, tid: str) -> None:
+    """interpolating networks against the minimum representation-cost interpolant of their data."""
     import pandas as pd
 
     done = ctx.done
@@ -472,47 +514,52 @@ def minnorm(ctx: _Context, out: Findings) -> None:
         ratio_median=("minnorm_cost_ratio", "median"), ratio_min=("minnorm_cost_ratio", "min"),
         ratio_max=("minnorm_cost_ratio", "max"), sup_median=("minnorm_sup", "median"),
         sup_max=("minnorm_sup", "max")).reset_index()
-    out.tables["F9"] = ("Interpolating networks against the minimum representation-cost interpolant of their "
+    out.tables[tid] = ("Interpolating networks against the minimum representation-cost interpolant of their "
                         "data: cost ratio sum|a||w| / minimum and sup distance on the evaluation region", t)
     for m, g in mn.groupby("method"):
         r = g["minnorm_cost_ratio"].astype(float)
         sup = g["minnorm_sup"].astype(float)
         out.add("minnorm", f"{m}: over {len(g)} interpolating networks the cost ratio to the minimum-norm interpolant "
                 f"is {r.median():.3f} (median; range {r.min():.3f}–{r.max():.3f}) and the sup distance to it "
-                f"{sup.median():.3g} (median; max {sup.max():.3g}).", "F9")
+                f"{sup.median():.3g} (median; max {sup.max():.3g}).", tid)
 
 
-def exactness(ctx: _Context, out: Findings) -> None:
-    """F6: rows whose value is a heuristic (a flip-walk local optimum, a sampled mean), not exact."""
+def exactness(ctx: _Context, out: Findings, tid: str) -> None:
+    """rows whose value is a heuristic (a flip-walk local optimum, a sampled mean), not exact."""
     done = ctx.done
     heur = done[~_exact_mask(done)]
     if not len(heur):
         return
     t = heur.groupby(["method", "n"]).size().rename("heuristic rows").reset_index()
-    out.tables["F6"] = ("Rows whose value is a heuristic (e.g. a flip-walk local optimum), not an exact "
+    out.tables[tid] = ("Rows whose value is a heuristic (e.g. a flip-walk local optimum), not an exact "
                         "optimum; hollow markers in the figures", t)
     out.add("exactness", f"{len(heur)} of {len(done)} results are heuristic, not exact ("
             f"{', '.join(sorted(heur['method'].unique()))}); their values bound the exact optimum from one side "
-            "only.", "F6")
+            "only.", tid)
 
 
-def recorded_warnings(ctx: _Context, out: Findings) -> None:
-    """F7: warnings recorded with the results (e.g. a user target's Hessian bound exceeded)."""
+def recorded_warnings(ctx: _Context, out: Findings, tid: str) -> None:
+    """warnings recorded with the results (e.g. a user target's Hessian bound exceeded)."""
     df = ctx.df
     if "warnings" not in df.columns or not df["warnings"].notna().any():
         return
     w = df[df["warnings"].notna()]
     t = w.groupby([ctx.cols[0], "warnings"]).size().rename("rows").reset_index()
-    out.tables["F7"] = ("Warnings recorded with the results", t)
+    out.tables[tid] = ("Warnings recorded with the results", t)
     for _, r in t.iterrows():
-        out.add("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", "F7")
+        out.add("warnings", f"Warning on {r['rows']} result(s): {r['warnings']}.", tid)
 
 
-#: The findings in the order the report prints them.
-FINDINGS: tuple[Callable[[_Context, Findings], None], ...] = (
-    closest_family, networks_vs_delaunay, network_distances, training_states, between_data, rates, minnorm,
-    exactness, recorded_warnings,
+#: The findings in the order the report prints them; the table of the k-th is ``F<k>`` (:func:`table_id`).
+FINDINGS: tuple[Callable[[_Context, Findings, str], None], ...] = (
+    closest_family, networks_vs_delaunay, network_distances, training_states, between_data, delaunay_self_check,
+    fitted_rates, minnorm, exactness, recorded_warnings,
 )
+
+
+def table_id(finding: Callable[[_Context, Findings, str], None]) -> str:
+    """``"F<k>"``: the id of the table of ``finding``, the k-th of :data:`FINDINGS`."""
+    return f"F{FINDINGS.index(finding) + 1}"
 
 
 def ranking_metric(done, metric: str = "l2_inner") -> str:
@@ -548,7 +595,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
         (k if isinstance(k, tuple) else (k,), d) for k, d in done.groupby(cols, sort=True)],
         nets=done[trains_mask(done)])
     for finding in FINDINGS:
-        finding(ctx, out)
+        finding(ctx, out, table_id(finding))
     return out
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from .._fileio import atomic_write_bytes, storage_error
 from ..compare._studydir import read_manifest
 from ..errors import InvalidInputError
-from ..nn._state import INTERPOLATION_RTOL
+from ..nn import INTERPOLATION_RTOL
 from ._findings import oracle_mask
 from ._tags import trains_mask
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn._state import INTERPOLATION_RTOL
+from ..nn import INTERPOLATION_RTOL
 from ._findings import (
     _has,
     case_columns,
