@@ -197,8 +197,75 @@ class _Context:
 # --- one function per finding ---------------------------------------------------------------
 
 
+@dataclass
+class _Ranking:
+    """One case at its largest n: per-seed errors, their medians, and the closest method of each family."""
+
+    n: int
+    per: Any  # method x seed
+    med: Any  # method -> median over seeds
+    families: Any  # method -> family
+    oracles: list  # oracle methods, closest first (ties by name)
+    ranking: list  # (family, its closest non-oracle method), closest family first
+    trains: set  # methods that train
+
+
+def _rank_families(dn, metric: str) -> _Ranking:
+    per = per_seed(dn, metric)
+    med = per.median(axis=1)
+    fam = dn.groupby("method")["family"].first()
+    oracles = set(dn.loc[oracle_mask(dn), "method"])
+    best_by_family: dict[str, str] = {}
+    for m in med.sort_values().index:
+        if m not in oracles:
+            best_by_family.setdefault(fam[m], m)
+    ranking = sorted(best_by_family.items(), key=lambda kv: med[kv[1]])
+    return _Ranking(int(dn["n"].iloc[0]), per, med, fam, sorted(oracles, key=lambda m: (med.get(m, np.inf), m)),
+                    ranking, set(dn.loc[trains_mask(dn), "method"]))
+
+
+def _closest_rows(case: str, r: _Ranking, metric: str) -> list:
+    """The table rows of one case: the closest method of each family by rank, then the oracles."""
+    rows = []
+    for rank, (family, m) in enumerate(r.ranking, 1):
+        vals = r.per.loc[m].dropna()
+        rows.append({"case": case, "n": r.n, "rank": str(rank), "family": family, "best method": m,
+                     f"{metric} median": float(r.med[m]), "min": float(vals.min()), "max": float(vals.max()),
+                     "seeds": int(len(vals))})
+    for m in r.oracles:
+        vals = r.per.loc[m].dropna()
+        rows.append({"case": case, "n": r.n, "rank": "oracle", "family": r.families[m], "best method": m,
+                     f"{metric} median": float(r.med[m]), "min": float(vals.min()) if len(vals) else np.nan,
+                     "max": float(vals.max()) if len(vals) else np.nan, "seeds": int(len(vals))})
+    return rows
+
+
+def _closest_sentence(case: str, r: _Ranking, dn, metric: str) -> str:
+    """The closest family of one case, whether its networks fit, the next family and the oracle."""
+    (f1, m1) = r.ranking[0]
+    txt = (f"{case}, n={r.n}: among methods that do not use the true target the {f1} family is "
+           f"closest to it ({m1}, {metric} {_fmt(r.med[m1])}")
+    if m1 in r.trains and _has(dn, "train_status"):
+        st = dn.loc[dn["method"] == m1, "train_status"]
+        fit = int((st == "interpolating").sum())
+        txt += f"; {fit} of {len(st)} of its networks fit their data"
+    txt += ")"
+    if len(r.ranking) > 1:
+        (f2, m2) = r.ranking[1]
+        ratio = seed_ratio(r.per, m2, m1)
+        if len(ratio):
+            txt += (f"; the next family, {f2} ({m2}), has {_fmt(float(np.median(ratio)))}x its error "
+                    f"(per-seed ratio, min–max [{_fmt(float(ratio.min()))}, {_fmt(float(ratio.max()))}] over "
+                    f"{len(ratio)} seed(s))")
+    best_oracle = r.oracles[0] if r.oracles else None
+    if best_oracle is not None and np.isfinite(r.med.get(best_oracle, np.nan)):
+        txt += (f"; the oracle {best_oracle} (it chooses using the true target) has {metric} "
+                f"{_fmt(r.med[best_oracle])}")
+    return txt + "."
+
+
 def closest_family(ctx: _Context, out: Findings, tid: str) -> None:
-    """per case at the largest n, the closest method of each family; oracles ranked apart and labelled."""
+    """Per case at the largest n, the closest method of each family; oracles ranked apart and labelled."""
     import pandas as pd
 
     metric, cols = ctx.metric, ctx.cols
@@ -207,52 +274,14 @@ def closest_family(ctx: _Context, out: Findings, tid: str) -> None:
         dn = _largest_n(d[d[metric].notna()])
         if dn.empty:
             continue
-        n = int(dn["n"].iloc[0])
-        per = per_seed(dn, metric)
-        med = per.median(axis=1)
-        fam = dn.groupby("method")["family"].first()
-        oracles = set(dn.loc[oracle_mask(dn), "method"])
-        best_by_family: dict[str, str] = {}
-        for m in med.sort_values().index:
-            if m not in oracles:
-                best_by_family.setdefault(fam[m], m)
-        ranking = sorted(best_by_family.items(), key=lambda kv: med[kv[1]])
-        for rank, (family, m) in enumerate(ranking, 1):
-            vals = per.loc[m].dropna()
-            rows.append({"case": case_name(key, cols), "n": n, "rank": str(rank), "family": family, "best method": m,
-                         f"{metric} median": float(med[m]), "min": float(vals.min()), "max": float(vals.max()),
-                         "seeds": int(len(vals))})
-        for m in sorted(oracles, key=lambda m: med.get(m, np.inf)):
-            vals = per.loc[m].dropna()
-            rows.append({"case": case_name(key, cols), "n": n, "rank": "oracle", "family": fam[m], "best method": m,
-                         f"{metric} median": float(med[m]), "min": float(vals.min()) if len(vals) else np.nan,
-                         "max": float(vals.max()) if len(vals) else np.nan, "seeds": int(len(vals))})
-        if not ranking:
-            continue
-        (f1, m1) = ranking[0]
-        txt = (f"{case_name(key, cols)}, n={n}: among methods that do not use the true target the {f1} family is "
-               f"closest to it ({m1}, {metric} {_fmt(med[m1])}")
-        if m1 in set(dn.loc[trains_mask(dn), "method"]) and _has(dn, "train_status"):
-            st = dn.loc[dn["method"] == m1, "train_status"]
-            fit = int((st == "interpolating").sum())
-            txt += f"; {fit} of {len(st)} of its networks fit their data"
-        txt += ")"
-        if len(ranking) > 1:
-            (f2, m2) = ranking[1]
-            ratio = seed_ratio(per, m2, m1)
-            if len(ratio):
-                txt += (f"; the next family, {f2} ({m2}), has {_fmt(float(np.median(ratio)))}x its error "
-                        f"(per-seed ratio, min–max [{_fmt(float(ratio.min()))}, {_fmt(float(ratio.max()))}] over "
-                        f"{len(ratio)} seed(s))")
-        best_oracle = min(oracles, key=lambda m: med.get(m, np.inf)) if oracles else None
-        if best_oracle is not None and np.isfinite(med.get(best_oracle, np.nan)):
-            txt += (f"; the oracle {best_oracle} (it chooses using the true target) has {metric} "
-                    f"{_fmt(med[best_oracle])}")
-        sentences.append(txt + ".")
+        r = _rank_families(dn, metric)
+        rows += _closest_rows(case_name(key, cols), r, metric)
+        if r.ranking:
+            sentences.append(_closest_sentence(case_name(key, cols), r, dn, metric))
     if rows:
         out.tables[tid] = ("Closest method of each family per case at the largest n (ranked among the methods "
-                            "that do not use the true target; oracle methods, which choose using it, listed "
-                            "after them with rank 'oracle')", pd.DataFrame(rows))
+                           "that do not use the true target; oracle methods, which choose using it, listed "
+                           "after them with rank 'oracle')", pd.DataFrame(rows))
         for s in sentences:
             out.add("closest", s, tid)
 
@@ -267,7 +296,7 @@ def largest_shared_n(d, metric: str) -> int | None:
 
 
 def networks_vs_delaunay(ctx: _Context, out: Findings, tid: str) -> None:
-    """every network method over Delaunay on the same samples, at the largest n where both ran."""
+    """Every network method over Delaunay on the same samples, at the largest n where both ran."""
     import pandas as pd
 
     metric, cols = ctx.metric, ctx.cols
@@ -306,7 +335,7 @@ def networks_vs_delaunay(ctx: _Context, out: Findings, tid: str) -> None:
 
 
 def network_distances(ctx: _Context, out: Findings, tid: str) -> None:
-    """the networks' distances to Delaunay's and their nearest triangulation's interpolant, against their error."""
+    """The networks' distances to Delaunay's and their nearest triangulation's interpolant, against their error."""
     import pandas as pd
 
     nets, metric, cols = ctx.nets, ctx.metric, ctx.cols
@@ -358,7 +387,7 @@ def network_distances(ctx: _Context, out: Findings, tid: str) -> None:
 
 
 def training_states(ctx: _Context, out: Findings, tid: str) -> None:
-    """where the networks ended (counts per end state), per network method."""
+    """Where the networks ended (counts per end state), per network method."""
     nets = ctx.nets
     if nets.empty:
         return
@@ -380,7 +409,7 @@ def training_states(ctx: _Context, out: Findings, tid: str) -> None:
 
 
 def between_data(ctx: _Context, out: Findings, tid: str) -> None:
-    """what the networks that fit do between the data (every n)."""
+    """What the networks that fit do between the data (every n)."""
     nets, metric = ctx.nets, ctx.metric
     if nets.empty or not _has(nets, "train_status") or not _has(nets, "nearest_l2"):
         return
@@ -502,7 +531,7 @@ def fitted_rates(ctx: _Context, out: Findings, tid: str) -> None:
 
 
 def minnorm(ctx: _Context, out: Findings, tid: str) -> None:
-    """interpolating networks against the minimum representation-cost interpolant of their data."""
+    """Interpolating networks against the minimum representation-cost interpolant of their data."""
     import pandas as pd
 
     done = ctx.done
@@ -525,7 +554,7 @@ def minnorm(ctx: _Context, out: Findings, tid: str) -> None:
 
 
 def exactness(ctx: _Context, out: Findings, tid: str) -> None:
-    """rows whose value is a heuristic (a flip-walk local optimum, a sampled mean), not exact."""
+    """Rows whose value is a heuristic (a flip-walk local optimum, a sampled mean), not exact."""
     done = ctx.done
     heur = done[~_exact_mask(done)]
     if not len(heur):
@@ -539,7 +568,7 @@ def exactness(ctx: _Context, out: Findings, tid: str) -> None:
 
 
 def recorded_warnings(ctx: _Context, out: Findings, tid: str) -> None:
-    """warnings recorded with the results (e.g. a user target's Hessian bound exceeded)."""
+    """Warnings recorded with the results (e.g. a user target's Hessian bound exceeded)."""
     df = ctx.df
     if "warnings" not in df.columns or not df["warnings"].notna().any():
         return
