@@ -82,7 +82,7 @@ def _summary_table(summary: Any) -> Any:
 
 def _end_state_defs(df: Any) -> list:
     """The definitions of the end states the networks of the study reached, and of the trainer's stop."""
-    from ._findings import STATUS_DEFINITIONS, status_order
+    from ._cases import STATUS_DEFINITIONS, status_order
 
     nets = df[(df["status"] == "done") & trains_mask(df)] if not df.empty else df
     if nets.empty or "train_status" not in nets.columns or nets["train_status"].isna().all():

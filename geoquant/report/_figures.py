@@ -10,7 +10,7 @@ neurons).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -102,12 +102,13 @@ def _n_ticks(ax, ns):
 def _palette():
     """Distinct colours for methods without a preferred one (tab20, tab20b, Dark2), the preferred ones removed."""
     from matplotlib import colormaps
-    from matplotlib.colors import to_hex
+    from matplotlib.colors import ListedColormap, to_hex
 
     taken = set(_PREFERRED.values())
     out = []
     for name in ("tab20", "tab20b", "Dark2", "Set1"):
-        for c in colormaps[name].colors:
+        colors: Any = cast(ListedColormap, colormaps[name]).colors  # qualitative maps: a list of colours
+        for c in colors:
             h = to_hex(c)
             if h not in taken and h not in out:
                 out.append(h)

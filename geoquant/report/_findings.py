@@ -36,38 +36,27 @@ from typing import Any
 
 import numpy as np
 
-from ..nn import INTERPOLATION_RTOL, PLATEAU_RTOL
+from ..nn import INTERPOLATION_RTOL
+from ._cases import (
+    TRAIN_STATES,
+    exact_mask,
+    fmt3,
+    has_values,
+    largest_n_rows,
+    case_columns,
+    case_name,
+    largest_shared_n,
+    oracle_mask,
+    per_seed,
+    ranking_metric,
+    seed_ratio,
+    status_counts,
+    status_order,
+)
 from ._tags import trains_mask
 
-__all__ = ["Finding", "Findings", "compute_findings", "case_columns", "training_state_table", "TRAIN_COLUMNS",
-           "DISTANCE_COLUMNS", "TRAIN_STATES", "status_order", "STATUS_DEFINITIONS", "FINDINGS"]
-
-#: Network training-state columns of load_results (see the study's column contract).
-TRAIN_COLUMNS = ("train_status", "train_loss", "train_rmse_rel", "grad_norm", "flow_time", "train_steps",
-                 "loss_increases")
-#: Network-to-triangulation distance columns.
-DISTANCE_COLUMNS = ("fit_l2", "between_l2", "nearest_l2", "nearest_exact")
-#: ``train_status`` values (the end states of geoquant.theory), in the order the tables show them; results written
-#: before end states existed may also hold the coarse ``"stationary"``.
-TRAIN_STATES = ("interpolating", "spurious_stationary", "pinned", "stalled", "unstable", "budget", "stationary")
-
-#: What each known end state means (the trainer's rules, geoquant.nn's training_state).
-STATUS_DEFINITIONS = {
-    "interpolating": f"final train RMSE ≤ {INTERPOLATION_RTOL:g}·std(y) (geoquant.nn.INTERPOLATION_RTOL)",
-    "stationary": "not interpolating; stationarity measure below grad_tol, or the loss fell by less than "
-                  f"{PLATEAU_RTOL:g} (relative) over the second half of the run",
-    "unstable": "not interpolating; the model failed (diverged / NaN), the loss rose between records, or the GD "
-                "step exceeds 2 / sharpness",
-    "budget": "none of the above: still moving when the budget (t_max) ran out",
-}
-
-
-def status_order(values) -> list:
-    """The end states in ``values`` in table order: the known ones (:data:`TRAIN_STATES`) first, then any other
-    value by name. Missing values are ``"unknown"``."""
-    vals = {str(v) if v is not None and v == v else "unknown" for v in values}
-    return [s for s in TRAIN_STATES if s in vals] + sorted(vals - set(TRAIN_STATES))
-
+__all__ = ["Finding", "Findings", "compute_findings", "training_state_table", "training_state_by_regime",
+           "between_data_of_fits", "FINDINGS", "table_id"]
 
 @dataclass
 class Finding:
@@ -109,76 +98,6 @@ class Findings:
 
     def add(self, key: str, text: str, table: str = "", measured: bool = True) -> None:
         self.items.append(Finding(key, text, table, measured))
-
-
-def case_columns(df) -> list:
-    """The columns that identify a case (target label/params, dim, sampler) present in ``df``."""
-    cols = ["target_label", "target_params", "dim", "sampler"]
-    if "target_label" not in df.columns:
-        cols[0] = "target"
-    return [c for c in cols if c in df.columns]
-
-
-def case_name(key, cols) -> str:
-    """``"runge 1D (uniform)"``: the target's label (one label per target everywhere), dim, sampler."""
-    d = dict(zip(cols, key if isinstance(key, tuple) else (key,)))
-    name = str(d.get("target_label", d.get("target", "?")))
-    return f"{name} {int(d['dim'])}D ({d.get('sampler', '?')})"
-
-
-_case_name = case_name
-
-
-def _has(df, col) -> bool:
-    return col in df.columns and df[col].notna().any()
-
-
-def _fmt(v) -> str:
-    return f"{v:.3g}" if np.isfinite(v) else "–"
-
-
-def oracle_mask(df):
-    """Rows of methods that choose using the true target (``oracle`` column; else the extremal triangulations)."""
-    if "oracle" in df.columns:
-        return df["oracle"].fillna(False).astype(bool)
-    return df["method_name"].isin(("triangulation_best", "triangulation_worst"))
-
-
-_oracle_mask = oracle_mask
-
-
-def _exact_mask(df):
-    """Whether each row's value is exact (``exact`` column, else ``info_exact``, else True)."""
-    for col in ("exact", "info_exact"):
-        if col in df.columns:
-            return df[col].map(lambda v: True if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v))
-    import pandas as pd
-
-    return pd.Series(True, index=df.index)
-
-
-def _largest_n(d):
-    return d[d["n"] == d["n"].max()]
-
-
-def per_seed(d, metric):
-    """Per method: metric per seed (mean over restarts)."""
-    return d.groupby(["method", "seed"])[metric].mean().unstack("seed")
-
-
-_per_seed = per_seed
-
-
-def seed_ratio(per, num: str, den: str):
-    """Per-seed ratios ``num / den`` of two methods (rows of :func:`per_seed`), seeds where both are finite."""
-    both = per.loc[[den, num]].dropna(axis=1)
-    return (both.loc[num] / both.loc[den]).replace([np.inf, -np.inf], np.nan).dropna()
-
-
-def status_counts(statuses) -> str:
-    """``"2 budget, 1 stationary"``: counts of end states in table order (empty when none)."""
-    vals = [str(v) if v is not None and v == v else "unknown" for v in statuses]
-    return ", ".join(f"{vals.count(s)} {s}" for s in status_order(vals))
 
 
 @dataclass
@@ -244,8 +163,8 @@ def _closest_sentence(case: str, r: _Ranking, dn, metric: str) -> str:
     """The closest family of one case, whether its networks fit, the next family and the oracle."""
     (f1, m1) = r.ranking[0]
     txt = (f"{case}, n={r.n}: among methods that do not use the true target the {f1} family is "
-           f"closest to it ({m1}, {metric} {_fmt(r.med[m1])}")
-    if m1 in r.trains and _has(dn, "train_status"):
+           f"closest to it ({m1}, {metric} {fmt3(r.med[m1])}")
+    if m1 in r.trains and has_values(dn, "train_status"):
         st = dn.loc[dn["method"] == m1, "train_status"]
         fit = int((st == "interpolating").sum())
         txt += f"; {fit} of {len(st)} of its networks fit their data"
@@ -254,13 +173,13 @@ def _closest_sentence(case: str, r: _Ranking, dn, metric: str) -> str:
         (f2, m2) = r.ranking[1]
         ratio = seed_ratio(r.per, m2, m1)
         if len(ratio):
-            txt += (f"; the next family, {f2} ({m2}), has {_fmt(float(np.median(ratio)))}x its error "
-                    f"(per-seed ratio, min–max [{_fmt(float(ratio.min()))}, {_fmt(float(ratio.max()))}] over "
+            txt += (f"; the next family, {f2} ({m2}), has {fmt3(float(np.median(ratio)))}x its error "
+                    f"(per-seed ratio, min–max [{fmt3(float(ratio.min()))}, {fmt3(float(ratio.max()))}] over "
                     f"{len(ratio)} seed(s))")
     best_oracle = r.oracles[0] if r.oracles else None
     if best_oracle is not None and np.isfinite(r.med.get(best_oracle, np.nan)):
         txt += (f"; the oracle {best_oracle} (it chooses using the true target) has {metric} "
-                f"{_fmt(r.med[best_oracle])}")
+                f"{fmt3(r.med[best_oracle])}")
     return txt + "."
 
 
@@ -271,7 +190,7 @@ def closest_family(ctx: _Context, out: Findings, tid: str) -> None:
     metric, cols = ctx.metric, ctx.cols
     rows, sentences = [], []
     for key, d in ctx.cases:
-        dn = _largest_n(d[d[metric].notna()])
+        dn = largest_n_rows(d[d[metric].notna()])
         if dn.empty:
             continue
         r = _rank_families(dn, metric)
@@ -284,15 +203,6 @@ def closest_family(ctx: _Context, out: Findings, tid: str) -> None:
                            "after them with rank 'oracle')", pd.DataFrame(rows))
         for s in sentences:
             out.add("closest", s, tid)
-
-
-def largest_shared_n(d, metric: str) -> int | None:
-    """The largest n of a case at which both networks and Delaunay have a value of ``metric`` (None: no such n)."""
-    d = d[d[metric].notna()]
-    nets = set(d.loc[trains_mask(d), "n"])
-    dela = set(d.loc[d["method_name"] == "delaunay", "n"])
-    both = nets & dela
-    return int(max(both)) if both else None
 
 
 def networks_vs_delaunay(ctx: _Context, out: Findings, tid: str) -> None:
@@ -316,7 +226,7 @@ def networks_vs_delaunay(ctx: _Context, out: Findings, tid: str) -> None:
             row = {"case": case_name(key, cols), "n": n, "network": m,
                    "ratio to Delaunay (median)": float(np.median(ratio)), "min": float(ratio.min()),
                    "max": float(ratio.max()), "seeds": int(len(ratio))}
-            if _has(g, "train_status"):
+            if has_values(g, "train_status"):
                 row["end states"] = status_counts(g["train_status"])
             rows.append(row)
     if rows:
@@ -324,8 +234,8 @@ def networks_vs_delaunay(ctx: _Context, out: Findings, tid: str) -> None:
         out.tables[tid] = (f"Networks' {metric} over Delaunay's on the same sample (per-seed ratio) at the largest "
                             "n where both ran", t)
         for case, g in t.groupby("case", sort=False):
-            parts = [f"{r['network']} {_fmt(r['ratio to Delaunay (median)'])}x "
-                     f"[{_fmt(r['min'])}, {_fmt(r['max'])}]" for _, r in g.iterrows()]
+            parts = [f"{r['network']} {fmt3(r['ratio to Delaunay (median)'])}x "
+                     f"[{fmt3(r['min'])}, {fmt3(r['max'])}]" for _, r in g.iterrows()]
             out.add("networks", f"{case}, n={g['n'].iloc[0]}: against Delaunay on the same samples, the networks' "
                     f"{metric} is " + "; ".join(parts) + " times Delaunay's (median [min, max] of the per-seed "
                     "ratio).", tid)
@@ -343,22 +253,22 @@ def network_distances(ctx: _Context, out: Findings, tid: str) -> None:
         out.add("distance", "The study trains no network, so no network-to-triangulation distance is reported.",
                 measured=False)
         return
-    if not (_has(nets, "between_l2") or _has(nets, "nearest_l2")):
+    if not (has_values(nets, "between_l2") or has_values(nets, "nearest_l2")):
         out.add("distance", "Network-to-triangulation distances (between_l2, nearest_l2) are not measured in this "
                 "study.", measured=False)
         return
     rows = []
     for key, d in nets.groupby(cols, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        dn = _largest_n(d)
+        dn = largest_n_rows(d)
         for m, g in dn.groupby("method"):
             row = {"case": case_name(key, cols), "n": int(dn["n"].iloc[0]), "method": m, "models": len(g)}
             err = g[metric].astype(float)
             row[f"{metric} median"] = float(err.median())
             for c in ("between_l2", "nearest_l2", "fit_l2"):
-                row[f"{c} median"] = float(g[c].astype(float).median()) if _has(g, c) else np.nan
+                row[f"{c} median"] = float(g[c].astype(float).median()) if has_values(g, c) else np.nan
             for c in ("between_l2", "nearest_l2"):
-                if _has(g, c):
+                if has_values(g, c):
                     r = (g[c].astype(float) / err).replace([np.inf, -np.inf], np.nan).dropna()
                     row[f"{c}/{metric} median"] = float(r.median()) if len(r) else np.nan
                     row[f"{c}/{metric} min"] = float(r.min()) if len(r) else np.nan
@@ -375,8 +285,8 @@ def network_distances(ctx: _Context, out: Findings, tid: str) -> None:
         for c, what in (("between_l2", "Delaunay"), ("nearest_l2", "their nearest triangulation")):
             k = f"{c}/{metric} median"
             if k in r and np.isfinite(r[k]):
-                parts.append(f"{_fmt(r[f'{c} median'])} from {what} ({_fmt(r[k])}x their {metric}, per-model "
-                             f"range [{_fmt(r[f'{c}/{metric} min'])}, {_fmt(r[f'{c}/{metric} max'])}])")
+                parts.append(f"{fmt3(r[f'{c} median'])} from {what} ({fmt3(r[k])}x their {metric}, per-model "
+                             f"range [{fmt3(r[f'{c}/{metric} min'])}, {fmt3(r[f'{c}/{metric} max'])}])")
         if not parts:
             continue
         tail = ""
@@ -411,7 +321,7 @@ def training_states(ctx: _Context, out: Findings, tid: str) -> None:
 def between_data(ctx: _Context, out: Findings, tid: str) -> None:
     """What the networks that fit do between the data (every n)."""
     nets, metric = ctx.nets, ctx.metric
-    if nets.empty or not _has(nets, "train_status") or not _has(nets, "nearest_l2"):
+    if nets.empty or not has_values(nets, "train_status") or not has_values(nets, "nearest_l2"):
         return
     fit = nets[nets["train_status"] == "interpolating"]
     if not len(fit):
@@ -423,9 +333,9 @@ def between_data(ctx: _Context, out: Findings, tid: str) -> None:
         d = g["nearest_l2"].astype(float)
         e = g[metric].astype(float)
         out.add("between", f"{m}: its {len(g)} interpolating network(s) (n = "
-                f"{', '.join(str(int(v)) for v in sorted(g['n'].unique()))}) are {_fmt(d.min())} to "
-                f"{_fmt(d.max())} (median {_fmt(d.median())}) from their nearest triangulation's interpolant "
-                f"of the data, against errors {_fmt(e.min())} to {_fmt(e.max())} ({metric}).", tid)
+                f"{', '.join(str(int(v)) for v in sorted(g['n'].unique()))}) are {fmt3(d.min())} to "
+                f"{fmt3(d.max())} (median {fmt3(d.median())}) from their nearest triangulation's interpolant "
+                f"of the data, against errors {fmt3(e.min())} to {fmt3(e.max())} ({metric}).", tid)
 
 
 @dataclass
@@ -445,7 +355,7 @@ def _rate_fit(ctx: _Context) -> _RateFit | None:
 
     if "rates" not in ctx.cache:
         done, cols = ctx.done, ctx.cols
-        rate_metric = RATE_METRIC if _has(done, RATE_METRIC) else ctx.metric
+        rate_metric = RATE_METRIC if has_values(done, RATE_METRIC) else ctx.metric
         rt = fit_rates(done, rate_metric, by=cols + ["method"])
         rt = rt[np.isfinite(rt["slope_mean"].astype(float))] if not rt.empty else rt
         fit = None
@@ -535,7 +445,7 @@ def minnorm(ctx: _Context, out: Findings, tid: str) -> None:
     import pandas as pd
 
     done = ctx.done
-    if not _has(done, "minnorm_cost_ratio"):
+    if not has_values(done, "minnorm_cost_ratio"):
         return
     mn = done[pd.to_numeric(done["minnorm_cost_ratio"], errors="coerce").notna()]
     t = mn.groupby(ctx.cols + ["method", "n"]).agg(
@@ -556,7 +466,7 @@ def minnorm(ctx: _Context, out: Findings, tid: str) -> None:
 def exactness(ctx: _Context, out: Findings, tid: str) -> None:
     """Rows whose value is a heuristic (a flip-walk local optimum, a sampled mean), not exact."""
     done = ctx.done
-    heur = done[~_exact_mask(done)]
+    heur = done[~exact_mask(done)]
     if not len(heur):
         return
     t = heur.groupby(["method", "n"]).size().rename("heuristic rows").reset_index()
@@ -591,13 +501,6 @@ def table_id(finding: Callable[[_Context, Findings, str], None]) -> str:
     return f"F{FINDINGS.index(finding) + 1}"
 
 
-def ranking_metric(done, metric: str = "l2_inner") -> str:
-    """``metric`` if the results hold it, else ``l2_hull`` (a study without an inner region)."""
-    if not _has(done, metric) and _has(done, "l2_hull"):
-        return "l2_hull"
-    return metric
-
-
 def compute_findings(df, metric: str = "l2_inner") -> Findings:
     """Write the findings of a study (each finding of :data:`FINDINGS` in turn).
 
@@ -616,7 +519,7 @@ def compute_findings(df, metric: str = "l2_inner") -> Findings:
     out = Findings()
     done = df[df["status"] == "done"] if "status" in df.columns else df
     metric = ranking_metric(done, metric)
-    if done.empty or not _has(done, metric):
+    if done.empty or not has_values(done, metric):
         out.add("closest", "No task finished with an error measurement; there is nothing to report.", measured=False)
         return out
     cols = case_columns(done)
@@ -652,7 +555,7 @@ def training_state_table(nets):
     """
     import pandas as pd
 
-    if not _has(nets, "train_status"):
+    if not has_values(nets, "train_status"):
         return None
     states = status_order(nets["train_status"])
     for s in TRAIN_STATES:  # the known states always have a column (0 when none ended there)
@@ -673,9 +576,9 @@ def training_state_table(nets):
 
 def training_state_by_regime(nets):
     """Training state per network method, case, regime (init_scale, width, lr) and n: counts per status."""
-    if not _has(nets, "train_status"):
+    if not has_values(nets, "train_status"):
         return None
-    axes = [c for c in ("init_scale", "width", "lr") if _has(nets, c)]
+    axes = [c for c in ("init_scale", "width", "lr") if has_values(nets, c)]
     cols = case_columns(nets)
     nets = nets.assign(case=[case_name(k, cols) for k in zip(*(nets[c] for c in cols))])
     keys = ["method", "case"] + axes + ["n"]  # one row per case: an n of two cases is never pooled

@@ -66,7 +66,7 @@ def fig_key_error_vs_n(done, cases: list, colors: dict, metric: str = "l2_inner"
     if not cases:
         return None
     plt = _plt()
-    from ._findings import case_columns
+    from ._cases import case_columns
 
     cols = case_columns(done)
     rows, ncol = _grid(len(cases))
@@ -160,7 +160,7 @@ def fig_ratio_vs_init(done, cases: list, colors: dict, metric: str = "l2_inner")
     network records an init scale."""
     if not cases or "init_scale" not in done.columns:
         return None
-    from ._findings import case_columns, per_seed
+    from ._cases import case_columns, per_seed
 
     cols = case_columns(done)
     panels = []
@@ -402,7 +402,7 @@ def fig_end_states(nets):
     value (any value the study records), counts over every n, seed and restart. None without ``train_status``."""
     if nets.empty or "train_status" not in nets.columns or nets["train_status"].isna().all():
         return None
-    from ._findings import status_order
+    from ._cases import status_order
 
     st = nets["train_status"].where(nets["train_status"].notna(), "unknown").astype(str)
     states = status_order(st)

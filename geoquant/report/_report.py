@@ -11,14 +11,12 @@ that is not enough, gallery cases are left out, and the page says so.
 
 from __future__ import annotations
 
-import os
-
-from collections.abc import Callable
-from typing import Any
-
 import io
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,8 +26,13 @@ from ..errors import InvalidInputError
 from ..nn import INTERPOLATION_RTOL
 from ._content import report_blocks
 from ._document import Block, to_html, to_markdown
-from ._findings import oracle_mask
+from ._cases import case_columns, oracle_mask
 from ._tags import trains_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._summary import Summary
 
 __all__ = ["make_report", "Report"]
 
@@ -110,7 +113,7 @@ def _render(fig_spec: _Figure, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def mathsafe(text):
+def mathsafe(text: Any) -> Any:
     """``text`` as matplotlib draws it literally: every ``$`` escaped (``\\$``), so a label from a study's files
     never starts mathtext. Non-strings pass through."""
     return text.replace("$", "\\$") if isinstance(text, str) else text
@@ -120,7 +123,7 @@ def mathsafe(text):
 _LABEL_COLUMNS = ("method", "method_name", "target", "target_label", "sampler")
 
 
-def mathsafe_frame(df):
+def mathsafe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose label columns are :func:`mathsafe` (for the figures only; tables escape HTML)."""
     out = df.copy()
     for c in _LABEL_COLUMNS:
@@ -141,7 +144,7 @@ def _mathsafe_cases(cases: list) -> list:
     return out
 
 
-def _load_cases(study_dir, df, skipped: list):
+def _load_cases(study_dir: Path, df: pd.DataFrame, skipped: list) -> dict[tuple, dict[str, dict]]:
     """Gallery cases: (target, dim, sampler, n, seed) -> {label: {family, name, arrays}}.
 
     A gallery file that cannot be read is left out and added to ``skipped``.
@@ -167,7 +170,7 @@ def _load_cases(study_dir, df, skipped: list):
     return cases
 
 
-def _pick_gallery(cases: dict, per_target: int):
+def _pick_gallery(cases: dict, per_target: int) -> list[tuple]:
     """Per (target, dim, sampler): the smallest and largest n (up to ``per_target`` sizes)."""
     by: dict[tuple, list[tuple]] = {}
     for key in sorted(cases):
@@ -245,7 +248,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     figs = _figures(study_dir, fdf, summary, rates, gallery_per_target, skipped)
     bar = tqdm(total=len(figs), desc="report figures", disable=(not progress) if progress is not None else None)
 
-    def render(f, d):
+    def render(f: _Figure, d: int) -> bytes:
         out = _render(f, d)
         bar.update(1)
         return out
@@ -275,14 +278,14 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     return Report(html_path, md_path, len(figs), len(page.encode("utf-8")), used_dpi, dropped, skipped)
 
 
-def _case_mask(done, keys, key):
+def _case_mask(done: pd.DataFrame, keys: list, key: tuple) -> np.ndarray:
     mask = np.ones(len(done), bool)
     for k, v in zip(keys, key):
         mask &= (done[k] == v).values
     return mask
 
 
-def _rates(done) -> dict:
+def _rates(done: pd.DataFrame) -> dict:
     """metric -> fitted rates (:func:`geoquant.compare.fit_rates`) of each rate metric, every rate of a case that
     fails the Delaunay self-check (of the first metric) marked pre-asymptotic."""
     from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
@@ -295,10 +298,10 @@ def _rates(done) -> dict:
     return rates
 
 
-def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skipped: list) -> list:
+def _figures(study_dir: Path, fdf: pd.DataFrame, summary: Summary, rates: dict, gallery_per_target: int,
+             skipped: list) -> list[_Figure]:
     """Every figure of the report (unrendered): the key figures first, then those per case and the gallery."""
     from . import _figures as F
-    from . import _findings as FD
     from . import _gallery as G
     from . import _keyfigs as K
     from . import _tables as T
@@ -337,7 +340,7 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
     figs.append(_Figure("key", "Where every network ended (train_status over all n, seeds and restarts; definitions "
                         "under 'Definitions').", lambda: K.fig_end_states(nets)))
 
-    keys = FD.case_columns(done) if not done.empty else []
+    keys = case_columns(done) if not done.empty else []
     rate_lookup = {}
     for rm, r in rates.items():
         for _, row in r.iterrows():
@@ -392,11 +395,12 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
 _TEXT_BUDGET = 400_000  # bytes kept for the tables and text of the page
 
 
-def _page_bytes(figs) -> int:
+def _page_bytes(figs: list[_Figure]) -> int:
     return sum(len(f.png) * 4 // 3 + 200 for f in figs) + _TEXT_BUDGET  # base64 is 4/3 of the PNG
 
 
-def _apply_size_cap(figs, render, *, dpi: int, max_bytes: int):
+def _apply_size_cap(figs: list[_Figure], render: Callable[[_Figure, int], bytes], *, dpi: int,
+                    max_bytes: int) -> tuple[int, int]:
     """Render ``figs`` (setting ``f.png``) so that the page fits ``max_bytes``.
 
     Draw at ``dpi``; if the page would be too large, redraw once at the dpi

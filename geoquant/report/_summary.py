@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from ..nn import INTERPOLATION_RTOL
-from ._findings import (
-    _has,
+from ._cases import (
+    has_values,
     case_columns,
     case_name,
     largest_shared_n,
@@ -140,18 +140,18 @@ def _case_row(key, cols, d, metric):
     ors = sorted(oracles, key=lambda m: (med.get(m, np.inf), m))
     r_or = {m: seed_ratio(per, m, dela) for m in ors}
     row["oracle × Delaunay"] = "; ".join(f"{m} {_x(float(np.median(r)))}" for m, r in r_or.items() if len(r)) or "–"
-    if _has(rows_net, "train_status"):
+    if has_values(rows_net, "train_status"):
         row["end states (best network)"] = status_counts(rows_net["train_status"])
         row["fit"] = int((rows_net["train_status"] == "interpolating").sum())
         row["runs"] = int(len(rows_net))
         row["_statuses"] = rows_net["train_status"].tolist()
-    if _has(rows_net, "train_rmse_rel"):
+    if has_values(rows_net, "train_rmse_rel"):
         row["train RMSE/std(y) median"] = float(rows_net["train_rmse_rel"].astype(float).median())
-        if _has(rows_net, "train_status"):  # of the runs that do not fit (the end-state sentence quotes it)
+        if has_values(rows_net, "train_status"):  # of the runs that do not fit (the end-state sentence quotes it)
             row["_rmse_other"] = rows_net.loc[rows_net["train_status"] != "interpolating",
                                               "train_rmse_rel"].astype(float).tolist()
     for c in ("nearest_l2", "between_l2", "fit_l2"):
-        if _has(all_nets, c):
+        if has_values(all_nets, c):
             row[f"{c}/{metric} median"] = float((all_nets[c].astype(float) / err).replace(
                 [np.inf, -np.inf], np.nan).median())
     sel = {"key": key, "name": case_name(key, cols), "n": n, "network": best_net, "delaunay": dela,
@@ -275,7 +275,7 @@ def compute_summary(df, n_planned: int | None = None, metric: str = "l2_inner") 
     out = Summary([first], pd.DataFrame(), [], partial, n_done, n_failed, n_planned, metric)
     done = df[status == "done"]
     metric = out.metric = ranking_metric(done, metric)
-    if done.empty or not _has(done, metric):
+    if done.empty or not has_values(done, metric):
         out.sentences.append("No task finished with an error measurement, so there is nothing to compare yet.")
         return out
     nets = done[trains_mask(done)]
