@@ -11,6 +11,8 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
+from typing import NoReturn
 
 from ._version import __version__
 from .errors import GeoquantError
@@ -27,12 +29,13 @@ def error_line(prog: str, message: str) -> str:
 class _Parser(argparse.ArgumentParser):
     """argparse's parser with :func:`error_line` messages (``geoquant error: ...``, not ``error: error:``)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, error_line(self.prog, message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``geoquant`` parser with every subcommand of :data:`_COMMANDS` registered."""
     parser = _Parser(
         prog="geoquant",
         description="ReLU networks from small initialization vs linear interpolation on triangulations.",
@@ -45,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``geoquant`` command line on ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
