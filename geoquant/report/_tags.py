@@ -10,7 +10,6 @@ the order the results first name it, so a new family needs no edit here.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
 __all__ = ["method_tag", "method_trains", "case_tag", "tag_mask", "trains_mask", "family_order", "family_rank"]
 
 
-@lru_cache(maxsize=None)
 def method_tag(name: str, tag: str) -> bool:
     """The capability tag ``tag`` (e.g. ``"trains"``, ``"oracle"``) of the registered method ``name``;
     False for a name the registry does not know (e.g. a method removed since the study ran)."""
@@ -53,7 +51,14 @@ def tag_mask(df: pd.DataFrame, tag: str) -> pd.Series:
     if df.empty:
         return pd.Series(False, index=df.index, dtype=bool)
     names = df["method_name"] if "method_name" in df.columns else df["method"]
-    return names.map(lambda name: method_tag(name, tag)).astype(bool)
+    known: dict[Any, bool] = {}  # one registry look-up per name
+
+    def tag_of(name: Any) -> bool:
+        if name not in known:
+            known[name] = method_tag(name, tag)
+        return known[name]
+
+    return names.map(tag_of).astype(bool)
 
 
 def trains_mask(df: pd.DataFrame) -> pd.Series:
