@@ -35,6 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``geoquant`` parser with every subcommand of :data:`_COMMANDS` registered."""
     parser = _Parser(
         prog="geoquant",
         description="ReLU networks from small initialization vs linear interpolation on triangulations.",
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``geoquant`` command line on ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

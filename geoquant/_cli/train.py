@@ -8,15 +8,16 @@ curve, orientation-amplitude scatter, and the 1D fit or 2D breaklines).
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from .._json import dumps, to_jsonable
 from ._common import print_json, save_figure
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser("train", help="train shallow ReLU networks from small initialization on a point file")
     p.add_argument("points", help="CSV with a header row, or .npy")
     src = p.add_mutually_exclusive_group(required=True)
@@ -45,7 +46,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _init_scale(text):
+def _init_scale(text: str | None) -> float | str | None:
     if text is None:
         return None
     try:
@@ -54,11 +55,11 @@ def _init_scale(text):
         return text  # 'width^p', validated by train_gd
 
 
-def _clusters(result, X):
+def _clusters(result: Any, X: Any) -> tuple[list[int] | None, str | None]:
     """Number of direction clusters per model, or None (with a note) without the geometry module."""
     try:
-        cluster_directions_models = importlib.import_module("geoquant.nn").cluster_directions_models
-    except (ImportError, AttributeError) as exc:
+        from ..nn import cluster_directions_models
+    except ImportError as exc:
         return None, f"clusters skipped: geometry module unavailable ({exc})"
     try:
         groups = cluster_directions_models(result.W, result.a, X=X)
@@ -67,21 +68,22 @@ def _clusters(result, X):
         return None, f"clusters skipped: {type(exc).__name__}: {exc}"
 
 
-def _plots(result, X, y, out):
+def _plots(result: Any, X: Any, y: Any, out: str) -> tuple[dict[str, str], list[str]]:
     """Write the PNG plots; returns (files, notes). Never raises."""
-    files, notes = {}, []
+    files: dict[str, str] = {}
+    notes: list[str] = []
     try:
-        plots = importlib.import_module("geoquant.nn._plots")
+        from ..nn import plot_breaklines_2d, plot_fit_1d, plot_loss, plot_orientation_amplitude
     except ImportError as exc:
         return files, [f"plots skipped: plotting module unavailable ({exc})"]
-    jobs = [
-        ("loss", lambda: plots.plot_loss(result)),
-        ("orientation_amplitude", lambda: plots.plot_orientation_amplitude(result)),
+    jobs: list[tuple[str, Callable[[], Any]]] = [
+        ("loss", lambda: plot_loss(result)),
+        ("orientation_amplitude", lambda: plot_orientation_amplitude(result)),
     ]
     if result.n_dims == 1:
-        jobs.append(("fit_1d", lambda: plots.plot_fit_1d(result, X, y)))
+        jobs.append(("fit_1d", lambda: plot_fit_1d(result, X, y)))
     elif result.n_dims == 2:
-        jobs.append(("breaklines_2d", lambda: plots.plot_breaklines_2d(result, X, y)))
+        jobs.append(("breaklines_2d", lambda: plot_breaklines_2d(result, X, y)))
     else:
         notes.append(f"no fit plot for {result.n_dims}D inputs")
     for name, make in jobs:
@@ -93,28 +95,43 @@ def _plots(result, X, y, out):
     return files, notes
 
 
-def run(args) -> int:
+def _data(args: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """The points, their values (``--target`` evaluated at them, or the ``--values`` column) and the source."""
     import numpy as np
 
-    from ..nn import save_checkpoints, train_gd
     from ..points import load_points
 
-    from .._fileio import atomic_write_bytes, check_writable_dir
-
-    # refuse an unusable destination now, not after the training
-    check_writable_dir(args.out, "--out")
     ps = load_points(args.points)
     X = ps.points
     if args.target is not None:
         from ..targets import get_target
 
         target = get_target(args.target, dim=ps.n_dims)
-        y = np.asarray(target(X), dtype=np.float64)
-        source = {"target": target.name}
-    else:
-        y = ps.values(args.values)
-        source = {"values": args.values}
+        return X, np.asarray(target(X), dtype=np.float64), {"target": target.name}
+    return X, ps.values(args.values), {"values": args.values}
 
+
+def _print_text(result: Any, X: Any, n_clusters: list[int] | None, out: str) -> None:
+    import numpy as np
+
+    fl = result.final_loss
+    print(f"trained {result.n_models} network(s) of width {result.width} on {X.shape[0]} points ({X.shape[1]}D), "
+          f"{result.method}, {result.config.get('steps_done')} {'time' if result.method == 'flow' else 'steps'}")
+    print(f"final loss  min {np.nanmin(fl):.6g}  median {np.nanmedian(fl):.6g}  max {np.nanmax(fl):.6g}")
+    if result.failed:
+        print(f"failed: {len(result.failed)} model(s): " + "; ".join(f"#{i}: {r}" for i, r in result.failed[:5]))
+    if n_clusters is not None:
+        print(f"direction clusters per model: {n_clusters[:10]}{' ...' if len(n_clusters) > 10 else ''}")
+    print(f"written to {out}")
+
+
+def run(args: Any) -> int:
+    from .._fileio import atomic_write_bytes, check_writable_dir
+    from ..nn import save_checkpoints, train_gd
+
+    # refuse an unusable destination now, not after the training
+    check_writable_dir(args.out, "--out")
+    X, y, source = _data(args)
     result = train_gd(
         X,
         y,
@@ -139,7 +156,7 @@ def run(args) -> int:
     save_checkpoints(result, out)
     n_clusters, note = _clusters(result, X)
     notes = [note] if note else []
-    files = {}
+    files: dict[str, str] = {}
     if not args.no_plots:
         files, plot_notes = _plots(result, X, y, out)
         notes += plot_notes
@@ -167,13 +184,5 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     else:
-        fl = result.final_loss
-        print(f"trained {result.n_models} network(s) of width {result.width} on {X.shape[0]} points ({X.shape[1]}D), "
-              f"{result.method}, {result.config.get('steps_done')} {'time' if result.method == 'flow' else 'steps'}")
-        print(f"final loss  min {np.nanmin(fl):.6g}  median {np.nanmedian(fl):.6g}  max {np.nanmax(fl):.6g}")
-        if result.failed:
-            print(f"failed: {len(result.failed)} model(s): " + "; ".join(f"#{i}: {r}" for i, r in result.failed[:5]))
-        if n_clusters is not None:
-            print(f"direction clusters per model: {n_clusters[:10]}{' ...' if len(n_clusters) > 10 else ''}")
-        print(f"written to {out}")
+        _print_text(result, X, n_clusters, out)
     return 0

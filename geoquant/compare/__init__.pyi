@@ -15,6 +15,7 @@ from .methods import (
     method_class as method_class,
     MethodTags as MethodTags,
     method_tags as method_tags,
+    METHOD_FAMILIES as METHOD_FAMILIES,
 )
 from .estimators import (
     MethodRegressor as MethodRegressor,
@@ -36,6 +37,9 @@ from ._rates import (
     bootstrap_interval as bootstrap_interval,
     rate_self_check as rate_self_check,
     mark_pre_asymptotic as mark_pre_asymptotic,
+    RATE_METRIC as RATE_METRIC,
+    SELF_CHECK_WINDOWS as SELF_CHECK_WINDOWS,
+    SELF_CHECK_HALF_WIDTH as SELF_CHECK_HALF_WIDTH,
 )
 from ._rates import (
     RATE_METRIC as RATE_METRIC,

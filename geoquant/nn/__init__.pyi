@@ -74,4 +74,5 @@ from ._neurons import (
 from ._state import (
     DEFAULT_GRAD_TOL as DEFAULT_GRAD_TOL,
     INTERPOLATION_RTOL as INTERPOLATION_RTOL,
+    PLATEAU_RTOL as PLATEAU_RTOL,
 )

@@ -10,9 +10,11 @@ neurons).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+
+from ._tags import family_rank, trains_mask
 
 __all__ = [
     "method_colors",
@@ -20,7 +22,6 @@ __all__ = [
     "fig_bound_ratio",
 ]
 
-_FAMILY_ORDER = {"triangulation": 0, "network": 1, "theory": 2, "baseline": 3}
 #: Colours of the shipped methods, fixed across every figure of a report.
 _PREFERRED = {
     "delaunay": "#1f77b4",
@@ -101,12 +102,13 @@ def _n_ticks(ax, ns):
 def _palette():
     """Distinct colours for methods without a preferred one (tab20, tab20b, Dark2), the preferred ones removed."""
     from matplotlib import colormaps
-    from matplotlib.colors import to_hex
+    from matplotlib.colors import ListedColormap, to_hex
 
     taken = set(_PREFERRED.values())
     out = []
     for name in ("tab20", "tab20b", "Dark2", "Set1"):
-        for c in colormaps[name].colors:
+        colors: Any = cast(ListedColormap, colormaps[name]).colors  # qualitative maps: a list of colours
+        for c in colors:
             h = to_hex(c)
             if h not in taken and h not in out:
                 out.append(h)
@@ -143,9 +145,16 @@ def method_colors(methods: dict) -> dict:
     return out
 
 
-def _method_order(df):
-    fam = df.groupby("method")["family"].first().to_dict()
-    return sorted(fam, key=lambda m: (_FAMILY_ORDER.get(fam[m], 9), m))
+def method_order(families: dict) -> list:
+    """Method labels by family (display order, :func:`geoquant.report._tags.family_order`), then by label.
+
+    Parameters
+    ----------
+    families : dict
+        label -> family.
+    """
+    rank = family_rank(families.values())
+    return sorted(families, key=lambda m: (rank[families[m]], m))
 
 
 def panels_by_family(df, max_lines: int = MAX_LINES):
@@ -157,11 +166,11 @@ def panels_by_family(df, max_lines: int = MAX_LINES):
     """
     fam = df.groupby("method")["family"].first().to_dict()
     out = []
-    for family in sorted(set(fam.values()), key=lambda f: _FAMILY_ORDER.get(f, 9)):
+    for family in family_rank(fam.values()):
         ms = sorted(m for m in fam if fam[m] == family)
         chunks = [ms[i:i + max_lines] for i in range(0, len(ms), max_lines)]
         for k, chunk in enumerate(chunks):
-            out.append((family + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""), chunk))
+            out.append((str(family) + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""), chunk))
     return out
 
 
@@ -325,7 +334,7 @@ def fig_network_distances(df, colors: dict, title: str):
     need = ("l2_inner", "between_l2", "nearest_l2", "train_status")
     if df.empty or any(c not in df.columns for c in need):
         return None
-    d = df[(df["family"] == "network") & df["l2_inner"].notna() & df["between_l2"].notna()]
+    d = df[trains_mask(df) & df["l2_inner"].notna() & df["between_l2"].notna()]
     if d.empty:
         return None
     plt = _plt()
@@ -374,7 +383,7 @@ def fig_regime(df, colors: dict, title: str):
     need = ("init_scale", "l2_inner", "train_loss", "method")
     if df.empty or any(c not in df.columns for c in need):
         return None
-    d = df[(df["family"] == "network") & df["init_scale"].notna()]
+    d = df[trains_mask(df) & df["init_scale"].notna()]
     d = d.assign(entry=d["method"].astype(str).str.split("[", n=1).str[0])
     keys = ["entry"] + (["width"] if "width" in d.columns else []) + ["n"]
     groups = [(k, g) for k, g in d.groupby(keys, sort=True) if g["init_scale"].nunique() >= 2]

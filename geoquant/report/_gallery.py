@@ -6,9 +6,10 @@ import numpy as np
 
 from .._text import plural
 from ..nn import breaklines, kinks_1d
-from ._figures import _FAMILY_ORDER, _plain_log, _plt, panels_by_family
+from ._figures import _plain_log, _plt, method_order, panels_by_family
+from ._tags import case_tag
 
-__all__ = ["fig_gallery_1d", "fig_gallery_2d", "fig_quantization", "network_kinks", "network_lines"]
+__all__ = ["fig_gallery_1d", "fig_gallery_2d", "fig_quantization", "network_kinks"]
 
 
 # --- network geometry from stored weights ----------------------------------------------
@@ -22,7 +23,7 @@ def network_kinks(W, a, lo, hi):
     return pos[sel], jumps[sel]
 
 
-def network_lines(W, a, box):
+def _network_segments(W, a, box):
     """Breaklines of a 2D network clipped to ``box``: list of ``(segment (k, 2) array, jump)``
     (:func:`geoquant.nn.breaklines`; merged lines carry the summed gradient jump)."""
     out = []
@@ -36,6 +37,24 @@ def network_lines(W, a, box):
 
 
 # --- gallery ---------------------------------------------------------------------------
+
+#: Methods left out of the 1D overview panel (their fits are near-copies of Delaunay's; the error panels show them).
+_NOT_IN_OVERVIEW = ("triangulation_random", "data_dependent")
+#: Families drawn in the 1D overview panel (a display choice; theory dashed), besides every method that trains.
+_OVERVIEW_FAMILIES = ("triangulation", "theory")
+
+
+def _case_order(case: dict) -> list:
+    """The method labels of a gallery sample in display order (family, then label)."""
+    return method_order({m: c["family"] for m, c in case.items()})
+
+
+def _in_overview(c: dict) -> bool:
+    """Whether a gallery method's fit is drawn in the 1D overview panel: every method that trains, and the
+    triangulation and theory methods that see only the data (no oracle), Delaunay's near-copies left out."""
+    if case_tag(c, "trains"):
+        return True
+    return c["family"] in _OVERVIEW_FAMILIES and not case_tag(c, "oracle") and c["name"] not in _NOT_IN_OVERVIEW
 
 
 def fig_gallery_1d(case: dict, colors: dict, title: str):
@@ -54,8 +73,7 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
     f = any_arr["f_grid"].astype(float)
     X, y = any_arr["X"][:, 0], any_arr["y"]
     lo, hi = float(any_arr["domain"][0, 0]), float(any_arr["domain"][0, 1])
-    order = [m for m in sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
-             if "g_grid" in case[m]["arrays"]]
+    order = [m for m in _case_order(case) if "g_grid" in case[m]["arrays"]]
     import pandas as pd
 
     panels = panels_by_family(pd.DataFrame({"method": order, "family": [case[m]["family"] for m in order]}))
@@ -74,11 +92,8 @@ def fig_gallery_1d(case: dict, colors: dict, title: str):
         arr = c["arrays"]
         g = arr["g_grid"].astype(float)
         col = colors.get(label, "k")
-        top = c["family"] in ("triangulation", "network", "theory") and (
-            c["name"] not in ("triangulation_best", "triangulation_worst", "triangulation_random", "data_dependent")
-        )
-        if top:
-            ax.plot(x, g, color=col, lw=1.2, ls="-" if c["family"] != "theory" else "--", label=label)
+        if _in_overview(c):
+            ax.plot(x, g, color=col, lw=1.2, ls="--" if c["family"] == "theory" else "-", label=label)
         errs[label] = np.maximum(np.abs(f - g), 1e-12)
         if "state_W" in arr and "state_a" in arr:
             pos, jumps = network_kinks(arr["state_W"].astype(float), arr["state_a"].astype(float), lo, hi)
@@ -121,8 +136,7 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
     plt = _plt()
     from matplotlib.collections import LineCollection
 
-    order = [m for m in sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
-             if "g_grid" in case[m]["arrays"]][:max_panels]
+    order = [m for m in _case_order(case) if "g_grid" in case[m]["arrays"]][:max_panels]
     any_arr = case[order[0]]["arrays"]
     grid = any_arr["grid"].astype(float)
     G = int(round(np.sqrt(len(grid))))
@@ -154,7 +168,7 @@ def fig_gallery_2d(case: dict, colors: dict, title: str, max_panels: int = 9):
             segs = np.concatenate([P[:, [0, 1]], P[:, [1, 2]], P[:, [2, 0]]])
             ax.add_collection(LineCollection(segs, colors="white", linewidths=0.5, alpha=0.9))  # type: ignore[arg-type]
         if "state_W" in arr and "state_a" in arr and arr["state_W"].shape[-1] == 3:
-            lines = network_lines(arr["state_W"].astype(float), arr["state_a"].astype(float), box)
+            lines = _network_segments(arr["state_W"].astype(float), arr["state_a"].astype(float), box)
             if lines:
                 jumps = np.array([abs(j) for _, j in lines])
                 lw = 0.4 + 2.0 * jumps / max(jumps.max(), 1e-300)
@@ -188,8 +202,7 @@ def fig_quantization(case: dict, colors: dict, title: str):
     offset as colour (:func:`geoquant.nn.plot_orientation_amplitude`).
     """
     plt = _plt()
-    nets = [m for m in sorted(case, key=lambda m: (_FAMILY_ORDER.get(case[m]["family"], 9), m))
-            if "state_W" in case[m]["arrays"]]
+    nets = [m for m in _case_order(case) if "state_W" in case[m]["arrays"]]
     if not nets:
         return None
     fig, axes = plt.subplots(1, len(nets), figsize=(4.0 * len(nets) + 0.6, 3.3), squeeze=False)

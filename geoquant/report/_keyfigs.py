@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._figures import _plain_log, _plt
+from ._tags import case_tag, trains_mask
 
 __all__ = ["fig_key_error_vs_n", "fig_ratio_vs_init", "fig_network_beside_triangulation", "fig_end_states",
            "STATUS_COLORS", "pick_gallery_network"]
@@ -65,7 +66,7 @@ def fig_key_error_vs_n(done, cases: list, colors: dict, metric: str = "l2_inner"
     if not cases:
         return None
     plt = _plt()
-    from ._findings import case_columns
+    from ._cases import case_columns
 
     cols = case_columns(done)
     rows, ncol = _grid(len(cases))
@@ -159,7 +160,7 @@ def fig_ratio_vs_init(done, cases: list, colors: dict, metric: str = "l2_inner")
     network records an init scale."""
     if not cases or "init_scale" not in done.columns:
         return None
-    from ._findings import case_columns, per_seed
+    from ._cases import case_columns, per_seed
 
     cols = case_columns(done)
     panels = []
@@ -168,7 +169,7 @@ def fig_ratio_vs_init(done, cases: list, colors: dict, metric: str = "l2_inner")
         for c, v in zip(cols, case["key"]):
             mask &= (done[c] == v).values
         d = done[mask & (done["n"] == case["n"]).values & done[metric].notna().values]
-        nets = d[(d["family"] == "network") & d["init_scale"].notna()]
+        nets = d[trains_mask(d) & d["init_scale"].notna()]
         if nets.empty:
             continue
         per = per_seed(d, metric)
@@ -258,7 +259,7 @@ def pick_gallery_network(cases_arrays: dict, summary_cases: list, done):
             tgt, dim, smp, n, seed = key
             if n != case["n"] or case["name"] != f"{tgt} {dim}D ({smp})":
                 continue
-            nets = [m for m, c in methods.items() if c["family"] == "network" and "g_grid" in c["arrays"]
+            nets = [m for m, c in methods.items() if case_tag(c, "trains") and "g_grid" in c["arrays"]
                     and ("near_grid" in c["arrays"] or dim == 1)]
             if not nets:
                 continue
@@ -356,7 +357,7 @@ def fig_network_beside_triangulation(case: dict, label: str, key: tuple, colors:
     from matplotlib.collections import LineCollection
     from matplotlib.colors import LogNorm
 
-    from ._gallery import network_lines
+    from ._gallery import _network_segments
 
     grid = arr["grid"].astype(float)
     G = int(round(np.sqrt(len(grid))))
@@ -373,7 +374,7 @@ def fig_network_beside_triangulation(case: dict, label: str, key: tuple, colors:
         im = ax.imshow(np.maximum(mp, vmax * 1e-3), origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
                        cmap="viridis", norm=norm, aspect="auto", interpolation="nearest")
         if i == 0 and "state_W" in arr:
-            lines = network_lines(arr["state_W"].astype(float), arr["state_a"].astype(float), arr["domain"])
+            lines = _network_segments(arr["state_W"].astype(float), arr["state_a"].astype(float), arr["domain"])
             if lines:
                 ax.add_collection(LineCollection([xy for xy, _ in lines], colors="white", linewidths=0.8))
         if i == 1:
@@ -401,7 +402,7 @@ def fig_end_states(nets):
     value (any value the study records), counts over every n, seed and restart. None without ``train_status``."""
     if nets.empty or "train_status" not in nets.columns or nets["train_status"].isna().all():
         return None
-    from ._findings import status_order
+    from ._cases import status_order
 
     st = nets["train_status"].where(nets["train_status"].notna(), "unknown").astype(str)
     states = status_order(st)

@@ -11,25 +11,28 @@ that is not enough, gallery cases are left out, and the page says so.
 
 from __future__ import annotations
 
-import os
-
-from collections.abc import Callable
-from typing import Any
-
-import base64
-import json
-import html
 import io
-import time
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._fileio import atomic_write_bytes, storage_error
 from ..study import read_manifest
 from ..errors import InvalidInputError
-from ..nn._state import INTERPOLATION_RTOL
+from ..nn import INTERPOLATION_RTOL
+from ._content import report_blocks
+from ._document import Block, to_html, to_markdown
+from ._cases import case_columns, oracle_mask
+from ._tags import trains_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._summary import Summary
 
 __all__ = ["make_report", "Report"]
 
@@ -110,7 +113,7 @@ def _render(fig_spec: _Figure, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def mathsafe(text):
+def mathsafe(text: Any) -> Any:
     """``text`` as matplotlib draws it literally: every ``$`` escaped (``\\$``), so a label from a study's files
     never starts mathtext. Non-strings pass through."""
     return text.replace("$", "\\$") if isinstance(text, str) else text
@@ -120,7 +123,7 @@ def mathsafe(text):
 _LABEL_COLUMNS = ("method", "method_name", "target", "target_label", "sampler")
 
 
-def mathsafe_frame(df):
+def mathsafe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose label columns are :func:`mathsafe` (for the figures only; tables escape HTML)."""
     out = df.copy()
     for c in _LABEL_COLUMNS:
@@ -141,7 +144,7 @@ def _mathsafe_cases(cases: list) -> list:
     return out
 
 
-def _load_cases(study_dir, df, skipped: list):
+def _load_cases(study_dir: Path, df: pd.DataFrame, skipped: list) -> dict[tuple, dict[str, dict]]:
     """Gallery cases: (target, dim, sampler, n, seed) -> {label: {family, name, arrays}}.
 
     A gallery file that cannot be read is left out and added to ``skipped``.
@@ -151,6 +154,7 @@ def _load_cases(study_dir, df, skipped: list):
 
     cases: dict[tuple, dict[str, dict]] = {}
     d = df[(df["status"] == "done") & df["gallery_file"].notna()]
+    d = d.assign(_trains=trains_mask(d), _oracle=oracle_mask(d))
     for _, r in d.iterrows():
         key = (r.get("target_label", r["target"]), int(r["dim"]), r["sampler"], int(r["n"]), int(r["seed"]))
         if r["restart"] != 0:
@@ -160,11 +164,13 @@ def _load_cases(study_dir, df, skipped: list):
         except GeoquantError as exc:
             skipped.append({"file": str(r["gallery_file"]), "reason": str(exc)})
             continue
-        cases.setdefault(key, {})[r["method"]] = {"family": r["family"], "name": r["method_name"], "arrays": arrays}
+        cases.setdefault(key, {})[r["method"]] = {"family": r["family"], "name": r["method_name"],
+                                                  "trains": bool(r["_trains"]), "oracle": bool(r["_oracle"]),
+                                                  "arrays": arrays}
     return cases
 
 
-def _pick_gallery(cases: dict, per_target: int):
+def _pick_gallery(cases: dict, per_target: int) -> list[tuple]:
     """Per (target, dim, sampler): the smallest and largest n (up to ``per_target`` sizes)."""
     by: dict[tuple, list[tuple]] = {}
     for key in sorted(cases):
@@ -242,7 +248,7 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
     figs = _figures(study_dir, fdf, summary, rates, gallery_per_target, skipped)
     bar = tqdm(total=len(figs), desc="report figures", disable=(not progress) if progress is not None else None)
 
-    def render(f, d):
+    def render(f: _Figure, d: int) -> bytes:
         out = _render(f, d)
         bar.update(1)
         return out
@@ -257,24 +263,29 @@ def make_report(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         + (f"; {dropped} gallery figure(s) were left out to respect that cap" if dropped else "")
         + ". The report reads stored results only."
     )
-    blocks = _document(manifest, df, summary, findings, rates, figs, skipped, size_note)
-    page = _html_page(manifest, blocks, figs)
     html_path = out_dir / "index.html"
     md_path = out_dir / "summary.md"
+    page_link = Block.link("Full report with figures: ", html_path.name, html_path.name,
+                           f" (self-contained HTML, figures at {used_dpi} dpi"
+                           + (f", {dropped} gallery figures left out for size" if dropped else "") + ").",
+                           only="markdown")
+    blocks = report_blocks(manifest, df, summary, findings, rates, figs, skipped, size_note=size_note,
+                           page_link=page_link)
+    page = to_html(blocks, figs, title=blocks[0].text, css=_CSS)
     # atomic: a full disk or a kill leaves the previous report in place, never a truncated one
     atomic_write_bytes(html_path, page.encode("utf-8"))
-    atomic_write_bytes(md_path, _markdown(manifest, blocks, html_path, used_dpi, dropped).encode("utf-8"))
+    atomic_write_bytes(md_path, to_markdown(blocks).encode("utf-8"))
     return Report(html_path, md_path, len(figs), len(page.encode("utf-8")), used_dpi, dropped, skipped)
 
 
-def _case_mask(done, keys, key):
+def _case_mask(done: pd.DataFrame, keys: list, key: tuple) -> np.ndarray:
     mask = np.ones(len(done), bool)
     for k, v in zip(keys, key):
         mask &= (done[k] == v).values
     return mask
 
 
-def _rates(done) -> dict:
+def _rates(done: pd.DataFrame) -> dict:
     """metric -> fitted rates (:func:`geoquant.compare.fit_rates`) of each rate metric, every rate of a case that
     fails the Delaunay self-check (of the first metric) marked pre-asymptotic."""
     from ..compare import fit_rates, mark_pre_asymptotic, rate_self_check
@@ -287,10 +298,10 @@ def _rates(done) -> dict:
     return rates
 
 
-def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skipped: list) -> list:
+def _figures(study_dir: Path, fdf: pd.DataFrame, summary: Summary, rates: dict, gallery_per_target: int,
+             skipped: list) -> list[_Figure]:
     """Every figure of the report (unrendered): the key figures first, then those per case and the gallery."""
     from . import _figures as F
-    from . import _findings as FD
     from . import _gallery as G
     from . import _keyfigs as K
     from . import _tables as T
@@ -301,7 +312,7 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
     cases = _load_cases(study_dir, fdf, skipped)
     sel = _mathsafe_cases(summary.cases)
     metric = summary.metric
-    nets = done[done["family"] == "network"] if not done.empty else done
+    nets = done[trains_mask(done)]
     figs: list[_Figure] = [
         _Figure("key", "Error against n per case, at every n: Delaunay (median over seeds, band min–max), the best "
                 "triangulation that does not use the true target, the oracle (dotted; it chooses using the true "
@@ -329,7 +340,7 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
     figs.append(_Figure("key", "Where every network ended (train_status over all n, seeds and restarts; definitions "
                         "under 'Definitions').", lambda: K.fig_end_states(nets)))
 
-    keys = FD.case_columns(done) if not done.empty else []
+    keys = case_columns(done) if not done.empty else []
     rate_lookup = {}
     for rm, r in rates.items():
         for _, row in r.iterrows():
@@ -384,11 +395,12 @@ def _figures(study_dir, fdf, summary, rates: dict, gallery_per_target: int, skip
 _TEXT_BUDGET = 400_000  # bytes kept for the tables and text of the page
 
 
-def _page_bytes(figs) -> int:
+def _page_bytes(figs: list[_Figure]) -> int:
     return sum(len(f.png) * 4 // 3 + 200 for f in figs) + _TEXT_BUDGET  # base64 is 4/3 of the PNG
 
 
-def _apply_size_cap(figs, render, *, dpi: int, max_bytes: int):
+def _apply_size_cap(figs: list[_Figure], render: Callable[[_Figure, int], bytes], *, dpi: int,
+                    max_bytes: int) -> tuple[int, int]:
     """Render ``figs`` (setting ``f.png``) so that the page fits ``max_bytes``.
 
     Draw at ``dpi``; if the page would be too large, redraw once at the dpi
@@ -409,292 +421,3 @@ def _apply_size_cap(figs, render, *, dpi: int, max_bytes: int):
         figs.pop(max(i for i, f in enumerate(figs) if f.optional))
         dropped += 1
     return used, dropped
-
-
-
-
-#: figure sections of the details, in page order
-_SECTIONS = [
-    ("rates", "Error against n and fitted rates, per case"),
-    ("bounds", "Errors relative to Waldron's bound of the Delaunay triangulation, per case"),
-    ("distances", "Networks against triangulations, per case"),
-    ("regime", "Regime: error and training loss against init scale, per case"),
-    ("gallery", "Gallery"),
-    ("quantization", "Quantization: neuron geometry"),
-]
-
-_METRICS_NOTE = (
-    "Errors are measured on the convex hull of the samples (hull) and on the inner region "
-    "(the target's box shrunk by the study's margin, intersected with the hull), where thin hull triangles along the "
-    "boundary do not dominate. Piecewise-linear methods: exact per-simplex Grundmann–Möller quadrature "
-    "(interpolation_error; inner region: their simplices clipped to the box). Other methods: the same "
-    "rule on uniformly refined Delaunay simplices applied to (f − g)²; Linf on a barycentric lattice (a lower bound). "
-    "triangulation_mean is the root of the mean squared L2 error over all fine triangulations (exact "
-    "for small n, sampled above). rms_<region> = L2 / sqrt(volume of the region); "
-    "rms_inner is kept only where the inner region is the whole inner box (the hull contains it, e.g. "
-    "when the sampler includes the box's corners), so it is the same region for every n. Rates are least-squares "
-    "slopes of log(error) against log(n) per seed, reported as the mean over seeds with its percentile-bootstrap 95% "
-    "interval (in parentheses the number of seeds). Self-check: Delaunay's slope of rms_inner must lie in "
-    "[-2.2, -1.8] in 1D and [-1.1, -0.9] in 2D with a 95% half-width below 0.1, else every rate of that case is "
-    "marked pre-asymptotic. Oracle methods (triangulation_best, triangulation_worst) choose their triangulation "
-    "using the true target: they are bounds no method that sees only the data can reach, shown and labelled "
-    "'oracle', never ranked with the others."
-)
-
-_ERROR_NOTE = ("* = heuristic entries (not exact). Network entries end with where training ended over the seeds "
-               "(i = interpolating, s = stationary, u = unstable, b = budget; other end states by name, e.g. i2 s1).")
-
-_DETAIL_NOTE = ("Medians over seeds; fit_l2 = L2(I_Delaunay(f_net(X)) - f), between_l2 = L2(f_net - I_Delaunay(f_net(X))), "
-                "nearest_l2 = min over fine triangulations T of L2(f_net - I_T(f_net(X))) (* = flip-walk local minimum, "
-                "not exact).")
-
-#: tables with more rows than this are collapsed (<details>) on the page
-_LONG_TABLE = 12
-
-
-def _b64(png: bytes) -> str:
-    return base64.b64encode(png).decode("ascii")
-
-
-def _skipped_lines(skipped, limit: int = 20) -> list:
-    lines = [f"{d['file']}: {d['reason']}" for d in skipped[:limit]]
-    if len(skipped) > limit:
-        lines.append(f"... and {len(skipped) - limit} more")
-    return lines
-
-
-@dataclass
-class _Block:
-    """One piece of the report, rendered to HTML and to Markdown by the same walk.
-
-    kind: ``"summary"`` (sentences), ``"h2"``, ``"p"``, ``"note"``, ``"list"`` (items; ``(text, ref)``),
-    ``"table"`` (title, table), ``"figures"`` (a figure section, HTML only), ``"defs"`` (items ``(term,
-    definition)``) or ``"group"`` (title, children; a ``<details>`` on the page, open when ``collapse`` is False).
-    """
-
-    kind: str
-    text: str = ""
-    table: Any = None
-    items: list = field(default_factory=list)
-    children: list = field(default_factory=list)
-    collapse: bool | None = None
-    anchor: str = ""
-    partial: bool = False
-    html_only: bool = False
-
-
-def _table_block(title, table, anchor="", note="") -> _Block:
-    return _Block("table", title, table=table, anchor=anchor, items=[note] if note else [])
-
-
-def _summary_table(summary):
-    """The summary's numbers, one row per case, ratios as ``median [min–max]``."""
-    t = summary.table
-    if t is None or t.empty:
-        return None
-    out = t[["case", "n", "best network"]].copy()
-    out["× Delaunay [min–max over seeds]"] = [
-        f"{a:.3g} [{b:.3g}–{c:.3g}]" for a, b, c in zip(t["× Delaunay"], t["× Delaunay min"], t["× Delaunay max"])]
-    out["best non-oracle triangulation"] = t["best non-oracle triangulation"]
-    out["network × it"] = t["× it"]
-    out["oracle × Delaunay"] = t["oracle × Delaunay"]
-    for c in ("end states (best network)", "train RMSE/std(y) median"):
-        if c in t.columns:
-            out[c] = t[c]
-    for c in t.columns:
-        if c.endswith("median") and "/" in c:
-            out[c.replace(" median", "") + " (median, all networks)"] = t[c]
-    return out
-
-
-def _end_state_defs(df) -> list:
-    from ._findings import STATUS_DEFINITIONS, status_order
-
-    nets = df[(df["status"] == "done") & (df["family"] == "network")] if not df.empty else df
-    if nets.empty or "train_status" not in nets.columns or nets["train_status"].isna().all():
-        return []
-    tols = set()
-    for p in nets["params"].dropna():
-        try:
-            v = json.loads(p).get("rmse_tol")
-        except (TypeError, ValueError):
-            continue
-        if v is not None:
-            tols.add(float(v))
-    stop = ("train RMSE ≤ rmse_tol·std(y), this study's rmse_tol " + ", ".join(f"{v:g}" for v in sorted(tols))
-            if tols else "train RMSE ≤ rmse_tol·std(y)")
-    out = [("training stops", f"when a network's {stop} (rmse_tol, a network parameter: the trainer's stop), when it "
-            "is stationary (grad_tol), or at its budget t_max in gradient-flow time")]
-    for s in status_order(list(nets["train_status"])):
-        out.append((s, STATUS_DEFINITIONS.get(s, "an end state recorded by the trainer (see geoquant.nn's "
-                                                 "training_state)")))
-    return out
-
-
-def _document(manifest, df, summary, findings, rates, figs, skipped, size_note) -> list:
-    """The report as a list of blocks (the same for the HTML page and the Markdown summary)."""
-    from . import _findings as FD
-    from . import _tables as T
-
-    done = df[df["status"] == "done"] if not df.empty else df
-    nets = done[done["family"] == "network"] if not done.empty else done
-    blocks = [_Block("summary", items=list(summary.sentences), partial=summary.partial)]
-    st = _summary_table(summary)
-    if st is not None:
-        blocks.append(_Block("group", "The numbers of the summary, per case", collapse=len(st) > _LONG_TABLE,
-                             children=[_table_block("", st, anchor="S")]))
-    if skipped:
-        blocks.append(_Block("note", f"Skipped {len(skipped)} damaged file(s) (left out of every table and figure; a "
-                             "rerun of the study moves them to quarantine/ and reruns their tasks): "
-                             + "; ".join(_skipped_lines(list(skipped)))))
-    if manifest.get("description"):
-        blocks.append(_Block("note", f"Study: {manifest['description']}"))
-    if any(f.section == "key" for f in figs):
-        blocks += [_Block("h2", "Key figures", anchor="key", html_only=True), _Block("figures", "key")]
-    blocks.append(_Block("h2", "Details", anchor="details", html_only=True))
-    fitems = [(f.text, f.table) for f in findings.items]
-    ftables = [_table_block(f"{tid}. {title}", t, anchor=tid) for tid, (title, t) in findings.tables.items()]
-    blocks.append(_Block("group", f"Findings: {len(fitems)} sentences per case, each with the table (F1…) holding "
-                         "its numbers", anchor="findings", collapse=True, children=[
-                             _Block("note", "Written from the results; intervals are over seeds (each seed is a "
-                                    "different sample, shared by all methods)."),
-                             _Block("list", items=fitems), *ftables]))
-    tr = FD.training_state_table(nets) if not nets.empty else None
-    if tr is not None:
-        children = [_table_block("Per network method", tr)]
-        regime = FD.training_state_by_regime(nets)
-        if regime is not None:
-            children.append(_table_block("Per case, regime (init scale, width, step size) and n", regime))
-        detail = T.training_table(df)
-        if detail is not None and not detail.empty:
-            children.append(_table_block("Network errors beside training state and distances to triangulations "
-                                         "(per case)", detail, note=_DETAIL_NOTE))
-        blocks.append(_Block("group", "Training state of the networks", collapse=True, children=children))
-    else:
-        why = ("the study trains no network" if nets.empty else
-               "not measured in this study (the results hold no train_status)")
-        blocks.append(_Block("group", "Training state of the networks", collapse=True,
-                             children=[_Block("note", f"None: {why}.")]))
-    for key, heading in _SECTIONS:
-        k = sum(f.section == key for f in figs)
-        if k:
-            blocks.append(_Block("group", f"{heading} ({k} figure{'s' if k != 1 else ''})", collapse=True,
-                                 children=[_Block("figures", key)]))
-    blocks.append(_Block("group", "Fitted rates", collapse=True, children=[_table_block("", T.rate_table(rates))]))
-    blocks.append(_Block("group", "L2 error on the inner region at the largest n (median [min–max] over seeds)",
-                         collapse=True, children=[_table_block("", T.error_table(done), note=_ERROR_NOTE)]))
-    blocks.append(_Block("group", "Linf error on the inner region of each method over Waldron's bound ½·M·R² of the "
-                         "Delaunay triangulation, at the largest n (median)", collapse=True,
-                         children=[_table_block("", T.bound_table(done))]))
-    defs = [("metrics", _METRICS_NOTE)] + _end_state_defs(df)
-    blocks += [_Block("h2", "Definitions", anchor="definitions"), _Block("defs", items=defs)]
-    versions = manifest.get("environment", {}).get("versions", {})
-    devices = sorted({str(d) for d in df["device"].dropna().unique()}) if not df.empty else []
-    run = [_Block("note", f"Created {manifest.get('created', '')}; report generated {time.strftime('%Y-%m-%d %H:%M:%S')}. "
-                  f"Devices: {', '.join(devices) or '–'}. Versions: "
-                  + ", ".join(f"{k} {v}" for k, v in versions.items() if v)
-                  + f". Seed policy: {manifest.get('seed_policy', '')}. {size_note}"),
-           _table_block("Tasks per method", T.status_table(df)),
-           _table_block("Timings", T.timing_table(df) if not df.empty else None)]
-    failures = T.failure_table(df)
-    if not failures.empty:
-        run.append(_table_block("Failed tasks (first 20)", failures))
-    blocks.append(_Block("group", "The run: tasks, timings, versions", collapse=True, children=run))
-    return blocks
-
-
-def _html_blocks(blocks, figs, esc=html.escape) -> list:
-    from . import _tables as T
-
-    out: list[str] = []
-    for b in blocks:
-        aid = f" id='{esc(b.anchor)}'" if b.anchor else ""
-        if b.kind == "summary":
-            first, rest = (b.items[0], b.items[1:]) if b.items else ("", [])
-            lead = f"<span class='partial'>{esc(first)}</span>" if b.partial else esc(first)
-            out.append(f"<p class='summary{' partial' if b.partial else ''}' id='summary'>{lead} "
-                       + " ".join(esc(x) for x in rest) + "</p>")
-        elif b.kind == "h2":
-            out.append(f"<h2{aid}>{esc(b.text)}</h2>")
-        elif b.kind == "p":
-            out.append(f"<p{aid}>{esc(b.text)}</p>")
-        elif b.kind == "note":
-            out.append(f"<p class='note'{aid}>{esc(b.text)}</p>")
-        elif b.kind == "list":
-            out.append("<ul>" + "".join(
-                f"<li>{esc(t)}" + (f" <a href='#{esc(ref)}'>[{esc(ref)}]</a>" if ref else "") + "</li>"
-                for t, ref in b.items) + "</ul>")
-        elif b.kind == "table":
-            head = f"<h3{aid}>{esc(b.text)}</h3>" if b.text else (f"<a{aid}></a>" if aid else "")
-            note = "".join(f"<p class='note'>{esc(n)}</p>" for n in b.items)
-            out.append(head + note + T.to_html(b.table))
-        elif b.kind == "figures":
-            for f in (f for f in figs if f.section == b.text):
-                out.append(f"<figure><img alt='{esc(f.caption[:80])}' src='data:image/png;base64,{_b64(f.png)}'>"
-                           f"<figcaption>{esc(f.caption)}</figcaption></figure>")
-        elif b.kind == "defs":
-            out.append("<dl class='defs'>" + "".join(f"<dt>{esc(t)}</dt><dd>{esc(d)}</dd>" for t, d in b.items)
-                       + "</dl>")
-        elif b.kind == "group":
-            inner = "\n".join(_html_blocks(b.children, figs, esc))
-            rows = sum(len(c.table) for c in b.children if c.kind == "table" and c.table is not None)
-            collapse = b.collapse if b.collapse is not None else rows > _LONG_TABLE
-            out.append(f"<details{aid}{'' if collapse else ' open'}><summary>{esc(b.text)}</summary>\n{inner}\n"
-                       "</details>")
-    return out
-
-
-def _html_page(manifest, blocks, figs) -> str:
-    esc = html.escape
-    name = manifest.get("study", "study")
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>geoquant report: {esc(name)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>geoquant study report: {esc(name)}</h1>",
-        *_html_blocks(blocks, figs),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
-
-
-def _md_blocks(blocks, level: int = 2) -> list:
-    from . import _tables as T
-
-    out: list[str] = []
-    for b in blocks:
-        if b.html_only:
-            continue
-        if b.kind == "summary":
-            out += [("**" + T.md_escape(b.items[0]) + "**" if b.partial else T.md_escape(b.items[0]))
-                    + (" " + " ".join(T.md_escape(x) for x in b.items[1:]) if len(b.items) > 1 else ""), ""]
-        elif b.kind == "h2":
-            out += [f"{'#' * level} {T.md_escape(b.text)}", ""]
-        elif b.kind in ("p", "note"):
-            out += [T.md_escape(b.text), ""]
-        elif b.kind == "list":
-            out += [f"- {T.md_escape(t)}" + (f" [{ref}]" if ref else "") for t, ref in b.items] + [""]
-        elif b.kind == "table":
-            if b.text:
-                out += [f"{'#' * (level + 1)} {T.md_escape(b.text)}", ""]
-            out += [T.md_escape(n) for n in b.items] + ([""] if b.items else [])
-            out += [T.to_markdown(b.table)]
-        elif b.kind == "defs":
-            out += [f"- **{T.md_escape(t)}**: {T.md_escape(d)}" for t, d in b.items] + [""]
-        elif b.kind == "group":
-            children = [c for c in b.children if c.kind != "figures"]
-            if not children:
-                continue
-            out += [f"{'#' * level} {T.md_escape(b.text)}", ""] + _md_blocks(children, level + 1)
-    return out
-
-
-def _markdown(manifest, blocks, html_path, used_dpi, dropped) -> str:
-    from . import _tables as T
-
-    name = manifest.get("study", "study")
-    lines = [f"# geoquant study: {T.md_escape(name)}", ""]
-    lines += _md_blocks(blocks[:1])
-    lines += [f"Full report with figures: [{html_path.name}]({html_path.name}) (self-contained HTML, figures at "
-              f"{used_dpi} dpi" + (f", {dropped} gallery figures left out for size" if dropped else "") + ").", ""]
-    lines += _md_blocks(blocks[1:])
-    return "\n".join(lines) + "\n"

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from ..nn._state import INTERPOLATION_RTOL
-from ._findings import (
-    _has,
+from ..nn import INTERPOLATION_RTOL
+from ._cases import (
+    has_values,
     case_columns,
     case_name,
     largest_shared_n,
@@ -36,6 +36,7 @@ from ._findings import (
     seed_ratio,
     status_counts,
 )
+from ._tags import tag_mask, trains_mask
 
 __all__ = ["Summary", "compute_summary", "SIMILAR", "NEAR"]
 
@@ -92,17 +93,6 @@ def _share(v) -> str:
     return f"{100 * v:.2g}%" if v < 1 else f"{v:.2g}x"
 
 
-def _is_statistic(name: str) -> bool:
-    """A statistic over all triangulations (e.g. triangulation_mean) is no triangulation one can pick."""
-    from ..compare.methods import method_class
-    from ..errors import GeoquantError
-
-    try:
-        return not method_class(name).pointwise
-    except GeoquantError:
-        return False
-
-
 def coverage_sentence(n_done: int, n_failed: int, n_planned: int | None) -> tuple[str, bool]:
     """The first sentence: tasks done / planned; ``(sentence, partial)``."""
     ran = n_done + n_failed
@@ -124,20 +114,20 @@ def _case_row(key, cols, d, metric):
     dn = d[(d["n"] == n) & d[metric].notna()]
     per = per_seed(dn, metric)
     med = per.median(axis=1)
-    fam = dn.groupby("method")["family"].first()
     oracles = set(dn.loc[oracle_mask(dn), "method"])
-    names = dn.groupby("method")["method_name"].first()
-    nets = [m for m in med.index if fam[m] == "network"]
+    trains = set(dn.loc[trains_mask(dn), "method"])
+    # a triangulation one can pick: a piecewise-linear method (not a statistic over triangulations)
+    pl = set(dn.loc[tag_mask(dn, "piecewise_linear"), "method"])
+    nets = [m for m in med.index if m in trains]
     best_net = min(nets, key=lambda m: med[m])
     dela = dn.loc[dn["method_name"] == "delaunay", "method"].iloc[0]
-    tris = [m for m in med.index if fam[m] == "triangulation" and m not in oracles and not _is_statistic(names[m])
-            and np.isfinite(med[m])]
+    tris = [m for m in med.index if m in pl and m not in oracles and np.isfinite(med[m])]
     # ties (e.g. the unique fine triangulation in 1D) go to Delaunay
     best_tri = min(tris, key=lambda m: (med[m], m != dela, m)) if tris else dela
     r_del = seed_ratio(per, best_net, dela)
     r_tri = seed_ratio(per, best_net, best_tri)
     rows_net = dn[dn["method"] == best_net]
-    all_nets = dn[dn["family"] == "network"]
+    all_nets = dn[trains_mask(dn)]
     err = all_nets[metric].astype(float)
     row: dict[str, Any] = {
         "case": case_name(key, cols), "n": n, "best network": best_net, f"network {metric}": float(med[best_net]),
@@ -150,18 +140,18 @@ def _case_row(key, cols, d, metric):
     ors = sorted(oracles, key=lambda m: (med.get(m, np.inf), m))
     r_or = {m: seed_ratio(per, m, dela) for m in ors}
     row["oracle × Delaunay"] = "; ".join(f"{m} {_x(float(np.median(r)))}" for m, r in r_or.items() if len(r)) or "–"
-    if _has(rows_net, "train_status"):
+    if has_values(rows_net, "train_status"):
         row["end states (best network)"] = status_counts(rows_net["train_status"])
         row["fit"] = int((rows_net["train_status"] == "interpolating").sum())
         row["runs"] = int(len(rows_net))
         row["_statuses"] = rows_net["train_status"].tolist()
-    if _has(rows_net, "train_rmse_rel"):
+    if has_values(rows_net, "train_rmse_rel"):
         row["train RMSE/std(y) median"] = float(rows_net["train_rmse_rel"].astype(float).median())
-        if _has(rows_net, "train_status"):  # of the runs that do not fit (the end-state sentence quotes it)
+        if has_values(rows_net, "train_status"):  # of the runs that do not fit (the end-state sentence quotes it)
             row["_rmse_other"] = rows_net.loc[rows_net["train_status"] != "interpolating",
                                               "train_rmse_rel"].astype(float).tolist()
     for c in ("nearest_l2", "between_l2", "fit_l2"):
-        if _has(all_nets, c):
+        if has_values(all_nets, c):
             row[f"{c}/{metric} median"] = float((all_nets[c].astype(float) / err).replace(
                 [np.inf, -np.inf], np.nan).median())
     sel = {"key": key, "name": case_name(key, cols), "n": n, "network": best_net, "delaunay": dela,
@@ -285,10 +275,10 @@ def compute_summary(df, n_planned: int | None = None, metric: str = "l2_inner") 
     out = Summary([first], pd.DataFrame(), [], partial, n_done, n_failed, n_planned, metric)
     done = df[status == "done"]
     metric = out.metric = ranking_metric(done, metric)
-    if done.empty or not _has(done, metric):
+    if done.empty or not has_values(done, metric):
         out.sentences.append("No task finished with an error measurement, so there is nothing to compare yet.")
         return out
-    nets = done[done["family"] == "network"]
+    nets = done[trains_mask(done)]
     if nets.empty:
         out.sentences.append("The study trains no network, so it does not say whether networks generalize like "
                              "triangulation interpolants; the findings below compare the other methods.")

@@ -99,7 +99,7 @@ def status_tag(statuses) -> str:
         ``train_status`` values (see :data:`geoquant.theory.END_STATES`; ``S`` marks the coarse
         ``stationary`` of results written before end states existed).
     """
-    from ._findings import status_order
+    from ._cases import status_order
 
     vals = [str(v) for v in statuses]
     return " ".join(f"{STATUS_LETTERS[s]}{vals.count(s)}" if s in STATUS_LETTERS else f"{s} {vals.count(s)}"
@@ -164,7 +164,7 @@ def training_table(df):
     d = df[(df["status"] == "done") & df["train_status"].notna()]
     if d.empty:
         return pd.DataFrame()
-    from ._findings import status_counts
+    from ._cases import status_counts
 
     rows = []
     label = _keys(d)[0]  # the target's label, as in every other table

@@ -85,7 +85,11 @@ def test_train_target_2d_flow(tmp_path):
 
 
 def test_missing_plot_module_is_reported_not_fatal(points_1d, tmp_path, monkeypatch, capsys):
+    import geoquant.nn as gn
+
     monkeypatch.setitem(sys.modules, "geoquant.nn._plots", None)  # import now fails
+    for name in ("plot_loss", "plot_orientation_amplitude", "plot_fit_1d", "plot_breaklines_2d"):
+        monkeypatch.delitem(vars(gn), name, raising=False)  # names loaded before are looked up again
     out = str(tmp_path / "run3")
     args = _parse([points_1d, "--values", "value", "--out", out, "--width", "5", "--steps", "20", "--device", "cpu"])
     assert args.func(args) == 0

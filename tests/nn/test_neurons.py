@@ -173,7 +173,7 @@ def test_crease_lines_1d():
 
 def test_report_draws_the_kinks_and_lines_nn_finds(rng):
     """report/_gallery has no extractor of its own: its kinks/lines are nn.kinks_1d's / nn.breaklines'."""
-    from geoquant.report._gallery import network_kinks, network_lines
+    from geoquant.report._gallery import _network_segments, network_kinks
 
     W1, a1 = rng.normal(size=(8, 2)), rng.normal(size=8)
     pos, jumps = network_kinks(W1, a1, -1.0, 1.0)
@@ -182,7 +182,7 @@ def test_report_draws_the_kinks_and_lines_nn_finds(rng):
     assert np.array_equal(pos, k.positions[sel]) and np.array_equal(jumps, k.jumps[sel])
     W2, a2 = rng.normal(size=(6, 3)), rng.normal(size=6)
     box = np.array([[-1.0, 1.0], [-1.0, 1.0]])
-    drawn = network_lines(W2, a2, box)
+    drawn = _network_segments(W2, a2, box)
     want = breaklines(W2, a2, box)
     assert len(drawn) == sum(len(getattr(b.line, "geoms", [b.line])) for b in want)
     assert [j for _, j in drawn] == [b.jump for b in want for _ in getattr(b.line, "geoms", [b.line])]

@@ -90,7 +90,7 @@ def test_gallery_breakline_count_is_plural_aware():
     assert G.plural(1, "breakline") == "1 breakline" and G.plural(0, "kink") == "0 kinks"
     # one neuron with a large amplitude: one breakline x = 0.5 crossing the box
     W = np.array([[1.0, 0.0, -0.5]])
-    lines = G.network_lines(W, np.array([2.0]), [[0.0, 1.0], [0.0, 1.0]])
+    lines = G._network_segments(W, np.array([2.0]), [[0.0, 1.0], [0.0, 1.0]])
     assert len(lines) == 1
     xy, jump = lines[0]
     np.testing.assert_allclose(xy[:, 0], 0.5)

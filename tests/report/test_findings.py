@@ -94,12 +94,12 @@ def test_distances_and_interpolating_share():
 def test_rates_against_reference_slope():
     f = compute_findings(synthetic())
     rs = _sentences(f, "rates")
-    (r,) = [s for s in rs if s.table == "F5"]
-    (c,) = [s for s in rs if s.table == "F8"]  # the Delaunay self-check: slope -1 on every seed, half-width 0
+    (r,) = [s for s in rs if s.table == "F7"]
+    (c,) = [s for s in rs if s.table == "F6"]  # the Delaunay self-check: slope -1 on every seed, half-width 0
     assert "Delaunay's slope is -1.000" in c.text and "the self-check passes" in c.text
-    assert not f.tables["F5"][1]["pre_asymptotic"].any()
+    assert not f.tables["F7"][1]["pre_asymptotic"].any()
     assert "reference slope -1.00" in r.text
-    t = f.tables["F5"][1].set_index("method")
+    t = f.tables["F7"][1].set_index("method")
     assert t.loc["delaunay", "slope_mean"] == pytest.approx(-1.0)
     assert t.loc["network_small", "slope_mean"] == pytest.approx(-0.5)
     assert t.loc["gp", "slope_mean"] == pytest.approx(-1.5)
@@ -130,7 +130,7 @@ def test_targets_with_different_parameters_are_never_pooled():
     # make b's delaunay rate differ: multiply by n^-1 more
     b.loc[b.method == "delaunay", "l2_inner"] *= 10.0 / b.loc[b.method == "delaunay", "n"]
     f = compute_findings(pd.concat([a, b], ignore_index=True))
-    t = f.tables["F5"][1]
+    t = f.tables["F7"][1]
     dl = t[t.method == "delaunay"].set_index("target_label")["slope_mean"]
     assert dl["bump(width=0.1)"] == pytest.approx(-1.0) and dl["bump(width=0.3)"] == pytest.approx(-2.0)
     assert len(_sentences(f, "closest")) == 2
@@ -157,13 +157,24 @@ def test_between_data_of_the_networks_that_fit():
     df = synthetic()
     f = compute_findings(df)
     (b,) = _sentences(f, "between")
-    assert b.table == "F10" and "its 6 interpolating network(s) (n = 10, 20, 40)" in b.text
+    assert b.table == "F5" and "its 6 interpolating network(s) (n = 10, 20, 40)" in b.text
     fit = df[(df.family == "network") & (df.train_status == "interpolating")]
     d = 0.25 * fit["l2_inner"]
     assert f"{d.min():.3g} to {d.max():.3g}" in b.text
-    t = f.tables["F10"][1]
+    t = f.tables["F5"][1]
     assert list(t["n"]) == list(SIZES) and list(t["networks"]) == [2, 2, 2]
     assert t["nearest_l2/l2_inner max"].tolist() == pytest.approx([0.25, 0.25, 0.25])
     # no interpolating network: no F10 and no sentence
     none = compute_findings(df.assign(train_status="budget"))
-    assert "F10" not in none.tables and not _sentences(none, "between")
+    assert "F5" not in none.tables and not _sentences(none, "between")
+
+
+def test_tables_are_numbered_in_page_order_and_every_sentence_names_one():
+    f = compute_findings(synthetic())
+    ids = [int(t[1:]) for t in f.tables]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)  # printed F1, F2, ... in order, none twice
+    assert {s.table for s in f.items if s.measured} <= set(f.tables)
+    # the fitted rates' title names the self-check's table, which comes right before it
+    (rates_id,) = {s.table for s in f.items if s.key == "rates" and "reference slope" in s.text}
+    (check_id,) = {s.table for s in f.items if s.key == "rates" and "self-check passes" in s.text}
+    assert int(check_id[1:]) == int(rates_id[1:]) - 1 and f"({check_id})" in f.tables[rates_id][0]
