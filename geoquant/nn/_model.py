@@ -43,7 +43,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._neurons import relu_forward
+from .._deprecation import warn_deprecated
+from ._neurons import network_forward
 
 __all__ = [
     "augment",
@@ -222,23 +223,10 @@ def loss_and_grads_autograd(W, a, c, Xt, y, loss: str = "squared", hidden=()):
     return L.detach(), gW, ga, gc, gh
 
 
-def evaluate_network(W, a, X, *, c=None, hidden=(), chunk_elements: int = 2**24) -> np.ndarray:
-    """Evaluate stacked networks on points, in float64 numpy (:func:`geoquant.nn.relu_forward`).
-
-    Parameters
-    ----------
-    W : (n_models, width, n_dims + 1) array_like
-    a : (n_models, width) array_like
-    X : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
-        Clean float64 points (validated by the caller).
-    c : (n_models,) array_like, optional
-    hidden : sequence of (n_models, width, width + 1) array_like
-    chunk_elements : int
-        Points are processed in chunks so that ``width * chunk`` stays below
-        this many elements (per model).
-
-    Returns
-    -------
-    (n_models, n_points) ndarray
-    """
-    return relu_forward(W, a, X, c, hidden=hidden, chunk_elements=chunk_elements)
+def evaluate_network(
+    W: ArrayLike, a: ArrayLike, X: ArrayLike, *, c: ArrayLike | None = None, hidden: Sequence[ArrayLike] = (),
+    chunk_elements: int = 2**24,
+) -> NDArray[np.float64]:
+    """Deprecated: :func:`geoquant.nn.network_forward` with ``check_input=False`` (removed in geoquant 0.3.0)."""
+    warn_deprecated("geoquant.nn.evaluate_network", "geoquant.nn.network_forward")
+    return network_forward(W, a, X, c, hidden=hidden, chunk_elements=chunk_elements, check_input=False)

@@ -18,7 +18,7 @@ import numpy as np
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
 from ._creases import as_domain, breaklines, kinks_1d
-from ._neurons import check_data, network_function, resolve_network
+from ._neurons import check_data, network_forward, resolve_network
 
 __all__ = [
     "plot_orientation_amplitude",
@@ -50,13 +50,13 @@ def _model_arrays(result, a=None, model=0, *, W_name="result"):
     return W, a
 
 
-def _output_bias(result, model):
-    """The result's output bias ``c`` (n_models,) for ``model``; 0 when it has none."""
-    bias = getattr(result, "c", None) if hasattr(result, "W") else None
-    if bias is None:
+def _output_offset(result: Any, model: int) -> float:
+    """The result's output offset ``c`` (n_models,) for ``model``; 0 when it has none."""
+    c = getattr(result, "c", None) if hasattr(result, "W") else None
+    if c is None:
         return 0.0
-    bias = np.asarray(bias, dtype=np.float64)
-    return float(bias.ravel()[model] if bias.ndim else bias)
+    c = np.asarray(c, dtype=np.float64)
+    return float(c.ravel()[model] if c.ndim else c)
 
 
 def _get(record, name, default=None):
@@ -348,7 +348,7 @@ def plot_fit_1d(
     inside = (kk.positions >= xlo) & (kk.positions <= xhi)
     xs = np.union1d(np.linspace(xlo, xhi, n_grid), kk.positions[inside])
     ax = _new_ax(ax)
-    fx = network_function(Wm, am, xs, output_bias=_output_bias(result, model))
+    fx = network_forward(Wm, am, xs[:, None], _output_offset(result, model), check_input=False)
     if target is not None:
         ty = np.asarray(target(xs[:, None]), dtype=np.float64).reshape(-1)
         (lt,) = ax.plot(xs, ty, color="0.4", ls=":", lw=1.2, label="target")
@@ -430,7 +430,7 @@ def plot_breaklines_2d(
     poly = as_domain(domain)
     xmin, ymin, xmax, ymax = poly.bounds
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution))
-    F = network_function(Wm, am, np.stack([gx, gy], axis=-1), output_bias=_output_bias(result, model))
+    F = network_forward(Wm, am, np.stack([gx, gy], axis=-1), _output_offset(result, model), check_input=False)
     inside = shapely.contains_xy(poly.buffer(1e-12 * max(xmax - xmin, ymax - ymin)), gx, gy)
     F = np.where(inside, F, np.nan)
     ax = _new_ax(ax)

@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
 from ._checkpoint import Checkpoints
-from ._model import evaluate_network
+from ._neurons import network_forward
 
 __all__ = ["TrainResult"]
 
@@ -151,7 +151,7 @@ class TrainResult:
             i = check_int(checkpoint, "checkpoint", min_value=-len(self.checkpoints), max_value=len(self.checkpoints) - 1)
             ck = self.checkpoints[i]
             W, a, c, hidden = ck.W, ck.a, ck.c, ck.hidden
-        return evaluate_network(W, a, X, c=c, hidden=hidden)
+        return network_forward(W, a, X, c, hidden=hidden, check_input=False)
 
     def __repr__(self):
         fl = self.final_loss

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
+from ..._deprecation import warn_deprecated
 from ..._validation import check_points, check_values
 from ...errors import InvalidInputError
-from ...nn import relu_forward
+from ...nn import network_forward as nn_forward
 from .._params import BadValue, Param, positive_float, positive_int
 from ._base import Method, register_method
 
@@ -67,22 +68,14 @@ def shared_params(params: dict) -> tuple:
     return NETWORK_SHARED_PARAMS + (("lr",) if both else ())
 
 
-def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0) -> np.ndarray:
-    """``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` in float64 (:func:`geoquant.nn.relu_forward`).
+def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0) -> NDArray[np.float64]:
+    """Deprecated: use :func:`geoquant.nn.network_forward` (removed in geoquant 0.3.0).
 
-    Parameters
-    ----------
-    W : (width, n_dims + 1) ndarray
-    a : (width,) ndarray
-    X : (n_points, n_dims) ndarray
-    c : float
-        Constant output offset (the data mean of a ``center = true`` network).
-
-    Returns
-    -------
-    (n_points,) ndarray
+    ``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` for one model ``W (width, n_dims + 1)``,
+    ``a (width,)`` on ``X (n_points, n_dims)``; ``c`` defaults to 0.0 (always added).
     """
-    return relu_forward(W, a, X, c)
+    warn_deprecated("geoquant.compare.network_forward", "geoquant.nn.network_forward")
+    return nn_forward(W, a, X, c, check_input=False)
 
 
 #: most GD steps one network run may ask for (hours of CPU time already); more is an impossible budget
@@ -136,7 +129,7 @@ class _Network(Method):
         self._fitted = True
 
     def _predict(self, xi):
-        return network_forward(self.W, self.a, xi, self.c)
+        return nn_forward(self.W, self.a, xi, self.c, check_input=False)
 
     def state(self):
         return {"W": self.W, "a": self.a, "c": np.float64(self.c)}
