@@ -27,6 +27,21 @@ from ._events import (
 from ._model import (
     loss_and_grads as loss_and_grads,
 )
+from ._losses import (
+    Loss as Loss,
+    register_loss as register_loss,
+    get_loss as get_loss,
+)
+from ._state import (
+    training_state as training_state,
+    TRAIN_STATUSES as TRAIN_STATUSES,
+    INTERPOLATION_RTOL as INTERPOLATION_RTOL,
+    PLATEAU_RTOL as PLATEAU_RTOL,
+    DEFAULT_GRAD_TOL as DEFAULT_GRAD_TOL,
+)
+from ._init import (
+    initialize as initialize,
+)
 from ._neurons import (
     network_forward as network_forward,
     NetworkLike as NetworkLike,

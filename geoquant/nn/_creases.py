@@ -228,8 +228,8 @@ def kinks_1d(
     >>> k = kinks_1d(W, np.array([1.0, 1.0, -1.0]))
     >>> k.positions, k.counts, k.jumps
     (array([0.2, 0.5]), array([1, 2]), array([-1.,  3.]))
-    >>> [len(k) for k in kinks_1d(np.stack([W, W[:1]]), np.ones((2, 3)))]  # a stack: one Kinks per model
-    [2, 1]
+    >>> [len(k) for k in kinks_1d(np.stack([W, 2 * W]), np.ones((2, 3)))]  # a stack: one Kinks per model
+    [2, 2]
     """
     W, a, stack = split_models(W, a)
     each = _kinks_each(W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,

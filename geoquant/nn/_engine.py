@@ -20,9 +20,9 @@ and the host reads the masks only at the log-spaced record steps. On CUDA a
 step (and a block of steps) is captured once in a CUDA graph and replayed;
 when capture fails the loop runs eagerly.
 
-Loss convention: squared loss ``L = 1/2 * mean_i (f(x_i) - y_i)^2`` (residual
-weights ``rho_i = (y_i - f(x_i)) / n``), logistic loss
-``L = mean_i log(1 + exp(-y_i f(x_i)))``.
+Losses come from the loss table (:mod:`geoquant.nn._losses`): squared loss
+``L = 1/2 * mean_i (f(x_i) - y_i)^2`` (residual weights ``rho_i = (y_i - f(x_i)) / n``),
+logistic loss ``L = mean_i log(1 + exp(-y_i f(x_i)))``, or a registered one.
 """
 
 from __future__ import annotations

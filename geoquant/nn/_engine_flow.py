@@ -14,8 +14,8 @@ as grown ones -- which neuron escapes next depends on them -- while the
 step grows freely during the slow exponential phase (where the relative
 change per unit time is about |D|).
 
-The squared loss is ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, as for
-:func:`train_gd`; a GD run with learning rate ``lr`` for ``n`` steps
+The loss is any of the loss table (:mod:`geoquant.nn._losses`; the squared
+loss ``L = 1/2 * mean_i (f(x_i) - y_i)^2`` by default), as for :func:`train_gd`; a GD run with learning rate ``lr`` for ``n`` steps
 approximates this flow up to time ``t = lr * n``.
 
 Acceptance, step sizes, failures and convergence are per-model device

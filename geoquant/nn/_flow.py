@@ -43,7 +43,7 @@ def train_flow(
     seed: int | Sequence[int] = 0,
     device: str | torch.device | None = None,
     dtype: Literal["float32", "float64"] = "float64",
-    loss: Literal["squared", "logistic"] = "squared",
+    loss: str = "squared",
     checkpoints: int | ArrayLike = 20,
     records: int = 200,
     t_first: float | None = None,

@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from .._deprecation import warn_deprecated
+from ._losses import Loss, get_loss
 from ._neurons import network_forward
 
 __all__ = [
@@ -56,10 +57,7 @@ __all__ = [
     "grads_from_residual",
     "loss_and_grads_autograd",
     "evaluate_network",
-    "LOSSES",
 ]
-
-LOSSES = ("squared", "logistic")
 
 
 def augment(X: torch.Tensor) -> torch.Tensor:
@@ -109,22 +107,13 @@ def forward(W, a, Xt, c=None, hidden=()) -> torch.Tensor:
     return f
 
 
-def loss_from_outputs(f, y, loss: str):
+def loss_from_outputs(f: torch.Tensor, y: torch.Tensor, loss: str | Loss) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-model loss ``(n_models,)`` and ``r = dL/df`` ``(n_models, n_points)``.
 
-    ``f`` and ``y`` are ``(n_models, n_points)``; see the module docstring for the
-    conventions (1/2 * mean for the squared loss).
+    ``f`` and ``y`` are ``(n_models, n_points)``; ``loss`` is a name in the loss table
+    (:data:`geoquant.nn._losses.LOSSES`) or a :class:`~geoquant.nn.Loss`.
     """
-    n = f.shape[-1]
-    if loss == "squared":
-        res = f - y
-        L = 0.5 * (res * res).mean(dim=-1)
-        r = res / n
-    else:  # logistic
-        margin = -y * f
-        L = torch.nn.functional.softplus(margin).mean(dim=-1)
-        r = -y * torch.sigmoid(margin) / n
-    return L, r
+    return get_loss(loss).value_and_residual(f, y)
 
 
 def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT=None):
@@ -137,7 +126,8 @@ def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT
     c : (n_models,) tensor or None
     Xt : (n_points, n_dims + 1) or (n_models, n_points, n_dims + 1) tensor
     y : (n_models, n_points) tensor
-    loss : {"squared", "logistic"}
+    loss : str
+        A name in the loss table (``"squared"``, ``"logistic"`` or a registered one).
     workspace : dict, optional
         Preallocated ``"Z"`` and ``"M"`` buffers of shape ``(n_models, width,
         n_points)`` reused across calls (avoids allocating the two largest
