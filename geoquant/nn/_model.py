@@ -40,8 +40,11 @@ where ``z_ij = W_j . x~_i``. Deeper networks use autograd through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, NDArray
 
 from .._deprecation import warn_deprecated
 from ._losses import Loss, get_loss

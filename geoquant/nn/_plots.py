@@ -13,6 +13,8 @@ optional attributes ``init_W``, ``init_a``, ``checkpoints``, ``loss``,
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import as_float_array, check_int
