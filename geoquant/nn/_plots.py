@@ -143,69 +143,15 @@ def plot_orientation_amplitude(
     ax = _new_ax(ax)
     Wm, am = _model_arrays(result_or_W, a, model)
     width, d1 = Wm.shape
-    if init_W is None and init_a is None and hasattr(result_or_W, "init_W"):
-        init_W, init_a = getattr(result_or_W, "init_W", None), getattr(result_or_W, "init_a", None)
-    W0 = a0 = None
-    if init_W is not None or init_a is not None:
-        if init_W is None or init_a is None:
-            raise InvalidInputError("'init_W' and 'init_a' must be given together, found only one")
-        W0, a0 = resolve_network(init_W, init_a, ndims=(2, 3))
-        if W0.ndim == 3:
-            W0, a0 = W0[model], a0[model]
-        if W0.shape != Wm.shape:
-            raise InvalidInputError(f"'init_W' must have the final weights' shape {Wm.shape} per model, found {W0.shape}")
-
-    states = []
-    if trajectories is None or trajectories is True:
-        ckpts = getattr(result_or_W, "checkpoints", None) or []
-        ckpts = sorted(ckpts, key=lambda r: _get(r, "step", 0))
-        for r in ckpts:
-            states.append(
-                (_pick_model(_get(r, "W"), model, width, 2, "checkpoints"), _pick_model(_get(r, "a"), model, width, 1, "checkpoints"))
-            )
-    elif trajectories is not False:
-        for Wk, ak in trajectories:
-            states.append((_pick_model(Wk, model, width, 2, "trajectories"), _pick_model(ak, model, width, 1, "trajectories")))
+    W0, a0 = _initial_state(result_or_W, init_W, init_a, model, Wm.shape)
+    states = _trajectory_states(result_or_W, trajectories, model, width)
     path = ([(W0, a0)] if W0 is not None else []) + states + [(Wm, am)]
-
     if states:
-        from matplotlib.collections import LineCollection
-
-        xs = np.array([_coords(Wk, ak)[0] for Wk, ak in path])  # (n_states, width)
-        ys = np.array([_coords(Wk, ak)[1] for Wk, ak in path])
-        segs = []
-        for t in range(len(path) - 1):
-            ok = (ys[t] > 0) & (ys[t + 1] > 0) & (np.abs(xs[t + 1] - xs[t]) <= np.pi)
-            for j in np.flatnonzero(ok):
-                segs.append([(xs[t, j], ys[t, j]), (xs[t + 1, j], ys[t + 1, j])])
-        if segs:
-            lc = LineCollection(segs, colors="0.6", linewidths=0.6, alpha=0.6, zorder=1)
-            lc.set_gid("trajectories")
-            ax.add_collection(lc)
-
-    mappable = []
-
-    def scatter(Wk, ak, *, initial):
-        x, amp, c = _coords(Wk, ak)
-        for s, marker, colour in ((1, "o", _POS), (-1, "v", _NEG)):
-            sel = (np.sign(ak) == s) & (amp > 0)
-            if not np.any(sel):
-                continue
-            kw = dict(marker=marker, s=14 if initial else 26, zorder=2 if initial else 3)
-            if initial:
-                kw.update(facecolors="none", edgecolors="0.5", linewidths=0.7)
-            elif c is None:
-                kw.update(color=colour, edgecolors="k", linewidths=0.3)
-            else:
-                kw.update(c=c[sel], cmap="coolwarm", vmin=-np.pi / 2, vmax=np.pi / 2, edgecolors="k", linewidths=0.3)
-            sc = ax.scatter(x[sel], amp[sel], label=("initial" if initial else "final") + (" a>0" if s > 0 else " a<0"), **kw)
-            sc.set_gid("initial" if initial else "final")
-            if not initial and c is not None:
-                mappable.append(sc)
-
+        _draw_paths(ax, path)
+    mappable: list[Any] = []
     if W0 is not None:
-        scatter(W0, a0, initial=True)
-    scatter(Wm, am, initial=False)
+        _scatter_neurons(ax, W0, a0, initial=True, mappable=mappable)
+    _scatter_neurons(ax, Wm, am, initial=False, mappable=mappable)
     if mappable:
         cb = ax.figure.colorbar(mappable[0], ax=ax)
         cb.set_label("elevation atan2(b, |w|) [rad]")
@@ -218,6 +164,77 @@ def plot_orientation_amplitude(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small", loc="best")
     return ax
+
+
+def _initial_state(result_or_W: Any, init_W: Any, init_a: Any, model: int, shape: tuple[int, ...]
+                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The initial parameters of ``model`` (given, or the result's ``init_W``/``init_a``), or ``(None, None)``."""
+    if init_W is None and init_a is None and hasattr(result_or_W, "init_W"):
+        init_W, init_a = getattr(result_or_W, "init_W", None), getattr(result_or_W, "init_a", None)
+    if init_W is None and init_a is None:
+        return None, None
+    if init_W is None or init_a is None:
+        raise InvalidInputError("'init_W' and 'init_a' must be given together, found only one")
+    W0, a0 = resolve_network(init_W, init_a, ndims=(2, 3))
+    if W0.ndim == 3:
+        W0, a0 = W0[model], a0[model]
+    if W0.shape != shape:
+        raise InvalidInputError(f"'init_W' must have the final weights' shape {shape} per model, found {W0.shape}")
+    return W0, a0
+
+
+def _trajectory_states(result_or_W: Any, trajectories: Any, model: int, width: int) -> list[tuple[Any, Any]]:
+    """The intermediate states ``(W, a)`` of ``model`` to draw paths through (checkpoints, given ones, or none)."""
+    states = []
+    if trajectories is None or trajectories is True:
+        ckpts = getattr(result_or_W, "checkpoints", None) or []
+        ckpts = sorted(ckpts, key=lambda r: _get(r, "step", 0))
+        for r in ckpts:
+            states.append(
+                (_pick_model(_get(r, "W"), model, width, 2, "checkpoints"), _pick_model(_get(r, "a"), model, width, 1, "checkpoints"))
+            )
+    elif trajectories is not False:
+        for Wk, ak in trajectories:
+            states.append((_pick_model(Wk, model, width, 2, "trajectories"), _pick_model(ak, model, width, 1, "trajectories")))
+    return states
+
+
+def _draw_paths(ax: Any, path: list[tuple[Any, Any]]) -> None:
+    """Each neuron's path through the states, broken where its angle wraps around or its amplitude is 0."""
+    from matplotlib.collections import LineCollection
+
+    xs = np.array([_coords(Wk, ak)[0] for Wk, ak in path])  # (n_states, width)
+    ys = np.array([_coords(Wk, ak)[1] for Wk, ak in path])
+    segs = []
+    for t in range(len(path) - 1):
+        ok = (ys[t] > 0) & (ys[t + 1] > 0) & (np.abs(xs[t + 1] - xs[t]) <= np.pi)
+        for j in np.flatnonzero(ok):
+            segs.append([(xs[t, j], ys[t, j]), (xs[t + 1, j], ys[t + 1, j])])
+    if segs:
+        lc = LineCollection(segs, colors="0.6", linewidths=0.6, alpha=0.6, zorder=1)
+        lc.set_gid("trajectories")
+        ax.add_collection(lc)
+
+
+def _scatter_neurons(ax: Any, Wk: np.ndarray, ak: np.ndarray, *, initial: bool, mappable: list[Any]) -> None:
+    """One state's neurons (orientation against amplitude), by the sign of ``a``; a colour-mapped final
+    scatter is appended to ``mappable`` (for the colour bar)."""
+    x, amp, c = _coords(Wk, ak)
+    for s, marker, colour in ((1, "o", _POS), (-1, "v", _NEG)):
+        sel = (np.sign(ak) == s) & (amp > 0)
+        if not np.any(sel):
+            continue
+        kw: dict[str, Any] = dict(marker=marker, s=14 if initial else 26, zorder=2 if initial else 3)
+        if initial:
+            kw.update(facecolors="none", edgecolors="0.5", linewidths=0.7)
+        elif c is None:
+            kw.update(color=colour, edgecolors="k", linewidths=0.3)
+        else:
+            kw.update(c=c[sel], cmap="coolwarm", vmin=-np.pi / 2, vmax=np.pi / 2, edgecolors="k", linewidths=0.3)
+        sc = ax.scatter(x[sel], amp[sel], label=("initial" if initial else "final") + (" a>0" if s > 0 else " a<0"), **kw)
+        sc.set_gid("initial" if initial else "final")
+        if not initial and c is not None:
+            mappable.append(sc)
 
 
 def _plateau_pairs(p):
