@@ -27,6 +27,7 @@ logistic loss ``L = mean_i log(1 + exp(-y_i f(x_i)))``, or a registered one.
 
 from __future__ import annotations
 
+from typing import Any
 
 import numpy as np
 import torch
@@ -117,7 +118,7 @@ class Engine:
         self.fail_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.conv_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.step_t = torch.zeros((), dtype=torch.int64, device=dev)
-        self.fused = None
+        self.fused: Any = None  # the module geoquant.nn._fused when its kernels run (depth 1 on the CPU)
         if self.depth == 1 and dev.type == "cpu" and kernel == "auto":
             self.fused = _fused_kernels()
         if self.fused is not None:

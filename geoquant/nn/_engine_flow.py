@@ -73,7 +73,7 @@ class FlowEngine(Engine):
                  kernel="auto"):
         super().__init__(prob, lr=np.ones(prob.n_models), tol=tol, max_loss=max_loss, frozen=frozen, kernel=kernel)
         # sliding modes (depth 1): pin[b, j] = the data point whose surface neuron j slides on, or -1
-        self.pin = None
+        self.pin: torch.Tensor | None = None
         self.n_pin_events = 0
         self.n_release_events = 0
         if sliding and self.depth == 1:
@@ -85,7 +85,7 @@ class FlowEngine(Engine):
             self._Xb = Xb
             self._xx = _dot(Xb, Xb)  # (m, n) |x~_i|^2
         self._any_pin = self.pin is not None and bool((self.pin >= 0).any())
-        self._raw = None  # (G, r) of the last depth-1 evaluation, before projection
+        self._raw: Any = None  # (G, r) of the last depth-1 evaluation, before projection (None unless sliding)
         self.grad_tol = None if grad_tol is None else float(grad_tol)
         dev = prob.device
         m = prob.n_models
@@ -99,11 +99,11 @@ class FlowEngine(Engine):
         self.stat_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
         self.n_evals_t = torch.zeros(m, dtype=torch.int64, device=dev)
         self.underflow = torch.zeros(m, dtype=torch.bool, device=dev)
-        self.last = None
+        self.last: Any = None  # (t_old, h, accepted, params, gradient) of the last step, for dense output
         self.rejected = torch.zeros(m, dtype=torch.bool, device=dev)
         self.cut_ok = torch.ones(m, dtype=torch.bool, device=dev)
         self.L1, self.g1 = self.gradients()
-        self.raw1 = self._raw
+        self.raw1: Any = self._raw
         self.n_evals_t += 1
 
     # -- sliding modes ---------------------------------------------------------
@@ -122,10 +122,16 @@ class FlowEngine(Engine):
     # (z_ij = -_PIN_OFFSET |w_j| |x~_i|, far above rounding): every evaluation
     # (fused kernel or torch) then agrees that point i is inactive for it, so the
     # one-sided velocities of the sliding test are computed consistently.
+    @property
+    def _pins(self) -> torch.Tensor:
+        """``pin`` (the sliding-mode methods below run only when sliding is on, so it is set)."""
+        assert self.pin is not None
+        return self.pin
+
     def _snap(self, W, which):
         """Move the neurons ``which`` (m, k) of ``W`` onto their pinned surface (offset as above), in place."""
         if self.fused is not None:
-            self.fused.pinned("snap", W.numpy(), self.XT_np, self.pin.numpy(), which=which.numpy(),
+            self.fused.pinned("snap", W.numpy(), self.XT_np, self._pins.numpy(), which=which.numpy(),
                               offset=_PIN_OFFSET[W.dtype])
             return
         x, _ = self._pin_x()
@@ -136,8 +142,8 @@ class FlowEngine(Engine):
         W.sub_(coef.unsqueeze(2) * x)
     def _pin_x(self):
         """``(m, k, p)`` augmented point each neuron is pinned on (zeros where none) and its mask."""
-        pinned = self.pin >= 0
-        idx = self.pin.clamp(min=0).unsqueeze(2).expand(-1, -1, self._Xb.shape[2])
+        pinned = self._pins >= 0
+        idx = self._pins.clamp(min=0).unsqueeze(2).expand(-1, -1, self._Xb.shape[2])
         x = torch.gather(self._Xb, 1, idx)
         return torch.where(pinned.unsqueeze(2), x, 0.0), pinned
 
@@ -145,7 +151,7 @@ class FlowEngine(Engine):
         """Velocity of pinned neurons projected onto their surface's tangent (``G`` unchanged elsewhere)."""
         if self.fused is not None:
             G = G.clone()
-            self.fused.pinned("project", G.numpy(), self.XT_np, self.pin.numpy(), G=G.numpy())
+            self.fused.pinned("project", G.numpy(), self.XT_np, self._pins.numpy(), G=G.numpy())
             return G
         x, pinned = self._pin_x()
         xx = _dot(x, x)
@@ -160,15 +166,15 @@ class FlowEngine(Engine):
     def _normal_velocities(self, W, a, G, r):
         """Normal velocities ``d z_ij / dt`` of pinned neurons on the active and the inactive side of their point."""
         if self.fused is not None:
-            v_act = torch.empty(self.pin.shape, dtype=W.dtype)
-            v_in = torch.empty(self.pin.shape, dtype=W.dtype)
-            self.fused.pinned("velocities", W.numpy(), self.XT_np, self.pin.numpy(), a=a.numpy(), G=G.numpy(),
+            v_act = torch.empty(self._pins.shape, dtype=W.dtype)
+            v_in = torch.empty(self._pins.shape, dtype=W.dtype)
+            self.fused.pinned("velocities", W.numpy(), self.XT_np, self._pins.numpy(), a=a.numpy(), G=G.numpy(),
                               r=r.contiguous().numpy(), v_act=v_act.numpy(), v_in=v_in.numpy())
-            return v_act, v_in, self.pin >= 0
+            return v_act, v_in, self._pins >= 0
         x, pinned = self._pin_x()
         xx = _dot(x, x)
         z = _dot(W, x)
-        ri = torch.gather(r, 1, self.pin.clamp(min=0))
+        ri = torch.gather(r, 1, self._pins.clamp(min=0))
         vn = -a * _dot(G, x)
         jump = a * ri * xx
         act = z > 0
@@ -195,7 +201,7 @@ class FlowEngine(Engine):
 
     def _crossings(self, W0, W1, a, G, r, accepted):
         """New pins: unpinned neurons of accepted models that crossed a sliding surface in the step."""
-        newpin = self.pin.clone()
+        newpin = self._pins.clone()
         if self.fused is not None:
             self.fused.sliding_crossings(W0.numpy(), W1.numpy(), a.numpy(), G.numpy(), r.contiguous().numpy(),
                                          self.XT_np, accepted.numpy(), newpin.numpy())
@@ -208,7 +214,7 @@ class FlowEngine(Engine):
         act = z1 > 0
         v_act = torch.where(act, vn, vn - jump)
         v_in = torch.where(act, vn + jump, vn)
-        cand = flip & (v_act < 0) & (v_in > 0) & (self.pin < 0).unsqueeze(2) & accepted.view(-1, 1, 1)
+        cand = flip & (v_act < 0) & (v_in > 0) & (self._pins < 0).unsqueeze(2) & accepted.view(-1, 1, 1)
         d = torch.where(cand, z1.abs() / torch.sqrt(self._xx).unsqueeze(1), torch.inf)
         best = d.argmin(dim=2)
         return torch.where(cand.any(dim=2), best, newpin)
@@ -228,14 +234,14 @@ class FlowEngine(Engine):
         """Unpin neurons whose sliding condition failed at the current (accepted) point."""
         if not self._any_pin:
             return
-        self._snap(self.params[0], self.pin >= 0)  # undo rounding drift along the normal
+        self._snap(self.params[0], self._pins >= 0)  # undo rounding drift along the normal
         G, r = self.raw1
         keep = self._sliding_now(self.params[0], self.params[1], G, r)
-        rel = (self.pin >= 0) & ~keep
+        rel = (self._pins >= 0) & ~keep
         if bool(rel.any()):
             self.n_release_events += int(rel.sum())
-            self.pin.copy_(torch.where(rel, -1, self.pin))
-            self._any_pin = bool((self.pin >= 0).any())
+            self._pins.copy_(torch.where(rel, -1, self._pins))
+            self._any_pin = bool((self._pins >= 0).any())
             self.cut_ok.copy_(self.cut_ok | rel.any(dim=1))
             self._refresh(rel.any(dim=1) & self.active)
 
@@ -244,11 +250,11 @@ class FlowEngine(Engine):
         G, r = self.raw1
         W, a = self.params[0], self.params[1]
         newpin = self._crossings(W0, W, a, G, r, accepted)
-        new = (newpin >= 0) & (self.pin < 0)
+        new = (newpin >= 0) & (self._pins < 0)
         if not bool(new.any()):
             return
         self.n_pin_events += int(new.sum())
-        self.pin.copy_(torch.where(new, newpin, self.pin))
+        self._pins.copy_(torch.where(new, newpin, self._pins))
         self._any_pin = True
         self.cut_ok.copy_(self.cut_ok | new.any(dim=1))
         self._snap(W, new)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, TypeAlias, overload
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .._deprecation import warn_deprecated
 from .._validation import as_float_array, check_positive
@@ -43,7 +43,7 @@ FAIL_NONFINITE_PARAMS = 3
 FAIL_STEP_UNDERFLOW = 4
 
 
-def failure_reason(code: int, step, max_loss: float | None = None, *, unit: str = "step") -> str:
+def failure_reason(code: int, step: Any, max_loss: float | None = None, *, unit: str = "step") -> str:
     """Human-readable reason for a failure code (``unit`` is "step" or "time")."""
     at = f"at {unit} {step:g}" if isinstance(step, float) else f"at {unit} {step}"
     if code == FAIL_NONFINITE_LOSS:
@@ -58,7 +58,8 @@ def failure_reason(code: int, step, max_loss: float | None = None, *, unit: str 
     raise ValueError(f"unknown failure code {code}")
 
 
-def _plateaus_1d(steps, loss, rtol, window, atol):
+def _plateaus_1d(steps: NDArray[np.float64], loss: NDArray[np.float64], rtol: float, window: float, atol: float
+                 ) -> list[tuple[float, float]]:
     pos = steps > 0
     s = steps[pos]
     L = loss[pos]
@@ -164,7 +165,8 @@ def find_plateaus_models(
     return _plateaus_each(steps, loss, rtol=rtol, window=window, atol=atol)
 
 
-def recorded_plateaus(steps_in, s, L, *, rtol=0.01, window=2.0, atol=0.0):
+def recorded_plateaus(steps_in: ArrayLike, s: ArrayLike, L: ArrayLike, *, rtol: float = 0.01, window: float = 2.0,
+                      atol: float = 0.0) -> list[list[tuple[int | float, float]]]:
     """Plateaus of a training run's own record (kernel of :func:`find_plateaus`): one list per model.
 
     The trainers call it on their loss history, where a failed model's curve may hold

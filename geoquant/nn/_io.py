@@ -69,7 +69,7 @@ def _commit_staged(directory: str) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def save_checkpoints(result, directory) -> str:
+def save_checkpoints(result: TrainResult, directory: str | os.PathLike[str]) -> str:
     """Write a :class:`TrainResult` to ``directory`` (created if needed), crash-safely.
 
     Parameters
@@ -251,7 +251,7 @@ class _LoadedCheck:
         done = config.get("steps_done")
         if method == "gd":
             done = self.integer("steps_done", 0)
-        elif isinstance(done, bool) or not isinstance(done, numbers.Real) or not np.isfinite(done) or done < 0:
+        elif isinstance(done, bool) or not isinstance(done, numbers.Real) or not np.isfinite(float(done)) or done < 0:
             raise self.bad(f"config.json key 'steps_done' must be a time >= 0, found {done!r}")
         self.done = done
         seeds = config.get("model_seeds")
@@ -350,7 +350,7 @@ class _LoadedCheck:
             self.shaped("checkpoints.npz", ck, f"hidden_{i}", (k, m, width, width + 1), finite=True)
 
 
-def load_result(directory):
+def load_result(directory: str | os.PathLike[str]) -> TrainResult:
     """Read a :class:`TrainResult` written by :func:`save_checkpoints`.
 
     Parameters
@@ -394,7 +394,7 @@ def load_result(directory):
     _check_loaded(directory, config, r, ck)
     depth = int(config["depth"])
     n_models = r["W"].shape[0]
-    plateaus = [[] for _ in range(n_models)]
+    plateaus: list[list[tuple[int | float, float]]] = [[] for _ in range(n_models)]
     integer_steps = np.issubdtype(r["steps"].dtype, np.integer)
     for m, o, lv in zip(r["plateau_model"], r["plateau_onset"], r["plateau_loss"]):
         plateaus[int(m)].append((int(o) if integer_steps else float(o), float(lv)))

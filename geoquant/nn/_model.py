@@ -85,7 +85,7 @@ def _batched(Xt: torch.Tensor, n_models: int) -> torch.Tensor:
     return Xt
 
 
-def forward(W, a, Xt, c=None, hidden=()) -> torch.Tensor:
+def forward(W: torch.Tensor, a: torch.Tensor, Xt: torch.Tensor, c: torch.Tensor | None = None, hidden: Sequence[torch.Tensor] = ()) -> torch.Tensor:
     """Network outputs ``(n_models, n_points)``.
 
     Parameters
@@ -119,7 +119,10 @@ def loss_from_outputs(f: torch.Tensor, y: torch.Tensor, loss: str | Loss) -> tup
     return get_loss(loss).value_and_residual(f, y)
 
 
-def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT=None):
+def loss_and_grads(
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, Xt: torch.Tensor, y: torch.Tensor, loss: str = "squared", *,
+    workspace: dict[str, torch.Tensor] | None = None, XtT: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Loss and hand-written gradients of a batch of depth-1 networks.
 
     Parameters
@@ -154,7 +157,9 @@ def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT
     return L, gW, ga, gc
 
 
-def forward_hidden(W, a, c, XtT, *, workspace=None):
+def forward_hidden(
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, XtT: torch.Tensor, *, workspace: dict[str, torch.Tensor] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """First half of :func:`loss_and_grads`: hidden activations and outputs.
 
     Returns ``H = relu(W x~)`` ``(n_models, width, n_points)`` (in
@@ -169,7 +174,10 @@ def forward_hidden(W, a, c, XtT, *, workspace=None):
     return H, f
 
 
-def grads_from_residual(H, r, a, XtT, *, workspace=None, with_c=False, scale_by_a=True):
+def grads_from_residual(
+    H: torch.Tensor, r: torch.Tensor, a: torch.Tensor, XtT: torch.Tensor, *, workspace: dict[str, torch.Tensor] | None = None, with_c: bool = False,
+    scale_by_a: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Second half of :func:`loss_and_grads`: gradients from ``r = dL/df``.
 
     Returns ``(gW, ga, gc)``; with ``scale_by_a=False`` ``gW`` is returned
@@ -194,7 +202,9 @@ def grads_from_residual(H, r, a, XtT, *, workspace=None, with_c=False, scale_by_
     return gW, ga, gc
 
 
-def loss_and_grads_autograd(W, a, c, Xt, y, loss: str = "squared", hidden=()):
+def loss_and_grads_autograd(
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, Xt: torch.Tensor, y: torch.Tensor, loss: str = "squared", hidden: Sequence[torch.Tensor] = ()
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None, tuple[torch.Tensor, ...]]:
     """Loss and gradients through autograd (any depth).
 
     Returns ``(L, gW, ga, gc, ghidden)`` with ``ghidden`` a tuple matching

@@ -158,7 +158,8 @@ def network_forward(
     if hasattr(W, "W") and hasattr(W, "a") and a is None:
         c = getattr(W, "c", None) if c is None else c
         hidden = tuple(getattr(W, "hidden", ()) or ()) or hidden
-        W, a = W.W, W.a
+        result: Any = W
+        W, a = result.W, result.a
     if check_input:
         return _forward(*_checked_forward_args(W, a, points, c, hidden, augmented, chunk_elements),
                         augmented=augmented)
@@ -206,7 +207,7 @@ def _checked_forward_args(
 
 
 def _forward(
-    W: ArrayLike, a: ArrayLike, X: ArrayLike, c: ArrayLike | None, hidden: Sequence[ArrayLike],
+    W: Any, a: Any, X: ArrayLike, c: ArrayLike | None, hidden: Sequence[ArrayLike],
     chunk_elements: int, *, augmented: bool,
 ) -> NDArray[np.float64]:
     """:func:`network_forward` without validation (clean arrays)."""
@@ -216,13 +217,13 @@ def _forward(
     if W.ndim == 3:
         hid = [np.asarray(V, dtype=np.float64) for V in hidden]
         cs = None if c is None else np.broadcast_to(np.asarray(c, dtype=np.float64), (W.shape[0],))
-        out = np.empty((W.shape[0], X.shape[-2]))
+        outs = np.empty((W.shape[0], X.shape[-2]))
         for k in range(W.shape[0]):
-            out[k] = _forward(
+            outs[k] = _forward(
                 W[k], a[k], X[k] if X.ndim == 3 else X, None if cs is None else cs[k], [V[k] for V in hid],
                 chunk_elements, augmented=augmented,
             )
-        return out
+        return outs
     Xt = X if augmented else augment(X)
     lead = Xt.shape[:-1]
     Xt = Xt.reshape(-1, Xt.shape[-1])
@@ -237,6 +238,7 @@ def _forward(
         out1 = f[0] if c is None else f[0] + np.asarray(c, dtype=np.float64)
         return out1.reshape(lead)
     step = max(1, int(chunk_elements) // max(1, W.shape[0]))
+    out: NDArray[np.float64]
     if n <= step:
         out = _forward_one(W, a, Xt, hidden)
     else:
@@ -350,7 +352,7 @@ def row_norms(W: np.ndarray) -> np.ndarray:
     return np.linalg.norm(W / safe, axis=-1) * scale[..., 0]
 
 
-def single_models(W: NDArray[np.float64], a: NDArray[np.float64]) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+def single_models(W: NDArray[np.float64], a: Any) -> list[tuple[NDArray[np.float64], Any]]:
     """Iterate over single models: yields (W (width, d+1), a (width,))."""
     if W.ndim == 2:
         return [(W, a)]
@@ -377,7 +379,9 @@ def split_models(W: Any, a: Any) -> tuple[Any, Any, bool]:  # W: weights or a re
     return W, a, np.ndim(W) == 3
 
 
-def select_neurons(Wm, am, frac, Xc=None, exclude_dead=True):
+def select_neurons(
+    Wm: NDArray[np.float64], am: Any, frac: float, Xc: NDArray[np.float64] | None = None, exclude_dead: bool = True
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float64]]:
     """The one rule for which neurons count (groups, kinks, breaklines, regions, theory's creases).
 
     Neuron ``j`` is *small* when its amplitude ``|a_j| ||[w_j | b_j]||`` is 0 or

@@ -13,9 +13,11 @@ optional attributes ``init_W``, ``init_a``, ``checkpoints``, ``loss``,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
@@ -32,7 +34,7 @@ __all__ = [
 _POS, _NEG = "C0", "C3"
 
 
-def _new_ax(ax):
+def _new_ax(ax: Any) -> Any:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -41,7 +43,7 @@ def _new_ax(ax):
     return ax
 
 
-def _model_arrays(result, a=None, model=0, *, W_name="result"):
+def _model_arrays(result: Any, a: Any = None, model: int = 0, *, W_name: str = "result") -> tuple[np.ndarray, Any]:
     """(W (width, d+1), a (width,)) of one model from a result, a pair or arrays."""
     if a is None and isinstance(result, (tuple, list)) and len(result) == 2:
         result, a = result
@@ -61,13 +63,13 @@ def _output_offset(result: Any, model: int) -> float:
     return float(c.ravel()[model] if c.ndim else c)
 
 
-def _get(record, name, default=None):
+def _get(record: Any, name: str, default: Any = None) -> Any:
     if isinstance(record, dict):
         return record.get(name, default)
     return getattr(record, name, default)
 
 
-def _pick_model(arr, model, width, ndim, name):
+def _pick_model(arr: Any, model: int, width: int, ndim: int, name: str) -> np.ndarray:
     """The model's part of a checkpoint array: ``ndim`` is the rank of one model's array."""
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == ndim + 1:
@@ -80,7 +82,7 @@ def _pick_model(arr, model, width, ndim, name):
     return arr
 
 
-def _coords(Wm, am):
+def _coords(Wm: np.ndarray, am: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(x, amplitude, colour value) per neuron for the orientation-amplitude plot.
 
     d = 1: x is the angle of (w, b) on the circle, atan2(b, w) in (-pi, pi].
@@ -98,15 +100,15 @@ def _coords(Wm, am):
 
 
 def plot_orientation_amplitude(
-    result_or_W,
-    a=None,
+    result_or_W: Any,
+    a: ArrayLike | None = None,
     *,
-    init_W=None,
-    init_a=None,
-    trajectories=None,
+    init_W: ArrayLike | None = None,
+    init_a: ArrayLike | None = None,
+    trajectories: bool | Sequence[tuple[ArrayLike, ArrayLike]] | None = None,
     model: int = 0,
-    ax=None,
-):
+    ax: Any = None,
+) -> Any:
     """Scatter each neuron's orientation against its amplitude ``|a_j| ||(w_j, b_j)||``.
 
     For 1D inputs the orientation is the angle ``atan2(b, w)`` of ``(w, b)`` on
@@ -149,7 +151,7 @@ def plot_orientation_amplitude(
     if states:
         _draw_paths(ax, path)
     mappable: list[Any] = []
-    if W0 is not None:
+    if W0 is not None and a0 is not None:
         _scatter_neurons(ax, W0, a0, initial=True, mappable=mappable)
     _scatter_neurons(ax, Wm, am, initial=False, mappable=mappable)
     if mappable:
@@ -237,8 +239,9 @@ def _scatter_neurons(ax: Any, Wk: np.ndarray, ak: np.ndarray, *, initial: bool, 
             mappable.append(sc)
 
 
-def _plateau_pairs(p):
+def _plateau_pairs(p: Any) -> tuple[float, float]:
     """(onset_step, loss) from a tuple, dict or record."""
+    step: Any
     if isinstance(p, dict):
         step = p.get("onset_step", p.get("step", p.get("onset")))
         return float(step), float(p["loss"])
@@ -249,7 +252,7 @@ def _plateau_pairs(p):
     return float(step), float(loss)
 
 
-def plot_loss(result, ax=None, *, models=None, mark_plateaus: bool = True):
+def plot_loss(result: Any, ax: Any = None, *, models: Sequence[int] | None = None, mark_plateaus: bool = True) -> Any:
     """Loss against step on log-log axes, with plateau onsets marked.
 
     Parameters
@@ -314,18 +317,18 @@ def plot_loss(result, ax=None, *, models=None, mark_plateaus: bool = True):
 
 
 def plot_fit_1d(
-    result,
-    X,
-    y,
+    result: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     model: int = 0,
-    target=None,
+    target: Callable[[NDArray[np.float64]], ArrayLike] | None = None,
     interpolant: bool = False,
-    ax=None,
+    ax: Any = None,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     n_grid: int = 1000,
-):
+) -> Any:
     """The 1D network function with the data, its kinks and optionally the target.
 
     Parameters
@@ -394,18 +397,18 @@ def plot_fit_1d(
 
 
 def plot_breaklines_2d(
-    result,
-    X,
-    y=None,
+    result: Any,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
     *,
     model: int = 0,
-    domain=None,
-    ax=None,
+    domain: Any = None,
+    ax: Any = None,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     resolution: int = 200,
     cmap: str = "viridis",
-):
+) -> Any:
     """Heat map of a 2D network with its breaklines and the data points.
 
     Parameters

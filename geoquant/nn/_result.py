@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
@@ -118,7 +119,7 @@ class TrainResult:
         return mask
 
     # -- evaluation ----------------------------------------------------------
-    def predict(self, X, checkpoint=None) -> np.ndarray:
+    def predict(self, X: ArrayLike, checkpoint: int | None = None) -> NDArray[np.float64]:
         """Network outputs at points ``X``, in float64.
 
         Parameters
@@ -153,7 +154,7 @@ class TrainResult:
             W, a, c, hidden = ck.W, ck.a, ck.c, ck.hidden
         return network_forward(W, a, X, c, hidden=hidden, check_input=False)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fl = self.final_loss
         return (
             f"TrainResult(method={self.method!r}, n_models={self.n_models}, width={self.width}, "

@@ -50,7 +50,11 @@ squared ``L = 1/2 mean (f - y)^2`` unless the config says otherwise):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_positive
 from ._losses import INTERPOLATION_RTOL, get_loss
@@ -76,7 +80,7 @@ DEFAULT_GRAD_TOL = 1e-6
 PLATEAU_RTOL = 1e-3
 
 
-def _per_neuron(xs, ys):
+def _per_neuron(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[Any, Any]:
     """Sum over each neuron's parameters of ``x * y``: ``(n_models, width)`` (+ per-model extras)."""
     import torch
 
@@ -93,7 +97,7 @@ def _per_neuron(xs, ys):
     return per, extra
 
 
-def stationarity(params, grads):
+def stationarity(params: Sequence[Any], grads: Sequence[Any]) -> Any:
     """Scale-free stationarity measure of each model (see the module docstring).
 
     Parameters
@@ -121,7 +125,7 @@ def stationarity(params, grads):
     return torch.maximum(rel, growth).to(torch.float64)
 
 
-def gauss_newton_sharpness(W, a, X) -> np.ndarray:
+def gauss_newton_sharpness(W: ArrayLike, a: ArrayLike, X: ArrayLike) -> NDArray[np.float64]:
     """Largest eigenvalue of ``J^T J / n`` for depth-1 networks without output bias.
 
     Parameters
@@ -152,7 +156,7 @@ def gauss_newton_sharpness(W, a, X) -> np.ndarray:
     return np.linalg.eigvalsh(K)[:, -1]
 
 
-def count_increases(loss) -> np.ndarray:
+def count_increases(loss: ArrayLike) -> NDArray[np.int64]:
     """``(n_models,)`` number of records where the loss rose by more than ``INCREASE_RTOL``.
 
     Parameters
@@ -167,7 +171,7 @@ def count_increases(loss) -> np.ndarray:
     return np.sum(ok & (nxt > prev * (1.0 + INCREASE_RTOL)), axis=0).astype(np.int64)
 
 
-def plateau_drop(loss, times) -> np.ndarray:
+def plateau_drop(loss: ArrayLike, times: ArrayLike) -> NDArray[np.float64]:
     """``(n_models,)`` relative loss decrease ``(L(t/2) - L(t)) / L(t/2)`` over the second half of each run.
 
     ``L(t/2)`` is the last record at or before half the final time. Records
@@ -192,7 +196,10 @@ def plateau_drop(loss, times) -> np.ndarray:
     return out
 
 
-def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None, min_plateau_time=None) -> list[dict]:
+def training_state(
+    result: Any, X: ArrayLike, y: ArrayLike, *, grad_tol: float = DEFAULT_GRAD_TOL, lr: ArrayLike | None = None,
+    min_plateau_time: ArrayLike | None = None,
+) -> list[dict[str, Any]]:
     """Training state of every model of a :class:`TrainResult` (see the module docstring).
 
     Parameters
@@ -234,8 +241,8 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None,
     Xt = augment(torch.as_tensor(np.ascontiguousarray(X)))
     Wt, at = torch.as_tensor(W), torch.as_tensor(a)
     loss = get_loss((getattr(result, "config", None) or {}).get("loss", "squared"))
-    L, gW, ga, _ = loss_and_grads(Wt, at, None, Xt, torch.as_tensor(np.ascontiguousarray(Y)), loss.name)
-    L = L.numpy()
+    L_t, gW, ga, _ = loss_and_grads(Wt, at, None, Xt, torch.as_tensor(np.ascontiguousarray(Y)), loss.name)
+    L = L_t.numpy()
     gnorm = torch.sqrt((gW * gW).sum(dim=(1, 2)) + (ga * ga).sum(dim=1)).numpy()
     stat = stationarity([Wt, at], [gW, ga]).numpy()
     sharp = gauss_newton_sharpness(W, a, X)
