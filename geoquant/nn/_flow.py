@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from .._validation import check_int, check_positive
 from ..errors import InvalidInputError
 from ._engine import check_schedule_arg
-from ._engine_flow import run_flow
+from ._flow_run import run_flow
 from ._result import TrainResult
 from ._setup import per_model, prepare
 
