@@ -87,6 +87,7 @@ from .nn import (
     linear_regions as linear_regions,
     count_linear_pieces as count_linear_pieces,
     network_function as network_function,
+    network_forward as network_forward,
 )
 # theory of the small-initialization limit
 from .theory import (

@@ -9,6 +9,8 @@ loading a result lives in :mod:`geoquant.nn._io`.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +51,7 @@ def log_schedule(start: int, end: int, n_per_run: int) -> np.ndarray:
 MAX_SCHEDULE = 10**6
 
 
-def check_schedule_arg(value, name: str, *, integer: bool):
+def check_schedule_arg(value: Any, name: str, *, integer: bool) -> Any:
     """``int >= 0`` (number of log-spaced points) or a 1-D array of steps/times."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         v = check_int(value, name, min_value=0)
@@ -104,13 +106,14 @@ class Checkpoint:
 
     __slots__ = ("step", "W", "a", "loss", "c", "hidden")
 
-    def __init__(self, step, W, a, loss, c=None, hidden=()):
+    def __init__(self, step: Any, W: np.ndarray, a: np.ndarray, loss: Any, c: np.ndarray | None = None,
+                 hidden: Sequence[np.ndarray] = ()) -> None:
         self.step, self.W, self.a, self.loss, self.c, self.hidden = step, W, a, loss, c, tuple(hidden)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter((self.step, self.W, self.a, self.loss))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Checkpoint(step={self.step}, n_models={self.W.shape[0]}, width={self.W.shape[1]})"
 
 
@@ -136,10 +139,10 @@ class Checkpoints:
     c: np.ndarray | None = None
     hidden: tuple = field(default_factory=tuple)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.steps)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Checkpoint:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         i = range(len(self))[i]
@@ -154,10 +157,10 @@ class Checkpoints:
             tuple(h[i] for h in self.hidden),
         )
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Checkpoint]:
         return (self[i] for i in range(len(self)))
 
-    def index(self, step) -> int:
+    def index(self, step: float) -> int:
         """Index of the checkpoint recorded at ``step`` (exact match)."""
         hits = np.flatnonzero(self.steps == step)
         if len(hits) == 0:
@@ -165,7 +168,8 @@ class Checkpoints:
         return int(hits[0])
 
     @staticmethod
-    def empty(n_models, width, p, *, integer=True, bias=False, n_hidden=0):
+    def empty(n_models: int, width: int, p: int, *, integer: bool = True, bias: bool = False, n_hidden: int = 0
+              ) -> Checkpoints:
         return Checkpoints(
             np.zeros(0, dtype=np.int64 if integer else np.float64),
             np.zeros((0, n_models, width, p), np.float32),

@@ -8,10 +8,10 @@ no crease (``|w| <= 1e-12 ||[w | b]||``: a constant neuron).
 
 * :func:`crease_lines`: the raw creases, one per counting neuron, unmerged
   (``-b / w`` in 1D; unit-normal lines ``(n, c)`` in 2D).
-* :func:`kinks_1d` (one model) and :func:`kinks_1d_models` (a list, one per
-  model): merged kinks with multiplicities and slope jumps.
-* :func:`breaklines` (one model) and :func:`breaklines_models` (a list, one per
-  model): merged crease lines clipped to a domain, with gradient jumps.
+* :func:`kinks_1d` (one model, or a list for a stack): merged kinks with
+  multiplicities and slope jumps.
+* :func:`breaklines` (one model, or a list per model for a stack): merged crease
+  lines clipped to a domain, with gradient jumps.
 
 Conventions (amplitudes, jumps, small and dead neurons) are those of
 :mod:`geoquant.nn._neurons`. shapely is imported inside the functions that draw
@@ -21,15 +21,25 @@ lines (an optional heavy dependency at this layer boundary).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import warn_deprecated
 from .._validation import _shape_str, as_float_array, check_angle, check_fraction
 from ..errors import DegenerateInputError, InvalidInputError
 from ._clustering import cluster_angles, cluster_scalars
-from ._neurons import check_data, one_model, resolve_network, select_neurons, single_models
+from ._neurons import (
+    ModelStack,
+    OneModel,
+    Weights,
+    check_data,
+    resolve_network,
+    select_neurons,
+    single_models,
+    split_models,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -159,16 +169,31 @@ class Kinks:
         return int(self.positions.shape[0])
 
 
-def kinks_1d_models(
-    W: ArrayLike,
+@overload
+def kinks_1d(
+    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ...,
+    X: ArrayLike | None = ..., exclude_dead: bool = ...,
+) -> Kinks: ...
+@overload
+def kinks_1d(
+    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ...,
+    X: ArrayLike | None = ..., exclude_dead: bool = ...,
+) -> list[Kinks]: ...
+@overload
+def kinks_1d(
+    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ...,
+    X: ArrayLike | None = ..., exclude_dead: bool = ...,
+) -> Kinks | list[Kinks]: ...
+def kinks_1d(
+    W: Weights,
     a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     X: ArrayLike | None = None,
     exclude_dead: bool = False,
-) -> list[Kinks]:
-    """Kinks of each of a stack of 1D networks, with multiplicities and slope jumps.
+) -> Kinks | list[Kinks]:
+    """Kinks of a 1D network (or of each of a stack), with multiplicities and slope jumps.
 
     Kinks are merged by position, whatever the sign of ``a`` or the side on
     which the neuron is active: all of them bend ``f`` at the same point. Two
@@ -181,6 +206,8 @@ def kinks_1d_models(
     Parameters
     ----------
     W : (width, 2) or (n_models, width, 2) array_like, or an object with ``.W`` and ``.a``
+        One model, or a stack (see :func:`geoquant.nn._neurons.split_models`: a
+        result holding one model is that model).
     a : (width,) or (n_models, width) array_like
     angle_tol : float
         Merging tolerance in radians (0 merges only identical positions).
@@ -192,10 +219,29 @@ def kinks_1d_models(
 
     Returns
     -------
-    list of Kinks
-        One per model, whatever the rank of ``W`` (a 2-D ``W`` is one model:
-        a list of one). :func:`kinks_1d` returns the ``Kinks`` of one model.
+    Kinks, or for a stack a list of Kinks (one per model)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, -0.5], [2.0, -1.0], [-1.0, 0.2]])  # kinks at 0.5, 0.5, 0.2
+    >>> k = kinks_1d(W, np.array([1.0, 1.0, -1.0]))
+    >>> k.positions, k.counts, k.jumps
+    (array([0.2, 0.5]), array([1, 2]), array([-1.,  3.]))
+    >>> [len(k) for k in kinks_1d(np.stack([W, 2 * W]), np.ones((2, 3)))]  # a stack: one Kinks per model
+    [2, 2]
     """
+    W, a, stack = split_models(W, a)
+    each = _kinks_each(W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+                       exclude_dead=exclude_dead)
+    return each if stack else each[0]
+
+
+def _kinks_each(
+    W: Weights, a: ArrayLike | None, *, angle_tol: float, min_amplitude_fraction: float, X: ArrayLike | None,
+    exclude_dead: bool,
+) -> list[Kinks]:
+    """:func:`kinks_1d` of each model (a 2-D ``W`` is one model: a list of one)."""
     W, a = resolve_network(W, a, ndims=(2, 3))
     if W.shape[-1] != 2:
         raise InvalidInputError(
@@ -244,46 +290,19 @@ def kinks_1d_models(
     return results
 
 
-def kinks_1d(
-    W: ArrayLike,
+def kinks_1d_models(
+    W: Weights,
     a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     X: ArrayLike | None = None,
     exclude_dead: bool = False,
-) -> Kinks:
-    """Kinks of one 1D network with multiplicities and slope jumps.
-
-    As :func:`kinks_1d_models` for a single model: merged by position with
-    complete linkage at ``angle_tol`` on ``arctan x``, whatever the sign of
-    ``a``. Always returns one :class:`Kinks`; for a stack of models
-    (``W (n_models, width, 2)``, e.g. a ``TrainResult``) use
-    :func:`kinks_1d_models`, which always returns a list.
-
-    Parameters
-    ----------
-    W : (width, 2) array_like, or an object with ``.W`` and ``.a`` holding one model
-    a : (width,) array_like
-    angle_tol, min_amplitude_fraction, X, exclude_dead
-        As for :func:`kinks_1d_models`.
-
-    Returns
-    -------
-    Kinks
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[1.0, -0.5], [2.0, -1.0], [-1.0, 0.2]])  # kinks at 0.5, 0.5, 0.2
-    >>> k = kinks_1d(W, np.array([1.0, 1.0, -1.0]))
-    >>> k.positions, k.counts, k.jumps
-    (array([0.2, 0.5]), array([1, 2]), array([-1.,  3.]))
-    """
-    W, a = one_model(W, a, "kinks_1d", "2")
-    return kinks_1d_models(
-        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X, exclude_dead=exclude_dead
-    )[0]
+) -> list[Kinks]:
+    """Deprecated: use :func:`kinks_1d`, which takes a stack too (removed in geoquant 0.3.0). Always a list."""
+    warn_deprecated("geoquant.nn.kinks_1d_models", "geoquant.nn.kinks_1d")
+    return _kinks_each(W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+                       exclude_dead=exclude_dead)
 
 
 def crease_lines(W: ArrayLike, a: ArrayLike | None = None, *, min_amplitude_fraction: float = 1e-3) -> NDArray[np.float64]:
@@ -382,15 +401,30 @@ def line_groups(Wm: np.ndarray, am: np.ndarray, keep: np.ndarray, tol: float) ->
     return idx, labels, U
 
 
-def breaklines_models(
-    W: ArrayLike,
+@overload
+def breaklines(
+    W: OneModel, a: ArrayLike | None = ..., domain: object = ..., *, angle_tol: float = ...,
+    min_amplitude_fraction: float = ...,
+) -> list[Breakline]: ...
+@overload
+def breaklines(
+    W: ModelStack, a: ArrayLike | None = ..., domain: object = ..., *, angle_tol: float = ...,
+    min_amplitude_fraction: float = ...,
+) -> list[list[Breakline]]: ...
+@overload
+def breaklines(
+    W: Weights, a: ArrayLike | None = ..., domain: object = ..., *, angle_tol: float = ...,
+    min_amplitude_fraction: float = ...,
+) -> list[Breakline] | list[list[Breakline]]: ...
+def breaklines(
+    W: Weights,
     a: ArrayLike | None = None,
     domain: object = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-) -> list[list[Breakline]]:
-    """Crease lines of each of a stack of 2D networks clipped to a domain, with their gradient jumps.
+) -> list[Breakline] | list[list[Breakline]]:
+    """Crease lines of a 2D network (or of each of a stack) clipped to a domain, with their gradient jumps.
 
     Neurons whose lines agree within ``angle_tol`` (as unoriented lines, so
     ``w -> -w`` and either sign of ``a`` share a line) are merged and their
@@ -399,6 +433,8 @@ def breaklines_models(
     Parameters
     ----------
     W : (width, 3) or (n_models, width, 3) array_like, or an object with ``.W`` and ``.a``
+        One model, or a stack (see :func:`geoquant.nn._neurons.split_models`: a
+        result holding one model is that model).
     a : (width,) or (n_models, width) array_like
     domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
     angle_tol : float
@@ -409,11 +445,25 @@ def breaklines_models(
 
     Returns
     -------
-    list of list of Breakline
-        One list per model, whatever the rank of ``W`` (a 2-D ``W`` is one
-        model: a list of one list), each sorted by decreasing ``|jump|``.
-        :func:`breaklines` returns the list of one model.
+    list of Breakline, or for a stack a list of them per model
+        Each list sorted by decreasing ``|jump|``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 0.0, -0.5], [-2.0, 0.0, 1.0]])  # both crease along x = 0.5
+    >>> [(b.count, b.jump) for b in breaklines(W, np.array([1.0, 1.0]), [[0, 1], [0, 1]])]
+    [(2, 3.0)]
     """
+    W, a, stack = split_models(W, a)
+    each = _breaklines_each(W, a, domain, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction)
+    return each if stack else each[0]
+
+
+def _breaklines_each(
+    W: Weights, a: ArrayLike | None, domain: object, *, angle_tol: float, min_amplitude_fraction: float
+) -> list[list[Breakline]]:
+    """:func:`breaklines` of each model (a 2-D ``W`` is one model: a list of one list)."""
     W, a = resolve_network(W, a, ndims=(2, 3))
     check_2d(W)
     if domain is None:
@@ -454,41 +504,14 @@ def breaklines_models(
     return results
 
 
-def breaklines(
-    W: ArrayLike,
+def breaklines_models(
+    W: Weights,
     a: ArrayLike | None = None,
     domain: object = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-) -> list[Breakline]:
-    """Crease lines of one 2D network clipped to a domain, with their gradient jumps.
-
-    As :func:`breaklines_models` for a single model: neurons whose lines agree
-    within ``angle_tol`` (as unoriented lines) are merged and their jumps
-    summed; lines that miss the domain are left out. Always returns the list
-    of one model; for a stack (``W (n_models, width, 3)``, e.g. a
-    ``TrainResult``) use :func:`breaklines_models`.
-
-    Parameters
-    ----------
-    W : (width, 3) array_like, or an object with ``.W`` and ``.a`` holding one model
-    a : (width,) array_like
-    domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
-    angle_tol, min_amplitude_fraction : float
-        As for :func:`breaklines_models`.
-
-    Returns
-    -------
-    list of Breakline
-        Sorted by decreasing ``|jump|``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[1.0, 0.0, -0.5], [-2.0, 0.0, 1.0]])  # both crease along x = 0.5
-    >>> [(b.count, b.jump) for b in breaklines(W, np.array([1.0, 1.0]), [[0, 1], [0, 1]])]
-    [(2, 3.0)]
-    """
-    W, a = one_model(W, a, "breaklines", "3")
-    return breaklines_models(W, a, domain, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction)[0]
+) -> list[list[Breakline]]:
+    """Deprecated: use :func:`breaklines`, which takes a stack too (removed in geoquant 0.3.0). Always a list per model."""
+    warn_deprecated("geoquant.nn.breaklines_models", "geoquant.nn.breaklines")
+    return _breaklines_each(W, a, domain, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction)

@@ -1,10 +1,8 @@
 """Direction groups of one-hidden-layer ReLU networks: neurons that point the same way.
 
-:func:`cluster_directions` (one model; :func:`cluster_directions_models`: a
-list, one per model) groups the neurons by the angle between
-their unit directions ``[w_j | b_j] / ||[w_j | b_j]||`` (separately for each sign
-of ``a``); :func:`condensed_network` (:func:`condensed_network_models`) replaces every
-group by one neuron.
+:func:`cluster_directions` (one model, or a list for a stack) groups the neurons by
+the angle between their unit directions ``[w_j | b_j] / ||[w_j | b_j]||`` (separately
+for each sign of ``a``); :func:`condensed_network` replaces every group by one neuron.
 Conventions are those of :mod:`geoquant.nn._neurons`.
 """
 
@@ -12,16 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import warn_deprecated
 from .._validation import check_angle, check_fraction, check_option
 from ..errors import InvalidInputError
 from ._clustering import cluster_angles
 from ._creases import FLAT_RTOL, as_domain, line_geometry
-from ._neurons import Weights, check_data, one_model, resolve_network, select_neurons, single_models
+from ._neurons import (
+    ModelStack,
+    OneModel,
+    Weights,
+    check_data,
+    resolve_network,
+    select_neurons,
+    single_models,
+    split_models,
+)
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -113,7 +121,25 @@ class NeuronClusters:
         return self.groups[i]
 
 
-def cluster_directions_models(
+@overload
+def cluster_directions(
+    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    exclude_dead: bool = ..., domain: BaseGeometry | ArrayLike | None = ...,
+    method: Literal["agglomerative", "dbscan"] = ...,
+) -> NeuronClusters: ...
+@overload
+def cluster_directions(
+    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    exclude_dead: bool = ..., domain: BaseGeometry | ArrayLike | None = ...,
+    method: Literal["agglomerative", "dbscan"] = ...,
+) -> list[NeuronClusters]: ...
+@overload
+def cluster_directions(
+    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    exclude_dead: bool = ..., domain: BaseGeometry | ArrayLike | None = ...,
+    method: Literal["agglomerative", "dbscan"] = ...,
+) -> NeuronClusters | list[NeuronClusters]: ...
+def cluster_directions(
     W: Weights,
     a: ArrayLike | None = None,
     *,
@@ -123,12 +149,14 @@ def cluster_directions_models(
     exclude_dead: bool = True,
     domain: BaseGeometry | ArrayLike | None = None,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
-) -> list[NeuronClusters]:
-    """Group the neurons of each of a stack of models by direction, separately for each sign of ``a``.
+) -> NeuronClusters | list[NeuronClusters]:
+    """Group the neurons of a model (or of each of a stack) by direction, separately for each sign of ``a``.
 
     Parameters
     ----------
     W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
+        One model, or a stack (see :func:`geoquant.nn._neurons.split_models`: a
+        result holding one model is that model).
     a : (width,) or (n_models, width) array_like
     angle_tol : float
         Angular tolerance in radians. With ``method="agglomerative"`` (complete
@@ -151,18 +179,33 @@ def cluster_directions_models(
 
     Returns
     -------
-    list of NeuronClusters
-        One per model, whatever the rank of ``W`` (a 2-D ``W`` is one model:
-        a list of one). Groups are sorted by decreasing amplitude.
-        :func:`cluster_directions` returns the ``NeuronClusters`` of one model.
+    NeuronClusters, or for a stack a list of them (one per model)
+        Groups sorted by decreasing amplitude.
 
     Examples
     --------
     >>> import numpy as np
-    >>> W = np.array([[[1.0, 0.0], [2.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]])  # 2 models, width 2
-    >>> [len(cl) for cl in cluster_directions_models(W, np.ones((2, 2)))]
+    >>> W = np.array([[1.0, -0.5], [2.0, -1.0], [-1.0, 0.2]])  # neurons 0 and 1 point the same way
+    >>> cl = cluster_directions(W, np.array([1.0, 1.0, 1.0]))
+    >>> [(g.count, g.members.tolist()) for g in cl], cl[0].kink
+    ([(2, [0, 1]), (1, [2])], 0.5)
+    >>> W2 = np.array([[[1.0, 0.0], [2.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]])  # a stack: 2 models, width 2
+    >>> [len(cl) for cl in cluster_directions(W2, np.ones((2, 2)))]
     [1, 2]
     """
+    W, a, stack = split_models(W, a)
+    each = _clusters_each(
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        exclude_dead=exclude_dead, domain=domain, method=method,
+    )
+    return each if stack else each[0]
+
+
+def _clusters_each(
+    W: Weights, a: ArrayLike | None, *, angle_tol: float, min_amplitude_fraction: float, X: ArrayLike | None,
+    exclude_dead: bool, domain: BaseGeometry | ArrayLike | None, method: str,
+) -> list[NeuronClusters]:
+    """:func:`cluster_directions` of each model (a 2-D ``W`` is one model: a list of one)."""
     W, a = resolve_network(W, a, ndims=(2, 3))
     d = W.shape[-1] - 1
     angle_tol = check_angle(angle_tol, "angle_tol")
@@ -225,7 +268,95 @@ def cluster_directions_models(
     return results
 
 
-def cluster_directions(
+@overload
+def condensed_network(
+    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    exclude_dead: bool = ..., method: Literal["agglomerative", "dbscan"] = ...,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+@overload
+def condensed_network(
+    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    exclude_dead: bool = ..., method: Literal["agglomerative", "dbscan"] = ...,
+) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]: ...
+@overload
+def condensed_network(
+    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    exclude_dead: bool = ..., method: Literal["agglomerative", "dbscan"] = ...,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | list[tuple[NDArray[np.float64], NDArray[np.float64]]]: ...
+def condensed_network(
+    W: Weights,
+    a: ArrayLike | None = None,
+    *,
+    angle_tol: float = 1e-2,
+    min_amplitude_fraction: float = 1e-3,
+    X: ArrayLike | None = None,
+    exclude_dead: bool = True,
+    method: Literal["agglomerative", "dbscan"] = "agglomerative",
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """A network (or each of a stack) with each direction group replaced by one neuron.
+
+    Group ``g`` becomes the neuron ``[w | b] = direction_g`` with output weight
+    ``sign_g * amplitude_g``; this equals the original network exactly when all
+    members share one direction, and differs by at most
+    ``amplitude_g * spread_g * ||(x, 1)||`` per group otherwise. Small (and,
+    with data, dead) neurons are dropped.
+
+    Parameters
+    ----------
+    W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
+        One model, or a stack (as for :func:`cluster_directions`).
+    a : (width,) or (n_models, width) array_like
+    angle_tol, min_amplitude_fraction, X, exclude_dead, method
+        As for :func:`cluster_directions`.
+
+    Returns
+    -------
+    (W_c (k, d+1) ndarray, a_c (k,) ndarray), or for a stack a list of such pairs (one per model)
+        ``W_c``: unit directions of the groups; ``a_c``: their signed summed amplitudes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[3.0, 4.0], [6.0, 8.0], [0.0, 1.0]])  # neurons 0 and 1 share a direction
+    >>> Wc, ac = condensed_network(W, np.array([1.0, 1.0, -2.0]))
+    >>> Wc, ac
+    (array([[0.6, 0.8],
+           [0. , 1. ]]), array([15., -2.]))
+    >>> W2 = np.array([[[3.0, 4.0], [6.0, 8.0]], [[3.0, 4.0], [0.0, 1.0]]])  # a stack of 2 models
+    >>> [ac.tolist() for _, ac in condensed_network(W2, np.ones((2, 2)))]
+    [[15.0], [5.0, 1.0]]
+    """
+    W, a, stack = split_models(W, a)
+    each = _condensed_each(
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        exclude_dead=exclude_dead, method=method,
+    )
+    return each if stack else each[0]
+
+
+def _condensed_each(
+    W: Weights, a: ArrayLike | None, *, angle_tol: float, min_amplitude_fraction: float, X: ArrayLike | None,
+    exclude_dead: bool, method: str,
+) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """:func:`condensed_network` of each model (a 2-D ``W`` is one model: a list of one pair)."""
+    clusters = _clusters_each(
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        exclude_dead=exclude_dead, domain=None, method=method,
+    )
+    W_arr, _ = resolve_network(W, a, ndims=(2, 3))
+    d1 = W_arr.shape[-1]
+    out = []
+    for cl in clusters:
+        Wc = np.array([g.direction for g in cl.groups], dtype=np.float64).reshape(-1, d1)
+        ac = np.array([g.signed_amplitude for g in cl.groups], dtype=np.float64)
+        out.append((Wc, ac))
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# deprecated (one release): the functions above take a stack too
+# --------------------------------------------------------------------------- #
+def cluster_directions_models(
     W: Weights,
     a: ArrayLike | None = None,
     *,
@@ -235,39 +366,13 @@ def cluster_directions(
     exclude_dead: bool = True,
     domain: BaseGeometry | ArrayLike | None = None,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
-) -> NeuronClusters:
-    """Group the neurons of one model by direction, separately for each sign of ``a``.
-
-    As :func:`cluster_directions_models` for a single model. Always returns one
-    :class:`NeuronClusters`; for a stack of models (``W (n_models, width, d+1)``,
-    e.g. a ``TrainResult``) use :func:`cluster_directions_models`, which always
-    returns a list.
-
-    Parameters
-    ----------
-    W : (width, d+1) array_like, or an object with ``.W`` and ``.a`` holding one model
-    a : (width,) array_like
-    angle_tol, min_amplitude_fraction, X, exclude_dead, domain, method
-        As for :func:`cluster_directions_models`.
-
-    Returns
-    -------
-    NeuronClusters
-        Groups sorted by decreasing amplitude.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[1.0, -0.5], [2.0, -1.0], [-1.0, 0.2]])  # neurons 0 and 1 point the same way
-    >>> cl = cluster_directions(W, np.array([1.0, 1.0, 1.0]))
-    >>> [(g.count, g.members.tolist()) for g in cl], cl[0].kink
-    ([(2, [0, 1]), (1, [2])], 0.5)
-    """
-    W, a = one_model(W, a, "cluster_directions")
-    return cluster_directions_models(
+) -> list[NeuronClusters]:
+    """Deprecated: use :func:`cluster_directions`, which takes a stack too (removed in geoquant 0.3.0). Always a list."""
+    warn_deprecated("geoquant.nn.cluster_directions_models", "geoquant.nn.cluster_directions")
+    return _clusters_each(
         W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
         exclude_dead=exclude_dead, domain=domain, method=method,
-    )[0]
+    )
 
 
 def condensed_network_models(
@@ -280,90 +385,9 @@ def condensed_network_models(
     exclude_dead: bool = True,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
 ) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """Each of a stack of networks with each direction group replaced by one neuron.
-
-    Group ``g`` becomes the neuron ``[w | b] = direction_g`` with output weight
-    ``sign_g * amplitude_g``; this equals the original network exactly when all
-    members share one direction, and differs by at most
-    ``amplitude_g * spread_g * ||(x, 1)||`` per group otherwise. Small (and,
-    with data, dead) neurons are dropped.
-
-    Parameters
-    ----------
-    W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
-    a : (width,) or (n_models, width) array_like
-    angle_tol, min_amplitude_fraction, X, exclude_dead, method
-        As for :func:`cluster_directions_models`.
-
-    Returns
-    -------
-    list of (W_c (k, d+1) ndarray, a_c (k,) ndarray)
-        One pair per model, whatever the rank of ``W`` (a 2-D ``W`` is one
-        model: a list of one pair). :func:`condensed_network` returns the pair
-        of one model.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[[3.0, 4.0], [6.0, 8.0]], [[3.0, 4.0], [0.0, 1.0]]])
-    >>> [ac.tolist() for _, ac in condensed_network_models(W, np.ones((2, 2)))]
-    [[15.0], [5.0, 1.0]]
-    """
-    clusters = cluster_directions_models(
+    """Deprecated: use :func:`condensed_network`, which takes a stack too (removed in geoquant 0.3.0). Always a list."""
+    warn_deprecated("geoquant.nn.condensed_network_models", "geoquant.nn.condensed_network")
+    return _condensed_each(
         W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
         exclude_dead=exclude_dead, method=method,
     )
-    W_arr, _ = resolve_network(W, a, ndims=(2, 3))
-    d1 = W_arr.shape[-1]
-    out = []
-    for cl in clusters:
-        Wc = np.array([g.direction for g in cl.groups], dtype=np.float64).reshape(-1, d1)
-        ac = np.array([g.signed_amplitude for g in cl.groups], dtype=np.float64)
-        out.append((Wc, ac))
-    return out
-
-
-def condensed_network(
-    W: Weights,
-    a: ArrayLike | None = None,
-    *,
-    angle_tol: float = 1e-2,
-    min_amplitude_fraction: float = 1e-3,
-    X: ArrayLike | None = None,
-    exclude_dead: bool = True,
-    method: Literal["agglomerative", "dbscan"] = "agglomerative",
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """One network with each direction group replaced by one neuron.
-
-    As :func:`condensed_network_models` for a single model. Always returns one
-    pair; for a stack of models use :func:`condensed_network_models`, which
-    always returns a list.
-
-    Parameters
-    ----------
-    W : (width, d+1) array_like, or an object with ``.W`` and ``.a`` holding one model
-    a : (width,) array_like
-    angle_tol, min_amplitude_fraction, X, exclude_dead, method
-        As for :func:`cluster_directions_models`.
-
-    Returns
-    -------
-    W_c : (k, d+1) ndarray
-        Unit directions of the groups.
-    a_c : (k,) ndarray
-        Signed summed amplitudes of the groups.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[3.0, 4.0], [6.0, 8.0], [0.0, 1.0]])  # neurons 0 and 1 share a direction
-    >>> Wc, ac = condensed_network(W, np.array([1.0, 1.0, -2.0]))
-    >>> Wc, ac
-    (array([[0.6, 0.8],
-           [0. , 1. ]]), array([15., -2.]))
-    """
-    W, a = one_model(W, a, "condensed_network")
-    return condensed_network_models(
-        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
-        exclude_dead=exclude_dead, method=method,
-    )[0]

@@ -20,13 +20,14 @@ and the host reads the masks only at the log-spaced record steps. On CUDA a
 step (and a block of steps) is captured once in a CUDA graph and replayed;
 when capture fails the loop runs eagerly.
 
-Loss convention: squared loss ``L = 1/2 * mean_i (f(x_i) - y_i)^2`` (residual
-weights ``rho_i = (y_i - f(x_i)) / n``), logistic loss
-``L = mean_i log(1 + exp(-y_i f(x_i)))``.
+Losses come from the loss table (:mod:`geoquant.nn._losses`): squared loss
+``L = 1/2 * mean_i (f(x_i) - y_i)^2`` (residual weights ``rho_i = (y_i - f(x_i)) / n``),
+logistic loss ``L = mean_i log(1 + exp(-y_i f(x_i)))``, or a registered one.
 """
 
 from __future__ import annotations
 
+from typing import Any
 
 import numpy as np
 import torch
@@ -117,7 +118,7 @@ class Engine:
         self.fail_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.conv_step = torch.full((m,), -1, dtype=torch.int64, device=dev)
         self.step_t = torch.zeros((), dtype=torch.int64, device=dev)
-        self.fused = None
+        self.fused: Any = None  # the module geoquant.nn._fused when its kernels run (depth 1 on the CPU)
         if self.depth == 1 and dev.type == "cpu" and kernel == "auto":
             self.fused = _fused_kernels()
         if self.fused is not None:

@@ -14,8 +14,8 @@ as grown ones -- which neuron escapes next depends on them -- while the
 step grows freely during the slow exponential phase (where the relative
 change per unit time is about |D|).
 
-The squared loss is ``L = 1/2 * mean_i (f(x_i) - y_i)^2``, as for
-:func:`train_gd`; a GD run with learning rate ``lr`` for ``n`` steps
+The loss is any of the loss table (:mod:`geoquant.nn._losses`; the squared
+loss ``L = 1/2 * mean_i (f(x_i) - y_i)^2`` by default), as for :func:`train_gd`; a GD run with learning rate ``lr`` for ``n`` steps
 approximates this flow up to time ``t = lr * n``.
 
 Acceptance, step sizes, failures and convergence are per-model device
@@ -27,24 +27,19 @@ Hermite dense output, so records never shorten a step.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
-from ..errors import InvalidInputError
-from ._checkpoint import Checkpoints, log_times
 from ._engine import (
     Engine,
-    finish_result,
-    frozen_models,
-    progress_bar,
-    resolve_max_loss,
 )
 from ._events import FAIL_STEP_UNDERFLOW
 from ._model import loss_from_outputs
-from ._result import TrainResult
 from ._state import stationarity
 
-__all__ = ["FlowEngine", "run_flow"]
+__all__ = ["FlowEngine"]
 
 # Bogacki--Shampine 3(2) tableau
 _A21 = 0.5
@@ -70,7 +65,7 @@ class FlowEngine(Engine):
                  kernel="auto"):
         super().__init__(prob, lr=np.ones(prob.n_models), tol=tol, max_loss=max_loss, frozen=frozen, kernel=kernel)
         # sliding modes (depth 1): pin[b, j] = the data point whose surface neuron j slides on, or -1
-        self.pin = None
+        self.pin: torch.Tensor | None = None
         self.n_pin_events = 0
         self.n_release_events = 0
         if sliding and self.depth == 1:
@@ -82,7 +77,7 @@ class FlowEngine(Engine):
             self._Xb = Xb
             self._xx = _dot(Xb, Xb)  # (m, n) |x~_i|^2
         self._any_pin = self.pin is not None and bool((self.pin >= 0).any())
-        self._raw = None  # (G, r) of the last depth-1 evaluation, before projection
+        self._raw: Any = None  # (G, r) of the last depth-1 evaluation, before projection (None unless sliding)
         self.grad_tol = None if grad_tol is None else float(grad_tol)
         dev = prob.device
         m = prob.n_models
@@ -96,11 +91,11 @@ class FlowEngine(Engine):
         self.stat_time = torch.full((m,), -1.0, dtype=torch.float64, device=dev)
         self.n_evals_t = torch.zeros(m, dtype=torch.int64, device=dev)
         self.underflow = torch.zeros(m, dtype=torch.bool, device=dev)
-        self.last = None
+        self.last: Any = None  # (t_old, h, accepted, params, gradient) of the last step, for dense output
         self.rejected = torch.zeros(m, dtype=torch.bool, device=dev)
         self.cut_ok = torch.ones(m, dtype=torch.bool, device=dev)
         self.L1, self.g1 = self.gradients()
-        self.raw1 = self._raw
+        self.raw1: Any = self._raw
         self.n_evals_t += 1
 
     # -- sliding modes ---------------------------------------------------------
@@ -119,10 +114,16 @@ class FlowEngine(Engine):
     # (z_ij = -_PIN_OFFSET |w_j| |x~_i|, far above rounding): every evaluation
     # (fused kernel or torch) then agrees that point i is inactive for it, so the
     # one-sided velocities of the sliding test are computed consistently.
+    @property
+    def _pins(self) -> torch.Tensor:
+        """``pin`` (the sliding-mode methods below run only when sliding is on, so it is set)."""
+        assert self.pin is not None
+        return self.pin
+
     def _snap(self, W, which):
         """Move the neurons ``which`` (m, k) of ``W`` onto their pinned surface (offset as above), in place."""
         if self.fused is not None:
-            self.fused.pinned("snap", W.numpy(), self.XT_np, self.pin.numpy(), which=which.numpy(),
+            self.fused.pinned("snap", W.numpy(), self.XT_np, self._pins.numpy(), which=which.numpy(),
                               offset=_PIN_OFFSET[W.dtype])
             return
         x, _ = self._pin_x()
@@ -133,8 +134,8 @@ class FlowEngine(Engine):
         W.sub_(coef.unsqueeze(2) * x)
     def _pin_x(self):
         """``(m, k, p)`` augmented point each neuron is pinned on (zeros where none) and its mask."""
-        pinned = self.pin >= 0
-        idx = self.pin.clamp(min=0).unsqueeze(2).expand(-1, -1, self._Xb.shape[2])
+        pinned = self._pins >= 0
+        idx = self._pins.clamp(min=0).unsqueeze(2).expand(-1, -1, self._Xb.shape[2])
         x = torch.gather(self._Xb, 1, idx)
         return torch.where(pinned.unsqueeze(2), x, 0.0), pinned
 
@@ -142,7 +143,7 @@ class FlowEngine(Engine):
         """Velocity of pinned neurons projected onto their surface's tangent (``G`` unchanged elsewhere)."""
         if self.fused is not None:
             G = G.clone()
-            self.fused.pinned("project", G.numpy(), self.XT_np, self.pin.numpy(), G=G.numpy())
+            self.fused.pinned("project", G.numpy(), self.XT_np, self._pins.numpy(), G=G.numpy())
             return G
         x, pinned = self._pin_x()
         xx = _dot(x, x)
@@ -157,15 +158,15 @@ class FlowEngine(Engine):
     def _normal_velocities(self, W, a, G, r):
         """Normal velocities ``d z_ij / dt`` of pinned neurons on the active and the inactive side of their point."""
         if self.fused is not None:
-            v_act = torch.empty(self.pin.shape, dtype=W.dtype)
-            v_in = torch.empty(self.pin.shape, dtype=W.dtype)
-            self.fused.pinned("velocities", W.numpy(), self.XT_np, self.pin.numpy(), a=a.numpy(), G=G.numpy(),
+            v_act = torch.empty(self._pins.shape, dtype=W.dtype)
+            v_in = torch.empty(self._pins.shape, dtype=W.dtype)
+            self.fused.pinned("velocities", W.numpy(), self.XT_np, self._pins.numpy(), a=a.numpy(), G=G.numpy(),
                               r=r.contiguous().numpy(), v_act=v_act.numpy(), v_in=v_in.numpy())
-            return v_act, v_in, self.pin >= 0
+            return v_act, v_in, self._pins >= 0
         x, pinned = self._pin_x()
         xx = _dot(x, x)
         z = _dot(W, x)
-        ri = torch.gather(r, 1, self.pin.clamp(min=0))
+        ri = torch.gather(r, 1, self._pins.clamp(min=0))
         vn = -a * _dot(G, x)
         jump = a * ri * xx
         act = z > 0
@@ -192,7 +193,7 @@ class FlowEngine(Engine):
 
     def _crossings(self, W0, W1, a, G, r, accepted):
         """New pins: unpinned neurons of accepted models that crossed a sliding surface in the step."""
-        newpin = self.pin.clone()
+        newpin = self._pins.clone()
         if self.fused is not None:
             self.fused.sliding_crossings(W0.numpy(), W1.numpy(), a.numpy(), G.numpy(), r.contiguous().numpy(),
                                          self.XT_np, accepted.numpy(), newpin.numpy())
@@ -205,7 +206,7 @@ class FlowEngine(Engine):
         act = z1 > 0
         v_act = torch.where(act, vn, vn - jump)
         v_in = torch.where(act, vn + jump, vn)
-        cand = flip & (v_act < 0) & (v_in > 0) & (self.pin < 0).unsqueeze(2) & accepted.view(-1, 1, 1)
+        cand = flip & (v_act < 0) & (v_in > 0) & (self._pins < 0).unsqueeze(2) & accepted.view(-1, 1, 1)
         d = torch.where(cand, z1.abs() / torch.sqrt(self._xx).unsqueeze(1), torch.inf)
         best = d.argmin(dim=2)
         return torch.where(cand.any(dim=2), best, newpin)
@@ -225,14 +226,14 @@ class FlowEngine(Engine):
         """Unpin neurons whose sliding condition failed at the current (accepted) point."""
         if not self._any_pin:
             return
-        self._snap(self.params[0], self.pin >= 0)  # undo rounding drift along the normal
+        self._snap(self.params[0], self._pins >= 0)  # undo rounding drift along the normal
         G, r = self.raw1
         keep = self._sliding_now(self.params[0], self.params[1], G, r)
-        rel = (self.pin >= 0) & ~keep
+        rel = (self._pins >= 0) & ~keep
         if bool(rel.any()):
             self.n_release_events += int(rel.sum())
-            self.pin.copy_(torch.where(rel, -1, self.pin))
-            self._any_pin = bool((self.pin >= 0).any())
+            self._pins.copy_(torch.where(rel, -1, self._pins))
+            self._any_pin = bool((self._pins >= 0).any())
             self.cut_ok.copy_(self.cut_ok | rel.any(dim=1))
             self._refresh(rel.any(dim=1) & self.active)
 
@@ -241,11 +242,11 @@ class FlowEngine(Engine):
         G, r = self.raw1
         W, a = self.params[0], self.params[1]
         newpin = self._crossings(W0, W, a, G, r, accepted)
-        new = (newpin >= 0) & (self.pin < 0)
+        new = (newpin >= 0) & (self._pins < 0)
         if not bool(new.any()):
             return
         self.n_pin_events += int(new.sum())
-        self.pin.copy_(torch.where(new, newpin, self.pin))
+        self._pins.copy_(torch.where(new, newpin, self._pins))
         self._any_pin = True
         self.cut_ok.copy_(self.cut_ok | new.any(dim=1))
         self._snap(W, new)
@@ -433,168 +434,3 @@ class FlowEngine(Engine):
         code = super().failure_codes()
         under = self.underflow.cpu().numpy()
         return np.where(under & (code > 0), FAIL_STEP_UNDERFLOW, code)
-
-
-def _stack_checkpoints(ck_times, ck_lists, ck_loss, eng, prob):
-    n_par = len(eng.params)
-    if len(ck_times) == 0:
-        return Checkpoints.empty(
-            prob.n_models, prob.width, prob.n_dims + 1, integer=False, bias=prob.output_bias, n_hidden=prob.depth - 1
-        )
-    stacked = [np.stack([np.stack([ck_lists[i][mdl][k] for mdl in range(prob.n_models)]) for i in range(len(ck_times))])
-               for k in range(n_par)]
-    W, a, c, hidden = eng.split(stacked)
-    return Checkpoints(np.asarray(ck_times, dtype=np.float64), W, a, ck_loss, c, hidden)
-
-
-
-def run_flow(prob, *, t_max, rtol, atol, h_max, tol, grad_tol, max_evals, n_ck, records, t_first, max_loss,
-             progress, sliding=True) -> TrainResult:
-    """Integrate the gradient flow of the prepared problem ``prob`` up to ``t_max``; the loop behind
-    :func:`train_flow`.
-
-    Arguments arrive validated. Steps land on checkpoint times; record losses
-    come from dense output; models stop on ``tol``, ``grad_tol``, failure or
-    the ``max_evals`` budget.
-    """
-    prev = prob.previous
-    m = prob.n_models
-    start = float(prev.config.get("t_done", 0.0)) if prev is not None else 0.0
-    frozen = frozen_models(prev, m)
-    prob.config.update({"t_max": t_max, "rtol": rtol, "atol": atol, "h_max": None if not np.isfinite(h_max) else h_max,
-                        "tol": None if tol is None else [float(v) for v in tol], "grad_tol": grad_tol, "records": records, "max_evals": max_evals, "integrator": "bogacki-shampine-3(2)",
-                        "sliding": bool(sliding)})
-
-    pins = prev.config.get("flow_pins") if prev is not None else None
-    eng = FlowEngine(prob, tol=tol, max_loss=np.full(m, np.inf), frozen=frozen, rtol=rtol, atol=atol, h_max=h_max,
-                     grad_tol=grad_tol, sliding=sliding, pins=pins)
-    L0 = eng.L1.detach().cpu().numpy().astype(np.float64)
-    max_loss_arr = resolve_max_loss(max_loss, L0, prev, m)
-    eng.max_loss.copy_(torch.as_tensor(max_loss_arr))
-    eng.t.fill_(start)
-    if prev is not None and prev.config.get("flow_h") is not None:
-        eng.h.copy_(torch.as_tensor(np.asarray(prev.config["flow_h"], dtype=np.float64)))
-    else:
-        eng.initial_step(t_first)
-
-    rec_times = log_times(start, t_max, records, t_first)
-    if isinstance(n_ck, np.ndarray):
-        bad = n_ck[(n_ck < start) | (n_ck > t_max)]
-        if len(bad):
-            raise InvalidInputError(f"'checkpoints' times must lie in [{start:g}, {t_max:g}], found {bad.tolist()}")
-        ck_times = n_ck.astype(np.float64)
-    elif n_ck > 0:
-        ck_times = np.union1d(log_times(start, t_max, n_ck, t_first), [start] if prev is None else [])
-    else:
-        ck_times = np.zeros(0)
-    # steps land exactly on checkpoint times and t_max; the loss at record
-    # times comes from dense output, so records do not shorten steps
-    clamp_times = np.union1d(ck_times[ck_times > start], [t_max])
-    n_rec = len(rec_times)
-    loss_hist = np.full((n_rec, m), np.nan)
-    rec_ptr = np.zeros(m, dtype=np.int64)
-    n_ckpt = len(ck_times)
-    ck_lists = [[None] * m for _ in range(n_ckpt)]
-    ck_loss = np.full((n_ckpt, m), np.nan)
-    ck_index = {float(t): i for i, t in enumerate(ck_times)}
-
-    def snapshot(i_ck, models, L):
-        arrays = [p.detach()[models].cpu().numpy().astype(np.float32) for p in eng.params]
-        for j, mdl in enumerate(models):
-            ck_lists[i_ck][mdl] = [x[j] for x in arrays]
-            ck_loss[i_ck, mdl] = L[mdl]
-
-    if start in ck_index:
-        snapshot(ck_index[start], np.arange(m), L0)
-    prev_evals = prev.n_evals if prev is not None else np.zeros(m, dtype=np.int64)
-    budget = np.asarray(max_evals - prev_evals)
-    over_budget = np.zeros(m, dtype=bool)
-
-    bar = progress_bar(progress, t_max - start, desc=f"train_flow {m}x{prob.width}", unit="time")
-    t_host = np.full(m, start)
-    shown = start
-    try:
-        while True:
-            act_host = eng.active.cpu().numpy()
-            if not np.any(act_host & (t_host < t_max)):
-                break
-            # next landing time of each model
-            nxt = clamp_times[np.minimum(np.searchsorted(clamp_times, t_host, side="right"), len(clamp_times) - 1)]
-            t_old = t_host
-            eng.iterate(torch.as_tensor(nxt, dtype=torch.float64, device=prob.device))
-            t_host = eng.t.cpu().numpy().copy()  # one small read per iteration (copy: CPU tensors share memory)
-            moved = t_host > t_old
-            if not moved.any():
-                pass
-            else:
-                # records crossed by this step: loss at dense-output parameters
-                while True:
-                    due = moved & (rec_ptr < n_rec)
-                    due[due] = rec_times[rec_ptr[due]] <= t_host[due]
-                    if not due.any():
-                        break
-                    tau = float(np.min(rec_times[rec_ptr[due]]))
-                    hit = due & (rec_times[np.minimum(rec_ptr, n_rec - 1)] == tau)
-                    L = eng.loss(eng.interpolate(tau)).cpu().numpy().astype(np.float64)
-                    idx = np.flatnonzero(hit)
-                    loss_hist[rec_ptr[idx], idx] = L[idx]
-                    rec_ptr[idx] += 1
-                # checkpoints: models that landed on a checkpoint time this step
-                landed = moved & np.isin(t_host, ck_times)
-                if landed.any():
-                    L = eng.loss().cpu().numpy().astype(np.float64)
-                    for tc in np.unique(t_host[landed]):
-                        snapshot(ck_index[float(tc)], np.flatnonzero(landed & (t_host == tc)), L)
-            evals = eng.n_evals_t.cpu().numpy()
-            over = act_host & (evals >= budget)
-            if over.any():
-                over_budget |= over
-                eng.active.copy_(eng.active & torch.as_tensor(~over, device=prob.device))
-            lead = float(np.min(np.where(eng.active.cpu().numpy(), t_host, t_max)))
-            if lead > shown:
-                bar.update(lead - shown)
-                shown = lead
-                bar.set_postfix(evals=int(evals.max()))
-    finally:
-        bar.close()
-
-    # models that stopped early keep their final loss for the remaining records and checkpoints
-    L_end = eng.loss().cpu().numpy().astype(np.float64)
-    final = [p.detach().cpu().numpy().astype(np.float32) for p in eng.params]
-    for mdl in range(m):
-        loss_hist[rec_ptr[mdl] :, mdl] = L_end[mdl]
-        for i_ck in range(n_ckpt):
-            if ck_lists[i_ck][mdl] is None:
-                ck_lists[i_ck][mdl] = [x[mdl] for x in final]  # type: ignore[call-overload]
-                ck_loss[i_ck, mdl] = L_end[mdl]
-    t_reached = float(np.max(t_host)) if m else start
-    times_out = ([0.0] if prev is None else []) + list(rec_times)
-    loss_rows = ([L0] if prev is None else []) + list(loss_hist)
-    ck = _stack_checkpoints(ck_times, ck_lists, ck_loss, eng, prob)
-
-    fail_t = eng.fail_time.cpu().numpy()
-    conv_t = eng.conv_time.cpu().numpy()
-    steps = np.asarray(times_out, dtype=np.float64)
-    extra = {
-        "t_done": t_reached,
-        "steps_done": t_reached,
-        "max_loss": [float(v) for v in max_loss_arr],
-        "flow_h": [float(v) for v in eng.h.cpu().numpy()],
-        "stationary_at": [float(v) if v >= 0 else None for v in eng.stat_time.cpu().numpy()],
-        "kernel": eng.kernel,
-    }
-    if eng.pin is not None:
-        pinned = np.argwhere(eng.pin.cpu().numpy() >= 0)
-        extra["flow_pins"] = [[int(b), int(j), int(eng.pin[b, j])] for b, j in pinned]
-        extra["sliding_events"] = {"pinned": eng.n_pin_events, "released": eng.n_release_events}
-    result = finish_result(
-        prob, eng, steps=steps, loss_rows=loss_rows, times=np.repeat(steps[:, None], m, axis=1), ck=ck,
-        frozen_prev=frozen, unit="time", extra_config=extra, integer_steps=False,
-        n_evals_prev=prev_evals if prev is not None else 0, fail_at=[float(t) for t in fail_t],
-        conv_at=[float(t) if t >= 0 else -1 for t in conv_t], n_evals=eng.n_evals_t.cpu().numpy(),
-    )
-    for i in np.flatnonzero(over_budget):
-        if not any(j == i for j, _ in result.failed):
-            result.failed.append((int(i), f"evaluation budget max_evals={max_evals} spent before time {t_max:g}"))
-    result.failed.sort()
-    return result

@@ -19,14 +19,22 @@ Failures
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import ArrayLike
+from typing import Any, TypeAlias, overload
 
-from .._validation import _shape_str, as_float_array, check_positive
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._deprecation import warn_deprecated
+from .._validation import as_float_array, check_positive
 from ..errors import InvalidInputError
 
 __all__ = ["find_plateaus", "find_plateaus_models", "failure_reason", "FAIL_NONE", "FAIL_NONFINITE_LOSS", "FAIL_DIVERGED", "FAIL_NONFINITE_PARAMS",
            "FAIL_STEP_UNDERFLOW"]
+
+#: one recorded loss curve / a stack of them (one column per model) as arrays of known rank: the
+#: overloads of :func:`find_plateaus` return one list of plateaus, or one per model
+OneCurve: TypeAlias = "np.ndarray[tuple[int], np.dtype[Any]]"
+CurveStack: TypeAlias = "np.ndarray[tuple[int, int], np.dtype[Any]]"
 
 FAIL_NONE = 0
 FAIL_NONFINITE_LOSS = 1
@@ -35,7 +43,7 @@ FAIL_NONFINITE_PARAMS = 3
 FAIL_STEP_UNDERFLOW = 4
 
 
-def failure_reason(code: int, step, max_loss: float | None = None, *, unit: str = "step") -> str:
+def failure_reason(code: int, step: Any, max_loss: float | None = None, *, unit: str = "step") -> str:
     """Human-readable reason for a failure code (``unit`` is "step" or "time")."""
     at = f"at {unit} {step:g}" if isinstance(step, float) else f"at {unit} {step}"
     if code == FAIL_NONFINITE_LOSS:
@@ -50,7 +58,8 @@ def failure_reason(code: int, step, max_loss: float | None = None, *, unit: str 
     raise ValueError(f"unknown failure code {code}")
 
 
-def _plateaus_1d(steps, loss, rtol, window, atol):
+def _plateaus_1d(steps: NDArray[np.float64], loss: NDArray[np.float64], rtol: float, window: float, atol: float
+                 ) -> list[tuple[float, float]]:
     pos = steps > 0
     s = steps[pos]
     L = loss[pos]
@@ -85,17 +94,29 @@ def _plateaus_1d(steps, loss, rtol, window, atol):
     return out
 
 
-def find_plateaus_models(
+@overload
+def find_plateaus(
+    steps: ArrayLike, loss: OneCurve, *, rtol: float = ..., window: float = ..., atol: float = ...
+) -> list[tuple[int | float, float]]: ...
+@overload
+def find_plateaus(
+    steps: ArrayLike, loss: CurveStack, *, rtol: float = ..., window: float = ..., atol: float = ...
+) -> list[list[tuple[int | float, float]]]: ...
+@overload
+def find_plateaus(
+    steps: ArrayLike, loss: ArrayLike, *, rtol: float = ..., window: float = ..., atol: float = ...
+) -> list[tuple[int | float, float]] | list[list[tuple[int | float, float]]]: ...
+def find_plateaus(
     steps: ArrayLike, loss: ArrayLike, *, rtol: float = 0.01, window: float = 2.0, atol: float = 0.0
-) -> list[list[tuple[int | float, float]]]:
-    """Plateaus of each of a stack of recorded loss curves.
+) -> list[tuple[int | float, float]] | list[list[tuple[int | float, float]]]:
+    """Plateaus of a recorded loss curve (or of each of a stack of curves).
 
     Parameters
     ----------
     steps : (n_recorded,) array_like
         Increasing record steps (or times); entries <= 0 are ignored (log-time).
     loss : (n_recorded,) or (n_recorded, n_models) array_like
-        Loss history, one column per model.
+        Loss history of one model, or one column per model (e.g. ``TrainResult.loss``).
     rtol : float
         Largest relative change, ``(max - min) / min``, of the loss over a
         window for it to count as flat.
@@ -108,48 +129,7 @@ def find_plateaus_models(
 
     Returns
     -------
-    list of list of (onset, loss) tuples
-        One list per model (column of ``loss``), whatever the rank of
-        ``loss`` (a 1-D ``loss`` is one model: a list of one list), in order
-        of onset; ``onset`` is an int for integer steps, else a float.
-        :func:`find_plateaus` returns the list of one model.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> steps = np.arange(1, 65)
-    >>> loss = np.column_stack([np.where(steps < 16, 1.0, 0.5), 1.0 / steps])  # two plateaus | none
-    >>> find_plateaus_models(steps, loss)
-    [[(1, 1.0), (16, 0.5)], []]
-    """
-    steps_in = np.asarray(steps)
-    s = as_float_array(steps, "steps", ndim=1)
-    L = as_float_array(loss, "loss", ndim=(1, 2))  # NaN/inf losses (a diverged run) are refused
-    return recorded_plateaus(steps_in, s, L, rtol=rtol, window=window, atol=atol)
-
-
-def find_plateaus(
-    steps: ArrayLike, loss: ArrayLike, *, rtol: float = 0.01, window: float = 2.0, atol: float = 0.0
-) -> list[tuple[int | float, float]]:
-    """Plateaus of one recorded loss curve.
-
-    As :func:`find_plateaus_models` for a single model. Always returns the
-    list of one model; for the losses of a stack of models (``loss
-    (n_recorded, n_models)``, e.g. ``TrainResult.loss``) use
-    :func:`find_plateaus_models`, which always returns a list per model.
-
-    Parameters
-    ----------
-    steps : (n_recorded,) array_like
-        Increasing record steps (or times); entries <= 0 are ignored (log-time).
-    loss : (n_recorded,) array_like
-        Loss history of one model.
-    rtol, window, atol : float
-        As for :func:`find_plateaus_models`.
-
-    Returns
-    -------
-    list of (onset, loss) tuples
+    list of (onset, loss) tuples, or for a 2-D ``loss`` one such list per model
         In order of onset; ``onset`` is an int for integer steps, else a float.
 
     Examples
@@ -158,18 +138,36 @@ def find_plateaus(
     >>> steps = np.arange(1, 65)
     >>> find_plateaus(steps, np.where(steps < 16, 1.0, 0.5))
     [(1, 1.0), (16, 0.5)]
+    >>> loss = np.column_stack([np.where(steps < 16, 1.0, 0.5), 1.0 / steps])  # two plateaus | none
+    >>> find_plateaus(steps, loss)
+    [[(1, 1.0), (16, 0.5)], []]
     """
-    L = as_float_array(loss, "loss", ndim=(1, 2))
-    if L.ndim == 2:
-        raise InvalidInputError(
-            f"'loss' must be one model's curve (n_recorded,) for find_plateaus, found shape "
-            f"{_shape_str(L.shape)}; use find_plateaus_models for one entry per model"
-        )
-    return find_plateaus_models(steps, L, rtol=rtol, window=window, atol=atol)[0]
+    each = _plateaus_each(steps, loss, rtol=rtol, window=window, atol=atol)
+    return each if np.ndim(loss) == 2 else each[0]
 
 
-def recorded_plateaus(steps_in, s, L, *, rtol=0.01, window=2.0, atol=0.0):
-    """Plateaus of a training run's own record (kernel of :func:`find_plateaus_models`): one list per model.
+def _plateaus_each(
+    steps: ArrayLike, loss: ArrayLike, *, rtol: float, window: float, atol: float
+) -> list[list[tuple[int | float, float]]]:
+    """:func:`find_plateaus` of each model (a 1-D ``loss`` is one model: a list of one list)."""
+    steps_in = np.asarray(steps)
+    s = as_float_array(steps, "steps", ndim=1)
+    L = as_float_array(loss, "loss", ndim=(1, 2))  # NaN/inf losses (a diverged run) are refused
+    return recorded_plateaus(steps_in, s, L, rtol=rtol, window=window, atol=atol)
+
+
+def find_plateaus_models(
+    steps: ArrayLike, loss: ArrayLike, *, rtol: float = 0.01, window: float = 2.0, atol: float = 0.0
+) -> list[list[tuple[int | float, float]]]:
+    """Deprecated: use :func:`find_plateaus`, which takes a stack of curves too (removed in geoquant 0.3.0).
+    Always a list per model."""
+    warn_deprecated("geoquant.nn.find_plateaus_models", "geoquant.nn.find_plateaus")
+    return _plateaus_each(steps, loss, rtol=rtol, window=window, atol=atol)
+
+
+def recorded_plateaus(steps_in: ArrayLike, s: ArrayLike, L: ArrayLike, *, rtol: float = 0.01, window: float = 2.0,
+                      atol: float = 0.0) -> list[list[tuple[int | float, float]]]:
+    """Plateaus of a training run's own record (kernel of :func:`find_plateaus`): one list per model.
 
     The trainers call it on their loss history, where a failed model's curve may hold
     inf/NaN after its failure (its plateaus end there); user input goes through

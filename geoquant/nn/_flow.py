@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from .._validation import check_int, check_positive
 from ..errors import InvalidInputError
 from ._engine import check_schedule_arg
-from ._engine_flow import run_flow
+from ._flow_run import run_flow
 from ._result import TrainResult
 from ._setup import per_model, prepare
 
@@ -43,7 +43,7 @@ def train_flow(
     seed: int | Sequence[int] = 0,
     device: str | torch.device | None = None,
     dtype: Literal["float32", "float64"] = "float64",
-    loss: Literal["squared", "logistic"] = "squared",
+    loss: str = "squared",
     checkpoints: int | ArrayLike = 20,
     records: int = 200,
     t_first: float | None = None,

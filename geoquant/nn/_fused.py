@@ -40,11 +40,28 @@ _OPTS: dict[str, Any] = dict(fastmath=_FM, cache=True, nogil=True, boundscheck=F
 
 @nb.njit(**_OPTS)
 def _forward_model(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
-    """Outputs of model ``b`` into ``fb`` (n,)."""
-    k, p = W.shape[1], W.shape[2]
+    """Outputs of model ``b`` into ``fb`` (n,): NaN when a weight is not finite, else the kernel for
+    its input dimension (one call per model; the loops over points stay in the callee)."""
+    p = W.shape[2]
     n = XT.shape[2]
     for i in range(n):
         fb[i] = zero
+    if not _finite_model(W, a, b):
+        for i in range(n):
+            fb[i] = np.nan
+        return
+    if p == 2:
+        _forward_1d(W, a, XT, b, zero, fb)
+    elif p == 3:
+        _forward_2d(W, a, XT, b, zero, fb)
+    else:
+        _forward_nd(W, a, XT, b, zero, fb)
+
+
+@nb.njit(**_OPTS)
+def _finite_model(W, a, b):  # pragma: no cover - compiled
+    """Whether every weight of model ``b`` is finite."""
+    k, p = W.shape[1], W.shape[2]
     finite = True
     for c in range(p):
         for j in range(k):
@@ -53,142 +70,185 @@ def _forward_model(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
     for j in range(k):
         if not np.isfinite(a[b, j]):
             finite = False
-    if not finite:
-        for i in range(n):
-            fb[i] = np.nan
-        return
+    return finite
+
+
+@nb.njit(**_OPTS)
+def _forward_1d(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
+    """Outputs of model ``b`` on 1D inputs (``d + 1 = 2``), accumulated into ``fb``."""
+    k = W.shape[1]
+    n = XT.shape[2]
     ab = a[b]
-    if p == 2:
-        x0 = XT[b, 0]
-        w0 = W[b, :, 0]
-        w1 = W[b, :, 1]
-        for j in range(k):
-            u0 = w0[j]
-            u1 = w1[j]
-            aj = ab[j]
+    x0 = XT[b, 0]
+    w0 = W[b, :, 0]
+    w1 = W[b, :, 1]
+    for j in range(k):
+        u0 = w0[j]
+        u1 = w1[j]
+        aj = ab[j]
+        for i in range(n):
+            z = u0 * x0[i] + u1
+            fb[i] += aj * (z if z > zero else zero)
+
+
+@nb.njit(**_OPTS)
+def _forward_2d(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
+    """Outputs of model ``b`` on 2D inputs (``d + 1 = 3``), accumulated into ``fb``."""
+    k = W.shape[1]
+    n = XT.shape[2]
+    ab = a[b]
+    x0 = XT[b, 0]
+    x1 = XT[b, 1]
+    w0 = W[b, :, 0]
+    w1 = W[b, :, 1]
+    w2 = W[b, :, 2]
+    for j in range(k):
+        u0 = w0[j]
+        u1 = w1[j]
+        u2 = w2[j]
+        aj = ab[j]
+        for i in range(n):
+            z = u0 * x0[i] + u1 * x1[i] + u2
+            fb[i] += aj * (z if z > zero else zero)
+
+
+@nb.njit(**_OPTS)
+def _forward_nd(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
+    """Outputs of model ``b`` in any dimension (pre-activations one neuron at a time), into ``fb``."""
+    k, p = W.shape[1], W.shape[2]
+    n = XT.shape[2]
+    ab = a[b]
+    zs = np.empty(n, dtype=fb.dtype)
+    for j in range(k):
+        for i in range(n):
+            zs[i] = W[b, j, p - 1]
+        for c in range(p - 1):
+            u = W[b, j, c]
+            xc = XT[b, c]
             for i in range(n):
-                z = u0 * x0[i] + u1
-                fb[i] += aj * (z if z > zero else zero)
-    elif p == 3:
-        x0 = XT[b, 0]
-        x1 = XT[b, 1]
-        w0 = W[b, :, 0]
-        w1 = W[b, :, 1]
-        w2 = W[b, :, 2]
-        for j in range(k):
-            u0 = w0[j]
-            u1 = w1[j]
-            u2 = w2[j]
-            aj = ab[j]
-            for i in range(n):
-                z = u0 * x0[i] + u1 * x1[i] + u2
-                fb[i] += aj * (z if z > zero else zero)
-    else:
-        zs = np.empty(n, dtype=fb.dtype)
-        for j in range(k):
-            for i in range(n):
-                zs[i] = W[b, j, p - 1]
-            for c in range(p - 1):
-                u = W[b, j, c]
-                xc = XT[b, c]
-                for i in range(n):
-                    zs[i] += u * xc[i]
-            aj = ab[j]
-            for i in range(n):
-                z = zs[i]
-                fb[i] += aj * (z if z > zero else zero)
+                zs[i] += u * xc[i]
+        aj = ab[j]
+        for i in range(n):
+            z = zs[i]
+            fb[i] += aj * (z if z > zero else zero)
 
 
 @nb.njit(**_OPTS)
 def _backward_model(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
     """Gradient sums of model ``b`` (residual ``rb`` (n,)) into ``G[b]`` and ``ga[b]``; with ``lr.size``
-    also the GD update of neuron ``j`` right after its sums (they need only its old weights)."""
+    also the GD update of neuron ``j`` right after its sums (they need only its old weights).
+    The kernel for the input dimension runs (one call per model; the loops over points stay in the callee)."""
+    p = W.shape[2]
+    if p == 2:
+        _backward_1d(W, a, XT, rb, b, zero, G, ga, lr, gsum)
+    elif p == 3:
+        _backward_2d(W, a, XT, rb, b, zero, G, ga, lr, gsum)
+    else:
+        _backward_nd(W, a, XT, rb, b, zero, G, ga, lr, gsum)
+
+
+@nb.njit(**_OPTS)
+def _backward_1d(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+    """:func:`_backward_model` on 1D inputs (``d + 1 = 2``)."""
+    k = W.shape[1]
+    n = XT.shape[2]
+    update = lr.shape[0] > 0
+    x0 = XT[b, 0]
+    w0 = W[b, :, 0]
+    w1 = W[b, :, 1]
+    for j in range(k):
+        u0 = w0[j]
+        u1 = w1[j]
+        g0 = zero
+        g1 = zero
+        for i in range(n):
+            xi = x0[i]
+            z = u0 * xi + u1
+            ri = rb[i] if z > zero else zero
+            g0 += ri * xi
+            g1 += ri
+        G[b, j, 0] = g0
+        G[b, j, 1] = g1
+        ga[b, j] = u0 * g0 + u1 * g1
+        gsum[b] += g0 + g1 + ga[b, j]
+        if update:
+            s = lr[b] * a[b, j]
+            W[b, j, 0] -= s * g0
+            W[b, j, 1] -= s * g1
+            a[b, j] -= lr[b] * ga[b, j]
+
+
+@nb.njit(**_OPTS)
+def _backward_2d(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+    """:func:`_backward_model` on 2D inputs (``d + 1 = 3``)."""
+    k = W.shape[1]
+    n = XT.shape[2]
+    update = lr.shape[0] > 0
+    x0 = XT[b, 0]
+    x1 = XT[b, 1]
+    w0 = W[b, :, 0]
+    w1 = W[b, :, 1]
+    w2 = W[b, :, 2]
+    for j in range(k):
+        u0 = w0[j]
+        u1 = w1[j]
+        u2 = w2[j]
+        g0 = zero
+        g1 = zero
+        g2 = zero
+        for i in range(n):
+            xi0 = x0[i]
+            xi1 = x1[i]
+            z = u0 * xi0 + u1 * xi1 + u2
+            ri = rb[i] if z > zero else zero
+            g0 += ri * xi0
+            g1 += ri * xi1
+            g2 += ri
+        G[b, j, 0] = g0
+        G[b, j, 1] = g1
+        G[b, j, 2] = g2
+        ga[b, j] = u0 * g0 + u1 * g1 + u2 * g2
+        gsum[b] += g0 + g1 + g2 + ga[b, j]
+        if update:
+            s = lr[b] * a[b, j]
+            W[b, j, 0] -= s * g0
+            W[b, j, 1] -= s * g1
+            W[b, j, 2] -= s * g2
+            a[b, j] -= lr[b] * ga[b, j]
+
+
+@nb.njit(**_OPTS)
+def _backward_nd(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+    """:func:`_backward_model` in any dimension (masked residual one neuron at a time)."""
     k, p = W.shape[1], W.shape[2]
     n = XT.shape[2]
     update = lr.shape[0] > 0
-    if p == 2:
-        x0 = XT[b, 0]
-        w0 = W[b, :, 0]
-        w1 = W[b, :, 1]
-        for j in range(k):
-            u0 = w0[j]
-            u1 = w1[j]
-            g0 = zero
-            g1 = zero
+    rm = np.empty(n, dtype=rb.dtype)
+    for j in range(k):
+        for i in range(n):
+            rm[i] = W[b, j, p - 1]
+        for c in range(p - 1):
+            u = W[b, j, c]
+            xc = XT[b, c]
             for i in range(n):
-                xi = x0[i]
-                z = u0 * xi + u1
-                ri = rb[i] if z > zero else zero
-                g0 += ri * xi
-                g1 += ri
-            G[b, j, 0] = g0
-            G[b, j, 1] = g1
-            ga[b, j] = u0 * g0 + u1 * g1
-            gsum[b] += g0 + g1 + ga[b, j]
-            if update:
-                s = lr[b] * a[b, j]
-                W[b, j, 0] -= s * g0
-                W[b, j, 1] -= s * g1
-                a[b, j] -= lr[b] * ga[b, j]
-    elif p == 3:
-        x0 = XT[b, 0]
-        x1 = XT[b, 1]
-        w0 = W[b, :, 0]
-        w1 = W[b, :, 1]
-        w2 = W[b, :, 2]
-        for j in range(k):
-            u0 = w0[j]
-            u1 = w1[j]
-            u2 = w2[j]
-            g0 = zero
-            g1 = zero
-            g2 = zero
+                rm[i] += u * xc[i]
+        for i in range(n):
+            rm[i] = rb[i] if rm[i] > zero else zero
+        s = zero
+        for c in range(p):
+            xc = XT[b, c]
+            g = zero
             for i in range(n):
-                xi0 = x0[i]
-                xi1 = x1[i]
-                z = u0 * xi0 + u1 * xi1 + u2
-                ri = rb[i] if z > zero else zero
-                g0 += ri * xi0
-                g1 += ri * xi1
-                g2 += ri
-            G[b, j, 0] = g0
-            G[b, j, 1] = g1
-            G[b, j, 2] = g2
-            ga[b, j] = u0 * g0 + u1 * g1 + u2 * g2
-            gsum[b] += g0 + g1 + g2 + ga[b, j]
-            if update:
-                s = lr[b] * a[b, j]
-                W[b, j, 0] -= s * g0
-                W[b, j, 1] -= s * g1
-                W[b, j, 2] -= s * g2
-                a[b, j] -= lr[b] * ga[b, j]
-    else:
-        rm = np.empty(n, dtype=rb.dtype)
-        for j in range(k):
-            for i in range(n):
-                rm[i] = W[b, j, p - 1]
-            for c in range(p - 1):
-                u = W[b, j, c]
-                xc = XT[b, c]
-                for i in range(n):
-                    rm[i] += u * xc[i]
-            for i in range(n):
-                rm[i] = rb[i] if rm[i] > zero else zero
-            s = zero
+                g += rm[i] * xc[i]
+            G[b, j, c] = g
+            s += W[b, j, c] * g
+            gsum[b] += g
+        ga[b, j] = s
+        gsum[b] += s
+        if update:
             for c in range(p):
-                xc = XT[b, c]
-                g = zero
-                for i in range(n):
-                    g += rm[i] * xc[i]
-                G[b, j, c] = g
-                s += W[b, j, c] * g
-                gsum[b] += g
-            ga[b, j] = s
-            gsum[b] += s
-            if update:
-                for c in range(p):
-                    W[b, j, c] -= lr[b] * a[b, j] * G[b, j, c]
-                a[b, j] -= lr[b] * s
+                W[b, j, c] -= lr[b] * a[b, j] * G[b, j, c]
+            a[b, j] -= lr[b] * s
 
 
 @nb.njit(**_OPTS)

@@ -29,8 +29,11 @@ import math
 import numbers
 import re
 
+from typing import Any
+
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
@@ -42,7 +45,7 @@ INITS = ("balanced", "gaussian", "pytorch")
 _WIDTH_POWER = re.compile(r"^\s*width\s*\^\s*\(?\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\)?\s*$")
 
 
-def resolve_init_scale(init_scale, *, width: int, n_models: int, init: str) -> np.ndarray:
+def resolve_init_scale(init_scale: Any, *, width: int, n_models: int, init: str) -> NDArray[np.float64]:
     """Per-model init scales ``(n_models,)`` from a number, an array or ``"width^p"``.
 
     ``init_scale`` may be
@@ -79,7 +82,7 @@ def resolve_init_scale(init_scale, *, width: int, n_models: int, init: str) -> n
     return np.broadcast_to(arr, (n_models,)).astype(np.float64).copy()
 
 
-def model_seeds(seed, n_models: int) -> list[int]:
+def model_seeds(seed: Any, n_models: int) -> list[int]:
     """Per-model 64-bit seeds.
 
     An int seed is expanded with ``numpy.random.SeedSequence(seed)`` into
@@ -107,14 +110,14 @@ def model_seeds(seed, n_models: int) -> list[int]:
     return [int(s) for s in state]
 
 
-def _sphere(gen, rows: int, cols: int) -> torch.Tensor:
+def _sphere(gen: torch.Generator, rows: int, cols: int) -> torch.Tensor:
     v = torch.randn(rows, cols, generator=gen, dtype=torch.float64)
     norms = v.norm(dim=1, keepdim=True)
     # a Gaussian row of norm exactly 0 has probability 0; guard anyway
     return v / torch.clamp(norms, min=1e-300)
 
 
-def _uniform(gen, shape, bound: float) -> torch.Tensor:
+def _uniform(gen: torch.Generator, shape: tuple[int, ...], bound: float) -> torch.Tensor:
     return (torch.rand(*shape, generator=gen, dtype=torch.float64) * 2.0 - 1.0) * bound
 
 

@@ -29,6 +29,8 @@ import json
 import numbers
 import os
 import shutil
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +69,7 @@ def _commit_staged(directory: str) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def save_checkpoints(result, directory) -> str:
+def save_checkpoints(result: TrainResult, directory: str | os.PathLike[str]) -> str:
     """Write a :class:`TrainResult` to ``directory`` (created if needed), crash-safely.
 
     Parameters
@@ -184,123 +186,171 @@ def _read_npz(path: str, directory: str) -> dict:
         ) from None
 
 
-def _check_loaded(directory, config, r, ck):
+def _check_loaded(directory: Any, config: Any, r: Mapping[str, np.ndarray], ck: Mapping[str, np.ndarray]) -> None:
     """Validate a loaded result (shapes, finiteness, config); raise a clear error on the first problem."""
+    chk = _LoadedCheck(directory, r, ck)
+    chk.files(config)
+    chk.sizes(config)
+    chk.per_model_numbers(config)
+    chk.parameters()
+    chk.records()
+    chk.events()
+    chk.checkpoints()
 
-    def bad(what):
-        return _Damaged(f"'directory' {directory!r} holds a damaged training result: {what}")
 
-    if not isinstance(config, dict):
-        raise bad(f"config.json must hold a JSON object, found {type(config).__name__}")
-    missing = [k for k in _RESULT_KEYS if k not in r]
-    if missing:
-        raise bad(f"result.npz lacks the array(s) {', '.join(missing)}")
-    for k in ("steps", "W", "a", "loss"):
-        if k not in ck:
-            raise bad(f"checkpoints.npz lacks the array {k!r}")
+class _LoadedCheck:
+    """The checks of :func:`_check_loaded`, one method per part of the saved run, in the order they run."""
 
-    def integer(key, lo=None):
-        v = config.get(key)
+    def __init__(self, directory: Any, r: Mapping[str, np.ndarray], ck: Mapping[str, np.ndarray]) -> None:
+        self.directory, self.r, self.ck = directory, r, ck
+        self.config: dict[str, Any] = {}
+        self.m = self.width = self.d = self.depth = 0
+        self.done: Any = None
+        self.n_rec = 0
+
+    def bad(self, what: str) -> _Damaged:
+        return _Damaged(f"'directory' {self.directory!r} holds a damaged training result: {what}")
+
+    def integer(self, key: str, lo: int | None = None) -> int:
+        v = self.config.get(key)
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or (lo is not None and v < lo):
-            raise bad(f"config.json key {key!r} must be an integer{'' if lo is None else f' >= {lo}'}, found {v!r}")
+            raise self.bad(f"config.json key {key!r} must be an integer{'' if lo is None else f' >= {lo}'}, found {v!r}")
         return int(v)
 
-    method = config.get("method", "gd")
-    if method not in ("gd", "flow"):
-        raise bad(f"config.json key 'method' must be 'gd' or 'flow', found {method!r}")
-    depth = integer("depth", 1)
-    m, width, d = integer("n_models", 1), integer("width", 1), integer("n_dims", 1)
-    done = config.get("steps_done")
-    if method == "gd":
-        done = integer("steps_done", 0)
-    elif isinstance(done, bool) or not isinstance(done, numbers.Real) or not np.isfinite(done) or done < 0:
-        raise bad(f"config.json key 'steps_done' must be a time >= 0, found {done!r}")
-    seeds = config.get("model_seeds")
-    if not isinstance(seeds, list) or len(seeds) != m or not all(
-        isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds
-    ):
-        raise bad(f"config.json key 'model_seeds' must be a list of {m} integers (n_models), found {seeds!r}")
-
-    for key in ("init_scale", "max_loss"):  # per-model numbers a resume reuses ("inf" as written by JSON)
-        if config.get(key) is None and key == "max_loss":
-            continue
-        v = config.get(key)
-        try:
-            arr = np.asarray(v, dtype=np.float64)
-            ok = isinstance(v, list) and arr.shape == (m,) and not any(isinstance(x, bool) for x in v)
-            ok = ok and not np.any(np.isnan(arr)) and np.all(arr > 0)
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise bad(f"config.json key {key!r} must be a list of {m} positive numbers (n_models), found {v!r}")
-
-    def shaped(src, arrs, key, shape, *, finite=False, kind="f"):
+    def shaped(self, src: str, arrs: Mapping[str, np.ndarray], key: str, shape: tuple[int, ...], *,
+               finite: bool = False, kind: str = "f") -> np.ndarray:
         x = arrs[key]
         if x.dtype.kind not in (("f", "i", "u") if kind == "f" else ("i", "u")) or x.shape != tuple(shape):
             want = "x".join(str(s) for s in shape) or "scalar"
-            raise bad(f"{src} array {key!r} must be {'numeric' if kind == 'f' else 'integer'} of shape "
-                      f"({want}) for n_models={m}, width={width}, n_dims={d}, found {x.dtype} {x.shape}")
+            raise self.bad(f"{src} array {key!r} must be {'numeric' if kind == 'f' else 'integer'} of shape "
+                           f"({want}) for n_models={self.m}, width={self.width}, n_dims={self.d}, found {x.dtype} "
+                           f"{x.shape}")
         if finite and not np.all(np.isfinite(x)):
-            raise bad(f"{src} array {key!r} holds {int(np.sum(~np.isfinite(x)))} NaN/inf value(s)")
+            raise self.bad(f"{src} array {key!r} holds {int(np.sum(~np.isfinite(x)))} NaN/inf value(s)")
         return x
 
-    p = (m, width, d + 1)
-    shaped("result.npz", r, "W", p, finite=True)
-    shaped("result.npz", r, "a", (m, width), finite=True)
-    shaped("result.npz", r, "init_W", p, finite=True)
-    shaped("result.npz", r, "init_a", (m, width), finite=True)
-    if ("c" in r) != ("init_c" in r):
-        raise bad("result.npz must hold both 'c' and 'init_c' or neither")
-    if "c" in r:
-        shaped("result.npz", r, "c", (m,), finite=True)
-        shaped("result.npz", r, "init_c", (m,), finite=True)
-    for i in range(depth - 1):
-        for k in (f"hidden_{i}", f"init_hidden_{i}"):
-            if k not in r:
-                raise bad(f"result.npz lacks {k!r} for depth={depth}")
-            shaped("result.npz", r, k, (m, width, width + 1), finite=True)
-    if f"hidden_{depth - 1}" in r:
-        raise bad(f"result.npz holds more hidden layers than config.json's depth={depth}")
-    n_rec = r["steps"].shape[0] if r["steps"].ndim == 1 else -1
-    steps = shaped("result.npz", r, "steps", (max(n_rec, 0),), finite=True)
-    if n_rec < 1 or np.any(np.diff(steps) < 0) or steps[0] < 0:
-        raise bad(f"result.npz 'steps' must be a non-empty increasing sequence >= 0, found {steps[:5].tolist()}...")
-    if not np.isclose(float(steps[-1]), float(done), rtol=1e-9, atol=0):
-        raise bad(f"config.json says steps_done={done!r} but the recorded steps end at {steps[-1]!r}")
-    shaped("result.npz", r, "loss", (n_rec, m))
-    shaped("result.npz", r, "times", (n_rec, m))
-    ne = shaped("result.npz", r, "n_evals", (m,), kind="i")
-    if np.any(ne < 0):
-        raise bad(f"result.npz 'n_evals' must be >= 0, found {ne.min()}")
-    for idx, other, label in (("failed_index", "failed_reason", "failed"), ("converged_index", "converged_step",
-                                                                                "converged"),
-                              ("plateau_model", "plateau_onset", "plateau")):
-        ix = r[idx]
-        if ix.ndim != 1 or ix.dtype.kind not in "iu" or r[other].shape != ix.shape:
-            raise bad(f"result.npz {idx!r} and {other!r} must be matching 1-D arrays, found {ix.shape} {ix.dtype} "
-                      f"and {r[other].shape}")
-        if len(ix) and (ix.min() < 0 or ix.max() >= m):
-            raise bad(f"result.npz {idx!r} must index models 0 <= i < {m} (n_models), found {ix.tolist()}")
-        if label != "plateau" and len(np.unique(ix)) != len(ix):
-            raise bad(f"result.npz {idx!r} lists a model twice: {ix.tolist()}")
-    k = ck["steps"].shape[0] if ck["steps"].ndim == 1 else -1
-    if k < 0:
-        raise bad(f"checkpoints.npz 'steps' must be 1-D, found shape {ck['steps'].shape}")
-    shaped("checkpoints.npz", ck, "steps", (k,), finite=True)
-    shaped("checkpoints.npz", ck, "W", (k, *p), finite=True)
-    shaped("checkpoints.npz", ck, "a", (k, m, width), finite=True)
-    shaped("checkpoints.npz", ck, "loss", (k, m))
-    if "c" in r:
-        if "c" not in ck:
-            raise bad("checkpoints.npz lacks 'c' (the run has an output bias)")
-        shaped("checkpoints.npz", ck, "c", (k, m), finite=True)
-    for i in range(depth - 1):
-        if f"hidden_{i}" not in ck:
-            raise bad(f"checkpoints.npz lacks 'hidden_{i}' for depth={depth}")
-        shaped("checkpoints.npz", ck, f"hidden_{i}", (k, m, width, width + 1), finite=True)
+    def files(self, config: Any) -> None:
+        """config.json is an object; result.npz and checkpoints.npz hold every array a result needs."""
+        if not isinstance(config, dict):
+            raise self.bad(f"config.json must hold a JSON object, found {type(config).__name__}")
+        self.config = config
+        missing = [k for k in _RESULT_KEYS if k not in self.r]
+        if missing:
+            raise self.bad(f"result.npz lacks the array(s) {', '.join(missing)}")
+        for k in ("steps", "W", "a", "loss"):
+            if k not in self.ck:
+                raise self.bad(f"checkpoints.npz lacks the array {k!r}")
+
+    def sizes(self, config: dict[str, Any]) -> None:
+        """The method, the sizes, the steps done and the per-model seeds in config.json."""
+        method = config.get("method", "gd")
+        if method not in ("gd", "flow"):
+            raise self.bad(f"config.json key 'method' must be 'gd' or 'flow', found {method!r}")
+        self.depth = self.integer("depth", 1)
+        self.m, self.width, self.d = self.integer("n_models", 1), self.integer("width", 1), self.integer("n_dims", 1)
+        done = config.get("steps_done")
+        if method == "gd":
+            done = self.integer("steps_done", 0)
+        elif isinstance(done, bool) or not isinstance(done, numbers.Real) or not np.isfinite(float(done)) or done < 0:
+            raise self.bad(f"config.json key 'steps_done' must be a time >= 0, found {done!r}")
+        self.done = done
+        seeds = config.get("model_seeds")
+        if not isinstance(seeds, list) or len(seeds) != self.m or not all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds
+        ):
+            raise self.bad(f"config.json key 'model_seeds' must be a list of {self.m} integers (n_models), "
+                           f"found {seeds!r}")
+
+    def per_model_numbers(self, config: dict[str, Any]) -> None:
+        """Per-model numbers a resume reuses ("inf" as written by JSON)."""
+        m = self.m
+        for key in ("init_scale", "max_loss"):
+            if config.get(key) is None and key == "max_loss":
+                continue
+            v = config.get(key)
+            try:
+                arr = np.asarray(v, dtype=np.float64)
+                ok = isinstance(v, list) and arr.shape == (m,) and not any(isinstance(x, bool) for x in v)
+                ok = ok and not np.any(np.isnan(arr)) and bool(np.all(arr > 0))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise self.bad(f"config.json key {key!r} must be a list of {m} positive numbers (n_models), found {v!r}")
+
+    def parameters(self) -> None:
+        """Final and initial parameters: shapes and finite values (output offset and deeper layers included)."""
+        r, m, width = self.r, self.m, self.width
+        p = (m, width, self.d + 1)
+        self.shaped("result.npz", r, "W", p, finite=True)
+        self.shaped("result.npz", r, "a", (m, width), finite=True)
+        self.shaped("result.npz", r, "init_W", p, finite=True)
+        self.shaped("result.npz", r, "init_a", (m, width), finite=True)
+        if ("c" in r) != ("init_c" in r):
+            raise self.bad("result.npz must hold both 'c' and 'init_c' or neither")
+        if "c" in r:
+            self.shaped("result.npz", r, "c", (m,), finite=True)
+            self.shaped("result.npz", r, "init_c", (m,), finite=True)
+        for i in range(self.depth - 1):
+            for k in (f"hidden_{i}", f"init_hidden_{i}"):
+                if k not in r:
+                    raise self.bad(f"result.npz lacks {k!r} for depth={self.depth}")
+                self.shaped("result.npz", r, k, (m, width, width + 1), finite=True)
+        if f"hidden_{self.depth - 1}" in r:
+            raise self.bad(f"result.npz holds more hidden layers than config.json's depth={self.depth}")
+
+    def records(self) -> None:
+        """The recorded steps (increasing, ending at steps_done), losses, times and evaluation counts."""
+        r, m = self.r, self.m
+        n_rec = r["steps"].shape[0] if r["steps"].ndim == 1 else -1
+        steps = self.shaped("result.npz", r, "steps", (max(n_rec, 0),), finite=True)
+        if n_rec < 1 or np.any(np.diff(steps) < 0) or steps[0] < 0:
+            raise self.bad(f"result.npz 'steps' must be a non-empty increasing sequence >= 0, found "
+                           f"{steps[:5].tolist()}...")
+        if not np.isclose(float(steps[-1]), float(self.done), rtol=1e-9, atol=0):
+            raise self.bad(f"config.json says steps_done={self.done!r} but the recorded steps end at {steps[-1]!r}")
+        self.n_rec = n_rec
+        self.shaped("result.npz", r, "loss", (n_rec, m))
+        self.shaped("result.npz", r, "times", (n_rec, m))
+        ne = self.shaped("result.npz", r, "n_evals", (m,), kind="i")
+        if np.any(ne < 0):
+            raise self.bad(f"result.npz 'n_evals' must be >= 0, found {ne.min()}")
+
+    def events(self) -> None:
+        """Failures, convergences and plateaus: matching index/value arrays naming existing models."""
+        r, m = self.r, self.m
+        for idx, other, label in (("failed_index", "failed_reason", "failed"),
+                                  ("converged_index", "converged_step", "converged"),
+                                  ("plateau_model", "plateau_onset", "plateau")):
+            ix = r[idx]
+            if ix.ndim != 1 or ix.dtype.kind not in "iu" or r[other].shape != ix.shape:
+                raise self.bad(f"result.npz {idx!r} and {other!r} must be matching 1-D arrays, found {ix.shape} "
+                               f"{ix.dtype} and {r[other].shape}")
+            if len(ix) and (ix.min() < 0 or ix.max() >= m):
+                raise self.bad(f"result.npz {idx!r} must index models 0 <= i < {m} (n_models), found {ix.tolist()}")
+            if label != "plateau" and len(np.unique(ix)) != len(ix):
+                raise self.bad(f"result.npz {idx!r} lists a model twice: {ix.tolist()}")
+
+    def checkpoints(self) -> None:
+        """checkpoints.npz: steps, parameters (offset and deeper layers with the run's) and losses."""
+        ck, m, width = self.ck, self.m, self.width
+        k = ck["steps"].shape[0] if ck["steps"].ndim == 1 else -1
+        if k < 0:
+            raise self.bad(f"checkpoints.npz 'steps' must be 1-D, found shape {ck['steps'].shape}")
+        self.shaped("checkpoints.npz", ck, "steps", (k,), finite=True)
+        self.shaped("checkpoints.npz", ck, "W", (k, m, width, self.d + 1), finite=True)
+        self.shaped("checkpoints.npz", ck, "a", (k, m, width), finite=True)
+        self.shaped("checkpoints.npz", ck, "loss", (k, m))
+        if "c" in self.r:
+            if "c" not in ck:
+                raise self.bad("checkpoints.npz lacks 'c' (the run has an output bias)")
+            self.shaped("checkpoints.npz", ck, "c", (k, m), finite=True)
+        for i in range(self.depth - 1):
+            if f"hidden_{i}" not in ck:
+                raise self.bad(f"checkpoints.npz lacks 'hidden_{i}' for depth={self.depth}")
+            self.shaped("checkpoints.npz", ck, f"hidden_{i}", (k, m, width, width + 1), finite=True)
 
 
-def load_result(directory):
+def load_result(directory: str | os.PathLike[str]) -> TrainResult:
     """Read a :class:`TrainResult` written by :func:`save_checkpoints`.
 
     Parameters
@@ -344,7 +394,7 @@ def load_result(directory):
     _check_loaded(directory, config, r, ck)
     depth = int(config["depth"])
     n_models = r["W"].shape[0]
-    plateaus = [[] for _ in range(n_models)]
+    plateaus: list[list[tuple[int | float, float]]] = [[] for _ in range(n_models)]
     integer_steps = np.issubdtype(r["steps"].dtype, np.integer)
     for m, o, lv in zip(r["plateau_model"], r["plateau_onset"], r["plateau_loss"]):
         plateaus[int(m)].append((int(o) if integer_steps else float(o), float(lv)))

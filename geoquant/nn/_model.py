@@ -40,10 +40,15 @@ where ``z_ij = W_j . x~_i``. Deeper networks use autograd through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, NDArray
 
-from ._neurons import relu_forward
+from .._deprecation import warn_deprecated
+from ._losses import Loss, get_loss
+from ._neurons import network_forward
 
 __all__ = [
     "augment",
@@ -55,10 +60,7 @@ __all__ = [
     "grads_from_residual",
     "loss_and_grads_autograd",
     "evaluate_network",
-    "LOSSES",
 ]
-
-LOSSES = ("squared", "logistic")
 
 
 def augment(X: torch.Tensor) -> torch.Tensor:
@@ -83,7 +85,7 @@ def _batched(Xt: torch.Tensor, n_models: int) -> torch.Tensor:
     return Xt
 
 
-def forward(W, a, Xt, c=None, hidden=()) -> torch.Tensor:
+def forward(W: torch.Tensor, a: torch.Tensor, Xt: torch.Tensor, c: torch.Tensor | None = None, hidden: Sequence[torch.Tensor] = ()) -> torch.Tensor:
     """Network outputs ``(n_models, n_points)``.
 
     Parameters
@@ -108,25 +110,19 @@ def forward(W, a, Xt, c=None, hidden=()) -> torch.Tensor:
     return f
 
 
-def loss_from_outputs(f, y, loss: str):
+def loss_from_outputs(f: torch.Tensor, y: torch.Tensor, loss: str | Loss) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-model loss ``(n_models,)`` and ``r = dL/df`` ``(n_models, n_points)``.
 
-    ``f`` and ``y`` are ``(n_models, n_points)``; see the module docstring for the
-    conventions (1/2 * mean for the squared loss).
+    ``f`` and ``y`` are ``(n_models, n_points)``; ``loss`` is a name in the loss table
+    (:data:`geoquant.nn._losses.LOSSES`) or a :class:`~geoquant.nn.Loss`.
     """
-    n = f.shape[-1]
-    if loss == "squared":
-        res = f - y
-        L = 0.5 * (res * res).mean(dim=-1)
-        r = res / n
-    else:  # logistic
-        margin = -y * f
-        L = torch.nn.functional.softplus(margin).mean(dim=-1)
-        r = -y * torch.sigmoid(margin) / n
-    return L, r
+    return get_loss(loss).value_and_residual(f, y)
 
 
-def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT=None):
+def loss_and_grads(
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, Xt: torch.Tensor, y: torch.Tensor, loss: str = "squared", *,
+    workspace: dict[str, torch.Tensor] | None = None, XtT: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Loss and hand-written gradients of a batch of depth-1 networks.
 
     Parameters
@@ -136,7 +132,8 @@ def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT
     c : (n_models,) tensor or None
     Xt : (n_points, n_dims + 1) or (n_models, n_points, n_dims + 1) tensor
     y : (n_models, n_points) tensor
-    loss : {"squared", "logistic"}
+    loss : str
+        A name in the loss table (``"squared"``, ``"logistic"`` or a registered one).
     workspace : dict, optional
         Preallocated ``"Z"`` and ``"M"`` buffers of shape ``(n_models, width,
         n_points)`` reused across calls (avoids allocating the two largest
@@ -160,7 +157,9 @@ def loss_and_grads(W, a, c, Xt, y, loss: str = "squared", *, workspace=None, XtT
     return L, gW, ga, gc
 
 
-def forward_hidden(W, a, c, XtT, *, workspace=None):
+def forward_hidden(
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, XtT: torch.Tensor, *, workspace: dict[str, torch.Tensor] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """First half of :func:`loss_and_grads`: hidden activations and outputs.
 
     Returns ``H = relu(W x~)`` ``(n_models, width, n_points)`` (in
@@ -175,7 +174,10 @@ def forward_hidden(W, a, c, XtT, *, workspace=None):
     return H, f
 
 
-def grads_from_residual(H, r, a, XtT, *, workspace=None, with_c=False, scale_by_a=True):
+def grads_from_residual(
+    H: torch.Tensor, r: torch.Tensor, a: torch.Tensor, XtT: torch.Tensor, *, workspace: dict[str, torch.Tensor] | None = None, with_c: bool = False,
+    scale_by_a: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Second half of :func:`loss_and_grads`: gradients from ``r = dL/df``.
 
     Returns ``(gW, ga, gc)``; with ``scale_by_a=False`` ``gW`` is returned
@@ -200,7 +202,9 @@ def grads_from_residual(H, r, a, XtT, *, workspace=None, with_c=False, scale_by_
     return gW, ga, gc
 
 
-def loss_and_grads_autograd(W, a, c, Xt, y, loss: str = "squared", hidden=()):
+def loss_and_grads_autograd(
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, Xt: torch.Tensor, y: torch.Tensor, loss: str = "squared", hidden: Sequence[torch.Tensor] = ()
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None, tuple[torch.Tensor, ...]]:
     """Loss and gradients through autograd (any depth).
 
     Returns ``(L, gW, ga, gc, ghidden)`` with ``ghidden`` a tuple matching
@@ -222,23 +226,10 @@ def loss_and_grads_autograd(W, a, c, Xt, y, loss: str = "squared", hidden=()):
     return L.detach(), gW, ga, gc, gh
 
 
-def evaluate_network(W, a, X, *, c=None, hidden=(), chunk_elements: int = 2**24) -> np.ndarray:
-    """Evaluate stacked networks on points, in float64 numpy (:func:`geoquant.nn.relu_forward`).
-
-    Parameters
-    ----------
-    W : (n_models, width, n_dims + 1) array_like
-    a : (n_models, width) array_like
-    X : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
-        Clean float64 points (validated by the caller).
-    c : (n_models,) array_like, optional
-    hidden : sequence of (n_models, width, width + 1) array_like
-    chunk_elements : int
-        Points are processed in chunks so that ``width * chunk`` stays below
-        this many elements (per model).
-
-    Returns
-    -------
-    (n_models, n_points) ndarray
-    """
-    return relu_forward(W, a, X, c, hidden=hidden, chunk_elements=chunk_elements)
+def evaluate_network(
+    W: ArrayLike, a: ArrayLike, X: ArrayLike, *, c: ArrayLike | None = None, hidden: Sequence[ArrayLike] = (),
+    chunk_elements: int = 2**24,
+) -> NDArray[np.float64]:
+    """Deprecated: :func:`geoquant.nn.network_forward` with ``check_input=False`` (removed in geoquant 0.3.0)."""
+    warn_deprecated("geoquant.nn.evaluate_network", "geoquant.nn.network_forward")
+    return network_forward(W, a, X, c, hidden=hidden, chunk_elements=chunk_elements, check_input=False)

@@ -38,7 +38,8 @@ from typing import Any, NamedTuple, Protocol, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import _shape_str, as_float_array, check_positive, check_query
+from .._deprecation import warn_deprecated
+from .._validation import _shape_str, as_float_array, check_int, check_positive, check_query
 from ..errors import InvalidInputError, UnsupportedError
 
 
@@ -57,26 +58,32 @@ class NetworkLike(Protocol):
 
 #: What the neuron-geometry functions take as ``W``: weight rows or a result with ``.W`` and ``.a``.
 Weights: TypeAlias = "ArrayLike | NetworkLike"
+#: The weights of one model / of a stack as arrays of known rank: the overloads of the functions that
+#: take either (:func:`split_models`) return one entry, or one per model.
+OneModel: TypeAlias = "np.ndarray[tuple[int, int], np.dtype[Any]]"
+ModelStack: TypeAlias = "np.ndarray[tuple[int, int, int], np.dtype[Any]]"
 
 __all__ = [
-    "relu_forward",
+    "network_forward",
     "augment",
     "NeuronDirections",
     "neuron_directions",
     "neuron_amplitudes",
     "dead_neurons",
-    "network_function",
     "resolve_network",
     "check_data",
-    "result_bias",
-    "check_bias",
+    "result_offset",
+    "check_offset",
     "row_norms",
     "single_models",
-    "one_model",
+    "split_models",
     "select_neurons",
+    # deprecated
+    "relu_forward",
+    "network_function",
 ]
 
-# Largest (chunk of points) x width block of pre-activations relu_forward holds at once (~128 MB).
+# Largest (chunk of points) x width block of pre-activations network_forward holds at once (~128 MB).
 _CHUNK_ELEMENTS = 2**24
 
 
@@ -90,46 +97,52 @@ def augment(points: ArrayLike) -> NDArray[np.float64]:
 _FUSED_MIN_WORK = 200_000
 
 
-def relu_forward(
-    W: ArrayLike,
-    a: ArrayLike,
-    X: ArrayLike,
+def network_forward(
+    W: Weights,
+    a: ArrayLike | None,
+    points: ArrayLike,
     c: ArrayLike | None = None,
     *,
     hidden: Sequence[ArrayLike] = (),
     augmented: bool = False,
     chunk_elements: int = _CHUNK_ELEMENTS,
+    check_input: bool = True,
 ) -> NDArray[np.float64]:
-    """The numpy forward pass ``f(x) = sum_j a_j relu(w_j . x + b_j) + c`` in float64.
+    """The forward pass ``f(x) = sum_j a_j relu(w_j . x + b_j) + c`` of one network or a stack, in float64.
 
-    The one numpy evaluation of a ReLU network in geoquant (theory, comparison,
-    report and :func:`network_function` call it). It does not validate its
-    input: pass clean arrays (use :func:`network_function` for checked input).
-    One model is ``relu(X~ @ W.T) @ a (+ c)`` with ``X~ = [X | 1]``; a stack of
-    models is evaluated model by model with that same arithmetic, so model
-    ``k`` of a stack gives bit for bit what ``W[k], a[k]`` alone give.
+    The one numpy evaluation of a ReLU network in geoquant (the trainer's results,
+    theory, comparison and report call it). One model is ``relu(X~ @ W.T) @ a (+ c)``
+    with ``X~ = [points | 1]``; a stack of models is evaluated model by model with
+    that same arithmetic, so model ``k`` of a stack gives bit for bit what ``W[k], a[k]``
+    alone give.
 
     Parameters
     ----------
-    W : (width, n_dims + 1) or (n_models, width, n_dims + 1) array_like
-        Hidden rows ``[w_j | b_j]``.
-    a : (width,) or (n_models, width) array_like
+    W : (width, n_dims + 1) or (n_models, width, n_dims + 1) array_like, or a result
+        Hidden rows ``[w_j | b_j]``; or an object with ``.W`` and ``.a`` (a
+        :class:`~geoquant.nn.TrainResult`, with ``a=None``), whose output offset
+        ``.c`` and deeper layers ``.hidden`` are used unless given.
+    a : (width,) or (n_models, width) array_like, or None with a result
         Output weights.
-    X : (..., n_dims) array_like, or for a stack (n_models, n_points, n_dims)
+    points : (..., n_dims) array_like, or for a stack (n_models, n_points, n_dims)
         Points (shared by all models, or one set per model); with
-        ``augmented=True`` already ``[X | 1]`` with ``n_dims + 1`` columns.
+        ``augmented=True`` already ``[points | 1]`` with ``n_dims + 1`` columns.
     c : float or (n_models,) array_like, optional
-        Output bias (not added when None).
+        Output offset (not added when None).
     hidden : sequence of (width, width + 1) or (n_models, width, width + 1) array_like
         Deeper hidden layers ``[V | v]`` (``h <- relu(V h + v)``).
     augmented : bool
-        ``X`` already carries the column of ones.
+        ``points`` already carry the column of ones.
     chunk_elements : int
         Points are processed in chunks so that ``n_points_chunk * width`` stays
         below this (memory; chunking does not change the values). Depth-1 networks in 1D
         and 2D with at least ``_FUSED_MIN_WORK`` (point, neuron) pairs run the compiled
         kernel of :mod:`geoquant.nn._fused` instead (no temporaries; the sums over neurons
         in another order, so values differ from the numpy path in the last bits).
+    check_input : bool
+        Validate the arguments (shapes, finite values; InvalidInputError naming the
+        argument). ``False`` skips the checks for clean float arrays in hot loops
+        (as scikit-learn's ``check_input``); non-finite weights then propagate.
 
     Returns
     -------
@@ -139,22 +152,78 @@ def relu_forward(
     --------
     >>> import numpy as np
     >>> W = np.array([[1.0, 0.0], [-1.0, 0.5]]); a = np.array([2.0, 1.0])
-    >>> relu_forward(W, a, np.array([[-1.0], [0.0], [1.0]]))
+    >>> network_forward(W, a, np.array([[-1.0], [0.0], [1.0]]))
     array([1.5, 0.5, 2. ])
     """
+    if hasattr(W, "W") and hasattr(W, "a") and a is None:
+        c = getattr(W, "c", None) if c is None else c
+        hidden = tuple(getattr(W, "hidden", ()) or ()) or hidden
+        result: Any = W
+        W, a = result.W, result.a
+    if check_input:
+        return _forward(*_checked_forward_args(W, a, points, c, hidden, augmented, chunk_elements),
+                        augmented=augmented)
+    return _forward(W, a, points, c, hidden, chunk_elements, augmented=augmented)
+
+
+def _checked_forward_args(
+    W: Any, a: Any, points: ArrayLike, c: ArrayLike | None, hidden: Sequence[ArrayLike], augmented: bool,
+    chunk_elements: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None,
+           list[NDArray[np.float64]], int]:
+    """The arguments of :func:`network_forward` validated (InvalidInputError naming the argument)."""
+    W = as_float_array(W, "W", ndim=(2, 3))
+    if W.shape[-1] < 2:
+        raise InvalidInputError(
+            f"'W' must have at least 2 columns ([w | b] with input dimension d >= 1), found {W.shape[-1]}"
+        )
+    if a is None:
+        raise InvalidInputError("'a' (output weights, shape (..., width)) is required when 'W' is an array, found None")
+    a = as_float_array(a, "a")
+    if a.shape != W.shape[:-1]:
+        raise InvalidInputError(
+            f"'a' must have shape {_shape_str(W.shape[:-1])} to match 'W' of shape {_shape_str(W.shape)}, "
+            f"found {_shape_str(a.shape)}"
+        )
+    n_cols = W.shape[-1] if augmented else W.shape[-1] - 1
+    pts = as_float_array(points, "points")
+    if pts.ndim == 0 or pts.shape[-1] != n_cols or (W.ndim == 3 and pts.ndim not in (2, 3)) or (
+            W.ndim == 3 and pts.ndim == 3 and pts.shape[0] != W.shape[0]):
+        want = f"(..., {n_cols})" if W.ndim == 2 else f"(n_points, {n_cols}) or ({W.shape[0]}, n_points, {n_cols})"
+        raise InvalidInputError(f"'points' must have shape {want}, found {_shape_str(pts.shape)}")
+    offset = None if c is None else check_offset(c)
+    if offset is not None and offset.ndim != 0 and (W.ndim == 2 or offset.shape != (W.shape[0],)):
+        want = "a scalar" if W.ndim == 2 else f"a scalar or shape ({W.shape[0]},)"
+        raise InvalidInputError(f"'c' must be {want}, found shape {_shape_str(offset.shape)}")
+    width = W.shape[-2]
+    layers = [as_float_array(V, "hidden") for V in hidden]
+    for V in layers:
+        if V.shape != W.shape[:-2] + (width, width + 1):
+            raise InvalidInputError(
+                f"'hidden' layers must have shape {_shape_str(W.shape[:-2] + (width, width + 1))}, "
+                f"found {_shape_str(V.shape)}"
+            )
+    return W, a, pts, offset, layers, check_int(chunk_elements, "chunk_elements", min_value=1)
+
+
+def _forward(
+    W: Any, a: Any, X: ArrayLike, c: ArrayLike | None, hidden: Sequence[ArrayLike],
+    chunk_elements: int, *, augmented: bool,
+) -> NDArray[np.float64]:
+    """:func:`network_forward` without validation (clean arrays)."""
     W = np.asarray(W, dtype=np.float64)
     a = np.asarray(a, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     if W.ndim == 3:
         hid = [np.asarray(V, dtype=np.float64) for V in hidden]
         cs = None if c is None else np.broadcast_to(np.asarray(c, dtype=np.float64), (W.shape[0],))
-        out = np.empty((W.shape[0], X.shape[-2]))
+        outs = np.empty((W.shape[0], X.shape[-2]))
         for k in range(W.shape[0]):
-            out[k] = relu_forward(
-                W[k], a[k], X[k] if X.ndim == 3 else X, None if cs is None else cs[k], hidden=[V[k] for V in hid],
-                augmented=augmented, chunk_elements=chunk_elements,
+            outs[k] = _forward(
+                W[k], a[k], X[k] if X.ndim == 3 else X, None if cs is None else cs[k], [V[k] for V in hid],
+                chunk_elements, augmented=augmented,
             )
-        return out
+        return outs
     Xt = X if augmented else augment(X)
     lead = Xt.shape[:-1]
     Xt = Xt.reshape(-1, Xt.shape[-1])
@@ -169,10 +238,11 @@ def relu_forward(
         out1 = f[0] if c is None else f[0] + np.asarray(c, dtype=np.float64)
         return out1.reshape(lead)
     step = max(1, int(chunk_elements) // max(1, W.shape[0]))
+    out: NDArray[np.float64]
     if n <= step:
         out = _forward_one(W, a, Xt, hidden)
     else:
-        out = np.empty(n)  # type: ignore[assignment]
+        out = np.empty(n)
         for s in range(0, n, step):
             out[s : s + step] = _forward_one(W, a, Xt[s : s + step], hidden)
     if c is not None:
@@ -180,7 +250,9 @@ def relu_forward(
     return out.reshape(lead)
 
 
-def _forward_one(W, a, Xt, hidden):
+def _forward_one(
+    W: NDArray[np.float64], a: NDArray[np.float64], Xt: NDArray[np.float64], hidden: Sequence[ArrayLike]
+) -> NDArray[np.float64]:
     H = np.maximum(Xt @ W.T, 0.0)
     for V in hidden:
         V = np.asarray(V, dtype=np.float64)
@@ -250,27 +322,27 @@ def check_data(X: ArrayLike, d: int, name: str = "X") -> np.ndarray:
     return arr
 
 
-def result_bias(obj: object, output_bias: ArrayLike | None) -> ArrayLike:
-    """``output_bias`` if given, else a result's output bias ``c`` (None -> 0)."""
-    if output_bias is not None:
-        return output_bias
+def result_offset(obj: object, c: ArrayLike | None) -> ArrayLike:
+    """The output offset ``c`` if given, else a result's ``c`` (None -> 0)."""
+    if c is not None:
+        return c
     if hasattr(obj, "W") and hasattr(obj, "a"):
-        c = getattr(obj, "c", None)
-        if c is not None:
-            return np.asarray(c, dtype=np.float64)
+        rc = getattr(obj, "c", None)
+        if rc is not None:
+            return np.asarray(rc, dtype=np.float64)
     return 0.0
 
 
-def check_bias(output_bias: ArrayLike) -> np.ndarray:
-    """A finite output bias: a 0-d scalar or an array (shape checked by the caller)."""
+def check_offset(c: ArrayLike, name: str = "c") -> NDArray[np.float64]:
+    """A finite output offset: a 0-d scalar or an array (shape checked by the caller)."""
     # as_float_array would turn a scalar into shape (1,); keep 0-d scalars 0-d
     try:
-        bias = np.asarray(output_bias, dtype=np.float64)
+        offset = np.asarray(c, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InvalidInputError(f"'output_bias' must be a real number or array, found {output_bias!r}") from None
-    if not np.all(np.isfinite(bias)):
-        raise InvalidInputError(f"'output_bias' must be finite, found {output_bias!r}")
-    return bias
+        raise InvalidInputError(f"'{name}' must be a real number or array, found {c!r}") from None
+    if not np.all(np.isfinite(offset)):
+        raise InvalidInputError(f"'{name}' must be finite, found {c!r}")
+    return offset
 
 
 def row_norms(W: np.ndarray) -> np.ndarray:
@@ -280,39 +352,36 @@ def row_norms(W: np.ndarray) -> np.ndarray:
     return np.linalg.norm(W / safe, axis=-1) * scale[..., 0]
 
 
-def single_models(W, a):
+def single_models(W: NDArray[np.float64], a: Any) -> list[tuple[NDArray[np.float64], Any]]:
     """Iterate over single models: yields (W (width, d+1), a (width,))."""
     if W.ndim == 2:
         return [(W, a)]
     return [(W[k], a[k]) for k in range(W.shape[0])]
 
 
-def one_model(W: Any, a: Any, func: str, n_cols: str = "d+1") -> tuple[Any, Any]:  # W: weights or a result (duck-typed)
-    """``(W, a)`` of one model for ``func``; a stack is refused with a pointer to ``func + "_models"``.
+def split_models(W: Any, a: Any) -> tuple[Any, Any, bool]:  # W: weights or a result (duck-typed)
+    """``(W, a, is_stack)``: the rule by which the neuron-geometry functions take one model or a stack.
 
-    The single-model public functions (``kinks_1d``, ``breaklines``,
-    ``cluster_directions``, ...) call it first, so that their return type never
-    depends on the rank of ``W``; ``n_cols`` names the expected column count in
-    the message. A result holding exactly one model gives that model's arrays.
+    ``W (width, d+1)`` is one model and ``W (n_models, width, d+1)`` a stack (the
+    function then returns one entry per model); a result (an object with ``.W`` and
+    ``.a``) holding exactly one model gives that model's arrays (one model), a result
+    holding several is passed on as a stack. Shapes are checked by the caller
+    (:func:`resolve_network`).
     """
     if hasattr(W, "W") and getattr(W, "hidden", None):
-        return W, a  # resolve_network refuses deeper networks with its own message
+        return W, a, False  # resolve_network refuses deeper networks with its own message
     if hasattr(W, "W") and np.ndim(W.W) == 3 and a is None:
-        if np.shape(W.W)[0] != 1:
-            raise InvalidInputError(
-                f"'W' must hold one model for {func}, found a result with {np.shape(W.W)[0]} models; "
-                f"use {func}_models for one entry per model"
-            )
-        return W.W[0], W.a[0]
-    if np.ndim(W) == 3:
-        raise InvalidInputError(
-            f"'W' must be one model (width, {n_cols}) for {func}, found shape {_shape_str(np.shape(W))}; "
-            f"use {func}_models for a stack (one entry per model)"
-        )
-    return W, a
+        if np.shape(W.W)[0] == 1:
+            return W.W[0], W.a[0], False
+        return W, a, True
+    if hasattr(W, "W"):
+        return W, a, False
+    return W, a, np.ndim(W) == 3
 
 
-def select_neurons(Wm, am, frac, Xc=None, exclude_dead=True):
+def select_neurons(
+    Wm: NDArray[np.float64], am: Any, frac: float, Xc: NDArray[np.float64] | None = None, exclude_dead: bool = True
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float64]]:
     """The one rule for which neurons count (groups, kinks, breaklines, regions, theory's creases).
 
     Neuron ``j`` is *small* when its amplitude ``|a_j| ||[w_j | b_j]||`` is 0 or
@@ -412,31 +481,41 @@ def dead_neurons(W: Weights, X: ArrayLike) -> np.ndarray:
     return np.all(pre <= 0.0, axis=-1)
 
 
+# --------------------------------------------------------------------------- #
+# deprecated forwards (one release): network_forward is the one forward
+# --------------------------------------------------------------------------- #
+def relu_forward(
+    W: ArrayLike,
+    a: ArrayLike,
+    X: ArrayLike,
+    c: ArrayLike | None = None,
+    *,
+    hidden: Sequence[ArrayLike] = (),
+    augmented: bool = False,
+    chunk_elements: int = _CHUNK_ELEMENTS,
+) -> NDArray[np.float64]:
+    """Deprecated: :func:`network_forward` with ``check_input=False`` (removed in geoquant 0.3.0)."""
+    warn_deprecated("geoquant.nn.relu_forward", "geoquant.nn.network_forward")
+    return network_forward(W, a, X, c, hidden=hidden, augmented=augmented, chunk_elements=chunk_elements,
+                           check_input=False)
+
+
 def network_function(
     W: Weights,
     a: Any = None,  # (..., width) array_like, or the query points in network_function(result, x)
     x: ArrayLike | None = None,
     output_bias: ArrayLike | None = None,
-) -> np.ndarray:
-    """Evaluate ``f(x) = sum_j a_j relu(w_j . x + b_j) + output_bias`` with numpy.
+) -> NDArray[np.float64]:
+    """Deprecated: use :func:`network_forward` (``network_forward(W, a, points, c)``; removed in geoquant 0.3.0).
 
-    Parameters
-    ----------
-    W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
-    a : (width,) or (n_models, width) array_like
-    x : (..., d) array_like
-        Query points; in 1D the last axis may be omitted.
-    output_bias : float or (n_models,) array_like, optional
-        Default: the result's output bias ``c`` when ``W`` is a result that has
-        one, else 0.
-
-    Returns
-    -------
-    (...) or (n_models, ...) ndarray
+    Evaluates ``f(x) = sum_j a_j relu(w_j . x + b_j) + output_bias`` with its old
+    conveniences: ``network_function(result, x)``, 1D ``x`` without the last axis,
+    ``output_bias`` defaulting to the result's ``c`` (else 0).
     """
+    warn_deprecated("geoquant.nn.network_function", "geoquant.nn.network_forward")
     if x is None and a is not None and hasattr(W, "W") and hasattr(W, "a"):
         x, a = a, None  # network_function(result, x)
-    output_bias = result_bias(W, output_bias)
+    output_bias = result_offset(W, output_bias)
     W, a = resolve_network(W, a, ndims=(2, 3))
     d = W.shape[-1] - 1
     if x is None:
@@ -446,14 +525,14 @@ def network_function(
     pts = x.reshape(-1, d)
     Ws = W if W.ndim == 3 else W[None]
     As = a if a.ndim == 2 else a[None]
-    bias = check_bias(output_bias)
+    bias = check_offset(output_bias, "output_bias")
     if W.ndim == 2 and bias.ndim != 0:
         raise InvalidInputError(f"'output_bias' must be a scalar for a single model, found shape {_shape_str(bias.shape)}")
     if bias.ndim > 1 or (bias.ndim == 1 and bias.shape[0] != Ws.shape[0]):
         raise InvalidInputError(
             f"'output_bias' must be a scalar or have shape ({Ws.shape[0]},), found {_shape_str(bias.shape)}"
         )
-    out = relu_forward(Ws, As, pts)
+    out = network_forward(Ws, As, pts, check_input=False)
     out += bias.reshape(-1, 1) if bias.ndim == 1 else float(bias)
     out = out.reshape((Ws.shape[0],) + lead)
     return out if W.ndim == 3 else out[0]

@@ -13,12 +13,16 @@ optional attributes ``init_W``, ``init_a``, ``checkpoints``, ``loss``,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
 from ._creases import as_domain, breaklines, kinks_1d
-from ._neurons import check_data, network_function, resolve_network
+from ._neurons import check_data, network_forward, resolve_network
 
 __all__ = [
     "plot_orientation_amplitude",
@@ -30,7 +34,7 @@ __all__ = [
 _POS, _NEG = "C0", "C3"
 
 
-def _new_ax(ax):
+def _new_ax(ax: Any) -> Any:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -39,7 +43,7 @@ def _new_ax(ax):
     return ax
 
 
-def _model_arrays(result, a=None, model=0, *, W_name="result"):
+def _model_arrays(result: Any, a: Any = None, model: int = 0, *, W_name: str = "result") -> tuple[np.ndarray, Any]:
     """(W (width, d+1), a (width,)) of one model from a result, a pair or arrays."""
     if a is None and isinstance(result, (tuple, list)) and len(result) == 2:
         result, a = result
@@ -50,22 +54,22 @@ def _model_arrays(result, a=None, model=0, *, W_name="result"):
     return W, a
 
 
-def _output_bias(result, model):
-    """The result's output bias ``c`` (n_models,) for ``model``; 0 when it has none."""
-    bias = getattr(result, "c", None) if hasattr(result, "W") else None
-    if bias is None:
+def _output_offset(result: Any, model: int) -> float:
+    """The result's output offset ``c`` (n_models,) for ``model``; 0 when it has none."""
+    c = getattr(result, "c", None) if hasattr(result, "W") else None
+    if c is None:
         return 0.0
-    bias = np.asarray(bias, dtype=np.float64)
-    return float(bias.ravel()[model] if bias.ndim else bias)
+    c = np.asarray(c, dtype=np.float64)
+    return float(c.ravel()[model] if c.ndim else c)
 
 
-def _get(record, name, default=None):
+def _get(record: Any, name: str, default: Any = None) -> Any:
     if isinstance(record, dict):
         return record.get(name, default)
     return getattr(record, name, default)
 
 
-def _pick_model(arr, model, width, ndim, name):
+def _pick_model(arr: Any, model: int, width: int, ndim: int, name: str) -> np.ndarray:
     """The model's part of a checkpoint array: ``ndim`` is the rank of one model's array."""
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == ndim + 1:
@@ -78,7 +82,7 @@ def _pick_model(arr, model, width, ndim, name):
     return arr
 
 
-def _coords(Wm, am):
+def _coords(Wm: np.ndarray, am: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(x, amplitude, colour value) per neuron for the orientation-amplitude plot.
 
     d = 1: x is the angle of (w, b) on the circle, atan2(b, w) in (-pi, pi].
@@ -96,15 +100,15 @@ def _coords(Wm, am):
 
 
 def plot_orientation_amplitude(
-    result_or_W,
-    a=None,
+    result_or_W: Any,
+    a: ArrayLike | None = None,
     *,
-    init_W=None,
-    init_a=None,
-    trajectories=None,
+    init_W: ArrayLike | None = None,
+    init_a: ArrayLike | None = None,
+    trajectories: bool | Sequence[tuple[ArrayLike, ArrayLike]] | None = None,
     model: int = 0,
-    ax=None,
-):
+    ax: Any = None,
+) -> Any:
     """Scatter each neuron's orientation against its amplitude ``|a_j| ||(w_j, b_j)||``.
 
     For 1D inputs the orientation is the angle ``atan2(b, w)`` of ``(w, b)`` on
@@ -141,69 +145,15 @@ def plot_orientation_amplitude(
     ax = _new_ax(ax)
     Wm, am = _model_arrays(result_or_W, a, model)
     width, d1 = Wm.shape
-    if init_W is None and init_a is None and hasattr(result_or_W, "init_W"):
-        init_W, init_a = getattr(result_or_W, "init_W", None), getattr(result_or_W, "init_a", None)
-    W0 = a0 = None
-    if init_W is not None or init_a is not None:
-        if init_W is None or init_a is None:
-            raise InvalidInputError("'init_W' and 'init_a' must be given together, found only one")
-        W0, a0 = resolve_network(init_W, init_a, ndims=(2, 3))
-        if W0.ndim == 3:
-            W0, a0 = W0[model], a0[model]
-        if W0.shape != Wm.shape:
-            raise InvalidInputError(f"'init_W' must have the final weights' shape {Wm.shape} per model, found {W0.shape}")
-
-    states = []
-    if trajectories is None or trajectories is True:
-        ckpts = getattr(result_or_W, "checkpoints", None) or []
-        ckpts = sorted(ckpts, key=lambda r: _get(r, "step", 0))
-        for r in ckpts:
-            states.append(
-                (_pick_model(_get(r, "W"), model, width, 2, "checkpoints"), _pick_model(_get(r, "a"), model, width, 1, "checkpoints"))
-            )
-    elif trajectories is not False:
-        for Wk, ak in trajectories:
-            states.append((_pick_model(Wk, model, width, 2, "trajectories"), _pick_model(ak, model, width, 1, "trajectories")))
+    W0, a0 = _initial_state(result_or_W, init_W, init_a, model, Wm.shape)
+    states = _trajectory_states(result_or_W, trajectories, model, width)
     path = ([(W0, a0)] if W0 is not None else []) + states + [(Wm, am)]
-
     if states:
-        from matplotlib.collections import LineCollection
-
-        xs = np.array([_coords(Wk, ak)[0] for Wk, ak in path])  # (n_states, width)
-        ys = np.array([_coords(Wk, ak)[1] for Wk, ak in path])
-        segs = []
-        for t in range(len(path) - 1):
-            ok = (ys[t] > 0) & (ys[t + 1] > 0) & (np.abs(xs[t + 1] - xs[t]) <= np.pi)
-            for j in np.flatnonzero(ok):
-                segs.append([(xs[t, j], ys[t, j]), (xs[t + 1, j], ys[t + 1, j])])
-        if segs:
-            lc = LineCollection(segs, colors="0.6", linewidths=0.6, alpha=0.6, zorder=1)
-            lc.set_gid("trajectories")
-            ax.add_collection(lc)
-
-    mappable = []
-
-    def scatter(Wk, ak, *, initial):
-        x, amp, c = _coords(Wk, ak)
-        for s, marker, colour in ((1, "o", _POS), (-1, "v", _NEG)):
-            sel = (np.sign(ak) == s) & (amp > 0)
-            if not np.any(sel):
-                continue
-            kw = dict(marker=marker, s=14 if initial else 26, zorder=2 if initial else 3)
-            if initial:
-                kw.update(facecolors="none", edgecolors="0.5", linewidths=0.7)
-            elif c is None:
-                kw.update(color=colour, edgecolors="k", linewidths=0.3)
-            else:
-                kw.update(c=c[sel], cmap="coolwarm", vmin=-np.pi / 2, vmax=np.pi / 2, edgecolors="k", linewidths=0.3)
-            sc = ax.scatter(x[sel], amp[sel], label=("initial" if initial else "final") + (" a>0" if s > 0 else " a<0"), **kw)
-            sc.set_gid("initial" if initial else "final")
-            if not initial and c is not None:
-                mappable.append(sc)
-
-    if W0 is not None:
-        scatter(W0, a0, initial=True)
-    scatter(Wm, am, initial=False)
+        _draw_paths(ax, path)
+    mappable: list[Any] = []
+    if W0 is not None and a0 is not None:
+        _scatter_neurons(ax, W0, a0, initial=True, mappable=mappable)
+    _scatter_neurons(ax, Wm, am, initial=False, mappable=mappable)
     if mappable:
         cb = ax.figure.colorbar(mappable[0], ax=ax)
         cb.set_label("elevation atan2(b, |w|) [rad]")
@@ -218,8 +168,80 @@ def plot_orientation_amplitude(
     return ax
 
 
-def _plateau_pairs(p):
+def _initial_state(result_or_W: Any, init_W: Any, init_a: Any, model: int, shape: tuple[int, ...]
+                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The initial parameters of ``model`` (given, or the result's ``init_W``/``init_a``), or ``(None, None)``."""
+    if init_W is None and init_a is None and hasattr(result_or_W, "init_W"):
+        init_W, init_a = getattr(result_or_W, "init_W", None), getattr(result_or_W, "init_a", None)
+    if init_W is None and init_a is None:
+        return None, None
+    if init_W is None or init_a is None:
+        raise InvalidInputError("'init_W' and 'init_a' must be given together, found only one")
+    W0, a0 = resolve_network(init_W, init_a, ndims=(2, 3))
+    if W0.ndim == 3:
+        W0, a0 = W0[model], a0[model]
+    if W0.shape != shape:
+        raise InvalidInputError(f"'init_W' must have the final weights' shape {shape} per model, found {W0.shape}")
+    return W0, a0
+
+
+def _trajectory_states(result_or_W: Any, trajectories: Any, model: int, width: int) -> list[tuple[Any, Any]]:
+    """The intermediate states ``(W, a)`` of ``model`` to draw paths through (checkpoints, given ones, or none)."""
+    states = []
+    if trajectories is None or trajectories is True:
+        ckpts = getattr(result_or_W, "checkpoints", None) or []
+        ckpts = sorted(ckpts, key=lambda r: _get(r, "step", 0))
+        for r in ckpts:
+            states.append(
+                (_pick_model(_get(r, "W"), model, width, 2, "checkpoints"), _pick_model(_get(r, "a"), model, width, 1, "checkpoints"))
+            )
+    elif trajectories is not False:
+        for Wk, ak in trajectories:
+            states.append((_pick_model(Wk, model, width, 2, "trajectories"), _pick_model(ak, model, width, 1, "trajectories")))
+    return states
+
+
+def _draw_paths(ax: Any, path: list[tuple[Any, Any]]) -> None:
+    """Each neuron's path through the states, broken where its angle wraps around or its amplitude is 0."""
+    from matplotlib.collections import LineCollection
+
+    xs = np.array([_coords(Wk, ak)[0] for Wk, ak in path])  # (n_states, width)
+    ys = np.array([_coords(Wk, ak)[1] for Wk, ak in path])
+    segs = []
+    for t in range(len(path) - 1):
+        ok = (ys[t] > 0) & (ys[t + 1] > 0) & (np.abs(xs[t + 1] - xs[t]) <= np.pi)
+        for j in np.flatnonzero(ok):
+            segs.append([(xs[t, j], ys[t, j]), (xs[t + 1, j], ys[t + 1, j])])
+    if segs:
+        lc = LineCollection(segs, colors="0.6", linewidths=0.6, alpha=0.6, zorder=1)
+        lc.set_gid("trajectories")
+        ax.add_collection(lc)
+
+
+def _scatter_neurons(ax: Any, Wk: np.ndarray, ak: np.ndarray, *, initial: bool, mappable: list[Any]) -> None:
+    """One state's neurons (orientation against amplitude), by the sign of ``a``; a colour-mapped final
+    scatter is appended to ``mappable`` (for the colour bar)."""
+    x, amp, c = _coords(Wk, ak)
+    for s, marker, colour in ((1, "o", _POS), (-1, "v", _NEG)):
+        sel = (np.sign(ak) == s) & (amp > 0)
+        if not np.any(sel):
+            continue
+        kw: dict[str, Any] = dict(marker=marker, s=14 if initial else 26, zorder=2 if initial else 3)
+        if initial:
+            kw.update(facecolors="none", edgecolors="0.5", linewidths=0.7)
+        elif c is None:
+            kw.update(color=colour, edgecolors="k", linewidths=0.3)
+        else:
+            kw.update(c=c[sel], cmap="coolwarm", vmin=-np.pi / 2, vmax=np.pi / 2, edgecolors="k", linewidths=0.3)
+        sc = ax.scatter(x[sel], amp[sel], label=("initial" if initial else "final") + (" a>0" if s > 0 else " a<0"), **kw)
+        sc.set_gid("initial" if initial else "final")
+        if not initial and c is not None:
+            mappable.append(sc)
+
+
+def _plateau_pairs(p: Any) -> tuple[float, float]:
     """(onset_step, loss) from a tuple, dict or record."""
+    step: Any
     if isinstance(p, dict):
         step = p.get("onset_step", p.get("step", p.get("onset")))
         return float(step), float(p["loss"])
@@ -230,7 +252,7 @@ def _plateau_pairs(p):
     return float(step), float(loss)
 
 
-def plot_loss(result, ax=None, *, models=None, mark_plateaus: bool = True):
+def plot_loss(result: Any, ax: Any = None, *, models: Sequence[int] | None = None, mark_plateaus: bool = True) -> Any:
     """Loss against step on log-log axes, with plateau onsets marked.
 
     Parameters
@@ -295,18 +317,18 @@ def plot_loss(result, ax=None, *, models=None, mark_plateaus: bool = True):
 
 
 def plot_fit_1d(
-    result,
-    X,
-    y,
+    result: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     model: int = 0,
-    target=None,
+    target: Callable[[NDArray[np.float64]], ArrayLike] | None = None,
     interpolant: bool = False,
-    ax=None,
+    ax: Any = None,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     n_grid: int = 1000,
-):
+) -> Any:
     """The 1D network function with the data, its kinks and optionally the target.
 
     Parameters
@@ -348,7 +370,7 @@ def plot_fit_1d(
     inside = (kk.positions >= xlo) & (kk.positions <= xhi)
     xs = np.union1d(np.linspace(xlo, xhi, n_grid), kk.positions[inside])
     ax = _new_ax(ax)
-    fx = network_function(Wm, am, xs, output_bias=_output_bias(result, model))
+    fx = network_forward(Wm, am, xs[:, None], _output_offset(result, model), check_input=False)
     if target is not None:
         ty = np.asarray(target(xs[:, None]), dtype=np.float64).reshape(-1)
         (lt,) = ax.plot(xs, ty, color="0.4", ls=":", lw=1.2, label="target")
@@ -375,18 +397,18 @@ def plot_fit_1d(
 
 
 def plot_breaklines_2d(
-    result,
-    X,
-    y=None,
+    result: Any,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
     *,
     model: int = 0,
-    domain=None,
-    ax=None,
+    domain: Any = None,
+    ax: Any = None,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
     resolution: int = 200,
     cmap: str = "viridis",
-):
+) -> Any:
     """Heat map of a 2D network with its breaklines and the data points.
 
     Parameters
@@ -430,7 +452,7 @@ def plot_breaklines_2d(
     poly = as_domain(domain)
     xmin, ymin, xmax, ymax = poly.bounds
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution))
-    F = network_function(Wm, am, np.stack([gx, gy], axis=-1), output_bias=_output_bias(result, model))
+    F = network_forward(Wm, am, np.stack([gx, gy], axis=-1), _output_offset(result, model), check_input=False)
     inside = shapely.contains_xy(poly.buffer(1e-12 * max(xmax - xmin, ymax - ymin)), gx, gy)
     F = np.where(inside, F, np.nan)
     ax = _new_ax(ax)

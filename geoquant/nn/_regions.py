@@ -3,18 +3,18 @@
 :func:`linear_regions` cuts a 2D domain by the network's crease lines
 (:mod:`geoquant.nn._creases`) and merges adjacent pieces with equal maps;
 :func:`count_linear_pieces` counts the pieces over the data hull in 1D and 2D.
-Both take one model; :func:`linear_regions_models` and
-:func:`count_linear_pieces_models` take a stack and always return one entry per model.
+Both take one model, or a stack (one entry per model).
 shapely is imported inside the functions (an optional heavy dependency).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import warn_deprecated
 from .._validation import (
     _shape_str,
     as_float_array,
@@ -25,17 +25,19 @@ from .._validation import (
     check_positive,
 )
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError
-from ._creases import as_domain, check_2d, kinks_1d_models, line_groups, long_segment
+from ._creases import _kinks_each, as_domain, check_2d, line_groups, long_segment
 from ._directions import condensed_network
 from ._neurons import (
+    ModelStack,
+    OneModel,
     Weights,
-    check_bias,
     check_data,
-    one_model,
+    check_offset,
     resolve_network,
-    result_bias,
+    result_offset,
     select_neurons,
     single_models,
+    split_models,
 )
 
 if TYPE_CHECKING:
@@ -154,18 +156,34 @@ def _regions_kernel(
     return regions
 
 
-def linear_regions_models(
+@overload
+def linear_regions(
+    W: OneModel, a: ArrayLike | None = ..., domain: BaseGeometry | ArrayLike | None = ..., *, c: ArrayLike | None = ..., angle_tol: float = ...,
+    min_amplitude_fraction: float = ..., rtol: float = ..., max_lines: int = ..., output_bias: ArrayLike | None = ...,
+) -> list[LinearRegion]: ...
+@overload
+def linear_regions(
+    W: ModelStack, a: ArrayLike | None = ..., domain: BaseGeometry | ArrayLike | None = ..., *, c: ArrayLike | None = ..., angle_tol: float = ...,
+    min_amplitude_fraction: float = ..., rtol: float = ..., max_lines: int = ..., output_bias: ArrayLike | None = ...,
+) -> list[list[LinearRegion]]: ...
+@overload
+def linear_regions(
+    W: Weights, a: ArrayLike | None = ..., domain: BaseGeometry | ArrayLike | None = ..., *, c: ArrayLike | None = ..., angle_tol: float = ...,
+    min_amplitude_fraction: float = ..., rtol: float = ..., max_lines: int = ..., output_bias: ArrayLike | None = ...,
+) -> list[LinearRegion] | list[list[LinearRegion]]: ...
+def linear_regions(
     W: Weights,
     a: ArrayLike | None = None,
     domain: BaseGeometry | ArrayLike | None = None,
     *,
-    output_bias: ArrayLike | None = None,
+    c: ArrayLike | None = None,
     angle_tol: float = 0.0,
     min_amplitude_fraction: float = 0.0,
     rtol: float = 1e-9,
     max_lines: int = 400,
-) -> list[list[LinearRegion]]:
-    """Linear regions of each of a stack of 2D networks inside a domain, with their affine maps.
+    output_bias: ArrayLike | None = None,
+) -> list[LinearRegion] | list[list[LinearRegion]]:
+    """Linear regions of a 2D network (or of each of a stack) inside a domain, with their affine maps.
 
     The domain is cut by the crease lines of the neurons that cross it
     (neurons whose lines miss the domain are active everywhere or nowhere in it
@@ -183,11 +201,13 @@ def linear_regions_models(
     Parameters
     ----------
     W : (width, 3) or (n_models, width, 3) array_like, or an object with ``.W`` and ``.a``
+        One model, or a stack (see :func:`geoquant.nn._neurons.split_models`: a
+        result holding one model is that model).
     a : (width,) or (n_models, width) array_like
     domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
-    output_bias : float or (n_models,) array_like, optional
-        Added to every offset. Default: the result's output bias ``c`` when
-        ``W`` is a result that has one, else 0.
+    c : float or (n_models,) array_like, optional
+        The network's output offset, added to every region's offset. Default: the
+        result's ``c`` when ``W`` is a result that has one, else 0.
     angle_tol : float
         Directions closer than this (radians) are merged (see above).
     min_amplitude_fraction : float
@@ -199,30 +219,63 @@ def linear_regions_models(
 
     Returns
     -------
-    list of list of LinearRegion
-        One list per model, whatever the rank of ``W`` (a 2-D ``W`` is one
-        model: a list of one list). Regions as ``(polygon, gradient (2,),
-        offset)``; their areas sum to the domain's area.
-        :func:`linear_regions` returns the list of one model.
+    list of LinearRegion, or for a stack a list of them per model
+        Regions as ``(polygon, gradient (2,), offset)``; their areas sum to the
+        domain's area.
+
+    Notes
+    -----
+    ``output_bias`` is the deprecated name of ``c`` (removed in geoquant 0.3.0).
 
     Examples
     --------
     >>> import numpy as np
-    >>> W = np.array([[[1.0, 0.0, -0.5]], [[0.0, 1.0, 2.0]]])  # model 1's line misses the box
-    >>> [len(r) for r in linear_regions_models(W, np.ones((2, 1)), [[0, 1], [0, 1]])]
+    >>> W = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5]])  # creases x = 0.5 and y = 0.5
+    >>> regions = linear_regions(W, np.array([1.0, 2.0]), [[0, 1], [0, 1]])
+    >>> [(r.gradient.tolist(), r.offset, r.polygon.area) for r in regions]  # doctest: +NORMALIZE_WHITESPACE
+    [([0.0, 0.0], 0.0, 0.25), ([0.0, 2.0], -1.0, 0.25), ([1.0, 0.0], -0.5, 0.25), ([1.0, 2.0], -1.5, 0.25)]
+    >>> W2 = np.array([[[1.0, 0.0, -0.5]], [[0.0, 1.0, 2.0]]])  # a stack; model 1's line misses the box
+    >>> [len(r) for r in linear_regions(W2, np.ones((2, 1)), [[0, 1], [0, 1]])]
     [2, 1]
     """
-    output_bias = result_bias(W, output_bias)
+    c, c_name = _renamed_offset(c, output_bias, "linear_regions")
+    offset = result_offset(W, c)
+    W, a, stack = split_models(W, a)
+    if not stack and c is None and np.ndim(offset) == 1 and np.shape(offset)[0] == 1:
+        offset = np.asarray(offset)[0]  # a one-model result's c
+    each = _regions_each(
+        W, a, domain, offset, c_name=c_name, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
+        rtol=rtol, max_lines=max_lines,
+    )
+    return each if stack else each[0]
+
+
+def _renamed_offset(c: ArrayLike | None, output_bias: ArrayLike | None, func: str) -> tuple[ArrayLike | None, str]:
+    """``(c, name)``: the output offset given as ``c`` or under its deprecated name ``output_bias`` (warns)."""
+    if output_bias is None:
+        return c, "c"
+    warn_deprecated(f"the argument 'output_bias' of geoquant.nn.{func}", "'c'", stacklevel=4)
+    if c is not None:
+        raise InvalidInputError("give the output offset once: 'c' (or its deprecated name 'output_bias'), not both")
+    return output_bias, "output_bias"
+
+
+def _regions_each(
+    W: Weights, a: ArrayLike | None, domain: BaseGeometry | ArrayLike | None, c: ArrayLike | None, *, c_name: str, angle_tol: float,
+    min_amplitude_fraction: float, rtol: float, max_lines: int,
+) -> list[list[LinearRegion]]:
+    """:func:`linear_regions` of each model (a 2-D ``W`` is one model: a list of one list)."""
+    c = result_offset(W, c)
     W, a = resolve_network(W, a, ndims=(2, 3))
     check_2d(W)
     if domain is None:
         raise InvalidInputError("'domain' (shapely polygon or (2, 2) box) is required, found None")
     poly = as_domain(domain)
-    bias = check_bias(output_bias)
+    bias = check_offset(c, c_name)
     n_models = W.shape[0] if W.ndim == 3 else 1
     if not (bias.ndim == 0 or (W.ndim == 3 and bias.shape == (n_models,))):
         want = "a scalar" if W.ndim == 2 else f"a scalar or shape ({n_models},)"
-        raise InvalidInputError(f"'output_bias' must be {want}, found shape {_shape_str(bias.shape)}")
+        raise InvalidInputError(f"'{c_name}' must be {want}, found shape {_shape_str(bias.shape)}")
     biases = np.broadcast_to(bias, (n_models,))
     angle_tol = check_angle(angle_tol, "angle_tol")
     frac = check_fraction(min_amplitude_fraction, "min_amplitude_fraction")
@@ -241,60 +294,22 @@ def linear_regions_models(
     return results
 
 
-def linear_regions(
-    W: Weights,
-    a: ArrayLike | None = None,
-    domain: BaseGeometry | ArrayLike | None = None,
-    *,
-    output_bias: ArrayLike | None = None,
-    angle_tol: float = 0.0,
-    min_amplitude_fraction: float = 0.0,
-    rtol: float = 1e-9,
-    max_lines: int = 400,
-) -> list[LinearRegion]:
-    """Linear regions of one 2D network inside a domain, with their affine maps.
-
-    As :func:`linear_regions_models` for a single model. Always returns the
-    list of one model; for a stack (``W (n_models, width, 3)``, e.g. a
-    ``TrainResult``) use :func:`linear_regions_models`, which always returns a
-    list per model.
-
-    Parameters
-    ----------
-    W : (width, 3) array_like, or an object with ``.W`` and ``.a`` holding one model
-    a : (width,) array_like
-    domain : shapely Polygon/MultiPolygon or (2, 2) array_like ``[[xmin, xmax], [ymin, ymax]]``
-    output_bias : float, optional
-        Added to every offset. Default: the result's output bias ``c`` when
-        ``W`` is a result that has one, else 0.
-    angle_tol, min_amplitude_fraction, rtol, max_lines
-        As for :func:`linear_regions_models`.
-
-    Returns
-    -------
-    list of LinearRegion
-        Regions as ``(polygon, gradient (2,), offset)``; their areas sum to the
-        domain's area.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5]])  # creases x = 0.5 and y = 0.5
-    >>> regions = linear_regions(W, np.array([1.0, 2.0]), [[0, 1], [0, 1]])
-    >>> [(r.gradient.tolist(), r.offset, r.polygon.area) for r in regions]  # doctest: +NORMALIZE_WHITESPACE
-    [([0.0, 0.0], 0.0, 0.25), ([0.0, 2.0], -1.0, 0.25), ([1.0, 0.0], -0.5, 0.25), ([1.0, 2.0], -1.5, 0.25)]
-    """
-    bias = result_bias(W, output_bias)
-    if output_bias is None and np.ndim(bias) == 1 and np.shape(bias)[0] == 1:
-        bias = np.asarray(bias)[0]  # a one-model result's c
-    W, a = one_model(W, a, "linear_regions", "3")
-    return linear_regions_models(
-        W, a, domain, output_bias=bias, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
-        rtol=rtol, max_lines=max_lines,
-    )[0]
-
-
-def count_linear_pieces_models(
+@overload
+def count_linear_pieces(
+    W: OneModel, a: ArrayLike | None = ..., X: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
+    min_amplitude_fraction: float = ..., jump_rtol: float = ..., max_lines: int = ...,
+) -> int: ...
+@overload
+def count_linear_pieces(
+    W: ModelStack, a: ArrayLike | None = ..., X: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
+    min_amplitude_fraction: float = ..., jump_rtol: float = ..., max_lines: int = ...,
+) -> NDArray[np.int64]: ...
+@overload
+def count_linear_pieces(
+    W: Weights, a: ArrayLike | None = ..., X: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
+    min_amplitude_fraction: float = ..., jump_rtol: float = ..., max_lines: int = ...,
+) -> int | NDArray[np.int64]: ...
+def count_linear_pieces(
     W: Weights,
     a: ArrayLike | None = None,
     X: ArrayLike | None = None,
@@ -304,10 +319,10 @@ def count_linear_pieces_models(
     min_amplitude_fraction: float = 1e-3,
     jump_rtol: float = 1e-6,
     max_lines: int = 400,
-) -> NDArray[np.int64]:
-    """Number of linear pieces of each of a stack of networks over the convex hull of the data.
+) -> int | NDArray[np.int64]:
+    """Number of linear pieces of a network (or of each of a stack) over the convex hull of the data.
 
-    * 1D: ``1 +`` the number of merged kinks (:func:`kinks_1d_models`) strictly inside
+    * 1D: ``1 +`` the number of merged kinks (:func:`kinks_1d`) strictly inside
       ``[min X, max X]`` (farther than ``1e-6`` of its length from the ends)
       whose slope jump exceeds ``jump_rtol * sum_j |a_j| |w_j|``; kinks whose
       neurons cancel do not separate pieces.
@@ -318,6 +333,8 @@ def count_linear_pieces_models(
     Parameters
     ----------
     W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``; d = 1 or 2
+        One model, or a stack (see :func:`geoquant.nn._neurons.split_models`: a
+        result holding one model is that model).
     a : (width,) or (n_models, width) array_like
     X : (n_points, d) array_like, optional
         Data whose convex hull is used.
@@ -332,20 +349,33 @@ def count_linear_pieces_models(
 
     Returns
     -------
-    (n_models,) ndarray of int
-        One count per model, whatever the rank of ``W`` (a 2-D ``W`` is one
-        model: shape ``(1,)``). :func:`count_linear_pieces` returns the int of
-        one model.
+    int, or for a stack an (n_models,) ndarray of int
 
     Examples
     --------
     >>> import numpy as np
-    >>> W = np.array([[[1.0, -0.5], [1.0, 0.5]], [[1.0, -0.5], [1.0, -2.0]]])  # kinks 0.5, -0.5 | 0.5, 2
-    >>> count_linear_pieces_models(W, np.ones((2, 2)), hull=(0.0, 1.0))
+    >>> W = np.array([[1.0, 0.0], [1.0, -0.5], [-1.0, 2.0]])  # kinks at 0, 0.5, 2
+    >>> count_linear_pieces(W, np.ones(3), np.array([-1.0, 1.0]))
+    3
+    >>> W2 = np.array([[[1.0, -0.5], [1.0, 0.5]], [[1.0, -0.5], [1.0, -2.0]]])  # a stack: kinks 0.5, -0.5 | 0.5, 2
+    >>> count_linear_pieces(W2, np.ones((2, 2)), hull=(0.0, 1.0))
     array([2, 2])
-    >>> count_linear_pieces_models(W, np.ones((2, 2)), hull=(-1.0, 3.0))
+    >>> count_linear_pieces(W2, np.ones((2, 2)), hull=(-1.0, 3.0))
     array([3, 3])
     """
+    W, a, stack = split_models(W, a)
+    each = _pieces_each(
+        W, a, X, hull=hull, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
+        jump_rtol=jump_rtol, max_lines=max_lines,
+    )
+    return each if stack else int(each[0])
+
+
+def _pieces_each(
+    W: Weights, a: ArrayLike | None, X: ArrayLike | None, *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None, angle_tol: float,
+    min_amplitude_fraction: float, jump_rtol: float, max_lines: int,
+) -> NDArray[np.int64]:
+    """:func:`count_linear_pieces` of each model (a 2-D ``W`` is one model: shape ``(1,)``)."""
     W, a = resolve_network(W, a, ndims=(2, 3))
     d = W.shape[-1] - 1
     if d not in (1, 2):
@@ -366,7 +396,7 @@ def count_linear_pieces_models(
                 raise InvalidInputError(f"'hull' must be (lo, hi) with lo < hi in 1D, found {h.tolist()}")
             lo, hi = float(h[0]), float(h[1])
         margin = 1e-6 * (hi - lo)
-        all_kinks = kinks_1d_models(W, a, angle_tol=angle_tol, min_amplitude_fraction=frac)
+        all_kinks = _kinks_each(W, a, angle_tol=angle_tol, min_amplitude_fraction=frac, X=None, exclude_dead=False)
         for (Wm, am), kk in zip(single_models(W, a), all_kinks):
             keep, _, _, _ = select_neurons(Wm, am, frac)
             S = float(np.sum(np.abs(am[keep] * Wm[keep, 0])))
@@ -393,7 +423,30 @@ def count_linear_pieces_models(
     return np.asarray(counts, dtype=np.int64)
 
 
-def count_linear_pieces(
+# --------------------------------------------------------------------------- #
+# deprecated (one release): the functions above take a stack too
+# --------------------------------------------------------------------------- #
+def linear_regions_models(
+    W: Weights,
+    a: ArrayLike | None = None,
+    domain: BaseGeometry | ArrayLike | None = None,
+    *,
+    output_bias: ArrayLike | None = None,
+    angle_tol: float = 0.0,
+    min_amplitude_fraction: float = 0.0,
+    rtol: float = 1e-9,
+    max_lines: int = 400,
+) -> list[list[LinearRegion]]:
+    """Deprecated: use :func:`linear_regions` (with ``c`` for ``output_bias``), which takes a stack too
+    (removed in geoquant 0.3.0). Always a list per model."""
+    warn_deprecated("geoquant.nn.linear_regions_models", "geoquant.nn.linear_regions")
+    return _regions_each(
+        W, a, domain, output_bias, c_name="output_bias", angle_tol=angle_tol,
+        min_amplitude_fraction=min_amplitude_fraction, rtol=rtol, max_lines=max_lines,
+    )
+
+
+def count_linear_pieces_models(
     W: Weights,
     a: ArrayLike | None = None,
     X: ArrayLike | None = None,
@@ -403,37 +456,11 @@ def count_linear_pieces(
     min_amplitude_fraction: float = 1e-3,
     jump_rtol: float = 1e-6,
     max_lines: int = 400,
-) -> int:
-    """Number of linear pieces of one network over the convex hull of the data.
-
-    As :func:`count_linear_pieces_models` for a single model. Always returns one
-    int; for a stack (``W (n_models, width, d+1)``, e.g. a ``TrainResult``) use
-    :func:`count_linear_pieces_models`, which always returns an array.
-
-    Parameters
-    ----------
-    W : (width, d+1) array_like, or an object with ``.W`` and ``.a`` holding one model; d = 1 or 2
-    a : (width,) array_like
-    X : (n_points, d) array_like, optional
-        Data whose convex hull is used.
-    hull, angle_tol, min_amplitude_fraction, jump_rtol, max_lines
-        As for :func:`count_linear_pieces_models`.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.array([[1.0, 0.0], [1.0, -0.5], [-1.0, 2.0]])  # kinks at 0, 0.5, 2
-    >>> count_linear_pieces(W, np.ones(3), np.array([-1.0, 1.0]))
-    3
-    """
-    W, a = one_model(W, a, "count_linear_pieces")
-    return int(
-        count_linear_pieces_models(
-            W, a, X, hull=hull, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
-            jump_rtol=jump_rtol, max_lines=max_lines,
-        )[0]
+) -> NDArray[np.int64]:
+    """Deprecated: use :func:`count_linear_pieces`, which takes a stack too (removed in geoquant 0.3.0).
+    Always an array."""
+    warn_deprecated("geoquant.nn.count_linear_pieces_models", "geoquant.nn.count_linear_pieces")
+    return _pieces_each(
+        W, a, X, hull=hull, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
+        jump_rtol=jump_rtol, max_lines=max_lines,
     )

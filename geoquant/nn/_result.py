@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
 from ._checkpoint import Checkpoints
-from ._model import evaluate_network
+from ._neurons import network_forward
 
 __all__ = ["TrainResult"]
 
@@ -118,7 +119,7 @@ class TrainResult:
         return mask
 
     # -- evaluation ----------------------------------------------------------
-    def predict(self, X, checkpoint=None) -> np.ndarray:
+    def predict(self, X: ArrayLike, checkpoint: int | None = None) -> NDArray[np.float64]:
         """Network outputs at points ``X``, in float64.
 
         Parameters
@@ -151,9 +152,9 @@ class TrainResult:
             i = check_int(checkpoint, "checkpoint", min_value=-len(self.checkpoints), max_value=len(self.checkpoints) - 1)
             ck = self.checkpoints[i]
             W, a, c, hidden = ck.W, ck.a, ck.c, ck.hidden
-        return evaluate_network(W, a, X, c=c, hidden=hidden)
+        return network_forward(W, a, X, c, hidden=hidden, check_input=False)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fl = self.final_loss
         return (
             f"TrainResult(method={self.method!r}, n_models={self.n_models}, width={self.width}, "

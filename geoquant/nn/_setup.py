@@ -25,7 +25,8 @@ from .._validation import (
 from ..errors import InvalidInputError
 from ._init import INITS, initialize, model_seeds, resolve_init_scale
 from ._io import load_result
-from ._model import LOSSES, augment
+from ._losses import get_loss
+from ._model import augment
 from ._result import TrainResult
 
 __all__ = ["Problem", "prepare", "resolve_device", "per_model", "DTYPES"]
@@ -128,9 +129,10 @@ def _check_data(X, y, n_models, loss):
         ya = np.broadcast_to(ya, (n_models, n)).copy()
     elif ya.shape != (n_models, n):
         raise InvalidInputError(f"'y' must have shape ({n},) or ({n_models}, {n}) to match 'X', found {ya.shape}")
-    if loss == "logistic" and not np.all(np.abs(ya) == 1.0):
-        bad = ya[np.abs(ya) != 1.0].ravel()[0]
-        raise InvalidInputError(f"'y' must hold labels -1 or +1 for the logistic loss, found {bad!r}")
+    check_targets = get_loss(loss).check_targets
+    problem = check_targets(ya) if check_targets is not None else None
+    if problem is not None:
+        raise InvalidInputError(problem)
     return Xa, ya
 
 
@@ -190,7 +192,7 @@ def prepare(
     width = check_int(width, "width", min_value=1)
     depth = check_int(depth, "depth", min_value=1)
     check_option(init, "init", INITS)
-    check_option(loss, "loss", LOSSES)
+    loss = get_loss(loss).name  # a name in the loss table (a registered Loss is stored by its name)
     check_option(dtype, "dtype", tuple(DTYPES))
     if not isinstance(output_bias, (bool, np.bool_)):
         raise InvalidInputError(f"'output_bias' must be True or False, found {output_bias!r}")

@@ -2,12 +2,15 @@
 
 A trained network is only comparable with an interpolant when one knows what
 training reached. :func:`training_state` reads it off the final parameters and
-the recorded loss curve of each model (squared loss ``L = 1/2 mean (f - y)^2``):
+the recorded loss curve of each model, for the loss it was trained with
+(``result.config["loss"]``, looked up in the loss table :mod:`geoquant.nn._losses`;
+squared ``L = 1/2 mean (f - y)^2`` unless the config says otherwise):
 
 ``train_loss``
     Final ``L``.
 ``train_rmse_rel``
-    ``sqrt(2 L) / std(y)``: training RMSE relative to the spread of the data.
+    The loss's fit error (:attr:`Loss.fit_error <geoquant.nn.Loss>`); for the squared
+    loss ``sqrt(2 L) / std(y)``: training RMSE relative to the spread of the data.
 ``grad_norm``
     Euclidean norm of ``grad L`` over all parameters (float64).
 ``stationarity``
@@ -22,13 +25,16 @@ the recorded loss curve of each model (squared loss ``L = 1/2 mean (f - y)^2``):
     Largest eigenvalue of the Gauss--Newton matrix ``J^T J / n`` at the final
     parameters (``J`` the Jacobian of the outputs at the data): at an
     interpolating minimum the Hessian of ``L``. GD with step ``lr`` is stable
-    there only if ``lr <= 2 / sharpness``.
+    there only if ``lr <= 2 / sharpness``. (The squared loss's Gauss--Newton matrix,
+    whatever the training loss: for a loss with ``ell'' <= 1``, such as the logistic
+    one, it bounds that loss's Gauss--Newton matrix from above.)
 ``loss_increases``
     Recorded loss values that exceed the previous record by more than
     ``INCREASE_RTOL`` (relative): a stable GD step or an accurate flow never
     raises the loss.
 ``train_status``
-    ``"interpolating"`` when ``train_rmse_rel <= INTERPOLATION_RTOL``; else
+    ``"interpolating"`` when the model fits: ``train_rmse_rel <= fit_tol`` of the loss
+    (``INTERPOLATION_RTOL`` for the squared loss); else
     ``"unstable"`` when the model failed (diverged / NaN), the loss rose between
     records or a GD step exceeds ``2 / sharpness``; else ``"stationary"`` when
     ``stationarity < grad_tol`` or the loss plateaued: it fell by less than
@@ -44,9 +50,14 @@ the recorded loss curve of each model (squared loss ``L = 1/2 mean (f - y)^2``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_positive
+from ._losses import INTERPOLATION_RTOL, get_loss
 
 __all__ = [
     "training_state",
@@ -61,8 +72,6 @@ __all__ = [
 ]
 
 TRAIN_STATUSES = ("interpolating", "stationary", "unstable", "budget")
-#: train RMSE / std(y) at or below which a network interpolates its data
-INTERPOLATION_RTOL = 1e-3
 #: a record counts as a loss increase when it exceeds the previous one by this fraction
 INCREASE_RTOL = 1e-2
 #: default tolerance of :func:`stationarity` below which a model counts as stationary
@@ -71,7 +80,7 @@ DEFAULT_GRAD_TOL = 1e-6
 PLATEAU_RTOL = 1e-3
 
 
-def _per_neuron(xs, ys):
+def _per_neuron(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[Any, Any]:
     """Sum over each neuron's parameters of ``x * y``: ``(n_models, width)`` (+ per-model extras)."""
     import torch
 
@@ -88,7 +97,7 @@ def _per_neuron(xs, ys):
     return per, extra
 
 
-def stationarity(params, grads):
+def stationarity(params: Sequence[Any], grads: Sequence[Any]) -> Any:
     """Scale-free stationarity measure of each model (see the module docstring).
 
     Parameters
@@ -116,7 +125,7 @@ def stationarity(params, grads):
     return torch.maximum(rel, growth).to(torch.float64)
 
 
-def gauss_newton_sharpness(W, a, X) -> np.ndarray:
+def gauss_newton_sharpness(W: ArrayLike, a: ArrayLike, X: ArrayLike) -> NDArray[np.float64]:
     """Largest eigenvalue of ``J^T J / n`` for depth-1 networks without output bias.
 
     Parameters
@@ -147,7 +156,7 @@ def gauss_newton_sharpness(W, a, X) -> np.ndarray:
     return np.linalg.eigvalsh(K)[:, -1]
 
 
-def count_increases(loss) -> np.ndarray:
+def count_increases(loss: ArrayLike) -> NDArray[np.int64]:
     """``(n_models,)`` number of records where the loss rose by more than ``INCREASE_RTOL``.
 
     Parameters
@@ -162,7 +171,7 @@ def count_increases(loss) -> np.ndarray:
     return np.sum(ok & (nxt > prev * (1.0 + INCREASE_RTOL)), axis=0).astype(np.int64)
 
 
-def plateau_drop(loss, times) -> np.ndarray:
+def plateau_drop(loss: ArrayLike, times: ArrayLike) -> NDArray[np.float64]:
     """``(n_models,)`` relative loss decrease ``(L(t/2) - L(t)) / L(t/2)`` over the second half of each run.
 
     ``L(t/2)`` is the last record at or before half the final time. Records
@@ -187,13 +196,17 @@ def plateau_drop(loss, times) -> np.ndarray:
     return out
 
 
-def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None, min_plateau_time=None) -> list[dict]:
+def training_state(
+    result: Any, X: ArrayLike, y: ArrayLike, *, grad_tol: float = DEFAULT_GRAD_TOL, lr: ArrayLike | None = None,
+    min_plateau_time: ArrayLike | None = None,
+) -> list[dict[str, Any]]:
     """Training state of every model of a :class:`TrainResult` (see the module docstring).
 
     Parameters
     ----------
     result : TrainResult
-        Depth-1 networks without output bias, squared loss.
+        Depth-1 networks without output bias, trained with any loss of the table
+        (``result.config["loss"]``, default ``"squared"``).
     X : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
         The training inputs.
     y : (n_points,) or (n_models, n_points) array_like
@@ -227,13 +240,13 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None,
     Y = np.array(np.broadcast_to(Y, (m, Y.shape[-1])) if Y.ndim == 1 else Y)
     Xt = augment(torch.as_tensor(np.ascontiguousarray(X)))
     Wt, at = torch.as_tensor(W), torch.as_tensor(a)
-    L, gW, ga, _ = loss_and_grads(Wt, at, None, Xt, torch.as_tensor(np.ascontiguousarray(Y)), "squared")
-    L = L.numpy()
+    loss = get_loss((getattr(result, "config", None) or {}).get("loss", "squared"))
+    L_t, gW, ga, _ = loss_and_grads(Wt, at, None, Xt, torch.as_tensor(np.ascontiguousarray(Y)), loss.name)
+    L = L_t.numpy()
     gnorm = torch.sqrt((gW * gW).sum(dim=(1, 2)) + (ga * ga).sum(dim=1)).numpy()
     stat = stationarity([Wt, at], [gW, ga]).numpy()
     sharp = gauss_newton_sharpness(W, a, X)
-    std = Y.std(axis=1)
-    rmse_rel = np.sqrt(2.0 * np.maximum(L, 0.0)) / np.where(std > 0, std, 1.0)
+    rmse_rel = loss.fit_error(L, Y)
     incr = count_increases(result.loss)
     times = result.times
     drop = plateau_drop(result.loss, times if times is not None else result.steps)
@@ -247,7 +260,7 @@ def training_state(result, X, y, *, grad_tol: float = DEFAULT_GRAD_TOL, lr=None,
     for i in range(m):
         limit = float(2.0 / sharp[i]) if sharp[i] > 0 else float("inf")
         above = lr_arr is not None and lr_arr[i] > limit
-        if rmse_rel[i] <= INTERPOLATION_RTOL and i not in failed:
+        if rmse_rel[i] <= loss.fit_tol and i not in failed:
             status = "interpolating"
         elif i in failed or incr[i] > 0 or above:
             status = "unstable"

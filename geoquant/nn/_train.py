@@ -41,7 +41,7 @@ def train_gd(
     seed: int | Sequence[int] = 0,
     device: str | torch.device | None = None,
     dtype: Literal["float32", "float64"] = "float32",
-    loss: Literal["squared", "logistic"] = "squared",
+    loss: str = "squared",
     checkpoints: int | ArrayLike = 20,
     records: int = 200,
     progress: bool | None = None,
@@ -93,7 +93,8 @@ def train_gd(
     device : None, str or torch.device
         None: CUDA when available, else CPU.
     dtype : {"float32", "float64"}
-    loss : {"squared", "logistic"}
+    loss : str
+        A name in the loss table (:func:`geoquant.nn.register_loss` adds one).
         ``"squared"``: ``L = 1/2 * mean_i (f(x_i) - y_i)^2``; ``"logistic"``:
         ``L = mean_i log(1 + exp(-y_i f(x_i)))``.
     checkpoints : int or array_like of steps

@@ -11,16 +11,12 @@ from geoquant.errors import DegenerateInputError, InvalidInputError, TooLargeErr
 from geoquant.nn import (
     breaklines,
     cluster_directions,
-    cluster_directions_models,
     condensed_network,
-    condensed_network_models,
     count_linear_pieces,
-    count_linear_pieces_models,
     dead_neurons,
     kinks_1d,
     linear_regions,
-    linear_regions_models,
-    network_function,
+    network_forward,
     neuron_amplitudes,
     neuron_directions,
 )
@@ -71,28 +67,28 @@ def test_amplitudes_and_homogeneity(rng):
     c = rng.uniform(0.5, 2.0, size=(4, 6))
     np.testing.assert_allclose(neuron_amplitudes(W * c[..., None], a / c), amp)
     x = rng.normal(size=(10, 2))
-    np.testing.assert_allclose(network_function(W * c[..., None], a / c, x), network_function(W, a, x))
+    np.testing.assert_allclose(network_forward(W * c[..., None], a / c, x), network_forward(W, a, x))
 
 
-def test_network_function_matches_brute_force(rng):
+def test_network_forward_matches_brute_force(rng):
     W = rng.normal(size=(3, 7, 3))
     a = rng.normal(size=(3, 7))
-    x = rng.normal(size=(4, 5, 2))
-    out = network_function(W, a, x, output_bias=[0.0, 1.0, -2.0])
-    assert out.shape == (3, 4, 5)
-    for m, bias in enumerate([0.0, 1.0, -2.0]):
-        np.testing.assert_allclose(out[m].ravel(), brute_f(W[m], a[m], x.reshape(-1, 2)) + bias)
-    # 1D queries may omit the last axis; a result-like object works in place of (W, a)
+    x = rng.normal(size=(20, 2))
+    out = network_forward(W, a, x, [0.0, 1.0, -2.0])
+    assert out.shape == (3, 20)
+    for m, c in enumerate([0.0, 1.0, -2.0]):
+        np.testing.assert_allclose(out[m], brute_f(W[m], a[m], x) + c)
+    # a result-like object works in place of (W, a); its output offset c is added
     W1, a1 = rng.normal(size=(5, 2)), rng.normal(size=5)
-    xs = np.linspace(-2, 2, 9)
-    np.testing.assert_allclose(network_function(W1, a1, xs), brute_f(W1, a1, xs[:, None]))
+    xs = np.linspace(-2, 2, 9)[:, None]
+    np.testing.assert_allclose(network_forward(W1, a1, xs), brute_f(W1, a1, xs))
 
     class R:
         pass
 
     r = R()
-    r.W, r.a = W1, a1
-    np.testing.assert_allclose(network_function(r, x=xs), network_function(W1, a1, xs))
+    r.W, r.a, r.c = W1, a1, 0.5
+    np.testing.assert_allclose(network_forward(r, None, xs), brute_f(W1, a1, xs) + 0.5)
 
 
 def test_dead_neurons_known_and_brute_force(rng):
@@ -207,13 +203,13 @@ def test_condensed_network_sums_amplitudes(rng):
     Wc, ac = condensed_network(W, a, angle_tol=1e-6, min_amplitude_fraction=0.0)
     assert Wc.shape == (4, 3)
     x = rng.normal(size=(50, 2))
-    np.testing.assert_allclose(network_function(Wc, ac, x), network_function(W, a, x), atol=1e-12)
+    np.testing.assert_allclose(network_forward(Wc, ac, x), network_forward(W, a, x), atol=1e-12)
 
 
 def test_batched_cluster_returns_one_result_per_model(rng):
     W = rng.normal(size=(3, 10, 2))
     a = rng.normal(size=(3, 10))
-    res = cluster_directions_models(W, a, angle_tol=1e-6)
+    res = cluster_directions(W, a, angle_tol=1e-6)
     assert isinstance(res, list) and len(res) == 3
     assert [sum(g.count for g in r) + r.n_small for r in res] == [10, 10, 10]
 
@@ -222,28 +218,26 @@ def _groups(cl):
     return [(g.count, g.sign, g.members.tolist(), g.amplitude, g.jump, g.direction.tolist()) for g in cl]
 
 
-def test_cluster_directions_always_one_and_models_always_a_list(rng):
+def test_cluster_directions_one_model_gives_one_and_a_stack_a_list(rng):
     # 2 copies of 4 directions per model (scaled), so every model has 4 groups of 2 (and n_small = 0)
     base = rng.normal(size=(3, 4, 3))
     W = np.concatenate([base, 2.5 * base], axis=1)
     a = np.abs(rng.normal(size=(3, 8))) + 0.5
-    many = cluster_directions_models(W, a, angle_tol=1e-6)
+    many = cluster_directions(W, a, angle_tol=1e-6)
     assert len(many) == 3 and all(len(cl) == 4 and [g.count for g in cl] == [2] * 4 for cl in many)
     for k in range(3):
         single = cluster_directions(W[k], a[k], angle_tol=1e-6)
         assert _groups(single) == _groups(many[k])
-        one = cluster_directions_models(W[k], a[k], angle_tol=1e-6)
+        one = cluster_directions(W[k : k + 1], a[k : k + 1], angle_tol=1e-6)
         assert isinstance(one, list) and len(one) == 1 and _groups(one[0]) == _groups(single)
-    with pytest.raises(InvalidInputError, match="cluster_directions_models"):
-        cluster_directions(W, a)
 
 
-def test_condensed_network_always_one_pair_and_models_always_a_list(rng):
+def test_condensed_network_one_model_gives_one_pair_and_a_stack_a_list(rng):
     W = rng.normal(size=(3, 6, 2))
     W = np.concatenate([W, 3.0 * W[:, :2]], axis=1)  # neurons 6, 7 duplicate 0, 1
     a = rng.normal(size=(3, 8))
     a[:, 6:] = np.sign(a[:, :2])  # same sign as their twins: merged
-    many = condensed_network_models(W, a, angle_tol=1e-6, min_amplitude_fraction=0.0)
+    many = condensed_network(W, a, angle_tol=1e-6, min_amplitude_fraction=0.0)
     assert len(many) == 3
     x = rng.normal(size=(40, 1))
     for k in range(3):
@@ -251,11 +245,9 @@ def test_condensed_network_always_one_pair_and_models_always_a_list(rng):
         assert Wc.shape == (6, 2) and ac.shape == (6,)
         assert np.array_equal(Wc, many[k][0]) and np.array_equal(ac, many[k][1])
         # exact merging reproduces the network
-        np.testing.assert_allclose(network_function(Wc, ac, x), network_function(W[k], a[k], x), atol=1e-12)
-    (Wc1, ac1), = condensed_network_models(W[1], a[1], angle_tol=1e-6, min_amplitude_fraction=0.0)
+        np.testing.assert_allclose(network_forward(Wc, ac, x), network_forward(W[k], a[k], x), atol=1e-12)
+    (Wc1, ac1), = condensed_network(W[1:2], a[1:2], angle_tol=1e-6, min_amplitude_fraction=0.0)
     assert np.array_equal(Wc1, many[1][0]) and np.array_equal(ac1, many[1][1])
-    with pytest.raises(InvalidInputError, match="condensed_network_models"):
-        condensed_network(W, a)
 
 
 # --------------------------------------------------------------------------- #
@@ -288,7 +280,7 @@ def test_kinks_reproduce_finite_difference_slope_jumps(rng):
     np.testing.assert_allclose(kk.positions, kinks, atol=1e-12)
     h = 1e-6
     for x, jump in zip(kk.positions, kk.jumps):
-        f = lambda t: float(network_function(W, a, t))
+        f = lambda t: float(network_forward(W, a, [[t]])[0])
         right = (f(x + h) - f(x)) / h
         left = (f(x) - f(x - h)) / h
         assert right - left == pytest.approx(jump, abs=1e-6)
@@ -316,17 +308,15 @@ def test_count_linear_pieces_1d():
     # brute force on a fine grid: runs of equal slope; a cell holding a kink has an
     # intermediate slope and forms a run of length 1, which is not a piece
     xs = np.linspace(-1, 1, 3001) + 1e-5
-    slopes = np.diff(network_function(W, a, xs)) / np.diff(xs)
+    slopes = np.diff(network_forward(W, a, xs[:, None])) / np.diff(xs)
     starts = np.flatnonzero(np.r_[True, np.abs(np.diff(slopes)) > 1e-8])
     lengths = np.diff(np.r_[starts, slopes.size])
     assert count_linear_pieces(W, a, X) == np.sum(lengths >= 2)
-    batched = count_linear_pieces_models(np.stack([W, W]), np.stack([a, -a]), X)
+    batched = count_linear_pieces(np.stack([W, W]), np.stack([a, -a]), X)
     assert batched.dtype == np.int64
     np.testing.assert_array_equal(batched, [3, 3])
-    np.testing.assert_array_equal(count_linear_pieces_models(W, a, X), [3])
+    np.testing.assert_array_equal(count_linear_pieces(W[None], a[None], X), [3])
     assert type(count_linear_pieces(W, a, X)) is int
-    with pytest.raises(InvalidInputError, match="count_linear_pieces_models"):
-        count_linear_pieces(np.stack([W, W]), np.stack([a, -a]), X)
 
 
 # --------------------------------------------------------------------------- #
@@ -378,7 +368,7 @@ def test_three_lines_in_a_box():
     # line 3 shifted to x + y = -0.8: its crossing with line 1 moves to y = -1.125: 1 + 3 + 2
     W2 = W.copy()
     W2[2, 2] = 0.8
-    regions2 = linear_regions(W2, a, BOX, output_bias=0.5)
+    regions2 = linear_regions(W2, a, BOX, c=0.5)
     assert len(regions2) == expected_region_count(W2, poly) == 6
     check_regions(W2, a, poly, regions2, np.random.default_rng(2), bias=0.5)
 
@@ -467,29 +457,30 @@ class _Result:
         self.W, self.a, self.c = W, a, c
 
 
-def test_linear_regions_always_one_list_and_models_always_a_list_of_lists(rng):
+def test_linear_regions_one_model_gives_a_list_and_a_stack_a_list_per_model(rng):
     W = rng.normal(size=(3, 4, 3))
     a = rng.normal(size=(3, 4))
     c = np.array([0.5, -1.0, 2.0])
-    many = linear_regions_models(W, a, BOX, output_bias=c)
+    many = linear_regions(W, a, BOX, c=c)
     assert len(many) == 3
     for k in range(3):
-        single = linear_regions(W[k], a[k], BOX, output_bias=c[k])
+        single = linear_regions(W[k], a[k], BOX, c=c[k])
         assert _region_key(single) == _region_key(many[k])
         assert sum(r.polygon.area for r in single) == pytest.approx(4.0, rel=1e-12)
         # each region's map is the network on the region
         for r in single:
             p = np.asarray(r.polygon.representative_point().coords[0])
-            assert r(p) == pytest.approx(network_function(W[k], a[k], p) + c[k], abs=1e-12)
-        assert _region_key(linear_regions_models(W[k], a[k], BOX, output_bias=c[k])[0]) == _region_key(single)
-    # a result's output bias c: per model for the stack, the scalar for a one-model result
-    assert [_region_key(r) for r in linear_regions_models(_Result(W, a, c), domain=BOX)] == [_region_key(r) for r in many]
+            assert r(p) == pytest.approx(network_forward(W[k], a[k], p) + c[k], abs=1e-12)
+        assert _region_key(linear_regions(W[k : k + 1], a[k : k + 1], BOX, c=c[k : k + 1])[0]) == _region_key(single)
+    # a result's output offset c: per model for the stack, the scalar for a one-model result
+    assert [_region_key(r) for r in linear_regions(_Result(W, a, c), domain=BOX)] == [_region_key(r) for r in many]
     one = linear_regions(_Result(W[1:2], a[1:2], c[1:2]), domain=BOX)
     assert _region_key(one) == _region_key(many[1])
-    with pytest.raises(InvalidInputError, match="linear_regions_models"):
-        linear_regions(W, a, BOX)
-    with pytest.raises(InvalidInputError, match="linear_regions_models"):
-        linear_regions(_Result(W, a, c), domain=BOX)
+    # without c the regions are the same and every offset is lower by that model's c
+    plain = linear_regions(W, a, BOX)
+    for k in range(3):
+        assert [r.polygon.wkb for r in plain[k]] == [r.polygon.wkb for r in many[k]]
+        assert [r.offset + c[k] for r in plain[k]] == pytest.approx([r.offset for r in many[k]], abs=1e-12)
 
 
 def test_too_many_lines_refused(rng):
@@ -511,10 +502,13 @@ def test_too_many_lines_refused(rng):
         (lambda: neuron_amplitudes([[np.nan, 1.0]], [1.0]), "'W'"),
         (lambda: neuron_directions(np.ones((3, 2)), atol=-1.0), "'atol'"),
         (lambda: dead_neurons(np.ones((3, 3)), np.ones((4, 3))), "'X'"),
-        (lambda: network_function(np.ones((3, 3)), np.ones(3), np.ones((4, 1))), "'x'"),
-        (lambda: network_function(np.ones((3, 2)), np.ones(3), np.ones(4), output_bias=[1.0, 2.0]), "'output_bias'"),
-        (lambda: network_function(np.ones((2, 3, 2)), np.ones((2, 3)), np.ones(4), output_bias=[1.0, 2.0, 3.0]),
-         "'output_bias'"),
+        (lambda: network_forward(np.ones((3, 3)), np.ones(3), np.ones((4, 1))), "'points'"),
+        (lambda: network_forward(np.ones((3, 2)), np.ones(3), np.ones((4, 1)), [1.0, 2.0]), "'c'"),
+        (lambda: network_forward(np.ones((2, 3, 2)), np.ones((2, 3)), np.ones((4, 1)), [1.0, 2.0, 3.0]), "'c'"),
+        (lambda: network_forward(np.ones((2, 3, 2)), np.ones((2, 3)), np.ones((3, 4, 1))), "'points'"),
+        (lambda: network_forward(np.full((3, 2), np.nan), np.ones(3), np.ones((4, 1))), "'W'"),
+        (lambda: network_forward(np.ones((3, 2)), np.ones(2), np.ones((4, 1))), "'a'"),
+        (lambda: network_forward(np.ones((3, 2)), np.ones(3), np.ones((4, 1)), hidden=[np.ones((3, 3))]), "'hidden'"),
         (lambda: cluster_directions(np.ones((3, 2)), np.ones(3), angle_tol=-0.1), "'angle_tol'"),
         (lambda: cluster_directions(np.ones((3, 2)), np.ones(3), min_amplitude_fraction=1.0),
          "'min_amplitude_fraction'"),
@@ -526,7 +520,8 @@ def test_too_many_lines_refused(rng):
         (lambda: breaklines(np.ones((3, 3)), np.ones(3), None), "'domain'"),
         (lambda: breaklines(np.ones((3, 3)), np.ones(3), np.ones(3)), "'domain'"),
         (lambda: breaklines(np.ones((3, 3)), np.ones(3), shapely.geometry.Point(0, 0)), "'domain'"),
-        (lambda: linear_regions(np.ones((3, 3)), np.ones(3), BOX, output_bias=[1.0, 2.0]), "'output_bias'"),
+        (lambda: linear_regions(np.ones((3, 3)), np.ones(3), BOX, c=[1.0, 2.0]), "'c'"),
+        (lambda: linear_regions(np.ones((2, 3, 3)), np.ones((2, 3)), BOX, c=[1.0, 2.0, 3.0]), "'c'"),
         (lambda: linear_regions(np.ones((3, 3)), np.ones(3), BOX, max_lines=0), "'max_lines'"),
         (lambda: count_linear_pieces(np.ones((3, 2)), np.ones(3)), "'X'"),
         (lambda: count_linear_pieces(np.ones((3, 4)), np.ones(3), np.ones((5, 3))), "'W'"),

@@ -8,9 +8,9 @@ import torch
 
 from geoquant.errors import InvalidInputError
 from geoquant.nn._init import initialize, model_seeds, resolve_init_scale
+from geoquant.nn import network_forward
 from geoquant.nn._model import (
     augment,
-    evaluate_network,
     forward,
     loss_and_grads,
     loss_and_grads_autograd,
@@ -54,7 +54,7 @@ def test_gradients_match_finite_differences_of_numpy_network():
     X = Xt[:, :-1].numpy()
 
     def loss_np(Wn, an, cn):
-        f = evaluate_network(Wn, an, X, c=cn)
+        f = network_forward(Wn, an, X, cn)
         return 0.5 * np.mean((f - y.numpy()) ** 2, axis=1)
 
     L, gW, ga, gc = loss_and_grads(W, a, c, Xt, y, "squared")
@@ -118,7 +118,7 @@ def test_workspace_does_not_change_result():
 def test_forward_matches_numpy_and_deep_network(shared):
     W, a, c, Xt, y = _problem(shared, m=2, k=5, n=8)
     X = Xt[..., :-1].numpy()
-    np.testing.assert_allclose(forward(W, a, Xt, c).numpy(), evaluate_network(W, a, X, c=c.numpy()), rtol=1e-13)
+    np.testing.assert_allclose(forward(W, a, Xt, c).numpy(), network_forward(W, a, X, c.numpy()), rtol=1e-13)
     # depth 2, evaluated neuron by neuron
     V = torch.randn(2, 5, 6, dtype=F64, generator=torch.Generator().manual_seed(1))
     f = forward(W, a, Xt, None, (V,)).numpy()
@@ -129,14 +129,14 @@ def test_forward_matches_numpy_and_deep_network(shared):
             h1 = np.maximum(Wn[m] @ np.append(Xm[i], 1.0), 0)
             h2 = np.maximum(Vn[m][:, :5] @ h1 + Vn[m][:, 5], 0)
             assert f[m, i] == pytest.approx(an[m] @ h2, rel=1e-12)
-    np.testing.assert_allclose(evaluate_network(W, a, X, hidden=(V,)), f, rtol=1e-12)
+    np.testing.assert_allclose(network_forward(W, a, X, hidden=(V,)), f, rtol=1e-12)
 
 
-def test_evaluate_network_chunks_agree():
+def test_network_forward_chunks_agree():
     W, a, c, Xt, y = _problem(True, m=3, k=6, n=50)
     X = Xt[:, :-1].numpy()
-    full = evaluate_network(W, a, X)
-    chunked = evaluate_network(W, a, X, chunk_elements=3 * 6 * 7)
+    full = network_forward(W, a, X)
+    chunked = network_forward(W, a, X, chunk_elements=3 * 6 * 7)
     np.testing.assert_allclose(full, chunked, rtol=1e-14)
 
 

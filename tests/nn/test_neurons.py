@@ -1,4 +1,4 @@
-"""The one numpy forward pass (relu_forward) and the one crease extractor (nn._creases)."""
+"""The one numpy forward pass (network_forward) and the one crease extractor (nn._creases)."""
 
 import ast
 import pathlib
@@ -10,13 +10,9 @@ from geoquant.errors import InvalidInputError
 from geoquant.nn import (
     Kinks,
     breaklines,
-    breaklines_models,
     crease_lines,
-    evaluate_network,
     kinks_1d,
-    kinks_1d_models,
-    network_function,
-    relu_forward,
+    network_forward,
 )
 
 
@@ -40,73 +36,69 @@ def net(rng):
     return W, a, X
 
 
-def test_relu_forward_matches_brute_force(net):
+def test_network_forward_matches_brute_force(net):
     W, a, X = net
     for k in range(3):
-        np.testing.assert_allclose(relu_forward(W[k], a[k], X, 0.5), brute(W[k], a[k], X, 0.5), rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(network_forward(W[k], a[k], X, 0.5), brute(W[k], a[k], X, 0.5), rtol=1e-13, atol=1e-13)
 
 
-def test_relu_forward_deep_matches_brute_force(rng):
+def test_network_forward_deep_matches_brute_force(rng):
     W = rng.normal(size=(2, 5, 2))
     a = rng.normal(size=(2, 5))
     V = rng.normal(size=(2, 5, 6))
     X = rng.uniform(-1, 1, (25, 1))
-    out = relu_forward(W, a, X, np.array([0.1, -0.2]), hidden=[V])
+    out = network_forward(W, a, X, np.array([0.1, -0.2]), hidden=[V])
     for k in range(2):
         np.testing.assert_allclose(out[k], brute(W[k], a[k], X, [0.1, -0.2][k], [V[k]]), rtol=1e-12, atol=1e-12)
-    # TrainResult.predict's evaluate_network is the same forward
-    assert np.array_equal(evaluate_network(W, a, X, c=np.array([0.1, -0.2]), hidden=[V]), out)
+    # the unchecked path (TrainResult.predict's) is the same arithmetic
+    assert np.array_equal(network_forward(W, a, X, np.array([0.1, -0.2]), hidden=[V], check_input=False), out)
 
 
-def test_relu_forward_stack_chunks_and_shapes_are_bit_identical(net, rng):
+def test_network_forward_stack_chunks_and_shapes_are_bit_identical(net, rng):
     W, a, X = net
-    one = np.stack([relu_forward(W[k], a[k], X) for k in range(3)])
-    assert np.array_equal(relu_forward(W, a, X), one)  # a stack = each model alone, bit for bit
-    assert np.array_equal(relu_forward(W, a, X, chunk_elements=7 * 3), one)  # chunks of 3 points
+    one = np.stack([network_forward(W[k], a[k], X) for k in range(3)])
+    assert np.array_equal(network_forward(W, a, X), one)  # a stack = each model alone, bit for bit
+    assert np.array_equal(network_forward(W, a, X, chunk_elements=7 * 3), one)  # chunks of 3 points
     Xs = rng.uniform(-1, 1, (3, 11, 2))  # one point set per model
-    assert np.array_equal(relu_forward(W, a, Xs)[1], relu_forward(W[1], a[1], Xs[1]))
+    assert np.array_equal(network_forward(W, a, Xs)[1], network_forward(W[1], a[1], Xs[1]))
     grid = X.reshape(4, 10, 2)  # leading axes are kept
-    assert np.array_equal(relu_forward(W[0], a[0], grid), relu_forward(W[0], a[0], X).reshape(4, 10))
+    assert np.array_equal(network_forward(W[0], a[0], grid), network_forward(W[0], a[0], X).reshape(4, 10))
     Xt = np.concatenate([X, np.ones((40, 1))], axis=1)
-    assert np.array_equal(relu_forward(W[0], a[0], Xt, augmented=True), relu_forward(W[0], a[0], X))
-    # the validated public evaluation agrees
-    np.testing.assert_allclose(network_function(W, a, X, output_bias=0.0), one, rtol=0, atol=0)
+    assert np.array_equal(network_forward(W[0], a[0], Xt, augmented=True), network_forward(W[0], a[0], X))
+    # an output offset of 0 changes nothing, with or without the checks
+    assert np.array_equal(network_forward(W, a, X, 0.0, check_input=False), one)
 
 
-def test_relu_forward_positive_homogeneity(net):
+def test_network_forward_positive_homogeneity(net):
     """relu is 1-homogeneous: scaling [w | b] by s > 0 and a by 1/s leaves f unchanged."""
     W, a, X = net
     s = np.array([2.0, 0.5, 4.0, 1.0, 8.0, 0.25, 1.0])  # powers of two: exact
-    assert np.array_equal(relu_forward(W[0] * s[:, None], a[0] / s, X), relu_forward(W[0], a[0], X))
+    assert np.array_equal(network_forward(W[0] * s[:, None], a[0] / s, X), network_forward(W[0], a[0], X))
 
 
 # --------------------------------------------------------------------------- creases
-def test_kinks_1d_always_one_kinks_and_models_always_a_list(rng):
+def test_kinks_1d_one_model_gives_kinks_and_a_stack_a_list(rng):
     W = rng.normal(size=(4, 6, 2))
     a = rng.normal(size=(4, 6))
     single = kinks_1d(W[2], a[2])
     assert isinstance(single, Kinks)
-    many = kinks_1d_models(W, a)
+    many = kinks_1d(W, a)
     assert isinstance(many, list) and len(many) == 4 and all(isinstance(k, Kinks) for k in many)
-    one = kinks_1d_models(W[2], a[2])
+    one = kinks_1d(W[2:3], a[2:3])  # a stack of one model is still a stack
     assert isinstance(one, list) and len(one) == 1
     for k in (many[2], one[0]):
         assert np.array_equal(k.positions, single.positions) and np.array_equal(k.jumps, single.jumps)
-    with pytest.raises(InvalidInputError, match="kinks_1d_models"):
-        kinks_1d(W, a)
 
 
-def test_breaklines_always_one_list_and_models_always_a_list_of_lists(rng):
+def test_breaklines_one_model_gives_a_list_and_a_stack_a_list_per_model(rng):
     W = rng.normal(size=(3, 6, 3))
     a = rng.normal(size=(3, 6))
     box = [[-1, 1], [-1, 1]]
     single = breaklines(W[1], a[1], box)
-    many = breaklines_models(W, a, box)
+    many = breaklines(W, a, box)
     assert len(many) == 3 and all(isinstance(x, list) for x in many)
     assert [(b.count, b.jump, b.offset) for b in many[1]] == [(b.count, b.jump, b.offset) for b in single]
-    assert len(breaklines_models(W[1], a[1], box)) == 1
-    with pytest.raises(InvalidInputError, match="breaklines_models"):
-        breaklines(W, a, box)
+    assert len(breaklines(W[1:2], a[1:2], box)) == 1
 
 
 class _Result:
@@ -119,8 +111,8 @@ def test_single_model_functions_on_results(rng):
     a = rng.normal(size=(1, 5))
     k = kinks_1d(_Result(W, a))  # a one-model result is one model
     assert isinstance(k, Kinks) and np.array_equal(k.positions, kinks_1d(W[0], a[0]).positions)
-    with pytest.raises(InvalidInputError, match="kinks_1d_models"):
-        kinks_1d(_Result(np.concatenate([W, W]), np.concatenate([a, a])))
+    two = kinks_1d(_Result(np.concatenate([W, W]), np.concatenate([a, a])))  # several models: a list
+    assert len(two) == 2 and np.array_equal(two[1].positions, k.positions)
     from geoquant.errors import UnsupportedError
 
     with pytest.raises(UnsupportedError, match="hidden layer"):
@@ -138,7 +130,7 @@ def test_kinks_1d_known_merge_and_jumps():
     # the jump is the change of slope of the network function across the kink
     h = 1e-6
     for x0, j in zip(k.positions, k.jumps):
-        f = lambda x: relu_forward(W, a, np.array([[x]]))[0]  # noqa: E731
+        f = lambda x: network_forward(W, a, np.array([[x]]))[0]  # noqa: E731
         slope_r = (f(x0 + 2 * h) - f(x0 + h)) / h
         slope_l = (f(x0 - h) - f(x0 - 2 * h)) / h
         assert slope_r - slope_l == pytest.approx(j, abs=1e-6)
@@ -218,15 +210,15 @@ def test_nn_import_graph_has_no_cycles():
 
 
 @pytest.mark.parametrize("d", [1, 2])
-def test_relu_forward_compiled_path_agrees_with_the_numpy_path(d, monkeypatch):
+def test_network_forward_compiled_path_agrees_with_the_numpy_path(d, monkeypatch):
     # large depth-1 evaluations run the fused kernel; the plain numpy arithmetic is the reference
     from geoquant.nn import _neurons
 
     rng = np.random.default_rng(d)
     W, a, X = rng.normal(size=(300, d + 1)), rng.normal(size=300), rng.uniform(-1, 1, (2000, d))
     assert 300 * 2000 >= _neurons._FUSED_MIN_WORK
-    fast = relu_forward(W, a, X, 0.25)
+    fast = network_forward(W, a, X, 0.25)
     monkeypatch.setattr(_neurons, "_FUSED_MIN_WORK", 10**18)
-    ref = relu_forward(W, a, X, 0.25)
+    ref = network_forward(W, a, X, 0.25)
     np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
     assert fast.shape == ref.shape == (2000,)

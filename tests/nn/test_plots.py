@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from geoquant.errors import InvalidInputError, UnsupportedError  # noqa: E402
-from geoquant.nn import breaklines, kinks_1d, network_function  # noqa: E402
+from geoquant.nn import breaklines, kinks_1d, network_forward  # noqa: E402
 from geoquant.nn._plots import (  # noqa: E402
     plot_breaklines_2d,
     plot_fit_1d,
@@ -92,7 +92,7 @@ def test_fit_1d_draws_function_kinks_and_data(rng, tmp_path):
     np.testing.assert_allclose(sorted(l.get_xdata()[0] for l in lines), [-0.5, 0.2])
     (fit,) = by_gid(ax, "fit")
     xs, fx = fit.get_xdata(), fit.get_ydata()
-    np.testing.assert_allclose(fx, network_function(res.W[1], res.a[1], xs))
+    np.testing.assert_allclose(fx, network_forward(res.W[1], res.a[1], np.asarray(xs)[:, None]))
     assert set(np.round([-0.5, 0.2], 12)) <= set(np.round(xs, 12))  # curve bends exactly at the kinks
     assert len(by_gid(ax, "target")) == 1 and len(by_gid(ax, "interpolant")) == 1
     (data,) = by_gid(ax, "data")
@@ -106,7 +106,7 @@ def test_fit_1d_uses_output_bias_and_pair_input(rng):
     X = np.linspace(-1, 1, 5)
     ax = plot_fit_1d(res, X, X)
     (fit,) = by_gid(ax, "fit")
-    np.testing.assert_allclose(fit.get_ydata(), network_function(res.W[0], res.a[0], fit.get_xdata()) + 2.5)
+    np.testing.assert_allclose(fit.get_ydata(), network_forward(res.W[0], res.a[0], np.asarray(fit.get_xdata())[:, None]) + 2.5)
     ax2 = plot_fit_1d((res.W[0], res.a[0]), X, X)
     assert len(by_gid(ax2, "kink")) == 2
 
@@ -182,7 +182,7 @@ def test_breaklines_2d_heatmap_and_lines(rng, tmp_path):
     a = np.array([[1.0, -0.7, 0.4, 1.0]])
     res = FakeResult(W, a, W, a, np.ones((2, 1)), np.array([0, 1]), [[]])
     X = rng.uniform(-1, 1, size=(30, 2))
-    y = network_function(W[0], a[0], X)
+    y = network_forward(W[0], a[0], X)
     domain = np.array([[-1.0, 1.0], [-1.0, 1.0]])
     ax = plot_breaklines_2d(res, X, y, domain=domain, resolution=50)
     # the 4th neuron's line x = 5 misses the domain
@@ -190,7 +190,7 @@ def test_breaklines_2d_heatmap_and_lines(rng, tmp_path):
     (im,) = by_gid(ax, "heatmap")
     g = np.linspace(-1, 1, 50)
     gx, gy = np.meshgrid(g, g)
-    np.testing.assert_allclose(im.get_array(), network_function(W[0], a[0], np.stack([gx, gy], -1)))
+    np.testing.assert_allclose(im.get_array(), network_forward(W[0], a[0], np.stack([gx, gy], -1)))
     for ln in by_gid(ax, "breakline"):
         xy = np.column_stack([ln.get_xdata(), ln.get_ydata()])
         # each drawn line lies on a neuron's line w . x + b = 0

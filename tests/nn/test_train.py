@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from geoquant.errors import InvalidInputError
-from geoquant.nn import TrainResult, find_plateaus, find_plateaus_models, train_gd
+from geoquant.nn import TrainResult, find_plateaus, train_gd
 from geoquant.nn._model import augment, loss_and_grads
 
 X5 = np.array([-0.8, -0.3, 0.1, 0.6, 0.9])
@@ -246,12 +246,10 @@ def test_find_plateaus_on_synthetic_curve():
         find_plateaus(steps, loss[:-1])
     with pytest.raises(InvalidInputError, match="'window'"):
         find_plateaus(steps, loss, window=1.0)
-    # a stack of curves: one list per column, each the single curve's list; find_plateaus refuses it
+    # a stack of curves: one list per column, each the single curve's list
     stack = np.column_stack([loss, 1.0 / t, loss])
-    assert find_plateaus_models(steps, stack, rtol=0.01) == [pl, [], pl]
-    assert find_plateaus_models(steps, loss, rtol=0.01) == [pl]
-    with pytest.raises(InvalidInputError, match="find_plateaus_models"):
-        find_plateaus(steps, stack)
+    assert find_plateaus(steps, stack, rtol=0.01) == [pl, [], pl]
+    assert find_plateaus(steps, loss[:, None], rtol=0.01) == [pl]
 
 
 @pytest.mark.parametrize(

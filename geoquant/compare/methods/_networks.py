@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
+from ..._deprecation import warn_deprecated
 from ..._validation import check_points, check_values
 from ...errors import InvalidInputError
-from ...nn import relu_forward
+from ...nn import network_forward as nn_forward
 from ..._params import BadValue, Param, positive_float, positive_int
 from ._base import Method, register_method
 
@@ -67,22 +68,14 @@ def shared_params(params: dict) -> tuple:
     return NETWORK_SHARED_PARAMS + (("lr",) if both else ())
 
 
-def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0) -> np.ndarray:
-    """``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` in float64 (:func:`geoquant.nn.relu_forward`).
+def network_forward(W: np.ndarray, a: np.ndarray, X: np.ndarray, c: float = 0.0) -> NDArray[np.float64]:
+    """Deprecated: use :func:`geoquant.nn.network_forward` (removed in geoquant 0.3.0).
 
-    Parameters
-    ----------
-    W : (width, n_dims + 1) ndarray
-    a : (width,) ndarray
-    X : (n_points, n_dims) ndarray
-    c : float
-        Constant output offset (the data mean of a ``center = true`` network).
-
-    Returns
-    -------
-    (n_points,) ndarray
+    ``f(x) = sum_j a_j relu(w_j . (x, 1)) + c`` for one model ``W (width, n_dims + 1)``,
+    ``a (width,)`` on ``X (n_points, n_dims)``; ``c`` defaults to 0.0 (always added).
     """
-    return relu_forward(W, a, X, c)
+    warn_deprecated("geoquant.compare.network_forward", "geoquant.nn.network_forward")
+    return nn_forward(W, a, X, c, check_input=False)
 
 
 #: most GD steps one network run may ask for (hours of CPU time already); more is an impossible budget
@@ -147,7 +140,7 @@ class _Network(Method):
         self._fitted = True
 
     def _predict(self, xi):
-        return network_forward(self.W, self.a, xi, self.c)
+        return nn_forward(self.W, self.a, xi, self.c, check_input=False)
 
     def state(self):
         return {"W": self.W, "a": self.a, "c": np.float64(self.c)}
@@ -160,7 +153,7 @@ class SmallInitNetwork(_Network):
     until it interpolates (train RMSE <= ``rmse_tol`` std(y)), becomes stationary
     (``grad_tol``) or spends its budget ``t_max`` in gradient-flow time: the regime
     whose features quantise. Each result carries its training state
-    (:func:`geoquant.nn._state.training_state`)."""
+    (:func:`geoquant.nn.training_state`)."""
 
     name = "network_small"
     description = "ReLU network from small initialisation"
@@ -282,7 +275,7 @@ def train_networks(
     ``rmse_tol * std(y)``), becomes stationary (``grad_tol``; flow only -- GD is
     classified afterwards) or spends the budget ``t_max`` (gradient-flow time;
     default ``lr * n_steps``). Its training state
-    (:func:`geoquant.nn._state.training_state`) goes into ``info``; a budget
+    (:func:`geoquant.nn.training_state`) goes into ``info``; a budget
     below :func:`earliest_escape_time` or a GD step above the stability limit
     ``2 / sharpness`` adds a ``warning``.
 
@@ -324,48 +317,19 @@ def train_networks(
         ``resumed_segments``: segments taken from a saved state),
         ``failed`` ({index: reason}), ``device`` (str). Plain data, cheap to pickle.
     """
-    from ...nn import train_gd
-    from ...nn._state import training_state
+    from ...nn import train_gd, training_state
     from ...theory import end_state
 
     m = len(Xs)
     p0 = params[0]
-    for p in params[1:]:
-        for k in shared_params(p0):
-            if p[k] != p0[k]:
-                raise InvalidInputError(f"networks trained together must share {k!r}: {p0[k]!r} != {p[k]!r}")
-    c = np.array([float(np.mean(v)) if p0["center"] else 0.0 for v in ys])
-    ys_fit = [np.asarray(v, dtype=np.float64) - ci for v, ci in zip(ys, c)]
+    _check_shared(params)
+    c, ys_fit, tol = _centered_targets(ys, p0)
     shared = all(X is Xs[0] for X in Xs)
     X = Xs[0] if shared else np.stack(Xs)
     y = np.stack(ys_fit)
-    if p0["tol"] is not None:
-        tol = np.full(m, float(p0["tol"]))
-    elif p0["rmse_tol"] > 0:
-        tol = 0.5 * (p0["rmse_tol"] * np.array([np.std(v) for v in ys_fit])) ** 2
-    else:
-        tol = None
     t_max, n_steps = _budget(p0)
     flow = p0["mode"] == "flow"
-    kw = dict(
-        width=p0["width"],
-        n_models=m,
-        init=p0["init"],
-        init_scale=np.array([p["init_scale"] for p in params]),
-        tol=tol,
-        dtype=p0["dtype"],
-        seed=[int(s) for s in seeds],
-        device=device,
-        method=p0["mode"],
-        progress=False,
-        checkpoints=0,
-    )
-    if flow:
-        kw.update(rtol=p0["rtol"], grad_tol=p0["grad_tol"], t_first=t_max * 1e-5)
-        if max_evals is not None:
-            kw["max_evals"] = int(max_evals)
-    else:
-        kw.update(lr=np.array([p["lr"] for p in params]))
+    kw = _train_options(params, seeds, tol, device, t_max, max_evals)
     ends = segment_ends(t_max, n_steps, flow)
     fingerprint = _unit_fingerprint(Xs, ys_fit, params, seeds, device)
     res = _load_segment(checkpoint_dir, fingerprint)
@@ -403,6 +367,66 @@ def train_networks(
                        training={**st, "min_plateau_time": float(t_esc[i])})
         st["trainer_status"] = st["train_status"]
         st.update(es.columns())
+    info = _ensemble_info(res, states, m, elapsed=elapsed, resumed=resumed, t_max=t_max, flow=flow,
+                          stat_first=stat_first)
+    info["warning"] = _warnings(params, states, t_max, t_esc)
+    failed = {int(i): str(reason) for i, reason in (getattr(res, "failed", None) or [])}
+    dev = (getattr(res, "config", None) or {}).get("device", device or "cpu")
+    return {"W": W, "a": a, "c": c, "info": info, "failed": failed, "device": _device_name(str(dev))}
+
+
+def _check_shared(params: Sequence[dict]) -> None:
+    """Refuse an ensemble whose members differ in a parameter they must share (:func:`shared_params`)."""
+    p0 = params[0]
+    for p in params[1:]:
+        for k in shared_params(p0):
+            if p[k] != p0[k]:
+                raise InvalidInputError(f"networks trained together must share {k!r}: {p0[k]!r} != {p[k]!r}")
+
+
+def _centered_targets(ys: Sequence[np.ndarray], p0: dict) -> tuple[NDArray[np.float64], list, NDArray[np.float64] | None]:
+    """``(c, ys_fit, tol)``: the output offsets (means of ``y`` with ``center``), the targets trained on
+    (``y - c``) and each model's loss tolerance (``tol``, or the loss of a train RMSE ``rmse_tol * std(y)``)."""
+    c = np.array([float(np.mean(v)) if p0["center"] else 0.0 for v in ys])
+    ys_fit = [np.asarray(v, dtype=np.float64) - ci for v, ci in zip(ys, c)]
+    if p0["tol"] is not None:
+        tol = np.full(len(ys), float(p0["tol"]))
+    elif p0["rmse_tol"] > 0:
+        tol = 0.5 * (p0["rmse_tol"] * np.array([np.std(v) for v in ys_fit])) ** 2
+    else:
+        tol = None
+    return c, ys_fit, tol
+
+
+def _train_options(params: Sequence[dict], seeds: Sequence[int], tol: NDArray[np.float64] | None,
+                   device: str | None, t_max: float, max_evals: int | None) -> dict[str, Any]:
+    """The keyword arguments of ``train_gd`` every segment of the ensemble shares."""
+    p0 = params[0]
+    kw: dict[str, Any] = dict(
+        width=p0["width"],
+        n_models=len(params),
+        init=p0["init"],
+        init_scale=np.array([p["init_scale"] for p in params]),
+        tol=tol,
+        dtype=p0["dtype"],
+        seed=[int(s) for s in seeds],
+        device=device,
+        method=p0["mode"],
+        progress=False,
+        checkpoints=0,
+    )
+    if p0["mode"] == "flow":
+        kw.update(rtol=p0["rtol"], grad_tol=p0["grad_tol"], t_first=t_max * 1e-5)
+        if max_evals is not None:
+            kw["max_evals"] = int(max_evals)
+    else:
+        kw.update(lr=np.array([p["lr"] for p in params]))
+    return kw
+
+
+def _ensemble_info(res: Any, states: list[dict], m: int, *, elapsed: float, resumed: int, t_max: float, flow: bool,
+                   stat_first: list | None) -> dict[str, list]:
+    """Per-model lists of the training states and the run's bookkeeping (time, segments, losses, stops)."""
     info = {k: [st[k] for st in states] for k in states[0]}
     info["train_s"] = [elapsed / m] * m
     info["resumed_segments"] = [resumed] * m
@@ -417,6 +441,11 @@ def train_networks(
     info["converged_at"] = [float(conv[i]) if i in conv else None for i in range(m)]
     stat_at = stat_first or [None] * m
     info["stationary_at"] = [None if v is None else float(v) for v in stat_at]
+    return info
+
+
+def _warnings(params: Sequence[dict], states: list[dict], t_max: float, t_esc: NDArray[np.float64]) -> list[str | None]:
+    """Per model: why its run cannot be trusted as it stands (a budget below the escape time, an unstable step)."""
     warnings = []
     for i, p in enumerate(params):
         w = []
@@ -431,10 +460,7 @@ def train_networks(
                 f"{states[i]['lr_stability_limit']:.4g} at the end of training: GD is unstable there"
             )
         warnings.append("; ".join(w) if w else None)
-    info["warning"] = warnings
-    failed = {int(i): str(reason) for i, reason in (getattr(res, "failed", None) or [])}
-    dev = (getattr(res, "config", None) or {}).get("device", device or "cpu")
-    return {"W": W, "a": a, "c": c, "info": info, "failed": failed, "device": _device_name(str(dev))}
+    return warnings
 
 
 def _device_name(dev: str) -> str:
