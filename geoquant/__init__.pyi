@@ -86,7 +86,6 @@ from .nn import (
     breaklines as breaklines,
     linear_regions as linear_regions,
     count_linear_pieces as count_linear_pieces,
-    network_function as network_function,
     network_forward as network_forward,
 )
 # theory of the small-initialization limit
@@ -134,4 +133,7 @@ from .plotting import (
 # deprecated (removed in geoquant 0.3.0)
 from .theory import (
     nearest_triangulation as nearest_triangulation,
+)
+from .nn import (
+    network_function as network_function,
 )

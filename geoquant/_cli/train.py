@@ -58,11 +58,11 @@ def _init_scale(text: str | None) -> float | str | None:
 def _clusters(result: Any, X: Any) -> tuple[list[int] | None, str | None]:
     """Number of direction clusters per model, or None (with a note) without the geometry module."""
     try:
-        from ..nn import cluster_directions_models
+        from ..nn import cluster_directions
     except ImportError as exc:
         return None, f"clusters skipped: geometry module unavailable ({exc})"
     try:
-        groups = cluster_directions_models(result.W, result.a, X=X)
+        groups = cluster_directions(result.W, result.a, X=X)  # a stack (n_models, width, d+1): one entry per model
         return [len(g) for g in groups], None
     except Exception as exc:  # a summary statistic must not sink the run
         return None, f"clusters skipped: {type(exc).__name__}: {exc}"

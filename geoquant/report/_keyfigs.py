@@ -320,11 +320,11 @@ def fig_network_beside_triangulation(case: dict, label: str, key: tuple, colors:
             near = arr["near_grid"].astype(float)
             gx = arr["near_values"].astype(float)
         else:  # older studies: the linear interpolant of the network's values at the data (from its weights)
-            from ..nn import relu_forward
+            from ..nn import network_forward
 
             W, a = arr["state_W"].astype(float), arr["state_a"].astype(float)
             c = float(arr["state_c"]) if "state_c" in arr else 0.0
-            gx = relu_forward(W, a, arr["X"].astype(float), c)
+            gx = network_forward(W, a, arr["X"].astype(float), c, check_input=False)
             order = np.argsort(X)
             near = np.interp(x, X[order], gx[order])
         fig = plt.figure(figsize=(9.6, 6.2))

@@ -23,7 +23,7 @@ from scipy.spatial import ConvexHull
 
 from .._validation import check_points
 from ..errors import InvalidInputError, UnsupportedError
-from ..nn import crease_lines, relu_forward
+from ..nn import crease_lines, network_forward
 from ._function import PredictedFunction
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def _as_callable(f: Any, a: Any = None, model: int = 0) -> tuple[Callable[[np.nd
         W, aa = _net_arrays(f, a, model)
 
         def g(x: np.ndarray) -> np.ndarray:
-            return relu_forward(W, aa, x)
+            return network_forward(W, aa, x, check_input=False)
 
         return g, network_lines(W, aa)
     if callable(f):

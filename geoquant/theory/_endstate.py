@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_fraction, check_points, check_positive, check_values
 from ..errors import InvalidInputError, UnsupportedError
-from ..nn import relu_forward
+from ..nn import network_forward
 from ..nn import DEFAULT_GRAD_TOL, INTERPOLATION_RTOL
 from ._alignment import augment
 from ._maximum import _extrema
@@ -150,7 +150,7 @@ def pinned_share(
     W, a = _network(W, a, X.shape[1])
     pin_tol = check_positive(pin_tol, "pin_tol")
     Xt = augment(X)
-    r = (y - relu_forward(W, a, X, float(c))) / X.shape[0]
+    r = (y - network_forward(W, a, X, float(c), check_input=False)) / X.shape[0]
     return _pinned_share(X, Xt, W, _per_neuron_sq_grad(Xt, r, W, a), pin_tol)
 
 
@@ -249,7 +249,7 @@ def end_state(
     tr = dict(training or {})
     n = X.shape[0]
     Xt = augment(X)
-    f = relu_forward(W, a, X, float(c))
+    f = network_forward(W, a, X, float(c), check_input=False)
     r = (y - f) / n
     std = float(np.std(y))
     rmse_rel = float(np.sqrt(np.mean((f - y) ** 2)) / (std if std > 0 else 1.0))

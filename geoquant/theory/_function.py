@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_query
 from ..errors import UnsupportedError
-from ..nn import crease_lines, relu_forward
+from ..nn import crease_lines, network_forward
 from ._extremal import ExtremalDirection
 from ._kinks import kink_positions
 
@@ -98,7 +98,7 @@ class PredictedFunction:
     def __call__(self, x: ArrayLike) -> NDArray[np.float64]:
         """Evaluate at ``x (..., n_dims)`` (1D queries may omit the last axis)."""
         x = check_query(x, self.n_dims, "x")
-        return relu_forward(self.weights, self.coefficients, x)
+        return network_forward(self.weights, self.coefficients, x, check_input=False)
 
     @property
     def kinks(self) -> NDArray[np.float64]:

@@ -83,7 +83,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_memory, check_option, check_points, check_query, check_values
 from ..errors import GeoquantError, InvalidInputError, SolverError, TooLargeError, UnsupportedError
-from ..nn import relu_forward
+from ..nn import network_forward
 from ._alignment import augment
 from ._kinks import kink_groups, kink_positions
 from ._minnorm_lines import (
@@ -267,7 +267,7 @@ class MinNormInterpolant:
         """Values at ``xi (..., n_dims)``: ``(...)`` ndarray."""
         q = check_query(xi, self.n_dims, "xi")
         flat = q.reshape(-1, self.n_dims)
-        return relu_forward(self.W, self.a, flat).reshape(q.shape[:-1])
+        return network_forward(self.W, self.a, flat, check_input=False).reshape(q.shape[:-1])
 
     @property
     def kinks(self) -> NDArray[np.float64]:
@@ -660,7 +660,7 @@ def minnorm_interpolant(
         if str(exc) == "time limit":  # a solver's own limit (the deadline's remainder)
             raise deadline.error("in the solver") from None
         raise
-    resid = float(np.max(np.abs(relu_forward(W, a, Xt, augmented=True) - y))) if W.shape[0] else float(np.max(np.abs(y)))
+    resid = float(np.max(np.abs(network_forward(W, a, Xt, augmented=True, check_input=False) - y))) if W.shape[0] else float(np.max(np.abs(y)))
     scale = max(1.0, float(np.max(np.abs(y))))
     if resid > 1e-6 * scale:
         raise GeoquantError(

@@ -60,7 +60,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import as_float_array, check_memory, check_points, check_positive, check_query, check_values
 from ..errors import InvalidInputError, UnsupportedError
-from ..nn import relu_forward
+from ..nn import network_forward
 from ._minnorm import MinNormInterpolant, _network, minnorm_interpolant
 from ._minnorm_lines import (
     Arcs,
@@ -175,7 +175,7 @@ def _set_distance_1d(W: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray,
     live = (W[:, 0] != 0) & (a != 0)
     kinks = -W[live, 1] / W[live, 0]
     z, is_data = _nodes_1d(x, kinks, lo, hi)
-    g = relu_forward(W, a, z[:, None])
+    g = network_forward(W, a, z[:, None], check_input=False)
     m = z.size
     h = np.diff(z)
     # slopes of the m - 1 gaps: S F; jumps at the m nodes: [s_1 - sL, s_2 - s_1, ..., sR - s_{m-1}]
@@ -277,7 +277,7 @@ def _set_distance_2d(W: np.ndarray, a: np.ndarray, X: np.ndarray, y: np.ndarray,
     N = P.shape[0]
     in_box = np.all((P >= box[:, 0]) & (P <= box[:, 1]), axis=1)
     band = np.flatnonzero(in_box)
-    g = relu_forward(W, a, P)
+    g = network_forward(W, a, P, check_input=False)
     Sel = csr_matrix((np.ones(band.size), (np.arange(band.size), band)), shape=(band.size, N))
     F = vstack([identity(N, format="csr")[:n], Sel, -Sel]).tocsr()
     rhs = np.concatenate([y, g[band], -g[band]])

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_points
 from ..errors import InvalidInputError, UnsupportedError
-from ..nn import relu_forward
+from ..nn import network_forward
 from ._alignment import augment, residual_weights
 from ._extremal import extremal_directions
 
@@ -188,7 +188,7 @@ def plot_predicted(pred: PredictedFunction, ax: Axes | None = None, *, trained: 
             W, a = np.asarray(W, float), np.asarray(a, float)
             if W.ndim == 3:
                 W, a = W[model], a[model]
-            ft = relu_forward(W, a, xs[:, None])
+            ft = network_forward(W, a, xs[:, None], check_input=False)
             ax.plot(xs, ft, color="k", lw=1, ls="--", label="trained")
         for k in pred.kinks:
             if lo - pad <= k <= hi + pad:

@@ -70,7 +70,7 @@ from .._validation import (
     check_values,
 )
 from ..errors import InvalidInputError, TooLargeError, UnsupportedError
-from ..nn import relu_forward
+from ..nn import network_forward
 from ._alignment import augment
 from ._basins import flow_directions
 from ._distance import sup_distance
@@ -275,7 +275,7 @@ class _Engine:
             keep = amp > 1e-12 * max(float(amp.max(initial=0.0)), 1e-300)
             W, a = W[keep], a[keep]
             others = [_Cluster(u, o.sign, o.u) for (o, _), u in zip(parts, U)]
-            fitted = relu_forward(W, a, self.Xt, augmented=True)
+            fitted = network_forward(W, a, self.Xt, augmented=True, check_input=False)
             units: tuple = ()
         else:
             grown = list(st.units)

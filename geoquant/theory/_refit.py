@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import nnls
 
-from ..nn import relu_forward
+from ..nn import network_forward
 from ._sectors import Sectors
 
 
@@ -131,7 +131,7 @@ def _flow_fit(
         steps += 250
         t += 250 * lr
         if t >= t_min and steps % 1000 == 0:
-            L = _loss(relu_forward(W, a, Xt, augmented=True), y)
+            L = _loss(network_forward(W, a, Xt, augmented=True, check_input=False), y)
             if abs(prev - L) <= rtol * max(L, 1e-300) or L < 1e-28:
                 break
             prev = L
