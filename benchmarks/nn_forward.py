@@ -1,4 +1,4 @@
-"""Speed of the one numpy forward (geoquant.nn.relu_forward) against the two it replaced.
+"""Speed of the one numpy forward (geoquant.nn.network_forward, check_input=False as in the hot loops) against the two it replaced.
 
 Baselines, in the same process: the einsum forward that ``evaluate_network`` /
 ``network_function`` used before (chunked ``einsum`` over all models at once) and
@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from geoquant.nn import relu_forward  # noqa: E402
+from geoquant.nn import network_forward  # noqa: E402
 
 
 def old_einsum(W, a, X, chunk_elements=2**24):
@@ -51,11 +51,11 @@ def main():
     print(f"{'case':44s} {'old s':>9s} {'new s':>9s} {'new/old':>8s}")
     for m, k, n, d in [(1, 100, 40_000, 2), (1, 1000, 40_000, 2), (20, 100, 10_000, 2), (200, 50, 2_000, 1)]:
         W, a, X = rng.normal(size=(m, k, d + 1)), rng.normal(size=(m, k)), rng.uniform(-1, 1, (n, d))
-        t_new = best(lambda: relu_forward(W, a, X))
+        t_new = best(lambda: network_forward(W, a, X, check_input=False))
         t_old = best(lambda: old_einsum(W, a, X))
         print(f"{f'stack m={m} width={k} n={n} d={d} vs einsum':44s} {t_old:9.4f} {t_new:9.4f} {t_new / t_old:8.2f}")
         if m == 1:
-            t_new1 = best(lambda: relu_forward(W[0], a[0], X))
+            t_new1 = best(lambda: network_forward(W[0], a[0], X, check_input=False))
             t_old1 = best(lambda: old_matmul(W[0], a[0], X))
             print(f"{f'one   width={k} n={n} d={d} vs matmul':44s} {t_old1:9.4f} {t_new1:9.4f} {t_new1 / t_old1:8.2f}")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from geoquant.study import load_gallery, load_results, load_spec, run_study, width_comparison
-from geoquant.nn import relu_forward
+from geoquant.nn import network_forward
 
 SPEC = """
 [study]
@@ -61,7 +61,7 @@ def test_width_pairs_and_their_sup_distance_against_a_dense_grid(study):
         else:  # the hull is the box (corners in every sample)
             g = [np.linspace(lo[k], hi[k], 401) for k in range(2)]
             q = np.stack(np.meshgrid(*g), axis=-1).reshape(-1, 2)
-        f = [relu_forward(a["state_W"], a["state_a"], q, float(a["state_c"])) for a in arrs]
+        f = [network_forward(a["state_W"], a["state_a"], q, float(a["state_c"])) for a in arrs]
         dense = float(np.abs(f[0] - f[1]).max())
         # exact sup >= any sampled value, and close to a dense sample
         assert row["sup_distance"] >= dense - 1e-12
