@@ -64,3 +64,7 @@ from ._results import (
 from ._widths import (
     width_comparison as width_comparison,
 )
+# the method contract
+from ._contract import (
+    check_method as check_method,
+)
