@@ -64,7 +64,10 @@ from ._results import (
 from ._widths import (
     width_comparison as width_comparison,
 )
-# the method contract
+# the method contract and the parameters of a method's params_schema
+from ._params import (
+    Param as Param,
+)
 from ._contract import (
     check_method as check_method,
 )
