@@ -6,6 +6,7 @@ Like scikit-learn's ``check_estimator``: a new :class:`~geoquant.compare.Method`
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -199,15 +200,15 @@ def _check_dim(cls: type[Competitor], d: int, params: dict, fail: _Failures) -> 
 def _check_unfitted(cls: type[Competitor], params: dict, fail: _Failures) -> None:
     """``predict`` (Method) or ``exact_metrics`` (Statistic) before ``fit`` raises InvalidInputError."""
     d = 2 if cls.dims is None or 2 in cls.dims else cls.dims[0]
-    f, X, y = _data(d) if d in CHECK_DIMS else (None, None, None)
     with fail.step("construction"):
         m = cls(**params)
     call: Callable[[], object]
     if isinstance(m, Method):
         call, what = (lambda: m.predict(np.zeros((1, d)))), "predict()"
     else:
-        if f is None:
+        if d not in CHECK_DIMS:
             return
+        f, X, y = _data(d)
         ctx = EvalContext(f, X, y, EvalConfig(regions=("hull",), refine=0))
         call, what = (lambda: m.exact_metrics(ctx)), "exact_metrics()"
     try:
@@ -305,7 +306,9 @@ def _run_checks(cls: type[Competitor], params: dict, fail: _Failures) -> None:
         lambda: _check_unfitted(cls, params, fail),
         lambda: _check_unsupported_dim(cls, params, fail),
     ]
-    steps += [lambda d=d: _check_dim(cls, d, params, fail) for d in CHECK_DIMS if cls.dims is None or d in cls.dims]
+    for d in CHECK_DIMS:
+        if cls.dims is None or d in cls.dims:
+            steps.append(functools.partial(_check_dim, cls, d, params, fail))
     for step in steps:
         try:
             step()

@@ -630,7 +630,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
             val = float(c[xi].sum())
             tol = 1e-7 * max(abs(val), 1.0)
             if bound >= val - tol:
-                how = f" after {rounds} round(s) of cuts ({cuts.shape[0]:,} crossing cliques and odd cycles)" if rounds else ""
+                how = f" after {rounds} round(s) of cuts ({cuts.shape[0]:,} crossing cliques and odd cycles)" if rounds and cuts is not None else ""
                 return _SumResult(xi, val, min(bound, val), True,
                                   f"LP relaxation integral{how} (optimal with its dual bound)")
             break
