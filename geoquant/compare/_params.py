@@ -24,7 +24,7 @@ class BadValue(Exception):
         self.expected = expected
 
 
-def show(value) -> str:
+def show(value: Any) -> str:
     """A value as it would be written in TOML/JSON (strings in double quotes)."""
     try:
         return json.dumps(value)
@@ -32,11 +32,11 @@ def show(value) -> str:
         return repr(value)
 
 
-def _is_int(v) -> bool:
+def _is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
-def _is_real(v) -> bool:
+def _is_real(v: Any) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
 
 
@@ -101,7 +101,7 @@ class Param:
             text += " (or omitted)"
         return text
 
-    def _in_range(self, v) -> bool:
+    def _in_range(self, v: Any) -> bool:
         if self.min is not None and (v <= self.min if self.min_exclusive else v < self.min):
             return False
         if self.max is not None and v > self.max:
@@ -178,15 +178,17 @@ _CLEAN: dict[str, Callable[[Param, Any], Any]] = {
 }
 
 
-def positive_int(default=None, **kw) -> Param:
+def positive_int(default: int | None = None, **kw: Any) -> Param:
+    """A positive integer parameter (``kw``: the other :class:`Param` fields)."""
     return Param("int", default, min=0, min_exclusive=True, **kw)
 
 
-def positive_float(default=None, **kw) -> Param:
+def positive_float(default: float | None = None, **kw: Any) -> Param:
+    """A positive number parameter (``kw``: the other :class:`Param` fields)."""
     return Param("float", default, min=0, min_exclusive=True, **kw)
 
 
-def check_params(schema: dict, given: dict, *, owner: str):
+def check_params(schema: dict, given: dict, *, owner: str) -> dict[str, Any]:
     """Fill defaults and check keyword arguments against ``schema``.
 
     Raises :class:`~geoquant.errors.InvalidInputError` naming the parameter
