@@ -219,8 +219,8 @@ class Competitor:
     Attributes
     ----------
     name, family : str
-        Registry name and family (``triangulation``, ``network``, ``theory``,
-        ``baseline``).
+        Registry name and family: a display label, any identifier (the shipped ones are
+        :data:`METHOD_FAMILIES`); behaviour follows the capability tags, never the family.
     dims : tuple of int or None
         Input dimensions the method supports (``None``: any).
     piecewise_linear : bool
