@@ -15,19 +15,24 @@ One rule:
 
 The output is strict JSON: :func:`dumps` passes ``allow_nan=False``, so a NaN
 can never reach a file as the non-standard token ``NaN``.
+
+Hashes of JSON data (task ids, spec fingerprints, record checksums, training fingerprints) are
+taken of one canonical text, :func:`canonical_json` (sorted keys), by :func:`json_sha256`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 
 from ._validation import check_option
 
-__all__ = ["to_jsonable", "dumps"]
+__all__ = ["to_jsonable", "dumps", "canonical_json", "json_sha256"]
 
 _NONFINITE = ("null", "string")
 
@@ -82,3 +87,30 @@ def _convert(obj: Any, as_string: bool) -> Any:
 def dumps(obj: Any, *, nonfinite: Literal["null", "string"] = "null", **kwargs: Any) -> str:
     """Strict JSON text of ``obj`` after :func:`to_jsonable` (``kwargs`` go to :func:`json.dumps`)."""
     return json.dumps(to_jsonable(obj, nonfinite=nonfinite), allow_nan=False, **kwargs)
+
+
+def canonical_json(obj: Any, *, compact: bool = True, default: Callable[[Any], Any] | None = None,
+                   allow_nan: bool = True) -> str:
+    """The canonical JSON text of ``obj``: keys sorted, compact separators (``compact=False``: ``", "``, ``": "``).
+
+    ``default`` and ``allow_nan`` are :func:`json.dumps`'s. The text hashed by :func:`json_sha256`; the
+    options are part of what a stored hash means, so each caller keeps the ones its hashes were made with.
+
+    >>> canonical_json({"b": 1, "a": [1, 2]})
+    '{"a":[1,2],"b":1}'
+    """
+    separators = (",", ":") if compact else None
+    return json.dumps(obj, sort_keys=True, separators=separators, default=default, allow_nan=allow_nan)
+
+
+def json_sha256(obj: Any, *, compact: bool = True, default: Callable[[Any], Any] | None = None,
+                allow_nan: bool = True, prefix: bytes = b"") -> str:
+    """SHA-256 (hex) of ``prefix`` followed by the UTF-8 :func:`canonical_json` of ``obj``.
+
+    ``prefix``: raw bytes hashed first (e.g. the arrays a fingerprint covers besides its JSON part).
+
+    >>> json_sha256({"a": 1})[:12]
+    '015abd7f5cc5'
+    """
+    text = canonical_json(obj, compact=compact, default=default, allow_nan=allow_nan)
+    return hashlib.sha256(prefix + text.encode()).hexdigest()

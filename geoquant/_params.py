@@ -25,7 +25,7 @@ class BadValue(Exception):
         self.expected = expected
 
 
-def show(value: object) -> str:
+def show(value: Any) -> str:
     """A value as it would be written in TOML/JSON (strings in double quotes)."""
     try:
         return json.dumps(value)
@@ -33,11 +33,11 @@ def show(value: object) -> str:
         return repr(value)
 
 
-def _is_int(v: object) -> bool:
+def _is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
-def _is_real(v: object) -> bool:
+def _is_real(v: Any) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
 
 
@@ -102,7 +102,7 @@ class Param:
             text += " (or omitted)"
         return text
 
-    def _in_range(self, v: float) -> bool:
+    def _in_range(self, v: Any) -> bool:
         if self.min is not None and (v <= self.min if self.min_exclusive else v < self.min):
             return False
         if self.max is not None and v > self.max:
@@ -115,46 +115,77 @@ class Param:
             if self.optional:
                 return None
             raise BadValue(self.expected)
-        k = self.kind
-        if k == "int":
-            if not _is_int(value) or not self._in_range(value):
-                raise BadValue(self.expected)
-            value = int(value)
-        elif k == "float":
-            if not _is_real(value) or not self._in_range(value):
-                raise BadValue(self.expected)
-            value = float(value)
-        elif k == "bool":
-            if not isinstance(value, bool):
-                raise BadValue(self.expected)
-        elif k == "str":
-            if not isinstance(value, str) or not value:
-                raise BadValue(self.expected)
-        elif k == "choice":
-            if value not in self.choices:
-                raise BadValue(self.expected)
-        elif k == "int_list":
-            if (
-                not isinstance(value, (list, tuple))
-                or (self.min_exclusive and not value)
-                or not all(_is_int(v) and self._in_range(v) for v in value)
-            ):
-                raise BadValue(self.expected)
-            value = [int(v) for v in value]
-        elif k == "dict":
-            if not isinstance(value, dict):
-                raise BadValue(self.expected)
-            value = dict(value)
+        clean = _CLEAN.get(self.kind)
+        if clean is not None:  # (an unknown kind is refused by ``expected``, not here)
+            value = clean(self, value)
         if self.extra_check is not None:
             self.extra_check(value)
         return value
 
+    def _bad(self) -> BadValue:
+        return BadValue(self.expected)
+
+
+# one cleaner per kind: the value checked against the Param (raises BadValue) and normalised
+def _clean_int(p: Param, value: Any) -> int:
+    if not _is_int(value) or not p._in_range(value):
+        raise p._bad()
+    return int(value)
+
+
+def _clean_float(p: Param, value: Any) -> float:
+    if not _is_real(value) or not p._in_range(value):
+        raise p._bad()
+    return float(value)
+
+
+def _clean_bool(p: Param, value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise p._bad()
+    return value
+
+
+def _clean_str(p: Param, value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        raise p._bad()
+    return value
+
+
+def _clean_choice(p: Param, value: Any) -> Any:
+    if value not in p.choices:
+        raise p._bad()
+    return value
+
+
+def _clean_int_list(p: Param, value: Any) -> list[int]:
+    if (
+        not isinstance(value, (list, tuple))
+        or (p.min_exclusive and not value)
+        or not all(_is_int(v) and p._in_range(v) for v in value)
+    ):
+        raise p._bad()
+    return [int(v) for v in value]
+
+
+def _clean_dict(p: Param, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise p._bad()
+    return dict(value)
+
+
+_CLEAN: dict[str, Callable[[Param, Any], Any]] = {
+    "int": _clean_int, "float": _clean_float, "bool": _clean_bool, "str": _clean_str, "choice": _clean_choice,
+    "int_list": _clean_int_list, "dict": _clean_dict,
+}
+
 
 def positive_int(default: int | None = None, **kw: Any) -> Param:
+    """A positive integer parameter (``kw``: the other :class:`Param` fields)."""
     return Param("int", default, min=0, min_exclusive=True, **kw)
 
 
 def positive_float(default: float | None = None, **kw: Any) -> Param:
+    """A positive number parameter (``kw``: the other :class:`Param` fields)."""
     return Param("float", default, min=0, min_exclusive=True, **kw)
 
 

@@ -183,6 +183,24 @@ def check_span(points: np.ndarray, name: str) -> None:
         )
 
 
+def _duplicates_on_line(x: np.ndarray, tol: float) -> list[tuple[int, ...]]:
+    """1D: runs of sorted neighbours closer than ``tol``; O(n log n) without a tree (fast for 10^7 points)."""
+    order = np.argsort(x)  # groups are sorted below, so stability is not needed
+    close = np.diff(x[order]) <= tol
+    if not close.any():
+        return []
+    groups: list[tuple[int, ...]] = []
+    start, prev = None, -2
+    for i in np.flatnonzero(close):
+        if start is None or i != prev + 1:
+            if start is not None:
+                groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
+            start = i
+        prev = int(i)
+    groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
+    return sorted(groups)
+
+
 def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, ...]]:
     """Groups of indices of points closer than ``rtol * diameter`` (exact when rtol=0).
 
@@ -204,21 +222,7 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
         return _exact_duplicates(points)
     groups: list[tuple[int, ...]]
     if d == 1:
-        # sorted neighbours: O(n log n) without a tree (fast for 10^7 points)
-        order = np.argsort(points[:, 0])  # groups are sorted below, so stability is not needed
-        close = np.diff(points[order, 0]) <= tol
-        if not close.any():
-            return []
-        groups = []
-        start, prev = None, -2
-        for i in np.flatnonzero(close):
-            if start is None or i != prev + 1:
-                if start is not None:
-                    groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
-                start = i
-            prev = int(i)
-        groups.append(tuple(sorted(int(j) for j in order[start : prev + 2])))
-        return sorted(groups)
+        return _duplicates_on_line(points[:, 0], tol)
     from scipy.spatial import cKDTree
 
     pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")

@@ -39,9 +39,12 @@ def test_find_plateaus_refuses_a_nan_loss():
         gq.find_plateaus(np.arange(1, 6), [1.0, 0.5, np.nan, 0.2, 0.2])
 
 
-def test_unknown_family_and_metric_are_refused():
+def test_family_labels_are_open_and_unknown_metric_is_refused():
+    # a family is any label (a user's family included): one nobody registered has no methods
+    assert gq.list_methods("networks") == []
+    assert gq.list_methods("network") == ["network_small", "network_standard"]
     with pytest.raises(InvalidInputError, match="'family'"):
-        gq.list_methods("networks")
+        gq.list_methods(3)
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"method": ["m"] * 2, "seed": [0, 0], "n": [10, 20], "status": ["done"] * 2, "l2_hull": [1.0, 0.5]})
     with pytest.raises(InvalidInputError, match="'metric'.*l2_hull"):

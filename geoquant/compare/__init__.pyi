@@ -47,6 +47,13 @@ from ._metrics import (
     DISTANCE_COLUMNS as DISTANCE_COLUMNS,
     MINNORM_COLUMNS as MINNORM_COLUMNS,
 )
+# the method contract and the parameters of a method's params_schema
+from .._params import (
+    Param as Param,
+)
+from ._contract import (
+    check_method as check_method,
+)
 
 # deprecated: the study machinery moved to geoquant.study (removed in geoquant._deprecation.REMOVED_IN)
 __deprecated__ = {

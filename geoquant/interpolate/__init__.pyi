@@ -26,3 +26,7 @@ from ._bounds import (
 from .._quadrature import (
     grundmann_moeller as grundmann_moeller,
 )
+from ._datadep import (
+    l2_lawson_flip as l2_lawson_flip,
+    l2_data_dependent_triangulation as l2_data_dependent_triangulation,
+)

@@ -471,8 +471,8 @@ def target_l2_cost(
     """A target's values at the points and the squared-L2 interpolation cost of triangles.
 
     The cost that engines taking costs as callables need for "the L2 error of
-    the interpolant of ``f``" (``lawson_flip``'s ``"min_l2_error"``, wired by
-    :mod:`geoquant._providers`): the triangulation engine never imports this module.
+    the interpolant of ``f``" (``lawson_flip``'s ``"min_l2_error"``, passed as ``l2_cost=``, e.g. by
+    :func:`l2_lawson_flip`): the triangulation engine never imports this module.
 
     Parameters
     ----------

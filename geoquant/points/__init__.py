@@ -27,14 +27,9 @@ NumPy (``.npy``)
     points in 1D. No extra columns.
 """
 
-from ._files import MAX_CSV_COLUMNS as MAX_CSV_COLUMNS
-from ._files import PointSet as PointSet
-from ._files import default_coordinate_names as default_coordinate_names
-from ._files import load_points as load_points
-from ._files import write_points as write_points
-from ._sample import SAMPLE_KINDS as SAMPLE_KINDS
-from ._sample import SampleKind as SampleKind
-from ._sample import check_domain as check_domain
-from ._sample import sample_points as sample_points
+from __future__ import annotations
 
-__all__ = ["PointSet", "load_points", "sample_points", "write_points", "SAMPLE_KINDS"]
+from .._lazy import attach_stub
+
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, globals())

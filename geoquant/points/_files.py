@@ -195,7 +195,7 @@ def _read_npy(p: Path) -> np.ndarray:
     return arr
 
 
-def _coordinate_order(header: list[str], p: Path, coordinate_columns) -> list[int]:
+def _coordinate_order(header: list[str], p: Path, coordinate_columns: Any) -> list[int]:
     """Indices into ``header`` of the coordinate columns, in coordinate order."""
     norm = [h.strip().lower() for h in header]
     if coordinate_columns is not None:
@@ -251,7 +251,7 @@ def _coordinate_order(header: list[str], p: Path, coordinate_columns) -> list[in
     )
 
 
-def _read_csv(p: Path, coordinate_columns):
+def _read_csv(p: Path, coordinate_columns: Any) -> Any:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -6,8 +6,8 @@ import itertools
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -33,7 +33,7 @@ SampleKind = Literal["uniform", "polygon", "grid", "sobol", "halton", "clustered
 # sampling
 
 
-def check_domain(domain, dim: int, name: str = "domain") -> np.ndarray:
+def check_domain(domain: ArrayLike, dim: int, name: str = "domain") -> np.ndarray:
     """Validate a box ``(dim, 2)`` of ``[low, high]`` rows (a ``(2,)`` pair is used on every axis)."""
     arr = as_float_array(domain, name, ndim=(1, 2))
     if arr.ndim == 1:
@@ -187,7 +187,7 @@ def sample_points(
     return pts
 
 
-def _redraw_duplicates(pts, draw):
+def _redraw_duplicates(pts: np.ndarray, draw: Callable[[int], np.ndarray]) -> np.ndarray:
     """Redraw the later members of groups of points closer than 1e-10 x diameter.
 
     Uniform draws in 1D meet such near-coincidences with probability ~ n**2 * 1e-10,
@@ -202,7 +202,7 @@ def _redraw_duplicates(pts, draw):
     raise InvalidInputError(f"'n' = {len(pts)} points: could not draw them distinct")
 
 
-def _sample_polygon(n, dim, polygon, rng) -> np.ndarray:
+def _sample_polygon(n: int, dim: int, polygon: Any, rng: np.random.Generator) -> np.ndarray:
     import shapely
     from shapely.geometry import Polygon
     from shapely.geometry.base import BaseGeometry
@@ -240,7 +240,7 @@ def _sample_polygon(n, dim, polygon, rng) -> np.ndarray:
     raise InvalidInputError(f"'polygon' is too thin to sample: acceptance rate {frac:.3g} in its bounding box")
 
 
-def _grid(n, dim, box, shape) -> np.ndarray:
+def _grid(n: int, dim: int, box: np.ndarray, shape: Any) -> np.ndarray:
     if shape is None:
         k0 = int(round(n ** (1.0 / dim)))
         k = next((m for m in (k0 - 1, k0, k0 + 1) if m >= 1 and m**dim == n), None)
@@ -261,7 +261,7 @@ def _grid(n, dim, box, shape) -> np.ndarray:
     return np.column_stack([g.ravel() for g in mesh])
 
 
-def _qmc(kind, n, dim, box, rng) -> np.ndarray:
+def _qmc(kind: str, n: int, dim: int, box: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     from scipy.stats import qmc
 
     cls = qmc.Sobol if kind == "sobol" else qmc.Halton
@@ -275,7 +275,8 @@ def _qmc(kind, n, dim, box, rng) -> np.ndarray:
     return box[:, 0] + u * (box[:, 1] - box[:, 0])
 
 
-def _clustered(n, dim, box, rng, n_clusters, cluster_std) -> np.ndarray:
+def _clustered(n: int, dim: int, box: np.ndarray, rng: np.random.Generator, n_clusters: int,
+               cluster_std: float) -> np.ndarray:
     n_clusters = check_int(n_clusters, "n_clusters", min_value=1)
     cluster_std = check_positive(cluster_std, "cluster_std")
     lo, hi = box[:, 0], box[:, 1]

@@ -32,15 +32,11 @@ Use :func:`get_target` to build a target by name and :func:`list_targets` /
 :func:`describe_target` to see what exists.
 """
 
-from . import _library  # noqa: F401  (defining the shipped targets registers them)
-from ._base import BOUND_KINDS as BOUND_KINDS
-from ._base import Target as Target
-from ._callable import CallableTarget as CallableTarget
-from ._callable import import_callable as import_callable
-from ._callable import sampled_hessian_norm as sampled_hessian_norm
-from ._registry import describe_target as describe_target
-from ._registry import get_target as get_target
-from ._registry import list_targets as list_targets
+from __future__ import annotations
 
-__all__ = ["Target", "get_target", "list_targets", "describe_target", "BOUND_KINDS", "CallableTarget",
-           "import_callable", "sampled_hessian_norm"]
+from .._lazy import attach_stub
+
+from . import _library  # noqa: F401  (defining the shipped targets registers them)
+
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, globals())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal, overload
 
 import inspect
@@ -19,8 +20,9 @@ from ._base import Target
 _REGISTRY: dict[str, tuple[type, str, tuple | None, int]] = {}
 
 
-def _register(name, description, dims=None, default_dim=2):
-    def deco(cls):
+def _register(name: str, description: str, dims: tuple[int, ...] | None = None,
+              default_dim: int = 2) -> Callable[[Any], Any]:
+    def deco(cls: Any) -> Any:
         _REGISTRY[name] = (cls, description, dims, default_dim)
         cls.registry_name = name
         return cls
@@ -48,7 +50,7 @@ def list_targets(details: bool = False) -> list[str] | dict[str, str]:
     return names
 
 
-def _param_names(cls):
+def _param_names(cls: Any) -> list[str]:
     sig = inspect.signature(cls.__init__)
     return [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
 

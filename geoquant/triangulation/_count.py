@@ -52,6 +52,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_float_array, check_option, check_points, memory_budget
 from ..errors import DegenerateInputError, InvalidInputError, TooLargeError, UnsupportedError
 from ._count_fast import count_fine
+from ._count_protocol import CountingStructure
 from ._count_kernel import BYTES_PER_STATE, HAVE_NUMBA, KernelCounter, KernelMemo
 from ._count_line import LineChain
 from ._count_planar import PlanarDecomposition, StateBudgetExceeded, estimate_states
@@ -256,7 +257,7 @@ def build_structure(
     return struct
 
 
-def make_work(struct: PlanarDecomposition | LineChain, what: str, time_limit: object, progress: object) -> Work:
+def make_work(struct: CountingStructure, what: str, time_limit: object, progress: object) -> Work:
     """The progress display and time limit of one call (validated), attached to the DAG's evaluations."""
     limit = check_time_limit(time_limit)
     prog = check_progress(progress)
@@ -267,7 +268,7 @@ def make_work(struct: PlanarDecomposition | LineChain, what: str, time_limit: ob
 
 
 @contextlib.contextmanager
-def deep_recursion(struct: PlanarDecomposition | LineChain) -> Iterator[None]:
+def deep_recursion(struct: CountingStructure) -> Iterator[None]:
     """Allow the DP's recursion (one frame per triangle) past Python's default limit."""
     old = sys.getrecursionlimit()
     need = struct.max_depth() + 1000
@@ -500,7 +501,7 @@ class _SumDP:
 
     memo: dict
 
-    def __init__(self, struct: PlanarDecomposition | LineChain, w: np.ndarray) -> None:
+    def __init__(self, struct: CountingStructure, w: np.ndarray) -> None:
         self.struct, self.w, self.memo = struct, w, {}
         self.work = getattr(struct, "work", None)
 
@@ -549,7 +550,7 @@ class _MaxDP:
     _MAX_STORED = 30_000_000  # floats kept for the distributions (~0.5 GB with values)
     memo: dict
 
-    def __init__(self, struct: PlanarDecomposition | LineChain, w: np.ndarray, moments: bool) -> None:
+    def __init__(self, struct: CountingStructure, w: np.ndarray, moments: bool) -> None:
         self.struct, self.w, self.memo, self.moments = struct, w, {}, moments
         self.stored = 0
         self.work = getattr(struct, "work", None)
@@ -622,7 +623,7 @@ class _MaxDP:
         return u, np.bincount(inv.ravel(), weights=probs, minlength=len(u))
 
 
-def _follow(struct: PlanarDecomposition | LineChain, memo: dict, key: Any, slot: int) -> list[int]:
+def _follow(struct: CountingStructure, memo: dict, key: Any, slot: int) -> list[int]:
     """Simplex ids of the triangulation reached by following the stored choice ``slot``."""
     sids = []
     stack = [key]

@@ -195,7 +195,7 @@ if HAVE_NUMBA:
             fr_accp[d, k] = np.uint64(0)
 
     @njit(cache=True)
-    def _run(st, slots, key_off, arena, c64, cp, primes,
+    def _run(st, slots, key_off, arena, c64, cp, primes,  # noqa: C901 - the fused numba kernel: a split costs a call per state
              fr_poly, fr_len, fr_pe, fr_ci, fr_ce, fr_i, fr_acc, fr_accp,
              rank_of, edge_of_rank, cand_ptr, cand_c, conf, tri_empty,
              root, chunk, max_states):  # pragma: no cover - compiled

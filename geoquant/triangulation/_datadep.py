@@ -27,11 +27,14 @@ Criteria
     the costs of the diagonal and the four sides of its quadrilateral, and is
     made when that local sum decreases. ``"min_gradient_jump"`` is ``"jnd"``.
 ``"min_l2_error"``
-    ``values`` is the target callable ``f``; the cost of a triangle is the
-    integral of ``(f - I f)^2`` over it
-    (:func:`geoquant.interpolate.simplex_errors`, a cost callable that the
-    interpolation layer builds, see :mod:`geoquant._providers`); flip when the sum over the
-    two triangles decreases (the global squared L2 error decreases).
+    The cost of a triangle is the integral of ``(f - I f)^2`` over it; flip when the sum over
+    the two triangles decreases (the global squared L2 error decreases). The engine never
+    integrates a target itself: the caller passes the cost, ``l2_cost=cost`` with ``values``
+    the target's values at the points, both from
+    :func:`geoquant.interpolate.target_l2_cost` -- or calls the conveniences that take the
+    target, :func:`geoquant.interpolate.l2_lawson_flip` and
+    :func:`geoquant.interpolate.l2_data_dependent_triangulation`. (Passing the target itself as
+    ``values`` without ``l2_cost`` is deprecated.)
 callable
     ``cost(points, simplices, values) -> (k,)`` per-triangle costs for any
     ``(k, 3)`` index array; flip when the sum over the two triangles decreases.
@@ -47,7 +50,7 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._providers import provider
+from .._deprecation import warn_deprecated
 from .._validation import SeedLike, as_float_array, check_int, check_points, check_values
 from ..errors import InvalidInputError, UnsupportedError
 from ._delaunay import delaunay
@@ -55,7 +58,7 @@ from ._mesh import PlanarMesh, edge_key, interior_edges
 from ._regular import random_regular_triangulation
 from ._triangulation import Triangulation
 
-__all__ = ["lawson_flip", "data_dependent_triangulation", "criterion_value", "CRITERIA"]
+__all__ = ["lawson_flip", "data_dependent_triangulation", "criterion_value", "CRITERIA", "L2Cost"]
 
 CRITERIA = ("max_min_angle", "min_edge_length", "abn", "jnd", "min_gradient_jump", "min_l2_error")
 _ALIASES = {"min_gradient_jump": "jnd"}
@@ -67,6 +70,8 @@ Criterion: TypeAlias = (
 )
 #: Data values at the points, or the target callable evaluated there.
 Values: TypeAlias = "ArrayLike | Callable[[np.ndarray], ArrayLike]"
+#: ``cost(points, simplices (k, 3), values) -> (k,)``: the squared L2 error of the interpolant per triangle
+L2Cost: TypeAlias = "Callable[[np.ndarray, np.ndarray, np.ndarray], ArrayLike]"
 # A flip must improve the local objective by this relative amount: it keeps
 # round-off from flipping an edge back and forth and guarantees termination.
 _RTOL = 1e-10
@@ -236,32 +241,61 @@ class _EdgeCriterion(_Criterion):
     edge_based = True
 
 
-def _make_criterion(criterion: Criterion, points: np.ndarray, values: Any, n: int) -> _Criterion:
-    """Validate ``criterion`` and ``values`` together; return the criterion object."""
-    l2_cost = None
+def _deprecated_target_l2_cost(values: Callable[[np.ndarray], ArrayLike], points: np.ndarray) -> tuple[Any, Any]:
+    """The old form ``criterion="min_l2_error", values=f``: the interpolation layer builds the cost.
+
+    Deprecated (removed in :data:`geoquant._deprecation.REMOVED_IN`); until then this one call
+    reaches the layer above by name, the engine's only such import.
+    """
+    import importlib
+
+    warn_deprecated("criterion 'min_l2_error' with the target as 'values'",
+                    "l2_cost=cost, values from geoquant.interpolate.target_l2_cost(f, points), or "
+                    "geoquant.interpolate.l2_lawson_flip / l2_data_dependent_triangulation", stacklevel=5)
+    interpolate = importlib.import_module("geoquant.interpolate")  # removed in REMOVED_IN with the old form
+    return interpolate.target_l2_cost(values, points)
+
+
+def _make_criterion(criterion: Criterion, points: np.ndarray, values: Any, n: int,
+                    l2_cost: L2Cost | None = None) -> _Criterion:
+    """Validate ``criterion``, ``values`` and ``l2_cost`` together; return the criterion object."""
+    name = _criterion_name(criterion)
+    if l2_cost is not None and name != "min_l2_error":
+        raise InvalidInputError(f"'l2_cost' is the cost of criterion 'min_l2_error', found criterion {criterion!r}")
+    if l2_cost is not None and not callable(l2_cost):
+        raise InvalidInputError(f"'l2_cost' must be a callable cost(points, simplices, values), found {l2_cost!r}")
     if callable(values):
-        # the interpolation layer evaluates the target and builds its L2 cost (the engine never imports it)
-        values, l2_cost = provider("target_l2_cost")(values, points)
+        if name == "min_l2_error" and l2_cost is None:
+            values, l2_cost = _deprecated_target_l2_cost(values, points)
+        else:
+            values = check_values(values(points), n, "values")
     elif values is not None:
         values = check_values(values, n, "values")
     if callable(criterion):
         return _Criterion("callable", points, values, cost_fn=criterion)
-    if not isinstance(criterion, str) or criterion not in CRITERIA:
-        opts = ", ".join(repr(c) for c in CRITERIA)
-        raise InvalidInputError(f"'criterion' must be one of {opts} or a callable, found {criterion!r}")
-    name = _ALIASES.get(criterion, criterion)
     if name in ("abn", "jnd"):
         if values is None:
             raise InvalidInputError(f"'values' must be given for criterion {criterion!r}: (n_points,) data values or a callable")
         return _EdgeCriterion(name, points, values)
     if name == "min_l2_error":
-        if l2_cost is None:
+        if l2_cost is None or values is None:
             raise InvalidInputError(
-                "'values' must be the target callable f for criterion 'min_l2_error' (its L2 error is integrated), "
-                f"found {type(values).__name__}"
+                "'values' must be the target's values at the points with l2_cost= its L2 cost for criterion "
+                "'min_l2_error' (both from geoquant.interpolate.target_l2_cost), "
+                f"found {type(values).__name__} without l2_cost"
             )
         return _Criterion(name, points, values, cost_fn=l2_cost)
     return _Criterion(name, points, values)
+
+
+def _criterion_name(criterion: Criterion) -> str:
+    """The canonical name of a named criterion; ``"callable"`` for a cost callable."""
+    if callable(criterion):
+        return "callable"
+    if not isinstance(criterion, str) or criterion not in CRITERIA:
+        opts = ", ".join(repr(c) for c in CRITERIA)
+        raise InvalidInputError(f"'criterion' must be one of {opts} or a callable, found {criterion!r}")
+    return _ALIASES.get(criterion, criterion)
 
 
 # ------------------------------------------------------------ public
@@ -271,6 +305,7 @@ def lawson_flip(
     values: Values | None = None,
     *,
     max_flips: int | None = None,
+    l2_cost: L2Cost | None = None,
 ) -> Triangulation:
     """Locally optimal triangulation by Lawson flips for a criterion.
 
@@ -284,11 +319,15 @@ def lawson_flip(
         callable ``cost(points, simplices, values) -> (k,)`` of per-triangle
         costs (see the module docstring).
     values : (n_points,) array_like or callable, optional
-        Data values for ``"abn"``/``"jnd"`` (a callable is evaluated at the
-        points); the target callable ``f`` for ``"min_l2_error"``.
+        Data values for ``"abn"``/``"jnd"``/``"min_l2_error"`` (a callable is
+        evaluated at the points).
     max_flips : int, optional
         Stop after this many flips with a RuntimeWarning (the procedure always
         terminates; this bounds the work).
+    l2_cost : callable, optional
+        For ``"min_l2_error"`` (required): ``cost(points, simplices, values) -> (k,)``,
+        the integrals of ``(f - I f)**2`` over the triangles
+        (:func:`geoquant.interpolate.target_l2_cost` returns it with ``values``).
 
     Returns
     -------
@@ -316,7 +355,7 @@ def lawson_flip(
         raise UnsupportedError(f"Lawson flips are implemented for planar triangulations only, 'tri' has n_dims={tri.n_dims}")
     if max_flips is not None:
         max_flips = check_int(max_flips, "max_flips", min_value=0)
-    crit = _make_criterion(criterion, tri.points, values, tri.n_points)
+    crit = _make_criterion(criterion, tri.points, values, tri.n_points, l2_cost)
     return Triangulation(tri.points, _lop(tri.points, tri.simplices, crit, max_flips), validate=False)
 
 
@@ -370,14 +409,15 @@ def _lop(P: np.ndarray, simplices: np.ndarray, crit: _Criterion, max_flips: int 
         queued = set(stack)
 
 
-def criterion_value(tri: Triangulation, criterion: Criterion, values: Values | None = None) -> float:
+def criterion_value(tri: Triangulation, criterion: Criterion, values: Values | None = None, *,
+                    l2_cost: L2Cost | None = None) -> float:
     """The global objective that :func:`lawson_flip` improves with every flip.
 
     Parameters
     ----------
     tri : Triangulation
         A planar triangulation.
-    criterion, values
+    criterion, values, l2_cost
         As for :func:`lawson_flip`.
 
     Returns
@@ -393,7 +433,7 @@ def criterion_value(tri: Triangulation, criterion: Criterion, values: Values | N
         raise InvalidInputError(f"'tri' must be a geoquant Triangulation, found {type(tri).__name__}")
     if tri.n_dims != 2:
         raise UnsupportedError(f"criteria are defined for planar triangulations only, 'tri' has n_dims={tri.n_dims}")
-    crit = _make_criterion(criterion, tri.points, values, tri.n_points)
+    crit = _make_criterion(criterion, tri.points, values, tri.n_points, l2_cost)
     return crit.total(tri.simplices, tri.n_points)
 
 
@@ -405,6 +445,7 @@ def data_dependent_triangulation(
     *,
     seed: SeedLike = 0,
     max_flips: int | None = None,
+    l2_cost: L2Cost | None = None,
 ) -> Triangulation:
     """A data-dependent triangulation of planar data by Lawson's local optimisation.
 
@@ -412,7 +453,7 @@ def data_dependent_triangulation(
     ----------
     points : (n_points, 2) array_like
     values : (n_points,) array_like or callable
-        Data at the points, or the target ``f`` (required for ``"min_l2_error"``).
+        Data at the points, or a callable evaluated there.
     criterion : str or callable, default "jnd"
         See :func:`lawson_flip`.
     start : {"delaunay", "random"} or Triangulation, default "delaunay"
@@ -420,8 +461,9 @@ def data_dependent_triangulation(
         :func:`random_regular_triangulation` with ``seed``.
     seed : int
         Used when ``start="random"``.
-    max_flips : int, optional
-        See :func:`lawson_flip`.
+    max_flips, l2_cost : optional
+        See :func:`lawson_flip` (``l2_cost`` for ``"min_l2_error"``;
+        :func:`geoquant.interpolate.l2_data_dependent_triangulation` takes the target instead).
 
     Returns
     -------
@@ -453,4 +495,4 @@ def data_dependent_triangulation(
             tri = random_regular_triangulation(pts, seed=seed)
         else:
             raise InvalidInputError(f"'start' must be 'delaunay', 'random' or a Triangulation, found {start!r}")
-    return lawson_flip(tri, criterion, values, max_flips=max_flips)
+    return lawson_flip(tri, criterion, values, max_flips=max_flips, l2_cost=l2_cost)

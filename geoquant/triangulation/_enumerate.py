@@ -390,15 +390,25 @@ def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_stat
     make_work(struct, "rank_triangulation", time_limit, progress)
     not_ours = InvalidInputError(f"'tri' is not a triangulation of its points (as a {_kind(struct.fine)[:-1]})")
     if isinstance(struct, LineChain):
-        pos = np.empty(struct.n, dtype=np.int64)
-        pos[struct.order] = np.arange(struct.n)
-        used = np.sort(pos[tri.used_points])  # sorted positions along the line
-        if len(used) < 2 or used[0] != 0 or used[-1] != struct.n - 1:
-            raise not_ours
-        index = struct.rank(used)
-        if not np.array_equal(canonical_simplices(struct.unrank(index)), tri.simplices):
-            raise not_ours
-        return index
+        return _rank_on_line(struct, tri, not_ours)
+    return _rank_planar(struct, tri, not_ours)
+
+
+def _rank_on_line(struct: LineChain, tri: Triangulation, not_ours: InvalidInputError) -> int:
+    """1D: the closed-form rank of the points the segments use."""
+    pos = np.empty(struct.n, dtype=np.int64)
+    pos[struct.order] = np.arange(struct.n)
+    used = np.sort(pos[tri.used_points])  # sorted positions along the line
+    if len(used) < 2 or used[0] != 0 or used[-1] != struct.n - 1:
+        raise not_ours
+    index = struct.rank(used)
+    if not np.array_equal(canonical_simplices(struct.unrank(index)), tri.simplices):
+        raise not_ours
+    return index
+
+
+def _rank_planar(struct: PlanarDecomposition, tri: Triangulation, not_ours: InvalidInputError) -> int:
+    """2D: follow the triangles of ``tri`` down the DAG, adding the sizes of the choices passed over."""
     total_count(struct)
     sid_of = {tuple(row): i for i, row in enumerate(struct.simplices.tolist())}
     wanted = set()
@@ -409,7 +419,8 @@ def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_stat
         wanted.add(sid)
     used_sids: set[int] = set()
 
-    def rank(key: bytes) -> int:
+    def choice(key: bytes) -> tuple[int, int, tuple, list[int]]:
+        """The choice of state ``key`` that ``tri`` makes (its triangle, else the skip) and its offset."""
         offset = 0
         pick = None
         skip = None
@@ -428,7 +439,10 @@ def rank_triangulation(tri: Triangulation, *, fine: bool | None = None, max_stat
             pick = skip
         if pick is None:
             raise not_ours
-        offset, sid, kids, sizes = pick
+        return pick
+
+    def rank(key: bytes) -> int:
+        offset, sid, kids, sizes = choice(key)
         if sid >= 0:
             used_sids.add(sid)
         r, radix = 0, 1

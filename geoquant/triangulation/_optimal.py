@@ -630,7 +630,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
             val = float(c[xi].sum())
             tol = 1e-7 * max(abs(val), 1.0)
             if bound >= val - tol:
-                how = f" after {rounds} round(s) of cuts ({cuts.shape[0]:,} crossing cliques and odd cycles)" if rounds else ""
+                how = f" after {rounds} round(s) of cuts ({cuts.shape[0]:,} crossing cliques and odd cycles)" if rounds and cuts is not None else ""
                 return _SumResult(xi, val, min(bound, val), True,
                                   f"LP relaxation integral{how} (optimal with its dual bound)")
             break
@@ -834,6 +834,19 @@ def optimal_triangulation(
         return finish(x, val, True, val, _status_text(res))
 
     # minimise the largest triangle cost: bisection on the sorted distinct costs
+    best_x, best_val, proven, lower, status = _bisect_bottleneck(prog, w, tris_sorted, n, remaining)
+    if best_x is None:
+        raise TooLargeError(f"optimal_triangulation found no triangulation of {n} points within time_limit={time_limit} s")
+    return finish(best_x, best_val, proven, best_val if proven else lower, status)
+
+
+def _bisect_bottleneck(prog: _Program, w: np.ndarray, tris_sorted: np.ndarray, n: int,
+                       remaining: Callable[[], float | None]) -> tuple[np.ndarray | None, float, bool, float, str]:
+    """Minimise the largest triangle cost: bisection on the sorted distinct costs, one feasibility program each.
+
+    Returns ``(x, value, proven, lower bound, status)``; ``x`` None when the time ran out before any triangulation.
+    """
+    m = len(w)
     vals = np.unique(w)
     # lower bound: every hull segment and every point needs some triangle
     inc = prog.A.tocsr()
@@ -866,6 +879,4 @@ def optimal_triangulation(
             break
         else:
             raise SolverError(f"HiGHS failed on a bottleneck feasibility program: {status}")
-    if best_x is None:
-        raise TooLargeError(f"optimal_triangulation found no triangulation of {n} points within time_limit={time_limit} s")
-    return finish(best_x, best_val, proven, best_val if proven else float(vals[lo]), status)
+    return best_x, best_val, proven, (best_val if proven or best_x is None else float(vals[lo])), status

@@ -3,7 +3,8 @@ import pytest
 from scipy.spatial import Delaunay as ScipyDelaunay
 
 from geoquant.errors import InvalidInputError, UnsupportedError
-from geoquant.interpolate import interpolation_error
+from geoquant.interpolate import interpolation_error, target_l2_cost
+from geoquant.interpolate._datadep import l2_data_dependent_triangulation, l2_lawson_flip
 from geoquant.triangulation import (
     Triangulation,
     criterion_value,
@@ -31,6 +32,13 @@ def ridge(x):
 
 def smooth(x):
     return np.exp(-3 * ((x[..., 0] - 0.3) ** 2 + 2 * (x[..., 1] - 0.6) ** 2)) + x[..., 0] * x[..., 1]
+
+
+def _with_cost(fn, tri, criterion, values, **kw):
+    """``fn(tri, criterion, values)``; for "min_l2_error" the values and the L2 cost of the target passed explicitly."""
+    if criterion == "min_l2_error":
+        values, kw["l2_cost"] = target_l2_cost(values, tri.points)
+    return fn(tri, criterion, values, **kw)
 
 
 def straddling(tri):
@@ -71,10 +79,11 @@ def test_max_min_angle_from_a_non_regular_start_is_delaunay(rng):
 def test_result_is_valid_fine_and_never_worse_than_the_start(criterion, values):
     pts = np.random.default_rng(4).random((40, 2))
     for start in (delaunay(pts), random_regular_triangulation(pts, seed=2)):
-        out = lawson_flip(start, criterion, values)
+        out = _with_cost(lawson_flip, start, criterion, values)
         Triangulation(pts, out.simplices)  # full geometric validation
         assert out.is_fine
-        before, after = criterion_value(start, criterion, values), criterion_value(out, criterion, values)
+        before = _with_cost(criterion_value, start, criterion, values)
+        after = _with_cost(criterion_value, out, criterion, values)
         if criterion == "max_min_angle":
             assert after >= before
         else:
@@ -86,10 +95,10 @@ def test_no_single_flip_improves_the_global_objective(criterion):
     # local optimality checked against the global sum, independently of the local bookkeeping
     pts = np.random.default_rng(7).random((25, 2))
     values = None if criterion == "min_edge_length" else smooth
-    out = lawson_flip(delaunay(pts), criterion, values)
-    best = criterion_value(out, criterion, values)
+    out = _with_cost(lawson_flip, delaunay(pts), criterion, values)
+    best = _with_cost(criterion_value, out, criterion, values)
     for e in flippable_edges(out):
-        assert criterion_value(flip(out, e), criterion, values) >= best * (1 - 1e-9)
+        assert _with_cost(criterion_value, flip(out, e), criterion, values) >= best * (1 - 1e-9)
 
 
 def test_data_dependent_triangulation_follows_a_crease():
@@ -98,7 +107,10 @@ def test_data_dependent_triangulation_follows_a_crease():
     assert straddling(dt) > 0
     assert interpolation_error(dt, ridge).total > 1e-4
     for criterion in ("jnd", "abn", "min_l2_error"):
-        t = data_dependent_triangulation(pts, ridge, criterion)
+        if criterion == "min_l2_error":
+            t = l2_data_dependent_triangulation(pts, ridge)
+        else:
+            t = data_dependent_triangulation(pts, ridge, criterion)
         assert t.is_fine
         assert straddling(t) == 0  # every triangle on one side: the interpolant is exact
         assert interpolation_error(t, ridge).total < 1e-12
@@ -155,6 +167,8 @@ def test_bad_inputs_name_the_argument():
         lawson_flip(tri, "jnd", np.zeros(5))
     with pytest.raises(InvalidInputError, match="'values'"):
         lawson_flip(tri, "min_l2_error", np.zeros(16))
+    with pytest.raises(InvalidInputError, match="'l2_cost'"):
+        lawson_flip(tri, "jnd", np.zeros(16), l2_cost=lambda p, s, v: np.zeros(len(s)))
     with pytest.raises(InvalidInputError, match="'criterion'"):
         lawson_flip(tri, lambda p, s, v: np.zeros(3))
     with pytest.raises(InvalidInputError, match="'tri'"):
@@ -170,3 +184,20 @@ def test_bad_inputs_name_the_argument():
         lawson_flip(t3)
     with pytest.raises(UnsupportedError, match="planar"):
         data_dependent_triangulation(np.random.default_rng(0).random((10, 3)), np.zeros(10))
+
+
+def test_the_l2_conveniences_pass_the_cost_explicitly_and_agree_with_the_deprecated_form():
+    pts = np.random.default_rng(4).random((30, 2))
+    start = random_regular_triangulation(pts, seed=2)
+    values, cost = target_l2_cost(smooth, pts)
+    explicit = lawson_flip(start, "min_l2_error", values, l2_cost=cost)
+    assert l2_lawson_flip(start, smooth) == explicit
+    with pytest.warns(DeprecationWarning, match="min_l2_error"):
+        old = lawson_flip(start, "min_l2_error", smooth)
+    assert old == explicit
+    with pytest.warns(DeprecationWarning, match="min_l2_error"):
+        old_value = criterion_value(explicit, "min_l2_error", smooth)
+    assert old_value == criterion_value(explicit, "min_l2_error", values, l2_cost=cost)
+    # the L2 optimum lowers the squared error of the interpolant below the start's
+    assert old_value < criterion_value(start, "min_l2_error", values, l2_cost=cost)
+    assert l2_data_dependent_triangulation(pts, smooth, "random", seed=2) == explicit

@@ -18,7 +18,8 @@ from ._base import (
     method_class,
     method_tags,
     register_method,
+    registration_problems,
 )
 
 __all__ = ["Competitor", "Method", "Statistic", "MethodTags", "register_method", "get_method", "method_class", "method_tags",
-           "list_methods", "METHOD_FAMILIES"]
+           "list_methods", "METHOD_FAMILIES", "registration_problems"]

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..._validation import check_option, check_points, check_query, check_values
+from ..._validation import check_points, check_query, check_values
 from ...errors import InvalidInputError, UnsupportedError
 from ..._params import check_params
 
@@ -51,6 +51,7 @@ __all__ = [
     "METHOD_FAMILIES",
     "MethodTags",
     "method_tags",
+    "registration_problems",
 ]
 
 
@@ -128,33 +129,57 @@ _REGISTRY: dict[str, type[Competitor]] = {}
 _M = TypeVar("_M", bound="Competitor")
 
 
-def register_method(cls: type[_M]) -> type[_M]:
-    """Class decorator: make a :class:`Method` or :class:`Statistic` subclass available by ``cls.name``."""
+_NAME_RULE = "'cls.name' must be a new non-empty printable string, found {name!r} (empty, odd or already registered)"
+
+
+def registration_problems(cls: object) -> list[str]:
+    """What keeps ``cls`` from being registered (empty: nothing), the registry name aside.
+
+    The rules :func:`register_method` enforces and :func:`geoquant.compare.check_method` reports:
+    a subclass of exactly one of :class:`Method` and :class:`Statistic`, ``pointwise`` fixed by that
+    kind, ``exact_metrics`` implemented by a Statistic, a non-empty printable ``name`` and a
+    ``family`` label that is a non-empty identifier (any label: a new family needs no edit here).
+    """
     kinds = [k for k in (Method, Statistic) if isinstance(cls, type) and issubclass(cls, k)]
     if len(kinds) != 1:
-        raise InvalidInputError(
-            "'cls' must be a subclass of exactly one of geoquant.compare.Method (a function) and "
-            f"geoquant.compare.Statistic (a number), found {cls!r}"
-        )
-    if cls.pointwise is not (kinds[0] is Method):
-        raise InvalidInputError(
-            f"'cls.pointwise' is fixed by the kind ({kinds[0].__name__}: {kinds[0].pointwise}), found {cls.pointwise!r}"
-        )
-    if kinds[0] is Statistic and cls.exact_metrics is Statistic.exact_metrics:
-        raise InvalidInputError(f"'cls' is a Statistic and must implement exact_metrics(), found {cls!r} without it")
-    name = getattr(cls, "name", None)
-    if not isinstance(name, str) or not name or not name.isprintable() or name in _REGISTRY:
-        raise InvalidInputError(f"'cls.name' must be a new non-empty printable string, found {name!r} (empty, odd or already registered)")
-    if cls.family not in METHOD_FAMILIES:
-        raise InvalidInputError(f"'cls.family' must be one of {', '.join(METHOD_FAMILIES)}, found {cls.family!r}")
+        return ["'cls' must be a subclass of exactly one of geoquant.compare.Method (a function) and "
+                f"geoquant.compare.Statistic (a number), found {cls!r}"]
+    c = cast("type[Competitor]", cls)
+    out = []
+    if c.pointwise is not (kinds[0] is Method):
+        out.append(f"'cls.pointwise' is fixed by the kind ({kinds[0].__name__}: {kinds[0].pointwise}), "
+                   f"found {c.pointwise!r}")
+    if kinds[0] is Statistic and c.exact_metrics is Statistic.exact_metrics:
+        out.append(f"'cls' is a Statistic and must implement exact_metrics(), found {c!r} without it")
+    name = getattr(c, "name", None)
+    if not isinstance(name, str) or not name or not name.isprintable():
+        out.append(_NAME_RULE.format(name=name))
+    family = getattr(c, "family", None)
+    if not isinstance(family, str) or not family.isidentifier():
+        out.append(f"'cls.family' must be a non-empty identifier (a label such as 'triangulation'), found {family!r}")
+    return out
+
+
+def register_method(cls: type[_M]) -> type[_M]:
+    """Class decorator: make a :class:`Method` or :class:`Statistic` subclass available by ``cls.name``.
+
+    Any ``family`` label that is an identifier is accepted: a family groups methods for display only
+    (:data:`METHOD_FAMILIES` lists the shipped ones in report order); behaviour follows the capability
+    tags (:class:`MethodTags`). Check a new method with :func:`geoquant.compare.check_method`.
+    """
+    problems = registration_problems(cls)
+    if problems:
+        raise InvalidInputError(problems[0])
+    if cls.name in _REGISTRY:
+        raise InvalidInputError(_NAME_RULE.format(name=cls.name))
     _REGISTRY[cls.name] = cls
     return cls
 
 
 def list_methods(family: str | None = None) -> list[str]:
-    """Names of the registered methods (optionally of one family), sorted."""
-    if family is not None:
-        check_option(family, "family", METHOD_FAMILIES)
+    """Names of the registered methods (optionally of one family: any label, shipped or a user's), sorted."""
+    if family is not None and not isinstance(family, str):
+        raise InvalidInputError(f"'family' must be a string or None, found {family!r}")
     return sorted(n for n, c in _REGISTRY.items() if family is None or c.family == family)
 
 
@@ -194,8 +219,8 @@ class Competitor:
     Attributes
     ----------
     name, family : str
-        Registry name and family (``triangulation``, ``network``, ``theory``,
-        ``baseline``).
+        Registry name and family: a display label, any identifier (the shipped ones are
+        :data:`METHOD_FAMILIES`); behaviour follows the capability tags, never the family.
     dims : tuple of int or None
         Input dimensions the method supports (``None``: any).
     piecewise_linear : bool

@@ -217,16 +217,11 @@ def segment_ends(t_max: float, n_steps: int, flow: bool) -> list:
 
 def _unit_fingerprint(Xs, ys, params, seeds, device) -> str:
     """What an ensemble's saved training state must match to be resumed: data, parameters, seeds, device."""
-    import hashlib
-    import json
+    from ..._json import json_sha256
 
-    h = hashlib.sha256()
-    for X, y in zip(Xs, ys):
-        h.update(np.ascontiguousarray(X, dtype=np.float64).tobytes())
-        h.update(np.ascontiguousarray(y, dtype=np.float64).tobytes())
-    h.update(json.dumps({"params": list(params), "seeds": [int(s) for s in seeds], "device": device,
-                         "segments": TRAIN_SEGMENTS}, sort_keys=True, default=str).encode())
-    return h.hexdigest()
+    data = b"".join(np.ascontiguousarray(a, dtype=np.float64).tobytes() for X, y in zip(Xs, ys) for a in (X, y))
+    return json_sha256({"params": list(params), "seeds": [int(s) for s in seeds], "device": device,
+                        "segments": TRAIN_SEGMENTS}, compact=False, default=str, prefix=data)
 
 
 def _load_segment(checkpoint_dir, fingerprint):
