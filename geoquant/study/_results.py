@@ -56,7 +56,7 @@ import numpy as np
 
 from .._fileio import TMP_PREFIX as _TMP_PREFIX
 from .._fileio import atomic_write_bytes, storage_error
-from .._json import dumps, to_jsonable
+from .._json import dumps, json_sha256, to_jsonable
 from ..errors import GeoquantError, InvalidInputError, StorageError
 from ._spec_targets import target_label
 
@@ -189,7 +189,7 @@ def remove_stale_temporaries(study_dir: str | os.PathLike[str]) -> int:
 def _checksum(record: dict[str, Any]) -> str:
     """SHA-256 of a record's canonical JSON without its ``checksum`` (detects any change to a stored result)."""
     body = {k: v for k, v in record.items() if k != "checksum"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()).hexdigest()
+    return json_sha256(body, allow_nan=False)
 
 
 def _check_gallery(path: Path, sha256: str | None = None) -> str | None:

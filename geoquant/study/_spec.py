@@ -59,8 +59,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import hashlib
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -69,6 +67,7 @@ from pathlib import Path
 if TYPE_CHECKING:
     from ..compare import MethodTags
 
+from .._json import json_sha256
 from .._resources import is_bare_name, shipped_study_file
 from ..errors import GeoquantError, InvalidInputError, SpecError
 from ..compare import REGIONS, EvalConfig
@@ -183,8 +182,7 @@ class Task:
 
 
 def _hash(obj: object) -> str:
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return json_sha256(obj, default=str)[:20]
 
 
 def task_id(settings: dict) -> str:
@@ -194,7 +192,7 @@ def task_id(settings: dict) -> str:
 
 def spec_fingerprint(spec: StudySpec) -> str:
     """SHA-256 of a parsed spec's canonical JSON: two specs with equal fingerprints define the same study."""
-    return hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
+    return json_sha256(spec.to_dict(), compact=False, default=str)
 
 
 def method_seed(seed: int, restart: int = 0) -> int:
