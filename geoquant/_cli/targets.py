@@ -18,19 +18,13 @@ def register(sub) -> None:
 
 def target_table() -> list:
     """One dict per registered target: name, description, dims, default_dim, parameters (name -> default)."""
-    import inspect
-
     from .. import targets as gt
-    from ..targets._registry import _REGISTRY
 
     out = []
     for name in gt.list_targets():
-        cls, desc, dims, default_dim = _REGISTRY[name]
-        sig = inspect.signature(cls.__init__)  # type: ignore[misc]  # a class from the registry, not an instance
-        params = {p.name: (None if p.default is inspect.Parameter.empty else p.default)
-                  for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}
-        out.append({"name": name, "description": desc.strip(), "dims": list(dims) if dims else "any",
-                    "default_dim": default_dim, "parameters": params})
+        info = gt.target_info(name)
+        out.append({"name": name, "description": info.description, "dims": list(info.dims) if info.dims else "any",
+                    "default_dim": info.default_dim, "parameters": info.parameters})
     return out
 
 

@@ -15,18 +15,6 @@ from ..interpolate import simplex_errors
 __all__ = ["nearest_triangulation", "nearest_knot_spline_1d"]
 
 
-def _with_offset(W: np.ndarray, a: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(W, a)`` of ``sum_j a_j relu(w_j . x + b_j) + c``: the output offset ``c`` carried by a constant
-    neuron ``relu(0 . x + 1) = 1`` (no kink), for the functions that take a network as ``(W, a)`` only."""
-    W = np.asarray(W, dtype=float)
-    a = np.asarray(a, dtype=float)
-    if c == 0.0:
-        return W, a
-    one = np.zeros((1, W.shape[1]))
-    one[0, -1] = 1.0
-    return np.vstack([W, one]), np.append(a, c)
-
-
 def _network_kinks_1d(method: Any, X: np.ndarray) -> np.ndarray:  # a fitted network Method: reads .W, .a
     """Sorted kink positions of a fitted 1D network, merged into clusters (live, non-negligible neurons).
 

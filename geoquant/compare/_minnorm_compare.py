@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..nn import with_output_offset
 from ..errors import GeoquantError
-from ._distances import _with_offset
 from ._evalcontext import EvalContext
 
 __all__ = ["MINNORM_COLUMNS", "MINNORM_MAX_N", "MINNORM_SET_MAX_N", "MINNORM_TIME_LIMIT", "MinnormComparison"]
@@ -115,7 +115,7 @@ class MinnormComparison:
         bp, box = self._sup_points(W, mn)
         diff = np.abs(np.asarray(method.predict(bp), dtype=float) - mn(bp))
         sup = float(np.max(diff))
-        W, a = _with_offset(W, a, float(getattr(method, "c", 0.0) or 0.0))  # a centred network's output offset
+        W, a = with_output_offset(W, a, float(getattr(method, "c", 0.0) or 0.0))  # a centred network's output offset
         return {"minnorm_cost_ratio": ratio, "minnorm_sup": sup,
                 "minnorm_set_sup": self._set_sup(W, a, mn, box, bp, diff, info)}
 

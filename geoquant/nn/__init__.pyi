@@ -75,6 +75,10 @@ from ._plots import (
     plot_breaklines_2d as plot_breaklines_2d,
 )
 
+from ._neurons import (
+    with_output_offset as with_output_offset,
+)
+
 # deprecated (removed in geoquant 0.3.0; CHANGELOG.md names each replacement)
 from ._neurons import (
     relu_forward as relu_forward,

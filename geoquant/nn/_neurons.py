@@ -64,6 +64,7 @@ OneModel: TypeAlias = "np.ndarray[tuple[int, int], np.dtype[Any]]"
 ModelStack: TypeAlias = "np.ndarray[tuple[int, int, int], np.dtype[Any]]"
 
 __all__ = [
+    "with_output_offset",
     "network_forward",
     "augment",
     "NeuronDirections",
@@ -331,6 +332,39 @@ def result_offset(obj: object, c: ArrayLike | None) -> ArrayLike:
         if rc is not None:
             return np.asarray(rc, dtype=np.float64)
     return 0.0
+
+
+def with_output_offset(W: ArrayLike, a: ArrayLike, c: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(W, a)`` of ``sum_j a_j relu(w_j . (x, 1)) + c``: the output offset ``c`` carried by a constant neuron.
+
+    The neuron ``relu(0 . x + 1) = 1`` has no kink, so the network's function is unchanged; this is for
+    the functions that take a network as ``(W, a)`` only (distances, the theory engine).
+
+    Parameters
+    ----------
+    W : (width, n_dims + 1) array_like
+    a : (width,) array_like
+    c : float
+        The output offset (0: ``(W, a)`` returned unchanged, as float arrays).
+
+    Returns
+    -------
+    W : (width + 1, n_dims + 1) ndarray
+    a : (width + 1,) ndarray
+
+    Examples
+    --------
+    >>> W, a = with_output_offset([[1.0, 0.0]], [2.0], 0.5)
+    >>> W.tolist(), a.tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [2.0, 0.5])
+    """
+    W = np.asarray(W, dtype=float)
+    a = np.asarray(a, dtype=float)
+    if c == 0.0:
+        return W, a
+    one = np.zeros((1, W.shape[1]))
+    one[0, -1] = 1.0
+    return np.vstack([W, one]), np.append(a, c)
 
 
 def check_offset(c: ArrayLike, name: str = "c") -> NDArray[np.float64]:

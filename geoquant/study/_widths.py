@@ -60,11 +60,11 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
 
     if df is None:
         df = load_results(study_dir)
-    need = (set(_SAME) - {"entry"}) | {"method", "width", "gallery_file", "family", "status", "n_directions"}
+    need = (set(_SAME) - {"entry"}) | {"method", "width", "gallery_file", "trains", "status", "n_directions"}
     missing = sorted(need - set(df.columns))
     if missing:
         raise InvalidInputError(f"'df' must be load_results of a study, found it without columns {missing}")
-    nets = df[(df["family"] == "network") & (df["status"] == "done") & df["gallery_file"].notna()]
+    nets = df[df["trains"].fillna(False).astype(bool) & (df["status"] == "done") & df["gallery_file"].notna()]
     nets = nets.assign(entry=[_without_width(str(m)) for m in nets["method"]])
     rows = []
     keys = [k for k in _SAME if k != "init_scale"]
@@ -102,7 +102,7 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
 def _sup_with_offset(f: tuple, h: tuple, X: np.ndarray, c: float) -> float:
     """``sup |f + c - h|``, ``f`` and ``h`` as ``(W, a)``."""
     from ..theory import sup_distance
-    from ..compare._distances import _with_offset
+    from ..nn import with_output_offset
 
     W, a = f
-    return sup_distance(_with_offset(W, a, c), h, X)
+    return sup_distance(with_output_offset(W, a, c), h, X)

@@ -12,6 +12,8 @@ from ._registry import (
     get_target as get_target,
     list_targets as list_targets,
     describe_target as describe_target,
+    target_info as target_info,
+    TargetInfo as TargetInfo,
 )
 from ._callable import (
     CallableTarget as CallableTarget,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, overload
+from typing import Any, Literal, NamedTuple, overload
 
 import inspect
 
@@ -53,6 +53,31 @@ def list_targets(details: bool = False) -> list[str] | dict[str, str]:
 def _param_names(cls: Any) -> list[str]:
     sig = inspect.signature(cls.__init__)
     return [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+class TargetInfo(NamedTuple):
+    """What the registry knows of a shipped target (:func:`target_info`)."""
+
+    name: str
+    description: str
+    dims: tuple[int, ...] | None  #: supported input dimensions (None: any)
+    default_dim: int
+    parameters: dict[str, Any]  #: keyword-only parameter -> default (None: required)
+
+
+def target_info(name: str) -> TargetInfo:
+    """The registry entry of target ``name``: description, dimensions, default dimension, parameters.
+
+    >>> info = target_info("franke")
+    >>> info.dims, info.default_dim
+    ((2,), 2)
+    """
+    check_option(name, "name", list_targets())
+    cls, desc, dims, default_dim = _REGISTRY[name]
+    sig = inspect.signature(cls.__init__)  # type: ignore[misc]  # a class from the registry, not an instance
+    params = {p.name: (None if p.default is inspect.Parameter.empty else p.default)
+              for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    return TargetInfo(name, desc.strip(), dims, default_dim, params)
 
 
 def describe_target(name: str) -> str:

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...nn import network_forward
 from ..._params import Param, positive_int
 from ._base import Method, register_method
-from ._networks import network_forward
 
 if TYPE_CHECKING:
     from ...targets import Target
@@ -25,7 +25,7 @@ class TheoryPrediction(Method):
     With ``directions = "trainer"`` it is a finite-initialisation prediction: the
     dormant neurons start at the initial directions (and output-weight signs) a
     network of ``width`` neurons with initialisation ``init`` draws for the same
-    seed (:func:`geoquant.nn._init.initialize`, as the trainer does), so only the
+    seed (:func:`geoquant.nn.initialize`, as the trainer does), so only the
     attractors reached from them can escape. ``refit = "flow"`` (default)
     follows the active neurons by gradient flow between escapes (what float64
     gradient flow at init 1e-12 reproduces; ``"cells"`` and ``"fixed"`` are
@@ -57,7 +57,7 @@ class TheoryPrediction(Method):
         if p["max_stages"] is not None:
             kw["max_stages"] = p["max_stages"]
         if p["directions"] == "trainer":
-            from ...nn._init import initialize
+            from ...nn import initialize
 
             start = initialize(1, p["width"], X.shape[1], init=p["init"], scales=np.ones(1), seeds=[int(seed)])
             kw["starts"] = start["W"][0].numpy()
@@ -71,7 +71,7 @@ class TheoryPrediction(Method):
         )
 
     def _predict(self, xi: np.ndarray) -> np.ndarray:
-        return network_forward(self.W, self.a, xi)
+        return network_forward(self.W, self.a, xi, 0.0, check_input=False)
 
     def state(self) -> dict:
         return {"W": self.W, "a": self.a}
@@ -108,7 +108,7 @@ class MinNormInterpolantMethod(Method):
                           gap=mn.gap, lower_bound=mn.lower_bound, iterations=mn.iterations)
 
     def _predict(self, xi: np.ndarray) -> np.ndarray:
-        return network_forward(self.W, self.a, xi)
+        return network_forward(self.W, self.a, xi, 0.0, check_input=False)
 
     def state(self) -> dict:
         return {"W": self.W, "a": self.a}
