@@ -15,7 +15,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from geoquant.compare import Method, Param, check_method, load_results, register_method, run_study
+from geoquant.compare import Method, Param, check_method, register_method
+from geoquant.study import load_results, run_study
 
 
 # 1. The family: a Method (a function, with predict) whose class attributes are its capability tags.

@@ -216,7 +216,7 @@ def test_case1_reading_a_planted_study_runs_none_of_its_code(user_study, tmp_pat
     gq("study", "verify", d, cwd=d, expect=0)
     gq("report", d, "-o", tmp_path / "rep", "--quiet", cwd=d, expect=0)
     gq("study", d / "spec.toml", "--dry-run", "--no-timing", cwd=d, expect=0)
-    py(f"from geoquant.compare import load_results, study_status\n"
+    py(f"from geoquant.study import load_results, study_status\n"
        f"assert len(load_results({str(d)!r})) == {N_USER}\nstudy_status({str(d)!r})", cwd=d)
     wrong_if(marker.exists(), "reading a study ran the module planted in it")
     assert "bowl-label" in (tmp_path / "rep" / "index.html").read_text()
@@ -250,7 +250,7 @@ def test_case1_a_user_target_is_reported_where_its_module_is_missing(user_study,
     gq("report", d, "-o", tmp_path / "rep", "--quiet", cwd=elsewhere, expect=0)
     page = (tmp_path / "rep" / "index.html").read_text()
     assert "bowl-label" in page
-    p = py(f"from geoquant.compare import load_results\ndf = load_results({str(d)!r})\n"
+    p = py(f"from geoquant.study import load_results\ndf = load_results({str(d)!r})\n"
            "print(sorted(set(df.target_label)), int((df.status == 'done').sum()))", cwd=elsewhere)
     assert p.stdout.split() == ["['bowl-label']", str(N_USER)], p.stdout + p.stderr
     (facts,) = json.loads((d / "manifest.json").read_text())["targets"]  # what a reader needs, kept by the run

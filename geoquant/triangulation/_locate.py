@@ -38,7 +38,7 @@ def _kernels() -> dict:
     return _KERNELS
 
 
-def _define(njit) -> None:  # noqa: C901
+def _define(njit) -> None:  # noqa: C901 - defines the two compiled (numba) kernels of the hot loop, where a split costs a call per cell
 
     @njit(cache=True)
     def _raster_2d(V, lo, h, res, slack, count_only, out_cell, out_sid):  # pragma: no cover - compiled

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from geoquant.compare import Method, Statistic, check_method, list_methods, method_class
-from geoquant.compare._params import Param
+from geoquant.compare import Param
 from geoquant.errors import InvalidInputError, UnsupportedError
 
 # tiny budgets: the whole parametrised check runs in a few seconds
