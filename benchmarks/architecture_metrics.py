@@ -125,12 +125,46 @@ def stub_names(stub: Path) -> set[str]:
     return names
 
 
-def public_twins(root: Path) -> list[str]:
-    """Public ``*_models`` names (a twin of a single-model function), from every package stub."""
-    out = []
+def current_stub_text(stub: Path) -> str:
+    """The stub without its deprecated part (the names after a ``# deprecated`` heading stay one release)."""
+    text = stub.read_text(encoding="utf-8")
+    return text.split("\n# deprecated", 1)[0]
+
+
+def public_twins(root: Path) -> tuple[list[str], list[str]]:
+    """Public ``*_models`` names (a twin of a single-model function) from every package stub: (current,
+    deprecated)."""
+    cur, dep = [], []
     for stub in sorted((root / "geoquant").rglob("__init__.pyi")):
         pkg = ".".join(stub.parent.relative_to(root).parts)
-        out += [f"{pkg}.{n}" for n in sorted(stub_names(stub)) if n.endswith("_models")]
+        all_names = stub_names(stub)
+        now = set()
+        for node in ast.parse(current_stub_text(stub)).body:
+            if isinstance(node, ast.ImportFrom):
+                now |= {a.asname for a in node.names if a.asname == a.name}
+        cur += [f"{pkg}.{n}" for n in sorted(now) if n.endswith("_models")]
+        dep += [f"{pkg}.{n}" for n in sorted(all_names - now) if n.endswith("_models")]
+    return cur, dep
+
+
+def same_name_twice(root: Path) -> list[str]:
+    """Current public names exported by two subpackages from different modules (one concept, two homes?)."""
+    seen: dict[str, set[str]] = {}
+    for stub in sorted((root / "geoquant").rglob("__init__.pyi")):
+        if stub.parent == root / "geoquant":
+            continue  # the top level re-exports the subpackages' names
+        pkg = ".".join(stub.parent.relative_to(root).parts)
+        for node in ast.parse(current_stub_text(stub)).body:
+            if isinstance(node, ast.ImportFrom):
+                mod = "." * node.level + (node.module or "")
+                for a in node.names:
+                    if a.asname == a.name:
+                        seen.setdefault(a.name, set()).add(f"{pkg}:{mod}")
+    out = []
+    for name, homes in sorted(seen.items()):
+        resolved = {h.split(":")[1].lstrip(".").split(".")[-1] for h in homes}
+        if len({h.split(":")[0] for h in homes}) > 1 and len(resolved) > 1:
+            out.append(f"{name} {sorted(homes)}")
     return out
 
 
@@ -201,8 +235,12 @@ def main(root: Path) -> None:
     print(f"\nstring family checks: {len(fam)} in {len({h.split(':')[0] for h in fam})} modules")
     for h in fam:
         print(f"  {h}")
-    tw = public_twins(root)
-    print(f"\npublic *_models twins: {len(tw)} {tw}")
+    tw, tw_dep = public_twins(root)
+    print(f"\npublic *_models twins: {len(tw)} {tw}; deprecated (kept one release): {len(tw_dep)}")
+    dup = same_name_twice(root)
+    print(f"\none public name in two packages (different modules): {len(dup)}")
+    for d in dup:
+        print(f"  {d}")
     pi = private_imports(mods)
     print(f"\nimports of another package's private module or name: {len(pi)}")
     for src, tgt in pi:
