@@ -261,7 +261,7 @@ class LocalPoolExecutor:
 
     def __init__(self, workers: int, preload: Iterable[str] = ()) -> None:
         self.workers = int(workers)
-        self.preload = ["geoquant.compare._runner", *preload]
+        self.preload = ["geoquant.study._runner", *preload]
         self.description = f"local process pool ({self.workers} worker{'s' if self.workers != 1 else ''})"
         self._ctx: Any = None
         self._lifeline: Any = None  # (reader, writer)

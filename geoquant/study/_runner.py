@@ -22,7 +22,7 @@ separately.
 
 :func:`run_unit` never raises for a task's failure: each task yields a record
 with ``status`` ``"done"`` or ``"failed"`` (with the traceback). The caller
-writes the records (see :mod:`geoquant.compare._results`), so workers need no
+writes the records (see :mod:`geoquant.study._results`), so workers need no
 access to the study directory.
 """
 
@@ -225,7 +225,7 @@ def run_unit(unit: dict[str, Any]) -> list[dict[str, Any]]:
     A user target (``name = "module:function"``) whose Hessian, sampled by
     finite differences, exceeds its given bound adds a line to each record's
     ``warnings``. A unit of a user target runs under
-    :func:`geoquant.compare._usercode.user_code` (its import path and time
+    :func:`geoquant.study._usercode.user_code` (its import path and time
     limit): past the limit every task of the unit fails with that cause.
     """
     from ._usercode import UnitTimeLimit, time_limit_message, user_code

@@ -222,7 +222,7 @@ class StudySpec:
     #: the fingerprint (changing it does not change the study).
     user_target_time_limit: float = 600.0
     #: The spec file this spec was read from (None for TOML text or a dict); its directory is searched
-    #: for user targets' modules (see :mod:`geoquant.compare._usercode`).
+    #: for user targets' modules (see :mod:`geoquant.study._usercode`).
     origin: str | None = None
     #: seconds the study may take (``[study] time_budget``): ``--dry-run`` says when its estimate exceeds it.
     #: Not part of the study's identity (:func:`spec_fingerprint`): changing it does not rerun anything.

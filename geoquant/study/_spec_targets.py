@@ -169,7 +169,7 @@ def build_target(t: dict[str, Any], search: Sequence[str] | None = None) -> Targ
 
     A user target (``"module:function"``) is imported here -- which runs the module's code -- from
     the directories ``search`` (default: those of the unit being run, see
-    :mod:`geoquant.compare._usercode`; outside a unit, the current directory) and the installed packages.
+    :mod:`geoquant.study._usercode`; outside a unit, the current directory) and the installed packages.
     """
     from .. import targets as gt
 

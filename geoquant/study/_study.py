@@ -213,7 +213,7 @@ def plan_units(
     device: str | None = None,
     checkpoints: str | os.PathLike[str] | None = None,
 ) -> tuple[list[dict[str, Any]], set[str]]:
-    """Group the tasks still to run into units (see :mod:`geoquant.compare._runner`).
+    """Group the tasks still to run into units (see :mod:`geoquant.study._runner`).
 
     ``checkpoints`` (a directory, optional): each network unit saves its training state in
     ``checkpoints/<unit key>/`` between the segments of its budget and resumes from there.
@@ -302,7 +302,7 @@ def run_study(
         Directories to import user targets (``"module:function"``) from, before
         the spec's directory, the current directory and the installed packages;
         the only way to import from a study directory (see
-        :mod:`geoquant.compare._usercode`). Running a spec with user targets runs
+        :mod:`geoquant.study._usercode`). Running a spec with user targets runs
         their code.
 
     Returns

@@ -274,7 +274,7 @@ def verify_study(study_dir: str | os.PathLike[str], *, rehash: bool = False) -> 
     -------
     dict
         ``n_sound`` (sound records after the call), ``damaged`` (as in
-        :func:`~geoquant.compare._results.scan_results`) and ``rehashed`` (the
+        :func:`~geoquant.study._results.scan_results`) and ``rehashed`` (the
         task ids adopted).
     """
     import hashlib

@@ -3,7 +3,7 @@
 Every algorithm that flips edges of a planar triangulation -- the flip graph and
 :func:`flip` (:mod:`._flips`), Lawson's local optimisation and data-dependent
 triangulations (:mod:`._datadep`), the flip walks of the comparison
-(:mod:`geoquant.compare._flipwalk`) -- decides *which* edges can be flipped here,
+(:mod:`geoquant.triangulation._flipwalk`) -- decides *which* edges can be flipped here,
 with the same exact orientation predicate (:mod:`._predicates`), so a
 near-degenerate quadrilateral gets one answer everywhere.
 
