@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import math
@@ -83,13 +84,13 @@ class Target:
         )
 
     # -- kernels (clean float64 input) ----------------------------------------------------
-    def _value(self, x):  # pragma: no cover - abstract
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _gradient(self, x):  # pragma: no cover - abstract
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _hessian(self, x):  # pragma: no cover - abstract
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -97,7 +98,7 @@ class Target:
 # helpers
 
 
-def _vector(value, dim, name, default):
+def _vector(value: Any, dim: int, name: str, default: ArrayLike | None) -> NDArray[np.float64]:
     """A scalar or ``(dim,)`` parameter as a ``(dim,)`` float64 array."""
     value = default if value is None else value
     if np.ndim(value) == 0:  # as_float_array would turn a scalar into shape (1,)
@@ -108,7 +109,7 @@ def _vector(value, dim, name, default):
     return arr
 
 
-def _real(value, name):
+def _real(value: object, name: str) -> float:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -119,7 +120,7 @@ def _real(value, name):
     return v
 
 
-def _sq_dist_range(domain, centre):
+def _sq_dist_range(domain: NDArray[np.float64], centre: NDArray[np.float64]) -> tuple[float, float]:
     """Range ``[tmin, tmax]`` of ``|x - centre|^2`` over the box (both attained: the box is connected)."""
     lo, hi = domain[:, 0], domain[:, 1]
     near = np.clip(centre, lo, hi)
@@ -127,7 +128,8 @@ def _sq_dist_range(domain, centre):
     return float(np.sum((near - centre) ** 2)), float(np.sum((far - centre) ** 2))
 
 
-def _interval_max(fun, tmin, tmax, critical):
+def _interval_max(fun: Callable[[Any], Any], tmin: float | NDArray[np.float64], tmax: float | NDArray[np.float64],
+                  critical: Iterable[float]) -> NDArray[np.float64]:
     """Max of ``|fun|`` over ``t in [tmin, tmax]`` (arrays allowed) for ``fun`` monotone between
     the points in ``critical``: the max of ``|fun|`` sits at an end or at an extremum of ``fun``."""
     best = np.maximum(np.abs(fun(tmin)), np.abs(fun(tmax)))
@@ -137,7 +139,8 @@ def _interval_max(fun, tmin, tmax, critical):
     return best
 
 
-def _gauss_norm_max(tmin, tmax, multi):
+def _gauss_norm_max(tmin: float | NDArray[np.float64], tmax: float | NDArray[np.float64],
+                    multi: bool) -> NDArray[np.float64]:
     """Max over ``t in [tmin, tmax]`` of ``||Hessian||`` of ``exp(-|y|^2/2)`` at ``|y|^2 = t``.
 
     The Hessian is ``g (y y^T - I)``: eigenvalue ``(t - 1) e^{-t/2}`` along ``y``
@@ -149,18 +152,21 @@ def _gauss_norm_max(tmin, tmax, multi):
     return best
 
 
-def _gauss_g(x, centres, s2, amps):
+def _gauss_g(x: NDArray[np.float64], centres: NDArray[np.float64], s2: NDArray[np.float64],
+             amps: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Offsets ``x - c_k`` (..., K, d) and terms ``a_k exp(-|x - c_k|^2 / (2 s_k^2))`` (..., K)."""
     diff = x[..., None, :] - centres  # (..., K, d)
     return diff, amps * np.exp(-np.sum(diff**2, axis=-1) / (2.0 * s2))
 
 
-def _gauss_value(x, centres, s2, amps):
+def _gauss_value(x: NDArray[np.float64], centres: NDArray[np.float64], s2: NDArray[np.float64],
+                 amps: NDArray[np.float64]) -> NDArray[np.float64]:
     """Value of sum_k a_k exp(-|x - c_k|^2 / (2 s_k^2)) alone (the same arithmetic as :func:`_gauss_terms`)."""
     return _gauss_g(x, centres, s2, amps)[1].sum(axis=-1)
 
 
-def _gauss_terms(x, centres, s2, amps):
+def _gauss_terms(x: NDArray[np.float64], centres: NDArray[np.float64], s2: NDArray[np.float64],
+                 amps: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Value, gradient, Hessian of sum_k a_k exp(-|x - c_k|^2 / (2 s_k^2))."""
     diff, g = _gauss_g(x, centres, s2, amps)
     val = g.sum(axis=-1)
@@ -172,5 +178,5 @@ def _gauss_terms(x, centres, s2, amps):
     return val, grad, hess
 
 
-def _box(domain, dim, default):
+def _box(domain: ArrayLike | None, dim: int, default: tuple[float, float]) -> NDArray[np.float64]:
     return check_domain(np.array([default] * dim, dtype=float) if domain is None else domain, dim)

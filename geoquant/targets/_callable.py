@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
 
 
 import numpy as np
@@ -14,6 +14,9 @@ from ..errors import InvalidInputError, UserCodeError
 from ..points import check_domain
 
 from ._base import Target
+
+if TYPE_CHECKING:
+    import os
 
 
 class CallableTarget(Target):
@@ -55,7 +58,7 @@ class CallableTarget(Target):
         super().__init__(name, dim, box, dict(params or {}), M, "analytic",
                          "given by the user with the target; checked by sampling (finite-difference Hessian)")
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         try:
             v = np.asarray(self._func(x, **self._kw), dtype=np.float64)
         except SystemExit as exc:  # user code must not end the process that evaluates it
@@ -67,7 +70,7 @@ class CallableTarget(Target):
                 f"{x.shape} it returned shape {v.shape}")
         return v
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         h = 1e-5 * self._width
         out = np.empty(x.shape, dtype=np.float64)
         for i in range(self.dim):
@@ -76,7 +79,7 @@ class CallableTarget(Target):
             out[..., i] = (self._value(x + e) - self._value(x - e)) / (2 * h[i])
         return out
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         h = 1e-4 * self._width
         d = self.dim
         out = np.empty(x.shape + (d,), dtype=np.float64)
@@ -94,7 +97,8 @@ class CallableTarget(Target):
         return out
 
 
-def import_callable(spec: str, search=(), include_cwd: bool = True):
+def import_callable(spec: str, search: Collection[str | os.PathLike[str]] = (),
+                    include_cwd: bool = True) -> Callable[..., Any]:
     """The callable named ``"module:function"`` (``module`` may be dotted; ``function`` may be
     ``Class.method``), importing ``module`` with the directories ``search`` (and the current
     directory, unless ``include_cwd`` is False) tried first.
@@ -151,7 +155,9 @@ def import_callable(spec: str, search=(), include_cwd: bool = True):
     return obj
 
 
-def sampled_hessian_norm(target: Target, n_samples: int = 2000, seed=0):
+def sampled_hessian_norm(target: Target, n_samples: int = 2000,
+                         seed: int | np.random.SeedSequence | np.random.Generator | None = 0,
+                         ) -> tuple[float, NDArray[np.float64]]:
     """Largest spectral norm of ``target``'s Hessian over ``n_samples`` uniform points of its domain
     (and the domain's corners).
 

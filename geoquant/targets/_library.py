@@ -4,8 +4,10 @@ from __future__ import annotations
 
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, as_generator, check_int, check_memory, check_positive
 from ..errors import InvalidInputError
@@ -31,7 +33,8 @@ from ._registry import _register
 
 @_register("quadratic", "f(x) = x^T A x + b.x + c on [0,1]^d (default A = I, b = 0, c = 0)")
 class _Quadratic(Target):
-    def __init__(self, dim, *, A=None, b=None, c=0.0, domain=None):
+    def __init__(self, dim: int, *, A: Any = None, b: ArrayLike | None = None, c: float = 0.0,
+                 domain: ArrayLike | None = None) -> None:
         if A is None:
             A = np.eye(dim)
         if np.ndim(A) == 0:
@@ -39,7 +42,7 @@ class _Quadratic(Target):
         A = as_float_array(A, "A", ndim=2).copy()
         if A.shape != (dim, dim):
             raise InvalidInputError(f"'A' must be a scalar or have shape ({dim}, {dim}), found {A.shape}")
-        self.A = A
+        self.A: NDArray[np.float64] = A
         self.b = _vector(b, dim, "b", 0.0)
         self.c = _real(c, "c")
         self._H = A + A.T
@@ -50,13 +53,13 @@ class _Quadratic(Target):
             "The Hessian is the constant A + A^T, so M = ||A + A^T||_2 = 2||A||_2 for symmetric A (exact).",
         )
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.einsum("...i,ij,...j->...", x, self.A, x) + x @ self.b + self.c
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return x @ self._H.T + self.b
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.broadcast_to(self._H, x.shape[:-1] + self._H.shape).copy()
 
 
@@ -75,14 +78,15 @@ _F2_BETA = 0.81 + 162 / 49
 _F2_TSTAR = 49.0 - _F2_BETA / _F2_ALPHA  # maximiser of (alpha t + beta) e^{-t/49} in t = u^2
 
 
-def _franke_bound(domain, cells=_FRANKE_CELLS):
+def _franke_bound(domain: NDArray[np.float64], cells: int = _FRANKE_CELLS) -> float:
     """Certified sup of ||D^2 franke|| over the box: on each cell of a cells x cells partition add
     per-term maxima of the term's Hessian norm over the cell; take the largest cell total."""
     ex = np.linspace(domain[0, 0], domain[0, 1], cells + 1)
     ey = np.linspace(domain[1, 0], domain[1, 1], cells + 1)
     x0, x1, y0, y1 = ex[:-1], ex[1:], ey[:-1], ey[1:]
 
-    def dist_range(a, b, c):  # range of |t - c| for t in [a, b]
+    def dist_range(a: NDArray[np.float64], b: NDArray[np.float64],
+                   c: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # range of |t - c| for t in [a, b]
         near = np.where(c < a, a - c, np.where(c > b, c - b, 0.0))
         return near, np.maximum(np.abs(a - c), np.abs(b - c))
 
@@ -109,7 +113,7 @@ def _franke_bound(domain, cells=_FRANKE_CELLS):
     default_dim=2,
 )
 class _Franke(Target):
-    def __init__(self, dim, *, domain=None):
+    def __init__(self, dim: int, *, domain: ArrayLike | None = None) -> None:
         box = _box(domain, dim, (0.0, 1.0))
         self._amps = np.array([t[0] for t in _FRANKE_GAUSS])
         self._centres = np.array([t[1] for t in _FRANKE_GAUSS])
@@ -125,22 +129,22 @@ class _Franke(Target):
         )
         super().__init__("franke", dim, box, {}, M, "rigorous", note)
 
-    def _term2(self, x):
+    def _term2(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         u = 9 * x[..., 0] + 1
         e = 0.75 * np.exp(-(u**2) / 49 - (9 * x[..., 1] + 1) / 10)
         qx = -18 * u / 49
         qy = np.full_like(qx, -0.9)
         return e, qx, qy
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return _gauss_value(x, self._centres, self._s2, self._amps) + self._term2(x)[0]
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         _, g, _ = _gauss_terms(x, self._centres, self._s2, self._amps)
         e, qx, qy = self._term2(x)
         return g + e[..., None] * np.stack([qx, qy], axis=-1)
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         _, _, h = _gauss_terms(x, self._centres, self._s2, self._amps)
         e, qx, qy = self._term2(x)
         h2 = np.stack([np.stack([qx**2 - 162 / 49, qx * qy], -1), np.stack([qx * qy, qy**2], -1)], -2)
@@ -153,7 +157,8 @@ class _Franke(Target):
     "(default one bump, c = 0.5, s = 0.15, a = 1)",
 )
 class _Gaussian(Target):
-    def __init__(self, dim, *, centers=None, widths=0.15, amplitudes=1.0, domain=None):
+    def __init__(self, dim: int, *, centers: ArrayLike | None = None, widths: Any = 0.15, amplitudes: ArrayLike = 1.0,
+                 domain: ArrayLike | None = None) -> None:
         centres = as_float_array(np.full(dim, 0.5) if centers is None else centers, "centers", ndim=(1, 2)).copy()
         if centres.ndim == 1:
             centres = centres[None, :]
@@ -184,13 +189,13 @@ class _Gaussian(Target):
             M * (1.0 if exact else _SAFETY), "exact" if exact else "rigorous", note,
         )
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return _gauss_value(x, self._centres, self._s2, self._amps)
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return _gauss_terms(x, self._centres, self._s2, self._amps)[1]
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return _gauss_terms(x, self._centres, self._s2, self._amps)[2]
 
 
@@ -200,7 +205,8 @@ class _Gaussian(Target):
     "large only near c (defaults q = 0.5, m = 0.5, a = 0.1, c = 0.3, s = 0.05)",
 )
 class _Localized(Target):
-    def __init__(self, dim, *, q=0.5, m=None, amplitude=0.1, center=None, width=0.05, domain=None):
+    def __init__(self, dim: int, *, q: float = 0.5, m: ArrayLike | None = None, amplitude: float = 0.1,
+                 center: ArrayLike | None = None, width: float = 0.05, domain: ArrayLike | None = None) -> None:
         self.q = _real(q, "q")
         self.m = _vector(m, dim, "m", 0.5)
         self.a = _real(amplitude, "amplitude")
@@ -224,17 +230,17 @@ class _Localized(Target):
             M, "exact", note,
         )
 
-    def _parts(self, x):
+    def _parts(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         return _gauss_terms(x, self.c[None, :], np.array([self.s**2]), np.array([self.a]))
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return self.q * np.sum((x - self.m) ** 2, axis=-1) + _gauss_value(x, self.c[None, :], np.array([self.s**2]),
                                                                            np.array([self.a]))
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return 2 * self.q * (x - self.m) + self._parts(x)[1]
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return 2 * self.q * np.eye(self.dim) + self._parts(x)[2]
 
 
@@ -243,7 +249,8 @@ class _Localized(Target):
     "product of sines prod_i sin(k_i x_i + phi_i) on [0,1]^d (default k = 2 pi, phi = 0)",
 )
 class _Sines(Target):
-    def __init__(self, dim, *, k=2 * math.pi, phase=0.0, domain=None):
+    def __init__(self, dim: int, *, k: ArrayLike = 2 * math.pi, phase: ArrayLike = 0.0,
+                 domain: ArrayLike | None = None) -> None:
         self.k = _vector(k, dim, "k", None)
         if np.any(self.k <= 0):
             raise InvalidInputError(f"'k' must be > 0, found {self.k.tolist()}")
@@ -265,24 +272,24 @@ class _Sines(Target):
             "exact" if exact else "rigorous", note,
         )
 
-    def _sc(self, x):
+    def _sc(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         y = x * self.k + self.phase
         return np.sin(y), np.cos(y)
 
     @staticmethod
-    def _prod_without(s, skip):
+    def _prod_without(s: NDArray[np.float64], skip: set[int]) -> NDArray[np.float64]:
         keep = [i for i in range(s.shape[-1]) if i not in skip]
         return np.prod(s[..., keep], axis=-1) if keep else np.ones(s.shape[:-1])
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.prod(self._sc(x)[0], axis=-1)
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         s, c = self._sc(x)
         # products without factor i are formed directly (not f / s_i) so zeros of sin are harmless
         return np.stack([self.k[i] * c[..., i] * self._prod_without(s, {i}) for i in range(self.dim)], -1)
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         s, c = self._sc(x)
         d = self.dim
         f = np.prod(s, axis=-1)
@@ -301,7 +308,8 @@ class _Sines(Target):
     "p_k ~ U[0, 2pi), c_k ~ N(0, 2/n_terms), drawn from 'seed' (defaults n_terms = 16, bandwidth = 4)",
 )
 class _Fourier(Target):
-    def __init__(self, dim, *, n_terms=16, bandwidth=4.0, seed=0, domain=None):
+    def __init__(self, dim: int, *, n_terms: int = 16, bandwidth: float = 4.0, seed: int = 0,
+                 domain: ArrayLike | None = None) -> None:
         n_terms = check_int(n_terms, "n_terms", min_value=1)
         # frequencies, phases, coefficients and the (n_terms, dim, dim) outer products, twice over
         check_memory(16.0 * n_terms * (dim * dim + dim + 2), f"a Fourier target with n_terms={n_terms} in {dim}D",
@@ -325,36 +333,36 @@ class _Fourier(Target):
             "fourier", dim, box, {"n_terms": n_terms, "bandwidth": bandwidth, "seed": seed}, M, "rigorous", note
         )
 
-    def _theta(self, x):
+    def _theta(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return x @ self.omega.T + self.phases
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.cos(self._theta(x)) @ self.coef
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return -(np.sin(self._theta(x)) * self.coef) @ self.omega
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         w = np.cos(self._theta(x)) * self.coef
         return -np.einsum("...k,kij->...ij", w, self._outer)
 
 
 @_register("cubic", "f(x) = x^3 on [-1,1] (1D only)", dims=(1,), default_dim=1)
 class _Cubic(Target):
-    def __init__(self, dim, *, domain=None):
+    def __init__(self, dim: int, *, domain: ArrayLike | None = None) -> None:
         box = _box(domain, dim, (-1.0, 1.0))
         M = 6.0 * float(np.abs(box).max())
         super().__init__(
             "cubic", dim, box, {}, M, "exact", "f'' = 6x, so M = 6 max(|low|, |high|), attained at an end (exact)."
         )
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return x[..., 0] ** 3
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return 3 * x**2
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return 6 * x[..., None]
 
 
@@ -363,7 +371,8 @@ class _Cubic(Target):
     "Runge-type 1 / (1 + a |x - c|^2) on [-1,1]^d (defaults a = 25, c = 0; in 1D the classic 1/(1+25x^2))",
 )
 class _Runge(Target):
-    def __init__(self, dim, *, a=25.0, center=None, domain=None):
+    def __init__(self, dim: int, *, a: float = 25.0, center: ArrayLike | None = None,
+                 domain: ArrayLike | None = None) -> None:
         self.a = check_positive(a, "a")
         self.c = _vector(center, dim, "center", 0.0)
         box = _box(domain, dim, (-1.0, 1.0))
@@ -381,18 +390,18 @@ class _Runge(Target):
         )
         super().__init__("runge", dim, box, {"a": a, "center": self.c.tolist()}, M, "exact", note)
 
-    def _t(self, x):
+    def _t(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         y = x - self.c
         return y, np.sum(y**2, axis=-1)
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return 1.0 / (1.0 + self.a * self._t(x)[1])
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         y, t = self._t(x)
         return (-2 * self.a / (1 + self.a * t) ** 2)[..., None] * y
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         y, t = self._t(x)
         den = 1 + self.a * t
         h1 = -self.a / den**2
@@ -406,7 +415,8 @@ class _Runge(Target):
     "curvature only near the hyperplane w.x = b (defaults w = 1/sqrt(d), b = w.(0.5, ..., 0.5), beta = 20)",
 )
 class _Ridge(Target):
-    def __init__(self, dim, *, w=None, b=None, beta=20.0, domain=None):
+    def __init__(self, dim: int, *, w: ArrayLike | None = None, b: float | None = None, beta: float = 20.0,
+                 domain: ArrayLike | None = None) -> None:
         self.w = _vector(w, dim, "w", 1.0 / math.sqrt(dim))
         if not np.any(self.w):
             raise InvalidInputError("'w' must be nonzero, found all zeros")
@@ -427,18 +437,18 @@ class _Ridge(Target):
             "ridge", dim, box, {"w": self.w.tolist(), "b": self.b, "beta": self.beta}, M, "exact", note
         )
 
-    def _z(self, x):
+    def _z(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return self.beta * (x @ self.w - self.b)
 
-    def _value(self, x):
+    def _value(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.logaddexp(0.0, self._z(x)) / self.beta
 
-    def _gradient(self, x):
+    def _gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         from scipy.special import expit
 
         return expit(self._z(x))[..., None] * self.w
 
-    def _hessian(self, x):
+    def _hessian(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         from scipy.special import expit
 
         s = expit(self._z(x))

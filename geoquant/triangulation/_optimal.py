@@ -41,7 +41,7 @@ the equations before it is reported.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import math
 import time
@@ -56,6 +56,11 @@ from ._count_planar import convex_hull_cycle
 from ._predicates import orient2d_table
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from scipy.optimize import OptimizeResult
+    from scipy.sparse import csr_array
+
     from ._triangulation import Triangulation
 
 __all__ = ["optimal_triangulation", "OptimalTriangulation", "empty_triangles"]
@@ -113,7 +118,7 @@ class OptimalTriangulation:
 # geometry: empty triangles and the cocircuit equations
 
 
-def _left_bits(O: np.ndarray) -> np.ndarray:
+def _left_bits(O: NDArray[np.int8]) -> NDArray[np.uint64]:
     """``(n, n, words)`` uint64 bitsets: bit ``p`` of ``[a, b]`` set iff ``p`` is in the closed left half-plane of a->b."""
     n = len(O)
     packed = np.packbits(O >= 0, axis=-1, bitorder="little")  # (n, n, ceil(n/8))
@@ -124,7 +129,7 @@ def _left_bits(O: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(packed).view(np.uint64)
 
 
-def empty_triangles(O: np.ndarray) -> np.ndarray:
+def empty_triangles(O: NDArray[np.int8]) -> NDArray[np.int64]:
     """Every empty triangle of a planar point set, from its exact orientation table.
 
     Parameters
@@ -163,7 +168,7 @@ def empty_triangles(O: np.ndarray) -> np.ndarray:
     return np.concatenate(out).astype(np.int64)
 
 
-def _cocircuit_system(tris: np.ndarray, n: int, hull_cycle: list[int]):
+def _cocircuit_system(tris: NDArray[np.int64], n: int, hull_cycle: list[int]) -> tuple[csr_array, NDArray[np.int64]]:
     """Sparse equations ``A x = b`` (integer entries) of the fine triangulations.
 
     One row per segment that is an edge of some candidate triangle: signed
@@ -201,7 +206,7 @@ def _cocircuit_system(tris: np.ndarray, n: int, hull_cycle: list[int]):
 # solving
 
 
-def _check_time_limit(time_limit):
+def _check_time_limit(time_limit: object) -> float | None:
     if time_limit is None:
         return None
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating)):
@@ -215,17 +220,18 @@ def _check_time_limit(time_limit):
 class _Program:
     """The cocircuit system of one point set, solved for different objectives and variable bounds."""
 
-    def __init__(self, tris, n, cycle, O=None):
+    def __init__(self, tris: NDArray[np.int64], n: int, cycle: list[int], O: NDArray[np.int8] | None = None) -> None:
         self.tris = tris
         self.O = O
         self.n = n
         self.A, self.rhs = _cocircuit_system(tris, n, cycle)
         self.n_tri = 2 * n - len(cycle) - 2  # triangles in every fine triangulation
-        self.cuts = None  # valid inequalities C x <= cut_rhs (crossing cliques, odd cycles), see _separate_cuts
+        # valid inequalities C x <= cut_rhs (crossing cliques, odd cycles), see _separate_cuts
+        self.cuts: csr_array | None = None
         self.cut_rhs = np.zeros(0)
-        self._left = None
+        self._left: tuple[csr_array, NDArray[np.int64], NDArray[np.int64]] | None = None
 
-    def left_usage(self):
+    def left_usage(self) -> tuple[csr_array, NDArray[np.int64], NDArray[np.int64]]:
         """``(L, tails, heads)``: ``(L @ x)[e]`` = weight of the triangles on the left of directed edge ``e``."""
         if self._left is None:
             from scipy.sparse import csr_array
@@ -238,13 +244,15 @@ class _Program:
             self._left = (L, keys // n, keys % n)
         return self._left
 
-    def add_cuts(self, rows, rhs) -> None:
+    def add_cuts(self, rows: csr_array, rhs: NDArray[np.float64]) -> None:
         from scipy.sparse import vstack
 
         self.cuts = rows if self.cuts is None else vstack([self.cuts, rows]).tocsr()
         self.cut_rhs = np.concatenate([self.cut_rhs, rhs])
 
-    def solve(self, c, *, ub=None, lb=None, time_limit=None):
+    def solve(self, c: NDArray[np.float64], *, ub: NDArray[np.float64] | None = None,
+              lb: NDArray[np.float64] | None = None,
+              time_limit: float | None = None) -> tuple[NDArray[np.bool_] | None, OptimizeResult]:
         """Minimise ``c . x`` over fine triangulations; returns (x rounded or None, res)."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -268,7 +276,8 @@ class _Program:
             return None, res
         return self.check(res.x, lower, upper, res.message), res
 
-    def check(self, x, lower, upper, message=""):
+    def check(self, x: ArrayLike, lower: NDArray[np.float64], upper: NDArray[np.float64],
+              message: str = "") -> NDArray[np.bool_]:
         """Round a solver's solution and verify it exactly; returns the chosen triangles (bool)."""
         x = np.asarray(x, dtype=np.float64)
         xr = np.round(x)
@@ -282,7 +291,8 @@ class _Program:
         return xi.astype(bool)
 
 
-def _greedy_compatible(tris, O, order, chosen) -> np.ndarray:
+def _greedy_compatible(tris: NDArray[np.int64], O: NDArray[np.int8], order: NDArray[np.intp],
+                       chosen: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Add triangles in ``order`` that overlap none chosen so far (a set extendable to a fine triangulation).
 
     Two empty triangles overlap exactly when two of their edges cross properly
@@ -293,7 +303,7 @@ def _greedy_compatible(tris, O, order, chosen) -> np.ndarray:
     edges: list[tuple[int, int]] = []
     side: set[tuple[int, int]] = set()  # directed edges with a chosen triangle on their left
 
-    def add(t):
+    def add(t: NDArray[np.int64]) -> None:
         a, b, c = (int(v) for v in t)
         for u, w in ((a, b), (b, c), (c, a)):
             side.add((u, w))
@@ -323,7 +333,7 @@ def _greedy_compatible(tris, O, order, chosen) -> np.ndarray:
     return chosen
 
 
-def _status_text(res) -> str:
+def _status_text(res: OptimizeResult) -> str:
     return f"{res.message} (status {res.status})"
 
 
@@ -342,7 +352,7 @@ _CUT_ROUNDS = 60
 _CUTS_PER_ROUND = 200  # 1000 per round made each warm re-solve 5-10x slower (measured at n = 160)
 
 
-def _separate_cliques(prog: _Program, x: np.ndarray):
+def _separate_cliques(prog: _Program, x: NDArray[np.float64]) -> csr_array | None:
     """Crossing-clique inequalities violated by the fractional point ``x``, as sparse rows (each ``<= 1``).
 
     For a directed segment ``u -> w`` let ``y_uw`` be the weight of the chosen triangles on its
@@ -362,7 +372,7 @@ def _separate_cliques(prog: _Program, x: np.ndarray):
         return None
     frac = frac[np.argsort(-y[frac], kind="stable")]
     a, b = tails[frac], heads[frac]
-    O = prog.O
+    O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
     o1 = O[a[:, None], b[:, None], a[None, :]].astype(np.int64)
     o2 = O[a[:, None], b[:, None], b[None, :]].astype(np.int64)
     side = o1 * o2 < 0  # the other segment's ends strictly on both sides of this one
@@ -404,13 +414,14 @@ def _separate_cliques(prog: _Program, x: np.ndarray):
 class _LPResult:
     """What the bound and the cut loop read from an LP solve (the fields of scipy's OptimizeResult)."""
 
-    def __init__(self, status, message, x=None, eq=None, ub=None):
+    def __init__(self, status: int, message: str, x: NDArray[np.float64] | None = None,
+                 eq: NDArray[np.float64] | None = None, ub: NDArray[np.float64] | None = None) -> None:
         self.status, self.message, self.x = status, message, x
         self.eqlin = type("Marginals", (), {"marginals": eq})()
         self.ineqlin = type("Marginals", (), {"marginals": ub})()
 
 
-def _quiet_highs(highspy):
+def _quiet_highs(highspy: ModuleType) -> Any:
     """``highspy.Highs()`` without the banner its C++ constructor prints on standard output."""
     import os
     import sys
@@ -466,7 +477,7 @@ class _Relaxation:
         h.setOptionValue("solver", "ipm" if lp_method == "highs-ipm" else "simplex")
         self.h, self.n_eq, self._hs = h, A.shape[0], highspy
 
-    def add_cuts(self, C, rhs) -> None:
+    def add_cuts(self, C: csr_array, rhs: NDArray[np.float64]) -> None:
         if self.h is None:
             return
         C = C.tocsr()
@@ -475,7 +486,7 @@ class _Relaxation:
                        C.indices.astype(np.int32), C.data.astype(np.float64))
         self.h.setOptionValue("solver", "simplex")  # warm start from the basis
 
-    def solve(self, time_left: float | None):
+    def solve(self, time_left: float | None) -> OptimizeResult | _LPResult:
         if self.h is None:
             from scipy.optimize import linprog
 
@@ -499,7 +510,7 @@ class _Relaxation:
         return _LPResult(2, text)
 
 
-def _separate_odd_cycles(prog: _Program, x: np.ndarray):
+def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64]) -> tuple[csr_array, NDArray[np.float64]] | None:
     """Odd-cycle inequalities of the segment crossing graph violated by ``x``: (rows, rhs) or None.
 
     With ``y`` the usage of segments as in :func:`_separate_cliques`, consecutive segments of a
@@ -522,7 +533,7 @@ def _separate_odd_cycles(prog: _Program, x: np.ndarray):
     _, first = np.unique(seg, return_index=True)
     frac = frac[first]
     a, b = tails[frac], heads[frac]
-    O = prog.O
+    O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
     side = O[a[:, None], b[:, None], a[None, :]].astype(np.int64) * O[a[:, None], b[:, None], b[None, :]] < 0
     ii, jj = np.nonzero(side & side.T)
     if not len(ii):
@@ -571,14 +582,14 @@ def _separate_odd_cycles(prog: _Program, x: np.ndarray):
     return C, np.asarray(rhs, dtype=np.float64)
 
 
-def _separate_cuts(prog: _Program, x: np.ndarray):
+def _separate_cuts(prog: _Program, x: NDArray[np.float64]) -> tuple[csr_array, NDArray[np.float64]] | None:
     """Crossing-clique inequalities, then odd-cycle ones, violated by ``x``: (rows, rhs) or None."""
     C = _separate_cliques(prog, x)
     odd = _separate_odd_cycles(prog, x) if C is None or C.shape[0] < _CUTS_PER_ROUND // 4 else None
     if C is None and odd is None:
         return None
     if odd is None:
-        return C, np.ones(C.shape[0])
+        return C, np.ones(C.shape[0])  # type: ignore[union-attr]  # C is not None when odd is None
     if C is None:
         return odd
     from scipy.sparse import vstack
@@ -600,7 +611,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        better triangulation, one with ``bound - min(r_k, 0) > incumbent`` in all.
     3. The integer program on the remaining triangles (HiGHS branch and cut).
     """
-    def left():
+    def left() -> float | None:
         return None if deadline is None else deadline - time.perf_counter()
 
     m = len(c)
@@ -671,7 +682,8 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     return out
 
 
-def _finish_milp(prog, c, x, res, lp_bound, x_inc) -> _SumResult:
+def _finish_milp(prog: _Program, c: NDArray[np.float64], x: NDArray[np.bool_] | None, res: OptimizeResult,
+                 lp_bound: float, x_inc: NDArray[np.bool_] | None) -> _SumResult:
     if x is None and x_inc is None:
         if res.status == 1:
             return _SumResult(None, math.inf, lp_bound, False, _status_text(res), timed_out=True)
@@ -790,7 +802,7 @@ def optimal_triangulation(
     prog = _Program(tris_sorted, n, cycle, O)
     m = len(simplices)
 
-    def finish(x, val, optimal, bound, status):
+    def finish(x: NDArray[np.bool_], val: float, optimal: bool, bound: float, status: str) -> OptimalTriangulation:
         tri = Triangulation(pts, simplices[x], validate=False)
         if not tri.is_fine:  # pragma: no cover - guaranteed by the equations
             raise SolverError("the solution is not a fine triangulation")
@@ -798,7 +810,7 @@ def optimal_triangulation(
         return OptimalTriangulation(tri, float(val), bool(optimal), float(bound), float(gap), status,
                                     sense, reduce, m, time.perf_counter() - t0)
 
-    def remaining():
+    def remaining() -> float | None:
         return None if limit is None else limit - (time.perf_counter() - t0)
 
     if reduce == "sum":

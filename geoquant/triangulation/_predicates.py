@@ -17,9 +17,12 @@ lattice grids stay cheap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array
 from ..errors import InvalidInputError
@@ -60,11 +63,11 @@ def _sign_obj(x: np.ndarray) -> np.ndarray:
     return np.array([(v > 0) - (v < 0) for v in x.ravel()], dtype=np.int64).reshape(x.shape)
 
 
-def _orient_det(ax, ay, bx, by, cx, cy):
+def _orient_det(ax: Any, ay: Any, bx: Any, by: Any, cx: Any, cy: Any) -> Any:
     return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
 
 
-def _incircle_det(ax, ay, bx, by, cx, cy, dx, dy):
+def _incircle_det(ax: Any, ay: Any, bx: Any, by: Any, cx: Any, cy: Any, dx: Any, dy: Any) -> Any:
     adx, ady = ax - dx, ay - dy
     bdx, bdy = bx - dx, by - dy
     cdx, cdy = cx - dx, cy - dy
@@ -78,14 +81,14 @@ def _incircle_det(ax, ay, bx, by, cx, cy, dx, dy):
     )
 
 
-def orient2d_exact(a, b, c) -> int:
+def orient2d_exact(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> int:
     """Exact sign of ``orient2d`` for three single points (slow path, no filter)."""
     ints = _to_exact_ints(np.array([a, b, c], dtype=np.float64).reshape(3, 2))
     det = _orient_det(*ints.ravel())
     return (det > 0) - (det < 0)
 
 
-def orient2d_sign(a, b, c) -> int:
+def orient2d_sign(a: Sequence[float], b: Sequence[float], c: Sequence[float]) -> int:
     """Exact orientation sign of three single points given as ``(x, y)`` float pairs.
 
     The scalar kernel of the mutable mesh: the plain float determinant when
@@ -102,14 +105,16 @@ def orient2d_sign(a, b, c) -> int:
     return orient2d_exact(a, b, c)
 
 
-def incircle_exact(a, b, c, d) -> int:
+def incircle_exact(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> int:
     """Exact sign of ``incircle`` for four single points (slow path, no filter)."""
     ints = _to_exact_ints(np.array([a, b, c, d], dtype=np.float64).reshape(4, 2))
     det = _incircle_det(*ints.ravel())
     return (det > 0) - (det < 0)
 
 
-def _broadcast_points(name_arrays):
+def _broadcast_points(
+    name_arrays: Sequence[tuple[str, ArrayLike]],
+) -> tuple[list[NDArray[np.float64]], tuple[int, ...]]:
     arrays = []
     for name, arr in name_arrays:
         a = as_float_array(arr, name)  # refuses NaN/inf, text and complex
@@ -124,7 +129,7 @@ def _broadcast_points(name_arrays):
     return [np.broadcast_to(a, shape).reshape(-1, 2) for a in arrays], shape[:-1]
 
 
-def orient2d(a, b, c):
+def orient2d(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Any:  # int, or an int64 array for arrays of points
     """Exact orientation of the triangle ``(a, b, c)``.
 
     Parameters
@@ -160,7 +165,7 @@ def orient2d(a, b, c):
     return int(out) if out.ndim == 0 else out
 
 
-def incircle(a, b, c, d):
+def incircle(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> Any:  # int, or an int64 array
     """Exact in-circle test of ``d`` against the circle through ``a, b, c``.
 
     Parameters
@@ -208,7 +213,7 @@ def incircle(a, b, c, d):
     return int(out) if out.ndim == 0 else out
 
 
-def orient2d_table(points: np.ndarray) -> np.ndarray:
+def orient2d_table(points: NDArray[np.float64]) -> NDArray[np.int8]:
     """Exact orientation of every ordered triple of ``points``.
 
     Parameters
@@ -282,7 +287,7 @@ def _bareiss_det(rows: list[list[int]]) -> int:
 _ORIENT_FILTER = 1e-10
 
 
-def orientation(vertices) -> np.ndarray:
+def orientation(vertices: ArrayLike) -> NDArray[np.int64]:
     """Exact orientation sign of simplices in any dimension.
 
     Parameters

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -16,10 +16,16 @@ from ...nn import network_forward as nn_forward
 from ..._params import BadValue, Param, positive_float, positive_int
 from ._base import Method, register_method
 
+if TYPE_CHECKING:
+    from ...nn import TrainResult
+    from ...targets import Target
+
 MAX_WIDTH = 1_000_000
 
+_N = TypeVar("_N", bound="_Network")
 
-def _check_width(width):
+
+def _check_width(width: int) -> None:
     if width > MAX_WIDTH:
         raise BadValue(f"a positive integer <= {MAX_WIDTH} (a network this wide cannot fit memory)")
 
@@ -114,11 +120,12 @@ class _Network(Method):
                     f"{MAX_GD_STEPS:.0e} allowed; use mode = 'flow' (adaptive steps) or a smaller budget")
         return None
 
-    def _fit(self, X, y, target, seed):
+    def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         res = train_networks([X], [y], [self.params], [int(seed)], device=getattr(self, "device", None))
         self.set_trained(res, 0)
 
-    def adopt(self, X, y, res: dict, index: int, *, target=None, seed=0):
+    def adopt(self: _N, X: ArrayLike, y: ArrayLike, res: dict, index: int, *, target: Target | None = None,
+              seed: int = 0) -> _N:
         """Become model ``index`` of a batched training result on ``(X, y)``
         (what a study does instead of :meth:`fit`, to train an ensemble in one call)."""
         self.X_ = check_points(X, "X")
@@ -127,7 +134,7 @@ class _Network(Method):
         self.set_trained(res, index)
         return self
 
-    def set_trained(self, res: dict, index: int):
+    def set_trained(self, res: dict, index: int) -> None:
         """Take model ``index`` of a result of :func:`train_networks`."""
         failure = res["failed"].get(index)
         if failure is not None:  # kept (frozen at its last finite parameters) and marked: status "unstable"
@@ -139,10 +146,10 @@ class _Network(Method):
         self.device_ = res["device"]
         self._fitted = True
 
-    def _predict(self, xi):
+    def _predict(self, xi: np.ndarray) -> NDArray[np.float64]:
         return nn_forward(self.W, self.a, xi, self.c, check_input=False)
 
-    def state(self):
+    def state(self) -> dict:
         return {"W": self.W, "a": self.a, "c": np.float64(self.c)}
 
 
@@ -172,7 +179,7 @@ class StandardInitNetwork(_Network):
     }
 
 
-def _budget(p0) -> tuple[float, int]:
+def _budget(p0: dict) -> tuple[float, int]:
     """``(t_max, n_steps)`` of an ensemble: the gradient-flow time budget and the GD step count."""
     lr = float(p0["lr"])
     if p0["t_max"] is not None:
@@ -215,7 +222,8 @@ def segment_ends(t_max: float, n_steps: int, flow: bool) -> list:
     return ends or [n_steps]
 
 
-def _unit_fingerprint(Xs, ys, params, seeds, device) -> str:
+def _unit_fingerprint(Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], params: Sequence[dict],
+                      seeds: Sequence[int], device: str | None) -> str:
     """What an ensemble's saved training state must match to be resumed: data, parameters, seeds, device."""
     from ..._json import json_sha256
 
@@ -224,7 +232,7 @@ def _unit_fingerprint(Xs, ys, params, seeds, device) -> str:
                         "segments": TRAIN_SEGMENTS}, compact=False, default=str, prefix=data)
 
 
-def _load_segment(checkpoint_dir, fingerprint):
+def _load_segment(checkpoint_dir: str | None, fingerprint: str) -> TrainResult | None:
     """The saved training state of this ensemble, or None (none saved, another ensemble's, or damaged)."""
     from ...errors import GeoquantError
     from ...nn import load_result
@@ -246,7 +254,7 @@ def _load_segment(checkpoint_dir, fingerprint):
     return prev
 
 
-def _save_segment(res, checkpoint_dir) -> bool:
+def _save_segment(res: TrainResult, checkpoint_dir: str) -> bool:
     """Save the ensemble's state after a segment (crash-safe); best effort: False when it cannot be written."""
     from ...errors import GeoquantError
     from ...nn import save_checkpoints
@@ -351,8 +359,9 @@ def train_networks(
         done = res.config.get("t_done") if flow else res.config.get("steps_done")
         if done is not None and float(done) < float(ends[k]) * (1 - 1e-12):
             break  # every model stopped inside this segment (a fit, a stationary point, max_evals): nothing moves
-    W = np.asarray(res.W, dtype=np.float64)
-    a = np.asarray(res.a, dtype=np.float64)
+    # res is set: nothing saved (res None) means done = 0, so the loop ran at least once
+    W = np.asarray(res.W, dtype=np.float64)  # type: ignore[union-attr]
+    a = np.asarray(res.a, dtype=np.float64)  # type: ignore[union-attr]
     lrs = None if flow else np.array([p["lr"] for p in params])
     t_esc = np.array([earliest_escape_time(Xs[i], ys_fit[i], p["init_scale"]) if p["init"] != "pytorch" else 0.0
                       for i, p in enumerate(params)])
