@@ -14,7 +14,8 @@ import geoquant
 from geoquant._lazy import stub_deprecated, stub_names
 
 PACKAGES = ["geoquant", "geoquant.triangulation", "geoquant.nn", "geoquant.theory", "geoquant.compare",
-            "geoquant.study", "geoquant.report", "geoquant.interpolate", "geoquant.points", "geoquant.targets"]
+            "geoquant.study", "geoquant.report", "geoquant.interpolate", "geoquant.points", "geoquant.targets",
+            "geoquant.compare.methods"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -22,9 +22,6 @@ from .estimators import (
     estimator_class as estimator_class,
     estimator_names as estimator_names,
 )
-from .methods._networks import (
-    network_forward as network_forward,
-)
 # metrics
 from ._metrics import (
     EvalConfig as EvalConfig,
@@ -72,3 +69,8 @@ __deprecated__ = {
     "DETERMINISTIC_COLUMNS": "geoquant.study.DETERMINISTIC_COLUMNS",
     "width_comparison": "geoquant.study.width_comparison",
 }
+
+# deprecated (removed in geoquant 0.3.0): use geoquant.nn.network_forward
+from .methods._networks import (
+    network_forward as network_forward,
+)

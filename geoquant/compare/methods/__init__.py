@@ -6,20 +6,10 @@ from the samples, without ``predict``); both derive from :class:`Competitor`. Im
 package registers all built-in families. See :mod:`._base` for the interface.
 """
 
-from . import _baselines, _networks, _references, _triangulations  # noqa: F401  (register the families)
-from ._base import (
-    METHOD_FAMILIES,
-    Competitor,
-    Method,
-    MethodTags,
-    Statistic,
-    get_method,
-    list_methods,
-    method_class,
-    method_tags,
-    register_method,
-    registration_problems,
-)
+from __future__ import annotations
 
-__all__ = ["Competitor", "Method", "Statistic", "MethodTags", "register_method", "get_method", "method_class", "method_tags",
-           "list_methods", "METHOD_FAMILIES", "registration_problems"]
+from . import _baselines, _networks, _references, _triangulations  # noqa: F401  (register the families)
+from ..._lazy import attach_stub
+
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__, globals())
