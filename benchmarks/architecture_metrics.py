@@ -148,24 +148,32 @@ def public_twins(root: Path) -> tuple[list[str], list[str]]:
 
 
 def same_name_twice(root: Path) -> list[str]:
-    """Current public names exported by two subpackages from different modules (one concept, two homes?)."""
-    seen: dict[str, set[str]] = {}
+    """Current public names that two subpackages export as different objects (one name, two concepts),
+    resolved by importing the tree in a subprocess (deprecated names left out)."""
+    pkgs = {}
     for stub in sorted((root / "geoquant").rglob("__init__.pyi")):
         if stub.parent == root / "geoquant":
             continue  # the top level re-exports the subpackages' names
-        pkg = ".".join(stub.parent.relative_to(root).parts)
+        names = set()
         for node in ast.parse(current_stub_text(stub)).body:
             if isinstance(node, ast.ImportFrom):
-                mod = "." * node.level + (node.module or "")
-                for a in node.names:
-                    if a.asname == a.name:
-                        seen.setdefault(a.name, set()).add(f"{pkg}:{mod}")
-    out = []
-    for name, homes in sorted(seen.items()):
-        resolved = {h.split(":")[1].lstrip(".").split(".")[-1] for h in homes}
-        if len({h.split(":")[0] for h in homes}) > 1 and len(resolved) > 1:
-            out.append(f"{name} {sorted(homes)}")
-    return out
+                names |= {a.asname for a in node.names if a.asname == a.name}
+        pkgs[".".join(stub.parent.relative_to(root).parts)] = sorted(names)
+    code = (
+        "import importlib, json, sys, warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        f"pkgs = {pkgs!r}\n"
+        "seen = {}\n"
+        "for pkg, names in pkgs.items():\n"
+        "    mod = importlib.import_module(pkg)\n"
+        "    for n in names:\n"
+        "        seen.setdefault(n, {})[pkg] = id(getattr(mod, n))\n"
+        "print(json.dumps({n: sorted(h) for n, h in seen.items() if len(set(h.values())) > 1}))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                       env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    found = json.loads(r.stdout or "{}")
+    return [f"{n} {homes}" for n, homes in sorted(found.items())]
 
 
 def complexity(root: Path) -> list[tuple[int, str]]:
