@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-import geoquant.compare as gc
+import geoquant.study as gs
 from geoquant.compare._distances import _network_breakpoints_1d, _network_kinks_1d, _pl_distance_1d
 from geoquant.compare.methods._networks import network_forward
 
@@ -31,11 +31,11 @@ class _Net:
 
 
 def main(study: str) -> int:
-    df = gc.load_results(study)
+    df = gs.load_results(study)
     d = df[(df["family"] == "network") & (df["dim"] == 1) & (df["status"] == "done") & df["gallery_file"].notna()]
     rows = []
     for _, r in d.iterrows():
-        arr = gc.load_gallery(study, r["gallery_file"])
+        arr = gs.load_gallery(study, r["gallery_file"])
         if "state_W" not in arr:
             continue
         X = np.asarray(arr["X"], dtype=float)

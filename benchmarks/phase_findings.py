@@ -14,7 +14,7 @@ one Markdown file of tables, every number computed here from the stored results:
   ``between_l2`` (what it does between the data), the distance to its nearest fine triangulation relative to
   its error, the network / minimum-norm interpolant error ratio;
 * the number of quantised directions against n and width, and the sup distance between the widths' functions
-  on the same data (:func:`geoquant.compare.width_comparison`).
+  on the same data (:func:`geoquant.study.width_comparison`).
 
 The words of ``reports/phase/README.md`` are written from these tables.
 """
@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 import geoquant.compare as gc
+import geoquant.study as gs
 from geoquant.theory import END_STATES
 
 
@@ -127,7 +128,7 @@ def directions(nets: pd.DataFrame) -> str:
 
 
 def widths(study: Path, df: pd.DataFrame) -> str:
-    w = gc.width_comparison(study, df)
+    w = gs.width_comparison(study, df)
     if w.empty:
         return "(no pair of stored networks differing only in width)"
     w["init_"] = [("pytorch" if "pytorch" in str(e) else f"{s:g}") for e, s in zip(w["entry"], w["init_scale"])]
@@ -150,7 +151,7 @@ def main(argv=None) -> int:
     ap.add_argument("--min-n", type=int, default=64)
     a = ap.parse_args(argv)
     study = Path(a.study)
-    df = gc.load_results(study)
+    df = gs.load_results(study)
     df = df[df["status"] == "done"].copy()
     nets = df[df["family"] == "network"].copy()
     reg = [_regime(m) for m in nets["method"]]
