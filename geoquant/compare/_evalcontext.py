@@ -175,7 +175,7 @@ class EvalContext:
     def pl_region(self, simplices: np.ndarray, values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
         """(l2^2 per simplex, linf per simplex) of the PL interpolant of ``values`` on ``region``."""
         c = self.config
-        return pl_errors(self.X, values, simplices, self.target, box=self.region_box(region),
+        return pl_errors(self.X, simplices, self.target, values=values, box=self.region_box(region),
                          degree=c.quadrature_degree, refine=c.refine, linf_order=c.linf_order)
 
     def simplex_sq_errors(self, simplices: ArrayLike, region: str = "hull") -> NDArray[np.float64]:

@@ -111,7 +111,7 @@ def _pl_metrics(ctx: EvalContext, method: Method, per_simplex: dict[str, np.ndar
         # on the hull with refine = 0 this is interpolation_error itself (the same engine, same arithmetic)
         box = None if r == "hull" else ctx.inner_box
         c = ctx.config
-        sq, lin = pl_errors(ctx.X, ctx.y, tri.simplices, ctx.target, box=box, degree=c.quadrature_degree,
+        sq, lin = pl_errors(ctx.X, tri.simplices, ctx.target, values=ctx.y, box=box, degree=c.quadrature_degree,
                             refine=c.refine, linf_order=c.linf_order)
         out[f"l2_{r}"] = float(np.sqrt(sq.sum()))
         out[f"linf_{r}"] = float(lin.max()) if len(lin) else 0.0

@@ -117,7 +117,7 @@ def _distances_2d(ctx: EvalContext, method: Method, gx: np.ndarray,
     region = ctx.distance_region
     c = ctx.config
     between = float(np.sqrt(ctx.l2sq(gx, ctx.tri.simplices, method.predict, region).sum()))
-    near, l2sq, exact, lower = nearest_triangulation(ctx.X, gx, method.predict, box=ctx.region_box(region), seed=0,
+    near, l2sq, exact, lower = nearest_triangulation(method.predict, ctx.X, gx, box=ctx.region_box(region), seed=0,
                                                      degree=c.quadrature_degree, refine=c.refine,
                                                      time_limit=c.nearest_time_limit, return_bound=True)
     out.update(between_l2=between, nearest_l2=float(np.sqrt(max(l2sq, 0.0))), nearest_exact=bool(exact),
