@@ -55,3 +55,39 @@ def deprecated_alias(func: _F, old: str, new: str) -> _F:
 
     wrapper.__doc__ = f"Deprecated alias of :func:`{new}` (removed in {REMOVED_IN})."
     return wrapper  # type: ignore[return-value]
+
+
+def renamed_arguments(**old_to_new: str) -> Callable[[_F], _F]:
+    """Decorator: a function whose keyword arguments were renamed accepts the old names for one release.
+
+    Each ``old=new`` pair maps a deprecated keyword to its new name; calling with the old name warns
+    (``DeprecationWarning``) and passes the value on under the new one; giving both is an error.
+    Positional calls are unaffected.
+
+    >>> import warnings
+    >>> @renamed_arguments(X="points")
+    ... def centroid(points): return sum(points) / len(points)
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     centroid(X=[1.0, 3.0]), w[0].category.__name__
+    (2.0, 'DeprecationWarning')
+    """
+
+    def decorate(func: _F) -> _F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        from .errors import InvalidInputError
+
+                        raise InvalidInputError(
+                            f"give {new!r} only, found both {new!r} and its deprecated name {old!r}"
+                        )
+                    warn_deprecated(f"the argument {old!r} of {func.__qualname__}", repr(new))
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
