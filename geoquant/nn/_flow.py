@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from .._deprecation import renamed_arguments
 from .._validation import check_int, check_positive
 from ..errors import InvalidInputError
 from ._engine import check_schedule_arg
@@ -26,9 +27,10 @@ from ._setup import per_model, prepare
 __all__ = ["train_flow"]
 
 
+@renamed_arguments(X="points", y="values")
 def train_flow(
-    X: ArrayLike,
-    y: ArrayLike,
+    points: ArrayLike,
+    values: ArrayLike,
     *,
     width: int,
     t_max: float,
@@ -66,8 +68,9 @@ def train_flow(
 
     Parameters
     ----------
-    X, y, width, n_models, init_scale, init, seed, device, loss, output_bias, depth, max_loss
-        As for :func:`train_gd`.
+    points, values, width, n_models, init_scale, init, seed, device, loss, output_bias, depth, max_loss
+        As for :func:`train_gd` (``points`` and ``values`` were formerly ``X`` and ``y``; the old
+        keywords warn until 0.3.0).
     t_max : float
         Integration time (GD with learning rate ``lr`` for ``n`` steps covers
         ``lr * n``).
@@ -114,7 +117,7 @@ def train_flow(
     TrainResult
     """
     prob = prepare(
-        X, y, width=width, n_models=n_models, init_scale=init_scale, init=init, seed=seed, device=device,
+        points, values, width=width, n_models=n_models, init_scale=init_scale, init=init, seed=seed, device=device,
         dtype=dtype, loss=loss, output_bias=output_bias, depth=depth, resume_from=resume_from, method="flow",
     )
     m = prob.n_models

@@ -163,7 +163,7 @@ def _labels(y: NDArray[np.float64]) -> str | None:
     bad = y[np.abs(y) != 1.0]
     if bad.size == 0:
         return None
-    return f"'y' must hold labels -1 or +1 for the logistic loss, found {bad.ravel()[0]!r}"
+    return f"'values' must hold labels -1 or +1 for the logistic loss, found {bad.ravel()[0]!r}"
 
 
 SQUARED = register_loss(Loss(

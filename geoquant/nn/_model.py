@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
-from .._deprecation import warn_deprecated
+from .._deprecation import renamed_arguments, warn_deprecated
 from ._losses import Loss, get_loss
 from ._neurons import network_forward
 
@@ -119,8 +119,9 @@ def loss_from_outputs(f: torch.Tensor, y: torch.Tensor, loss: str | Loss) -> tup
     return get_loss(loss).value_and_residual(f, y)
 
 
+@renamed_arguments(y="values")
 def loss_and_grads(
-    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, Xt: torch.Tensor, y: torch.Tensor, loss: str = "squared", *,
+    W: torch.Tensor, a: torch.Tensor, c: torch.Tensor | None, Xt: torch.Tensor, values: torch.Tensor, loss: str = "squared", *,
     workspace: dict[str, torch.Tensor] | None = None, XtT: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Loss and hand-written gradients of a batch of depth-1 networks.
@@ -131,7 +132,8 @@ def loss_and_grads(
     a : (n_models, width) tensor
     c : (n_models,) tensor or None
     Xt : (n_points, n_dims + 1) or (n_models, n_points, n_dims + 1) tensor
-    y : (n_models, n_points) tensor
+    values : (n_models, n_points) tensor
+        The targets (formerly ``y``; the old keyword warns until 0.3.0).
     loss : str
         A name in the loss table (``"squared"``, ``"logistic"`` or a registered one).
     workspace : dict, optional
@@ -152,7 +154,7 @@ def loss_and_grads(
     if XtT is None:
         XtT = batched_T(Xt, m)
     H, f = forward_hidden(W, a, c, XtT, workspace=workspace)
-    L, r = loss_from_outputs(f, y, loss)
+    L, r = loss_from_outputs(f, values, loss)
     gW, ga, gc = grads_from_residual(H, r, a, XtT, workspace=workspace, with_c=c is not None)
     return L, gW, ga, gc
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import renamed_arguments
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
 from ._checkpoint import Checkpoints
@@ -119,13 +120,15 @@ class TrainResult:
         return mask
 
     # -- evaluation ----------------------------------------------------------
-    def predict(self, X: ArrayLike, checkpoint: int | None = None) -> NDArray[np.float64]:
-        """Network outputs at points ``X``, in float64.
+    @renamed_arguments(X="points")
+    def predict(self, points: ArrayLike, checkpoint: int | None = None) -> NDArray[np.float64]:
+        """Network outputs at ``points``, in float64.
 
         Parameters
         ----------
-        X : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
-            Query points (1-D input is read as points in 1D when ``n_dims == 1``).
+        points : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
+            Query points (1-D input is read as points in 1D when ``n_dims == 1``); formerly ``X``
+            (the old keyword warns until 0.3.0).
         checkpoint : int, optional
             Index into :attr:`checkpoints` to evaluate a snapshot instead of the
             final parameters.
@@ -134,17 +137,17 @@ class TrainResult:
         -------
         (n_models, n_points) ndarray
         """
-        X = as_float_array(X, "X", ndim=(1, 2, 3))
+        X = as_float_array(points, "points", ndim=(1, 2, 3))
         d = self.n_dims
         if X.ndim == 1:
             if d != 1:
-                raise InvalidInputError(f"'X' must have shape (n_points, {d}), found {X.shape}")
+                raise InvalidInputError(f"'points' must have shape (n_points, {d}), found {X.shape}")
             X = X[:, None]
         if X.shape[-1] != d:
-            raise InvalidInputError(f"'X' must have {d} columns (n_dims), found {X.shape[-1]}")
+            raise InvalidInputError(f"'points' must have {d} columns (n_dims), found {X.shape[-1]}")
         if X.ndim == 3 and X.shape[0] != self.n_models:
             raise InvalidInputError(
-                f"'X' with a model axis must have shape ({self.n_models}, n_points, {d}), found {X.shape}"
+                f"'points' with a model axis must have shape ({self.n_models}, n_points, {d}), found {X.shape}"
             )
         if checkpoint is None:
             W, a, c, hidden = self.W, self.a, self.c, self.hidden

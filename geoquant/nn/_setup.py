@@ -111,24 +111,24 @@ class Problem:
 
 
 def _check_data(X, y, n_models, loss):
-    Xa = as_float_array(X, "X", ndim=(1, 2, 3))
+    Xa = as_float_array(X, "points", ndim=(1, 2, 3))
     if Xa.ndim == 3:
         if Xa.shape[0] != n_models:
             raise InvalidInputError(
-                f"'X' with a model axis must have shape (n_models={n_models}, n_points, n_dims), found {Xa.shape}"
+                f"'points' with a model axis must have shape (n_models={n_models}, n_points, n_dims), found {Xa.shape}"
             )
         if Xa.shape[1] < 1 or Xa.shape[2] < 1:
-            raise InvalidInputError(f"'X' must hold at least one point with one coordinate, found shape {Xa.shape}")
+            raise InvalidInputError(f"'points' must hold at least one point with one coordinate, found shape {Xa.shape}")
     else:
-        Xa = check_points(Xa, "X", min_points=1, duplicate_rtol=None, full_rank=False)
+        Xa = check_points(Xa, "points", min_points=1, duplicate_rtol=None, full_rank=False)
     n = Xa.shape[-2]
-    ya = as_float_array(y, "y", ndim=(1, 2))
+    ya = as_float_array(y, "values", ndim=(1, 2))
     if ya.ndim == 1:
         if ya.shape[0] != n:
-            raise InvalidInputError(f"'y' must have shape ({n},) or ({n_models}, {n}) to match 'X', found {ya.shape}")
+            raise InvalidInputError(f"'values' must have shape ({n},) or ({n_models}, {n}) to match 'points', found {ya.shape}")
         ya = np.broadcast_to(ya, (n_models, n)).copy()
     elif ya.shape != (n_models, n):
-        raise InvalidInputError(f"'y' must have shape ({n},) or ({n_models}, {n}) to match 'X', found {ya.shape}")
+        raise InvalidInputError(f"'values' must have shape ({n},) or ({n_models}, {n}) to match 'points', found {ya.shape}")
     check_targets = get_loss(loss).check_targets
     problem = check_targets(ya) if check_targets is not None else None
     if problem is not None:
@@ -240,7 +240,7 @@ def prepare(
                     f"'resume_from' holds a run with {key}={pc[key]!r}, but this call has {key}={now!r}; "
                     "resume with the settings and data of the run"
                 )
-        for key, arr, what in (("X_sha256", Xa, "'X' (the points)"), ("y_sha256", ya, "'y' (the values)")):
+        for key, arr, what in (("X_sha256", Xa, "'points'"), ("y_sha256", ya, "'values'")):
             if key in pc and pc[key] != _data_hash(arr):
                 raise InvalidInputError(
                     f"'resume_from' holds a run trained on other data: {what} differ from the run's "

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import renamed_arguments
 from .._validation import check_positive
 from ._losses import INTERPOLATION_RTOL, get_loss
 
@@ -196,8 +197,9 @@ def plateau_drop(loss: ArrayLike, times: ArrayLike) -> NDArray[np.float64]:
     return out
 
 
+@renamed_arguments(X="points", y="values")
 def training_state(
-    result: Any, X: ArrayLike, y: ArrayLike, *, grad_tol: float = DEFAULT_GRAD_TOL, lr: ArrayLike | None = None,
+    result: Any, points: ArrayLike, values: ArrayLike, *, grad_tol: float = DEFAULT_GRAD_TOL, lr: ArrayLike | None = None,
     min_plateau_time: ArrayLike | None = None,
 ) -> list[dict[str, Any]]:
     """Training state of every model of a :class:`TrainResult` (see the module docstring).
@@ -207,10 +209,10 @@ def training_state(
     result : TrainResult
         Depth-1 networks without output bias, trained with any loss of the table
         (``result.config["loss"]``, default ``"squared"``).
-    X : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
-        The training inputs.
-    y : (n_points,) or (n_models, n_points) array_like
-        The training targets.
+    points : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
+        The training inputs (formerly ``X``; the old keyword warns until 0.3.0).
+    values : (n_points,) or (n_models, n_points) array_like
+        The training targets (formerly ``y``).
     grad_tol : float
         Tolerance of :func:`stationarity`.
     lr : float or (n_models,) array_like, optional
@@ -235,8 +237,8 @@ def training_state(
     m = result.n_models
     W = np.asarray(result.W, dtype=np.float64)
     a = np.asarray(result.a, dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(y, dtype=np.float64)
+    X = np.asarray(points, dtype=np.float64)
+    Y = np.asarray(values, dtype=np.float64)
     Y = np.array(np.broadcast_to(Y, (m, Y.shape[-1])) if Y.ndim == 1 else Y)
     Xt = augment(torch.as_tensor(np.ascontiguousarray(X)))
     Wt, at = torch.as_tensor(W), torch.as_tensor(a)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from .._deprecation import renamed_arguments
 from .._validation import check_int, check_option, check_positive
 from ..errors import InvalidInputError
 from ._engine import check_schedule_arg, run_gd
@@ -27,9 +28,10 @@ from ._setup import per_model, prepare
 __all__ = ["train_gd"]
 
 
+@renamed_arguments(X="points", y="values")
 def train_gd(
-    X: ArrayLike,
-    y: ArrayLike,
+    points: ArrayLike,
+    values: ArrayLike,
     *,
     width: int,
     n_models: int = 1,
@@ -61,11 +63,11 @@ def train_gd(
 
     Parameters
     ----------
-    X : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
+    points : (n_points, n_dims) or (n_models, n_points, n_dims) array_like
         Inputs, shared by all models or one set per model. 1-D input is read
-        as points in 1D.
-    y : (n_points,) or (n_models, n_points) array_like
-        Targets (labels -1/+1 for the logistic loss).
+        as points in 1D. (Formerly ``X``; the old keyword warns until 0.3.0.)
+    values : (n_points,) or (n_models, n_points) array_like
+        Targets (labels -1/+1 for the logistic loss). (Formerly ``y``.)
     width : int
         Hidden neurons per layer.
     n_models : int
@@ -160,7 +162,7 @@ def train_gd(
             steps_ = check_int(n_steps, "n_steps", min_value=0)
             flow_options["t_max"] = check_positive(lr, "lr") * steps_
         return train_flow(
-            X, y, width=width, n_models=n_models, init_scale=init_scale, init=init, tol=tol, seed=seed,
+            points, values, width=width, n_models=n_models, init_scale=init_scale, init=init, tol=tol, seed=seed,
             device=device, dtype=dtype, loss=loss, checkpoints=checkpoints, records=records, progress=progress,
             output_bias=output_bias, depth=depth, max_loss=max_loss, resume_from=resume_from, **flow_options,
         )
@@ -168,7 +170,7 @@ def train_gd(
         raise InvalidInputError(f"unexpected keyword argument(s) for method='gd': {', '.join(sorted(flow_options))}")
 
     prob = prepare(
-        X, y, width=width, n_models=n_models, init_scale=init_scale, init=init, seed=seed, device=device,
+        points, values, width=width, n_models=n_models, init_scale=init_scale, init=init, seed=seed, device=device,
         dtype=dtype, loss=loss, output_bias=output_bias, depth=depth, resume_from=resume_from, method="gd",
     )
     m = prob.n_models
