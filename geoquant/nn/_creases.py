@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._deprecation import warn_deprecated
+from .._deprecation import renamed_arguments, warn_deprecated
 from .._validation import _shape_str, as_float_array, check_angle, check_fraction
 from ..errors import DegenerateInputError, InvalidInputError
 from ._clustering import cluster_angles, cluster_scalars
@@ -172,25 +172,26 @@ class Kinks:
 @overload
 def kinks_1d(
     W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ...,
-    X: ArrayLike | None = ..., exclude_dead: bool = ...,
+    points: ArrayLike | None = ..., exclude_dead: bool = ...,
 ) -> Kinks: ...
 @overload
 def kinks_1d(
     W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ...,
-    X: ArrayLike | None = ..., exclude_dead: bool = ...,
+    points: ArrayLike | None = ..., exclude_dead: bool = ...,
 ) -> list[Kinks]: ...
 @overload
 def kinks_1d(
     W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ...,
-    X: ArrayLike | None = ..., exclude_dead: bool = ...,
+    points: ArrayLike | None = ..., exclude_dead: bool = ...,
 ) -> Kinks | list[Kinks]: ...
+@renamed_arguments(X="points")
 def kinks_1d(
     W: Weights,
     a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X: ArrayLike | None = None,
+    points: ArrayLike | None = None,
     exclude_dead: bool = False,
 ) -> Kinks | list[Kinks]:
     """Kinks of a 1D network (or of each of a stack), with multiplicities and slope jumps.
@@ -213,8 +214,9 @@ def kinks_1d(
         Merging tolerance in radians (0 merges only identical positions).
     min_amplitude_fraction : float
         Relative amplitude threshold for negligible neurons (see module notes).
-    X : (n_points,) or (n_points, 1) array_like, optional
-        Data; with ``exclude_dead=True`` neurons dead on it are left out.
+    points : (n_points,) or (n_points, 1) array_like, optional
+        Data (formerly ``X``; the old keyword warns until 0.3.0); with ``exclude_dead=True``
+        neurons dead on it are left out.
     exclude_dead : bool
 
     Returns
@@ -232,7 +234,7 @@ def kinks_1d(
     [2, 2]
     """
     W, a, stack = split_models(W, a)
-    each = _kinks_each(W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+    each = _kinks_each(W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=points,
                        exclude_dead=exclude_dead)
     return each if stack else each[0]
 

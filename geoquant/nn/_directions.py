@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._deprecation import warn_deprecated
+from .._deprecation import renamed_arguments, warn_deprecated
 from .._validation import check_angle, check_fraction, check_option
 from ..errors import InvalidInputError
 from ._clustering import cluster_angles
@@ -123,29 +123,30 @@ class NeuronClusters:
 
 @overload
 def cluster_directions(
-    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., points: ArrayLike | None = ...,
     exclude_dead: bool = ..., domain: BaseGeometry | ArrayLike | None = ...,
     method: Literal["agglomerative", "dbscan"] = ...,
 ) -> NeuronClusters: ...
 @overload
 def cluster_directions(
-    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., points: ArrayLike | None = ...,
     exclude_dead: bool = ..., domain: BaseGeometry | ArrayLike | None = ...,
     method: Literal["agglomerative", "dbscan"] = ...,
 ) -> list[NeuronClusters]: ...
 @overload
 def cluster_directions(
-    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., points: ArrayLike | None = ...,
     exclude_dead: bool = ..., domain: BaseGeometry | ArrayLike | None = ...,
     method: Literal["agglomerative", "dbscan"] = ...,
 ) -> NeuronClusters | list[NeuronClusters]: ...
+@renamed_arguments(X="points")
 def cluster_directions(
     W: Weights,
     a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X: ArrayLike | None = None,
+    points: ArrayLike | None = None,
     exclude_dead: bool = True,
     domain: BaseGeometry | ArrayLike | None = None,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
@@ -168,10 +169,10 @@ def cluster_directions(
         Neurons with amplitude ``< min_amplitude_fraction * max amplitude`` of
         their model are negligible (still at initialisation scale): left out and
         counted in ``n_small``.
-    X : (n_points, d) array_like, optional
-        Data. With ``exclude_dead`` the neurons dead on every data point are left
-        out and counted in ``n_dead``. In 2D and without ``domain`` the groups'
-        lines are clipped to the bounding box of ``X``.
+    points : (n_points, d) array_like, optional
+        Data (formerly ``X``; the old keyword warns until 0.3.0). With ``exclude_dead`` the neurons
+        dead on every data point are left out and counted in ``n_dead``. In 2D and without
+        ``domain`` the groups' lines are clipped to the bounding box of ``points``.
     exclude_dead : bool
     domain : shapely Polygon or (2, 2) box, optional
         2D: clip each group's line to it (``NeuronGroup.line``).
@@ -195,7 +196,7 @@ def cluster_directions(
     """
     W, a, stack = split_models(W, a)
     each = _clusters_each(
-        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=points,
         exclude_dead=exclude_dead, domain=domain, method=method,
     )
     return each if stack else each[0]
@@ -270,26 +271,27 @@ def _clusters_each(
 
 @overload
 def condensed_network(
-    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    W: OneModel, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., points: ArrayLike | None = ...,
     exclude_dead: bool = ..., method: Literal["agglomerative", "dbscan"] = ...,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 @overload
 def condensed_network(
-    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    W: ModelStack, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., points: ArrayLike | None = ...,
     exclude_dead: bool = ..., method: Literal["agglomerative", "dbscan"] = ...,
 ) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]: ...
 @overload
 def condensed_network(
-    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., X: ArrayLike | None = ...,
+    W: Weights, a: ArrayLike | None = ..., *, angle_tol: float = ..., min_amplitude_fraction: float = ..., points: ArrayLike | None = ...,
     exclude_dead: bool = ..., method: Literal["agglomerative", "dbscan"] = ...,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | list[tuple[NDArray[np.float64], NDArray[np.float64]]]: ...
+@renamed_arguments(X="points")
 def condensed_network(
     W: Weights,
     a: ArrayLike | None = None,
     *,
     angle_tol: float = 1e-2,
     min_amplitude_fraction: float = 1e-3,
-    X: ArrayLike | None = None,
+    points: ArrayLike | None = None,
     exclude_dead: bool = True,
     method: Literal["agglomerative", "dbscan"] = "agglomerative",
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
@@ -306,7 +308,7 @@ def condensed_network(
     W : (width, d+1) or (n_models, width, d+1) array_like, or an object with ``.W`` and ``.a``
         One model, or a stack (as for :func:`cluster_directions`).
     a : (width,) or (n_models, width) array_like
-    angle_tol, min_amplitude_fraction, X, exclude_dead, method
+    angle_tol, min_amplitude_fraction, points, exclude_dead, method
         As for :func:`cluster_directions`.
 
     Returns
@@ -328,7 +330,7 @@ def condensed_network(
     """
     W, a, stack = split_models(W, a)
     each = _condensed_each(
-        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X,
+        W, a, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=points,
         exclude_dead=exclude_dead, method=method,
     )
     return each if stack else each[0]

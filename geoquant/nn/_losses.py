@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import renamed_arguments
 from ..errors import InvalidInputError
 
 __all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "INTERPOLATION_RTOL"]
@@ -74,10 +75,14 @@ class Loss:
     check_targets: Callable[[NDArray[np.float64]], str | None] | None = None
     description: str = ""
 
-    def fits(self, L: ArrayLike, y: ArrayLike) -> NDArray[np.bool_]:
-        """``(n_models,)`` bool: which models fit their data (``fit_error(L, y) <= fit_tol``)."""
+    @renamed_arguments(y="values")
+    def fits(self, L: ArrayLike, values: ArrayLike) -> NDArray[np.bool_]:
+        """``(n_models,)`` bool: which models fit their data (``fit_error(L, values) <= fit_tol``).
+
+        ``values`` (formerly ``y``; the old keyword warns until 0.3.0) are the targets ``(n_models, n_points)``.
+        """
         L = np.asarray(L, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(values, dtype=np.float64)
         return np.asarray(self.fit_error(L, y) <= self.fit_tol)
 
 

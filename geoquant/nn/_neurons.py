@@ -38,7 +38,7 @@ from typing import Any, NamedTuple, Protocol, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._deprecation import warn_deprecated
+from .._deprecation import renamed_arguments, warn_deprecated
 from .._validation import _shape_str, as_float_array, check_int, check_positive, check_query
 from ..errors import InvalidInputError, UnsupportedError
 
@@ -306,7 +306,7 @@ def resolve_network(
     return W, a
 
 
-def check_data(X: ArrayLike, d: int, name: str = "X") -> np.ndarray:
+def check_data(X: ArrayLike, d: int, name: str = "points") -> np.ndarray:
     """Data points ``(n_points, d)``; a 1-D array is read as n points in 1D."""
     arr = as_float_array(X, name, ndim=(1, 2))
     if arr.ndim == 1:
@@ -495,14 +495,16 @@ def neuron_amplitudes(W: Weights, a: ArrayLike | None = None) -> np.ndarray:
     return np.abs(a) * row_norms(W)
 
 
-def dead_neurons(W: Weights, X: ArrayLike) -> np.ndarray:
+@renamed_arguments(X="points")
+def dead_neurons(W: Weights, points: ArrayLike) -> np.ndarray:
     """Neurons inactive on every data point: ``w_j . x_i + b_j <= 0`` for all ``i``.
 
     Parameters
     ----------
     W : (..., width, d+1) array_like or object with ``.W``
-    X : (n_points, d) array_like
-        Data points; a 1-D array is read as points in 1D.
+    points : (n_points, d) array_like
+        Data points; a 1-D array is read as points in 1D (formerly ``X``; the old keyword warns
+        until 0.3.0).
 
     Returns
     -------
@@ -510,7 +512,7 @@ def dead_neurons(W: Weights, X: ArrayLike) -> np.ndarray:
         Zero-norm neurons count as dead.
     """
     W, _ = resolve_network(W, None, need_a=False)
-    X = check_data(X, W.shape[-1] - 1)
+    X = check_data(points, W.shape[-1] - 1)
     pre = np.einsum("...jk,ik->...ji", W[..., :-1], X) + W[..., -1:]
     return np.all(pre <= 0.0, axis=-1)
 

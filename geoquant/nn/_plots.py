@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._deprecation import renamed_arguments
 from .._validation import as_float_array, check_int
 from ..errors import InvalidInputError
 from ._creases import as_domain, breaklines, kinks_1d
@@ -316,10 +317,11 @@ def plot_loss(result: Any, ax: Any = None, *, models: Sequence[int] | None = Non
     return ax
 
 
+@renamed_arguments(X="points", y="values")
 def plot_fit_1d(
     result: Any,
-    X: ArrayLike,
-    y: ArrayLike,
+    points: ArrayLike,
+    values: ArrayLike,
     *,
     model: int = 0,
     target: Callable[[NDArray[np.float64]], ArrayLike] | None = None,
@@ -334,8 +336,10 @@ def plot_fit_1d(
     Parameters
     ----------
     result : result object, ``(W, a)`` pair
-    X : (n_points,) or (n_points, 1) array_like
-    y : (n_points,) array_like
+    points : (n_points,) or (n_points, 1) array_like
+        The data points (formerly ``X``; the old keyword warns until 0.3.0).
+    values : (n_points,) array_like
+        The data values (formerly ``y``).
     model : int
     target : callable, optional
         Called on ``(n_grid, 1)`` points, returns ``(n_grid,)`` values (a geoquant Target works).
@@ -357,10 +361,10 @@ def plot_fit_1d(
     Wm, am = _model_arrays(result, None, model)
     if Wm.shape[-1] != 2:
         raise InvalidInputError(f"'result' must be a 1D network (W with 2 columns) for plot_fit_1d, found {Wm.shape[-1]}")
-    Xc = check_data(X, 1)[:, 0]
-    yc = as_float_array(y, "y", ndim=1)
+    Xc = check_data(points, 1)[:, 0]
+    yc = as_float_array(values, "values", ndim=1)
     if yc.shape[0] != Xc.shape[0]:
-        raise InvalidInputError(f"'y' must have shape ({Xc.shape[0]},) to match 'X', found {yc.shape}")
+        raise InvalidInputError(f"'values' must have shape ({Xc.shape[0]},) to match 'points', found {yc.shape}")
     n_grid = check_int(n_grid, "n_grid", min_value=2)
     lo, hi = float(Xc.min()), float(Xc.max())
     pad = 0.05 * (hi - lo) if hi > lo else 1.0
@@ -396,10 +400,11 @@ def plot_fit_1d(
     return ax
 
 
+@renamed_arguments(X="points", y="values")
 def plot_breaklines_2d(
     result: Any,
-    X: ArrayLike,
-    y: ArrayLike | None = None,
+    points: ArrayLike,
+    values: ArrayLike | None = None,
     *,
     model: int = 0,
     domain: Any = None,
@@ -414,12 +419,13 @@ def plot_breaklines_2d(
     Parameters
     ----------
     result : result object, ``(W, a)`` pair
-    X : (n_points, 2) array_like
-    y : (n_points,) array_like, optional
-        Colours the data points with the heat map's colour scale.
+    points : (n_points, 2) array_like
+        The data points (formerly ``X``; the old keyword warns until 0.3.0).
+    values : (n_points,) array_like, optional
+        Colours the data points with the heat map's colour scale (formerly ``y``).
     model : int
     domain : shapely polygon or (2, 2) box, optional
-        Default: the bounding box of ``X`` enlarged by 5%. Outside a
+        Default: the bounding box of ``points`` enlarged by 5%. Outside a
         non-rectangular domain the heat map is blank.
     ax : matplotlib Axes, optional
     angle_tol, min_amplitude_fraction : float
@@ -438,12 +444,12 @@ def plot_breaklines_2d(
     Wm, am = _model_arrays(result, None, model)
     if Wm.shape[-1] != 3:
         raise InvalidInputError(f"'result' must be a 2D network (W with 3 columns) for plot_breaklines_2d, found {Wm.shape[-1]}")
-    Xc = check_data(X, 2)
+    Xc = check_data(points, 2)
     yc = None
-    if y is not None:
-        yc = as_float_array(y, "y", ndim=1)
+    if values is not None:
+        yc = as_float_array(values, "values", ndim=1)
         if yc.shape[0] != Xc.shape[0]:
-            raise InvalidInputError(f"'y' must have shape ({Xc.shape[0]},) to match 'X', found {yc.shape}")
+            raise InvalidInputError(f"'values' must have shape ({Xc.shape[0]},) to match 'points', found {yc.shape}")
     resolution = check_int(resolution, "resolution", min_value=2)
     if domain is None:
         lo, hi = Xc.min(axis=0), Xc.max(axis=0)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._deprecation import warn_deprecated
+from .._deprecation import renamed_arguments, warn_deprecated
 from .._validation import (
     _shape_str,
     as_float_array,
@@ -296,23 +296,24 @@ def _regions_each(
 
 @overload
 def count_linear_pieces(
-    W: OneModel, a: ArrayLike | None = ..., X: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
+    W: OneModel, a: ArrayLike | None = ..., points: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
     min_amplitude_fraction: float = ..., jump_rtol: float = ..., max_lines: int = ...,
 ) -> int: ...
 @overload
 def count_linear_pieces(
-    W: ModelStack, a: ArrayLike | None = ..., X: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
+    W: ModelStack, a: ArrayLike | None = ..., points: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
     min_amplitude_fraction: float = ..., jump_rtol: float = ..., max_lines: int = ...,
 ) -> NDArray[np.int64]: ...
 @overload
 def count_linear_pieces(
-    W: Weights, a: ArrayLike | None = ..., X: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
+    W: Weights, a: ArrayLike | None = ..., points: ArrayLike | None = ..., *, hull: BaseGeometry | ArrayLike | tuple[float, float] | None = ..., angle_tol: float = ...,
     min_amplitude_fraction: float = ..., jump_rtol: float = ..., max_lines: int = ...,
 ) -> int | NDArray[np.int64]: ...
+@renamed_arguments(X="points")
 def count_linear_pieces(
     W: Weights,
     a: ArrayLike | None = None,
-    X: ArrayLike | None = None,
+    points: ArrayLike | None = None,
     *,
     hull: BaseGeometry | ArrayLike | tuple[float, float] | None = None,
     angle_tol: float = 1e-2,
@@ -323,11 +324,11 @@ def count_linear_pieces(
     """Number of linear pieces of a network (or of each of a stack) over the convex hull of the data.
 
     * 1D: ``1 +`` the number of merged kinks (:func:`kinks_1d`) strictly inside
-      ``[min X, max X]`` (farther than ``1e-6`` of its length from the ends)
+      ``[min points, max points]`` (farther than ``1e-6`` of its length from the ends)
       whose slope jump exceeds ``jump_rtol * sum_j |a_j| |w_j|``; kinks whose
       neurons cancel do not separate pieces.
     * 2D: the regions of :func:`linear_regions` of the
-      :func:`condensed_network` inside the convex hull of ``X``, after merging
+      :func:`condensed_network` inside the convex hull of ``points``, after merging
       adjacent regions with equal maps (to ``jump_rtol``).
 
     Parameters
@@ -336,10 +337,10 @@ def count_linear_pieces(
         One model, or a stack (see :func:`geoquant.nn._neurons.split_models`: a
         result holding one model is that model).
     a : (width,) or (n_models, width) array_like
-    X : (n_points, d) array_like, optional
-        Data whose convex hull is used.
+    points : (n_points, d) array_like, optional
+        Data whose convex hull is used (formerly ``X``; the old keyword warns until 0.3.0).
     hull : optional
-        Instead of ``X``: ``(lo, hi)`` in 1D, a shapely polygon or (2, 2) box in 2D.
+        Instead of ``points``: ``(lo, hi)`` in 1D, a shapely polygon or (2, 2) box in 2D.
     angle_tol, min_amplitude_fraction : float
         Merging of neurons, as in :func:`cluster_directions` / :func:`kinks_1d`.
     jump_rtol : float
@@ -365,7 +366,7 @@ def count_linear_pieces(
     """
     W, a, stack = split_models(W, a)
     each = _pieces_each(
-        W, a, X, hull=hull, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
+        W, a, points, hull=hull, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction,
         jump_rtol=jump_rtol, max_lines=max_lines,
     )
     return each if stack else int(each[0])
@@ -381,7 +382,7 @@ def _pieces_each(
     if d not in (1, 2):
         raise InvalidInputError(f"'W' must describe a network on 1D or 2D inputs (2 or 3 columns), found {d + 1} columns")
     if (X is None) == (hull is None):
-        raise InvalidInputError("exactly one of 'X' (data points) and 'hull' must be given")
+        raise InvalidInputError("exactly one of 'points' and 'hull' must be given")
     jump_rtol = check_positive(jump_rtol, "jump_rtol", strict=False)
     frac = check_fraction(min_amplitude_fraction, "min_amplitude_fraction")
     angle_tol = check_angle(angle_tol, "angle_tol")
@@ -411,7 +412,7 @@ def _pieces_each(
             poly = MultiPoint(Xc).convex_hull
             if poly.geom_type != "Polygon" or poly.area <= 0:
                 raise DegenerateInputError(
-                    f"'X' must span a convex hull of positive area, found {Xc.shape[0]} points whose hull is a "
+                    f"'points' must span a convex hull of positive area, found {Xc.shape[0]} points whose hull is a "
                     f"{poly.geom_type}"
                 )
         else:
