@@ -111,7 +111,7 @@ def alignment_phase(X, y, W, a, init_W, init_a, tol=1e-2):
         thr = ex[lab[j]].through if lab[j] >= 0 else ()
         if thr and np.min(np.abs(Xh[list(thr)] @ U[j])) < tol:
             on_path += 1
-    groups = cluster_directions(W, a, angle_tol=tol, min_amplitude_fraction=0.0, X=X)
+    groups = cluster_directions(W, a, angle_tol=tol, min_amplitude_fraction=0.0, points=X)
     big = [g for g in groups if g.count >= 0.01 * len(a)]
     rows = []
     for g in big:

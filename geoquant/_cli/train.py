@@ -62,7 +62,7 @@ def _clusters(result: Any, X: Any) -> tuple[list[int] | None, str | None]:
     except ImportError as exc:
         return None, f"clusters skipped: geometry module unavailable ({exc})"
     try:
-        groups = cluster_directions(result.W, result.a, X=X)  # a stack (n_models, width, d+1): one entry per model
+        groups = cluster_directions(result.W, result.a, points=X)  # a stack (n_models, width, d+1): one entry per model
         return [len(g) for g in groups], None
     except Exception as exc:  # a summary statistic must not sink the run
         return None, f"clusters skipped: {type(exc).__name__}: {exc}"

@@ -27,7 +27,7 @@ def _network_kinks_1d(method: Any, X: np.ndarray) -> np.ndarray:  # a fitted net
         return np.zeros(0)
     from ..nn import kinks_1d
 
-    return np.asarray(kinks_1d(method.W, method.a, X=X, exclude_dead=True).positions, dtype=float)
+    return np.asarray(kinks_1d(method.W, method.a, points=X, exclude_dead=True).positions, dtype=float)
 
 
 def _network_breakpoints_1d(method: Any) -> np.ndarray:  # a fitted network Method: reads .W, .a

@@ -85,7 +85,7 @@ def network_distances(ctx: EvalContext, method: Method) -> NetworkDistances:
     if W is not None:
         from ..nn import cluster_directions
 
-        out["n_directions"] = float(len(cluster_directions(W, getattr(method, "a"), X=ctx.X)))
+        out["n_directions"] = float(len(cluster_directions(W, getattr(method, "a"), points=ctx.X)))
     if ctx.dim == 1:
         return _distances_1d(ctx, method, gx, out)
     return _distances_2d(ctx, method, gx, out)

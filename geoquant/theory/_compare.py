@@ -162,7 +162,7 @@ def compare_directions(
             extremal = extremal_directions(X, values, f=f, r=r) if r is None else extremal_directions(X, r=r)
         E = np.array([e.direction for e in extremal]).reshape(-1, X.shape[1] + 1)
         Es = np.array([e.sign for e in extremal], dtype=np.int64)
-    groups = cluster_directions(Wm, am, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, X=X)
+    groups = cluster_directions(Wm, am, angle_tol=angle_tol, min_amplitude_fraction=min_amplitude_fraction, points=X)
     dirs = np.array([g.direction for g in groups]).reshape(-1, X.shape[1] + 1)
     signs = np.array([g.sign for g in groups], dtype=np.int64)
     amps = np.array([g.amplitude for g in groups])

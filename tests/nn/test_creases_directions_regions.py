@@ -184,12 +184,12 @@ def test_cluster_excludes_dead_with_data_and_lines_in_2d():
         [1.0, 1.0, -1.0],   # line x + y = 1
     ])
     a = np.array([1.0, 1.0, -1.0])
-    cl = cluster_directions(W, a, X=X)
+    cl = cluster_directions(W, a, points=X)
     assert cl.n_dead == 1 and len(cl) == 2
     lines = {tuple(g.members): g.line for g in cl}
     assert lines[(0,)].length == pytest.approx(1.0)       # clipped to the bounding box [0, 1]^2
     assert lines[(2,)].length == pytest.approx(np.sqrt(2))
-    cl_all = cluster_directions(W, a, X=X, exclude_dead=False)
+    cl_all = cluster_directions(W, a, points=X, exclude_dead=False)
     assert cl_all.n_dead == 0 and len(cl_all) == 3
     assert {tuple(g.members): g.line for g in cl_all}[(1,)] is None  # line y = 5 misses the box
 
@@ -292,7 +292,7 @@ def test_kinks_skip_small_flat_and_dead():
     kk = kinks_1d(W, a)
     assert kk.n_small == 2 and kk.n_flat == 1
     np.testing.assert_allclose(kk.positions, [0.2, 3.0])
-    kd = kinks_1d(W, a, X=np.linspace(-1, 1, 5), exclude_dead=True)
+    kd = kinks_1d(W, a, points=np.linspace(-1, 1, 5), exclude_dead=True)
     assert kd.n_dead == 1 and len(kd) == 1
 
 
