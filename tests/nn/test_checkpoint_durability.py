@@ -200,9 +200,9 @@ def test_resume_refuses_other_loss_data_or_points(saved):
         train_gd(X, np.sign(Y) + (Y == 0), loss="logistic", **kw)
     with pytest.raises(InvalidInputError, match="n_points=7.*n_points=6"):
         train_gd(X[:6], Y[:6], **kw)
-    with pytest.raises(InvalidInputError, match="'y' \\(the values\\) differ"):
+    with pytest.raises(InvalidInputError, match="'values' differ"):
         train_gd(X, Y + 1e-9, **kw)
-    with pytest.raises(InvalidInputError, match="'X' \\(the points\\) differ"):
+    with pytest.raises(InvalidInputError, match="'points' differ"):
         train_gd(X[::-1].copy(), Y, **kw)
     res = train_gd(X, Y, **kw)  # the same data resumes
     assert res.config["steps_done"] == 35

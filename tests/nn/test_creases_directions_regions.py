@@ -501,7 +501,7 @@ def test_too_many_lines_refused(rng):
         (lambda: neuron_amplitudes(np.ones((3, 2)), None), "'a'"),
         (lambda: neuron_amplitudes([[np.nan, 1.0]], [1.0]), "'W'"),
         (lambda: neuron_directions(np.ones((3, 2)), atol=-1.0), "'atol'"),
-        (lambda: dead_neurons(np.ones((3, 3)), np.ones((4, 3))), "'X'"),
+        (lambda: dead_neurons(np.ones((3, 3)), np.ones((4, 3))), "'points'"),
         (lambda: network_forward(np.ones((3, 3)), np.ones(3), np.ones((4, 1))), "'points'"),
         (lambda: network_forward(np.ones((3, 2)), np.ones(3), np.ones((4, 1)), [1.0, 2.0]), "'c'"),
         (lambda: network_forward(np.ones((2, 3, 2)), np.ones((2, 3)), np.ones((4, 1)), [1.0, 2.0, 3.0]), "'c'"),
@@ -523,7 +523,7 @@ def test_too_many_lines_refused(rng):
         (lambda: linear_regions(np.ones((3, 3)), np.ones(3), BOX, c=[1.0, 2.0]), "'c'"),
         (lambda: linear_regions(np.ones((2, 3, 3)), np.ones((2, 3)), BOX, c=[1.0, 2.0, 3.0]), "'c'"),
         (lambda: linear_regions(np.ones((3, 3)), np.ones(3), BOX, max_lines=0), "'max_lines'"),
-        (lambda: count_linear_pieces(np.ones((3, 2)), np.ones(3)), "'X'"),
+        (lambda: count_linear_pieces(np.ones((3, 2)), np.ones(3)), "'points'"),
         (lambda: count_linear_pieces(np.ones((3, 4)), np.ones(3), np.ones((5, 3))), "'W'"),
         (lambda: count_linear_pieces(np.ones((3, 2)), np.ones(3), hull=(1.0, 0.0)), "'hull'"),
     ],
@@ -537,5 +537,5 @@ def test_bad_input_names_argument(call, name):
 def test_degenerate_domains_and_hulls():
     with pytest.raises(DegenerateInputError, match="'domain'"):
         linear_regions(np.ones((3, 3)), np.ones(3), [[1.0, 0.0], [0.0, 1.0]])
-    with pytest.raises(DegenerateInputError, match="'X'"):
+    with pytest.raises(DegenerateInputError, match="'points'"):
         count_linear_pieces(np.ones((3, 3)), np.ones(3), np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]))

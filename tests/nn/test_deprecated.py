@@ -64,7 +64,8 @@ def test_models_twins_warn_and_give_the_merged_function_on_a_stack(nets):
     for old, new, args, kw in cases:
         with pytest.warns(DeprecationWarning, match=new.__name__):
             got = old(*args, **kw)
-        assert _same(got, new(*args, **kw)), old.__name__
+        new_kw = {("points" if k == "X" else k): v for k, v in kw.items()}  # the merged functions' new name
+        assert _same(got, new(*args, **new_kw)), old.__name__
     # the old names always give one entry per model, also for one model
     with pytest.warns(DeprecationWarning):
         one = nn.kinks_1d_models(W1[0], a1[0])
@@ -80,3 +81,39 @@ def test_output_bias_keyword_warns_and_is_c(nets):
     assert [[r.offset for r in m] for m in old] == [[r.offset for r in m] for m in ref]
     with pytest.warns(DeprecationWarning), pytest.raises(geoquant.errors.InvalidInputError, match="once"):
         nn.linear_regions(W2, a2, BOX, c=c, output_bias=c)
+
+
+def test_train_gd_old_keywords_warn_and_train_the_same_networks():
+    rng = np.random.default_rng(2)
+    P = rng.uniform(-1, 1, (9, 2))
+    V = np.sin(3 * P[:, 0]) * P[:, 1]
+    kw = dict(width=7, n_models=2, init_scale=0.3, lr=0.05, n_steps=40, seed=4, device="cpu", progress=False)
+    ref = nn.train_gd(points=P, values=V, **kw)
+    with pytest.warns(DeprecationWarning) as rec:
+        old = nn.train_gd(X=P, y=V, **kw)
+    assert sorted(str(w.message).split(" is ")[0] for w in rec) == [
+        "the argument 'X' of train_gd", "the argument 'y' of train_gd"]
+    for name in ("W", "a", "loss", "steps"):
+        assert np.array_equal(getattr(old, name), getattr(ref, name)), name
+    with pytest.warns(DeprecationWarning, match="'X' of TrainResult.predict"):
+        assert np.array_equal(ref.predict(X=P[:4]), ref.predict(P[:4]))
+    with pytest.raises(geoquant.errors.InvalidInputError, match="'points' only"):
+        nn.train_gd(points=P, X=P, values=V, **kw)
+
+
+def test_analysis_old_keyword_X_warns_and_gives_the_same_result(nets):
+    W1, a1, X1, W2, a2, X2 = nets
+    cases = [
+        (nn.cluster_directions, (W2, a2), X2),
+        (nn.condensed_network, (W2, a2), X2),
+        (nn.kinks_1d, (W1, a1), X1),
+        (nn.count_linear_pieces, (W1, a1), X1),
+        (nn.dead_neurons, (W2,), X2),
+    ]
+    for func, args, pts in cases:
+        extra = {} if func in (nn.count_linear_pieces, nn.dead_neurons) else {"exclude_dead": True}
+        with pytest.warns(DeprecationWarning, match=f"'X' of {func.__name__}"):
+            got = func(*args, X=pts, **extra)
+        assert _same(got, func(*args, points=pts, **extra)), func.__name__
+    # the data change the answer, so the keyword really reaches the function
+    assert not _same(nn.dead_neurons(W2, points=X2), nn.dead_neurons(W2, points=X2 + 5.0))

@@ -222,7 +222,7 @@ def test_plots_with_real_train_result(rng):
 def test_plot_bad_input():
     W = np.array([[1.0, 0.0], [1.0, -0.5]])
     a = np.ones(2)
-    with pytest.raises(InvalidInputError, match="'y'"):
+    with pytest.raises(InvalidInputError, match="'values'"):
         plot_fit_1d((W, a), np.linspace(0, 1, 4), np.ones(3))
     with pytest.raises(InvalidInputError, match="'result'"):
         plot_breaklines_2d((W, a), np.ones((4, 2)))

@@ -287,16 +287,16 @@ def test_argument_errors_name_the_argument(kwargs, name):
 
 
 def test_data_errors_name_the_argument():
-    with pytest.raises(InvalidInputError, match="'y'"):
+    with pytest.raises(InvalidInputError, match="'values'"):
         train_gd(X5, Y5[:-1], width=3, n_steps=1, progress=False)
-    with pytest.raises(InvalidInputError, match="'y'"):
+    with pytest.raises(InvalidInputError, match="'values'"):
         train_gd(X5, np.ones((3, 5)), width=3, n_models=2, n_steps=1, progress=False)
-    with pytest.raises(InvalidInputError, match="'X'"):
+    with pytest.raises(InvalidInputError, match="'points'"):
         train_gd(np.ones((3, 5, 1)), Y5, width=3, n_models=2, n_steps=1, progress=False)
-    with pytest.raises(InvalidInputError, match="'X'"):
+    with pytest.raises(InvalidInputError, match="'points'"):
         train_gd(np.array([0.0, np.nan, 1.0, 2.0, 3.0]), Y5, width=3, n_steps=1, progress=False)
-    with pytest.raises(InvalidInputError, match="'y'"):
+    with pytest.raises(InvalidInputError, match="'values'"):
         train_gd(X5, Y5, width=3, n_steps=1, loss="logistic", progress=False)
-    with pytest.raises(InvalidInputError, match="'X'"):
+    with pytest.raises(InvalidInputError, match="'points'"):
         r = train_gd(X5, Y5, width=3, n_steps=1, progress=False)
         r.predict(np.ones((4, 2)))
