@@ -144,7 +144,7 @@ def test_bad_sampling_arguments(kwargs, arg):
 
 
 def test_grid_error_suggests_valid_sizes():
-    with pytest.raises(InvalidInputError, match=r"k\*\*dim.*\b9\b.*\b16\b"):
+    with pytest.raises(InvalidInputError, match=r"k\*\*n_dims.*\b9\b.*\b16\b"):
         sample_points(10, 2, "grid")
 
 

@@ -76,7 +76,7 @@ def test_corners_bad_input():
         sample_points(9, 2, "grid", corners=True)
     with pytest.raises(InvalidInputError, match="'corners'.*polygon"):
         sample_points(9, 2, "polygon", polygon=[[0, 0], [1, 0], [0, 1]], corners=True)
-    with pytest.raises(InvalidInputError, match="'n' must be at least 2\\*\\*dim = 4"):
+    with pytest.raises(InvalidInputError, match="'n' must be at least 2\\*\\*n_dims = 4"):
         sample_points(3, 2, "uniform", corners=True)
     with pytest.raises(InvalidInputError, match="'corners' must be True or False"):
         sample_points(8, 2, "uniform", corners="yes")
