@@ -44,7 +44,7 @@ def dump(path: str) -> None:
 
     out = {}
     for name, dim, n in CASES:
-        t = get_target(name, dim=dim)
+        t = get_target(name, n_dims=dim)
         X = sample_points(n, dim, "uniform", seed=0, domain=t.domain)
         y = t(X)
         ev = Evaluator(t, X, y, EvalConfig())

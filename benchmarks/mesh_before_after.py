@@ -41,7 +41,7 @@ def dump(path: str) -> None:
 
     out: dict = {}
     times: dict = {}
-    f = get_target("runge", dim=2)
+    f = get_target("runge", n_dims=2)
 
     t0 = time.perf_counter()
     for seed in range(4):

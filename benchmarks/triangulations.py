@@ -272,7 +272,7 @@ def main(argv=None) -> int:
     # and the exact predicates would then see a perturbed lattice with more triangulations)
     pts = grid(4, 5) / 4.0
     for tname in ("franke", "gaussian"):
-        target = get_target(tname, dim=2)
+        target = get_target(tname, n_dims=2)
 
         def cost(s, target=target):
             return simplex_errors(pts, s, target, "l2").per_simplex
@@ -319,7 +319,7 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) ->
         emit("| n | seed | which | exact l2sq | flip-walk l2sq | exact CPU s | exact wall s | flip CPU s | flip wall s "
              "| CPU ratio flip/exact | optimal |")
         emit("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    target = get_target(target_name, dim=2)
+    target = get_target(target_name, n_dims=2)
     per_n = {}
     for n in [] if engine_only else sizes:
         for seed in seeds:
@@ -445,7 +445,7 @@ def bench_worst(n=160, instances=None, baseline_limit=300.0, new_limit=900.0) ->
     emit("|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|")
     totals = []
     for seed, tname in instances or WORST_INSTANCES:
-        target = get_target(tname, dim=2)
+        target = get_target(tname, n_dims=2)
         X = sample_points(n, 2, "uniform", seed=seed, domain=target.domain)
         y = target(X)
         cache: dict[bytes, np.ndarray] = {}

@@ -43,7 +43,7 @@ CASES = [
 
 
 def data(name, n, seed, centre):
-    tgt = get_target(name, dim=1)
+    tgt = get_target(name, n_dims=1)
     X = sample_points(n, 1, "uniform", seed=seed, corners=True, domain=np.asarray(tgt.domain))
     y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
     return X, (y - y.mean() if centre else y)

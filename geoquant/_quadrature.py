@@ -30,6 +30,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from ._deprecation import renamed_arguments
 from .errors import UnsupportedError
 
 __all__ = [
@@ -59,12 +60,13 @@ def rule_index(degree: int) -> int:
     return max(0, int(degree) // 2)
 
 
-def grundmann_moeller(dim: int, *, degree: int = 7) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The Grundmann--Moeller rule on the ``dim``-simplex, exact for polynomials of degree ``<= degree``.
+@renamed_arguments(dim="n_dims")
+def grundmann_moeller(n_dims: int, *, degree: int = 7) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The Grundmann--Moeller rule on the ``n_dims``-simplex, exact for polynomials of degree ``<= degree``.
 
     Parameters
     ----------
-    dim : int
+    n_dims : int
         Dimension of the simplex.
     degree : int, default 7
         Polynomial degree integrated exactly; the rule has index
@@ -72,7 +74,7 @@ def grundmann_moeller(dim: int, *, degree: int = 7) -> tuple[NDArray[np.float64]
 
     Returns
     -------
-    bary : (n_nodes, dim + 1) ndarray
+    bary : (n_nodes, n_dims + 1) ndarray
         Barycentric coordinates of the nodes.
     weights : (n_nodes,) ndarray
         Weights normalised to sum to 1: the integral over a simplex of volume
@@ -84,7 +86,7 @@ def grundmann_moeller(dim: int, *, degree: int = 7) -> tuple[NDArray[np.float64]
     >>> bary.shape, round(float(w.sum()), 12)
     ((20, 3), 1.0)
     """
-    d, s = int(dim), rule_index(degree)
+    d, s = int(n_dims), rule_index(degree)
     nodes, weights = [], []
     for i in range(s + 1):
         denom = d + 2 * s + 1 - 2 * i

@@ -75,7 +75,7 @@ def test_quadratic_errors_do_not_depend_on_refine_or_degree_above_four(rng):
 
 
 def test_refinement_converges_for_a_sharp_target(rng):
-    t = get_target("runge", dim=2)
+    t = get_target("runge", n_dims=2)
     pts = rng.uniform(-1, 1, size=(12, 2))
     tri = delaunay(pts)
     e = [simplex_errors(pts, tri.simplices, t, "l2", refine=r).total for r in (0, 2, 3, 4)]
@@ -155,7 +155,7 @@ def test_pl_errors_takes_simplex_errors_order_and_warns_on_the_old_one(rng):
 
 
 def test_pl_errors_is_the_engine_and_blocks_do_not_change_numbers(rng):
-    t = get_target("franke", dim=2)
+    t = get_target("franke", n_dims=2)
     pts = rng.random((40, 2))
     tri = delaunay(pts)
     y = t(pts)

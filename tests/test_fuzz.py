@@ -57,7 +57,7 @@ B = _base()
 TRI2 = gq.delaunay(B["X2"])
 TRI1 = gq.delaunay(B["X1"])
 FRANKE = gq.get_target("franke")
-QUAD1 = gq.get_target("quadratic", dim=1)
+QUAD1 = gq.get_target("quadratic", n_dims=1)
 
 
 class Bad:
@@ -183,12 +183,12 @@ def _cases(tmp: Path):
              dict(points=P2[:14], simplices=[Bad(None, "None"), Bad(TRI2.simplices + 0.5, "fractional"),
                                             Bad(TRI2.simplices[:1], "not covering"), Bad(-TRI2.simplices, "negative"),
                                             Bad("s", "text"), Bad(TRI2.simplices[:, :2], "wrong width")])),
-        Case("sample_points", gq.sample_points, dict(n=10, dim=2),
-             dict(n=INT_BAD + [Bad(0, "0"), Bad(10**12, "1e12", valid=True)], dim=INT_BAD + [Bad(0, "0")],
+        Case("sample_points", gq.sample_points, dict(n=10, n_dims=2),
+             dict(n=INT_BAD + [Bad(0, "0"), Bad(10**12, "1e12", valid=True)], n_dims=INT_BAD + [Bad(0, "0")],
                   kind=OPTION_BAD, seed=[Bad(-1, "-1"), Bad("s", "'s'"), Bad(1.5, "1.5")],
                   cluster_std=FLOAT_BAD, domain=[Bad([[0, 1]], "1 row for 2D"), Bad([1, 0], "reversed"),
                                                  Bad([[0, np.nan]], "nan"), Bad("box", "text")])),
-        Case("sample_points clustered", gq.sample_points, dict(n=50, dim=2, kind="clustered"),
+        Case("sample_points clustered", gq.sample_points, dict(n=50, n_dims=2, kind="clustered"),
              dict(cluster_std=[Bad(1e-5, "1e-5", valid=True), Bad(1e-12, "1e-12", valid=True), Bad(0.0, "0")],
                   n_clusters=INT_BAD + [Bad(0, "0")])),
         Case("load_points", gq.load_points, dict(path=csv),
@@ -198,9 +198,9 @@ def _cases(tmp: Path):
              dict(points=P2[:14], values=_values_bad(6)[1:7],
                   value_name=[Bad("a\nb", "newline"), Bad("a,b", "comma"), Bad("", "empty"), Bad(3, "3")],
                   path=[Bad(tmp / "no" / "w.csv", "missing dir"), Bad(None, "None")])),
-        Case("get_target", gq.get_target, dict(name="sines", dim=2),
-             dict(name=OPTION_BAD + [Bad(None, "None")], dim=INT_BAD + [Bad(0, "0")])),
-        Case("get_target fourier", gq.get_target, dict(name="fourier", dim=2),
+        Case("get_target", gq.get_target, dict(name="sines", n_dims=2),
+             dict(name=OPTION_BAD + [Bad(None, "None")], n_dims=INT_BAD + [Bad(0, "0")])),
+        Case("get_target fourier", gq.get_target, dict(name="fourier", n_dims=2),
              dict(n_terms=INT_BAD + [Bad(10**9, "1e9")], bandwidth=FLOAT_BAD)),
         Case("interpolation_error", gq.interpolation_error, dict(tri=TRI2, f=FRANKE, norm="linf"),
              dict(tri=TRI_BAD, f=CALLABLE_BAD, norm=OPTION_BAD, bogus=[Bad(1, "unknown keyword")],
@@ -298,8 +298,8 @@ def _cases(tmp: Path):
                                                                     bogus=[Bad(1, "unknown parameter")]),
              aliases={"name": ["'method'"]}),
         Case("register_method", gq.register_method, dict(cls=None), dict(cls=[Bad(3, "3"), Bad(int, "int"), Bad("m", "text")])),
-        Case("evaluate", _evaluate, dict(X=X2, y=FRANKE(X2)),
-             dict(X=P2[:14], y=_values_bad(6)[:7], target=[Bad(None, "None"), Bad(3, "3")], config=[Bad("c", "text")])),
+        Case("evaluate", _evaluate, dict(points=X2, values=FRANKE(X2)),
+             dict(points=P2[:14], values=_values_bad(6)[:7], target=[Bad(None, "None"), Bad(3, "3")], config=[Bad("c", "text")])),
         Case("fit_rates", _fit_rates, dict(metric="l2_hull"), dict(metric=[Bad("nope", "'nope'")], df=[Bad("df", "text")])),
         Case("load_spec", gq.load_spec, dict(spec="[study]\nname = 'x'\n"),
              dict(spec=[Bad(None, "None"), Bad(b"\x00\x01", "bytes"), Bad(3, "3"), Bad(binary, "binary file"),
@@ -312,10 +312,10 @@ def _cases(tmp: Path):
     ]
 
 
-def _evaluate(X, y, target=FRANKE, config=None):
+def _evaluate(points, values, target=FRANKE, config=None):
     m = gq.get_method("delaunay")
     m.fit(B["X2"], FRANKE(B["X2"]))
-    return gq.evaluate(m, target, X, y, config)
+    return gq.evaluate(m, target, points, values, config)
 
 
 def _fit_rates(metric="l2_hull", df=None):

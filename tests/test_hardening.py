@@ -28,9 +28,9 @@ def test_evaluate_refuses_nan_in_y_and_mismatched_arrays():
     m.fit(X, f(X))
     y = f(X)
     y[3] = np.nan
-    with pytest.raises(InvalidInputError, match="'y'.*finite"):
+    with pytest.raises(InvalidInputError, match="'values'.*finite"):
         gq.evaluate(m, f, X, y)
-    with pytest.raises(InvalidInputError, match="'y'.*shape"):
+    with pytest.raises(InvalidInputError, match="'values'.*shape"):
         gq.evaluate(m, f, X, f(X)[:-1])
 
 
@@ -101,7 +101,7 @@ def test_bound_ratios_are_never_zero_or_inf_for_close_1d_points():
     from geoquant.compare import Evaluator
 
     X = np.array([0.1, 0.1 + 1e-9, 0.4, 0.7, 0.7 + 1e-9, 0.95])
-    f = gq.get_target("sines", dim=1)
+    f = gq.get_target("sines", n_dims=1)
     ev = Evaluator(f, X, f(X))
     assert np.all(np.isfinite(ev.bounds)) and np.all(ev.bounds > 0)
     m = gq.get_method("delaunay")
@@ -148,7 +148,7 @@ REFUSALS = [
     ("train_gd checkpoints", lambda: gq.train_gd([0.0, 0.5, 1.0], [0.0, 1.0, 0.0], width=4, n_steps=1, checkpoints=10**9, progress=False)),
     ("plot_error_map", lambda: gq.plot_error_map(gq.delaunay(gq.sample_points(6, 2, seed=0)), gq.get_target("franke"), resolution=10**6)),
     ("sectors", lambda: gq.sectors(gq.sample_points(2000, 2, seed=0))),
-    ("fourier", lambda: gq.get_target("fourier", dim=2, n_terms=10**9)),
+    ("fourier", lambda: gq.get_target("fourier", n_dims=2, n_terms=10**9)),
     ("delaunay 6D", lambda: gq.delaunay(gq.sample_points(3000, 6, seed=0))),
     ("sample_triangulations", lambda: gq.sample_triangulations(gq.sample_points(6, 2, seed=0), 10**9)),
     ("sample_points", lambda: gq.sample_points(10**10, 1)),

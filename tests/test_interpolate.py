@@ -177,7 +177,7 @@ def _registered_targets(d):
     out = []
     for name in list_targets():
         try:
-            out.append(get_target(name, dim=d))
+            out.append(get_target(name, n_dims=d))
         except InvalidInputError:
             continue  # not defined in this dimension
     return out

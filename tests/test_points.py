@@ -113,28 +113,28 @@ def test_clustered_points_gather_around_centres():
 @pytest.mark.parametrize(
     "kwargs,arg",
     [
-        (dict(n=0, dim=2), "'n'"),
-        (dict(n=5.5, dim=2), "'n'"),
-        (dict(n=5, dim=0), "'dim'"),
-        (dict(n=5, dim=2, kind="gauss"), "'kind'"),
-        (dict(n=5, dim=2, seed=-3), "'seed'"),
-        (dict(n=5, dim=2, seed="x"), "'seed'"),
-        (dict(n=5, dim=2, domain=[[0, 1], [2, 1]]), "'domain'"),
-        (dict(n=5, dim=2, domain=[[0, 1]]), "'domain'"),
-        (dict(n=5, dim=2, domain=[[0, np.nan], [0, 1]]), "'domain'"),
-        (dict(n=5, dim=3, kind="polygon", polygon=L_SHAPE), "'dim'"),
-        (dict(n=5, dim=2, kind="polygon"), "'polygon'"),
-        (dict(n=5, dim=2, kind="polygon", polygon=Polygon([(0, 0), (1, 1), (2, 2)])), "'polygon'"),
-        (dict(n=5, dim=2, kind="polygon", polygon=[(0, 0), (1, 0)]), "'polygon'"),
-        (dict(n=5, dim=2, kind="polygon", polygon=L_SHAPE, domain=(0, 1)), "'domain'"),
-        (dict(n=5, dim=2, polygon=L_SHAPE), "'polygon'"),
-        (dict(n=10, dim=2, kind="grid"), "'n'"),
-        (dict(n=10, dim=2, kind="grid", shape=(3, 3)), "'shape'"),
-        (dict(n=10, dim=2, kind="grid", shape=(10,)), "'shape'"),
-        (dict(n=10, dim=2, shape=(2, 5)), "'shape'"),
-        (dict(n=10, dim=2, kind="clustered", n_clusters=0), "'n_clusters'"),
-        (dict(n=10, dim=2, kind="clustered", cluster_std=-1.0), "'cluster_std'"),
-        (dict(n=10, dim=2, kind="clustered", n_clusters=2, cluster_std=1e-14), "'cluster_std'"),
+        (dict(n=0, n_dims=2), "'n'"),
+        (dict(n=5.5, n_dims=2), "'n'"),
+        (dict(n=5, n_dims=0), "'n_dims'"),
+        (dict(n=5, n_dims=2, kind="gauss"), "'kind'"),
+        (dict(n=5, n_dims=2, seed=-3), "'seed'"),
+        (dict(n=5, n_dims=2, seed="x"), "'seed'"),
+        (dict(n=5, n_dims=2, domain=[[0, 1], [2, 1]]), "'domain'"),
+        (dict(n=5, n_dims=2, domain=[[0, 1]]), "'domain'"),
+        (dict(n=5, n_dims=2, domain=[[0, np.nan], [0, 1]]), "'domain'"),
+        (dict(n=5, n_dims=3, kind="polygon", polygon=L_SHAPE), "'n_dims'"),
+        (dict(n=5, n_dims=2, kind="polygon"), "'polygon'"),
+        (dict(n=5, n_dims=2, kind="polygon", polygon=Polygon([(0, 0), (1, 1), (2, 2)])), "'polygon'"),
+        (dict(n=5, n_dims=2, kind="polygon", polygon=[(0, 0), (1, 0)]), "'polygon'"),
+        (dict(n=5, n_dims=2, kind="polygon", polygon=L_SHAPE, domain=(0, 1)), "'domain'"),
+        (dict(n=5, n_dims=2, polygon=L_SHAPE), "'polygon'"),
+        (dict(n=10, n_dims=2, kind="grid"), "'n'"),
+        (dict(n=10, n_dims=2, kind="grid", shape=(3, 3)), "'shape'"),
+        (dict(n=10, n_dims=2, kind="grid", shape=(10,)), "'shape'"),
+        (dict(n=10, n_dims=2, shape=(2, 5)), "'shape'"),
+        (dict(n=10, n_dims=2, kind="clustered", n_clusters=0), "'n_clusters'"),
+        (dict(n=10, n_dims=2, kind="clustered", cluster_std=-1.0), "'cluster_std'"),
+        (dict(n=10, n_dims=2, kind="clustered", n_clusters=2, cluster_std=1e-14), "'cluster_std'"),
     ],
 )
 def test_bad_sampling_arguments(kwargs, arg):
@@ -144,7 +144,7 @@ def test_bad_sampling_arguments(kwargs, arg):
 
 
 def test_grid_error_suggests_valid_sizes():
-    with pytest.raises(InvalidInputError, match=r"k\*\*dim.*\b9\b.*\b16\b"):
+    with pytest.raises(InvalidInputError, match=r"k\*\*n_dims.*\b9\b.*\b16\b"):
         sample_points(10, 2, "grid")
 
 

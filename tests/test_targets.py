@@ -13,9 +13,9 @@ from geoquant.targets import BOUND_KINDS, Target, describe_target, get_target, l
 
 def _supported(name, dim):
     try:
-        get_target(name, dim=dim)
+        get_target(name, n_dims=dim)
     except InvalidInputError as exc:
-        assert "'dim'" in str(exc)
+        assert "'n_dims'" in str(exc)
         return False
     return True
 
@@ -101,7 +101,7 @@ def _dense_max(t, seed=0):
 
 @pytest.mark.parametrize("name,dim,params", ALL_CASES, ids=_ids(ALL_CASES))
 def test_hessian_bound_holds_and_exact_bounds_are_attained(name, dim, params):
-    t = get_target(name, dim=dim, **params)
+    t = get_target(name, n_dims=dim, **params)
     assert t.bound_kind in BOUND_KINDS and t.bound_note
     found = _dense_max(t)
     assert found <= t.hessian_bound * (1 + 1e-9), (found, t.hessian_bound)
@@ -116,7 +116,7 @@ def test_franke_bound_is_within_ten_percent_of_the_supremum():
 
 @pytest.mark.parametrize("name,dim,params", ALL_CASES, ids=_ids(ALL_CASES))
 def test_gradient_and_hessian_match_finite_differences(name, dim, params):
-    t = get_target(name, dim=dim, **params)
+    t = get_target(name, n_dims=dim, **params)
     X = _inside(t, 40, seed=7)
     width = t.domain[:, 1] - t.domain[:, 0]
     g, H = t.gradient(X), t.hessian(X)
@@ -137,8 +137,8 @@ def test_gradient_and_hessian_match_finite_differences(name, dim, params):
 
 @pytest.mark.parametrize("name,dim,params", ALL_CASES, ids=_ids(ALL_CASES))
 def test_params_rebuild_the_same_target(name, dim, params):
-    t = get_target(name, dim=dim, **params)
-    u = get_target(t.name, dim=t.dim, domain=t.domain, **t.params)
+    t = get_target(name, n_dims=dim, **params)
+    u = get_target(t.name, n_dims=t.dim, domain=t.domain, **t.params)
     X = _inside(t, 30, seed=3)
     np.testing.assert_array_equal(u(X), t(X))
     assert u.hessian_bound == t.hessian_bound and u.bound_kind == t.bound_kind
@@ -148,7 +148,7 @@ def test_params_rebuild_the_same_target(name, dim, params):
 def test_quadratic_bound_is_exact_for_nonsymmetric_A(rng):
     A = rng.standard_normal((4, 4))
     b = rng.standard_normal(4)
-    t = get_target("quadratic", dim=4, A=A, b=b, c=1.5)
+    t = get_target("quadratic", n_dims=4, A=A, b=b, c=1.5)
     S = A + A.T
     assert t.bound_kind == "exact"
     assert t.hessian_bound == pytest.approx(np.abs(np.linalg.eigvalsh(S)).max(), rel=1e-14)
@@ -156,7 +156,7 @@ def test_quadratic_bound_is_exact_for_nonsymmetric_A(rng):
     np.testing.assert_allclose(t.hessian_norm(X), t.hessian_bound, rtol=1e-12)
     np.testing.assert_allclose(t(X), np.einsum("ni,ij,nj->n", X, A, X) + X @ b + 1.5, rtol=1e-13)
     # default A = I: the Waldron constant |x|^2 has M = 2 (docs/theory.md §6)
-    assert get_target("quadratic", dim=3).hessian_bound == 2.0
+    assert get_target("quadratic", n_dims=3).hessian_bound == 2.0
 
 
 def test_franke_matches_the_textbook_formula(rng):
@@ -172,30 +172,30 @@ def test_franke_matches_the_textbook_formula(rng):
 
 
 def test_closed_forms_of_1d_targets():
-    runge = get_target("runge", dim=1)
+    runge = get_target("runge", n_dims=1)
     assert runge(0.2) == pytest.approx(1 / (1 + 25 * 0.04))
     assert runge.hessian(0.0)[0, 0] == pytest.approx(-50.0)
     assert runge.hessian_bound == 50.0
     cubic = get_target("cubic")
     assert cubic.hessian_bound == 6.0 and cubic(-0.5) == -0.125
     assert get_target("cubic", domain=(0.0, 0.5)).hessian_bound == 3.0
-    s = get_target("sines", dim=1, k=3.0)
+    s = get_target("sines", n_dims=1, k=3.0)
     np.testing.assert_allclose(s(np.array([0.1, 0.4])), np.sin([0.3, 1.2]), rtol=1e-14)
     assert s.hessian_bound == 9.0 and s.bound_kind == "exact"
 
 
 def test_sines_product_and_bound_without_attainment():
-    t = get_target("sines", dim=3, k=[1.0, 2.0, 3.0])
+    t = get_target("sines", n_dims=3, k=[1.0, 2.0, 3.0])
     x = np.array([0.2, 0.5, 0.9])
     assert t(x) == pytest.approx(np.sin(0.2) * np.sin(1.0) * np.sin(2.7))
     assert t.hessian_bound == 9.0
-    assert get_target("sines", dim=2, k=1.0).bound_kind == "rigorous"  # sin x < 1 on [0, 1]
+    assert get_target("sines", n_dims=2, k=1.0).bound_kind == "rigorous"  # sin x < 1 on [0, 1]
 
 
 def test_fourier_is_seeded():
-    a = get_target("fourier", dim=2, seed=5)
-    b = get_target("fourier", dim=2, seed=5)
-    c = get_target("fourier", dim=2, seed=6)
+    a = get_target("fourier", n_dims=2, seed=5)
+    b = get_target("fourier", n_dims=2, seed=5)
+    c = get_target("fourier", n_dims=2, seed=6)
     X = sample_points(100, 2, seed=1)
     np.testing.assert_array_equal(a(X), b(X))
     assert a.hessian_bound == b.hessian_bound
@@ -206,7 +206,7 @@ def test_fourier_is_seeded():
 
 
 def test_localized_curvature_is_concentrated():
-    t = get_target("localized", dim=2)
+    t = get_target("localized", n_dims=2)
     c = np.array(t.params["center"])
     X = sample_points(5000, 2, seed=2)
     far = np.linalg.norm(X - c, axis=1) > 0.3
@@ -215,12 +215,12 @@ def test_localized_curvature_is_concentrated():
 
 
 def test_input_shapes_and_1d_convention():
-    t = get_target("runge", dim=1)
+    t = get_target("runge", n_dims=1)
     x = np.linspace(-1, 1, 7)
     np.testing.assert_array_equal(t(x), t(x[:, None]))
     assert t(x).shape == (7,) and t.gradient(x).shape == (7, 1) and t.hessian(x).shape == (7, 1, 1)
     assert np.ndim(t(0.3)) == 0
-    u = get_target("gaussian", dim=3)
+    u = get_target("gaussian", n_dims=3)
     X = sample_points(24, 3, seed=0).reshape(2, 4, 3, 3)
     assert u(X).shape == (2, 4, 3) and u.gradient(X).shape == (2, 4, 3, 3) and u.hessian(X).shape == (2, 4, 3, 3, 3)
     np.testing.assert_allclose(u(X).ravel(), u(X.reshape(-1, 3)))
@@ -244,23 +244,23 @@ def test_registry_lists_at_least_eight_targets_with_descriptions():
     [
         (lambda: get_target("nope"), "'name'"),
         (lambda: get_target(3), "'name'"),
-        (lambda: get_target("quadratic", dim=2, alpha=1), "'alpha'"),
-        (lambda: get_target("franke", dim=3), "'dim'"),
-        (lambda: get_target("cubic", dim=2), "'dim'"),
-        (lambda: get_target("gaussian", dim=0), "'dim'"),
-        (lambda: get_target("gaussian", dim=2.5), "'dim'"),
-        (lambda: get_target("quadratic", dim=2, domain=[[0, 1], [1, 1]]), "'domain'"),
-        (lambda: get_target("quadratic", dim=2, domain=[[0, 1]]), "'domain'"),
-        (lambda: get_target("quadratic", dim=2, A=np.eye(3)), "'A'"),
-        (lambda: get_target("quadratic", dim=2, b=[1.0, np.nan]), "'b'"),
-        (lambda: get_target("gaussian", dim=2, widths=-0.1), "'widths'"),
-        (lambda: get_target("gaussian", dim=2, centers=[0.1, 0.2, 0.3]), "'centers'"),
-        (lambda: get_target("fourier", dim=2, n_terms=0), "'n_terms'"),
-        (lambda: get_target("fourier", dim=2, seed=-1), "'seed'"),
-        (lambda: get_target("sines", dim=2, k=[1.0, 0.0]), "'k'"),
-        (lambda: get_target("runge", dim=2, a=0), "'a'"),
-        (lambda: get_target("ridge", dim=2, w=[0, 0]), "'w'"),
-        (lambda: get_target("localized", dim=2, width="wide"), "'width'"),
+        (lambda: get_target("quadratic", n_dims=2, alpha=1), "'alpha'"),
+        (lambda: get_target("franke", n_dims=3), "'n_dims'"),
+        (lambda: get_target("cubic", n_dims=2), "'n_dims'"),
+        (lambda: get_target("gaussian", n_dims=0), "'n_dims'"),
+        (lambda: get_target("gaussian", n_dims=2.5), "'n_dims'"),
+        (lambda: get_target("quadratic", n_dims=2, domain=[[0, 1], [1, 1]]), "'domain'"),
+        (lambda: get_target("quadratic", n_dims=2, domain=[[0, 1]]), "'domain'"),
+        (lambda: get_target("quadratic", n_dims=2, A=np.eye(3)), "'A'"),
+        (lambda: get_target("quadratic", n_dims=2, b=[1.0, np.nan]), "'b'"),
+        (lambda: get_target("gaussian", n_dims=2, widths=-0.1), "'widths'"),
+        (lambda: get_target("gaussian", n_dims=2, centers=[0.1, 0.2, 0.3]), "'centers'"),
+        (lambda: get_target("fourier", n_dims=2, n_terms=0), "'n_terms'"),
+        (lambda: get_target("fourier", n_dims=2, seed=-1), "'seed'"),
+        (lambda: get_target("sines", n_dims=2, k=[1.0, 0.0]), "'k'"),
+        (lambda: get_target("runge", n_dims=2, a=0), "'a'"),
+        (lambda: get_target("ridge", n_dims=2, w=[0, 0]), "'w'"),
+        (lambda: get_target("localized", n_dims=2, width="wide"), "'width'"),
         (lambda: describe_target("nope"), "'name'"),
     ],
 )
@@ -289,8 +289,45 @@ def test_bad_points_are_rejected(method, bad):
 def test_target_does_not_alias_caller_arrays():
     box = np.array([[0.0, 1.0], [0.0, 2.0]])
     A = np.eye(2)
-    t = get_target("quadratic", dim=2, A=A, domain=box)
+    t = get_target("quadratic", n_dims=2, A=A, domain=box)
     box[0, 1] = 5.0
     A[0, 0] = 7.0
     assert t.domain[0, 1] == 1.0 and t.hessian_bound == 2.0 and box.flags.writeable
     assert not t.domain.flags.writeable
+
+
+def test_old_argument_names_warn_and_give_the_same_result():
+    # issue 23: dim -> n_dims, X -> points, y -> values; the old keywords work for one release
+    from geoquant.compare import evaluate, get_method
+    from geoquant.interpolate import grundmann_moeller
+    from geoquant.points import check_domain
+    from geoquant.targets import CallableTarget
+
+    with pytest.warns(DeprecationWarning, match="'dim'.*sample_points.*'n_dims'"):
+        old = sample_points(20, dim=2, seed=0)
+    np.testing.assert_array_equal(old, sample_points(20, n_dims=2, seed=0))
+    assert old.shape == (20, 2)
+    with pytest.warns(DeprecationWarning, match="'dim'"):
+        t_old = get_target("franke", dim=2)
+    t_new = get_target("franke", n_dims=2)
+    assert t_old.hessian_bound == t_new.hessian_bound and t_old.dim == 2
+    np.testing.assert_array_equal(t_old(old), t_new(old))
+    with pytest.warns(DeprecationWarning, match="'dim'"):
+        np.testing.assert_array_equal(check_domain((0, 2), dim=3), check_domain((0, 2), n_dims=3))
+    with pytest.warns(DeprecationWarning, match="'dim'"):
+        bary_old, w_old = grundmann_moeller(dim=2, degree=5)
+    bary, w = grundmann_moeller(n_dims=2, degree=5)
+    np.testing.assert_array_equal(bary_old, bary)
+    np.testing.assert_array_equal(w_old, w)
+    with pytest.warns(DeprecationWarning, match="'dim'"):
+        c = CallableTarget(lambda x: x[..., 0] ** 2, dim=1, domain=(0, 1), hessian_bound=2.0, name="sq")
+    assert c.dim == 1 and float(c(np.array([[0.5]]))[0]) == 0.25
+
+    m = get_method("delaunay")
+    m.fit(old, t_new(old))
+    with pytest.warns(DeprecationWarning, match="'X'.*'points'"):
+        with pytest.warns(DeprecationWarning, match="'y'.*'values'"):
+            metrics_old = evaluate(m, t_new, X=old, y=t_new(old))
+    assert metrics_old == evaluate(m, t_new, points=old, values=t_new(old))
+    with pytest.raises(InvalidInputError, match="'n_dims' only"):
+        sample_points(20, dim=2, n_dims=2)

@@ -23,7 +23,7 @@ def run(args) -> int:
 
     ps = load_points(args.points)
     tri = delaunay(ps.points)
-    target = get_target(args.target, dim=tri.n_dims)
+    target = get_target(args.target, n_dims=tri.n_dims)
     l2 = interpolation_error(tri, target, "l2")
     linf = interpolation_error(tri, target, "linf")
     bound = error_bounds(tri, target.hessian_bound)

@@ -106,7 +106,7 @@ def _data(args: Any) -> tuple[Any, Any, dict[str, Any]]:
     if args.target is not None:
         from ..targets import get_target
 
-        target = get_target(args.target, dim=ps.n_dims)
+        target = get_target(args.target, n_dims=ps.n_dims)
         return X, np.asarray(target(X), dtype=np.float64), {"target": target.name}
     return X, ps.values(args.values), {"values": args.values}
 

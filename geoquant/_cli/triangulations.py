@@ -101,7 +101,7 @@ def run(args) -> int:
     from ..targets import get_target
     from ..triangulation import cost_statistics
 
-    target = get_target(args.target, dim=pts.shape[1])
+    target = get_target(args.target, n_dims=pts.shape[1])
 
     def cost(simplices):
         return simplex_errors(pts, simplices, target, "l2").per_simplex

@@ -59,7 +59,7 @@ def _data(d: int, seed: int = 0) -> tuple[Any, NDArray[np.float64], NDArray[np.f
     from ..points import sample_points
     from ..targets import get_target
 
-    f = get_target("franke" if d == 2 else "runge", dim=d)
+    f = get_target("franke" if d == 2 else "runge", n_dims=d)
     X = sample_points(_N_POINTS[d], d, "uniform", seed=3 + seed, domain=f.domain)
     return f, X, np.asarray(f(X), dtype=np.float64)
 

@@ -91,12 +91,14 @@ class EvalContext:
     ----------
     target : Target
         Callable ``(..., d) -> (...)`` with ``.domain (d, 2)`` and ``.hessian_bound``.
-    X : (n_points, n_dims) array_like
-    y : (n_points,) array_like
+    points : (n_points, n_dims) array_like
+        The data points (kept as the attribute ``X``).
+    values : (n_points,) array_like
+        The target's values at ``points`` (kept as the attribute ``y``).
     config : EvalConfig, optional
     """
 
-    def __init__(self, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> None:
+    def __init__(self, target: Target, points: ArrayLike, values: ArrayLike, config: EvalConfig | None = None) -> None:
         from ..triangulation import delaunay
 
         if not callable(target) or not hasattr(target, "domain") or not hasattr(target, "hessian_bound"):
@@ -104,8 +106,8 @@ class EvalContext:
                 f"'target' must be a geoquant Target (callable with .domain and .hessian_bound), found {type(target).__name__}"
             )
         self.target = target
-        self.X = check_points(X, "X")
-        self.y = check_values(y, len(self.X), "y")
+        self.X = check_points(points, "points")
+        self.y = check_values(values, len(self.X), "values")
         if config is not None and not isinstance(config, EvalConfig):
             raise InvalidInputError(f"'config' must be an EvalConfig or None, found {type(config).__name__}")
         self.config = config or EvalConfig()

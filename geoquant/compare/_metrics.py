@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._deprecation import renamed_arguments
 from ..errors import InvalidInputError
 from ..interpolate import pl_errors
 from ._evalcontext import REGIONS, EvalConfig, EvalContext
@@ -178,8 +179,10 @@ class Evaluator(EvalContext):
     ----------
     target : Target
         Callable ``(..., d) -> (...)`` with ``.domain (d, 2)`` and ``.hessian_bound``.
-    X : (n_points, n_dims) ndarray
-    y : (n_points,) ndarray
+    points : (n_points, n_dims) ndarray
+        The data points (kept as the attribute ``X``).
+    values : (n_points,) ndarray
+        The target's values at ``points`` (kept as the attribute ``y``).
     config : EvalConfig
 
     Attributes
@@ -192,8 +195,9 @@ class Evaluator(EvalContext):
         the data (the gallery's ``near_*``).
     """
 
-    def __init__(self, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> None:
-        super().__init__(target, X, y, config)
+    @renamed_arguments(X="points", y="values")
+    def __init__(self, target: Target, points: ArrayLike, values: ArrayLike, config: EvalConfig | None = None) -> None:
+        super().__init__(target, points, values, config)
         self._minnorm = MinnormComparison(self)  # solves the data's minnorm program once, on first use
         self.last_per_simplex: dict[str, np.ndarray] = {}
         self.last_nearest: dict[str, np.ndarray] = {}
@@ -232,6 +236,9 @@ class Evaluator(EvalContext):
         return self._minnorm(method)
 
 
-def evaluate(method: Method | Statistic, target: Target, X: ArrayLike, y: ArrayLike, config: EvalConfig | None = None) -> dict:
-    """Metrics of a fitted ``method`` against ``target`` (convenience wrapper of :class:`Evaluator`)."""
-    return Evaluator(target, X, y, config).evaluate(method)
+@renamed_arguments(X="points", y="values")
+def evaluate(method: Method | Statistic, target: Target, points: ArrayLike, values: ArrayLike,
+             config: EvalConfig | None = None) -> dict:
+    """Metrics of a fitted ``method`` against ``target`` at the data ``points`` ``(n_points, n_dims)`` with
+    sampled ``values`` ``(n_points,)`` (convenience wrapper of :class:`Evaluator`)."""
+    return Evaluator(target, points, values, config).evaluate(method)

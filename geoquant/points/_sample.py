@@ -21,6 +21,7 @@ from .._validation import (
     check_positive,
     find_duplicates,
 )
+from .._deprecation import renamed_arguments
 from ..errors import DuplicatePointsError, InvalidInputError
 
 
@@ -33,8 +34,10 @@ SampleKind = Literal["uniform", "polygon", "grid", "sobol", "halton", "clustered
 # sampling
 
 
-def check_domain(domain: ArrayLike, dim: int, name: str = "domain") -> np.ndarray:
-    """Validate a box ``(dim, 2)`` of ``[low, high]`` rows (a ``(2,)`` pair is used on every axis)."""
+@renamed_arguments(dim="n_dims")
+def check_domain(domain: ArrayLike, n_dims: int, name: str = "domain") -> np.ndarray:
+    """Validate a box ``(n_dims, 2)`` of ``[low, high]`` rows (a ``(2,)`` pair is used on every axis)."""
+    dim = n_dims
     arr = as_float_array(domain, name, ndim=(1, 2))
     if arr.ndim == 1:
         if arr.shape != (2,):
@@ -49,9 +52,10 @@ def check_domain(domain: ArrayLike, dim: int, name: str = "domain") -> np.ndarra
     return arr.copy()  # callers may freeze or keep it; never alias the caller's array
 
 
+@renamed_arguments(dim="n_dims")
 def sample_points(
     n: int,
-    dim: int,
+    n_dims: int,
     kind: SampleKind = "uniform",
     *,
     seed: int | np.random.Generator = 0,
@@ -62,20 +66,20 @@ def sample_points(
     cluster_std: float = 0.05,
     corners: bool = False,
 ) -> NDArray[np.float64]:
-    """Sample ``n`` distinct points in ``dim`` dimensions.
+    """Sample ``n`` distinct points in ``n_dims`` dimensions.
 
     Parameters
     ----------
     n : int
         Number of points (>= 1).
-    dim : int
+    n_dims : int
         Dimension (>= 1).
     kind : {"uniform", "polygon", "grid", "sobol", "halton", "clustered"}
         ``uniform``: i.i.d. uniform in the box ``domain``.
-        ``polygon``: i.i.d. uniform in ``polygon`` (``dim`` must be 2), by
+        ``polygon``: i.i.d. uniform in ``polygon`` (``n_dims`` must be 2), by
         vectorised rejection from its bounding box.
         ``grid``: the lattice with ``k`` equally spaced values per axis,
-        endpoints included, when ``n == k**dim``; other sizes need ``shape``.
+        endpoints included, when ``n == k**n_dims``; other sizes need ``shape``.
         Points come in row-major order (last coordinate fastest).
         ``sobol`` / ``halton``: scrambled low-discrepancy sequences
         (:mod:`scipy.stats.qmc`); the scrambling is seeded. Sobol's balance is
@@ -87,8 +91,8 @@ def sample_points(
         between the clusters as evenly as possible.
     seed : int, numpy SeedSequence or Generator
         Same seed, same points.
-    domain : (dim, 2) or (2,) array_like, optional
-        Box ``[low, high]`` per axis; default the unit cube ``[0, 1]**dim``.
+    domain : (n_dims, 2) or (2,) array_like, optional
+        Box ``[low, high]`` per axis; default the unit cube ``[0, 1]**n_dims``.
         Not used with ``kind="polygon"``.
     polygon : shapely.geometry.Polygon or (n_vertices, 2) array_like
         The region for ``kind="polygon"`` (required there, refused elsewhere).
@@ -99,16 +103,16 @@ def sample_points(
     cluster_std : float
         ``kind="clustered"`` only, relative to the box width.
     corners : bool
-        Include the ``2**dim`` corners of the box (kinds uniform, sobol,
-        halton, clustered; ``n >= 2**dim``): the first ``2**dim`` points are
-        the corners, the other ``n - 2**dim`` are drawn by ``kind``. The convex
+        Include the ``2**n_dims`` corners of the box (kinds uniform, sobol,
+        halton, clustered; ``n >= 2**n_dims``): the first ``2**n_dims`` points are
+        the corners, the other ``n - 2**n_dims`` are drawn by ``kind``. The convex
         hull is then the whole box for every ``n`` and seed, so an evaluation
         region inside the box (a study's inner region) is the same for every
         sample.
 
     Returns
     -------
-    points : (n, dim) ndarray of float64
+    points : (n, n_dims) ndarray of float64
         Distinct points: no two closer than 1e-10 times the set's diameter
         (random kinds redraw the rare near-coincident draws, which matter for
         large ``n`` in 1D; the result stays a function of ``seed``).
@@ -116,8 +120,8 @@ def sample_points(
     Raises
     ------
     InvalidInputError
-        Bad ``n``, ``dim``, ``kind``, ``domain``, ``polygon``, ``shape`` or
-        cluster settings; ``n`` not of the form ``k**dim`` for a grid without
+        Bad ``n``, ``n_dims``, ``kind``, ``domain``, ``polygon``, ``shape`` or
+        cluster settings; ``n`` not of the form ``k**n_dims`` for a grid without
         ``shape``.
 
     Examples
@@ -129,7 +133,7 @@ def sample_points(
     [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]
     """
     n = check_int(n, "n", min_value=1)
-    dim = check_int(dim, "dim", min_value=1)
+    dim = check_int(n_dims, "n_dims", min_value=1)
     check_option(kind, "kind", SAMPLE_KINDS)
     # checked whatever the kind, so that a bad value is never silently ignored
     n_clusters = check_int(n_clusters, "n_clusters", min_value=1)
@@ -148,7 +152,7 @@ def sample_points(
             raise InvalidInputError(f"'corners' is for kinds uniform, sobol, halton and clustered, found kind={kind!r} "
                                     "(a grid holds its corners already)")
         if n < 2**dim:
-            raise InvalidInputError(f"'n' must be at least 2**dim = {2**dim} with corners=True in {dim}D, found {n}")
+            raise InvalidInputError(f"'n' must be at least 2**n_dims = {2**dim} with corners=True in {dim}D, found {n}")
         box = check_domain(np.array([[0.0, 1.0]] * dim) if domain is None else domain, dim)
         corner_pts = np.array(list(itertools.product(*box)), dtype=np.float64)
         if n == len(corner_pts):
@@ -208,7 +212,7 @@ def _sample_polygon(n: int, dim: int, polygon: Any, rng: np.random.Generator) ->
     from shapely.geometry.base import BaseGeometry
 
     if dim != 2:
-        raise InvalidInputError(f"'dim' must be 2 for kind='polygon', found {dim}")
+        raise InvalidInputError(f"'n_dims' must be 2 for kind='polygon', found {dim}")
     if polygon is None:
         raise InvalidInputError("'polygon' is required for kind='polygon' (a shapely Polygon or (n_vertices, 2) vertices)")
     if not isinstance(polygon, BaseGeometry):
@@ -247,7 +251,7 @@ def _grid(n: int, dim: int, box: np.ndarray, shape: Any) -> np.ndarray:
         if k is None:
             lo = int(math.floor(n ** (1.0 / dim)))
             raise InvalidInputError(
-                f"'n' must be k**dim for kind='grid' in {dim}D (e.g. {max(lo, 1) ** dim} or {(lo + 1) ** dim}), "
+                f"'n' must be k**n_dims for kind='grid' in {dim}D (e.g. {max(lo, 1) ** dim} or {(lo + 1) ** dim}), "
                 f"found {n}; pass shape=(m1, ..., m{dim}) for other lattices"
             )
         shape = (k,) * dim

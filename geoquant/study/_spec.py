@@ -483,7 +483,7 @@ def _parse_sampler(s: dict[str, Any], i: int) -> dict[str, Any]:
 
     if kind not in SAMPLE_KINDS:
         raise SpecError(f"{path}.kind: expected one of {', '.join(map(show, SAMPLE_KINDS))}, found {show(kind)}")
-    for bad in ("n", "dim", "seed", "kind"):
+    for bad in ("n", "n_dims", "dim", "seed", "kind"):
         if bad in params:
             raise SpecError(f"{path}.params.{bad}: set by the study, expected it to be absent, found {show(params[bad])}")
     return {"kind": kind, "params": params, "dims": dims}

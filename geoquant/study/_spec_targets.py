@@ -131,7 +131,7 @@ def _parse_target(t: dict[str, Any], i: int, default_sizes: list[int] | None) ->
         try:
             target = build_target(entry)
         except GeoquantError as exc:
-            raise SpecError(f"{path}: get_target({show(name)}, dim={dim}, ...) refused the settings "
+            raise SpecError(f"{path}: get_target({show(name)}, n_dims={dim}, ...) refused the settings "
                             f"(params {show(p)}): {exc}") from None
         except TypeError as exc:
             raise SpecError(f"{path}.params: not accepted by target {show(name)}: {exc}") from None
@@ -177,7 +177,7 @@ def build_target(t: dict[str, Any], search: Sequence[str] | None = None) -> Targ
         path = search if search is not None else SEARCH_PATH.get()
         func = gt.import_callable(t["name"], search=path or (), include_cwd=path is None)
         return gt.CallableTarget(func, t["dim"], t["domain"], t["hessian_bound"], t["name"], t.get("params") or {})
-    return gt.get_target(t["name"], dim=t["dim"], **t["params"])
+    return gt.get_target(t["name"], n_dims=t["dim"], **t["params"])
 
 
 #: Directories a user target is imported from while a unit runs (set by ``_usercode.user_code``, per thread);

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float_array, check_option, check_query
+from .._deprecation import renamed_arguments
 from ..errors import InvalidInputError
 from ..points import check_domain
 
@@ -44,14 +45,15 @@ class Target:
         How ``hessian_bound`` was derived.
     params : dict
         Plain-Python parameters (lists and floats) such that
-        ``get_target(name, dim=dim, domain=domain, **params)`` rebuilds the target.
+        ``get_target(name, n_dims=dim, domain=domain, **params)`` rebuilds the target.
     """
 
-    def __init__(self, name: str, dim: int, domain: NDArray[np.float64], params: dict[str, Any], hessian_bound: float,
+    @renamed_arguments(dim="n_dims")
+    def __init__(self, name: str, n_dims: int, domain: NDArray[np.float64], params: dict[str, Any], hessian_bound: float,
                  bound_kind: str, bound_note: str) -> None:
         check_option(bound_kind, "bound_kind", BOUND_KINDS)
         self.name = name
-        self.dim = int(dim)
+        self.dim = int(n_dims)
         self.domain = domain
         self.domain.setflags(write=False)
         self.params = params

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_generator, check_int, check_positive
+from .._deprecation import renamed_arguments
 from ..errors import InvalidInputError, UserCodeError
 from ..points import check_domain
 
@@ -25,9 +26,10 @@ class CallableTarget(Target):
     Parameters
     ----------
     func : callable
-        ``func(x, **params)`` with ``x`` of shape ``(..., dim)`` returning ``(...)``.
-    dim : int
-    domain : (dim, 2) or (2,) array_like
+        ``func(x, **params)`` with ``x`` of shape ``(..., n_dims)`` returning ``(...)``.
+    n_dims : int
+        Input dimension (>= 1; the attribute ``dim``).
+    domain : (n_dims, 2) or (2,) array_like
         The box ``[low, high]`` per axis.
     hessian_bound : float
         The user's ``M >= sup ||D^2 f||_2`` on ``domain`` (``bound_kind`` is
@@ -45,11 +47,12 @@ class CallableTarget(Target):
     rounding ``~1e-8`` relative): enough to check a bound, not to certify one.
     """
 
-    def __init__(self, func: Callable[[NDArray[np.float64]], ArrayLike], dim: int, domain: ArrayLike,
+    @renamed_arguments(dim="n_dims")
+    def __init__(self, func: Callable[[NDArray[np.float64]], ArrayLike], n_dims: int, domain: ArrayLike,
                  hessian_bound: float, name: str, params: dict[str, Any] | None = None) -> None:
         if not callable(func):
             raise InvalidInputError(f"'func' must be callable, found {type(func).__name__}")
-        dim = check_int(dim, "dim", min_value=1)
+        dim = check_int(n_dims, "n_dims", min_value=1)
         box = check_domain(domain, dim)
         M = check_positive(hessian_bound, "hessian_bound")
         self._func = func

@@ -9,6 +9,7 @@ import inspect
 
 
 from .._validation import check_int, check_option
+from .._deprecation import renamed_arguments
 from ..errors import InvalidInputError
 
 from ._base import Target
@@ -88,25 +89,26 @@ def describe_target(name: str) -> str:
     return f"{desc} [{dims_txt}; parameters: {', '.join(_param_names(cls))}]"
 
 
-def get_target(name: str, dim: int | None = None, **params: Any) -> Target:
+@renamed_arguments(dim="n_dims")
+def get_target(name: str, n_dims: int | None = None, **params: Any) -> Target:
     """Build a registered target.
 
     Parameters
     ----------
     name : str
         One of :func:`list_targets`.
-    dim : int, optional
+    n_dims : int, optional
         Input dimension; default 2 for targets defined in any dimension, else the
         target's only dimension.
     **params
         Target parameters (see :func:`describe_target`); every target takes
-        ``domain`` ((dim, 2) or (2,) box).
+        ``domain`` ((n_dims, 2) or (2,) box).
 
     Raises
     ------
     InvalidInputError
         Unknown name (the message lists the names), unknown parameter (named),
-        unsupported ``dim`` or a bad parameter value.
+        unsupported ``n_dims`` or a bad parameter value.
 
     Examples
     --------
@@ -118,10 +120,10 @@ def get_target(name: str, dim: int | None = None, **params: Any) -> Target:
         raise InvalidInputError(f"'name' must be a string naming a target, found {type(name).__name__}")
     check_option(name, "name", list_targets())
     cls, _, dims, default_dim = _REGISTRY[name]
-    dim = default_dim if dim is None else check_int(dim, "dim", min_value=1)
+    dim = default_dim if n_dims is None else check_int(n_dims, "n_dims", min_value=1)
     if dims is not None and dim not in dims:
         allowed = " or ".join(str(d) for d in dims)
-        raise InvalidInputError(f"'dim' must be {allowed} for target {name!r}, found {dim}")
+        raise InvalidInputError(f"'n_dims' must be {allowed} for target {name!r}, found {dim}")
     allowed_params = _param_names(cls)
     for key in params:
         if key not in allowed_params:

@@ -60,7 +60,7 @@ def _grid_l2(g, x, gx, lo, hi, m=400_001):
 def test_between_l2_of_a_clustered_network_agrees_with_a_fine_grid(seed):
     net = _clustered_network(seed)
     net = _Net(*net)
-    tgt = get_target("sines", dim=1)
+    tgt = get_target("sines", n_dims=1)
     x = np.concatenate([[0.0, 1.0], np.random.default_rng(10 + seed).uniform(0, 1, 10)])
     y = np.asarray(tgt(x[:, None]), dtype=float)
     ev = Evaluator(tgt, x[:, None], y, EvalConfig())
@@ -81,7 +81,7 @@ def test_nearest_knots_l2_with_every_data_point_a_knot_is_the_between_distance()
     # with as many knots as interior data points the spline is the linear interpolant of g(x)
     W, a = _clustered_network(3)
     net = _Net(W, a)
-    tgt = get_target("runge", dim=1)
+    tgt = get_target("runge", n_dims=1)
     x = np.array([-1.0, -0.4, 0.1, 1.0])  # 2 interior points, 3 kink clusters: knots capped at 2
     y = np.asarray(tgt(x[:, None]), dtype=float)
     ev = Evaluator(tgt, x[:, None], y, EvalConfig(regions=("hull",)))
@@ -103,7 +103,7 @@ def test_n_directions_counts_neuron_groups_by_direction_and_sign():
     base = np.array([[1.0, -0.3], [-1.0, 0.6], [0.5, 0.2]])
     W = np.concatenate([base * s for s in (0.5, 1.0, 2.0)] + [base[:1]])
     a = np.concatenate([np.ones(9), [-1.0]])
-    tgt = get_target("sines", dim=1)
+    tgt = get_target("sines", n_dims=1)
     x = np.linspace(0, 1, 9)
     ev = Evaluator(tgt, x[:, None], np.asarray(tgt(x[:, None]), dtype=float), EvalConfig(regions=("hull",)))
     assert ev.network_distances(_Net(W, a))["n_directions"] == 4

@@ -20,7 +20,7 @@ _SMALL = {
 
 def _sample(cls, n=8):
     dim = 2 if cls.dims is None or 2 in cls.dims else cls.dims[0]
-    f = get_target("franke" if dim == 2 else "runge", dim=dim)
+    f = get_target("franke" if dim == 2 else "runge", n_dims=dim)
     X = sample_points(n, dim, "uniform", seed=3, domain=f.domain)
     return f, X, f(X)
 

@@ -75,7 +75,7 @@ def test_affine_functions_are_reproduced_in_2d(name, rng):
 
 
 def test_1d_methods():
-    f = get_target("cubic", dim=1)
+    f = get_target("cubic", n_dims=1)
     X = sample_points(12, 1, "uniform", seed=5, domain=f.domain)
     y = f(X)
     q = np.linspace(X.min(), X.max(), 101)[:, None]
@@ -111,7 +111,7 @@ def test_data_dependent_triangulation_follows_a_crease(crease):
 def test_network_ensemble_members_reproduce_single_fits():
     from geoquant.compare.methods._networks import train_networks
 
-    f = get_target("runge", dim=1)
+    f = get_target("runge", n_dims=1)
     X1 = sample_points(8, 1, "uniform", seed=0, domain=f.domain)
     X2 = sample_points(8, 1, "uniform", seed=1, domain=f.domain)
     # GD: bitwise per model (the adaptive flow's step control makes a member agree with its single run only to ~1e-6)

@@ -48,7 +48,7 @@ def _fitted(name, target, X, **kw):
 
 def test_inner_l2_of_linear_spline_matches_closed_form_1d():
     # f = x^2 on intervals [a, b]: f - If = (x - a)(x - b), integrate its square over [a, b] & [lo, hi] exactly
-    f = get_target("quadratic", dim=1)
+    f = get_target("quadratic", n_dims=1)
     X = sample_points(9, 1, "uniform", seed=3, domain=f.domain)
     ev = Evaluator(f, X, f(X), EvalConfig(inner_margin=0.15))
     m = _fitted("delaunay", f, X)
@@ -92,7 +92,7 @@ class _BlackBox:
 def test_generic_path_agrees_with_exact_path_for_the_delaunay_interpolant(tname):
     # on refined Delaunay cells the interpolant is affine on every child, so the generic
     # quadrature (which sees only predict()) must reproduce the exact per-simplex errors
-    f = get_target(tname, dim=2)
+    f = get_target(tname, n_dims=2)
     X = sample_points(25, 2, "uniform", seed=1, domain=f.domain)
     ev = Evaluator(f, X, f(X), EvalConfig(refine=2))
     m = _fitted("delaunay", f, X)
@@ -109,7 +109,7 @@ def test_unrefined_pl_errors_are_interpolation_error():
     from geoquant.interpolate import interpolation_error
     from geoquant.triangulation import delaunay
 
-    f = get_target("runge", dim=2)
+    f = get_target("runge", n_dims=2)
     X = sample_points(25, 2, "uniform", seed=1, domain=f.domain)
     tri = delaunay(X)
     sq, lin = pl_errors(X, tri.simplices, f, values=f(X), refine=0)
@@ -124,7 +124,7 @@ def test_unrefined_pl_errors_are_interpolation_error():
 
 
 def test_inner_l2_in_2d_matches_a_brute_force_grid():
-    f = get_target("franke", dim=2)
+    f = get_target("franke", n_dims=2)
     X = sample_points(30, 2, "sobol", seed=2, domain=f.domain)
     ev = Evaluator(f, X, f(X))
     m = _fitted("delaunay", f, X)
@@ -144,7 +144,7 @@ def test_inner_l2_in_2d_matches_a_brute_force_grid():
 
 @pytest.mark.parametrize("tname,dim", [("franke", 2), ("gaussian", 2), ("runge", 2), ("sines", 1), ("runge", 1)])
 def test_waldron_bound_holds_for_delaunay(tname, dim):
-    f = get_target(tname, dim=dim)
+    f = get_target(tname, n_dims=dim)
     for seed in range(3):
         X = sample_points(20, dim, "uniform", seed=seed, domain=f.domain)
         got = Evaluator(f, X, f(X)).evaluate(_fitted("delaunay", f, X))
@@ -157,7 +157,7 @@ def test_waldron_bound_holds_for_delaunay(tname, dim):
 
 def test_delaunay_rate_on_grid_refinement_is_minus_one_in_n():
     # docs/theory.md check 10: quasi-uniform refinement in 2D, L2 ~ h^2 ~ n^-1
-    f = get_target("franke", dim=2)
+    f = get_target("franke", n_dims=2)
     ns, errs = [], []
     for k in (9, 17, 33):
         X = sample_points(k * k, 2, "grid", domain=f.domain)

@@ -41,7 +41,7 @@ def test_corners_are_in_the_sample(kind, dim):
 
 @pytest.mark.parametrize("dim", [1, 2])
 def test_inner_region_is_the_same_for_every_n_with_corners(dim):
-    target = get_target("runge" if dim == 1 else "franke", dim=dim)
+    target = get_target("runge" if dim == 1 else "franke", n_dims=dim)
     box = np.asarray(target.domain, dtype=float).reshape(dim, 2)
     width = box[:, 1] - box[:, 0]
     expected = float(np.prod(0.8 * width))  # inner_margin 0.1 on each side
@@ -54,7 +54,7 @@ def test_inner_region_is_the_same_for_every_n_with_corners(dim):
 
 
 def test_inner_region_without_corners_is_detected_and_its_rms_refused():
-    target = get_target("franke", dim=2)
+    target = get_target("franke", n_dims=2)
     found = False
     for seed in range(10):
         X = sample_points(10, 2, "uniform", seed=seed)
@@ -76,7 +76,7 @@ def test_corners_bad_input():
         sample_points(9, 2, "grid", corners=True)
     with pytest.raises(InvalidInputError, match="'corners'.*polygon"):
         sample_points(9, 2, "polygon", polygon=[[0, 0], [1, 0], [0, 1]], corners=True)
-    with pytest.raises(InvalidInputError, match="'n' must be at least 2\\*\\*dim = 4"):
+    with pytest.raises(InvalidInputError, match="'n' must be at least 2\\*\\*n_dims = 4"):
         sample_points(3, 2, "uniform", corners=True)
     with pytest.raises(InvalidInputError, match="'corners' must be True or False"):
         sample_points(8, 2, "uniform", corners="yes")
@@ -84,7 +84,7 @@ def test_corners_bad_input():
 
 def test_rms_inner_of_linear_interpolation_of_x_squared_is_h2_over_sqrt30():
     # f = x^2, f - I f = t (h - t) on each interval: integral h^5 / 30, so the RMS is h^2 / sqrt(30)
-    target = get_target("quadratic", dim=1)
+    target = get_target("quadratic", n_dims=1)
     for k in (11, 21, 41):  # spacing h = 1 / (k - 1); the inner region [0.1, 0.9] is aligned with the nodes
         X = np.linspace(0.0, 1.0, k)[:, None]
         ev = Evaluator(target, X, target(X), EvalConfig())
@@ -192,7 +192,7 @@ def _as_network(W, a, status="interpolating", X=None, y=None, c=0.0):
 def test_the_minnorm_interpolant_as_a_network_has_ratio_one_and_sup_zero(dim):
     from geoquant.theory import minnorm_interpolant
 
-    target = get_target("runge", dim=dim)
+    target = get_target("runge", n_dims=dim)
     X = sample_points(7 if dim == 1 else 8, dim, "uniform", seed=1, domain=target.domain, corners=True)
     y = target(X)
     ev = Evaluator(target, X, y, EvalConfig())
@@ -218,7 +218,7 @@ def test_the_minnorm_interpolant_as_a_network_has_ratio_one_and_sup_zero(dim):
 def test_linear_spline_network_in_1d_ratio_at_least_one_and_exact_sup():
     from geoquant.theory import minnorm_interpolant
 
-    target = get_target("sines", dim=1)
+    target = get_target("sines", n_dims=1)
     X = sample_points(12, 1, "uniform", seed=5, domain=target.domain, corners=True)
     y = target(X)
     order = np.argsort(X[:, 0])
@@ -257,7 +257,7 @@ def test_a_centred_network_keeps_its_offset_in_the_set_distance(dim):
     the offset was dropped: the distance was |c| = 0.7 while minnorm_sup said 0."""
     from geoquant.theory import minnorm_interpolant
 
-    target = get_target("runge", dim=dim)
+    target = get_target("runge", n_dims=dim)
     X = sample_points(7 if dim == 1 else 8, dim, "uniform", seed=1, domain=target.domain, corners=True)
     y = target(X)
     ev = Evaluator(target, X, y, EvalConfig())
@@ -272,7 +272,7 @@ def test_a_centred_network_keeps_its_offset_in_the_set_distance(dim):
 
 def test_minnorm_set_sup_sees_a_minimiser_that_minnorm_sup_calls_far():
     # convex data: the function with one kink at 1.5 on [1, 2] is a minimiser, 0.5 from the solver's spline
-    target = get_target("sines", dim=1)
+    target = get_target("sines", n_dims=1)
     X = np.array([[0.0], [0.25], [0.5], [0.75]])
     y = np.array([0.0, 0.0, 0.25, 0.75])
     ev = Evaluator(target, X, y, EvalConfig(regions=("hull",)))
@@ -284,7 +284,7 @@ def test_minnorm_set_sup_sees_a_minimiser_that_minnorm_sup_calls_far():
 
 
 def test_minnorm_columns_are_nan_for_non_interpolating_networks_and_large_n(monkeypatch):
-    target = get_target("runge", dim=1)
+    target = get_target("runge", n_dims=1)
     X = sample_points(10, 1, "uniform", seed=0, domain=target.domain, corners=True)
     y = target(X)
     ev = Evaluator(target, X, y, EvalConfig())

@@ -26,7 +26,7 @@ def _all_triangulations(X):
 
 @pytest.fixture(scope="module")
 def case():
-    f = get_target("franke", dim=2)
+    f = get_target("franke", n_dims=2)
     X = sample_points(8, 2, "uniform", seed=4, domain=f.domain)
     y = f(X)
     totals = {}
@@ -109,7 +109,7 @@ def test_beyond_the_counting_range_sampled_estimates_bracket_the_exact_ones(case
 
 
 def test_greedy_descent_ends_at_a_local_optimum():
-    f = get_target("runge", dim=2)
+    f = get_target("runge", n_dims=2)
     X = sample_points(30, 2, "uniform", seed=2, domain=f.domain)
     y = f(X)
     cost = lambda s: pl_errors(X, s, f, values=y)[0]  # noqa: E731

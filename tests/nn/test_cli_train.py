@@ -77,7 +77,7 @@ def test_train_target_2d_flow(tmp_path):
     with open(os.path.join(out, "summary.json")) as fh:
         summary = json.load(fh)
     assert summary["method"] == "flow" and summary["config"]["t_max"] == pytest.approx(20.0)
-    y = get_target("franke", dim=2)(P)
+    y = get_target("franke", n_dims=2)(P)
     r = load_result(out)
     f = r.predict(P)[0]
     assert summary["final_loss"][0] == pytest.approx(0.5 * np.mean((f - y) ** 2), rel=1e-6)

@@ -81,7 +81,7 @@ def test_nearest_knot_spline_agrees_with_brute_force_over_subsets():
 
 
 def test_network_that_is_the_linear_spline_has_zero_between_data_distance():
-    f = get_target("sines", dim=1)
+    f = get_target("sines", n_dims=1)
     rng = np.random.default_rng(2)
     x = np.sort(rng.uniform(0, 1, 9))
     y = f(x[:, None])

@@ -92,6 +92,7 @@ def test_network_units_batch_seeds_and_restarts():
         ('name = "t"', 'name = "t"\ncolour = 1', "study.colour", "unknown key"),
         ('kind = "uniform"', 'kind = "uniform"\nparams = 3', "samplers[0].params", "expected a table"),
         ('kind = "uniform"', 'kind = "uniform"\nparams = {seed = 3}', "samplers[0].params.seed", "set by the study"),
+        ('kind = "uniform"', 'kind = "uniform"\nparams = {n_dims = 2}', "samplers[0].params.n_dims", "set by the study"),
         ("dim = 1", "dim = 0", "targets[0].dim", "expected a positive integer, found 0"),
         ("restarts = 2\n", "restarts = 2\n[evaluation]\ninner_margin = 0.7\n", "evaluation.inner_margin", "<= 0.45"),
     ],

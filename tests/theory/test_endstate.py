@@ -107,7 +107,7 @@ def test_end_states_follow_the_evidence():
 
 def test_small_init_gd_stop_is_certified_spurious_stationary():
     # the runge n = 4 stop of tests/theory/test_spurious_stationary.py, classified with its certificate
-    tgt = get_target("runge", dim=1)
+    tgt = get_target("runge", n_dims=1)
     X = sample_points(4, 1, "uniform", seed=0, corners=True, domain=np.asarray(tgt.domain))
     y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
     y = y - y.mean()

@@ -140,7 +140,7 @@ def test_finite_width_starts():
 def _quickstart_sines(n):
     from geoquant import get_target, sample_points
 
-    tgt = get_target("sines", dim=1)
+    tgt = get_target("sines", n_dims=1)
     X = sample_points(n, 1, "uniform", seed=0, corners=True, domain=np.asarray(tgt.domain))
     return X, np.asarray(tgt(X), dtype=np.float64).reshape(-1)
 

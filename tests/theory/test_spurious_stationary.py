@@ -17,7 +17,7 @@ from geoquant.theory import alignment_field, alignment_potential, residual_weigh
 
 
 def _runge_n4():
-    tgt = get_target("runge", dim=1)
+    tgt = get_target("runge", n_dims=1)
     X = sample_points(4, 1, "uniform", seed=0, corners=True, domain=np.asarray(tgt.domain))
     y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
     return X, y - y.mean()

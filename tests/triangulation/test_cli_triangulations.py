@@ -58,7 +58,7 @@ def test_sample_seeded(capsys, grid_csv):
 def test_best_matches_enumeration(capsys, grid_csv):
     path, pts = grid_csv
     doc = run_json(capsys, ["triangulations", "best", path, "--target", "franke", "--json"])
-    f = get_target("franke", dim=2)
+    f = get_target("franke", n_dims=2)
     errs = np.array([interpolation_error(t, f, "l2").total ** 2 for t in enumerate_triangulations(pts)])
     assert doc["count"] == 64
     assert doc["l2_squared"]["best"] == pytest.approx(errs.min(), rel=1e-10)

@@ -179,7 +179,7 @@ def test_thin_valid_triangle_gives_finite_correct_bounds_and_errors():
     assert np.all(np.isfinite(b))
     sliver = [i for i, s in enumerate(tri.simplices) if set(s) == {0, 1, 2}][0]
     assert b[sliver] == pytest.approx(0.5 * M * 0.25, rel=1e-12)
-    f = get_target("quadratic", dim=2)
+    f = get_target("quadratic", n_dims=2)
     e = interpolation_error(tri, f, "linf")
     assert np.all(np.isfinite(e.per_simplex)) and np.all(np.isfinite(e.accuracy))
     # on the sliver the error of |x|^2 peaks at the midpoint of the long edge: 1/4

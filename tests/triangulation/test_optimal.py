@@ -203,7 +203,7 @@ def test_an_inconsistent_solver_answer_is_an_error_not_an_optimum(monkeypatch):
 def _smooth_l2(P, name, seed):
     from geoquant.targets import get_target
 
-    t = get_target(name, dim=2)
+    t = get_target(name, n_dims=2)
     dom = np.asarray(t.domain, dtype=float)  # (2, 2): [low, high] per axis
     Q = dom[:, 0] + (dom[:, 1] - dom[:, 0]) * P
     return Q, (lambda s: simplex_errors(Q, s, t, "l2").per_simplex)
@@ -289,7 +289,7 @@ def test_worst_with_cuts_equals_the_previous_path(monkeypatch, seed, name):
     from geoquant.targets import get_target
     from geoquant.triangulation import _optimal
 
-    t = get_target(name, dim=2)
+    t = get_target(name, n_dims=2)
     X = sample_points(80, 2, "uniform", seed=seed, domain=t.domain)
     cost = lambda s: simplex_errors(X, s, t, "l2").per_simplex  # noqa: E731
     new = optimal_triangulation(X, cost, sense="max")
