@@ -73,6 +73,7 @@ html_title = f"geoquant {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    "header_links_before_dropdown": 4,
 }
 html_static_path: list[str] = []
 html_last_updated_fmt = ""
