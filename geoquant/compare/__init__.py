@@ -1,5 +1,6 @@
-"""Comparison engine: methods behind one fit/predict interface, their errors on
-the hull and an inner region, and studies (spec -> tasks -> result files).
+"""Comparison science: methods behind one fit/predict interface (with capability tags and a
+contract), their errors on the hull and an inner region, network distances, rates. The study
+machinery that runs them (specs, executors, results on disk) is :mod:`geoquant.study`.
 
 Names are loaded lazily from their private modules (PEP 562), so importing the
 package stays cheap and torch/scikit-learn/Dask load only when used.
