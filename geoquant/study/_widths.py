@@ -55,6 +55,7 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
     """
     import pandas as pd
 
+    from ..nn import with_output_offset
     from ..theory import sup_distance
     from ._results import load_gallery, load_results
 
@@ -89,7 +90,7 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
                     f = (np.asarray(a1["state_W"], dtype=float), np.asarray(a1["state_a"], dtype=float))
                     h = (np.asarray(a2["state_W"], dtype=float), np.asarray(a2["state_a"], dtype=float))
                     c = float(a1.get("state_c", 0.0)) - float(a2.get("state_c", 0.0))
-                    sup = sup_distance(f, h, X) if c == 0.0 else _sup_with_offset(f, h, X, c)
+                    sup = sup_distance(with_output_offset(*f, c), h, X)  # sup |f + c - h| (c = 0: f itself)
                     y = np.asarray(a1["y"], dtype=float)
                     span = float(y.max() - y.min()) if y.size else 0.0
                     rows.append({**dict(zip(keys + ["init_scale"], key)),
@@ -97,12 +98,3 @@ def width_comparison(study_dir: str | os.PathLike[str], df: pd.DataFrame | None 
                                  "n_directions_small": r1["n_directions"], "n_directions_large": r2["n_directions"],
                                  "sup_distance": sup, "sup_rel": sup / span if span > 0 else np.nan})
     return pd.DataFrame(rows)
-
-
-def _sup_with_offset(f: tuple, h: tuple, X: np.ndarray, c: float) -> float:
-    """``sup |f + c - h|``, ``f`` and ``h`` as ``(W, a)``."""
-    from ..theory import sup_distance
-    from ..nn import with_output_offset
-
-    W, a = f
-    return sup_distance(with_output_offset(W, a, c), h, X)
