@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # importlib.resources.abc from Python 3.11 on
     from importlib.abc import Traversable
 
 __all__ = ["shipped_studies", "shipped_points", "shipped_study_text", "shipped_study_file", "shipped_points_path",
-           "is_bare_name"]
+           "is_bare_name", "shipped_data_text"]
 
 _STUDY_SUFFIX = ".toml"
 _POINTS_SUFFIX = ".csv"
@@ -111,3 +111,11 @@ def shipped_points_path(name: str) -> Path:
     if isinstance(entry, Path):
         return entry
     return Path(_keep.enter_context(resources.as_file(entry)))
+
+
+def shipped_data_text(name: str) -> str:
+    """The text of a file shipped directly in ``geoquant/data`` (e.g. ``"cost_model.json"``)."""
+    entry = resources.files("geoquant").joinpath("data").joinpath(name)
+    if not entry.is_file():
+        raise InvalidInputError(f"'name' must name a file shipped in geoquant/data, found {name!r}")
+    return entry.read_text(encoding="utf-8")

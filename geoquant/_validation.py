@@ -201,11 +201,15 @@ def _duplicates_on_line(x: np.ndarray, tol: float) -> list[tuple[int, ...]]:
     return sorted(groups)
 
 
+#: up to this many points :func:`find_duplicates` compares all pairs (a k-d tree above)
+_BRUTE_PAIRS_MAX = 256
+
+
 def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, ...]]:
     """Groups of indices of points closer than ``rtol * diameter`` (exact when rtol=0).
 
-    Points are snapped to a grid of spacing ``rtol * scale`` and neighbouring
-    cells compared, so the cost is O(n log n).
+    Up to 256 points all pairs are compared; above, a k-d tree finds the close
+    pairs (O(n log n)).
     """
     n, d = points.shape
     if n < 2:
@@ -223,9 +227,14 @@ def find_duplicates(points: np.ndarray, rtol: float = 1e-10) -> list[tuple[int, 
     groups: list[tuple[int, ...]]
     if d == 1:
         return _duplicates_on_line(points[:, 0], tol)
-    from scipy.spatial import cKDTree
+    if n <= _BRUTE_PAIRS_MAX:  # all pairs: cheaper than importing scipy.spatial (0.2 s) for small samples
+        diff = points[:, None, :] - points[None, :, :]
+        close = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff)) <= tol
+        pairs = np.argwhere(np.triu(close, 1))
+    else:
+        from scipy.spatial import cKDTree
 
-    pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
+        pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
     if len(pairs) == 0:
         return []
     # union-find over close pairs so that groups are reported once

@@ -69,3 +69,22 @@ def test_generator_seeding():
         as_generator("five")
     with pytest.raises(InvalidInputError, match="'seed'"):
         as_generator(-1)
+
+
+def test_find_duplicates_all_pairs_agree_with_the_kd_tree(monkeypatch):
+    """Small samples compare all pairs; the groups are those of the k-d tree (planted near-duplicates)."""
+    import geoquant._validation as V
+
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n, d = int(rng.integers(2, 120)), int(rng.integers(2, 4))
+        pts = rng.random((n, d))
+        for _ in range(int(rng.integers(0, 5))):
+            i, j = rng.integers(0, n, 2)
+            pts[i] = pts[j] + rng.normal(size=d) * 1e-13
+        small = find_duplicates(pts)
+        monkeypatch.setattr(V, "_BRUTE_PAIRS_MAX", 0)
+        assert find_duplicates(pts) == small
+        monkeypatch.setattr(V, "_BRUTE_PAIRS_MAX", 256)
+        planted = {(int(a), int(b)) for a in range(n) for b in range(a + 1, n) if np.all(pts[a] == pts[b])}
+        assert all(any(a in g and b in g for g in small) for a, b in planted)

@@ -40,8 +40,12 @@ def register(sub) -> None:
                         "to import from a study directory. A spec with user targets runs their code")
     p.add_argument("--report", metavar="DIR", help="write the report to DIR when the study ends and print its path")
     p.add_argument("--dry-run", action="store_true",
-                   help="print the tasks, families and a time estimate (from short timed samples); run nothing")
+                   help="print the tasks, families and a time estimate (from short timed samples, or from the calibrated "
+                        "cost model for a short study); run nothing")
     p.add_argument("--no-timing", action="store_true", help="with --dry-run: only count, do not time a sample")
+    p.add_argument("--time-samples", action="store_true",
+                   help="with --dry-run: time samples even for a short study (by default a study the calibrated cost "
+                        "model puts under 2 minutes is estimated from the model alone, in well under a second)")
     p.add_argument("--budget", metavar="TIME",
                    help="with --dry-run: the time the study may take (e.g. 3h, 90m, 1h30m, 600s or seconds; default: "
                         "the spec's [study] time_budget); says up front, and exits 1, when the estimate exceeds it")
@@ -198,7 +202,7 @@ def _dry_run(args) -> int:
         raise InvalidInputError("'--report' cannot be combined with '--dry-run' (a dry run writes nothing)")
     budget = parse_duration(args.budget, "--budget") if args.budget is not None else None
     plan = dry_run(args.spec, workers=args.workers, time_sample=not args.no_timing, device=args.device,
-                   target_path=args.target_path, budget_s=budget)
+                   target_path=args.target_path, budget_s=budget, quick_s=0.0 if args.time_samples else None)
     over = bool(plan["over_budget"])
     if args.json:
         print_json(plan)
@@ -228,6 +232,12 @@ def _dry_run(args) -> int:
         if any(smp["status"] != "done" for smp in plan["sample"]):
             print("some sample tasks failed: the study would record those methods as failed", file=sys.stderr)
             return 1
+    if plan["estimate_from"] == "cost model":
+        print("estimated seconds per method: " + ", ".join(f"{k} {v:.1f}" for k, v in plan["by_method_s"].items()))
+        print(f"estimated time: about {duration(plan['estimate_s'])} on {plan['workers']} worker(s) of an idle "
+              f"machine; about {duration(plan['estimate_now_s'])} at its present load (from the calibrated cost "
+              f"model: a short study, no samples timed; --time-samples times them; this dry run took "
+              f"{plan['dry_run_s']:.2f} s)")
     if over:
         print(f"the estimate exceeds the budget of {duration(plan['budget_s'])}: shrink the grid or the "
               "budgets, or give it more workers", file=sys.stderr)

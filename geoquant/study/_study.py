@@ -412,13 +412,22 @@ def _run_units(
     return n_done, n_failed
 
 
+#: a study the cost model puts below this many seconds is estimated without timed samples
+QUICK_S = 120.0
+
+
 def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, workers: int | None = None,
             time_sample: bool = True, device: str | None = None, budget_s: float | None = None,
             sample_s: float = 0.5, max_steps: int | None = None,
-            target_path: Sequence[str | os.PathLike[str]] = ()) -> dict:
+            target_path: Sequence[str | os.PathLike[str]] = (), quick_s: float | None = None) -> dict:
     """What a study would run and how long it would take, without writing anything.
 
-    The estimate is built from short timed samples, not from whole tasks:
+    A short study is estimated from the calibrated cost model (:mod:`geoquant.study._costmodel`:
+    every method's :meth:`~geoquant.compare.Method.cost_terms`, the reference machine's seconds per
+    term, rescaled by a probe of this one) when the model knows every task and puts the study under
+    ``quick_s`` seconds: timed samples would take longer than a tenth of such a study (importing
+    torch alone takes seconds). Otherwise the estimate is built from short timed samples, not from
+    whole tasks:
 
     * each method that is not a network is timed on one task (first seed) per
       dimension, from its smallest sample size up, as long as the next size is
@@ -461,6 +470,9 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         of them at most).
     max_steps : int, optional
         Deprecated and ignored (the samples are sized in seconds, ``sample_s``).
+    quick_s : float, optional
+        Studies the cost model estimates below this many seconds are not sampled (default
+        :data:`QUICK_S`, 120; ``0``: always time samples, ``geoquant study --dry-run --time-samples``).
 
     Returns
     -------
@@ -476,8 +488,9 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         without samples), ``slowdown`` (wall over CPU seconds of the samples: how
         much slower the machine is now) and ``estimate_now_s`` (``estimate_s`` times
         that), ``budget_s``, ``over_budget`` (``estimate_now_s`` above the budget;
-        None when no budget is stated or nothing was timed) and ``dry_run_s`` (what
-        this call took, wall).
+        None when no budget is stated or nothing was timed), ``estimate_from``
+        (``"cost model"`` or ``"samples"``; None when only counting) and ``dry_run_s``
+        (what this call took, wall).
     """
     import importlib
     from collections import Counter
@@ -494,10 +507,15 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
                            "by_family": dict(by_family), "by_method": dict(by_method), "sample": [],
                            "by_method_s": {}, "estimate_s": None, "skipped": spec.skipped,
                            "budget_s": None if budget is None else float(budget), "over_budget": None,
-                           "slowdown": None, "estimate_now_s": None, "dry_run_s": None}
+                           "slowdown": None, "estimate_now_s": None, "estimate_from": None, "dry_run_s": None}
     if not time_sample or not tasks:
         out["dry_run_s"] = time.perf_counter() - t_start
         return out
+    quick_s = QUICK_S if quick_s is None else float(quick_s)
+    if quick_s > 0 and _model_estimate(spec, tasks, out, budget, n_workers, workers, quick_s):
+        out["dry_run_s"] = time.perf_counter() - t_start
+        return out
+    out["estimate_from"] = "samples"
     for mod in _preload(spec):
         importlib.import_module(mod)
     global _DRY_USER
@@ -509,6 +527,51 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
         _DRY_USER = None
     out["dry_run_s"] = time.perf_counter() - t_start
     return out
+
+
+def _model_estimate(spec: StudySpec, tasks: list[Task], out: dict[str, Any], budget: float | None, n_workers: int,
+                    workers: int | None, quick_s: float) -> bool:
+    """Fill ``out`` from the cost model if it knows every task and puts the study under ``quick_s``; else False."""
+    from ._costmodel import calibration, probe, unit_costs
+    from ._usercode import _has_user_targets
+
+    if _has_user_targets(spec):
+        return False  # user code runs as it likes
+    units: dict[str, list[Task]] = {}
+    for t in tasks:
+        units.setdefault(t.unit_key(), []).append(t)
+    cpu, wall = probe()
+    cal = calibration()
+    speed = cpu / float(cal["probe_cpu_s"])
+    costs = unit_costs(units, speed)
+    if costs is None:
+        return False
+    pool = float(cal["seconds"]["pool_start"]) * speed if n_workers > 1 and workers != 0 else 0.0
+    est = _makespan(list(costs.values()), n_workers) + pool
+    if est > quick_s:
+        return False
+    by_label: dict[str, float] = {}
+    for key, ts in units.items():
+        for t in ts:  # a unit's time, shared by its labels in proportion to their tasks
+            by_label[t.method_label] = by_label.get(t.method_label, 0.0) + costs[key] / len(ts)
+    out.update(by_method_s={k: round(v, 3) for k, v in by_label.items()}, estimate_s=est,
+               slowdown=_load_slowdown(n_workers, wall / cpu if cpu > 0 else 1.0), estimate_from="cost model")
+    out["estimate_now_s"] = est * out["slowdown"]
+    if budget is not None:
+        out["over_budget"] = bool(out["estimate_now_s"] > float(budget))
+    return True
+
+
+def _load_slowdown(n_workers: int, probe_ratio: float) -> float:
+    """How much slower the study's workers would run now than on an idle machine: ``(load + workers) / CPUs``
+    (the 1-minute load average: other runnable processes share the cores with the workers), at least the
+    probe's wall over CPU time, at least 1."""
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # not on this platform
+        load = 0.0
+    return round(max(1.0, probe_ratio, (load + n_workers) / cpus), 2)
 
 
 class _worker_threads:

@@ -275,6 +275,35 @@ class Competitor:
         """Trains only: become model ``index`` of a :meth:`fit_ensemble` result on ``(X, y)`` (instead of ``fit``)."""
         raise UnsupportedError(f"method {self.name!r} does not train: it cannot adopt an ensemble member")
 
+    @classmethod
+    def cost_terms(cls, dim: int, n: int, params: dict) -> dict[str, float] | None:
+        """What one task of this method costs, in the terms of the study's cost model (None: unknown).
+
+        ``geoquant study --dry-run`` estimates a short study from these terms and the machine's
+        calibrated seconds per term (``geoquant/data/cost_model.json``, written by
+        ``benchmarks/cost_model.py``) instead of timing samples; a method that returns None
+        (the default, and every method whose cost grows fast with ``n`` beyond its stated range)
+        makes the dry run time samples. Terms: ``task_<d>d`` (one fit and evaluation of a
+        cheap method in ``d`` dimensions), ``network_<d>d`` (one trained network's set-up,
+        end-state certificate and evaluation), and per training call (the maximum over an
+        ensemble's members, not their sum): ``network_call_<d>d`` (its set-up) and ``gd_step``
+        (its GD steps); ``gd_work`` (steps x width x n x (d + 2): the fused step's arithmetic).
+
+        Parameters
+        ----------
+        dim : int
+            Input dimension of the task's sample.
+        n : int
+            Sample size.
+        params : dict
+            The method's checked parameters.
+
+        Returns
+        -------
+        dict of str to float, or None
+        """
+        return None
+
     def __init__(self, **params: Any) -> None:
         self.params = check_params(self.params_schema, params, owner=f"method {self.name!r}")
         why = self.combined_problem(self.params)

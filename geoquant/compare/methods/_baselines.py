@@ -80,6 +80,11 @@ class KNNMethod(Method):
     preload = ("sklearn.neighbors",)
     name = "knn"
     description = "scikit-learn KNeighborsRegressor"
+
+    @classmethod
+    def cost_terms(cls, dim: int, n: int, params: dict) -> dict[str, float] | None:
+        """One cheap task up to 256 points (a k-d tree), else unknown."""
+        return {f"task_{dim}d": 1.0} if n <= 256 and dim in (1, 2) else None
     params_schema = {
         "n_neighbors": positive_int(5),
         "weights": Param("choice", "distance", choices=("distance", "uniform")),

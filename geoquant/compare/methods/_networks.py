@@ -120,6 +120,17 @@ class _Network(Method):
                     f"{MAX_GD_STEPS:.0e} allowed; use mode = 'flow' (adaptive steps) or a smaller budget")
         return None
 
+    @classmethod
+    def cost_terms(cls, dim: int, n: int, params: dict) -> dict[str, float] | None:
+        """A GD-trained network on a small sample (1D n <= 64, 2D n <= 24: the evaluation's exact nearest
+        triangulation and minimum-norm set distance stay cheap there): its set-up, certificate and evaluation,
+        and its GD steps and their arithmetic. Gradient flow (adaptive steps) and larger samples: unknown."""
+        if params.get("mode") != "gd" or n > {1: 64, 2: 24}.get(dim, 0):
+            return None
+        _, steps = _budget(params)
+        return {f"network_call_{dim}d": 1.0, f"network_{dim}d": 1.0, "gd_step": float(steps),
+                "gd_work": float(steps) * float(params["width"]) * n * (dim + 2)}
+
     def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         res = train_networks([X], [y], [self.params], [int(seed)], device=getattr(self, "device", None))
         self.set_trained(res, 0)

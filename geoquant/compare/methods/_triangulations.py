@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..._validation import as_float_array
 from ...errors import InvalidInputError, UnsupportedError
-from ...triangulation import exact_cost_statistics, walk_from_delaunay
 from ..._params import Param, positive_int
 from ._base import Method, Statistic, _need_target, register_method
 
@@ -22,6 +21,13 @@ if TYPE_CHECKING:
 class _PiecewiseLinear(Method):
     family = "triangulation"
     piecewise_linear = True
+    #: the cost model's range (``cost_terms``): above these sizes per dimension the cost is timed
+    cost_max_n: ClassVar[dict[int, int]] = {}
+
+    @classmethod
+    def cost_terms(cls, dim: int, n: int, params: dict) -> dict[str, float] | None:
+        """One cheap task up to ``cost_max_n[dim]`` points, else unknown (timed by a dry run)."""
+        return {f"task_{dim}d": 1.0} if n <= cls.cost_max_n.get(dim, 0) else None
 
     def _set_triangulation(self, tri: Triangulation) -> None:
         from ...interpolate import PiecewiseLinearInterpolant
@@ -42,6 +48,7 @@ class DelaunayInterpolant(_PiecewiseLinear):
 
     name = "delaunay"
     description = "linear interpolation on the Delaunay triangulation"
+    cost_max_n = {1: 256, 2: 64}
 
     def _fit(self, X: np.ndarray, y: np.ndarray, target: Target | None, seed: int) -> None:
         from ...triangulation import delaunay
@@ -105,7 +112,7 @@ def _extremal_triangulations(
     triangulation is unique.
     Returns ``(triangulation, info)``.
     """
-    from ...triangulation import Triangulation, delaunay
+    from ...triangulation import Triangulation, delaunay, exact_cost_statistics, walk_from_delaunay
 
     n, d = X.shape
     if d == 1:
@@ -165,6 +172,8 @@ def _sampled_costs(
     X: np.ndarray, simplex_cost: Callable[[np.ndarray], ArrayLike], k: int, seed: int
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Totals of an additive cost over ``k`` flip-walk samples (costs computed once per distinct triangle)."""
+    from ...triangulation import walk_from_delaunay
+
     walk = walk_from_delaunay(X, None, seed)
     tris, _ = walk.sample(k)
     allsimp = np.concatenate(tris)
@@ -183,6 +192,7 @@ class BestTriangulation(_PiecewiseLinear):
     samples and of a greedy flip descent from Delaunay (a heuristic local minimum)."""
 
     name = "triangulation_best"
+    cost_max_n = {1: 256, 2: 14}  # 2D: the counting DP over all triangulations is fast up to here
     oracle = True
     description = "fine triangulation minimising the hull L2 error"
     params_schema = _OPTIMUM_SCHEMA
@@ -237,6 +247,7 @@ class RandomTriangulation(_PiecewiseLinear):
                 return
             except TooLargeError:
                 pass
+        from ...triangulation import walk_from_delaunay
         tris, _ = walk_from_delaunay(X, None, seed).sample(1)
         self._info["exact"] = False
         self._set_triangulation(_as_triangulation(X, tris[0]))
@@ -287,6 +298,8 @@ class MeanTriangulation(Statistic):
         else:
             stats = {}
             if X.shape[0] <= self.params["exact_max_points"]:
+                from ...triangulation import exact_cost_statistics
+
                 for r in regions:
                     st = exact_cost_statistics(X, costs(r))
                     if st is None:
@@ -318,6 +331,7 @@ class DataDependentTriangulation(_PiecewiseLinear):
     minimising ``criterion`` of the interpolant)."""
 
     name = "data_dependent"
+    cost_max_n = {1: 256, 2: 40}
     description = "data-dependent triangulation (edge flips on the data)"
     params_schema = {"criterion": Param("str", "jnd", doc="criterion of data_dependent_triangulation")}
 
