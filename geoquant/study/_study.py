@@ -518,13 +518,9 @@ def dry_run(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *, worker
     out["estimate_from"] = "samples"
     for mod in _preload(spec):
         importlib.import_module(mod)
-    global _DRY_USER
-    _DRY_USER = (spec, prepare_user_code(spec, None, target_path))  # the samples run user targets as a study would
-    try:
-        with _worker_threads(None if workers == 0 else n_workers):  # in process (workers 0): the threads it has
-            _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, workers)
-    finally:
-        _DRY_USER = None
+    user = (spec, prepare_user_code(spec, None, target_path))  # the samples run user targets as a study would
+    with _worker_threads(None if workers == 0 else n_workers):  # in process (workers 0): the threads it has
+        _estimate(spec, tasks, by_method, device, sample_s, out, budget, n_workers, workers, user)
     out["dry_run_s"] = time.perf_counter() - t_start
     return out
 
@@ -600,7 +596,7 @@ class _worker_threads:
 
 def _estimate(
     spec: StudySpec, tasks: list[Task], by_method: Mapping[str, int], device: str | None, sample_s: float,
-    out: dict[str, Any], budget: float | None, n_workers: int, workers: int | None,
+    out: dict[str, Any], budget: float | None, n_workers: int, workers: int | None, user: _User | None = None,
 ) -> None:
     """Fill ``out`` (a plan of :func:`dry_run`) with the timed samples and the estimate."""
     costs: dict[str, float] = {}  # unit key -> estimated seconds
@@ -612,7 +608,7 @@ def _estimate(
             if sub[0].tags.trains:
                 continue  # per ensemble, below (one ensemble may hold several labels: init scales, step sizes)
             else:
-                per_n = _estimate_tasks(sub, device, sample_s, out["sample"])
+                per_n = _estimate_tasks(sub, device, sample_s, out["sample"], user)
                 for t in sub:
                     c = per_n[t.settings["n"]]
                     costs[t.unit_key()] = costs.get(t.unit_key(), 0.0) + c
@@ -620,7 +616,7 @@ def _estimate(
     nets = [t for t in tasks if t.tags.trains]
     for dim in sorted({t.settings["target"]["dim"] for t in nets}):
         est = _estimate_networks([t for t in nets if t.settings["target"]["dim"] == dim], device, sample_s,
-                                 out["sample"])
+                                 out["sample"], user)
         for key, c in est.items():
             costs[key] = costs.get(key, 0.0) + c
             labels = [t.method_label for t in nets if t.unit_key() == key]
@@ -657,20 +653,21 @@ def _makespan(costs: list[float], workers: int) -> float:
     return max(loads) if loads else 0.0
 
 
-#: (spec, user code paths) while :func:`dry_run` times its samples
-_DRY_USER: tuple[StudySpec, dict[str, list[str]]] | None = None
+#: (spec, user code paths) of the study whose samples :func:`dry_run` times
+_User = tuple[StudySpec, dict[str, list[str]]]
 
 
-def _sample_unit(tasks: Sequence[Task], device: str | None) -> dict[str, Any]:
+def _sample_unit(tasks: Sequence[Task], device: str | None, user: _User | None = None) -> dict[str, Any]:
     unit = {"key": "dry-run", "device": device, "checkpoint_dir": None,
             "tasks": [{"id": f"dry-run-{i}", "settings": json.loads(json.dumps(t.settings)), "gallery": False}
                       for i, t in enumerate(tasks)]}
-    if _DRY_USER is not None:
-        attach_user_code([unit], *_DRY_USER)
+    if user is not None:
+        attach_user_code([unit], *user)
     return unit
 
 
-def _estimate_tasks(tasks: list[Task], device: str | None, sample_s: float, samples: list[dict[str, Any]]) -> dict[int, float]:
+def _estimate_tasks(tasks: list[Task], device: str | None, sample_s: float, samples: list[dict[str, Any]],
+                    user: _User | None = None) -> dict[int, float]:
     """Seconds per task of one method in one dimension, per sample size (timed from the smallest size up)."""
     import numpy as np
 
@@ -684,7 +681,7 @@ def _estimate_tasks(tasks: list[Task], device: str | None, sample_s: float, samp
             break
         task = next(t for t in tasks if t.settings["n"] == n and t.settings["seed"] == first)
         w0, t0 = time.perf_counter(), _cpu()
-        (rec,) = run_unit(_sample_unit([task], device))
+        (rec,) = run_unit(_sample_unit([task], device, user))
         dt = _cpu() - t0
         timed[n] = dt
         samples.append({"method": task.method_label, "dim": task.settings["target"]["dim"], "n": n, "kind": "task",
@@ -731,7 +728,8 @@ def _full_steps(params: dict[str, Any]) -> float:
     return float(np.ceil(float(t_max) / lr - 1e-9)) if t_max is not None else float(params["n_steps"])
 
 
-def _estimate_networks(tasks: list[Task], device: str | None, sample_s: float, samples: list[dict[str, Any]]) -> dict[str, float]:
+def _estimate_networks(tasks: list[Task], device: str | None, sample_s: float, samples: list[dict[str, Any]],
+                       user: _User | None = None) -> dict[str, float]:
     """Seconds per network unit (ensemble), from timed prefixes of the budget of a few of them.
 
     Units that differ only in their sample (target, sampler, n) form a group; each group is timed on its
@@ -756,7 +754,7 @@ def _estimate_networks(tasks: list[Task], device: str | None, sample_s: float, s
     for by_n in groups.values():
         sizes = sorted(by_n)
         ends = [sizes[-1], sizes[0]] if sizes[-1] >= 3 * sizes[0] else [sizes[-1]]  # close sizes: the largest only
-        timed = {n: _time_ensemble(units[by_n[n][0]], device, samples) for n in ends}
+        timed = {n: _time_ensemble(units[by_n[n][0]], device, samples, user) for n in ends}
         for n in sizes:
             if n in timed:
                 est = timed[n]
@@ -782,7 +780,8 @@ _PREFIX_RUNS = 6
 FLOW_PACE = 1.7
 
 
-def _time_ensemble(members: list[Task], device: str | None, samples: list[dict[str, Any]]) -> float:
+def _time_ensemble(members: list[Task], device: str | None, samples: list[dict[str, Any]],
+                   user: _User | None = None) -> float:
     """Full-budget seconds of one ensemble (all its models, as the study trains them).
 
     One of its models once through the runner on the shortest prefix of its budget -- the first
@@ -803,7 +802,7 @@ def _time_ensemble(members: list[Task], device: str | None, samples: list[dict[s
     t_max = float(p0["t_max"] if p0.get("t_max") is not None else p0["lr"] * p0["n_steps"])
 
     def prefix(k: int, tasks: list[Task] = members) -> dict[str, Any]:
-        unit = _sample_unit(tasks, device)
+        unit = _sample_unit(tasks, device, user)
         if gd:
             for t in unit["tasks"]:
                 _scale_budget(t["settings"]["method"]["params"], min(k, full) / full)
