@@ -163,3 +163,42 @@ def test_max_n_limits_a_method_to_small_samples():
     assert ns == {10, 20}
     with pytest.raises(SpecError, match=r"^methods\[1\]\.max_n: expected a positive integer \(or omitted\), found -3"):
         load_spec(BASE.replace('name = "clough_tocher"', 'name = "clough_tocher"\nmax_n = -3'))
+
+
+def test_planar_triangulation_methods_are_left_out_of_3d_up_front():
+    """Best/worst/random/mean and data-dependent triangulations are planar: a 3D target skips them at parse
+    time (listed in spec.skipped) instead of failing every task; Delaunay runs in 3D."""
+    text = """
+[study]
+name = "three"
+seeds = [0]
+[evaluation]
+regions = ["hull"]
+[[targets]]
+name = "gaussian"
+dim = 3
+sizes = [10]
+[[targets]]
+name = "franke"
+dim = 2
+sizes = [8]
+[[samplers]]
+kind = "uniform"
+[[methods]]
+name = "delaunay"
+[[methods]]
+name = "triangulation_best"
+[[methods]]
+name = "triangulation_random"
+[[methods]]
+name = "data_dependent"
+"""
+    spec = load_spec(text)
+    by_dim = {}
+    for t in spec.tasks():
+        by_dim.setdefault(t.settings["target"]["dim"], set()).add(t.method_label)
+    assert by_dim == {3: {"delaunay"}, 2: {"delaunay", "triangulation_best", "triangulation_random", "data_dependent"}}
+    assert {(s["method"], s["dim"]) for s in spec.skipped} == {
+        ("triangulation_best", 3), ("triangulation_random", 3), ("data_dependent", 3)}
+    with pytest.raises(SpecError, match="triangulation_best.*supports dimension"):  # no target it can run
+        load_spec(text.replace('[[targets]]\nname = "franke"\ndim = 2\nsizes = [8]\n', ""))
