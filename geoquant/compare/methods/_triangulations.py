@@ -192,7 +192,6 @@ class BestTriangulation(_PiecewiseLinear):
     samples and of a greedy flip descent from Delaunay (a heuristic local minimum)."""
 
     name = "triangulation_best"
-    dims = (1, 2)  # planar triangulations only: a 3D spec leaves it out up front (spec.skipped)
     cost_max_n = {1: 256, 2: 14}  # 2D: the counting DP over all triangulations is fast up to here
     oracle = True
     description = "fine triangulation minimising the hull L2 error"
@@ -213,7 +212,6 @@ class WorstTriangulation(_PiecewiseLinear):
     a local maximum, a heuristic)."""
 
     name = "triangulation_worst"
-    dims = (1, 2)  # planar triangulations only: a 3D spec leaves it out up front (spec.skipped)
     oracle = True
     description = "fine triangulation maximising the hull L2 error"
     params_schema = _OPTIMUM_SCHEMA
@@ -231,7 +229,6 @@ class RandomTriangulation(_PiecewiseLinear):
     approximately uniform (Metropolis flip walk) above."""
 
     name = "triangulation_random"
-    dims = (1, 2)  # planar triangulations only: a 3D spec leaves it out up front (spec.skipped)
     description = "uniformly random fine triangulation"
     params_schema = {"exact_max_points": _EXTREMAL_SCHEMA["exact_max_points"]}
 
@@ -270,7 +267,6 @@ class MeanTriangulation(Statistic):
     """
 
     name = "triangulation_mean"
-    dims = (1, 2)  # planar triangulations only: a 3D spec leaves it out up front (spec.skipped)
     family = "triangulation"
     needs_target = True
     description = "mean squared L2 error over all fine triangulations"
@@ -335,7 +331,6 @@ class DataDependentTriangulation(_PiecewiseLinear):
     minimising ``criterion`` of the interpolant)."""
 
     name = "data_dependent"
-    dims = (1, 2)  # planar triangulations only: a 3D spec leaves it out up front (spec.skipped)
     cost_max_n = {1: 256, 2: 40}
     description = "data-dependent triangulation (edge flips on the data)"
     params_schema = {"criterion": Param("str", "jnd", doc="criterion of data_dependent_triangulation")}
