@@ -65,3 +65,22 @@ def test_a_spec_without_min_n_keeps_its_fingerprint():
     assert spec_fingerprint(load_spec(spec)) == "a71bc30c4c884f6e81e4954f8ef9999012213e788a6a582e0bdcd68886691288"
     spec["methods"][0]["min_n"] = 8
     assert spec_fingerprint(load_spec(spec)) != "a71bc30c4c884f6e81e4954f8ef9999012213e788a6a582e0bdcd68886691288"
+
+
+#: the shipped studies' fingerprints: a code change that alters them (a method's declared dims, family or a
+#: parameter default enters the parsed spec) makes every existing study directory of that spec refuse to
+#: resume or load ("spec.toml was changed after the study ran")
+SHIPPED_FINGERPRINTS = {
+    "first": "02197dff9fb2d317417719a7c06697989b009c17e988b716a1847f0a693f936a",
+    "paper": "3f3b5a32bc1941b5dbbec8e57cb60ac297803af70869ab95fa497aa8660560e0",
+    "phase": "886b69f6355880e05eaa90cb6595c6c95e5829656c316a9ee8d3bc9212bb95bc",
+    "quickstart": "9bcd110f18314056df91ad620a4b6b40361fde5d07053c35f0776ec3045f99bd",
+    "small_init": "aa485442c8e4e7d2bf925a464ba8af60a632ecaa1cc145761756b5ed53ab039c",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_FINGERPRINTS))
+def test_shipped_study_fingerprints_do_not_move(name):
+    from geoquant.study._spec import spec_fingerprint
+
+    assert spec_fingerprint(load_spec(name)) == SHIPPED_FINGERPRINTS[name]
