@@ -31,11 +31,41 @@ from typing import Any
 
 import numba as nb
 import numpy as np
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-__all__ = ["forward_outputs", "backward_sums", "sliding_crossings", "pinned", "set_threads"]
+__all__ = ["forward_outputs", "backward_sums", "gd_step", "squared_loss_rows", "sliding_crossings", "pinned",
+           "set_threads"]
 
 _FM = {"reassoc", "contract"}
 _OPTS: dict[str, Any] = dict(fastmath=_FM, cache=True, nogil=True, boundscheck=False)
+
+#: points per register block of the 1D forward kernel; neurons per vector block of the float32 1D
+#: backward kernel (module constants: the compiler unrolls the loops over them)
+POINT_BLOCK = 32
+NEURON_BLOCK = 64
+
+
+@intrinsic
+def _local_ptr(typingctx, like, size):  # pragma: no cover - compiled
+    """Pointer to ``size`` (a literal) uninitialised elements of ``like``'s dtype on the stack."""
+    if not isinstance(size, types.IntegerLiteral):
+        return None
+    count = size.literal_value
+    dtype = like.dtype
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_data_type(dtype)
+        return cgutils.alloca_once(builder, ty, size=context.get_constant(types.intp, count))
+
+    return types.CPointer(dtype)(like, size), codegen
+
+
+@nb.njit(inline="always", **_OPTS)
+def _local(like, size):  # pragma: no cover - compiled
+    """A small scratch array on the stack (``size`` a literal), which the compiler can keep in registers."""
+    return nb.carray(_local_ptr(like, size), size)
 
 
 @nb.njit(**_OPTS)
@@ -75,18 +105,40 @@ def _finite_model(W, a, b):  # pragma: no cover - compiled
 
 @nb.njit(**_OPTS)
 def _forward_1d(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
-    """Outputs of model ``b`` on 1D inputs (``d + 1 = 2``), accumulated into ``fb``."""
+    """Outputs of model ``b`` on 1D inputs (``d + 1 = 2``), accumulated into ``fb``.
+
+    Blocks of ``POINT_BLOCK`` points are summed in a small local buffer the compiler keeps in
+    registers (over all neurons, then stored once); the points past the last whole block go
+    neuron by neuron. Each output is the same sum in the same order either way (neurons
+    ``0 .. k-1``, one multiply-add each), so the blocking does not change a bit.
+    """
     k = W.shape[1]
     n = XT.shape[2]
     ab = a[b]
     x0 = XT[b, 0]
     w0 = W[b, :, 0]
     w1 = W[b, :, 1]
+    acc = _local(fb, POINT_BLOCK)
+    xs = _local(fb, POINT_BLOCK)
+    n_full = n - n % POINT_BLOCK
+    for i0 in range(0, n_full, POINT_BLOCK):
+        for ii in range(POINT_BLOCK):
+            acc[ii] = fb[i0 + ii]
+            xs[ii] = x0[i0 + ii]
+        for j in range(k):
+            u0 = w0[j]
+            u1 = w1[j]
+            aj = ab[j]
+            for ii in range(POINT_BLOCK):
+                z = u0 * xs[ii] + u1
+                acc[ii] += aj * (z if z > zero else zero)
+        for ii in range(POINT_BLOCK):
+            fb[i0 + ii] = acc[ii]
     for j in range(k):
         u0 = w0[j]
         u1 = w1[j]
         aj = ab[j]
-        for i in range(n):
+        for i in range(n_full, n):
             z = u0 * x0[i] + u1
             fb[i] += aj * (z if z > zero else zero)
 
@@ -139,7 +191,9 @@ def _backward_model(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover
     also the GD update of neuron ``j`` right after its sums (they need only its old weights).
     The kernel for the input dimension runs (one call per model; the loops over points stay in the callee)."""
     p = W.shape[2]
-    if p == 2:
+    if p == 2 and rb.itemsize == 4:  # float32
+        _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum)
+    elif p == 2:
         _backward_1d(W, a, XT, rb, b, zero, G, ga, lr, gsum)
     elif p == 3:
         _backward_2d(W, a, XT, rb, b, zero, G, ga, lr, gsum)
@@ -176,6 +230,78 @@ def _backward_1d(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - 
             W[b, j, 0] -= s * g0
             W[b, j, 1] -= s * g1
             a[b, j] -= lr[b] * ga[b, j]
+
+
+@nb.njit(**_OPTS)
+def _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+    """:func:`_backward_1d` with ``NEURON_BLOCK`` neurons side by side (float32).
+
+    The sums over points run one point after another for a block of neurons held in
+    vector registers (no reductions across a vector); the neurons past ``k`` in the
+    last block get zero weights (``z = 0``, masked out) and are not written back.
+    """
+    k = W.shape[1]
+    n = XT.shape[2]
+    x0 = XT[b, 0]
+    v0 = _local(rb, NEURON_BLOCK)
+    v1 = _local(rb, NEURON_BLOCK)
+    h0 = _local(rb, NEURON_BLOCK)
+    h1 = _local(rb, NEURON_BLOCK)
+    total = zero
+    for j0 in range(0, k, NEURON_BLOCK):
+        if j0 + NEURON_BLOCK <= k:  # a whole block: loops of constant length
+            _lanes_load(W, b, j0, NEURON_BLOCK, v0, v1, h0, h1, zero)
+        else:
+            _lanes_load(W, b, j0, k - j0, v0, v1, h0, h1, zero)
+        for i in range(n):
+            xi = x0[i]
+            ri = rb[i]
+            for jj in range(NEURON_BLOCK):
+                z = v0[jj] * xi + v1[jj]
+                rm = ri if z > zero else zero
+                h0[jj] += rm * xi
+                h1[jj] += rm
+        if j0 + NEURON_BLOCK <= k:
+            total += _lanes_store(W, a, b, j0, NEURON_BLOCK, v0, v1, h0, h1, zero, G, ga, lr)
+        else:
+            total += _lanes_store(W, a, b, j0, k - j0, v0, v1, h0, h1, zero, G, ga, lr)
+    gsum[b] += total
+
+
+@nb.njit(inline="always", **_OPTS)
+def _lanes_load(W, b, j0, nj, v0, v1, h0, h1, zero):  # pragma: no cover - compiled
+    """Weights of neurons ``j0 .. j0 + nj - 1`` into the lanes (zeros past them), sums zeroed."""
+    for jj in range(NEURON_BLOCK):
+        v0[jj] = zero
+        v1[jj] = zero
+        h0[jj] = zero
+        h1[jj] = zero
+    for jj in range(nj):
+        v0[jj] = W[b, j0 + jj, 0]
+        v1[jj] = W[b, j0 + jj, 1]
+
+
+@nb.njit(inline="always", **_OPTS)
+def _lanes_store(W, a, b, j0, nj, v0, v1, h0, h1, zero, G, ga, lr):  # pragma: no cover - compiled
+    """Sums of lanes ``0 .. nj - 1`` into ``G``, ``ga`` (and the GD update with ``lr.size``);
+    returns their total."""
+    total = zero
+    update = lr.shape[0] > 0
+    for jj in range(nj):
+        j = j0 + jj
+        g0 = h0[jj]
+        g1 = h1[jj]
+        gaj = v0[jj] * g0 + v1[jj] * g1
+        G[b, j, 0] = g0
+        G[b, j, 1] = g1
+        ga[b, j] = gaj
+        total += g0 + g1 + gaj
+        if update:
+            s = lr[b] * a[b, j]
+            W[b, j, 0] -= s * g0
+            W[b, j, 1] -= s * g1
+            a[b, j] -= lr[b] * gaj
+    return total
 
 
 @nb.njit(**_OPTS)
@@ -393,6 +519,155 @@ def _slide_parallel(W0, W1, a, G, r, XT, active, zero, pin):  # pragma: no cover
             _slide_model(W0, W1, a, G, r, XT, b, zero, pin)
 
 
+#: the widest vector torch's row sums use (float32 lanes on AVX-512); see :func:`_torch_sum`
+MAX_LANES = 16
+_SUM_ACC = 4 * 4 * MAX_LANES  # accumulators of _torch_sum: 4 levels x 4 rows x MAX_LANES lanes
+_STRICT: dict[str, Any] = dict(cache=True, nogil=True, boundscheck=False)  # no fastmath: every operation as written
+
+
+@nb.njit(**_STRICT)
+def _torch_sum(x, n, lanes, zero):  # noqa: C901 - a port of torch's loop nest, kept in its shape  # pragma: no cover - compiled
+    """``sum(x[:n])`` added in the order of torch's CPU row sum (``at::native`` cascade sum).
+
+    torch sums a contiguous row of ``n >= lanes`` elements as ``n // lanes`` vectors of
+    ``lanes`` elements in four interleaved vector accumulators (a cascade of four levels
+    of ``2^p`` rows each, ``p = max(4, ceil(log2 rows) // 4)``), folds accumulators 1-3
+    into 0, then adds the scalar tail and the lanes one by one to 0; a shorter row goes
+    the same way with scalars (``lanes = 1``) and no final fold. Written without fastmath,
+    so each addition rounds as torch's does; the engine checks the result against torch
+    (:func:`squared_loss_rows`) before it relies on it.
+    """
+    vec = n >= lanes and lanes > 1
+    V = lanes if vec else 1
+    nvec = n // V
+    size = nvec // 4
+    acc = _local(x, _SUM_ACC)  # acc[level, ilp row, lane]
+    for q in range(_SUM_ACC):
+        acc[q] = zero
+    bits = 0
+    while (1 << bits) < size:  # ceil(log2 size)
+        bits += 1
+    level_power = max(4, bits // 4)
+    level_step = 1 << level_power
+    level_mask = level_step - 1
+    i = 0
+    while i + level_step <= size:
+        for _ in range(level_step):
+            for kk in range(4):
+                for lane in range(V):
+                    acc[kk * MAX_LANES + lane] += x[(4 * i + kk) * V + lane]
+            i += 1
+        for lvl in range(1, 4):
+            for kk in range(4):
+                for lane in range(V):
+                    acc[(4 * lvl + kk) * MAX_LANES + lane] += acc[(4 * (lvl - 1) + kk) * MAX_LANES + lane]
+                    acc[(4 * (lvl - 1) + kk) * MAX_LANES + lane] = zero
+            if (i & (level_mask << (lvl * level_power))) != 0:
+                break
+    while i < size:
+        for kk in range(4):
+            for lane in range(V):
+                acc[kk * MAX_LANES + lane] += x[(4 * i + kk) * V + lane]
+        i += 1
+    for lvl in range(1, 4):
+        for kk in range(4):
+            for lane in range(V):
+                acc[kk * MAX_LANES + lane] += acc[(4 * lvl + kk) * MAX_LANES + lane]
+    for row in range(4 * size, nvec):  # vectors past the last group of four
+        for lane in range(V):
+            acc[lane] += x[row * V + lane]
+    for kk in range(1, 4):
+        for lane in range(V):
+            acc[lane] += acc[kk * MAX_LANES + lane]
+    if not vec:
+        return acc[0]
+    total = zero
+    for t in range(nvec * V, n):
+        total += x[t]
+    for lane in range(V):
+        total += acc[lane]
+    return total
+
+
+@nb.njit(**_STRICT)
+def _squared_loss(fb, yb, cb, has_c, rb, sq, nf, half, lanes, zero):  # pragma: no cover - compiled
+    """The squared loss of one model as torch computes it (``_squared_value_and_residual``):
+    ``res = (f + c) - y``, ``L = half * (sum(res * res) / n)``, ``r = res / n`` into ``rb``."""
+    n = fb.shape[0]
+    for i in range(n):
+        res = (fb[i] + cb) - yb[i] if has_c else fb[i] - yb[i]
+        sq[i] = res * res
+        rb[i] = res / nf
+    return half * (_torch_sum(sq, n, lanes, zero) / nf)
+
+
+@nb.njit(**_STRICT)
+def _loss_rows(f, y, c, has_c, lanes, L, r, gc):  # pragma: no cover - compiled
+    zero = f.dtype.type(0)
+    n = f.shape[1]
+    nf = f.dtype.type(n)
+    half = f.dtype.type(0.5)
+    sq = np.empty(n, dtype=f.dtype)
+    for b in range(f.shape[0]):
+        L[b] = _squared_loss(f[b], y[b], c[b] if has_c else zero, has_c, r[b], sq, nf, half, lanes, zero)
+        gc[b] = _torch_sum(r[b], n, lanes, zero)
+
+
+@nb.njit(**_OPTS)
+def _gd_model(W, a, XT, y, c, has_c, lr, tol, has_tol, max_loss, active, conv_step, fail_loss, fail_step, step,
+              lanes, nf, half, f, r, sq, G, ga, gsum, gc, b, zero):  # pragma: no cover - compiled
+    """One GD step of model ``b`` under the squared loss (see :func:`gd_step`)."""
+    gc[b] = zero
+    if not active[b]:
+        return
+    _forward_model(W, a, XT, b, zero, f[b])
+    L = _squared_loss(f[b], y[b], c[b] if has_c else zero, has_c, r[b], sq[b], nf, half, lanes, zero)
+    conv = has_tol and L <= tol[b]
+    if conv:
+        conv_step[b] = step
+    # one comparison rejects NaN, inf and a diverging loss (NaN compares False)
+    ok = not conv and L <= max_loss[b]
+    if ok:
+        gsum[b] = zero
+        _backward_model(W, a, XT, r[b], b, zero, G, ga, lr, gsum)
+        total = gsum[b]
+        if has_c:
+            gc[b] = _torch_sum(r[b], r.shape[1], lanes, zero)
+            total = total + gc[b]
+        # a gradient that overflowed with a finite loss: the update was applied, the model fails
+        ok = np.isfinite(total)
+    if not ok and not conv:
+        fail_loss[b] = L
+        fail_step[b] = step
+    active[b] = ok
+
+
+@nb.njit(**_OPTS)
+def _gd_serial(W, a, XT, y, c, has_c, lr, tol, has_tol, max_loss, active, conv_step, fail_loss, fail_step, step_t,
+               lanes, f, r, sq, G, ga, gsum, gc):  # pragma: no cover - compiled
+    zero = W.dtype.type(0)
+    nf = W.dtype.type(XT.shape[2])
+    half = W.dtype.type(0.5)
+    step = step_t[0]
+    for b in range(W.shape[0]):
+        _gd_model(W, a, XT, y, c, has_c, lr, tol, has_tol, max_loss, active, conv_step, fail_loss, fail_step, step,
+                  lanes, nf, half, f, r, sq, G, ga, gsum, gc, b, zero)
+    step_t[0] = step + 1
+
+
+@nb.njit(parallel=True, **_OPTS)
+def _gd_parallel(W, a, XT, y, c, has_c, lr, tol, has_tol, max_loss, active, conv_step, fail_loss, fail_step, step_t,
+                 lanes, f, r, sq, G, ga, gsum, gc):  # pragma: no cover - compiled
+    zero = W.dtype.type(0)
+    nf = W.dtype.type(XT.shape[2])
+    half = W.dtype.type(0.5)
+    step = step_t[0]
+    for b in nb.prange(W.shape[0]):
+        _gd_model(W, a, XT, y, c, has_c, lr, tol, has_tol, max_loss, active, conv_step, fail_loss, fail_step, step,
+                  lanes, nf, half, f, r, sq, G, ga, gsum, gc, b, zero)
+    step_t[0] = step + 1
+
+
 _THREADS = [1]
 #: calls with fewer (models x neurons x points) than this run on one thread: below it the start of
 #: a parallel region costs more than it saves (and far more on a loaded machine)
@@ -487,3 +762,79 @@ def sliding_crossings(W0: np.ndarray, W1: np.ndarray, a: np.ndarray, G: np.ndarr
     """
     kernel = _slide_parallel if _parallel(W1, XT) else _slide_serial
     kernel(W0, W1, a, G, r, XT, active, W1.dtype.type(0), pin)
+
+
+def squared_loss_rows(f: np.ndarray, y: np.ndarray, c: np.ndarray | None, lanes: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The squared loss as :func:`gd_step` computes it, for checking it against torch.
+
+    Parameters
+    ----------
+    f, y : (n_models, n) float ndarray, same dtype, C-contiguous
+        Outputs (without the output bias) and targets.
+    c : (n_models,) ndarray or None
+        Output bias.
+    lanes : int
+        Vector width (elements) of the row sums (see :func:`_torch_sum`).
+
+    Returns
+    -------
+    L : (n_models,) ndarray
+        ``0.5 * mean((f + c - y)^2)`` per row.
+    r : (n_models, n) ndarray
+        ``(f + c - y) / n``.
+    gc : (n_models,) ndarray
+        ``r.sum(axis=1)``.
+    """
+    m = f.shape[0]
+    L = np.empty(m, dtype=f.dtype)
+    r = np.empty_like(f)
+    gc = np.empty(m, dtype=f.dtype)
+    _loss_rows(f, y, np.zeros(m, dtype=f.dtype) if c is None else c, c is not None, int(lanes), L, r, gc)
+    return L, r, gc
+
+
+def gd_step(W: np.ndarray, a: np.ndarray, XT: np.ndarray, y: np.ndarray, c: np.ndarray | None, lr: np.ndarray,
+            tol: np.ndarray | None, max_loss: np.ndarray, active: np.ndarray, conv_step: np.ndarray,
+            fail_loss: np.ndarray, fail_step: np.ndarray, step: np.ndarray, lanes: int, work: dict[str, np.ndarray],
+            gc: np.ndarray) -> None:
+    """One masked GD step of every active model under the squared loss, all in place, in one call.
+
+    Per active model ``b`` (the step of :meth:`geoquant.nn._engine.Engine.step`, with the
+    same arithmetic): outputs ``f`` (NaN when a weight is not finite), ``res = f + c - y``,
+    ``L = 0.5 mean(res^2)`` (summed in torch's order, see :func:`_torch_sum`),
+    ``r = res / n``; ``L <= tol[b]``: converged (``conv_step[b] = step``); else ``L <=
+    max_loss[b]`` (not NaN): ``W``, ``a`` updated as in :func:`backward_sums` and
+    ``gc[b] = sum r`` (``dL/dc``, for the caller's update of ``c``); a non-finite gradient
+    sum marks the model failed after its update. A model that fails gets ``fail_loss[b]
+    = L``, ``fail_step[b] = step``; ``active[b]`` is cleared for every model that
+    stopped. ``step[0]`` is incremented.
+
+    Parameters
+    ----------
+    W : (n_models, k, d + 1) ndarray
+    a : (n_models, k) ndarray
+    XT : (n_models, d + 1, n) ndarray
+    y : (n_models, n) ndarray
+    c : (n_models,) ndarray or None
+        Output bias (read only; the caller applies ``c -= lr gc``).
+    lr, max_loss : (n_models,) ndarray
+    tol : (n_models,) ndarray or None
+    active : (n_models,) bool ndarray
+    conv_step, fail_step : (n_models,) int64 ndarray
+    fail_loss : (n_models,) ndarray
+    step : (1,) int64 ndarray
+        The step counter.
+    lanes : int
+        Vector width of torch's row sums for this dtype (checked by the caller).
+    work : dict
+        Scratch ``"f"``, ``"r"``, ``"sq"`` ``(n_models, n)``, ``"G"`` (like ``W``), ``"ga"``
+        (like ``a``), ``"gsum"`` ``(n_models,)``.
+    gc : (n_models,) ndarray
+        Receives ``dL/dc`` (0 for models that did not step).
+    """
+    kernel = _gd_parallel if _parallel(W, XT) else _gd_serial
+    m = W.shape[0]
+    kernel(W, a, XT, y, np.zeros(m, dtype=W.dtype) if c is None else c, c is not None, lr,
+           max_loss if tol is None else tol, tol is not None, max_loss, active, conv_step, fail_loss, fail_step, step,
+           int(lanes), work["f"], work["r"], work["sq"], work["G"], work["ga"], work["gsum"], gc)
