@@ -186,13 +186,13 @@ def _forward_nd(W, a, XT, b, zero, fb):  # pragma: no cover - compiled
 
 
 @nb.njit(**_OPTS)
-def _backward_model(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+def _backward_model(W, a, XT, rb, b, zero, G, ga, lr, gsum, keep=True):  # pragma: no cover - compiled
     """Gradient sums of model ``b`` (residual ``rb`` (n,)) into ``G[b]`` and ``ga[b]``; with ``lr.size``
     also the GD update of neuron ``j`` right after its sums (they need only its old weights).
     The kernel for the input dimension runs (one call per model; the loops over points stay in the callee)."""
     p = W.shape[2]
     if p == 2 and rb.itemsize == 4:  # float32
-        _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum)
+        _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum, keep)
     elif p == 2:
         _backward_1d(W, a, XT, rb, b, zero, G, ga, lr, gsum)
     elif p == 3:
@@ -233,12 +233,13 @@ def _backward_1d(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - 
 
 
 @nb.njit(**_OPTS)
-def _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no cover - compiled
+def _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum, keep):  # pragma: no cover - compiled
     """:func:`_backward_1d` with ``NEURON_BLOCK`` neurons side by side (float32).
 
     The sums over points run one point after another for a block of neurons held in
     vector registers (no reductions across a vector); the neurons past ``k`` in the
     last block get zero weights (``z = 0``, masked out) and are not written back.
+    ``keep=False`` (the GD step) skips writing ``G`` and ``ga``.
     """
     k = W.shape[1]
     n = XT.shape[2]
@@ -262,9 +263,9 @@ def _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum):  # pragma: no co
                 h0[jj] += rm * xi
                 h1[jj] += rm
         if j0 + NEURON_BLOCK <= k:
-            total += _lanes_store(W, a, b, j0, NEURON_BLOCK, v0, v1, h0, h1, zero, G, ga, lr)
+            total += _lanes_store(W, a, b, j0, NEURON_BLOCK, v0, v1, h0, h1, zero, G, ga, lr, keep)
         else:
-            total += _lanes_store(W, a, b, j0, k - j0, v0, v1, h0, h1, zero, G, ga, lr)
+            total += _lanes_store(W, a, b, j0, k - j0, v0, v1, h0, h1, zero, G, ga, lr, keep)
     gsum[b] += total
 
 
@@ -282,25 +283,25 @@ def _lanes_load(W, b, j0, nj, v0, v1, h0, h1, zero):  # pragma: no cover - compi
 
 
 @nb.njit(inline="always", **_OPTS)
-def _lanes_store(W, a, b, j0, nj, v0, v1, h0, h1, zero, G, ga, lr):  # pragma: no cover - compiled
-    """Sums of lanes ``0 .. nj - 1`` into ``G``, ``ga`` (and the GD update with ``lr.size``);
-    returns their total."""
+def _lanes_store(W, a, b, j0, nj, v0, v1, h0, h1, zero, G, ga, lr, keep):  # pragma: no cover - compiled
+    """Sums of lanes ``0 .. nj - 1`` into ``G``, ``ga`` (with ``keep``) and, with ``lr.size``, the GD
+    update; returns their total."""
     total = zero
-    update = lr.shape[0] > 0
+    if keep:
+        for jj in range(nj):
+            G[b, j0 + jj, 0] = h0[jj]
+            G[b, j0 + jj, 1] = h1[jj]
+            ga[b, j0 + jj] = v0[jj] * h0[jj] + v1[jj] * h1[jj]
     for jj in range(nj):
-        j = j0 + jj
-        g0 = h0[jj]
-        g1 = h1[jj]
-        gaj = v0[jj] * g0 + v1[jj] * g1
-        G[b, j, 0] = g0
-        G[b, j, 1] = g1
-        ga[b, j] = gaj
-        total += g0 + g1 + gaj
-        if update:
-            s = lr[b] * a[b, j]
-            W[b, j, 0] -= s * g0
-            W[b, j, 1] -= s * g1
-            a[b, j] -= lr[b] * gaj
+        total += h0[jj] + h1[jj] + (v0[jj] * h0[jj] + v1[jj] * h1[jj])
+    if lr.shape[0] > 0:
+        lrb = lr[b]
+        for jj in range(nj):
+            j = j0 + jj
+            s = lrb * a[b, j]
+            W[b, j, 0] -= s * h0[jj]
+            W[b, j, 1] -= s * h1[jj]
+            a[b, j] -= lrb * (v0[jj] * h0[jj] + v1[jj] * h1[jj])
     return total
 
 
@@ -629,7 +630,7 @@ def _gd_model(W, a, XT, y, c, has_c, lr, tol, has_tol, max_loss, active, conv_st
     ok = not conv and L <= max_loss[b]
     if ok:
         gsum[b] = zero
-        _backward_model(W, a, XT, r[b], b, zero, G, ga, lr, gsum)
+        _backward_model(W, a, XT, r[b], b, zero, G, ga, lr, gsum, False)
         total = gsum[b]
         if has_c:
             gc[b] = _torch_sum(r[b], r.shape[1], lanes, zero)
