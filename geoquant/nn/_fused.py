@@ -553,14 +553,17 @@ def _torch_sum(x, n, lanes, zero):  # noqa: C901 - a port of torch's loop nest, 
     nvec = n // V
     size = nvec // 4
     acc = _local(x, _SUM_ACC)  # acc[level, ilp row, lane]
-    for q in range(_SUM_ACC):
-        acc[q] = zero
     bits = 0
     while (1 << bits) < size:  # ceil(log2 size)
         bits += 1
     level_power = max(4, bits // 4)
     level_step = 1 << level_power
     level_mask = level_step - 1
+    cascade = size >= level_step  # else the levels above 0 stay 0
+    for lvl in range(4 if cascade else 1):
+        for kk in range(4):
+            for lane in range(V):
+                acc[(4 * lvl + kk) * MAX_LANES + lane] = zero
     i = 0
     while i + level_step <= size:
         for _ in range(level_step):
@@ -583,7 +586,8 @@ def _torch_sum(x, n, lanes, zero):  # noqa: C901 - a port of torch's loop nest, 
     for lvl in range(1, 4):
         for kk in range(4):
             for lane in range(V):
-                acc[kk * MAX_LANES + lane] += acc[(4 * lvl + kk) * MAX_LANES + lane]
+                # without the cascade the levels hold +0: adding it only turns -0 into +0, as torch's does
+                acc[kk * MAX_LANES + lane] += acc[(4 * lvl + kk) * MAX_LANES + lane] if cascade else zero
     for row in range(4 * size, nvec):  # vectors past the last group of four
         for lane in range(V):
             acc[lane] += x[row * V + lane]
