@@ -65,7 +65,7 @@ def _local_ptr(typingctx, like, size):  # pragma: no cover - compiled
 @nb.njit(inline="always", **_OPTS)
 def _local(like, size):  # pragma: no cover - compiled
     """A small scratch array on the stack (``size`` a literal), which the compiler can keep in registers."""
-    return nb.carray(_local_ptr(like, size), size)
+    return nb.carray(_local_ptr(like, size), size)  # type: ignore[call-arg]
 
 
 @nb.njit(**_OPTS)
