@@ -273,45 +273,52 @@ def _backward_1d_lanes(W, a, XT, rb, b, zero, G, ga, lr, gsum, keep):  # pragma:
 def _lanes_load(W, b, j0, nj, v0, v1, h0, h1, zero):  # pragma: no cover - compiled
     """Weights of neurons ``j0 .. j0 + nj - 1`` into the lanes (zeros past them), sums zeroed.
 
-    Indices are unsigned: the compiler then knows they are not negative (no wraparound
-    of negative indices), so the accesses are consecutive and vectorise.
+    The model's weights are read through a flat view (``[w_j, b_j]`` at ``2j, 2j + 1``: a
+    constant stride) with unsigned indices (no wraparound of negative indices), so that
+    the compiler sees consecutive pairs and vectorises the loop.
     """
     for jj in range(NEURON_BLOCK):
         v0[jj] = zero
         v1[jj] = zero
         h0[jj] = zero
         h1[jj] = zero
-    ub = np.uint64(b)
+    Wf = W[b].reshape(2 * W.shape[1])
+    base = np.uint64(2 * j0)
     for jj in range(nj):
-        j = np.uint64(j0 + jj)
-        v0[jj] = W[ub, j, np.uint64(0)]
-        v1[jj] = W[ub, j, np.uint64(1)]
+        q = base + np.uint64(2 * jj)
+        v0[jj] = Wf[q]
+        v1[jj] = Wf[q + np.uint64(1)]
 
 
 @nb.njit(inline="always", **_OPTS)
 def _lanes_store(W, a, b, j0, nj, v0, v1, h0, h1, zero, G, ga, lr, keep):  # pragma: no cover - compiled
     """Sums of lanes ``0 .. nj - 1`` into ``G``, ``ga`` (with ``keep``) and, with ``lr.size``, the GD
-    update; returns their total (unsigned indices, as in :func:`_lanes_load`)."""
+    update; returns their total (flat views and unsigned indices, as in :func:`_lanes_load`)."""
     total = zero
-    ub = np.uint64(b)
-    c0 = np.uint64(0)
-    c1 = np.uint64(1)
+    k = W.shape[1]
+    base = np.uint64(2 * j0)
+    one = np.uint64(1)
     if keep:
+        Gf = G[b].reshape(2 * k)
+        gab = ga[b]
         for jj in range(nj):
-            j = np.uint64(j0 + jj)
-            G[ub, j, c0] = h0[jj]
-            G[ub, j, c1] = h1[jj]
-            ga[ub, j] = v0[jj] * h0[jj] + v1[jj] * h1[jj]
+            q = base + np.uint64(2 * jj)
+            Gf[q] = h0[jj]
+            Gf[q + one] = h1[jj]
+            gab[np.uint64(j0 + jj)] = v0[jj] * h0[jj] + v1[jj] * h1[jj]
     for jj in range(nj):
         total += h0[jj] + h1[jj] + (v0[jj] * h0[jj] + v1[jj] * h1[jj])
     if lr.shape[0] > 0:
         lrb = lr[b]
+        Wf = W[b].reshape(2 * k)
+        ab = a[b]
         for jj in range(nj):
+            q = base + np.uint64(2 * jj)
             j = np.uint64(j0 + jj)
-            s = lrb * a[ub, j]
-            W[ub, j, c0] = v0[jj] - s * h0[jj]
-            W[ub, j, c1] = v1[jj] - s * h1[jj]
-            a[ub, j] -= lrb * (v0[jj] * h0[jj] + v1[jj] * h1[jj])
+            s = lrb * ab[j]
+            Wf[q] = v0[jj] - s * h0[jj]
+            Wf[q + one] = v1[jj] - s * h1[jj]
+            ab[j] -= lrb * (v0[jj] * h0[jj] + v1[jj] * h1[jj])
     return total
 
 
