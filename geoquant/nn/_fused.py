@@ -539,7 +539,7 @@ def _slide_parallel(W0, W1, a, G, r, XT, active, zero, pin):  # pragma: no cover
 
 #: the widest vector torch's row sums use (float32 lanes on AVX-512); see :func:`_torch_sum`
 MAX_LANES = 16
-_SUM_ACC = 4 * 4 * MAX_LANES  # accumulators of _torch_sum: 4 levels x 4 rows x MAX_LANES lanes
+_SUM_ACC = 4 * 4 * MAX_LANES  # accumulators of _torch_sum: 4 levels x 4 vectors x up to MAX_LANES lanes
 _STRICT: dict[str, Any] = dict(cache=True, nogil=True, boundscheck=False)  # no fastmath: every operation as written
 
 
@@ -559,7 +559,8 @@ def _torch_sum(x, n, lanes, zero):  # noqa: C901 - a port of torch's loop nest, 
     V = lanes if vec else 1
     nvec = n // V
     size = nvec // 4
-    acc = _local(x, _SUM_ACC)  # acc[level, ilp row, lane]
+    w = 4 * V  # one group of four vectors; acc[level * w + row * V + lane]
+    acc = _local(x, _SUM_ACC)
     bits = 0
     while (1 << bits) < size:  # ceil(log2 size)
         bits += 1
@@ -567,40 +568,34 @@ def _torch_sum(x, n, lanes, zero):  # noqa: C901 - a port of torch's loop nest, 
     level_step = 1 << level_power
     level_mask = level_step - 1
     cascade = size >= level_step  # else the levels above 0 stay 0
-    for lvl in range(4 if cascade else 1):
-        for kk in range(4):
-            for lane in range(V):
-                acc[(4 * lvl + kk) * MAX_LANES + lane] = zero
+    for q in range(4 * w if cascade else w):
+        acc[q] = zero
     i = 0
     while i + level_step <= size:
         for _ in range(level_step):
-            for kk in range(4):
-                for lane in range(V):
-                    acc[kk * MAX_LANES + lane] += x[(4 * i + kk) * V + lane]
+            for q in range(w):
+                acc[q] += x[i * w + q]
             i += 1
         for lvl in range(1, 4):
-            for kk in range(4):
-                for lane in range(V):
-                    acc[(4 * lvl + kk) * MAX_LANES + lane] += acc[(4 * (lvl - 1) + kk) * MAX_LANES + lane]
-                    acc[(4 * (lvl - 1) + kk) * MAX_LANES + lane] = zero
+            for q in range(w):
+                acc[lvl * w + q] += acc[(lvl - 1) * w + q]
+                acc[(lvl - 1) * w + q] = zero
             if (i & (level_mask << (lvl * level_power))) != 0:
                 break
     while i < size:
-        for kk in range(4):
-            for lane in range(V):
-                acc[kk * MAX_LANES + lane] += x[(4 * i + kk) * V + lane]
+        for q in range(w):
+            acc[q] += x[i * w + q]
         i += 1
     for lvl in range(1, 4):
-        for kk in range(4):
-            for lane in range(V):
-                # without the cascade the levels hold +0: adding it only turns -0 into +0, as torch's does
-                acc[kk * MAX_LANES + lane] += acc[(4 * lvl + kk) * MAX_LANES + lane] if cascade else zero
+        for q in range(w):
+            # without the cascade the levels hold +0: adding it only turns -0 into +0, as torch's does
+            acc[q] += acc[lvl * w + q] if cascade else zero
     for row in range(4 * size, nvec):  # vectors past the last group of four
         for lane in range(V):
             acc[lane] += x[row * V + lane]
     for kk in range(1, 4):
         for lane in range(V):
-            acc[lane] += acc[kk * MAX_LANES + lane]
+            acc[lane] += acc[kk * V + lane]
     if not vec:
         return acc[0]
     total = zero
