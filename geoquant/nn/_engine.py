@@ -10,8 +10,10 @@ written by hand (depth 1), the update is plain ``theta -= lr * grad`` with a
 per-model learning rate -- no ``torch.optim`` in the loop.
 
 On the CPU the depth-1 step runs in the fused kernels of :mod:`geoquant.nn._fused`
-(no ``(n_models, width, n_points)`` temporaries, stopped models skipped); on CUDA, or
-without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
+(no ``(n_models, width, n_points)`` temporaries, stopped models skipped); under the
+squared loss the whole step is one kernel call (:func:`geoquant.nn._fused.gd_step`,
+bit-identical to the step written with torch operations, which runs for other losses);
+on CUDA, or without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
 
 The loop never waits for the device between records: per-model events
 (reaching ``tol``, a NaN/inf or a diverging loss) are written into device mask

@@ -23,6 +23,18 @@ unit of work).
 
 Models with ``active[b] == False`` are skipped (their outputs are left as they
 were in the output buffers): a model that has stopped costs nothing.
+
+Small shapes (the phase study's 512 networks of width 100 on 32 points) are bound
+by the work around the inner loops, so the 1D kernels block them: the forward sums
+``POINT_BLOCK`` points at a time in registers (each output is still the sum over
+neurons in order, so the bits do not change), and the float32 backward holds
+``NEURON_BLOCK`` neurons in vector lanes and runs over the points one by one (no
+reductions across a vector; float32 sums then run in point order, float64 keeps the
+order of :func:`_backward_1d`). :func:`gd_step` is a whole GD step under the squared
+loss in one call -- outputs, loss, residual, the tol/max_loss/finite decisions, the
+update -- with the loss summed in the order torch's CPU row sum uses
+(:func:`_torch_sum`), so that it is bit-identical to the step written with torch
+operations (the engine checks that order against torch before it uses the kernel).
 """
 
 from __future__ import annotations

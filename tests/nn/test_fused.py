@@ -94,6 +94,15 @@ def test_inactive_models_are_skipped_and_nan_weights_give_nan_outputs():
     np.testing.assert_array_equal(gW[0].numpy(), gW_all[0].numpy())
 
 
+@pytest.mark.parametrize("where", ["W", "a"])
+def test_an_infinite_weight_gives_nan_outputs(where):
+    W, a, Xt, y = _problem(1, torch.float32, m=3, k=70)
+    (W[1, 66, 0] if where == "W" else a[1, 5]).fill_(float("-inf"))
+    f, L, _, _ = _run(W, a, Xt, y)
+    assert np.all(np.isnan(f[1].numpy())) and bool(torch.isnan(L[1]))
+    assert np.all(np.isfinite(f[[0, 2]].numpy()))
+
+
 def test_thread_count_does_not_change_results():
     W, a, Xt, y = _problem(2, torch.float64, m=6, k=40, n=30, seed=2)
     one = _run(W, a, Xt, y)
