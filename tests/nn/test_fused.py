@@ -278,3 +278,21 @@ def test_one_call_step_freezes_nan_and_diverged_models():
     eng.run(5)
     torch.testing.assert_close(eng.W[1], stopped)
     assert eng.failure_codes().tolist()[:2] == [1, 2] and int(eng.step_t) == 66
+
+
+def test_one_call_step_on_two_threads_is_bit_identical(monkeypatch):
+    # the parallel kernel (one model per task) gives the bits of the serial one
+    kw = dict(width=30, n_models=4, init_scale=0.3, lr=[0.05, 0.1, 0.2, 90.0], n_steps=120, dtype="float32", seed=4,
+              tol=[1e-30, 0.05, 1e-30, 1e-30], checkpoints=0, progress=False)
+    one = train_gd(X1, Y1, **kw)
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(fz, "PARALLEL_MIN_WORK", 1)
+    torch.set_num_threads(2)
+    try:
+        two = train_gd(X1, Y1, **kw)
+    finally:
+        torch.set_num_threads(threads)
+        fz.set_threads(1)
+    np.testing.assert_array_equal(two.W, one.W)
+    np.testing.assert_array_equal(two.loss, one.loss)
+    assert two.failed == one.failed and two.converged == one.converged and len(one.failed) == 1
