@@ -11,7 +11,7 @@ per-model learning rate -- no ``torch.optim`` in the loop.
 
 On the CPU the depth-1 step runs in the fused kernels of :mod:`geoquant.nn._fused`
 (no ``(n_models, width, n_points)`` temporaries, stopped models skipped); under the
-squared loss the whole step is one kernel call (:func:`geoquant.nn._fused.gd_step`,
+squared loss the whole step is one kernel call (:func:`geoquant.nn._fused_gd.gd_step`,
 bit-identical to the step written with torch operations, which runs for other losses);
 on CUDA, or without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
 
@@ -36,7 +36,6 @@ import torch
 
 from ..errors import InvalidInputError
 from ._checkpoint import MAX_SCHEDULE, Checkpoints, check_schedule_arg, log_schedule
-from ._losses import SQUARED, get_loss
 from ._events import (
     FAIL_DIVERGED,
     FAIL_NONFINITE_LOSS,
@@ -79,43 +78,6 @@ def _fused_kernels():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     return _fused
-
-
-_LANES: dict[tuple[Any, int, int, bool, int], int] = {}
-
-
-def torch_sum_lanes(dtype: torch.dtype, m: int, n: int, output_bias: bool) -> int:
-    """The vector width with which :func:`geoquant.nn._fused.squared_loss_rows` reproduces torch, or 0.
-
-    Compares the squared loss, its residual and the residual's row sums (``dL/dc``)
-    computed by the kernel with torch's (``_squared_value_and_residual``, ``sum``) on
-    random ``(m, n)`` data, bit for bit, for the widths torch's CPU kernels use (32-,
-    64- and 16-byte vectors, then scalars); cached per shape, dtype and thread count.
-    """
-    key = (dtype, m, n, output_bias, torch.get_num_threads())
-    if key in _LANES:
-        return _LANES[key]
-    fused = _fused_kernels()
-    found = 0
-    if fused is not None:
-        g = torch.Generator().manual_seed(0)
-        size = torch.empty((), dtype=dtype).element_size()
-        draws = []
-        for _ in range(3):  # the shape itself (torch may sum a single row differently), three draws
-            f, y = torch.randn((2, m, n), generator=g, dtype=torch.float64).to(dtype)
-            c = torch.randn(m, generator=g, dtype=torch.float64).to(dtype) if output_bias else None
-            L, r = SQUARED.value_and_residual(f if c is None else f + c.unsqueeze(1), y)
-            draws.append((f, y, c, [L, r, r.sum(dim=1)][: 3 if output_bias else 2]))
-        for lanes in (32 // size, 64 // size, 16 // size, 1):
-            if all(
-                all(np.array_equal(u.numpy(), v) for u, v in
-                    zip(ref, fused.squared_loss_rows(f.numpy(), y.numpy(), None if c is None else c.numpy(), lanes)))
-                for f, y, c, ref in draws
-            ):
-                found = lanes
-                break
-    _LANES[key] = found
-    return found
 
 
 def progress_bar(progress, total, desc, unit="step"):
@@ -277,7 +239,9 @@ class Engine:
             if self._gd is None:
                 self._gd = self._fused_step_setup()
             if self._gd:
-                self._fused_step(self._gd)
+                from . import _fused_gd
+
+                _fused_gd.step(self, self._gd)
                 return
         act = self.active
         gsum = None
@@ -321,45 +285,10 @@ class Engine:
         self.step_t.add_(1)
 
     def _fused_step_setup(self) -> dict[str, Any]:
-        """Arrays of the one-call fused step (:func:`geoquant.nn._fused.gd_step`), or ``{}`` where it does not apply.
+        """Arrays of the one-call step (:mod:`geoquant.nn._fused_gd`), or ``{}`` where it does not apply."""
+        from . import _fused_gd
 
-        It applies to the squared loss (the registered one) when the kernel's sums reproduce
-        torch's bit for bit at this shape (:func:`torch_sum_lanes`); the step is then the
-        one numba call plus, with an output bias, its update. Arrays are numpy views of the
-        engine's tensors (updated in place).
-        """
-        m, n = self.prob.n_models, self.prob.n_points
-        dt = self.W.dtype
-        if get_loss(self.loss_name).value_and_residual is not SQUARED.value_and_residual:
-            return {}
-        if self.lr.shape != (m,) or self.max_loss.shape != (m,):
-            return {}
-        lanes = torch_sum_lanes(dt, m, n, self.has_c)
-        if not lanes:
-            return {}
-        tol = None
-        if self.tol is not None:
-            tol = np.ascontiguousarray(np.broadcast_to(self.tol.numpy(), (m,)))
-        return {
-            "lanes": lanes,
-            "y": np.ascontiguousarray(np.broadcast_to(self.y.numpy(), (m, n))),
-            "tol": tol,
-            "step": self.step_t.view(1).numpy(),
-            "work": {"f": self.f_buf.numpy(), "r": np.empty((m, n), dtype=self.f_buf.numpy().dtype),
-                     "sq": np.empty((m, n), dtype=self.f_buf.numpy().dtype), "G": self.G_buf.numpy(),
-                     "ga": self.ga_buf.numpy(), "gsum": np.zeros(m, dtype=self.f_buf.numpy().dtype)},
-            "gc": torch.zeros(m, dtype=dt),
-        }
-
-    def _fused_step(self, gd: dict[str, Any]) -> None:
-        """:meth:`step` on the fused CPU path under the squared loss: one kernel call (same arithmetic)."""
-        c = self.params[2] if self.has_c else None
-        self.fused.gd_step(self.W.numpy(), self.a.numpy(), self.XT_np, gd["y"], None if c is None else c.numpy(),
-                           self.lr_np, gd["tol"], self.max_loss.numpy(), self.active.numpy(), self.conv_step.numpy(),
-                           self.fail_loss.numpy(), self.fail_step.numpy(), gd["step"], gd["lanes"], gd["work"],
-                           gd["gc"].numpy())
-        if c is not None:
-            c.addcmul_(self.lr, gd["gc"], value=-1.0)
+        return _fused_gd.setup(self)
 
     def _decide(self, L, act):
         """Models that take this step: active, loss above ``tol``, finite and below ``max_loss``."""

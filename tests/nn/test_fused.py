@@ -8,6 +8,7 @@ import torch
 
 from geoquant.nn import _engine, train_flow, train_gd
 from geoquant.nn import _fused as fz
+from geoquant.nn import _fused_gd
 from geoquant.nn._losses import SQUARED
 from geoquant.nn._model import augment, batched_T, loss_and_grads_autograd, loss_from_outputs
 
@@ -201,7 +202,7 @@ def test_the_kernel_loss_is_torchs_bit_for_bit(dtype):
     # the one-call step computes loss, residual and dL/dc in numba, summed in torch's order; for
     # every length (short rows, vector tails, the cascade of long rows) the bits must be torch's
     g = torch.Generator().manual_seed(0)
-    lanes = _engine.torch_sum_lanes(dtype, 3, 32, True)
+    lanes = _fused_gd.torch_sum_lanes(dtype, 3, 32, True)
     if not lanes:
         pytest.skip("this torch sums rows in an order the kernel does not reproduce (the engine falls back)")
     for n in list(range(1, 40)) + [63, 64, 65, 257, 1100, 4099]:
@@ -209,7 +210,7 @@ def test_the_kernel_loss_is_torchs_bit_for_bit(dtype):
         c = torch.randn(3, generator=g, dtype=torch.float64).to(dtype)
         for cc in (None, c):
             L, r = SQUARED.value_and_residual(f if cc is None else f + cc.unsqueeze(1), y)
-            L2, r2, gc2 = fz.squared_loss_rows(f.numpy(), y.numpy(), None if cc is None else cc.numpy(), lanes)
+            L2, r2, gc2 = _fused_gd.squared_loss_rows(f.numpy(), y.numpy(), None if cc is None else cc.numpy(), lanes)
             np.testing.assert_array_equal(L2, L.numpy(), err_msg=f"n={n}")
             np.testing.assert_array_equal(r2, r.numpy())
             np.testing.assert_array_equal(gc2, r.sum(dim=1).numpy(), err_msg=f"n={n}")
@@ -238,7 +239,7 @@ _RUNS = [
 @pytest.mark.parametrize("case", range(len(_RUNS)))
 def test_one_call_step_is_bit_identical_to_the_torch_ops_step(monkeypatch, dtype, case):
     X, Y, kw = _RUNS[case]
-    lanes = _engine.torch_sum_lanes(getattr(torch, dtype), kw["n_models"], len(Y) if np.ndim(Y) == 1 else
+    lanes = _fused_gd.torch_sum_lanes(getattr(torch, dtype), kw["n_models"], len(Y) if np.ndim(Y) == 1 else
                                     np.shape(Y)[-1], bool(kw.get("output_bias")))
     if not lanes:
         pytest.skip("this torch sums rows in an order the kernel does not reproduce (the engine falls back)")
