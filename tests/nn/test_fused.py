@@ -281,6 +281,7 @@ def test_one_call_step_freezes_nan_and_diverged_models():
     assert eng.failure_codes().tolist()[:2] == [1, 2] and int(eng.step_t) == 66
 
 
+@pytest.mark.slow  # compiling the parallel kernel takes ~25 s on a loaded machine (then cached)
 def test_one_call_step_on_two_threads_is_bit_identical(monkeypatch):
     # the parallel kernel (one model per task) gives the bits of the serial one
     kw = dict(width=30, n_models=4, init_scale=0.3, lr=[0.05, 0.1, 0.2, 90.0], n_steps=120, dtype="float32", seed=4,
