@@ -98,7 +98,7 @@ def roofline(device, dtype, shape, repeat, cuda):
     b = torch.randn(size, size, device=device, dtype=dtype)
     w, c = best_of(lambda: torch.matmul(a, b), device, repeat, cuda)
     peak = 2 * size**3 / (w if cuda else c)
-    del a, b
+    a = b = None  # free them (not del: the lambda above refers to the names)
     x = torch.randn(shape, device=device, dtype=dtype)
     y = torch.empty_like(x)
     nbytes = 2 * x.numel() * x.element_size()  # read + write
@@ -192,7 +192,7 @@ def bench_shape(m, w, n, d, device, repeat, quick, cuda):
             else:
                 ww, cc = best_of(lambda: eng.gradients(), device, repeat, cuda)
                 row(label, m, m / ww, m / cc)
-            del eng
+            eng = None  # free it before the next variant
         rows.append(("", dtype, "", f"roofline: matmul {peak / 1e9:,.1f} GFLOP/s, pass {bw / 1e9:,.1f} GB/s, "
                      f"{1e3 * t_roof:.2f} ms per step of {m}", 0, 0, 0, 0, 0))
     return rows

@@ -10,8 +10,10 @@ written by hand (depth 1), the update is plain ``theta -= lr * grad`` with a
 per-model learning rate -- no ``torch.optim`` in the loop.
 
 On the CPU the depth-1 step runs in the fused kernels of :mod:`geoquant.nn._fused`
-(no ``(n_models, width, n_points)`` temporaries, stopped models skipped); on CUDA, or
-without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
+(no ``(n_models, width, n_points)`` temporaries, stopped models skipped); under the
+squared loss the whole step is one kernel call (:func:`geoquant.nn._fused_gd.gd_step`,
+bit-identical to the step written with torch operations, which runs for other losses);
+on CUDA, or without numba, in batched products (:mod:`geoquant.nn._model`); ``config["kernel"]``.
 
 The loop never waits for the device between records: per-model events
 (reaching ``tol``, a NaN/inf or a diverging loss) are written into device mask
@@ -133,6 +135,7 @@ class Engine:
             shape = (m, prob.width, prob.n_points)
             self.ws = {"Z": torch.empty(shape, dtype=dt, device=dev), "M": torch.empty(shape, dtype=dt, device=dev)}
         self.kernel = "fused-cpu" if self.fused is not None else "torch"
+        self._gd: dict[str, Any] | None = None  # the one-call fused GD step's arrays (set up by the first step)
         self.graphs = None
         self.graph_error = None
 
@@ -232,6 +235,14 @@ class Engine:
         near the float maximum); such a model is marked failed at that step
         with the non-finite update applied.
         """
+        if self.fused is not None and self.depth == 1:
+            if self._gd is None:
+                self._gd = self._fused_step_setup()
+            if self._gd:
+                from . import _fused_gd
+
+                _fused_gd.step(self, self._gd)
+                return
         act = self.active
         gsum = None
         if self.depth == 1:
@@ -272,6 +283,12 @@ class Engine:
         self.fail_step.copy_(torch.where(failed_now, self.step_t, self.fail_step))
         self.active.copy_(ok)
         self.step_t.add_(1)
+
+    def _fused_step_setup(self) -> dict[str, Any]:
+        """Arrays of the one-call step (:mod:`geoquant.nn._fused_gd`), or ``{}`` where it does not apply."""
+        from . import _fused_gd
+
+        return _fused_gd.setup(self)
 
     def _decide(self, L, act):
         """Models that take this step: active, loss above ``tol``, finite and below ``max_loss``."""
