@@ -118,6 +118,25 @@ class PredictedFunction:
         return crease_lines(self.weights)
 
     @property
+    def limit_scale(self) -> float:
+        """d = 1: the init scale below which this init -> 0 prediction applies (alignment transient over).
+
+        ``exp(-tau / t_1)`` with ``tau`` the time 99% of each sign's uniform initial directions need to
+        enter their final cells and ``t_1`` the first escape time (``inf`` when nothing escapes): from a
+        larger initialization GD still carries neurons on their way when the residual first changes, which
+        the limit has already sent to their attractors or killed, and it may escape where the limit does
+        not (see :mod:`geoquant.theory._transient`). Later stages' transients are not counted.
+        """
+        if "limit_scale" not in self._meta:
+            if self.n_dims != 1:
+                raise UnsupportedError(f"'limit_scale' is for 1D data, found n_dims={self.n_dims}")
+            from ._transient import limit_scale
+
+            self._meta["limit_scale"] = (limit_scale(self.points, self.values, float(self.stages[0].time))
+                                         if self.stages else float("inf"))
+        return float(self._meta["limit_scale"])
+
+    @property
     def escape_times(self) -> NDArray[np.float64]:
         return np.array([s.time for s in self.stages])
 

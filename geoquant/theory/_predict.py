@@ -150,6 +150,49 @@ class _Engine:
                 merged.append(c)
         return merged
 
+    def straddle(self, p: np.ndarray) -> np.ndarray:
+        """``(k, d + 1)``: ``p`` itself in an open cell, else one direction nudged into each adjacent cell."""
+        cells = _adjacent_cells(self.sec, self.Xh, p)
+        if len(cells) <= 1:
+            return p[None, :].copy()
+        Q = (1 - self.spread) * p[None, :] + self.spread * self.sec.directions[cells]
+        return Q / np.linalg.norm(Q, axis=1, keepdims=True)
+
+    def cloud(self, p: np.ndarray) -> np.ndarray:
+        """``(2 d + 1, d + 1)``: ``p`` and ``p +- spread t`` for a tangent basis ``t`` at ``p`` (unit rows).
+
+        The neurons of an escaping cluster: a cloud around its attractor, not a point. They fit as one
+        neuron unless the fit takes them across a hyperplane that splits them (e.g. a cluster whose kink
+        reaches a data point while the neurons past it are pushed on and those before it are pushed
+        back); a single representative cannot split and stays on one side.
+        """
+        D = self.d + 1
+        T = np.linalg.svd(np.eye(D) - np.outer(p, p))[0][:, : D - 1].T  # orthonormal tangent basis at p
+        Q = np.vstack([p, p + self.spread * T, p - self.spread * T])
+        return Q / np.linalg.norm(Q, axis=1, keepdims=True)
+
+    def merge_unsplit(self, W: np.ndarray, a: np.ndarray, m0: int) -> tuple[np.ndarray, np.ndarray]:
+        """Merge the members ``m0:`` of the escaped cloud that the fit left in one cell into one neuron.
+
+        Members with the same activation pattern on the data are one neuron there: ``sum_j a_j relu(w_j .
+        x~_i) = relu(u . x~_i)`` with ``u = sum_j a_j w_j`` (one cell is a convex cone), kept balanced
+        (``|a| = |w| = sqrt|u|``). Only members the fit took to different cells stay apart: a split.
+        """
+        if len(W) - m0 <= 1:
+            return W, a
+        pats = (self.Xt @ W[m0:].T > 0).T
+        rows, coef = [W[:m0]], [a[:m0]]
+        for pat in np.unique(pats, axis=0):
+            j = m0 + np.flatnonzero(np.all(pats == pat, axis=1))
+            u = a[j] @ W[j]
+            nu = float(np.linalg.norm(u))
+            if nu == 0.0:
+                continue
+            s = float(np.sign(a[j[0]]))
+            rows.append((s * u / np.sqrt(nu))[None, :])
+            coef.append(np.array([s * np.sqrt(nu)]))
+        return np.vstack(rows), np.concatenate(coef)
+
     def rate(self, c: _Cluster, fitted: np.ndarray) -> float:
         r = (self.y - fitted) / self.n
         return float(c.sign * (np.maximum(self.Xt @ c.direction, 0.0) @ r))
@@ -254,22 +297,16 @@ class _Engine:
         rec = self.record_for(cl, st.fitted)
         converged = st.converged
         if self.refit == "flow":
-            W = np.vstack([st.W, self.eps * cl.direction[None, :]])
-            a = np.append(st.a, cl.sign * self.eps)
+            members = self.cloud(cl.direction)  # the escaping cluster: a cloud the fit may split
+            W = np.vstack([st.W, self.eps / np.sqrt(len(members)) * members])
+            a = np.append(st.a, np.full(len(members), cl.sign * self.eps / np.sqrt(len(members))))
             # a dormant cluster on a hyperplane straddles it: one particle per adjacent cell
-            parts = []
-            for o in others:
-                cells = _adjacent_cells(self.sec, self.Xh, o.direction)
-                if len(cells) <= 1:
-                    parts.append((o, o.direction))
-                else:
-                    for k in cells:
-                        q = (1 - self.spread) * o.direction + self.spread * self.sec.directions[k]
-                        parts.append((o, q / np.linalg.norm(q)))
+            parts = [(o, q) for o in others for q in self.straddle(o.direction)]
             U = np.array([q for _, q in parts]).reshape(-1, self.d + 1)
             S = np.array([o.sign for o, _ in parts], dtype=float)
             t_min = 2.0 * np.log(1.0 / self.eps) / rates[pick]
             W, a, U, ok = _flow_fit(self.Xt, self.y, W, a, U, S, self.scale0, t_min)
+            W, a = self.merge_unsplit(W, a, len(st.W))
             converged = converged and ok
             amp = np.abs(a) * np.linalg.norm(W, axis=1)
             keep = amp > 1e-12 * max(float(amp.max(initial=0.0)), 1e-300)
