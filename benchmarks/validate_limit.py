@@ -108,9 +108,8 @@ def load_cache():
 def save_cache(cache):
     rows = sorted(cache.values(), key=lambda r: ([c[0] for c in CASES].index(r["case"]) if r["case"] in
                                                  [c[0] for c in CASES] else 99, r["init"] < 1e-30, -r["init"]))
-    with open(CACHE, "w", encoding="utf-8") as fh:
-        json.dump(rows, fh, indent=0)
-        fh.write("\n")
+    with open(CACHE, "w", encoding="utf-8") as fh:  # one row a line
+        fh.write("[\n" + ",\n".join(json.dumps(r) for r in rows) + "\n]\n")
 
 
 def gd_reference(label, lam):

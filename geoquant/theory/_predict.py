@@ -23,20 +23,27 @@ What is derived and what is heuristic
 
 The fit ("refit"; its kernels live in :mod:`._refit`)
 -----------------------------------------------------
-``"flow"`` (default): the active neurons (one representative per escaped
-cluster, the new one started at norm ``1e-4`` along its direction, balanced) are
-trained by small-step gradient descent on the loss while the dormant clusters'
-directions follow the changing field ``D`` (they stay infinitesimal; a dormant
-cluster sitting on a hyperplane is split into one particle per adjacent cell);
-when the loss changes by less than 1e-5 (relative) per 1000 steps, L-BFGS
-finishes the fit of the active neurons.  Afterwards the dormant clusters flow to
-the attractors of the new ``G``.  This follows the real dynamics most closely
-(active neurons rotate and may change cells; dormant directions move during the
-fit), but with a single representative per cluster it cannot model a cluster
-that splits, and the order of escapes whose times are close depends on the
-finite ``lambda`` of a real run (benchmarks/validate_theory.py measured a 1D data
-set where GD with init scale 1e-6 follows the ``"cells"`` path and with 1e-12
-reaches the loss of the ``"flow"`` path).
+``"flow"`` (default): the active neurons are trained by small-step gradient
+descent on the loss while the dormant clusters' directions follow the changing
+field ``D`` (they stay infinitesimal; a dormant cluster sitting on a hyperplane
+is split into one particle per adjacent cell); when the loss changes by less
+than 1e-5 (relative) per 1000 steps, L-BFGS finishes the fit of the active
+neurons.  The escaping cluster enters as a cloud, not a point: its direction and
+``2 d`` directions ``1e-3`` away along the sphere (on a hyperplane: on both
+sides of it), together of norm ``1e-4``, balanced.  The fit may take the
+members to different cells, e.g. when the cluster's kink reaches a data point
+and the members past it are pushed on while the others are pushed back: the
+cluster splits, as GD's clusters do (held-out sines n = 12 seed 2 of
+benchmarks/validate_limit.py: GD from 1e-60 ends at loss 0.0013750, a single
+representative at 0.0015465, the cloud at 0.0013748, for cloud widths 1e-4 to
+1e-2); members left in one cell are merged into one neuron.  Dormant clusters
+at one direction are one cluster only if their accumulated growths agree: the
+laggers stay dormant when the leader escapes.  Afterwards the dormant clusters
+flow to the attractors of the new ``G``.  This follows the real dynamics most
+closely (active neurons rotate and may change cells; dormant directions move
+during the fit); the order of escapes whose times are close depends on the
+finite ``lambda`` of a real run, and the alignment transient on it too
+(:attr:`PredictedFunction.limit_scale`).
 ``"cells"``: a cluster that escaped at direction ``p`` may rotate only within the
 closed cells whose closure contains ``p``.  On the data, ``relu(v . x~_i)`` is
 linear in ``v`` on a closed cell, so the best fit is a non-negative least-squares
@@ -115,6 +122,7 @@ class _Engine:
         self.rtol = rtol
         self.eps = eps
         self.spread = spread
+        self.u_tol = 1e-9  # accumulated growths (units of log(1/lambda)) closer than this are one cluster
         self.scale0 = float(np.sum(np.abs(y / self.n) * np.linalg.norm(self.Xt, axis=1)))
         self._ext_cache: dict = {}
 
@@ -143,10 +151,13 @@ class _Engine:
                 if not np.any(pat):
                     continue  # dead: never revives
                 out.append(_Cluster(e, c.sign, c.u))
-        # merge clusters that reached the same direction (keep the largest)
+        # clusters that reached the same direction with the same accumulated growth are one; with different
+        # growth they are not: their norms differ by a factor lambda^(du), so when the leader escapes the
+        # laggers are still dormant there (a set of initial directions of positive measure) and move on
         merged: list[_Cluster] = []
         for c in sorted(out, key=lambda c: -c.u):
-            if not any(m.sign == c.sign and float(m.direction @ c.direction) > 1 - 1e-12 for m in merged):
+            if not any(m.sign == c.sign and float(m.direction @ c.direction) > 1 - 1e-12 and m.u - c.u <= self.u_tol
+                       for m in merged):
                 merged.append(c)
         return merged
 
