@@ -332,8 +332,9 @@ class _Engine:
                     grown.append(u)
             fitted, W, a = _fit(grown, self.sec, self.Xt, self.y, self.refit)
             units = tuple(grown)
+        margin = min((1.0 - o.u for o in others), default=float("inf"))
         stage = Stage(len(st.stages), rec, st.t + dt, float(rates[pick]), _loss(st.fitted, self.y),
-                      _loss(fitted, self.y), fitted.copy())
+                      _loss(fitted, self.y), fitted.copy(), margin)
         clusters = self.move(others, fitted) if track else []
         return _State(fitted, units, W, a, clusters, st.t + dt, st.stages + [stage], st.choices + (rank,), converged)
 

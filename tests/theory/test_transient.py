@@ -95,6 +95,23 @@ def test_escaping_cluster_splits_as_in_gd():
     assert np.any((k > 0.188) & (k < 0.2616)) and np.any((k > 0.275) & (k < 0.2985))
 
 
+def test_close_escapes_lower_the_limit_scale():
+    # held-out cubic n = 11 seed 8 (centred): the negative cluster is 0.034 units of log(1/init) from escaping
+    # when the positive one escapes; at init 1e-6 and even 1e-60 it is not small during the first fit
+    # (1e-60^0.034 = 0.009) and GD ends at 0.0162874 without the second escape the limit makes (0.0027095)
+    with open(os.path.join(ROOT, "reports", "theory_limit_gd.json"), encoding="utf-8") as fh:
+        rows = {(r["case"], r["init"]): r for r in json.load(fh)}
+    tgt = get_target("cubic", n_dims=1)
+    X = sample_points(11, 1, "uniform", seed=8, corners=True, domain=np.asarray(tgt.domain))
+    y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
+    y = y - y.mean()
+    p = predict_function(X, y)
+    assert len(p.stages) == 2 and p.stages[0].margin == pytest.approx(0.0336, abs=2e-3)
+    assert p.limit_scale < 1e-100
+    for lam in (1e-6, 1e-60):
+        assert rows[("held-out cubic n=11 seed 8 (centred)", lam)]["gd_loss"] > 5 * p.loss
+
+
 def test_errors():
     X, y = _gaussian_9_4()
     with pytest.raises(InvalidInputError, match="sign"):
