@@ -44,6 +44,10 @@ class Stage:
         ``1/2 mean (f - y)^2`` before the escape and after the fit.
     fitted : (n_points,) ndarray
         Network values at the data after the fit.
+    margin : float
+        ``1 - u`` of the next dormant cluster when this one escapes (``u`` its accumulated growth in
+        units of ``log(1/lambda)``; ``inf`` when none is tracked): at init scale ``lambda`` that
+        cluster's norm is ``lambda^margin`` during this fit, which the limit takes as 0.
     """
 
     index: int
@@ -53,6 +57,7 @@ class Stage:
     loss_before: float
     loss_after: float
     fitted: np.ndarray
+    margin: float = float("inf")
 
 
 @dataclass(eq=False)
@@ -116,6 +121,31 @@ class PredictedFunction:
         if self.n_dims != 2:
             raise UnsupportedError(f"'lines' is for 2D data, found n_dims={self.n_dims}; use 'kinks'")
         return crease_lines(self.weights)
+
+    @property
+    def limit_scale(self) -> float:
+        """d = 1: the init scale below which this init -> 0 prediction applies (two finite-init effects).
+
+        The smaller of (a) ``exp(-tau / t_1)``, with ``tau`` the time 99% of each sign's uniform initial
+        directions need to enter their final cells and ``t_1`` the first escape time: from a larger
+        initialization GD still carries neurons on their way when the residual first changes, which the
+        limit has already sent to their attractors or killed (see :mod:`geoquant.theory._transient`);
+        and (b) ``1e-4 ** (1 / margin)`` over the stages (:attr:`Stage.margin`): below it the next dormant
+        cluster is still smaller than the norm ``1e-4`` at which the fit starts an escaping one, as the
+        limit assumes. ``inf`` when nothing escapes. Later stages' transients are not counted.
+        """
+        if "limit_scale" not in self._meta:
+            if self.n_dims != 1:
+                raise UnsupportedError(f"'limit_scale' is for 1D data, found n_dims={self.n_dims}")
+            from ._transient import limit_scale
+
+            scale = float("inf")
+            if self.stages:
+                scale = limit_scale(self.points, self.values, float(self.stages[0].time))
+                for s in self.stages:
+                    scale = min(scale, 1e-4 ** (1.0 / s.margin) if s.margin > 0 else 0.0)
+            self._meta["limit_scale"] = scale
+        return float(self._meta["limit_scale"])
 
     @property
     def escape_times(self) -> NDArray[np.float64]:

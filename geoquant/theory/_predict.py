@@ -23,20 +23,27 @@ What is derived and what is heuristic
 
 The fit ("refit"; its kernels live in :mod:`._refit`)
 -----------------------------------------------------
-``"flow"`` (default): the active neurons (one representative per escaped
-cluster, the new one started at norm ``1e-4`` along its direction, balanced) are
-trained by small-step gradient descent on the loss while the dormant clusters'
-directions follow the changing field ``D`` (they stay infinitesimal; a dormant
-cluster sitting on a hyperplane is split into one particle per adjacent cell);
-when the loss changes by less than 1e-5 (relative) per 1000 steps, L-BFGS
-finishes the fit of the active neurons.  Afterwards the dormant clusters flow to
-the attractors of the new ``G``.  This follows the real dynamics most closely
-(active neurons rotate and may change cells; dormant directions move during the
-fit), but with a single representative per cluster it cannot model a cluster
-that splits, and the order of escapes whose times are close depends on the
-finite ``lambda`` of a real run (benchmarks/validate_theory.py measured a 1D data
-set where GD with init scale 1e-6 follows the ``"cells"`` path and with 1e-12
-reaches the loss of the ``"flow"`` path).
+``"flow"`` (default): the active neurons are trained by small-step gradient
+descent on the loss while the dormant clusters' directions follow the changing
+field ``D`` (they stay infinitesimal; a dormant cluster sitting on a hyperplane
+is split into one particle per adjacent cell); when the loss changes by less
+than 1e-5 (relative) per 1000 steps, L-BFGS finishes the fit of the active
+neurons.  The escaping cluster enters as a cloud, not a point: its direction and
+``2 d`` directions ``1e-3`` away along the sphere (on a hyperplane: on both
+sides of it), together of norm ``1e-4``, balanced.  The fit may take the
+members to different cells, e.g. when the cluster's kink reaches a data point
+and the members past it are pushed on while the others are pushed back: the
+cluster splits, as GD's clusters do (held-out sines n = 12 seed 2 of
+benchmarks/validate_limit.py: GD from 1e-60 ends at loss 0.0013750, a single
+representative at 0.0015465, the cloud at 0.0013748, for cloud widths 1e-4 to
+1e-2); members left in one cell are merged into one neuron.  Dormant clusters
+at one direction are one cluster only if their accumulated growths agree: the
+laggers stay dormant when the leader escapes.  Afterwards the dormant clusters
+flow to the attractors of the new ``G``.  This follows the real dynamics most
+closely (active neurons rotate and may change cells; dormant directions move
+during the fit); the order of escapes whose times are close depends on the
+finite ``lambda`` of a real run, and the alignment transient on it too
+(:attr:`PredictedFunction.limit_scale`).
 ``"cells"``: a cluster that escaped at direction ``p`` may rotate only within the
 closed cells whose closure contains ``p``.  On the data, ``relu(v . x~_i)`` is
 linear in ``v`` on a closed cell, so the best fit is a non-negative least-squares
@@ -115,6 +122,7 @@ class _Engine:
         self.rtol = rtol
         self.eps = eps
         self.spread = spread
+        self.u_tol = 1e-9  # accumulated growths (units of log(1/lambda)) closer than this are one cluster
         self.scale0 = float(np.sum(np.abs(y / self.n) * np.linalg.norm(self.Xt, axis=1)))
         self._ext_cache: dict = {}
 
@@ -143,12 +151,58 @@ class _Engine:
                 if not np.any(pat):
                     continue  # dead: never revives
                 out.append(_Cluster(e, c.sign, c.u))
-        # merge clusters that reached the same direction (keep the largest)
+        # clusters that reached the same direction with the same accumulated growth are one; with different
+        # growth they are not: their norms differ by a factor lambda^(du), so when the leader escapes the
+        # laggers are still dormant there (a set of initial directions of positive measure) and move on
         merged: list[_Cluster] = []
         for c in sorted(out, key=lambda c: -c.u):
-            if not any(m.sign == c.sign and float(m.direction @ c.direction) > 1 - 1e-12 for m in merged):
+            if not any(m.sign == c.sign and float(m.direction @ c.direction) > 1 - 1e-12 and m.u - c.u <= self.u_tol
+                       for m in merged):
                 merged.append(c)
         return merged
+
+    def straddle(self, p: np.ndarray) -> np.ndarray:
+        """``(k, d + 1)``: ``p`` itself in an open cell, else one direction nudged into each adjacent cell."""
+        cells = _adjacent_cells(self.sec, self.Xh, p)
+        if len(cells) <= 1:
+            return p[None, :].copy()
+        Q = (1 - self.spread) * p[None, :] + self.spread * self.sec.directions[cells]
+        return Q / np.linalg.norm(Q, axis=1, keepdims=True)
+
+    def cloud(self, p: np.ndarray) -> np.ndarray:
+        """``(2 d + 1, d + 1)``: ``p`` and ``p +- spread t`` for a tangent basis ``t`` at ``p`` (unit rows).
+
+        The neurons of an escaping cluster: a cloud around its attractor, not a point. They fit as one
+        neuron unless the fit takes them across a hyperplane that splits them (e.g. a cluster whose kink
+        reaches a data point while the neurons past it are pushed on and those before it are pushed
+        back); a single representative cannot split and stays on one side.
+        """
+        D = self.d + 1
+        T = np.linalg.svd(np.eye(D) - np.outer(p, p))[0][:, : D - 1].T  # orthonormal tangent basis at p
+        Q = np.vstack([p, p + self.spread * T, p - self.spread * T])
+        return Q / np.linalg.norm(Q, axis=1, keepdims=True)
+
+    def merge_unsplit(self, W: np.ndarray, a: np.ndarray, m0: int) -> tuple[np.ndarray, np.ndarray]:
+        """Merge the members ``m0:`` of the escaped cloud that the fit left in one cell into one neuron.
+
+        Members with the same activation pattern on the data are one neuron there: ``sum_j a_j relu(w_j .
+        x~_i) = relu(u . x~_i)`` with ``u = sum_j a_j w_j`` (one cell is a convex cone), kept balanced
+        (``|a| = |w| = sqrt|u|``). Only members the fit took to different cells stay apart: a split.
+        """
+        if len(W) - m0 <= 1:
+            return W, a
+        pats = (self.Xt @ W[m0:].T > 0).T
+        rows, coef = [W[:m0]], [a[:m0]]
+        for pat in np.unique(pats, axis=0):
+            j = m0 + np.flatnonzero(np.all(pats == pat, axis=1))
+            u = a[j] @ W[j]
+            nu = float(np.linalg.norm(u))
+            if nu == 0.0:
+                continue
+            s = float(np.sign(a[j[0]]))
+            rows.append((s * u / np.sqrt(nu))[None, :])
+            coef.append(np.array([s * np.sqrt(nu)]))
+        return np.vstack(rows), np.concatenate(coef)
 
     def rate(self, c: _Cluster, fitted: np.ndarray) -> float:
         r = (self.y - fitted) / self.n
@@ -254,22 +308,16 @@ class _Engine:
         rec = self.record_for(cl, st.fitted)
         converged = st.converged
         if self.refit == "flow":
-            W = np.vstack([st.W, self.eps * cl.direction[None, :]])
-            a = np.append(st.a, cl.sign * self.eps)
+            members = self.cloud(cl.direction)  # the escaping cluster: a cloud the fit may split
+            W = np.vstack([st.W, self.eps / np.sqrt(len(members)) * members])
+            a = np.append(st.a, np.full(len(members), cl.sign * self.eps / np.sqrt(len(members))))
             # a dormant cluster on a hyperplane straddles it: one particle per adjacent cell
-            parts = []
-            for o in others:
-                cells = _adjacent_cells(self.sec, self.Xh, o.direction)
-                if len(cells) <= 1:
-                    parts.append((o, o.direction))
-                else:
-                    for k in cells:
-                        q = (1 - self.spread) * o.direction + self.spread * self.sec.directions[k]
-                        parts.append((o, q / np.linalg.norm(q)))
+            parts = [(o, q) for o in others for q in self.straddle(o.direction)]
             U = np.array([q for _, q in parts]).reshape(-1, self.d + 1)
             S = np.array([o.sign for o, _ in parts], dtype=float)
             t_min = 2.0 * np.log(1.0 / self.eps) / rates[pick]
             W, a, U, ok = _flow_fit(self.Xt, self.y, W, a, U, S, self.scale0, t_min)
+            W, a = self.merge_unsplit(W, a, len(st.W))
             converged = converged and ok
             amp = np.abs(a) * np.linalg.norm(W, axis=1)
             keep = amp > 1e-12 * max(float(amp.max(initial=0.0)), 1e-300)
@@ -284,8 +332,9 @@ class _Engine:
                     grown.append(u)
             fitted, W, a = _fit(grown, self.sec, self.Xt, self.y, self.refit)
             units = tuple(grown)
+        margin = min((1.0 - o.u for o in others), default=float("inf"))
         stage = Stage(len(st.stages), rec, st.t + dt, float(rates[pick]), _loss(st.fitted, self.y),
-                      _loss(fitted, self.y), fitted.copy())
+                      _loss(fitted, self.y), fitted.copy(), margin)
         clusters = self.move(others, fitted) if track else []
         return _State(fitted, units, W, a, clusters, st.t + dt, st.stages + [stage], st.choices + (rank,), converged)
 

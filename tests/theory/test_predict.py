@@ -65,10 +65,17 @@ def test_mixed_1d_stages_consistent():
         # coefficients carry the signs of the escaped clusters
         signs = {s.direction.sign for s in p.stages}
         assert set(np.sign(p.coefficients).astype(int)) <= signs
-    # values found for this data set; GD reproduces them (tests marked slow): the cell-constrained
-    # fit stalls where GD with init scale 1e-6 does, the flow fit where GD with 1e-12 does
+    # values found for this data set: the cell-constrained fit stalls where GD with init scale 1e-6 does. The flow
+    # fit (escaping clusters as clouds, issue 20) follows float64 GD from 1e-24 and 1e-60 (width 100, lr 0.05)
+    # stage by stage: escapes at 11.8, 21.2, 67.2, 70.9 units of log(1/init) (GD: 11.8, ~21, ~67, ~71), losses
+    # 0.0720, 0.0703, 0.0599, 0.0368. GD then escapes once more (at ~140, to 0.0281532): positive dormant neurons
+    # that sat on a sliding hyperplane (kink on x = 0.2) for ~50 units, where each GD step unbalances a neuron by
+    # lr^2 |w|^2 |D_perp|^2, have |a| < |w| by then and change sign when their rate turns negative, then escape
+    # as negative neurons. Balanced gradient flow (the theory) cannot change a neuron's sign. The single-
+    # representative fit used to end at 0.0281532 by another path (an escape at 39.2 that GD never makes).
     assert preds["cells"].loss == pytest.approx(0.0368181818, abs=1e-9)
-    assert preds["flow"].loss == pytest.approx(0.0281532, abs=2e-6)
+    assert preds["flow"].loss == pytest.approx(0.0368181818, abs=1e-8)
+    assert preds["flow"].escape_times == pytest.approx([11.81, 21.25, 67.17, 70.91], abs=0.05)
 
 
 def test_reachable_functions():
@@ -163,4 +170,5 @@ def test_limit_keeps_the_dormant_neurons_of_flat_cells(n, loss):
     for seed in (n,):  # one width-100 draw per data set
         start = initialize(1, 100, 1, init="balanced", scales=np.ones(1), seeds=[seed])
         q = predict_function(X, y, starts=start["W"][0].numpy(), signs=np.sign(start["a"][0].numpy()))
-        assert sup_distance(p, q, X) < 1e-6
+        # same loss; the kinks of escaped clouds may differ within a gap between data points, where the loss is flat
+        assert q.loss == pytest.approx(p.loss, rel=1e-9) and sup_distance(p, q, X) < 1e-3
