@@ -59,17 +59,22 @@ def test_min_and_max_equal_the_counting_dp(n, seed, kind):
     _assert_valid(P, hi, cost)
 
 
-def test_the_branch_and_bound_path_is_exact_too(monkeypatch):
+@pytest.mark.parametrize("descent", [True, False])
+def test_the_branch_and_bound_path_is_exact_too(monkeypatch, descent):
     # this cost's LP relaxation is fractional (checked): without cuts the answer comes from HiGHS's
-    # branch and bound; with them (one round) the LP becomes integral; same optimum either way
+    # branch and bound (in windows, or the previous path's one program); with them (one round) the
+    # LP becomes integral; same optimum either way
     from geoquant.triangulation import _optimal
 
     P = np.random.default_rng(4).random((14, 2))
     cost = _hash_cost(4)
     exact = cost_statistics(P, cost).min
     with_cuts = optimal_triangulation(P, cost)
+    monkeypatch.setattr(_optimal, "_DESCENT", descent)
     monkeypatch.setattr(_optimal, "_CUT_ROUNDS", 0)
+    monkeypatch.setattr(_optimal, "_DESCENT_MAX_ROUNDS", 0)
     r = optimal_triangulation(P, cost)
+    assert ("window" in r.status) == descent
     assert "LP relaxation" not in r.status and r.optimal
     assert r.cost == pytest.approx(exact, rel=1e-12)
     assert with_cuts.optimal and with_cuts.cost == pytest.approx(exact, rel=1e-12)
@@ -293,7 +298,123 @@ def test_worst_with_cuts_equals_the_previous_path(monkeypatch, seed, name):
     X = sample_points(80, 2, "uniform", seed=seed, domain=t.domain)
     cost = lambda s: simplex_errors(X, s, t, "l2").per_simplex  # noqa: E731
     new = optimal_triangulation(X, cost, sense="max")
+    monkeypatch.setattr(_optimal, "_DESCENT", False)
     monkeypatch.setattr(_optimal, "_CUT_ROUNDS", 0)
     old = optimal_triangulation(X, cost, sense="max")
     assert new.optimal and old.optimal
     assert new.cost == pytest.approx(old.cost, rel=1e-9)
+
+
+# ------------------------------------------------------- windows of reduced-cost fixing (issue 25.3)
+
+
+def _brute_force(P, cost):
+    """(min, max) of the summed cost over every fine triangulation, enumerated one by one."""
+    from geoquant.triangulation import enumerate_triangulations
+
+    simps = [np.sort(t.simplices, axis=1) for t in enumerate_triangulations(P)]
+    allt, inv = np.unique(np.concatenate(simps), axis=0, return_inverse=True)
+    w = np.asarray(cost(allt), dtype=float)[inv.ravel()]
+    vals = np.add.reduceat(w, np.cumsum([0] + [len(s) for s in simps[:-1]]))
+    return vals.min(), vals.max()
+
+
+def _big_triangles(P, seed):
+    """A cost favouring large triangles, randomised: the relaxation of its maximum is sometimes fractional."""
+    p = 1 + 3 * np.random.default_rng(seed).random()
+    h = _hash_cost(seed)
+    return lambda s: simplex_volumes(P, s) ** p * h(s)
+
+
+def test_windows_equal_brute_force(monkeypatch):
+    # 12 points (9,000-30,000 triangulations each): costs whose LP relaxation is fractional
+    # (found by a search), solved with no cuts and a first window far below the gap, so that
+    # the proof comes from several windows, infeasible ones first; then with the defaults
+    from geoquant.triangulation import _optimal
+
+    cases = [(0, 17, "min"), (1, 10, "min"), (1, 12, "min"), (2, 2, "max"), (3, 5, "max"), (4, 1, "max")]
+    windows = 0
+    for seed, j, sense in cases:
+        P = np.random.default_rng(100 + seed).random((12, 2))
+        cost = _big_triangles(P, j) if sense == "max" else _hash_cost(j)
+        lo, hi = _brute_force(P, cost)
+        # no cuts; windows before any cut (all sizes); the defaults
+        for settings in ({"_DESCENT_MAX_ROUNDS": 0, "_DESCENT_FIRST": 1e-7},
+                         {"_DESCENT_ROUNDS": 0, "_CHEAP_WINDOW": 1.0, "_DESCENT_FIRST": 1e-7}, {}):
+            monkeypatch.undo()
+            for k, v in settings.items():
+                monkeypatch.setattr(_optimal, k, v)
+            r = optimal_triangulation(P, cost, sense=sense)
+            assert r.optimal and r.gap == 0.0
+            assert r.cost == pytest.approx(lo if sense == "min" else hi, rel=1e-9)
+            _assert_valid(P, r, cost)
+            windows += "window" in r.status
+        monkeypatch.undo()
+    assert windows >= 8  # the windows carried the proof (the LP relaxations are fractional)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_triangulation_below_a_target_lies_in_its_window(seed):
+    # reduced-cost fixing against a target U (the windows): on complete enumerations, every
+    # triangulation of cost <= U uses no triangle outside `keep` and every triangle of `force`,
+    # and the Lagrangian bound is below every triangulation's cost (with cuts, as in the solver)
+    from geoquant.triangulation import enumerate_triangulations
+    from geoquant.triangulation._optimal import _Relaxation, _separate_cuts, _window
+
+    P, T, prog, sid = _setup(11, seed)
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    cost = _big_triangles(P, seed)
+    c = -np.asarray(cost(np.sort(order[T], axis=1)), dtype=float) * 1e3  # the maximum, as a minimum
+    xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+    vals = xs @ c
+    rel = _Relaxation(prog, c, "highs-ds")
+    checked = 0
+    for _ in range(3):
+        lp = rel.solve(None)
+        y = np.asarray(lp.eqlin.marginals)
+        r = c - prog.A.T @ y
+        bound = float(y @ prog.rhs)
+        if prog.cuts is not None:
+            z = np.minimum(np.asarray(lp.ineqlin.marginals), 0.0)
+            r = r - prog.cuts.T @ z
+            bound += float(z @ prog.cut_rhs)
+        bound += float(np.minimum(r, 0.0).sum())
+        assert bound <= vals.min() + 1e-7 * abs(vals.min())
+        for U in np.quantile(vals, [0.0, 0.001, 0.01, 0.1, 0.5]):
+            keep, force, _ = _window(bound, r, U)
+            inside = vals <= U
+            assert np.all(xs[inside] <= keep) and np.all(xs[inside] >= force)
+            checked += int(inside.sum())
+        new = _separate_cuts(prog, lp.x)
+        if new is None:
+            break
+        prog.add_cuts(*new)
+        rel.add_cuts(*new)
+    assert checked > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_odd_cycle_cuts_from_few_roots_are_valid(monkeypatch, seed):
+    # the odd-cycle search runs from the heaviest segments only; what it finds holds for every
+    # fine triangulation (enumerated) and is violated by the point separated
+    from scipy.optimize import linprog
+
+    from geoquant.triangulation import _optimal, enumerate_triangulations
+
+    monkeypatch.setattr(_optimal, "_ODD_CYCLE_ROOTS", 4)
+    P, T, prog, sid = _setup(12, seed)
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    area = simplex_volumes(P[order], T)
+    rng = np.random.default_rng(seed)
+    found = []
+    for _ in range(20):
+        c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
+        lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+        odd = _optimal._separate_odd_cycles(prog, lp.x)
+        if odd is not None:
+            assert np.all(odd[0] @ lp.x > odd[1] + 1e-9)
+            found.append(odd)
+    xs = [_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)]
+    for C, rhs in found:
+        for x in xs:
+            assert np.all(C @ x <= rhs + 1e-12)
