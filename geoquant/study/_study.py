@@ -533,29 +533,48 @@ def _model_estimate(spec: StudySpec, tasks: list[Task], out: dict[str, Any], bud
 
     if _has_user_targets(spec):
         return False  # user code runs as it likes
-    units: dict[str, list[Task]] = {}
-    for t in tasks:
-        units.setdefault(t.unit_key(), []).append(t)
+    units = _by_unit(tasks)
     cpu, wall = probe()
     cal = calibration()
     speed = cpu / float(cal["probe_cpu_s"])
     costs = unit_costs(units, speed)
     if costs is None:
         return False
-    pool = float(cal["seconds"]["pool_start"]) * speed if n_workers > 1 and workers != 0 else 0.0
-    est = _makespan(list(costs.values()), n_workers) + pool
-    if est > quick_s:
+    pool_s = float(cal["seconds"]["pool_start"]) * speed
+    if _wall_estimate(costs, n_workers, workers, pool_s) > quick_s:
         return False
     by_label: dict[str, float] = {}
     for key, ts in units.items():
         for t in ts:  # a unit's time, shared by its labels in proportion to their tasks
             by_label[t.method_label] = by_label.get(t.method_label, 0.0) + costs[key] / len(ts)
-    out.update(by_method_s={k: round(v, 3) for k, v in by_label.items()}, estimate_s=est,
-               slowdown=_load_slowdown(n_workers, wall / cpu if cpu > 0 else 1.0), estimate_from="cost model")
-    out["estimate_now_s"] = est * out["slowdown"]
-    if budget is not None:
-        out["over_budget"] = bool(out["estimate_now_s"] > float(budget))
+    _fill_estimate(out, costs, by_label, n_workers, workers, pool_s,
+                   _load_slowdown(n_workers, wall / cpu if cpu > 0 else 1.0), budget)
+    out["estimate_from"] = "cost model"
     return True
+
+
+def _by_unit(tasks: Sequence[Task]) -> dict[str, list[Task]]:
+    """The tasks grouped as the study runs them: unit key -> its tasks (a sample's, or one network ensemble)."""
+    units: dict[str, list[Task]] = {}
+    for t in tasks:
+        units.setdefault(t.unit_key(), []).append(t)
+    return units
+
+
+def _wall_estimate(costs: Mapping[str, float], n_workers: int, workers: int | None, pool_start_s: float) -> float:
+    """Wall seconds of the units ``costs`` scheduled on the workers, plus a process pool's start when one is used."""
+    return _makespan(list(costs.values()), n_workers) + (pool_start_s if n_workers > 1 and workers != 0 else 0.0)
+
+
+def _fill_estimate(out: dict[str, Any], costs: Mapping[str, float], by_label: Mapping[str, float], n_workers: int,
+                   workers: int | None, pool_start_s: float, slowdown: float, budget: float | None) -> None:
+    """The plan's estimate fields, from the units' seconds (either path): per method, idle, now, against the budget."""
+    out["by_method_s"] = {k: round(v, 3) for k, v in by_label.items()}
+    out["estimate_s"] = _wall_estimate(costs, n_workers, workers, pool_start_s)
+    out["slowdown"] = slowdown
+    out["estimate_now_s"] = out["estimate_s"] * slowdown
+    if budget is not None:  # against what the machine can do now (a busy machine needs longer)
+        out["over_budget"] = bool(out["estimate_now_s"] > float(budget))
 
 
 def _load_slowdown(n_workers: int, probe_ratio: float) -> float:
@@ -622,16 +641,11 @@ def _estimate(
             labels = [t.method_label for t in nets if t.unit_key() == key]
             for lab in set(labels):  # an ensemble's time, shared by its labels in proportion to their models
                 by_label_s[lab] = by_label_s.get(lab, 0.0) + c * labels.count(lab) / len(labels)
-    out["by_method_s"] = {k: round(v, 3) for k, v in by_label_s.items()}
-    out["estimate_s"] = _makespan(list(costs.values()), n_workers) + (_POOL_START_S if n_workers > 1 and workers != 0
-                                                                     else 0.0)
     # the machine's present slowdown: wall over CPU seconds of the samples (1 when this process had a core)
     cpu = sum(x["seconds"] for x in out["sample"])
     wall = sum(x.get("wall_s", x["seconds"]) for x in out["sample"])
-    out["slowdown"] = round(max(1.0, wall / cpu), 2) if cpu > 0 else 1.0
-    out["estimate_now_s"] = out["estimate_s"] * out["slowdown"]
-    if budget is not None:  # against what the machine can do now (a busy machine needs longer)
-        out["over_budget"] = bool(out["estimate_now_s"] > float(budget))
+    slowdown = round(max(1.0, wall / cpu), 2) if cpu > 0 else 1.0
+    _fill_estimate(out, costs, by_label_s, n_workers, workers, _POOL_START_S, slowdown, budget)
 
 
 #: seconds a local process pool takes to start its workers (fork server, imports of torch and scikit-learn)
@@ -740,9 +754,7 @@ def _estimate_networks(tasks: list[Task], device: str | None, sample_s: float, s
 
     from ..compare import method_class
 
-    units: dict[str, list[Task]] = {}
-    for t in tasks:
-        units.setdefault(t.unit_key(), []).append(t)
+    units = _by_unit(tasks)
     groups: dict[str, dict[int, list[str]]] = {}
     for key, ts in units.items():
         m = ts[0].settings["method"]
