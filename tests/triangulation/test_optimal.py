@@ -240,20 +240,25 @@ def _incidence(tri, sid, m):
     return x
 
 
-def _cuts_checked(seed):
+def _random_lp_optima(P, T, prog, seed, k):
+    """The LP relaxation's optima for ``k`` seeded random costs that favour large triangles (often fractional)."""
     from scipy.optimize import linprog
 
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    area = simplex_volumes(P[order], T)
+    rng = np.random.default_rng(seed)
+    for _ in range(k):
+        c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
+        yield linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+
+
+def _cuts_checked(seed):
     from geoquant.triangulation import enumerate_triangulations
     from geoquant.triangulation._optimal import _separate_cliques
 
     P, T, prog, sid = _setup(12, seed)
-    order = np.lexsort((P[:, 1], P[:, 0]))
-    area = simplex_volumes(P[order], T)
-    rng = np.random.default_rng(seed)
     cuts = []
-    for _ in range(30):
-        c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
-        lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+    for lp in _random_lp_optima(P, T, prog, seed, 30):
         C = _separate_cliques(prog, lp.x)
         if C is not None:
             assert np.all(C @ lp.x > 1 + 1e-6)  # violated by the point separated
@@ -397,19 +402,13 @@ def test_every_triangulation_below_a_target_lies_in_its_window(seed):
 def test_odd_cycle_cuts_from_few_roots_are_valid(monkeypatch, seed):
     # the odd-cycle search runs from the heaviest segments only; what it finds holds for every
     # fine triangulation (enumerated) and is violated by the point separated
-    from scipy.optimize import linprog
 
     from geoquant.triangulation import _optimal, enumerate_triangulations
 
     monkeypatch.setattr(_optimal, "_ODD_CYCLE_ROOTS", 4)
     P, T, prog, sid = _setup(12, seed)
-    order = np.lexsort((P[:, 1], P[:, 0]))
-    area = simplex_volumes(P[order], T)
-    rng = np.random.default_rng(seed)
     found = []
-    for _ in range(20):
-        c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
-        lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+    for lp in _random_lp_optima(P, T, prog, seed, 20):
         odd = _optimal._separate_odd_cycles(prog, lp.x)
         if odd is not None:
             assert np.all(odd[0] @ lp.x > odd[1] + 1e-9)
