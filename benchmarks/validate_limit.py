@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from geoquant import get_target, sample_points, train_gd  # noqa: E402
+from geoquant import get_target, network_forward, sample_points, train_gd  # noqa: E402
 from geoquant.theory import end_state, predict_function, sup_distance  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -61,6 +61,7 @@ INITS = (1e-6, 1e-12, 1e-60)
 # where the limit scale lies below 1e-60 (close escapes), one smaller init to see the limit reached
 EXTRA_INITS = {"held-out cubic n=11 seed 8 (centred)": (1e-120,)}
 LR, WIDTH = 0.05, 100
+ESCAPE_NORM_CHECK = 1e-6  # the conditioning check: predict_function(escape_norm=1e-6) against the default 1e-4
 
 
 def data(name, n, seed, centre):
@@ -151,16 +152,23 @@ def main(argv=None):
         t0 = time.process_time()
         p = predict_function(X, y)
         t_pred = time.process_time() - t0
+        # conditioning: the same limit with the escaping clusters entering the fit 100x smaller (a numerical
+        # parameter; where the answer moves with it the limit is ill-conditioned on these data)
+        q = predict_function(X, y, escape_norm=ESCAPE_NORM_CHECK)
+        yr = float(y.max() - y.min())
+        cond = float(sup_distance(q, p, X)) / yr
         for lam in inits_of(case, inits):
             if key(label, lam) not in cache:
                 missing.append(key(label, lam))
                 continue
             g = cache[key(label, lam)]
-            sup = sup_distance((np.asarray(g["W"]), np.asarray(g["a"])), p, X)
-            yr = float(y.max() - y.min())
+            net = (np.asarray(g["W"]), np.asarray(g["a"]))
+            sup = sup_distance(net, p, X)
+            on_data = float(np.max(np.abs(network_forward(*net, X) - p(X)))) / yr
             rows.append({**g, "limit_loss": float(p.loss), "stages": len(p.stages), "sup": float(sup),
                          "y_range": yr, "t_pred": t_pred, "limit_scale": float(p.limit_scale),
-                         "agree": bool(sup <= 0.01 * yr)})
+                         "agree": bool(sup <= 0.01 * yr), "data_sup": on_data, "cond": cond,
+                         "check_loss": float(q.loss)})
             r = rows[-1]
             print(f"{label:40s} init {lam:g}: GD {r['gd_loss']:.6g}, limit {r['limit_loss']:.6g} ({r['stages']} "
                   f"stages, applies below {r['limit_scale']:.2g}), sup {sup:.3g}, {r['end_state']}", flush=True)
@@ -182,20 +190,33 @@ def write_report(rows, missing=()):
         "distance between the two functions over the data's hull; `y range` puts it in scale; `agree` means "
         "sup <= 1% of the y range. `applies below` is the engine's `limit_scale`: the init scale below which every "
         "initial direction outside a set of measure 1% (per sign) has reached its attractor, or died, before the "
-        "first escape (above it GD still carries neurons the limit has already discarded). CPU seconds on this "
-        "machine.",
+        "first escape (above it GD still carries neurons the limit has already discarded). `on data` is the largest "
+        "difference of the two functions at the data points, over the y range (functions that fit the data alike "
+        "can still differ between them, on a family of equally good fits). `conditioning` is the sup distance, over "
+        "the y range, between the limit and the same limit computed with the escaping clusters entering the fit "
+        f"100x smaller (`predict_function(..., escape_norm={ESCAPE_NORM_CHECK:g})`, a numerical parameter): above "
+        "1% the limit is ill-conditioned on these data. CPU seconds on this machine.",
         "",
-        "| case | init | T | GD loss | limit loss | stages | applies below | sup | y range | agree | GD end state "
-        "| GD CPU s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | init | T | GD loss | limit loss | stages | applies below | sup | y range | agree | on data | "
+        "conditioning | GD end state | GD CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(f"| {r['case']} | {r['init']:g} | {r['T']:.0f} | {r['gd_loss']:.6g} | {r['limit_loss']:.6g} | "
                      f"{r['stages']} | {r['limit_scale']:.2g} | {r['sup']:.3g} | {r['y_range']:.3g} | "
-                     f"{'yes' if r['agree'] else 'NO'} | {r['end_state']} | {cpu(r['t_gd'])} |")
+                     f"{'yes' if r['agree'] else 'NO'} | {r['data_sup']:.2g} | {r['cond']:.2g} | {r['end_state']} | "
+                     f"{cpu(r['t_gd'])} |")
     below = [r for r in rows if r["init"] <= r["limit_scale"]]
+    well = [r for r in below if r["cond"] <= 0.01]
     lines += ["", f"Rows whose init is below `applies below`: {sum(r['agree'] for r in below)} of {len(below)} agree; "
-              f"all rows: {sum(r['agree'] for r in rows)} of {len(rows)}."]
+              f"of those where the limit is well-conditioned (conditioning <= 1%): {sum(r['agree'] for r in well)} of "
+              f"{len(well)}; all rows: {sum(r['agree'] for r in rows)} of {len(rows)}."]
+    ill = sorted({r["case"] for r in rows if r["cond"] > 0.01})
+    if ill:
+        lines += ["", "Ill-conditioned (the limit moves with `escape_norm`): " + "; ".join(
+            f"{c} (limit loss {next(r['limit_loss'] for r in rows if r['case'] == c):.6g} at the default, "
+            f"{next(r['check_loss'] for r in rows if r['case'] == c):.6g} at {ESCAPE_NORM_CHECK:g}, sup "
+            f"{next(r['cond'] for r in rows if r['case'] == c):.2g} of the y range)" for c in ill) + "."]
     if missing:
         lines += ["", "Not run (no GD in the cache): " + "; ".join(missing) + "."]
     keep = ""

@@ -380,6 +380,8 @@ def predict_function(
     rtol: float = 1e-9,
     starts: ArrayLike | None = None,
     signs: ArrayLike | None = None,
+    escape_norm: float = 1e-4,
+    cloud_spread: float = 1e-3,
 ) -> PredictedFunction:
     """The function the saddle-to-saddle reconstruction predicts for small-init GD.
 
@@ -401,6 +403,17 @@ def predict_function(
         dormant neurons.  Default: every stable extremal direction (infinite width).
     signs : (m,) array_like of +-1, required with ``starts``
         Signs of the output weights of those neurons.
+    escape_norm : float
+        ``refit="flow"``: the norm at which an escaping cluster enters the fit
+        (the fitted neurons have norm about 1). Numerical: the limit is the
+        answer as it goes to 0.
+    cloud_spread : float
+        ``refit="flow"``: the angular spread of the cloud of directions that
+        represents an escaping cluster (it may split at a data point).
+        Numerical, like ``escape_norm``. Where the prediction changes with these
+        two the limit is ill-conditioned (a cluster splits, or the fit ends on a
+        family of equally good functions): compare two values to check it
+        (``benchmarks/validate_limit.py`` does).
 
     Returns
     -------
@@ -436,7 +449,12 @@ def predict_function(
         if signs.shape != (len(starts),) or np.any(signs == 0):
             raise InvalidInputError(f"'signs' must hold {len(starts)} nonzero values, found shape {signs.shape}")
         starts = _normalize(starts)
-    eng = _Engine(X, y, refit, rtol)
+    escape_norm = check_positive(escape_norm, "escape_norm")
+    cloud_spread = check_positive(cloud_spread, "cloud_spread")
+    if escape_norm >= 1.0 or cloud_spread >= 1.0:
+        raise InvalidInputError(f"'escape_norm' and 'cloud_spread' must be below 1, found {escape_norm:g} and "
+                                f"{cloud_spread:g}")
+    eng = _Engine(X, y, refit, rtol, eps=escape_norm, spread=cloud_spread)
     max_stages = 4 * len(eng.sec) if max_stages is None else check_int(max_stages, "max_stages", min_value=0)
     st = eng.initial(starts, signs)
     while True:
