@@ -355,6 +355,10 @@ _CUTS_PER_ROUND = 200  # 1000 per round made each warm re-solve 5-10x slower (me
 #: the target descent after a few rounds of cuts (see :class:`_Windows`); ``False`` restores
 #: the previous path (kept for the benchmark's same-process comparison)
 _DESCENT = True
+#: the new path's stronger cuts: cliques of the triangle overlap graph and the optimality cuts of
+#: improving flips, with the cuts slack at the LP optimum dropped each round (``False``: the
+#: crossing cliques and odd cycles only, every cut kept)
+_STRONG = True
 #: cut rounds before the first windows, at most, and cuts per round there
 _DESCENT_ROUNDS = 1
 _DESCENT_MAX_ROUNDS = 10
@@ -500,6 +504,24 @@ class _Relaxation:
                        C.indices.astype(np.int32), C.data.astype(np.float64))
         self.h.setOptionValue("solver", "simplex")  # warm start from the basis
 
+    def purge(self, x: NDArray[np.float64], lp: OptimizeResult | _LPResult) -> None:
+        """Drop the cuts slack at ``x`` with a zero multiplier, from the model and from the program.
+
+        They do not change this LP's optimum; dropped, they keep each warm re-solve as small as the
+        first rounds' (a dropped cut that is violated again later is separated again).
+        """
+        prog = self.prog
+        if self.h is None or prog.cuts is None:
+            return
+        z = np.asarray(lp.ineqlin.marginals, dtype=np.float64)
+        slack = prog.cut_rhs - prog.cuts @ x
+        drop = np.flatnonzero((np.abs(z) < 1e-12) & (slack > 1e-6))
+        if not len(drop):
+            return
+        self.h.deleteRows(len(drop), (self.n_eq + drop).astype(np.int32))
+        keep = np.setdiff1d(np.arange(len(z)), drop)
+        prog.cuts, prog.cut_rhs = prog.cuts[keep], prog.cut_rhs[keep]
+
     def solve(self, time_left: float | None) -> OptimizeResult | _LPResult:
         if self.h is None:
             from scipy.optimize import linprog
@@ -600,25 +622,205 @@ def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64],
     return C, np.asarray(rhs, dtype=np.float64)
 
 
+def _separate_overlap_cliques(prog: _Program, x: NDArray[np.float64],
+                              limit: int | None = None) -> csr_array | None:
+    """Cliques of the triangle overlap graph violated by ``x``, as sparse rows (each ``<= 1``).
+
+    Two chosen triangles of a triangulation never overlap (their interiors are disjoint), so of
+    a set of pairwise overlapping empty triangles at most one is chosen: ``sum x <= 1``. Where
+    the set has a common point this is implied by the cocircuit equations (they make the
+    weight covering every point 1), but pairwise overlapping triangles need not share a point
+    (the plane has no Helly property for pairs): those cliques are the fractional patterns of
+    the maximum that the crossing cliques of segments (:func:`_separate_cliques`) miss, for
+    instance long thin triangles crossing one another in a cycle. Two empty triangles overlap
+    exactly when an edge of one crosses an edge of the other properly or they lie on the same
+    side of a shared edge (:func:`_greedy_compatible`). Found greedily (heaviest first) among
+    the fractionally used triangles.
+    """
+    from scipy.sparse import csr_array
+
+    idx = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
+    k = len(idx)
+    if k < 3:
+        return None
+    O = cast("NDArray[np.int8]", prog.O)
+    n = prog.n
+    S = prog.tris[idx]
+    tails = np.concatenate([S[:, 0], S[:, 1], S[:, 2]])
+    heads = np.concatenate([S[:, 1], S[:, 2], S[:, 0]])
+    owner = np.tile(np.arange(k), 3)
+    seg, srow = np.unique(np.minimum(tails, heads) * n + np.maximum(tails, heads), return_inverse=True)
+    a, b = seg // n, seg % n
+    side = O[a[:, None], b[:, None], a[None, :]] * O[a[:, None], b[:, None], b[None, :]] < 0
+    si, sj = np.nonzero(side & side.T)  # properly crossing segments
+    cross = csr_array((np.ones(len(si)), (si, sj)), shape=(len(seg), len(seg)))
+    inc = csr_array((np.ones(3 * k), (owner, srow.ravel())), shape=(k, len(seg)))
+    _, drow = np.unique(tails * n + heads, return_inverse=True)
+    dinc = csr_array((np.ones(3 * k), (owner, drow.ravel())), shape=(k, int(drow.max()) + 1))
+    conflict = ((inc @ cross @ inc.T) + (dinc @ dinc.T)).toarray() > 0
+    np.fill_diagonal(conflict, False)
+    xf = x[idx]
+    seen: set[tuple[int, ...]] = set()
+    rows: list[int] = []
+    cols: list[int] = []
+    for i in np.argsort(-xf, kind="stable"):
+        clique = [int(i)]
+        ok = conflict[i].copy()
+        while ok.any():
+            cand = np.flatnonzero(ok)
+            j = int(cand[np.argmax(xf[cand])])
+            clique.append(j)
+            ok &= conflict[j]
+        if xf[clique].sum() <= 1 + 1e-6:
+            continue
+        key = tuple(sorted(clique))
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.extend([len(seen) - 1] * len(key))
+        cols.extend(idx[list(key)].tolist())
+        if len(seen) >= (limit or _CUTS_PER_ROUND):
+            break
+    if not seen:
+        return None
+    return csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(seen), len(x)))
+
+
+class _FlipCuts:
+    """Optimality cuts from improving flips of the objective ``c`` (minimised), valid for its optima.
+
+    Let triangles ``t = (a, c, b)`` and ``u = (c, a, d)`` lie on the two sides of a segment
+    ``ac`` with ``abcd`` a convex quadrilateral. If the flip to ``(a, d, b), (d, c, b)``
+    strictly lowers the cost, no optimal triangulation holds both ``t`` and ``u`` (flipping
+    would improve it). In an optimal triangulation holding ``t``, the triangle across ``ac``
+    (there is one: ``ac`` is not a hull segment) is then one of the others, so
+    ``x_t <= sum of x_u' over the triangles u' across ac that are not such a partner of t``.
+    These rows cut off fractional points that pair triangles across a segment in a way no
+    optimal triangulation does; they are valid for every optimal triangulation (not every
+    triangulation), so every bound they give is a bound on the optimum, and the windows of
+    :class:`_Windows` still hold every optimal triangulation below their target. Strict
+    improvement only (beyond ``1e-9`` relative), so ties never cut an optimum off.
+    """
+
+    def __init__(self, prog: _Program, c: NDArray[np.float64]) -> None:
+        T, n, m = prog.tris, prog.n, len(prog.tris)
+        O = cast("NDArray[np.int8]", prog.O)
+        L, ltails, lheads = prog.left_usage()
+        self.L, self.m = L, m
+        tails = np.concatenate([T[:, 0], T[:, 1], T[:, 2]])
+        heads = np.concatenate([T[:, 1], T[:, 2], T[:, 0]])
+        third = np.concatenate([T[:, 2], T[:, 0], T[:, 1]])
+        tri = np.tile(np.arange(m), 3)
+        lkeys = ltails * n + lheads
+        key = tails * n + heads
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
+        rev = heads * n + tails
+        start, stop = np.searchsorted(skey, rev), np.searchsorted(skey, rev, side="right")
+        first = np.flatnonzero((tails < heads) & (stop > start))  # one side of each interior segment
+        counts = (stop - start)[first]
+        i = np.repeat(first, counts)
+        offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        j = order[np.repeat(start[first], counts) + offs]
+        a, cc, b, d = tails[i], heads[i], third[i], third[j]
+        convex = O[b, d, a].astype(np.int64) * O[b, d, cc] < 0
+        i, j, a, cc, b, d = i[convex], j[convex], a[convex], cc[convex], b[convex], d[convex]
+        tkey = np.sort(T, axis=1) @ np.array([n * n, n, 1])
+        torder = np.argsort(tkey)
+        stk = tkey[torder]
+
+        def find(p: NDArray[np.int64], q: NDArray[np.int64], r: NDArray[np.int64]) -> NDArray[np.int64]:
+            kk = np.sort(np.stack([p, q, r], axis=1), axis=1) @ np.array([n * n, n, 1])
+            pos = np.minimum(np.searchsorted(stk, kk), m - 1)
+            return np.where(stk[pos] == kk, torder[pos], -1)
+
+        f1, f2 = find(a, d, b), find(d, cc, b)
+        ok = (f1 >= 0) & (f2 >= 0)  # always (the quadrilateral is empty); defensive
+        t, u = tri[i], tri[j]
+        now, alt = c[t] + c[u], np.where(ok, c[f1] + c[f2], np.inf)
+        mag = np.abs(c[t]) + np.abs(c[u]) + np.where(ok, np.abs(c[f1]) + np.abs(c[f2]), 0.0)
+        bad = ok & (now > alt + 1e-9 * mag)
+        i, j = i[bad], j[bad]
+        # each slot (triangle, directed edge) with its bad partners across that edge
+        self.slot = np.concatenate([i, j])
+        self.partner = np.concatenate([tri[j], tri[i]])
+        self.tri = tri
+        self.across = np.searchsorted(lkeys, rev)  # L row of the reversed directed edge of each slot
+        self.n_slots = 3 * m
+
+    def separate(self, x: NDArray[np.float64], limit: int) -> csr_array | None:
+        """Violated rows ``x_t - sum_(compatible u across) x_u <= 0`` (the most violated first)."""
+        from scipy.sparse import csr_array
+
+        if not len(self.slot):
+            return None
+        y = self.L @ x
+        bad_mass = np.bincount(self.slot, weights=x[self.partner], minlength=self.n_slots)
+        slots = np.unique(self.slot)
+        viol = x[self.tri[slots]] - y[self.across[slots]] + bad_mass[slots]
+        pick = slots[viol > 1e-6]
+        if not len(pick):
+            return None
+        pick = pick[np.argsort(-viol[viol > 1e-6], kind="stable")][:limit]
+        rows: list[NDArray[np.int64]] = []
+        cols: list[NDArray[np.int64]] = []
+        vals: list[NDArray[np.float64]] = []
+        L = self.L
+        pos = {int(s): r for r, s in enumerate(pick)}
+        sel = np.isin(self.slot, pick)
+        for r, s in enumerate(pick):
+            e = self.across[s]
+            acr = L.indices[L.indptr[e]:L.indptr[e + 1]]
+            rows.append(np.full(len(acr) + 1, r))
+            cols.append(np.concatenate([[self.tri[s]], acr]))
+            vals.append(np.concatenate([[1.0], -np.ones(len(acr))]))
+        bs, bp = self.slot[sel], self.partner[sel]
+        rows.append(np.array([pos[int(s)] for s in bs], dtype=np.int64))
+        cols.append(bp)
+        vals.append(np.ones(len(bp)))  # cancels the -1 of the bad partners
+        C = csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(len(pick), self.m))
+        C.sum_duplicates()
+        C.eliminate_zeros()
+        return C
+
+
 #: roots of the odd-cycle search (the heaviest fractionally used segments)
 _ODD_CYCLE_ROOTS = 300
 
 
-def _separate_cuts(prog: _Program, x: NDArray[np.float64],
-                   limit: int | None = None) -> tuple[csr_array, NDArray[np.float64]] | None:
-    """Crossing-clique inequalities, then odd-cycle ones, violated by ``x``: (rows, rhs) or None."""
+def _separate_cuts(prog: _Program, x: NDArray[np.float64], limit: int | None = None,
+                   flips: _FlipCuts | None = None,
+                   overlap: bool = False) -> tuple[csr_array, NDArray[np.float64]] | None:
+    """Cuts violated by ``x``: (rows, rhs) or None.
+
+    Crossing-clique inequalities, then odd-cycle ones; with ``overlap``, also cliques of the
+    triangle overlap graph (:func:`_separate_overlap_cliques`), and with ``flips`` the
+    optimality cuts of improving flips (:class:`_FlipCuts`); at most ``limit`` of each kind.
+    """
     limit = limit or _CUTS_PER_ROUND
+    parts: list[tuple[csr_array, NDArray[np.float64]]] = []
     C = _separate_cliques(prog, x, limit)
+    if C is not None:
+        parts.append((C, np.ones(C.shape[0])))
     odd = _separate_odd_cycles(prog, x, limit) if C is None or C.shape[0] < limit // 4 else None
-    if C is None and odd is None:
+    if odd is not None:
+        parts.append(odd)
+    if overlap:
+        T = _separate_overlap_cliques(prog, x, limit)
+        if T is not None:
+            parts.append((T, np.ones(T.shape[0])))
+    if flips is not None:
+        F = flips.separate(x, limit)
+        if F is not None:
+            parts.append((F, np.zeros(F.shape[0])))
+    if not parts:
         return None
-    if odd is None:
-        return C, np.ones(C.shape[0])  # type: ignore[union-attr]  # C is not None when odd is None
-    if C is None:
-        return odd
+    if len(parts) == 1:
+        return parts[0]
     from scipy.sparse import vstack
 
-    return vstack([C, odd[0]]).tocsr(), np.concatenate([np.ones(C.shape[0]), odd[1]])
+    return vstack([p[0] for p in parts]).tocsr(), np.concatenate([p[1] for p in parts])
 
 
 def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float | None) -> _SumResult:
@@ -649,6 +851,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     rounds = 0
     lp_solver = _Relaxation(prog, c, lp_method)
     windows = _Windows(prog, c, left) if _DESCENT else None
+    flips: _FlipCuts | None = None
     cut_until = math.inf if deadline is None else time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     while True:
         cuts = prog.cuts
@@ -686,7 +889,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
             out = windows.run(bound, r, _how(rounds, cuts), max_free=int(_CHEAP_WINDOW * m))
             if out is not None:
                 return out
-        new = _separate_cuts(prog, x, _DESCENT_CUTS_PER_ROUND if _DESCENT else _CUTS_PER_ROUND)
+        new, flips = _next_cuts(prog, c, x, lp, lp_solver, flips)
         if new is None:
             break
         prog.add_cuts(*new)
@@ -701,6 +904,23 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         return out
 
     return _previous_branch_and_bound(prog, c, x, bound, r, left)
+
+
+def _next_cuts(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64], lp: OptimizeResult | _LPResult,
+               lp_solver: _Relaxation, flips: _FlipCuts | None,
+               ) -> tuple[tuple[csr_array, NDArray[np.float64]] | None, _FlipCuts | None]:
+    """One round's cuts violated by the LP optimum ``x`` (and the flip cuts, built on the first call).
+
+    The windows' path (``_DESCENT``) with ``_STRONG`` first drops the cuts slack at ``x``, then
+    separates every family; otherwise crossing cliques and odd cycles only, as before.
+    """
+    if not _DESCENT:
+        return _separate_cuts(prog, x, _CUTS_PER_ROUND), flips
+    if _STRONG:
+        if flips is None:
+            flips = _FlipCuts(prog, c)
+        lp_solver.purge(x, lp)
+    return _separate_cuts(prog, x, _DESCENT_CUTS_PER_ROUND, flips=flips, overlap=_STRONG), flips
 
 
 def _previous_branch_and_bound(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64], bound: float,

@@ -417,3 +417,82 @@ def test_odd_cycle_cuts_from_few_roots_are_valid(monkeypatch, seed):
     for C, rhs in found:
         for x in xs:
             assert np.all(C @ x <= rhs + 1e-12)
+
+
+def test_overlap_clique_cuts_are_valid():
+    # cliques of pairwise overlapping triangles separated from fractional LP optima are violated
+    # there and hold for every fine triangulation (enumerated); such cliques without a common
+    # point are rare at 12 points, so several point sets are tried and some must be found
+    from geoquant.triangulation import enumerate_triangulations
+    from geoquant.triangulation._optimal import _separate_overlap_cliques
+
+    total = 0
+    for seed in range(6):
+        P, T, prog, sid = _setup(12, seed)
+        found = []
+        for lp in _random_lp_optima(P, T, prog, seed, 30):
+            C = _separate_overlap_cliques(prog, lp.x)
+            if C is not None:
+                assert np.all(C @ lp.x > 1 + 1e-6)
+                found.append(C)
+        if found:
+            xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+            for C in found:
+                assert np.all(C @ xs.T <= 1 + 1e-12)
+                total += C.shape[0]
+    assert total > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("sense", [1.0, -1.0])
+def test_flip_cuts_hold_for_every_optimal_triangulation(seed, sense):
+    # the optimality cuts of improving flips cut off some triangulations but never an optimal one
+    # (all triangulations enumerated; min and max of a random cost, ties included)
+    from geoquant.triangulation import enumerate_triangulations
+    from geoquant.triangulation._optimal import _FlipCuts
+
+    P, T, prog, sid = _setup(11, seed)
+    rng = np.random.default_rng(seed)
+    c = sense * np.round(rng.random(len(T)) * 8)  # coarse values: many ties between flips
+    flips = _FlipCuts(prog, c)
+    xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+    vals = xs @ c
+    best = vals.min()
+    cut = 0
+    for x, v in zip(xs, vals, strict=True):
+        C = flips.separate(x, 10**6)
+        if v <= best + 1e-9:
+            assert C is None
+        elif C is not None:
+            assert np.all(C @ x > 1e-6)
+            cut += 1
+    assert cut > 0
+
+
+def test_search_with_overlap_and_flip_cuts_equals_brute_force():
+    # the costs of _random_lp_optima whose LP optimum is fractional (rare at 12 points: the
+    # point sets below have some): the cut loop with overlap cliques and flip cuts, then the
+    # windows, find the minimum over every enumerated triangulation
+    from scipy.optimize import linprog
+
+    from geoquant.triangulation import _optimal, enumerate_triangulations
+
+    fractional = 0
+    for seed in (1, 4):
+        P, T, prog, sid = _setup(12, seed)
+        xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+        order = np.lexsort((P[:, 1], P[:, 0]))
+        area = simplex_volumes(P[order], T)
+        rng = np.random.default_rng(seed)  # the costs of _random_lp_optima(P, T, prog, seed, 30)
+        for _ in range(30):
+            c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
+            lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+            if np.abs(lp.x - np.round(lp.x)).max() <= 1e-6:
+                continue
+            fractional += 1
+            c = c * (1e3 / np.abs(c).mean())
+            prog.cuts, prog.cut_rhs = None, np.zeros(0)
+            sol = _optimal._solve_sum(prog, c, lp_method="highs-ds", deadline=None)
+            assert sol.optimal
+            assert sol.value == pytest.approx((xs @ c).min(), rel=1e-9)
+    assert fractional > 0
