@@ -356,8 +356,11 @@ _CUTS_PER_ROUND = 200  # 1000 per round made each warm re-solve 5-10x slower (me
 #: the previous path (kept for the benchmark's same-process comparison)
 _DESCENT = True
 #: the new path's stronger cuts: cliques of the triangle overlap graph and the optimality cuts of
-#: improving flips, with the cuts slack at the LP optimum dropped each round (``False``: the
-#: crossing cliques and odd cycles only, every cut kept)
+#: improving flips, with the cuts slack at the LP optimum dropped each round; between rounds one
+#: window, the largest that leaves at most ``_CHEAP_WINDOW`` of the triangles free; with a time
+#: limit, an incumbent by rounding before the last window if the windows found none
+#: (``False``: crossing cliques and odd cycles only, every cut kept, the ladder of windows from
+#: ``_DESCENT_FIRST`` doubling, as in the previous round)
 _STRONG = True
 #: cut rounds before the first windows, at most, and cuts per round there
 _DESCENT_ROUNDS = 1
@@ -369,6 +372,19 @@ _CHEAP_WINDOW = 0.45
 #: the first window below the Lagrangian bound (relative to it) and its growth per infeasible window
 _DESCENT_FIRST = 1e-4
 _DESCENT_FACTOR = 2.0
+
+
+def _crossing(O: NDArray[np.int8], a: NDArray[np.int64], b: NDArray[np.int64], n: int) -> NDArray[np.bool_]:
+    """``(k, k)`` bool: segments ``a_i b_i`` and ``a_j b_j`` cross properly (each one's ends strictly on both sides of the other).
+
+    Computed once per undirected segment, in int8 (orientations are -1, 0, 1).
+    """
+    seg, inv = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
+    p, q = seg // n, seg % n
+    side = O[p[:, None], q[:, None], p[None, :]] * O[p[:, None], q[:, None], q[None, :]] < 0
+    side &= side.T
+    inv = inv.ravel()
+    return side if len(seg) == len(a) and np.array_equal(inv, np.arange(len(a))) else side[np.ix_(inv, inv)]
 
 
 def _separate_cliques(prog: _Program, x: NDArray[np.float64], limit: int | None = None) -> csr_array | None:
@@ -392,10 +408,7 @@ def _separate_cliques(prog: _Program, x: NDArray[np.float64], limit: int | None 
     frac = frac[np.argsort(-y[frac], kind="stable")]
     a, b = tails[frac], heads[frac]
     O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
-    o1 = O[a[:, None], b[:, None], a[None, :]].astype(np.int64)
-    o2 = O[a[:, None], b[:, None], b[None, :]].astype(np.int64)
-    side = o1 * o2 < 0  # the other segment's ends strictly on both sides of this one
-    cross = side & side.T
+    cross = _crossing(O, a, b, prog.n)
     yf = y[frac]
     seen: set[tuple[int, ...]] = set()
     rows, cols = [], []
@@ -571,8 +584,7 @@ def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64],
     frac = frac[first]
     a, b = tails[frac], heads[frac]
     O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
-    side = O[a[:, None], b[:, None], a[None, :]].astype(np.int64) * O[a[:, None], b[:, None], b[None, :]] < 0
-    ii, jj = np.nonzero(side & side.T)
+    ii, jj = np.nonzero(_crossing(O, a, b, prog.n))
     if not len(ii):
         return None
     yf = y[frac]
@@ -584,7 +596,8 @@ def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64],
     # shortest odd walks through the heaviest segments only: from every root, Dijkstra took 30-40 s
     # a round at n = 160 once the LP had ~4,000 fractional triangles
     roots = np.argsort(-yf, kind="stable")[:_ODD_CYCLE_ROOTS]
-    dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True)
+    # only walks shorter than 1 are violated: the search stops there (same walks, much less work)
+    dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True, limit=1.0)
     found = np.flatnonzero(dist[np.arange(len(roots)), roots + k] < 1 - 1e-6)
     seen: set[tuple[int, ...]] = set()
     rows: list[int] = []
@@ -650,9 +663,7 @@ def _separate_overlap_cliques(prog: _Program, x: NDArray[np.float64],
     heads = np.concatenate([S[:, 1], S[:, 2], S[:, 0]])
     owner = np.tile(np.arange(k), 3)
     seg, srow = np.unique(np.minimum(tails, heads) * n + np.maximum(tails, heads), return_inverse=True)
-    a, b = seg // n, seg % n
-    side = O[a[:, None], b[:, None], a[None, :]] * O[a[:, None], b[:, None], b[None, :]] < 0
-    si, sj = np.nonzero(side & side.T)  # properly crossing segments
+    si, sj = np.nonzero(_crossing(O, seg // n, seg % n, n))  # properly crossing segments
     cross = csr_array((np.ones(len(si)), (si, sj)), shape=(len(seg), len(seg)))
     inc = csr_array((np.ones(3 * k), (owner, srow.ravel())), shape=(k, len(seg)))
     _, drow = np.unique(tails * n + heads, return_inverse=True)
@@ -897,13 +908,24 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         rounds += 1
 
     if windows is not None:
-        if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:  # checked above: a triangulation
-            windows.offer(x.round().astype(bool))
-        out = windows.run(bound, r, _how(rounds, cuts))
-        assert out is not None  # no limit on the window: a result
-        return out
+        return _last_windows(windows, x, bound, r, _how(rounds, cuts), timed=deadline is not None)
 
     return _previous_branch_and_bound(prog, c, x, bound, r, left)
+
+
+def _last_windows(windows: _Windows, x: NDArray[np.float64], bound: float, r: NDArray[np.float64], how: str,
+                  timed: bool) -> _SumResult:
+    """After the last round of cuts: the windows without a size limit, until one holds the optimum."""
+    if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:  # checked by the caller: a triangulation
+        windows.offer(x.round().astype(bool))
+    if _STRONG and windows.best_x is None and timed:
+        # the last window may run out of time before it finds anything: a safety net
+        inc = _rounding_incumbent(windows.prog, windows.c, x, windows.left)
+        if inc is not None:
+            windows.offer(inc)
+    out = windows.run(bound, r, how)
+    assert out is not None  # no limit on the window: a result
+    return out
 
 
 def _next_cuts(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64], lp: OptimizeResult | _LPResult,
@@ -931,10 +953,7 @@ def _previous_branch_and_bound(prog: _Program, c: NDArray[np.float64], x: NDArra
     # weights covering any point sum to 1; being empty, they lie in some fine triangulation, e.g.
     # a constrained one) and solve the remainder
     x_inc, ub = None, math.inf
-    ones = x > 0.5 + _INT_TOL
-    if prog.O is not None:  # extend greedily by LP weight, then cost, to leave little to the solver
-        ones = _greedy_compatible(prog.tris, prog.O, np.lexsort((c, -x)), ones)
-    xk, res = prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
+    xk, res = _rounding(prog, c, x, left)
     if xk is not None:
         x_inc, ub = xk, float(c[xk].sum())
     elif res.status == 1:
@@ -953,6 +972,25 @@ def _previous_branch_and_bound(prog: _Program, c: NDArray[np.float64], x: NDArra
     return out
 
 
+def _rounding(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64],
+              left: Callable[[], float | None]) -> tuple[NDArray[np.bool_] | None, OptimizeResult]:
+    """A triangulation near the LP point ``x``: its triangles of weight above 1/2, extended greedily, completed by HiGHS."""
+    # they cannot overlap (the weights covering any point sum to 1); being empty, they lie in some
+    # fine triangulation (e.g. a constrained one)
+    ones = x > 0.5 + _INT_TOL
+    if prog.O is not None:  # extend greedily by LP weight, then cost, to leave little to the solver
+        ones = _greedy_compatible(prog.tris, prog.O, np.lexsort((c, -x)), ones)
+    return prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
+
+
+def _rounding_incumbent(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64],
+                        left: Callable[[], float | None]) -> NDArray[np.bool_] | None:
+    """:func:`_rounding` with a share of the time left (None when it finds nothing)."""
+    rem = left()
+    xk, _ = _rounding(prog, c, x, lambda: None if rem is None else 0.25 * rem)
+    return xk
+
+
 def _window(bound: float, r: NDArray[np.float64], U: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_], float]:
     """Reduced-cost fixing against a target: ``(keep, force, tol)``.
 
@@ -963,6 +1001,26 @@ def _window(bound: float, r: NDArray[np.float64], U: float) -> tuple[NDArray[np.
     keep = bound + np.maximum(r, 0.0) <= U + tol
     force = bound - np.minimum(r, 0.0) > U + tol
     return keep, force, tol
+
+
+def _largest_window(r: NDArray[np.float64], max_free: int) -> float:
+    """The largest ``D >= 0`` whose window ``U = bound + D`` leaves at most ``max_free`` triangles free (see :func:`_window`).
+
+    ``free(D) = #{max(r, 0) <= D} - #{-min(r, 0) > D}`` is a step function of ``D`` that grows
+    at the thresholds of both kinds; the answer is halfway between the last threshold where it
+    fits and the first where it does not (0 if it never fits).
+    """
+    keep_at = np.sort(np.maximum(r, 0.0))
+    force_at = np.sort(-np.minimum(r, 0.0))
+    steps = np.unique(np.concatenate([keep_at, force_at]))
+    free = np.searchsorted(keep_at, steps, side="right") - (len(force_at) - np.searchsorted(force_at, steps, side="right"))
+    over = np.flatnonzero(free > max_free)
+    if not len(over):
+        return float(steps[-1])
+    j = int(over[0])
+    if j == 0:
+        return 0.0
+    return float(0.5 * (steps[j - 1] + steps[j]))
 
 
 def _how(rounds: int, cuts: csr_array | None) -> str:
@@ -1013,6 +1071,13 @@ class _Windows:
         prog, c, m = self.prog, self.c, len(self.c)
         lower = max(self.lower, bound)
         delta = _DESCENT_FIRST * max(abs(bound), 1.0)
+        if max_free is not None and _STRONG:
+            # between rounds of cuts: straight to the largest window with at most max_free free
+            # triangles (it proves at least what the smaller ones would, at about the same cost)
+            delta = max(delta, _largest_window(r, max_free))
+            if bound + delta <= self.lower and bound + delta < self.best:  # nothing new below max_free
+                self.lower = lower
+                return None
         while bound + delta <= self.lower and bound + delta < self.best:  # known empty
             delta *= _DESCENT_FACTOR
         while True:

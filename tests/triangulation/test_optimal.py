@@ -496,3 +496,23 @@ def test_search_with_overlap_and_flip_cuts_equals_brute_force():
             assert sol.optimal
             assert sol.value == pytest.approx((xs @ c).min(), rel=1e-9)
     assert fractional > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_largest_window_is_the_largest_within_the_size(seed):
+    # against every threshold: the window at the returned target leaves at most max_free
+    # triangles free, and the window at the next larger keep-threshold more
+    from geoquant.triangulation._optimal import _largest_window, _window
+
+    rng = np.random.default_rng(seed)
+    r = np.round(rng.normal(size=300), 1) * rng.random(300)  # ties and negative reduced costs
+    bound = 10.0
+    for max_free in (0, 5, 50, 200):
+        D = _largest_window(r, max_free)
+        keep, force, _ = _window(bound, r, bound + D)
+        assert keep.sum() - force.sum() <= max_free or D == 0.0
+        later = np.unique(np.maximum(r, 0.0))
+        later = later[later > D + 1e-9]
+        if len(later):
+            keep, force, _ = _window(bound, r, bound + later[0])
+            assert keep.sum() - force.sum() > max_free
