@@ -863,12 +863,13 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     lp_solver = _Relaxation(prog, c, lp_method)
     windows = _Windows(prog, c, left) if _DESCENT else None
     flips: _FlipCuts | None = None
+    best_bound = -math.inf
     cut_until = math.inf if deadline is None else time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     while True:
         cuts = prog.cuts
         lp = lp_solver.solve(left())
         if lp.status == 1:
-            return _SumResult(None, math.inf, -math.inf, False, f"LP relaxation: {lp.message}", timed_out=True)
+            return _timed_out_lp(windows, lp.message, best_bound)
         if lp.status != 0 or lp.x is None:
             raise SolverError(f"the LP relaxation failed: {lp.message} (status {lp.status})")
         # Lagrangian bound (weak duality on the box 0 <= x <= 1) from any multipliers: y for the
@@ -881,6 +882,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
             r = r - cuts.T @ z
             bound += float(z @ prog.cut_rhs)
         bound += float(np.minimum(r, 0.0).sum())
+        best_bound = max(best_bound, bound)
         x = np.asarray(lp.x)
         if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
             xi = prog.check(x, np.zeros(m), np.ones(m))
@@ -911,6 +913,15 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         return _last_windows(windows, x, bound, r, _how(rounds, cuts), timed=deadline is not None)
 
     return _previous_branch_and_bound(prog, c, x, bound, r, left)
+
+
+def _timed_out_lp(windows: _Windows | None, message: str, bound: float) -> _SumResult:
+    """The time ran out in an LP re-solve: the windows' best triangulation (if any) with the best bound so far."""
+    status = f"LP relaxation: {message}"
+    if windows is None or windows.best_x is None:
+        return _SumResult(None, math.inf, bound, False, status, timed_out=True)
+    lower = min(max(bound, windows.lower), windows.best)
+    return _SumResult(windows.best_x, windows.best, lower, False, status, timed_out=True)
 
 
 def _last_windows(windows: _Windows, x: NDArray[np.float64], bound: float, r: NDArray[np.float64], how: str,
@@ -1016,11 +1027,11 @@ def _largest_window(r: NDArray[np.float64], max_free: int) -> float:
     free = np.searchsorted(keep_at, steps, side="right") - (len(force_at) - np.searchsorted(force_at, steps, side="right"))
     over = np.flatnonzero(free > max_free)
     if not len(over):
-        return float(steps[-1])
+        return float(np.max(steps[np.isfinite(steps)], initial=0.0))
     j = int(over[0])
     if j == 0:
         return 0.0
-    return float(0.5 * (steps[j - 1] + steps[j]))
+    return float(0.5 * (steps[j - 1] + steps[j])) if np.isfinite(steps[j]) else float(steps[j - 1])
 
 
 def _how(rounds: int, cuts: csr_array | None) -> str:
