@@ -369,6 +369,11 @@ _DESCENT_CUTS_PER_ROUND = 1000
 #: between cut rounds, only windows that leave at most this share of the triangles free are
 #: tried (HiGHS proves them in seconds at n = 160); a larger one waits for another round of cuts
 _CHEAP_WINDOW = 0.45
+#: the new path (``_STRONG``): a window between rounds of cuts that runs longer than this (wall s)
+#: is left for a later round, and the share of free triangles allowed shrinks by this factor
+_CHEAP_WINDOW_SECONDS = 5.0
+_CHEAP_WINDOW_STRONG = 0.55
+_CHEAP_WINDOW_SHRINK = 0.85
 #: the first window below the Lagrangian bound (relative to it) and its growth per infeasible window
 _DESCENT_FIRST = 1e-4
 _DESCENT_FACTOR = 2.0
@@ -899,7 +904,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
                 deadline is not None and time.perf_counter() > cut_until):
             break
         if windows is not None and rounds >= _DESCENT_ROUNDS:  # cheap windows first, else cut more
-            out = windows.run(bound, r, _how(rounds, cuts), max_free=int(_CHEAP_WINDOW * m))
+            out = windows.run(bound, r, _how(rounds, cuts), max_free=int(windows.share * m))
             if out is not None:
                 return out
         new, flips = _next_cuts(prog, c, x, lp, lp_solver, flips)
@@ -1071,6 +1076,7 @@ class _Windows:
         self.best_x: NDArray[np.bool_] | None = None
         self.best = math.inf
         self.lower = -math.inf  # proven lower bound on the optimum, from empty windows
+        self.share = _CHEAP_WINDOW_STRONG if _STRONG else _CHEAP_WINDOW  # the largest share of free triangles in a window between rounds of cuts
         self.count = 0
 
     def offer(self, x: NDArray[np.bool_]) -> None:
@@ -1101,7 +1107,10 @@ class _Windows:
             if max_free is not None and free > max_free:
                 self.lower = lower
                 return None
-            xk, res = prog.solve(c, ub=keep.astype(np.float64), lb=force.astype(np.float64), time_limit=self.left())
+            rem = self.left()
+            capped = max_free is not None and _STRONG and (rem is None or rem > _CHEAP_WINDOW_SECONDS)
+            xk, res = prog.solve(c, ub=keep.astype(np.float64), lb=force.astype(np.float64),
+                                 time_limit=_CHEAP_WINDOW_SECONDS if capped else rem)
             self.count += 1
             note = (f"; {how}, then branch and bound in {self.count} window(s) of reduced-cost fixing below the "
                     f"Lagrangian bound (last: {free:,} of {m:,} triangles free)")
@@ -1120,15 +1129,22 @@ class _Windows:
                 delta *= _DESCENT_FACTOR
                 continue
             if res.status == 1:  # time limit
-                db = getattr(res, "mip_dual_bound", None)
-                if db is not None and np.isfinite(db):
-                    lower = max(lower, min(float(db), U))
-                self.lower = lower
-                if self.best_x is None:
-                    return _SumResult(None, math.inf, lower, False, _status_text(res) + note, timed_out=True)
-                return _SumResult(self.best_x, self.best, min(lower, self.best), False, _status_text(res) + note,
-                                  timed_out=True)
+                return self._timed_out(res, lower, U, note, capped)
             raise SolverError(f"HiGHS failed on a window of the branch and bound: {_status_text(res)}")
+
+    def _timed_out(self, res: OptimizeResult, lower: float, U: float, note: str, capped: bool) -> _SumResult | None:
+        """A window ran out of time: keep its dual bound; None for a capped cheap window (cut more instead)."""
+        db = getattr(res, "mip_dual_bound", None)
+        if db is not None and np.isfinite(db):
+            lower = max(lower, min(float(db), U))
+        self.lower = lower
+        if capped:  # smaller cheap windows from now on
+            self.share *= _CHEAP_WINDOW_SHRINK
+            return None
+        if self.best_x is None:
+            return _SumResult(None, math.inf, lower, False, _status_text(res) + note, timed_out=True)
+        return _SumResult(self.best_x, self.best, min(lower, self.best), False, _status_text(res) + note,
+                          timed_out=True)
 
 
 def _finish_milp(prog: _Program, c: NDArray[np.float64], x: NDArray[np.bool_] | None, res: OptimizeResult,
