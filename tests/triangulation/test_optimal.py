@@ -345,7 +345,8 @@ def test_windows_equal_brute_force(monkeypatch):
         lo, hi = _brute_force(P, cost)
         # no cuts; windows before any cut (all sizes); the defaults
         for settings in ({"_DESCENT_MAX_ROUNDS": 0, "_DESCENT_FIRST": 1e-7},
-                         {"_DESCENT_ROUNDS": 0, "_CHEAP_WINDOW": 1.0, "_DESCENT_FIRST": 1e-7}, {}):
+                         {"_DESCENT_ROUNDS": 0, "_CHEAP_WINDOW": 1.0, "_CHEAP_WINDOW_STRONG": 1.0, "_DESCENT_FIRST": 1e-7},
+                         {"_STRONG": False}, {}):
             monkeypatch.undo()
             for k, v in settings.items():
                 monkeypatch.setattr(_optimal, k, v)
