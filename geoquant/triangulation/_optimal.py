@@ -550,7 +550,11 @@ class _Relaxation:
                            b_ub=None if cuts is None else self.prog.cut_rhs, bounds=(0, 1),
                            method=self.method, options=opts)
         h, hs = self.h, self._hs
-        h.setOptionValue("time_limit", float(max(time_left, 1e-3)) if time_left is not None else hs.kHighsInf)
+        # HiGHS compares its time_limit with the run time summed over every run() of this object
+        # (ERGO-Code/HiGHS#1331, #1477): the limit of this re-solve is what it has already spent plus
+        # what is left (without that, the rounds after the first minute ended at once, "time limit")
+        spent = float(h.getRunTime()) if hasattr(h, "getRunTime") else 0.0
+        h.setOptionValue("time_limit", spent + float(max(time_left, 1e-3)) if time_left is not None else hs.kHighsInf)
         h.run()
         status = h.getModelStatus()
         if status == hs.HighsModelStatus.kOptimal:

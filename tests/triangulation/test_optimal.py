@@ -517,3 +517,27 @@ def test_largest_window_is_the_largest_within_the_size(seed):
         if len(later):
             keep, force, _ = _window(bound, r, bound + later[0])
             assert keep.sum() - force.sum() > max_free
+
+
+def test_lp_resolve_time_limit_is_per_solve():
+    # HiGHS sums its run time over every run() of one object: a warm re-solve given less time than
+    # the solves before it took must still finish (it once reported "time limit" at once)
+    from geoquant.triangulation import _optimal
+
+    P, T, prog, _ = _setup(60, 0)
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    c = -simplex_volumes(P[order], T) ** 2
+    rel = _optimal._Relaxation(prog, c * (1e3 / np.abs(c).mean()), "highs-ipm")
+    if rel.h is None:
+        pytest.skip("highspy not installed")
+    first = rel.solve(None)
+    assert first.status == 0
+    from scipy.sparse import csr_array
+
+    spent = rel.h.getRunTime()
+    on = np.flatnonzero(first.x > 0.5)  # a row that cuts the optimum off: the re-solve must pivot
+    rel.add_cuts(csr_array((np.ones(len(on)), (np.zeros(len(on), dtype=int), on)), shape=(1, len(c))),
+                 np.array([len(on) - 1.0]))
+    again = rel.solve(0.5 * spent)  # warm, dual simplex: a few pivots, far less than the first solve
+    assert again.status == 0
+    assert again.x[on].sum() <= len(on) - 1 + 1e-6
