@@ -850,9 +850,11 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        Lagrangian bound ``c . x >= y . b + sum_j min(r_j, 0)`` with reduced costs
        ``r = c - A^T y`` (weak duality on the box ``0 <= x <= 1``); if the LP
        optimum is integral it is a triangulation meeting that bound: optimal.
-    2. Otherwise cutting planes (crossing cliques and odd cycles, :func:`_separate_cuts`),
-       re-solved warm: ``_DESCENT_ROUNDS`` rounds, then branch and bound in windows of
-       reduced-cost fixing below the Lagrangian bound (:class:`_Windows`).
+    2. Otherwise cutting planes (crossing cliques and odd cycles; with ``_STRONG`` also cliques
+       of the triangle overlap graph and the optimality cuts of improving flips, the cuts slack
+       at the optimum dropped each round; :func:`_separate_cuts`), re-solved warm, each round
+       followed by one cheap window of branch and bound (reduced-cost fixing below the Lagrangian
+       bound, :class:`_Windows`); after the last round, windows of any size.
 
     The previous path (``_DESCENT = False``; kept for the benchmark's comparison) cuts up to
     ``_CUT_ROUNDS`` rounds, then:
