@@ -150,6 +150,10 @@ def main(argv=None) -> int:
                     help="wall-clock cap of the previous path (cuts to integrality) per instance, s")
     ap.add_argument("--worst-limit", type=float, default=120.0, help="wall-clock cap of the new path per instance, s")
     ap.add_argument("--worst-seeds", type=int, nargs="+", default=list(range(7)))
+    ap.add_argument("--worst-previous", choices=["descent", "windows"], default="descent",
+                    help="the previous path: 'descent' = cuts to integrality then one branch and bound "
+                         "(_DESCENT = False); 'windows' = the windows with crossing cliques and odd cycles only "
+                         "(_STRONG = False)")
     ap.add_argument("--worst-targets", nargs="+", default=["franke", "runge", "sines", "gaussian"])
     args = ap.parse_args(argv)
     if args.count_one:
@@ -159,7 +163,8 @@ def main(argv=None) -> int:
         return 0
     if args.worst_only:
         lines = bench_worst(baseline_limit=args.worst_baseline_limit, new_limit=args.worst_limit,
-                            instances=[(sd, t) for sd in args.worst_seeds for t in args.worst_targets])
+                            instances=[(sd, t) for sd in args.worst_seeds for t in args.worst_targets],
+                            previous=args.worst_previous)
         if args.report:
             Path(args.report).parent.mkdir(parents=True, exist_ok=True)
             Path(args.report).write_text("\n".join(lines) + "\n")
@@ -415,7 +420,7 @@ def bench_optimal(sizes, target_name="franke", seeds=(0,), engine_only=False) ->
 WORST_INSTANCES = [(seed, t) for seed in range(7) for t in ("franke", "runge", "sines", "gaussian")]
 
 
-def bench_worst(n=160, instances=None, baseline_limit=120.0, new_limit=120.0) -> list[str]:
+def bench_worst(n=160, instances=None, baseline_limit=120.0, new_limit=120.0, previous="descent") -> list[str]:
     """Exact worst (maximum L2) triangulation at n = 160: windows of reduced-cost fixing vs the previous path.
 
     The cost is the comparison's (``simplex_errors(..., "l2", degree=7, refine=2)``, as
@@ -424,7 +429,9 @@ def bench_worst(n=160, instances=None, baseline_limit=120.0, new_limit=120.0) ->
     Lagrangian bound (``_optimal._Windows``).
     Previous path (``_optimal._DESCENT = False``): cuts until the LP is integral (up to 60
     rounds), then a greedy incumbent, reduced-cost fixing and one HiGHS branch and bound,
-    capped at ``baseline_limit`` s wall. Where both prove optimality the optima must agree.
+    capped at ``baseline_limit`` s wall. With ``previous="windows"`` the previous path is the
+    windows with the crossing cliques and odd cycles only (``_optimal._STRONG = False``: no
+    overlap cliques, no flip cuts, no purge). Where both prove optimality the optima must agree.
     """
     from geoquant.points import sample_points
     from geoquant.targets import get_target
@@ -446,8 +453,12 @@ def bench_worst(n=160, instances=None, baseline_limit=120.0, new_limit=120.0) ->
          f"average at start {' '.join(load)} on {os.cpu_count()} cores. New: `optimal_triangulation(..., "
          f"sense='max', time_limit={new_limit:.0f})` (rounds of cuts; after each, branch and bound in the windows "
          "of reduced-cost fixing below the Lagrangian bound that leave HiGHS at most 45 % of the triangles; after "
-         "10 rounds, any window). Previous: the same call with `_DESCENT = False` (cuts "
-         f"until the LP is integral, then one branch and bound), capped at {baseline_limit:.0f} s wall. CPU = "
+         "10 rounds, any window; cuts: crossing cliques, odd cycles, overlap cliques of triangles, optimality "
+         "cuts of improving flips, slack cuts dropped each round). Previous: the same call with "
+         + ("`_STRONG = False` (the same windows with crossing cliques and odd cycles only, every cut kept)"
+            if previous == "windows" else
+            "`_DESCENT = False` (cuts until the LP is integral, then one branch and bound)")
+         + f", capped at {baseline_limit:.0f} s wall. CPU = "
          "process time of the solve (HiGHS runs 2 threads); the goal (< 60 s CPU) is on cost + solve.")
     emit()
     emit("| seed | target | empty triangles | worst l2sq | cost CPU s | new solve CPU s | new wall s | cost + solve CPU s "
@@ -484,8 +495,8 @@ def bench_worst(n=160, instances=None, baseline_limit=120.0, new_limit=120.0) ->
         else:
             windows = r.status.split("branch and bound in ")[1].split(" window")[0]
             path = f"{windows} window(s)"
-        saved = _optimal._DESCENT
-        _optimal._DESCENT = False
+        saved = _optimal._DESCENT, _optimal._STRONG
+        setattr(_optimal, "_STRONG" if previous == "windows" else "_DESCENT", False)
         try:
             c0, w0 = time.process_time(), time.perf_counter()
             try:
@@ -494,7 +505,7 @@ def bench_worst(n=160, instances=None, baseline_limit=120.0, new_limit=120.0) ->
                 old = None
             cpu_old, wall_old = time.process_time() - c0, time.perf_counter() - w0
         finally:
-            _optimal._DESCENT = saved
+            _optimal._DESCENT, _optimal._STRONG = saved
         new_ok = r is not None and r.optimal
         if old is None:
             res_old = f"no triangulation in {baseline_limit:.0f} s wall"

@@ -355,6 +355,13 @@ _CUTS_PER_ROUND = 200  # 1000 per round made each warm re-solve 5-10x slower (me
 #: the target descent after a few rounds of cuts (see :class:`_Windows`); ``False`` restores
 #: the previous path (kept for the benchmark's same-process comparison)
 _DESCENT = True
+#: the new path's stronger cuts: cliques of the triangle overlap graph and the optimality cuts of
+#: improving flips, with the cuts slack at the LP optimum dropped each round; between rounds one
+#: window, the largest that leaves at most ``_CHEAP_WINDOW`` of the triangles free; with a time
+#: limit, an incumbent by rounding before the last window if the windows found none
+#: (``False``: crossing cliques and odd cycles only, every cut kept, the ladder of windows from
+#: ``_DESCENT_FIRST`` doubling, as in the previous round)
+_STRONG = True
 #: cut rounds before the first windows, at most, and cuts per round there
 _DESCENT_ROUNDS = 1
 _DESCENT_MAX_ROUNDS = 10
@@ -362,9 +369,27 @@ _DESCENT_CUTS_PER_ROUND = 1000
 #: between cut rounds, only windows that leave at most this share of the triangles free are
 #: tried (HiGHS proves them in seconds at n = 160); a larger one waits for another round of cuts
 _CHEAP_WINDOW = 0.45
+#: the new path (``_STRONG``): a window between rounds of cuts that runs longer than this (wall s)
+#: is left for a later round, and the share of free triangles allowed shrinks by this factor
+_CHEAP_WINDOW_SECONDS = 5.0
+_CHEAP_WINDOW_STRONG = 0.55
+_CHEAP_WINDOW_SHRINK = 0.85
 #: the first window below the Lagrangian bound (relative to it) and its growth per infeasible window
 _DESCENT_FIRST = 1e-4
 _DESCENT_FACTOR = 2.0
+
+
+def _crossing(O: NDArray[np.int8], a: NDArray[np.int64], b: NDArray[np.int64], n: int) -> NDArray[np.bool_]:
+    """``(k, k)`` bool: segments ``a_i b_i`` and ``a_j b_j`` cross properly (each one's ends strictly on both sides of the other).
+
+    Computed once per undirected segment, in int8 (orientations are -1, 0, 1).
+    """
+    seg, inv = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
+    p, q = seg // n, seg % n
+    side = O[p[:, None], q[:, None], p[None, :]] * O[p[:, None], q[:, None], q[None, :]] < 0
+    side &= side.T
+    inv = inv.ravel()
+    return side if len(seg) == len(a) and np.array_equal(inv, np.arange(len(a))) else side[np.ix_(inv, inv)]
 
 
 def _separate_cliques(prog: _Program, x: NDArray[np.float64], limit: int | None = None) -> csr_array | None:
@@ -388,10 +413,7 @@ def _separate_cliques(prog: _Program, x: NDArray[np.float64], limit: int | None 
     frac = frac[np.argsort(-y[frac], kind="stable")]
     a, b = tails[frac], heads[frac]
     O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
-    o1 = O[a[:, None], b[:, None], a[None, :]].astype(np.int64)
-    o2 = O[a[:, None], b[:, None], b[None, :]].astype(np.int64)
-    side = o1 * o2 < 0  # the other segment's ends strictly on both sides of this one
-    cross = side & side.T
+    cross = _crossing(O, a, b, prog.n)
     yf = y[frac]
     seen: set[tuple[int, ...]] = set()
     rows, cols = [], []
@@ -500,6 +522,24 @@ class _Relaxation:
                        C.indices.astype(np.int32), C.data.astype(np.float64))
         self.h.setOptionValue("solver", "simplex")  # warm start from the basis
 
+    def purge(self, x: NDArray[np.float64], lp: OptimizeResult | _LPResult) -> None:
+        """Drop the cuts slack at ``x`` with a zero multiplier, from the model and from the program.
+
+        They do not change this LP's optimum; dropped, they keep each warm re-solve as small as the
+        first rounds' (a dropped cut that is violated again later is separated again).
+        """
+        prog = self.prog
+        if self.h is None or prog.cuts is None:
+            return
+        z = np.asarray(lp.ineqlin.marginals, dtype=np.float64)
+        slack = prog.cut_rhs - prog.cuts @ x
+        drop = np.flatnonzero((np.abs(z) < 1e-12) & (slack > 1e-6))
+        if not len(drop):
+            return
+        self.h.deleteRows(len(drop), (self.n_eq + drop).astype(np.int32))
+        keep = np.setdiff1d(np.arange(len(z)), drop)
+        prog.cuts, prog.cut_rhs = prog.cuts[keep], prog.cut_rhs[keep]
+
     def solve(self, time_left: float | None) -> OptimizeResult | _LPResult:
         if self.h is None:
             from scipy.optimize import linprog
@@ -510,7 +550,11 @@ class _Relaxation:
                            b_ub=None if cuts is None else self.prog.cut_rhs, bounds=(0, 1),
                            method=self.method, options=opts)
         h, hs = self.h, self._hs
-        h.setOptionValue("time_limit", float(max(time_left, 1e-3)) if time_left is not None else hs.kHighsInf)
+        # HiGHS compares its time_limit with the run time summed over every run() of this object
+        # (ERGO-Code/HiGHS#1331, #1477): the limit of this re-solve is what it has already spent plus
+        # what is left (without that, the rounds after the first minute ended at once, "time limit")
+        spent = float(h.getRunTime()) if hasattr(h, "getRunTime") else 0.0
+        h.setOptionValue("time_limit", spent + float(max(time_left, 1e-3)) if time_left is not None else hs.kHighsInf)
         h.run()
         status = h.getModelStatus()
         if status == hs.HighsModelStatus.kOptimal:
@@ -549,8 +593,7 @@ def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64],
     frac = frac[first]
     a, b = tails[frac], heads[frac]
     O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
-    side = O[a[:, None], b[:, None], a[None, :]].astype(np.int64) * O[a[:, None], b[:, None], b[None, :]] < 0
-    ii, jj = np.nonzero(side & side.T)
+    ii, jj = np.nonzero(_crossing(O, a, b, prog.n))
     if not len(ii):
         return None
     yf = y[frac]
@@ -562,7 +605,8 @@ def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64],
     # shortest odd walks through the heaviest segments only: from every root, Dijkstra took 30-40 s
     # a round at n = 160 once the LP had ~4,000 fractional triangles
     roots = np.argsort(-yf, kind="stable")[:_ODD_CYCLE_ROOTS]
-    dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True)
+    # only walks shorter than 1 are violated: the search stops there (same walks, much less work)
+    dist, pred = dijkstra(G, directed=True, indices=roots, return_predecessors=True, limit=1.0)
     found = np.flatnonzero(dist[np.arange(len(roots)), roots + k] < 1 - 1e-6)
     seen: set[tuple[int, ...]] = set()
     rows: list[int] = []
@@ -600,25 +644,203 @@ def _separate_odd_cycles(prog: _Program, x: NDArray[np.float64],
     return C, np.asarray(rhs, dtype=np.float64)
 
 
+def _separate_overlap_cliques(prog: _Program, x: NDArray[np.float64],
+                              limit: int | None = None) -> csr_array | None:
+    """Cliques of the triangle overlap graph violated by ``x``, as sparse rows (each ``<= 1``).
+
+    Two chosen triangles of a triangulation never overlap (their interiors are disjoint), so of
+    a set of pairwise overlapping empty triangles at most one is chosen: ``sum x <= 1``. Where
+    the set has a common point this is implied by the cocircuit equations (they make the
+    weight covering every point 1), but pairwise overlapping triangles need not share a point
+    (the plane has no Helly property for pairs): those cliques are the fractional patterns of
+    the maximum that the crossing cliques of segments (:func:`_separate_cliques`) miss, for
+    instance long thin triangles crossing one another in a cycle. Two empty triangles overlap
+    exactly when an edge of one crosses an edge of the other properly or they lie on the same
+    side of a shared edge (:func:`_greedy_compatible`). Found greedily (heaviest first) among
+    the fractionally used triangles.
+    """
+    from scipy.sparse import csr_array
+
+    idx = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
+    k = len(idx)
+    if k < 3:
+        return None
+    O = cast("NDArray[np.int8]", prog.O)
+    n = prog.n
+    S = prog.tris[idx]
+    tails = np.concatenate([S[:, 0], S[:, 1], S[:, 2]])
+    heads = np.concatenate([S[:, 1], S[:, 2], S[:, 0]])
+    owner = np.tile(np.arange(k), 3)
+    seg, srow = np.unique(np.minimum(tails, heads) * n + np.maximum(tails, heads), return_inverse=True)
+    si, sj = np.nonzero(_crossing(O, seg // n, seg % n, n))  # properly crossing segments
+    cross = csr_array((np.ones(len(si)), (si, sj)), shape=(len(seg), len(seg)))
+    inc = csr_array((np.ones(3 * k), (owner, srow.ravel())), shape=(k, len(seg)))
+    _, drow = np.unique(tails * n + heads, return_inverse=True)
+    dinc = csr_array((np.ones(3 * k), (owner, drow.ravel())), shape=(k, int(drow.max()) + 1))
+    conflict = ((inc @ cross @ inc.T) + (dinc @ dinc.T)).toarray() > 0
+    np.fill_diagonal(conflict, False)
+    xf = x[idx]
+    seen: set[tuple[int, ...]] = set()
+    rows: list[int] = []
+    cols: list[int] = []
+    for i in np.argsort(-xf, kind="stable"):
+        clique = [int(i)]
+        ok = conflict[i].copy()
+        while ok.any():
+            cand = np.flatnonzero(ok)
+            j = int(cand[np.argmax(xf[cand])])
+            clique.append(j)
+            ok &= conflict[j]
+        if xf[clique].sum() <= 1 + 1e-6:
+            continue
+        key = tuple(sorted(clique))
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.extend([len(seen) - 1] * len(key))
+        cols.extend(idx[list(key)].tolist())
+        if len(seen) >= (limit or _CUTS_PER_ROUND):
+            break
+    if not seen:
+        return None
+    return csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(seen), len(x)))
+
+
+class _FlipCuts:
+    """Optimality cuts from improving flips of the objective ``c`` (minimised), valid for its optima.
+
+    Let triangles ``t = (a, c, b)`` and ``u = (c, a, d)`` lie on the two sides of a segment
+    ``ac`` with ``abcd`` a convex quadrilateral. If the flip to ``(a, d, b), (d, c, b)``
+    strictly lowers the cost, no optimal triangulation holds both ``t`` and ``u`` (flipping
+    would improve it). In an optimal triangulation holding ``t``, the triangle across ``ac``
+    (there is one: ``ac`` is not a hull segment) is then one of the others, so
+    ``x_t <= sum of x_u' over the triangles u' across ac that are not such a partner of t``.
+    These rows cut off fractional points that pair triangles across a segment in a way no
+    optimal triangulation does; they are valid for every optimal triangulation (not every
+    triangulation), so every bound they give is a bound on the optimum, and the windows of
+    :class:`_Windows` still hold every optimal triangulation below their target. Strict
+    improvement only (beyond ``1e-9`` relative), so ties never cut an optimum off.
+    """
+
+    def __init__(self, prog: _Program, c: NDArray[np.float64]) -> None:
+        T, n, m = prog.tris, prog.n, len(prog.tris)
+        O = cast("NDArray[np.int8]", prog.O)
+        L, ltails, lheads = prog.left_usage()
+        self.L, self.m = L, m
+        tails = np.concatenate([T[:, 0], T[:, 1], T[:, 2]])
+        heads = np.concatenate([T[:, 1], T[:, 2], T[:, 0]])
+        third = np.concatenate([T[:, 2], T[:, 0], T[:, 1]])
+        tri = np.tile(np.arange(m), 3)
+        lkeys = ltails * n + lheads
+        key = tails * n + heads
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
+        rev = heads * n + tails
+        start, stop = np.searchsorted(skey, rev), np.searchsorted(skey, rev, side="right")
+        first = np.flatnonzero((tails < heads) & (stop > start))  # one side of each interior segment
+        counts = (stop - start)[first]
+        i = np.repeat(first, counts)
+        offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        j = order[np.repeat(start[first], counts) + offs]
+        a, cc, b, d = tails[i], heads[i], third[i], third[j]
+        convex = O[b, d, a].astype(np.int64) * O[b, d, cc] < 0
+        i, j, a, cc, b, d = i[convex], j[convex], a[convex], cc[convex], b[convex], d[convex]
+        tkey = np.sort(T, axis=1) @ np.array([n * n, n, 1])
+        torder = np.argsort(tkey)
+        stk = tkey[torder]
+
+        def find(p: NDArray[np.int64], q: NDArray[np.int64], r: NDArray[np.int64]) -> NDArray[np.int64]:
+            kk = np.sort(np.stack([p, q, r], axis=1), axis=1) @ np.array([n * n, n, 1])
+            pos = np.minimum(np.searchsorted(stk, kk), m - 1)
+            return np.where(stk[pos] == kk, torder[pos], -1)
+
+        f1, f2 = find(a, d, b), find(d, cc, b)
+        ok = (f1 >= 0) & (f2 >= 0)  # always (the quadrilateral is empty); defensive
+        t, u = tri[i], tri[j]
+        now, alt = c[t] + c[u], np.where(ok, c[f1] + c[f2], np.inf)
+        mag = np.abs(c[t]) + np.abs(c[u]) + np.where(ok, np.abs(c[f1]) + np.abs(c[f2]), 0.0)
+        bad = ok & (now > alt + 1e-9 * mag)
+        i, j = i[bad], j[bad]
+        # each slot (triangle, directed edge) with its bad partners across that edge
+        self.slot = np.concatenate([i, j])
+        self.partner = np.concatenate([tri[j], tri[i]])
+        self.tri = tri
+        self.across = np.searchsorted(lkeys, rev)  # L row of the reversed directed edge of each slot
+        self.n_slots = 3 * m
+
+    def separate(self, x: NDArray[np.float64], limit: int) -> csr_array | None:
+        """Violated rows ``x_t - sum_(compatible u across) x_u <= 0`` (the most violated first)."""
+        from scipy.sparse import csr_array
+
+        if not len(self.slot):
+            return None
+        y = self.L @ x
+        bad_mass = np.bincount(self.slot, weights=x[self.partner], minlength=self.n_slots)
+        slots = np.unique(self.slot)
+        viol = x[self.tri[slots]] - y[self.across[slots]] + bad_mass[slots]
+        pick = slots[viol > 1e-6]
+        if not len(pick):
+            return None
+        pick = pick[np.argsort(-viol[viol > 1e-6], kind="stable")][:limit]
+        rows: list[NDArray[np.int64]] = []
+        cols: list[NDArray[np.int64]] = []
+        vals: list[NDArray[np.float64]] = []
+        L = self.L
+        pos = {int(s): r for r, s in enumerate(pick)}
+        sel = np.isin(self.slot, pick)
+        for r, s in enumerate(pick):
+            e = self.across[s]
+            acr = L.indices[L.indptr[e]:L.indptr[e + 1]]
+            rows.append(np.full(len(acr) + 1, r))
+            cols.append(np.concatenate([[self.tri[s]], acr]))
+            vals.append(np.concatenate([[1.0], -np.ones(len(acr))]))
+        bs, bp = self.slot[sel], self.partner[sel]
+        rows.append(np.array([pos[int(s)] for s in bs], dtype=np.int64))
+        cols.append(bp)
+        vals.append(np.ones(len(bp)))  # cancels the -1 of the bad partners
+        C = csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(len(pick), self.m))
+        C.sum_duplicates()
+        C.eliminate_zeros()
+        return C
+
+
 #: roots of the odd-cycle search (the heaviest fractionally used segments)
 _ODD_CYCLE_ROOTS = 300
 
 
-def _separate_cuts(prog: _Program, x: NDArray[np.float64],
-                   limit: int | None = None) -> tuple[csr_array, NDArray[np.float64]] | None:
-    """Crossing-clique inequalities, then odd-cycle ones, violated by ``x``: (rows, rhs) or None."""
+def _separate_cuts(prog: _Program, x: NDArray[np.float64], limit: int | None = None,
+                   flips: _FlipCuts | None = None,
+                   overlap: bool = False) -> tuple[csr_array, NDArray[np.float64]] | None:
+    """Cuts violated by ``x``: (rows, rhs) or None.
+
+    Crossing-clique inequalities, then odd-cycle ones; with ``overlap``, also cliques of the
+    triangle overlap graph (:func:`_separate_overlap_cliques`), and with ``flips`` the
+    optimality cuts of improving flips (:class:`_FlipCuts`); at most ``limit`` of each kind.
+    """
     limit = limit or _CUTS_PER_ROUND
+    parts: list[tuple[csr_array, NDArray[np.float64]]] = []
     C = _separate_cliques(prog, x, limit)
+    if C is not None:
+        parts.append((C, np.ones(C.shape[0])))
     odd = _separate_odd_cycles(prog, x, limit) if C is None or C.shape[0] < limit // 4 else None
-    if C is None and odd is None:
+    if odd is not None:
+        parts.append(odd)
+    if overlap:
+        T = _separate_overlap_cliques(prog, x, limit)
+        if T is not None:
+            parts.append((T, np.ones(T.shape[0])))
+    if flips is not None:
+        F = flips.separate(x, limit)
+        if F is not None:
+            parts.append((F, np.zeros(F.shape[0])))
+    if not parts:
         return None
-    if odd is None:
-        return C, np.ones(C.shape[0])  # type: ignore[union-attr]  # C is not None when odd is None
-    if C is None:
-        return odd
+    if len(parts) == 1:
+        return parts[0]
     from scipy.sparse import vstack
 
-    return vstack([C, odd[0]]).tocsr(), np.concatenate([np.ones(C.shape[0]), odd[1]])
+    return vstack([p[0] for p in parts]).tocsr(), np.concatenate([p[1] for p in parts])
 
 
 def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float | None) -> _SumResult:
@@ -628,9 +850,11 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
        Lagrangian bound ``c . x >= y . b + sum_j min(r_j, 0)`` with reduced costs
        ``r = c - A^T y`` (weak duality on the box ``0 <= x <= 1``); if the LP
        optimum is integral it is a triangulation meeting that bound: optimal.
-    2. Otherwise cutting planes (crossing cliques and odd cycles, :func:`_separate_cuts`),
-       re-solved warm: ``_DESCENT_ROUNDS`` rounds, then branch and bound in windows of
-       reduced-cost fixing below the Lagrangian bound (:class:`_Windows`).
+    2. Otherwise cutting planes (crossing cliques and odd cycles; with ``_STRONG`` also cliques
+       of the triangle overlap graph and the optimality cuts of improving flips, the cuts slack
+       at the optimum dropped each round; :func:`_separate_cuts`), re-solved warm, each round
+       followed by one cheap window of branch and bound (reduced-cost fixing below the Lagrangian
+       bound, :class:`_Windows`); after the last round, windows of any size.
 
     The previous path (``_DESCENT = False``; kept for the benchmark's comparison) cuts up to
     ``_CUT_ROUNDS`` rounds, then:
@@ -649,12 +873,14 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
     rounds = 0
     lp_solver = _Relaxation(prog, c, lp_method)
     windows = _Windows(prog, c, left) if _DESCENT else None
+    flips: _FlipCuts | None = None
+    best_bound = -math.inf
     cut_until = math.inf if deadline is None else time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     while True:
         cuts = prog.cuts
         lp = lp_solver.solve(left())
         if lp.status == 1:
-            return _SumResult(None, math.inf, -math.inf, False, f"LP relaxation: {lp.message}", timed_out=True)
+            return _timed_out_lp(windows, lp.message, best_bound)
         if lp.status != 0 or lp.x is None:
             raise SolverError(f"the LP relaxation failed: {lp.message} (status {lp.status})")
         # Lagrangian bound (weak duality on the box 0 <= x <= 1) from any multipliers: y for the
@@ -667,6 +893,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
             r = r - cuts.T @ z
             bound += float(z @ prog.cut_rhs)
         bound += float(np.minimum(r, 0.0).sum())
+        best_bound = max(best_bound, bound)
         x = np.asarray(lp.x)
         if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
             xi = prog.check(x, np.zeros(m), np.ones(m))
@@ -683,10 +910,10 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
                 deadline is not None and time.perf_counter() > cut_until):
             break
         if windows is not None and rounds >= _DESCENT_ROUNDS:  # cheap windows first, else cut more
-            out = windows.run(bound, r, _how(rounds, cuts), max_free=int(_CHEAP_WINDOW * m))
+            out = windows.run(bound, r, _how(rounds, cuts), max_free=int(windows.share * m))
             if out is not None:
                 return out
-        new = _separate_cuts(prog, x, _DESCENT_CUTS_PER_ROUND if _DESCENT else _CUTS_PER_ROUND)
+        new, flips = _next_cuts(prog, c, x, lp, lp_solver, flips)
         if new is None:
             break
         prog.add_cuts(*new)
@@ -694,13 +921,50 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         rounds += 1
 
     if windows is not None:
-        if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:  # checked above: a triangulation
-            windows.offer(x.round().astype(bool))
-        out = windows.run(bound, r, _how(rounds, cuts))
-        assert out is not None  # no limit on the window: a result
-        return out
+        return _last_windows(windows, x, bound, r, _how(rounds, cuts), timed=deadline is not None)
 
     return _previous_branch_and_bound(prog, c, x, bound, r, left)
+
+
+def _timed_out_lp(windows: _Windows | None, message: str, bound: float) -> _SumResult:
+    """The time ran out in an LP re-solve: the windows' best triangulation (if any) with the best bound so far."""
+    status = f"LP relaxation: {message}"
+    if windows is None or windows.best_x is None:
+        return _SumResult(None, math.inf, bound, False, status, timed_out=True)
+    lower = min(max(bound, windows.lower), windows.best)
+    return _SumResult(windows.best_x, windows.best, lower, False, status, timed_out=True)
+
+
+def _last_windows(windows: _Windows, x: NDArray[np.float64], bound: float, r: NDArray[np.float64], how: str,
+                  timed: bool) -> _SumResult:
+    """After the last round of cuts: the windows without a size limit, until one holds the optimum."""
+    if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:  # checked by the caller: a triangulation
+        windows.offer(x.round().astype(bool))
+    if _STRONG and windows.best_x is None and timed:
+        # the last window may run out of time before it finds anything: a safety net
+        inc = _rounding_incumbent(windows.prog, windows.c, x, windows.left)
+        if inc is not None:
+            windows.offer(inc)
+    out = windows.run(bound, r, how)
+    assert out is not None  # no limit on the window: a result
+    return out
+
+
+def _next_cuts(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64], lp: OptimizeResult | _LPResult,
+               lp_solver: _Relaxation, flips: _FlipCuts | None,
+               ) -> tuple[tuple[csr_array, NDArray[np.float64]] | None, _FlipCuts | None]:
+    """One round's cuts violated by the LP optimum ``x`` (and the flip cuts, built on the first call).
+
+    The windows' path (``_DESCENT``) with ``_STRONG`` first drops the cuts slack at ``x``, then
+    separates every family; otherwise crossing cliques and odd cycles only, as before.
+    """
+    if not _DESCENT:
+        return _separate_cuts(prog, x, _CUTS_PER_ROUND), flips
+    if _STRONG:
+        if flips is None:
+            flips = _FlipCuts(prog, c)
+        lp_solver.purge(x, lp)
+    return _separate_cuts(prog, x, _DESCENT_CUTS_PER_ROUND, flips=flips, overlap=_STRONG), flips
 
 
 def _previous_branch_and_bound(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64], bound: float,
@@ -711,10 +975,7 @@ def _previous_branch_and_bound(prog: _Program, c: NDArray[np.float64], x: NDArra
     # weights covering any point sum to 1; being empty, they lie in some fine triangulation, e.g.
     # a constrained one) and solve the remainder
     x_inc, ub = None, math.inf
-    ones = x > 0.5 + _INT_TOL
-    if prog.O is not None:  # extend greedily by LP weight, then cost, to leave little to the solver
-        ones = _greedy_compatible(prog.tris, prog.O, np.lexsort((c, -x)), ones)
-    xk, res = prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
+    xk, res = _rounding(prog, c, x, left)
     if xk is not None:
         x_inc, ub = xk, float(c[xk].sum())
     elif res.status == 1:
@@ -733,6 +994,25 @@ def _previous_branch_and_bound(prog: _Program, c: NDArray[np.float64], x: NDArra
     return out
 
 
+def _rounding(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64],
+              left: Callable[[], float | None]) -> tuple[NDArray[np.bool_] | None, OptimizeResult]:
+    """A triangulation near the LP point ``x``: its triangles of weight above 1/2, extended greedily, completed by HiGHS."""
+    # they cannot overlap (the weights covering any point sum to 1); being empty, they lie in some
+    # fine triangulation (e.g. a constrained one)
+    ones = x > 0.5 + _INT_TOL
+    if prog.O is not None:  # extend greedily by LP weight, then cost, to leave little to the solver
+        ones = _greedy_compatible(prog.tris, prog.O, np.lexsort((c, -x)), ones)
+    return prog.solve(c, lb=ones.astype(np.float64), time_limit=left())
+
+
+def _rounding_incumbent(prog: _Program, c: NDArray[np.float64], x: NDArray[np.float64],
+                        left: Callable[[], float | None]) -> NDArray[np.bool_] | None:
+    """:func:`_rounding` with a share of the time left (None when it finds nothing)."""
+    rem = left()
+    xk, _ = _rounding(prog, c, x, lambda: None if rem is None else 0.25 * rem)
+    return xk
+
+
 def _window(bound: float, r: NDArray[np.float64], U: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_], float]:
     """Reduced-cost fixing against a target: ``(keep, force, tol)``.
 
@@ -743,6 +1023,26 @@ def _window(bound: float, r: NDArray[np.float64], U: float) -> tuple[NDArray[np.
     keep = bound + np.maximum(r, 0.0) <= U + tol
     force = bound - np.minimum(r, 0.0) > U + tol
     return keep, force, tol
+
+
+def _largest_window(r: NDArray[np.float64], max_free: int) -> float:
+    """The largest ``D >= 0`` whose window ``U = bound + D`` leaves at most ``max_free`` triangles free (see :func:`_window`).
+
+    ``free(D) = #{max(r, 0) <= D} - #{-min(r, 0) > D}`` is a step function of ``D`` that grows
+    at the thresholds of both kinds; the answer is halfway between the last threshold where it
+    fits and the first where it does not (0 if it never fits).
+    """
+    keep_at = np.sort(np.maximum(r, 0.0))
+    force_at = np.sort(-np.minimum(r, 0.0))
+    steps = np.unique(np.concatenate([keep_at, force_at]))
+    free = np.searchsorted(keep_at, steps, side="right") - (len(force_at) - np.searchsorted(force_at, steps, side="right"))
+    over = np.flatnonzero(free > max_free)
+    if not len(over):
+        return float(np.max(steps[np.isfinite(steps)], initial=0.0))
+    j = int(over[0])
+    if j == 0:
+        return 0.0
+    return float(0.5 * (steps[j - 1] + steps[j])) if np.isfinite(steps[j]) else float(steps[j - 1])
 
 
 def _how(rounds: int, cuts: csr_array | None) -> str:
@@ -782,6 +1082,7 @@ class _Windows:
         self.best_x: NDArray[np.bool_] | None = None
         self.best = math.inf
         self.lower = -math.inf  # proven lower bound on the optimum, from empty windows
+        self.share = _CHEAP_WINDOW_STRONG if _STRONG else _CHEAP_WINDOW  # the largest share of free triangles in a window between rounds of cuts
         self.count = 0
 
     def offer(self, x: NDArray[np.bool_]) -> None:
@@ -793,6 +1094,13 @@ class _Windows:
         prog, c, m = self.prog, self.c, len(self.c)
         lower = max(self.lower, bound)
         delta = _DESCENT_FIRST * max(abs(bound), 1.0)
+        if max_free is not None and _STRONG:
+            # between rounds of cuts: straight to the largest window with at most max_free free
+            # triangles (it proves at least what the smaller ones would, at about the same cost)
+            delta = max(delta, _largest_window(r, max_free))
+            if bound + delta <= self.lower and bound + delta < self.best:  # nothing new below max_free
+                self.lower = lower
+                return None
         while bound + delta <= self.lower and bound + delta < self.best:  # known empty
             delta *= _DESCENT_FACTOR
         while True:
@@ -805,7 +1113,10 @@ class _Windows:
             if max_free is not None and free > max_free:
                 self.lower = lower
                 return None
-            xk, res = prog.solve(c, ub=keep.astype(np.float64), lb=force.astype(np.float64), time_limit=self.left())
+            rem = self.left()
+            capped = max_free is not None and _STRONG and (rem is None or rem > _CHEAP_WINDOW_SECONDS)
+            xk, res = prog.solve(c, ub=keep.astype(np.float64), lb=force.astype(np.float64),
+                                 time_limit=_CHEAP_WINDOW_SECONDS if capped else rem)
             self.count += 1
             note = (f"; {how}, then branch and bound in {self.count} window(s) of reduced-cost fixing below the "
                     f"Lagrangian bound (last: {free:,} of {m:,} triangles free)")
@@ -824,15 +1135,22 @@ class _Windows:
                 delta *= _DESCENT_FACTOR
                 continue
             if res.status == 1:  # time limit
-                db = getattr(res, "mip_dual_bound", None)
-                if db is not None and np.isfinite(db):
-                    lower = max(lower, min(float(db), U))
-                self.lower = lower
-                if self.best_x is None:
-                    return _SumResult(None, math.inf, lower, False, _status_text(res) + note, timed_out=True)
-                return _SumResult(self.best_x, self.best, min(lower, self.best), False, _status_text(res) + note,
-                                  timed_out=True)
+                return self._timed_out(res, lower, U, note, capped)
             raise SolverError(f"HiGHS failed on a window of the branch and bound: {_status_text(res)}")
+
+    def _timed_out(self, res: OptimizeResult, lower: float, U: float, note: str, capped: bool) -> _SumResult | None:
+        """A window ran out of time: keep its dual bound; None for a capped cheap window (cut more instead)."""
+        db = getattr(res, "mip_dual_bound", None)
+        if db is not None and np.isfinite(db):
+            lower = max(lower, min(float(db), U))
+        self.lower = lower
+        if capped:  # smaller cheap windows from now on
+            self.share *= _CHEAP_WINDOW_SHRINK
+            return None
+        if self.best_x is None:
+            return _SumResult(None, math.inf, lower, False, _status_text(res) + note, timed_out=True)
+        return _SumResult(self.best_x, self.best, min(lower, self.best), False, _status_text(res) + note,
+                          timed_out=True)
 
 
 def _finish_milp(prog: _Program, c: NDArray[np.float64], x: NDArray[np.bool_] | None, res: OptimizeResult,

@@ -345,7 +345,8 @@ def test_windows_equal_brute_force(monkeypatch):
         lo, hi = _brute_force(P, cost)
         # no cuts; windows before any cut (all sizes); the defaults
         for settings in ({"_DESCENT_MAX_ROUNDS": 0, "_DESCENT_FIRST": 1e-7},
-                         {"_DESCENT_ROUNDS": 0, "_CHEAP_WINDOW": 1.0, "_DESCENT_FIRST": 1e-7}, {}):
+                         {"_DESCENT_ROUNDS": 0, "_CHEAP_WINDOW": 1.0, "_CHEAP_WINDOW_STRONG": 1.0, "_DESCENT_FIRST": 1e-7},
+                         {"_STRONG": False}, {}):
             monkeypatch.undo()
             for k, v in settings.items():
                 monkeypatch.setattr(_optimal, k, v)
@@ -417,3 +418,126 @@ def test_odd_cycle_cuts_from_few_roots_are_valid(monkeypatch, seed):
     for C, rhs in found:
         for x in xs:
             assert np.all(C @ x <= rhs + 1e-12)
+
+
+def test_overlap_clique_cuts_are_valid():
+    # cliques of pairwise overlapping triangles separated from fractional LP optima are violated
+    # there and hold for every fine triangulation (enumerated); such cliques without a common
+    # point are rare at 12 points, so several point sets are tried and some must be found
+    from geoquant.triangulation import enumerate_triangulations
+    from geoquant.triangulation._optimal import _separate_overlap_cliques
+
+    total = 0
+    for seed in range(6):
+        P, T, prog, sid = _setup(12, seed)
+        found = []
+        for lp in _random_lp_optima(P, T, prog, seed, 30):
+            C = _separate_overlap_cliques(prog, lp.x)
+            if C is not None:
+                assert np.all(C @ lp.x > 1 + 1e-6)
+                found.append(C)
+        if found:
+            xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+            for C in found:
+                assert np.all(C @ xs.T <= 1 + 1e-12)
+                total += C.shape[0]
+    assert total > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("sense", [1.0, -1.0])
+def test_flip_cuts_hold_for_every_optimal_triangulation(seed, sense):
+    # the optimality cuts of improving flips cut off some triangulations but never an optimal one
+    # (all triangulations enumerated; min and max of a random cost, ties included)
+    from geoquant.triangulation import enumerate_triangulations
+    from geoquant.triangulation._optimal import _FlipCuts
+
+    P, T, prog, sid = _setup(11, seed)
+    rng = np.random.default_rng(seed)
+    c = sense * np.round(rng.random(len(T)) * 8)  # coarse values: many ties between flips
+    flips = _FlipCuts(prog, c)
+    xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+    vals = xs @ c
+    best = vals.min()
+    cut = 0
+    for x, v in zip(xs, vals, strict=True):
+        C = flips.separate(x, 10**6)
+        if v <= best + 1e-9:
+            assert C is None
+        elif C is not None:
+            assert np.all(C @ x > 1e-6)
+            cut += 1
+    assert cut > 0
+
+
+def test_search_with_overlap_and_flip_cuts_equals_brute_force():
+    # the costs of _random_lp_optima whose LP optimum is fractional (rare at 12 points: the
+    # point sets below have some): the cut loop with overlap cliques and flip cuts, then the
+    # windows, find the minimum over every enumerated triangulation
+    from scipy.optimize import linprog
+
+    from geoquant.triangulation import _optimal, enumerate_triangulations
+
+    fractional = 0
+    for seed in (1, 4):
+        P, T, prog, sid = _setup(12, seed)
+        xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+        order = np.lexsort((P[:, 1], P[:, 0]))
+        area = simplex_volumes(P[order], T)
+        rng = np.random.default_rng(seed)  # the costs of _random_lp_optima(P, T, prog, seed, 30)
+        for _ in range(30):
+            c = -(area ** rng.uniform(1, 4)) * rng.random(len(T))
+            lp = linprog(c, A_eq=prog.A, b_eq=prog.rhs, bounds=(0, 1), method="highs-ds")
+            if np.abs(lp.x - np.round(lp.x)).max() <= 1e-6:
+                continue
+            fractional += 1
+            c = c * (1e3 / np.abs(c).mean())
+            prog.cuts, prog.cut_rhs = None, np.zeros(0)
+            sol = _optimal._solve_sum(prog, c, lp_method="highs-ds", deadline=None)
+            assert sol.optimal
+            assert sol.value == pytest.approx((xs @ c).min(), rel=1e-9)
+    assert fractional > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_largest_window_is_the_largest_within_the_size(seed):
+    # against every threshold: the window at the returned target leaves at most max_free
+    # triangles free, and the window at the next larger keep-threshold more
+    from geoquant.triangulation._optimal import _largest_window, _window
+
+    rng = np.random.default_rng(seed)
+    r = np.round(rng.normal(size=300), 1) * rng.random(300)  # ties and negative reduced costs
+    bound = 10.0
+    for max_free in (0, 5, 50, 200):
+        D = _largest_window(r, max_free)
+        keep, force, _ = _window(bound, r, bound + D)
+        assert keep.sum() - force.sum() <= max_free or D == 0.0
+        later = np.unique(np.maximum(r, 0.0))
+        later = later[later > D + 1e-9]
+        if len(later):
+            keep, force, _ = _window(bound, r, bound + later[0])
+            assert keep.sum() - force.sum() > max_free
+
+
+def test_lp_resolve_time_limit_is_per_solve():
+    # HiGHS sums its run time over every run() of one object: a warm re-solve given less time than
+    # the solves before it took must still finish (it once reported "time limit" at once)
+    from geoquant.triangulation import _optimal
+
+    P, T, prog, _ = _setup(60, 0)
+    order = np.lexsort((P[:, 1], P[:, 0]))
+    c = -simplex_volumes(P[order], T) ** 2
+    rel = _optimal._Relaxation(prog, c * (1e3 / np.abs(c).mean()), "highs-ipm")
+    if rel.h is None:
+        pytest.skip("highspy not installed")
+    first = rel.solve(None)
+    assert first.status == 0
+    from scipy.sparse import csr_array
+
+    spent = rel.h.getRunTime()
+    on = np.flatnonzero(first.x > 0.5)  # a row that cuts the optimum off: the re-solve must pivot
+    rel.add_cuts(csr_array((np.ones(len(on)), (np.zeros(len(on), dtype=int), on)), shape=(1, len(c))),
+                 np.array([len(on) - 1.0]))
+    again = rel.solve(0.5 * spent)  # warm, dual simplex: a few pivots, far less than the first solve
+    assert again.status == 0
+    assert again.x[on].sum() <= len(on) - 1 + 1e-6
