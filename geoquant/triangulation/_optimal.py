@@ -392,6 +392,35 @@ def _crossing(O: NDArray[np.int8], a: NDArray[np.int64], b: NDArray[np.int64], n
     return side if len(seg) == len(a) and np.array_equal(inv, np.arange(len(a))) else side[np.ix_(inv, inv)]
 
 
+def _violated_cliques(conflict: NDArray[np.bool_], w: NDArray[np.float64], limit: int) -> list[tuple[int, ...]]:
+    """Cliques of the graph ``conflict`` (``(k, k)`` bool) whose weights ``w`` sum past 1: sorted index tuples.
+
+    From every vertex, heaviest first, a clique is grown greedily by the heaviest vertex adjacent
+    to all of it; distinct violated ones are kept, at most ``limit``. A vertex of weight below 1
+    with no neighbour gives no cut.
+    """
+    seen: set[tuple[int, ...]] = set()
+    out: list[tuple[int, ...]] = []
+    for i in np.argsort(-w, kind="stable"):
+        clique = [int(i)]
+        ok = conflict[i].copy()
+        while ok.any():
+            cand = np.flatnonzero(ok)
+            j = int(cand[np.argmax(w[cand])])
+            clique.append(j)
+            ok &= conflict[j]
+        if w[clique].sum() <= 1 + 1e-6:
+            continue
+        key = tuple(sorted(clique))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(key)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def _separate_cliques(prog: _Program, x: NDArray[np.float64], limit: int | None = None) -> csr_array | None:
     """Crossing-clique inequalities violated by the fractional point ``x``, as sparse rows (each ``<= 1``).
 
@@ -414,34 +443,16 @@ def _separate_cliques(prog: _Program, x: NDArray[np.float64], limit: int | None 
     a, b = tails[frac], heads[frac]
     O = cast("NDArray[np.int8]", prog.O)  # cuts are separated only for programs built with O
     cross = _crossing(O, a, b, prog.n)
-    yf = y[frac]
-    seen: set[tuple[int, ...]] = set()
+    cliques = _violated_cliques(cross, y[frac], limit or _CUTS_PER_ROUND)
+    if not cliques:
+        return None
     rows, cols = [], []
-    for i in range(len(frac)):
-        if not cross[i].any():
-            continue
-        clique = [i]
-        ok = cross[i].copy()
-        while ok.any():
-            j = int(np.flatnonzero(ok)[np.argmax(yf[ok])])
-            clique.append(j)
-            ok &= cross[j]
-        if yf[clique].sum() <= 1 + 1e-6:
-            continue
-        key = tuple(sorted(clique))
-        if key in seen:
-            continue
-        seen.add(key)
-        r = len(seen) - 1
-        for e in frac[clique]:
+    for r, clique in enumerate(cliques):
+        for e in frac[list(clique)]:
             idx = L.indices[L.indptr[e]:L.indptr[e + 1]]
             rows.extend([r] * len(idx))
             cols.extend(idx.tolist())
-        if len(seen) >= (limit or _CUTS_PER_ROUND):
-            break
-    if not seen:
-        return None
-    C = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(seen), L.shape[1]))
+    C = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(cliques), L.shape[1]))
     C.sum_duplicates()
     C.data[:] = 1.0  # a triangle lies left of at most one segment of a crossing clique
     return C
@@ -679,31 +690,12 @@ def _separate_overlap_cliques(prog: _Program, x: NDArray[np.float64],
     dinc = csr_array((np.ones(3 * k), (owner, drow.ravel())), shape=(k, int(drow.max()) + 1))
     conflict = ((inc @ cross @ inc.T) + (dinc @ dinc.T)).toarray() > 0
     np.fill_diagonal(conflict, False)
-    xf = x[idx]
-    seen: set[tuple[int, ...]] = set()
-    rows: list[int] = []
-    cols: list[int] = []
-    for i in np.argsort(-xf, kind="stable"):
-        clique = [int(i)]
-        ok = conflict[i].copy()
-        while ok.any():
-            cand = np.flatnonzero(ok)
-            j = int(cand[np.argmax(xf[cand])])
-            clique.append(j)
-            ok &= conflict[j]
-        if xf[clique].sum() <= 1 + 1e-6:
-            continue
-        key = tuple(sorted(clique))
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.extend([len(seen) - 1] * len(key))
-        cols.extend(idx[list(key)].tolist())
-        if len(seen) >= (limit or _CUTS_PER_ROUND):
-            break
-    if not seen:
+    cliques = _violated_cliques(conflict, x[idx], limit or _CUTS_PER_ROUND)
+    if not cliques:
         return None
-    return csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(seen), len(x)))
+    rows = [r for r, clique in enumerate(cliques) for _ in clique]
+    cols = [int(idx[i]) for clique in cliques for i in clique]
+    return csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(cliques), len(x)))
 
 
 class _FlipCuts:
