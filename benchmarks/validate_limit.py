@@ -211,12 +211,14 @@ def write_report(rows, missing=()):
     lines += ["", f"Rows whose init is below `applies below`: {sum(r['agree'] for r in below)} of {len(below)} agree; "
               f"of those where the limit is well-conditioned (conditioning <= 1%): {sum(r['agree'] for r in well)} of "
               f"{len(well)}; all rows: {sum(r['agree'] for r in rows)} of {len(rows)}."]
-    ill = sorted({r["case"] for r in rows if r["cond"] > 0.01})
+    ill: dict[str, dict] = {}  # one row per ill-conditioned case (its limit columns are the same at every init)
+    for r in rows:
+        if r["cond"] > 0.01:
+            ill.setdefault(r["case"], r)
     if ill:
         lines += ["", "Ill-conditioned (the limit moves with `escape_norm`): " + "; ".join(
-            f"{c} (limit loss {next(r['limit_loss'] for r in rows if r['case'] == c):.6g} at the default, "
-            f"{next(r['check_loss'] for r in rows if r['case'] == c):.6g} at {ESCAPE_NORM_CHECK:g}, sup "
-            f"{next(r['cond'] for r in rows if r['case'] == c):.2g} of the y range)" for c in ill) + "."]
+            f"{c} (limit loss {r['limit_loss']:.6g} at the default, {r['check_loss']:.6g} at {ESCAPE_NORM_CHECK:g}, "
+            f"sup {r['cond']:.2g} of the y range)" for c, r in sorted(ill.items())) + "."]
     if missing:
         lines += ["", "Not run (no GD in the cache): " + "; ".join(missing) + "."]
     keep = ""

@@ -70,6 +70,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import (
     as_float_array,
+    check_fraction,
     check_int,
     check_option,
     check_points,
@@ -109,9 +110,15 @@ class _State:
     converged: bool = True
 
 
+#: the flow refit's numerical start norm and cloud spread of an escaping cluster (``predict_function``'s defaults)
+_ESCAPE_NORM = 1e-4
+_CLOUD_SPREAD = 1e-3
+
+
 class _Engine:
     def __init__(
-        self, X: np.ndarray, y: np.ndarray, refit: str, rtol: float, eps: float = 1e-4, spread: float = 1e-3
+        self, X: np.ndarray, y: np.ndarray, refit: str, rtol: float, eps: float = _ESCAPE_NORM,
+        spread: float = _CLOUD_SPREAD,
     ) -> None:
         self.X, self.y = X, y
         self.n, self.d = X.shape
@@ -380,8 +387,8 @@ def predict_function(
     rtol: float = 1e-9,
     starts: ArrayLike | None = None,
     signs: ArrayLike | None = None,
-    escape_norm: float = 1e-4,
-    cloud_spread: float = 1e-3,
+    escape_norm: float = _ESCAPE_NORM,
+    cloud_spread: float = _CLOUD_SPREAD,
 ) -> PredictedFunction:
     """The function the saddle-to-saddle reconstruction predicts for small-init GD.
 
@@ -449,11 +456,9 @@ def predict_function(
         if signs.shape != (len(starts),) or np.any(signs == 0):
             raise InvalidInputError(f"'signs' must hold {len(starts)} nonzero values, found shape {signs.shape}")
         starts = _normalize(starts)
-    escape_norm = check_positive(escape_norm, "escape_norm")
-    cloud_spread = check_positive(cloud_spread, "cloud_spread")
-    if escape_norm >= 1.0 or cloud_spread >= 1.0:
-        raise InvalidInputError(f"'escape_norm' and 'cloud_spread' must be below 1, found {escape_norm:g} and "
-                                f"{cloud_spread:g}")
+    # each in (0, 1): positive, then below 1
+    escape_norm = check_fraction(check_positive(escape_norm, "escape_norm"), "escape_norm")
+    cloud_spread = check_fraction(check_positive(cloud_spread, "cloud_spread"), "cloud_spread")
     eng = _Engine(X, y, refit, rtol, eps=escape_norm, spread=cloud_spread)
     max_stages = 4 * len(eng.sec) if max_stages is None else check_int(max_stages, "max_stages", min_value=0)
     st = eng.initial(starts, signs)

@@ -147,12 +147,17 @@ def test_finite_width_starts():
         predict_function(x, y, starts=W0, signs=[1, 0, 1, 1, 1, 1])
 
 
-def _quickstart_sines(n):
+def _held_out(name, n, seed):
+    """``(X, y)``: ``n`` uniform points of the 1D target ``name`` holding the corners (benchmarks/validate_limit.py)."""
     from geoquant import get_target, sample_points
 
-    tgt = get_target("sines", n_dims=1)
-    X = sample_points(n, 1, "uniform", seed=0, corners=True, domain=np.asarray(tgt.domain))
+    tgt = get_target(name, n_dims=1)
+    X = sample_points(n, 1, "uniform", seed=seed, corners=True, domain=np.asarray(tgt.domain))
     return X, np.asarray(tgt(X), dtype=np.float64).reshape(-1)
+
+
+def _quickstart_sines(n):
+    return _held_out("sines", n, 0)
 
 
 @pytest.mark.parametrize("n,loss", [(8, 0.000339616), (16, 0.00101325)])
@@ -175,14 +180,6 @@ def test_limit_keeps_the_dormant_neurons_of_flat_cells(n, loss):
         q = predict_function(X, y, starts=start["W"][0].numpy(), signs=np.sign(start["a"][0].numpy()))
         # same loss; the kinks of escaped clouds may differ within a gap between data points, where the loss is flat
         assert q.loss == pytest.approx(p.loss, rel=1e-9) and sup_distance(p, q, X) < 1e-3
-
-
-def _held_out(name, n, seed):
-    from geoquant import get_target, sample_points
-
-    tgt = get_target(name, n_dims=1)
-    X = sample_points(n, 1, "uniform", seed=seed, corners=True, domain=np.asarray(tgt.domain))
-    return X, np.asarray(tgt(X), dtype=np.float64).reshape(-1)
 
 
 def test_escape_norm_is_numerical_where_the_limit_is_determined():

@@ -14,11 +14,23 @@ from geoquant.theory._transient import limit_scale, transient_times
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
+def _held_out(name, n, seed, centre=False):
+    """A data set of benchmarks/validate_limit.py: ``(X, y)``, uniform with the corners, y centred if asked."""
+    tgt = get_target(name, n_dims=1)
+    X = sample_points(n, 1, "uniform", seed=seed, corners=True, domain=np.asarray(tgt.domain))
+    y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
+    return X, (y - y.mean() if centre else y)
+
+
+def _gd_rows():
+    """The stored long float64 GD runs of benchmarks/validate_limit.py, by (case, init)."""
+    with open(os.path.join(ROOT, "reports", "theory_limit_gd.json"), encoding="utf-8") as fh:
+        return {(r["case"], r["init"]): r for r in json.load(fh)}
+
+
 def _gaussian_9_4():
     # benchmarks/validate_limit.py's held-out gaussian n = 9 seed 4 (all y > 0, corners y = 0.0039)
-    tgt = get_target("gaussian", n_dims=1)
-    X = sample_points(9, 1, "uniform", seed=4, corners=True, domain=np.asarray(tgt.domain))
-    return X, np.asarray(tgt(X), dtype=np.float64).reshape(-1)
+    return _held_out("gaussian", 9, 4)
 
 
 def _euler_tau(X, y, theta, sign, dt=1e-2, t_max=100.0):
@@ -68,8 +80,7 @@ def test_limit_against_the_stored_gd_reference():
     # long float64 GD (width 100, lr 0.05) from benchmarks/validate_limit.py: from init 1e-60 (below the limit
     # scale) GD ends at the limit; from 1e-6 and 1e-12 (above it) negative neurons still alive when the first
     # cluster escapes (they die in the limit) escape again, to a lower loss
-    with open(os.path.join(ROOT, "reports", "theory_limit_gd.json"), encoding="utf-8") as fh:
-        rows = {(r["case"], r["init"]): r for r in json.load(fh)}
+    rows = _gd_rows()
     X, y = _gaussian_9_4()
     p = predict_function(X, y)
     deep = rows[("held-out gaussian n=9 seed 4", 1e-60)]
@@ -84,11 +95,8 @@ def test_escaping_cluster_splits_as_in_gd():
     # held-out sines n = 12 seed 2: the third cluster escapes with its kink on x = 0.275 and, in the fit, part of
     # it crosses x = 0.262 while the rest goes back past 0.275 (GD from 1e-60: kinks 0.202 and 0.284). A single
     # representative could not split (loss 0.0015465); the escaping cloud does, at the loss of GD from 1e-60
-    with open(os.path.join(ROOT, "reports", "theory_limit_gd.json"), encoding="utf-8") as fh:
-        rows = {(r["case"], r["init"]): r for r in json.load(fh)}
-    tgt = get_target("sines", n_dims=1)
-    X = sample_points(12, 1, "uniform", seed=2, corners=True, domain=np.asarray(tgt.domain))
-    y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
+    rows = _gd_rows()
+    X, y = _held_out("sines", 12, 2)
     p = predict_function(X, y)
     assert p.loss == pytest.approx(rows[("held-out sines n=12 seed 2", 1e-60)]["gd_loss"], rel=2e-4)
     k = p.kinks
@@ -99,12 +107,8 @@ def test_close_escapes_lower_the_limit_scale():
     # held-out cubic n = 11 seed 8 (centred): the negative cluster is 0.034 units of log(1/init) from escaping
     # when the positive one escapes; at init 1e-6 and even 1e-60 it is not small during the first fit
     # (1e-60^0.034 = 0.009) and GD ends at 0.0162874 without the second escape the limit makes (0.0027095)
-    with open(os.path.join(ROOT, "reports", "theory_limit_gd.json"), encoding="utf-8") as fh:
-        rows = {(r["case"], r["init"]): r for r in json.load(fh)}
-    tgt = get_target("cubic", n_dims=1)
-    X = sample_points(11, 1, "uniform", seed=8, corners=True, domain=np.asarray(tgt.domain))
-    y = np.asarray(tgt(X), dtype=np.float64).reshape(-1)
-    y = y - y.mean()
+    rows = _gd_rows()
+    X, y = _held_out("cubic", 11, 8, centre=True)
     p = predict_function(X, y)
     assert len(p.stages) == 2 and p.stages[0].margin == pytest.approx(0.0336, abs=2e-3)
     assert p.limit_scale < 1e-100
