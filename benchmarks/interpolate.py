@@ -41,7 +41,7 @@ def main(argv=None):
     from scipy.spatial import ConvexHull, Delaunay
 
     from geoquant.interpolate import PiecewiseLinearInterpolant
-    from geoquant.triangulation import Triangulation, delaunay
+    from geoquant.triangulation import Triangulation
 
     rng = np.random.default_rng(args.seed)
     pts = rng.random((args.points, 2))

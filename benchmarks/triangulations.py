@@ -131,7 +131,7 @@ def rss_mb() -> float:
 
 
 # ----------------------------------------------------------------------------------- benchmark
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--report", default=None, help="also write the markdown tables to this file")
     ap.add_argument("--topcom-timeout", type=float, default=120.0)
@@ -155,31 +155,33 @@ def main(argv=None) -> int:
                          "(_DESCENT = False); 'windows' = the windows with crossing cliques and odd cycles only "
                          "(_STRONG = False)")
     ap.add_argument("--worst-targets", nargs="+", default=["franke", "runge", "sines", "gaussian"])
-    args = ap.parse_args(argv)
+    return ap
+
+
+def _write(path: str | None, lines: list[str]) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     if args.count_one:
         import json
 
         print(json.dumps(_count_one(args.count_one, args.with_baseline)))
         return 0
     if args.worst_only:
-        lines = bench_worst(baseline_limit=args.worst_baseline_limit, new_limit=args.worst_limit,
-                            instances=[(sd, t) for sd in args.worst_seeds for t in args.worst_targets],
-                            previous=args.worst_previous)
-        if args.report:
-            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.report).write_text("\n".join(lines) + "\n")
+        _write(args.report, bench_worst(baseline_limit=args.worst_baseline_limit, new_limit=args.worst_limit,
+                                        instances=[(sd, t) for sd in args.worst_seeds for t in args.worst_targets],
+                                        previous=args.worst_previous))
         return 0
     if args.count_only:
-        lines = bench_large_counts(args.count_sizes, seeds=tuple(args.count_seeds)) + bench_sampling_statistics()
-        if args.report:
-            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.report).write_text("\n".join(lines) + "\n")
+        _write(args.report, bench_large_counts(args.count_sizes, seeds=tuple(args.count_seeds))
+               + bench_sampling_statistics())
         return 0
     if args.optimal_only:
-        lines = bench_optimal(args.optimal_sizes, engine_only=args.engine_only)
-        if args.report:
-            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.report).write_text("\n".join(lines) + "\n")
+        _write(args.report, bench_optimal(args.optimal_sizes, engine_only=args.engine_only))
         return 0
     have_topcom = ensure_topcom()
     lines: list[str] = []
@@ -191,12 +193,31 @@ def main(argv=None) -> int:
     emit(f"machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}, "
          f"numpy {np.__version__}; TOPCOM {'1.1.2 (Debian)' if have_topcom else 'not available'}")
     emit()
+    mismatch = _bench_counts(args, emit, have_topcom)
+    mismatch += _bench_enumeration(args, emit, have_topcom)
+    _bench_larger_counts(args, emit)
+    _bench_error_statistics(emit)
+    lines += bench_optimal([40] if args.quick else args.optimal_sizes)
+    lines += bench_large_counts([20] if args.quick else args.count_sizes, grid66=not args.quick)
+    lines += bench_sampling_statistics(*(((20,), (16,), 10) if args.quick else ()))
+    if mismatch:
+        emit(f"**{mismatch} count mismatches against TOPCOM**")
+    _write(args.report, lines)
+    return 1 if mismatch else 0
 
-    # ---- 1. counts ------------------------------------------------------------------------
+
+def _count_cases() -> list[tuple[str, np.ndarray]]:
+    """The point sets of sections 1 and 2 (the random ones drawn in order from one seeded generator)."""
     rng = np.random.default_rng(2024)
     cases = [(f"convex {n}-gon", convex(n)) for n in (8, 10, 12, 14)]
     cases += [(f"grid {m}x{n}", grid(m, n)) for m, n in ((3, 3), (3, 4), (4, 4), (3, 5), (4, 5))]
     cases += [(f"random {n}", rng.random((n, 2))) for n in (10, 12, 14, 16)]
+    return cases
+
+
+def _bench_counts(args, emit, have_topcom) -> int:
+    """Section 1: counts against TOPCOM; returns the number of mismatches."""
+    cases = _count_cases()
     if args.quick:
         cases = cases[:2] + cases[4:7] + cases[9:11]
     emit("### Counts (identical to TOPCOM where TOPCOM finished) and count time")
@@ -222,14 +243,18 @@ def main(argv=None) -> int:
                 tc_s = "skipped (> ~2e8)" if ours > 2e8 * (args.topcom_timeout / 120.0) else f"> {args.topcom_timeout:.0f} (timeout)"
             emit(f"| {name} | {'fine' if fine else 'all'} | {ours:,} | {cpu:.3f} | {tc_s} | {ratio} | {wall:.2f} | {twall_s} |")
     emit()
+    return mismatch
 
-    # ---- 2. enumeration rate and memory ------------------------------------------------------
+
+def _bench_enumeration(args, emit, have_topcom) -> int:
+    """Section 2: enumeration rate and memory against TOPCOM; returns the number of mismatches."""
+    mismatch = 0
     emit("### Enumeration of fine triangulations: rate and memory")
     emit()
     emit("| points | count | ours: Triangulation objects / s | TOPCOM allfinetriangs / s | ratio ours/TOPCOM "
          "| RSS after 1000 (MB) | RSS at end (MB) |")
     emit("|---|---:|---:|---:|---:|---:|---:|")
-    enum_cases = [("grid 4x4", grid(4, 4))] + ([] if args.quick else [("grid 3x6", grid(3, 6)), ("random 14", cases[-2][1])])
+    enum_cases = [("grid 4x4", grid(4, 4))] + ([] if args.quick else [("grid 3x6", grid(3, 6)), ("random 14", _count_cases()[-2][1])])
     for name, pts in enum_cases:
         n_expected = count_triangulations(pts)
         it = enumerate_triangulations(pts)
@@ -253,8 +278,11 @@ def main(argv=None) -> int:
                 trate_s, ratio_s = f"{trate:,.0f}", f"{rate / trate:.2f}"
         emit(f"| {name} | {n:,} | {rate:,.0f} | {trate_s} | {ratio_s} | {rss_early:.1f} | {rss_end:.1f} |")
     emit()
+    return mismatch
 
-    # ---- 3. 5x5 count ---------------------------------------------------------------------------
+
+def _bench_larger_counts(args, emit) -> None:
+    """Section 3: larger counts (ours only)."""
     emit("### Larger counts (ours only)")
     emit()
     emit("| points | fine | count | CPU s | wall s | sub-polygons |")
@@ -272,7 +300,9 @@ def main(argv=None) -> int:
         emit(f"| {name} | {'fine' if fine else 'all'} | {n:,} | {cpu:.2f} | {wall:.2f} | {len(struct.memo):,} |")
     emit()
 
-    # ---- 4. error statistics on the 4x5 grid -----------------------------------------------------
+
+def _bench_error_statistics(emit) -> None:
+    """Section 4: the squared L2 error over all fine triangulations of the 4x5 grid."""
     emit("### Squared L2 interpolation error over all fine triangulations (cost_statistics)")
     emit()
     emit("| points | target | triangulations | best | mean | std | worst | CPU s | wall s |")
@@ -290,16 +320,6 @@ def main(argv=None) -> int:
         emit(f"| grid 4x5 | {tname} | {st.count:,} | {st.min:.4g} | {st.mean:.4g} | {st.std:.3g} | {st.max:.4g} "
              f"| {cpu:.2f} | {wall:.2f} |")
     emit()
-    lines += bench_optimal([40] if args.quick else args.optimal_sizes)
-    lines += bench_large_counts([20] if args.quick else args.count_sizes, grid66=not args.quick)
-    lines += bench_sampling_statistics(*(((20,), (16,), 10) if args.quick else ()))
-    if mismatch:
-        emit(f"**{mismatch} count mismatches against TOPCOM**")
-    if args.report:
-        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.report).write_text("\n".join(lines) + "\n")
-    return 1 if mismatch else 0
-
 
 #: wall-clock cap of the engine-only integer programs (the unrefined worst case at n = 160 does not finish)
 ENGINE_TIME_LIMIT = 120.0

@@ -39,7 +39,8 @@ def random_triangulations(d, rng, n=12):
 def test_affine_functions_reproduced_on_every_triangulation(d, rng):
     for tri in random_triangulations(d, rng, n=10 + 5 * d):
         coef, c0 = rng.normal(size=d), rng.normal()
-        f = lambda x: x @ coef + c0
+        def f(x):
+            return x @ coef + c0
         interp = PiecewiseLinearInterpolant(tri, f(tri.points))
         q = rng.random((2000, d))
         val = interp(q)
@@ -65,7 +66,8 @@ def test_interpolant_shapes_and_outside_hull():
 def test_quadratic_identity_pointwise(d, rng):
     # I|x|^2 - |x|^2 = R_c^2 - |x - c|^2 on each simplex (theory check 7)
     tri = random_triangulations(d, rng, n=15)[1 if d > 1 else 0]
-    f = lambda x: (x**2).sum(axis=-1)
+    def f(x):
+        return (x**2).sum(axis=-1)
     interp = PiecewiseLinearInterpolant(tri, f(tri.points))
     q = rng.random((3000, d))
     s = tri.find_simplex(q)
@@ -81,7 +83,8 @@ def test_max_error_equals_smallest_ball_radius_squared(d, rng):
     # max_S (I|x|^2 - |x|^2) = R_min^2 (theory check 8); the lattice value is a lower
     # bound within the stated accuracy
     tri = random_triangulations(d, rng, n=12)[0]
-    f = lambda x: (x**2).sum(axis=-1)
+    def f(x):
+        return (x**2).sum(axis=-1)
     res = simplex_errors(tri.points, tri.simplices, f, "linf", linf_order=16, hessian_bound=2.0)
     rmin = min_enclosing_radius(tri.points, tri.simplices)
     assert np.all(res.per_simplex <= rmin**2 + 1e-12)
@@ -103,7 +106,8 @@ def test_waldron_bound_sharp_for_quadratic(rng):
     for _ in range(5):
         a = rng.normal(size=(2, 2))
         A = a + a.T
-        f = lambda x, A=A: np.einsum("...i,ij,...j->...", x, A, x)
+        def f(x, A=A):
+            return np.einsum("...i,ij,...j->...", x, A, x)
         tri = delaunay(rng.random((10, 2)))
         M = 2 * np.abs(np.linalg.eigvalsh(A)).max()
         res = interpolation_error(tri, f, "linf", linf_order=12)
@@ -131,7 +135,8 @@ def test_grundmann_moeller_exact_on_monomials():
 
 def test_l2_exact_for_quadratic_and_per_simplex_composes(rng):
     pts = rng.random((20, 2))
-    f = lambda x: (x**2).sum(-1)
+    def f(x):
+        return (x**2).sum(-1)
     tri = delaunay(pts)
     lo = interpolation_error(tri, f, "l2", quad_index=2)
     hi = interpolation_error(tri, f, "l2", quad_index=5)
@@ -144,7 +149,8 @@ def test_l2_exact_for_quadratic_and_per_simplex_composes(rng):
 
 
 def test_l2_rate_under_uniform_refinement():
-    f = lambda x: np.sin(3 * x[..., 0]) * np.cos(2 * x[..., 1]) + x[..., 0] ** 2
+    def f(x):
+        return np.sin(3 * x[..., 0]) * np.cos(2 * x[..., 1]) + x[..., 0] ** 2
     hs, errs = [], []
     for k in (4, 8, 16, 32):
         pts = grid_points(k + 1, k + 1) / k

@@ -280,7 +280,8 @@ def test_kinks_reproduce_finite_difference_slope_jumps(rng):
     np.testing.assert_allclose(kk.positions, kinks, atol=1e-12)
     h = 1e-6
     for x, jump in zip(kk.positions, kk.jumps):
-        f = lambda t: float(network_forward(W, a, [[t]])[0])
+        def f(t):
+            return float(network_forward(W, a, [[t]])[0])
         right = (f(x + h) - f(x)) / h
         left = (f(x) - f(x - h)) / h
         assert right - left == pytest.approx(jump, abs=1e-6)
