@@ -541,3 +541,47 @@ def test_lp_resolve_time_limit_is_per_solve():
     again = rel.solve(0.5 * spent)  # warm, dual simplex: a few pivots, far less than the first solve
     assert again.status == 0
     assert again.x[on].sum() <= len(on) - 1 + 1e-6
+
+
+
+
+def test_dive_ends_at_a_fine_triangulation_and_restores_the_relaxation():
+    # the safety net of a time-limited solve (LP diving): on fractional relaxations of 12 points it
+    # ends at one of the enumerated fine triangulations (0-17 % above the optimum there: a
+    # heuristic) and leaves the LP as it found it (same optimum after); from an integral optimum
+    # it returns that triangulation; with no time left it gives up at once
+    from geoquant.triangulation import _optimal, enumerate_triangulations
+    from geoquant.triangulation._count_planar import convex_hull_cycle
+    from geoquant.triangulation._predicates import orient2d_table
+
+    # the fractional relaxations of test_windows_equal_brute_force, and two more (found by a search)
+    cases = [(0, 17, "min"), (1, 10, "min"), (1, 12, "min"), (2, 2, "max"), (3, 5, "max"), (4, 1, "max"),
+             (37, 3, "min"), (45, 0, "min")]
+    gaps = []
+    for seed, j, sense in cases:
+        P = np.random.default_rng(100 + seed).random((12, 2))
+        order = np.lexsort((P[:, 1], P[:, 0]))
+        O = orient2d_table(P[order])
+        T = _optimal.empty_triangles(O)
+        simplices = np.sort(order[T], axis=1)
+        prog = _optimal._Program(T, 12, convex_hull_cycle(O)[0], O)
+        sid = {tuple(r): i for i, r in enumerate(simplices.tolist())}
+        xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
+        cost = _big_triangles(P, j) if sense == "max" else _hash_cost(j)
+        c = np.asarray(cost(simplices), dtype=float) * (-1.0 if sense == "max" else 1.0)
+        c *= 1e3 / np.abs(c).mean()  # scaled as optimal_triangulation scales it
+        rel = _optimal._Relaxation(prog, c, "highs-ds")
+        if rel.h is None:
+            pytest.skip("highspy not installed")
+        lp = rel.solve(None)
+        assert _optimal._dive(rel, lp.x, lambda: 0.0) is None
+        inc = _optimal._dive(rel, lp.x, lambda: None)
+        assert inc is not None and np.any(np.all(xs == inc, axis=1))
+        if np.all(np.abs(lp.x - np.round(lp.x)) <= 1e-6):  # integral already: that triangulation
+            assert np.array_equal(inc, lp.x.round().astype(bool))
+            continue
+        best = (xs @ c).min()
+        gaps.append((c[inc].sum() - best) / abs(best))
+        again = rel.solve(None)
+        assert again.status == 0 and float(c @ again.x) == pytest.approx(float(c @ lp.x), rel=1e-9)
+    assert len(gaps) >= 4 and min(gaps) >= -1e-12  # fractional cases dived; none beats the optimum
