@@ -1040,9 +1040,8 @@ def _dive(lp_solver: _Relaxation, x: NDArray[np.float64], left: Callable[[], flo
                 break
             frac = np.flatnonzero((x > _INT_TOL) & (x < 1 - _INT_TOL))
             heaviest = frac[np.argsort(-x[frac], kind="stable")][:_DIVE_FIX]
-            pick = _greedy_compatible(prog.tris, O, heaviest, (x > 1 - _INT_TOL) | fixed) & ~fixed
-            pick[np.flatnonzero(x > 1 - _INT_TOL)] = False
-            idx = np.flatnonzero(pick).astype(np.int32)
+            chosen = (x > 1 - _INT_TOL) | fixed
+            idx = np.flatnonzero(_greedy_compatible(prog.tris, O, heaviest, chosen) & ~chosen).astype(np.int32)
             if not len(idx):  # pragma: no cover - a fractional optimum always has a compatible heaviest triangle
                 break
             h.changeColsBounds(len(idx), idx, np.ones(len(idx)), np.ones(len(idx)))

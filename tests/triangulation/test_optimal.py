@@ -331,15 +331,19 @@ def _big_triangles(P, seed):
     return lambda s: simplex_volumes(P, s) ** p * h(s)
 
 
+#: 12-point sets ``default_rng(100 + seed)`` and costs (``_big_triangles(P, j)`` for the maximum,
+#: ``_hash_cost(j)`` for the minimum) whose LP relaxation is fractional (found by a search)
+_FRACTIONAL_12 = [(0, 17, "min"), (1, 10, "min"), (1, 12, "min"), (2, 2, "max"), (3, 5, "max"), (4, 1, "max")]
+
+
 def test_windows_equal_brute_force(monkeypatch):
     # 12 points (9,000-30,000 triangulations each): costs whose LP relaxation is fractional
     # (found by a search), solved with no cuts and a first window far below the gap, so that
     # the proof comes from several windows, infeasible ones first; then with the defaults
     from geoquant.triangulation import _optimal
 
-    cases = [(0, 17, "min"), (1, 10, "min"), (1, 12, "min"), (2, 2, "max"), (3, 5, "max"), (4, 1, "max")]
     windows = 0
-    for seed, j, sense in cases:
+    for seed, j, sense in _FRACTIONAL_12:
         P = np.random.default_rng(100 + seed).random((12, 2))
         cost = _big_triangles(P, j) if sense == "max" else _hash_cost(j)
         lo, hi = _brute_force(P, cost)
@@ -543,32 +547,20 @@ def test_lp_resolve_time_limit_is_per_solve():
     assert again.x[on].sum() <= len(on) - 1 + 1e-6
 
 
-
-
 def test_dive_ends_at_a_fine_triangulation_and_restores_the_relaxation():
     # the safety net of a time-limited solve (LP diving): on fractional relaxations of 12 points it
     # ends at one of the enumerated fine triangulations (0-17 % above the optimum there: a
     # heuristic) and leaves the LP as it found it (same optimum after); from an integral optimum
     # it returns that triangulation; with no time left it gives up at once
     from geoquant.triangulation import _optimal, enumerate_triangulations
-    from geoquant.triangulation._count_planar import convex_hull_cycle
-    from geoquant.triangulation._predicates import orient2d_table
 
-    # the fractional relaxations of test_windows_equal_brute_force, and two more (found by a search)
-    cases = [(0, 17, "min"), (1, 10, "min"), (1, 12, "min"), (2, 2, "max"), (3, 5, "max"), (4, 1, "max"),
-             (37, 3, "min"), (45, 0, "min")]
     gaps = []
-    for seed, j, sense in cases:
-        P = np.random.default_rng(100 + seed).random((12, 2))
+    for seed, j, sense in _FRACTIONAL_12 + [(37, 3, "min"), (45, 0, "min")]:  # two more, found by a search
+        P, T, prog, sid = _setup(12, 100 + seed)
         order = np.lexsort((P[:, 1], P[:, 0]))
-        O = orient2d_table(P[order])
-        T = _optimal.empty_triangles(O)
-        simplices = np.sort(order[T], axis=1)
-        prog = _optimal._Program(T, 12, convex_hull_cycle(O)[0], O)
-        sid = {tuple(r): i for i, r in enumerate(simplices.tolist())}
         xs = np.array([_incidence(t, sid, len(T)) for t in enumerate_triangulations(P)])
         cost = _big_triangles(P, j) if sense == "max" else _hash_cost(j)
-        c = np.asarray(cost(simplices), dtype=float) * (-1.0 if sense == "max" else 1.0)
+        c = np.asarray(cost(np.sort(order[T], axis=1)), dtype=float) * (-1.0 if sense == "max" else 1.0)
         c *= 1e3 / np.abs(c).mean()  # scaled as optimal_triangulation scales it
         rel = _optimal._Relaxation(prog, c, "highs-ds")
         if rel.h is None:
