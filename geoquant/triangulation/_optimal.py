@@ -337,6 +337,11 @@ def _status_text(res: OptimizeResult) -> str:
     return f"{res.message} (status {res.status})"
 
 
+def _integral(x: NDArray[np.float64]) -> bool:
+    """Whether an LP point is integral (every entry within ``_INT_TOL`` of 0 or 1)."""
+    return bool(np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL)
+
+
 @dataclass
 class _SumResult:
     x: np.ndarray | None  # chosen triangles (bool) or None
@@ -887,7 +892,7 @@ def _solve_sum(prog: _Program, c: np.ndarray, *, lp_method: str, deadline: float
         bound += float(np.minimum(r, 0.0).sum())
         best_bound = max(best_bound, bound)
         x = np.asarray(lp.x)
-        if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
+        if _integral(x):
             xi = prog.check(x, np.zeros(m), np.ones(m))
             val = float(c[xi].sum())
             tol = 1e-7 * max(abs(val), 1.0)
@@ -930,7 +935,7 @@ def _timed_out_lp(windows: _Windows | None, message: str, bound: float) -> _SumR
 def _last_windows(windows: _Windows, lp_solver: _Relaxation, x: NDArray[np.float64], bound: float,
                   r: NDArray[np.float64], how: str, timed: bool) -> _SumResult:
     """After the last round of cuts: the windows without a size limit, until one holds the optimum."""
-    if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:  # checked by the caller: a triangulation
+    if _integral(x):  # checked by the caller: a triangulation
         windows.offer(x.round().astype(bool))
     if _STRONG and windows.best_x is None and timed:
         # the last window may run out of time before it finds anything: a safety net
@@ -1035,7 +1040,7 @@ def _dive(lp_solver: _Relaxation, x: NDArray[np.float64], left: Callable[[], flo
     out = None
     try:
         while True:
-            if np.max(np.abs(x - np.round(x)), initial=0.0) <= _INT_TOL:
+            if _integral(x):
                 out = prog.check(x, fixed.astype(np.float64), np.ones(len(x)))
                 break
             frac = np.flatnonzero((x > _INT_TOL) & (x < 1 - _INT_TOL))
